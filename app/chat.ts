@@ -1,0 +1,148 @@
+import { Hono } from "hono";
+import { isTurnProcessed, markTurnProcessed } from "../bots/dedupe.ts";
+import { createOutboundDelivery, SHOP_BOT_EVENT_TYPES, type OutboundSender } from "../bots/outbound.ts";
+import { composeShopBot } from "../bots/shop/index.ts";
+import type { ChannelCapabilities, InboundTurn, TurnChannel } from "../bots/turn.ts";
+import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
+import { createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
+import { systemContext } from "../core/shared/index.ts";
+import { publicUrl } from "./config.ts";
+import type { Container } from "./container.ts";
+
+export interface ChatEdges {
+  /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
+  routes: Hono;
+  telegram?: StartedTelegram;
+  stop(): Promise<void>;
+}
+
+/** The embedded demo credits each new web-chat buyer this much (CNY fen) so a first purchase needs no top-up. */
+const DEMO_CREDIT = 10_000n;
+
+/**
+ * Wires the shop bot to its channels: the local web chat (on by default outside production) and Telegram
+ * (when a token is set), and turns committed domain events into messages for the buyer's private chats.
+ */
+export async function startChat(c: Container, opts: { demo: boolean }): Promise<ChatEdges> {
+  const { config, logger } = c;
+  const prisma = c.db.prisma;
+  const routes = new Hono();
+  const base = publicUrl(config);
+  const webEnabled = config.WEB_CHAT ?? config.NODE_ENV !== "production";
+
+  let telegram: StartedTelegram | undefined;
+  // The bot is built after the Telegram channel (it needs the channel's capabilities); turns arriving in
+  // between cannot happen because polling/webhooks start handling only once `bot` is assigned below.
+  let handle: (turn: InboundTurn) => ReturnType<ReturnType<typeof composeShopBot>["bot"]["handle"]> = () => {
+    throw new Error("the shop bot is not ready yet");
+  };
+  const channels: Partial<Record<TurnChannel, ChannelCapabilities>> = {};
+  if (webEnabled) channels.web = { deepLink: (p) => `${base}/?start=${encodeURIComponent(p)}`, starsInvoices: false };
+
+  // Filled once the bot's identity service exists (the Telegram channel is started before the bot).
+  const canDm: { set?: (externalId: string, canDm: boolean) => Promise<void> } = {};
+  if (config.TELEGRAM_BOT_TOKEN) {
+    telegram = await startTelegram({
+      token: config.TELEGRAM_BOT_TOKEN,
+      ...(config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {}),
+      ...(config.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: config.TELEGRAM_WEBHOOK_SECRET } : {}),
+      publicUrl: base,
+      db: prisma,
+      handler: (turn) => handle(turn),
+      logger: logger.child({ part: "telegram" }),
+      setCanDm: (id, v) => canDm.set?.(id, v) ?? Promise.resolve(),
+    });
+    channels.telegram = telegram.channel.capabilities;
+    if (telegram.routes) routes.route("/telegram", telegram.routes);
+  }
+
+  const { bot, identity } = composeShopBot({
+    db: prisma,
+    clock: c.clock,
+    secrets: c.secrets,
+    catalog: c.catalog,
+    inventory: c.inventory,
+    orders: c.orders,
+    ledger: c.ledger,
+    payments: c.payments,
+    channels,
+    ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
+    logger: logger.child({ part: "shop-bot" }),
+  });
+  handle = (turn) => bot.handle(turn);
+  canDm.set = (externalId, value) =>
+    identity.setCanDm(systemContext("telegram-can-dm"), { channel: "telegram", externalId, canDm: value });
+
+  const mailbox = webEnabled ? createWebMailbox() : undefined;
+  const senders: Partial<Record<TurnChannel, OutboundSender>> = {};
+  if (mailbox) senders.web = (m) => mailbox.deliver(m);
+  if (telegram) {
+    const tg = telegram.channel;
+    // Telegram sends are rate limited (≈1/s per chat): queued in the channel, not awaited by the relay.
+    senders.telegram = (m) =>
+      void tg
+        .send(m.chatId, m.replies)
+        .catch((err: unknown) => logger.warn({ err, userId: m.userId }, "telegram send failed"));
+  }
+  const deliver = createOutboundDelivery({
+    senders,
+    dedupe: {
+      seen: (k) => isTurnProcessed(prisma, "outbound", k),
+      mark: async (k) => void (await markTurnProcessed(prisma, "outbound", k)),
+    },
+    logger: logger.child({ part: "outbound" }),
+  });
+  const unsubscribe = SHOP_BOT_EVENT_TYPES.map((type) =>
+    c.events.subscribe(type, async (event) => void (await deliver(await bot.onDomainEvent(event)))),
+  );
+
+  if (telegram) {
+    const tg = telegram.channel;
+    unsubscribe.push(
+      c.events.subscribe(
+        "order.refunded",
+        starsRefundSubscriber({
+          channel: tg,
+          findStarsCharge: async (orderId) => {
+            const charge = await c.payments.findStarsChargeForOrder(systemContext("stars-refund"), { orderId });
+            if (!charge?.externalId) return null;
+            const who = await identity.identitiesOf(systemContext("stars-refund"), charge.userId);
+            const tgId = who.find((i) => i.channel === "telegram")?.externalId;
+            return tgId ? { telegramUserId: tgId, chargeId: charge.externalId } : null;
+          },
+          afterRefund: async ({ orderId }) => {
+            const charge = await c.payments.findStarsChargeForOrder(systemContext("stars-refund"), { orderId });
+            if (charge)
+              await c.payments.recordProviderRefund(systemContext("stars-refund"), {
+                paymentId: charge.paymentId,
+                idempotencyKey: `stars-refund:${charge.paymentId}`,
+              });
+          },
+          logger: logger.child({ part: "telegram" }),
+        }),
+      ),
+    );
+  }
+
+  if (mailbox)
+    routes.route(
+      "/",
+      webChatRoutes({
+        handle: (turn) => bot.handle(turn),
+        mailbox,
+        // Derived from the code-encryption key: stable across restarts, so browsers keep their identity.
+        secret: c.secrets.keyedHash("web-chat", "tokens"),
+        dedupe: (id) => markTurnProcessed(prisma, "web", id),
+      }),
+    );
+
+  return {
+    routes,
+    ...(telegram ? { telegram } : {}),
+    async stop() {
+      for (const u of unsubscribe) u();
+      mailbox?.close();
+      await telegram?.channel.stop();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { z } from "zod";
+
+/**
+ * The only place that reads the environment. Every variable is listed here with an example, which
+ * the README's table and the error message both use.
+ */
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: "must be a whole number" })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${protocols.map((p) => p.replace(":", "://")).join(" or ")} URL` },
+  );
+
+const base64Key = z.string().refine((v) => Buffer.from(v, "base64").length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(v), {
+  message: "must be 32 random bytes in base64 (44 characters)",
+});
+
+export const configVariables = {
+  NODE_ENV: {
+    schema: z.enum(["development", "production", "test"]).default("development"),
+    example: "production",
+    doc: "`production` refuses embedded defaults that are unsafe there.",
+  },
+  PORT: { schema: int(1, 65535).default(3000), example: "3000", doc: "HTTP port." },
+  HOST: { schema: z.string().min(1).default("127.0.0.1"), example: "0.0.0.0", doc: "Interface to listen on." },
+  PUBLIC_URL: {
+    schema: url(["http:", "https:"]).optional(),
+    example: "https://shop.example.com",
+    doc: "Public base URL for checkout links and webhooks (default `http://localhost:PORT`).",
+  },
+  DATA_DIR: {
+    schema: z.string().min(1).default("./data"),
+    example: "/var/lib/kameng",
+    doc: "Folder for the embedded database, generated keys and secrets.",
+  },
+  DATABASE_URL: {
+    schema: url(["postgres:", "postgresql:"]).optional(),
+    example: "postgresql://kameng:kameng@localhost:5432/kameng",
+    doc: "PostgreSQL; unset = embedded PGlite in `DATA_DIR`.",
+  },
+  DATABASE_POOL_SIZE: { schema: int(1, 200).default(20), example: "20", doc: "PostgreSQL connections per process." },
+  REDIS_URL: {
+    schema: url(["redis:", "rediss:"]).optional(),
+    example: "redis://localhost:6379",
+    doc: "Redis for BullMQ jobs; unset = in-process queue.",
+  },
+  REDIS_PREFIX: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,40}$/, { message: "must be 1–40 of a-z 0-9 _ -" })
+      .default("kameng"),
+    example: "kameng",
+    doc: "Key prefix for BullMQ queues.",
+  },
+  ALLOW_IN_MEMORY_QUEUE: {
+    schema: bool.default(false),
+    example: "true",
+    doc: "Allow the in-process queue when `NODE_ENV=production`.",
+  },
+  RUN_WORKERS: {
+    schema: bool.default(true),
+    example: "false",
+    doc: "Run job workers inside the server process (`npm run worker` runs them separately).",
+  },
+  WORKER_CONCURRENCY: { schema: int(1, 500).default(50), example: "50", doc: "Jobs run at once per worker process." },
+  CODE_ENCRYPTION_KEY: {
+    schema: base64Key.optional(),
+    example: "q0Vh1c8v2mQ7o5pW3mJk9sX1yZ4bN6cD8eF0gH2iJ4k=",
+    doc: "AES-256 key for codes and secrets (base64, 32 bytes). Unset = a key file in `DATA_DIR` (0600), not allowed in production.",
+  },
+  SANDBOX_WEBHOOK_SECRET: {
+    schema: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
+    example: "whsec_3f9a0c1b7d2e4f6a",
+    doc: "HMAC secret of the sandbox payment provider. Unset = generated into `DATA_DIR`.",
+  },
+  ORDER_PAYMENT_WINDOW_SECONDS: {
+    schema: int(30, 86400).default(900),
+    example: "900",
+    doc: "Unpaid orders expire after this and release their stock.",
+  },
+  DEMO_SEED: {
+    schema: bool.optional(),
+    example: "false",
+    doc: "Seed the demo catalog on first start (default: on for the embedded database, off otherwise).",
+  },
+  WEB_CHAT: {
+    schema: bool.optional(),
+    example: "true",
+    doc: "Serve the local web chat storefront at `/` (default: on, except in production).",
+  },
+  TELEGRAM_BOT_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, { message: "must look like 123456:ABC-DEF…" })
+      .optional(),
+    example: "123456789:AAF1b2C3d4E5f6G7h8I9j0KkLlMmNnOoPp",
+    doc: "Enables the Telegram bot.",
+  },
+  TELEGRAM_WEBHOOK_SECRET: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, { message: "must be 16–256 of A-Z a-z 0-9 _ -" })
+      .optional(),
+    example: "tg_webhook_secret_0123456789",
+    doc: "Webhook mode: the `X-Telegram-Bot-Api-Secret-Token` value. Unset = long polling.",
+  },
+  TELEGRAM_API_ROOT: {
+    schema: url(["http:", "https:"]).optional(),
+    example: "http://localhost:8081",
+    doc: "A self-hosted Bot API server.",
+  },
+  LOG_LEVEL: {
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    example: "info",
+    doc: "Log verbosity.",
+  },
+} as const;
+
+type Vars = typeof configVariables;
+export type Config = { [K in keyof Vars]: z.output<Vars[K]["schema"]> };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(configVariables)) {
+    const raw = env[name];
+    const value = raw === "" ? undefined : raw;
+    const parsed = (def.schema as z.ZodType).safeParse(value);
+    if (parsed.success) {
+      out[name] = parsed.data;
+    } else {
+      const issue = parsed.error.issues[0];
+      const shown =
+        value === undefined ? "(unset)" : JSON.stringify(value.length > 60 ? value.slice(0, 60) + "…" : value);
+      problems.push(`${name}=${shown}: ${issue?.message ?? "is invalid"} (example: ${name}=${def.example})`);
+    }
+  }
+  const config = out as Config;
+  if (problems.length === 0 && config.NODE_ENV === "production") {
+    if (!config.DATABASE_URL)
+      problems.push(
+        `DATABASE_URL=(unset): production needs PostgreSQL; the embedded database is for development and demos (example: DATABASE_URL=${configVariables.DATABASE_URL.example})`,
+      );
+    if (!config.REDIS_URL && !config.ALLOW_IN_MEMORY_QUEUE)
+      problems.push(
+        `REDIS_URL=(unset): production refuses the in-process job queue; set REDIS_URL or ALLOW_IN_MEMORY_QUEUE=true (example: REDIS_URL=${configVariables.REDIS_URL.example})`,
+      );
+    if (!config.CODE_ENCRYPTION_KEY)
+      problems.push(
+        `CODE_ENCRYPTION_KEY=(unset): production needs an explicit key, not a generated key file (example: CODE_ENCRYPTION_KEY=${configVariables.CODE_ENCRYPTION_KEY.example})`,
+      );
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+export function publicUrl(config: Config): string {
+  return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, "");
+}

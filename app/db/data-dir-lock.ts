@@ -1,0 +1,33 @@
+import { readFile, unlink, writeFile } from "node:fs/promises";
+
+/**
+ * PGlite is one in-process PostgreSQL: two processes opening the same data folder would corrupt it.
+ * A pid lock file refuses the second one with a clear message; a lock left by a dead process is taken over.
+ */
+export async function lockDataDir(file: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(file, String(process.pid), { flag: "wx" });
+      return async () => void (await unlink(file).catch(() => {}));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number((await readFile(file, "utf8").catch(() => "")).trim());
+      if (pid > 0 && pid !== process.pid && isAlive(pid))
+        throw new Error(
+          `the embedded database in ${file.replace(/\/[^/]+$/, "")} is in use by process ${pid}; stop it, or set DATA_DIR to another folder (or DATABASE_URL to share PostgreSQL)`,
+          { cause: e },
+        );
+      await unlink(file).catch(() => {});
+    }
+  }
+  throw new Error(`could not lock ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

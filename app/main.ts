@@ -1,0 +1,145 @@
+import { Command } from "commander";
+import { publicUrl } from "./config.ts";
+import { createContainer, type Container, type ContainerOptions } from "./container.ts";
+import { createHttpApp } from "./http-app.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { listen } from "./server.ts";
+import { openDatabase } from "./db/database.ts";
+import { migrate } from "./db/migrator.ts";
+import { localSecret, randomToken } from "./local-secrets.ts";
+import { startSupplierSim } from "./supplier-sim/index.ts";
+import { seedDemo } from "./seed/demo-seed.ts";
+import { registerOperatorCommands } from "./cli/commands.ts";
+import { action, loadConfig } from "./cli/cli-support.ts";
+
+/**
+ * Test-only crash hook for the crash test: with KAMENG_TEST_CRASH_AFTER_SUPPLIER=1 a worker kills itself
+ * (SIGKILL) right after a supplier answered `succeeded` and before the delivery transaction commits.
+ * Read here, in app/, and injected into the flow as a hook; refused in production.
+ */
+function crashHook(nodeEnv: string): ContainerOptions["flowHooks"] {
+  if (process.env.KAMENG_TEST_CRASH_AFTER_SUPPLIER !== "1") return undefined;
+  if (nodeEnv === "production") throw new Error("KAMENG_TEST_CRASH_AFTER_SUPPLIER is a test hook; not in production");
+  return {
+    afterSupplierCall: () => {
+      process.stderr.write("KAMENG_TEST_CRASH_AFTER_SUPPLIER: killing this worker now\n");
+      process.kill(process.pid, "SIGKILL");
+      return new Promise<void>(() => {}); // never continue: the signal ends the process
+    },
+  };
+}
+
+function onShutdown(logger: Logger, stop: () => Promise<void>) {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: draining");
+    await stop();
+    logger.info("stopped cleanly");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/** The embedded demo: the simulated supplier in-process and the demo catalog (first start prints a key). */
+async function startDemo(c: Container): Promise<void> {
+  const secret = await localSecret(c.config.DATA_DIR, "supplier-sim.secret", () => randomToken("simsec_"));
+  const sim = await startSupplierSim({ secret, latencyMs: 300, asyncRate: 0.25, callbackDelayMs: 1500 });
+  c.onClose(() => sim.stop());
+  const r = await seedDemo(c, { simUrl: sim.url, simSecret: secret });
+  c.logger.info({ sim: sim.url, products: r.products }, "demo shop seeded; simulated supplier running");
+  if (r.apiKey) {
+    const base = publicUrl(c.config);
+    console.log(`
+  demo distributor API key (shown once, keep it): ${r.apiKey}
+    curl -s ${base}/v1/products -H "Authorization: Bearer ${r.apiKey}"
+    curl -s ${base}/v1/orders -H "Authorization: Bearer ${r.apiKey}" -H "Idempotency-Key: first-order" \\
+         -H "Content-Type: application/json" -d '{"product_id":"<id from /v1/products>","quantity":1}'
+`);
+  }
+}
+
+async function serveCommand() {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const container = await createContainer(config, logger, { flowHooks: crashHook(config.NODE_ENV) });
+  const demo = config.DEMO_SEED ?? !config.DATABASE_URL;
+  if (demo) await startDemo(container);
+  container.startRelay();
+  if (config.RUN_WORKERS) await container.startWorkers();
+  const app = createHttpApp(container);
+  const server = await listen(app, config.PORT, config.HOST, logger);
+  const where = config.DATABASE_URL ? "PostgreSQL" : `embedded PGlite in ${config.DATA_DIR}`;
+  const queue = config.REDIS_URL ? "BullMQ on Redis" : "in-process queue";
+  console.log(
+    `kameng listening on http://${config.HOST}:${server.port} (public ${publicUrl(config)}) — database: ${where}; jobs: ${queue}${config.RUN_WORKERS ? "" : " (workers off: run `npm run worker`)"}`,
+  );
+  onShutdown(logger, async () => {
+    await server.stop();
+    await container.close();
+  });
+}
+
+async function workerCommand(o: { concurrency?: string; stuckAfterMs?: string }) {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  if (!config.DATABASE_URL)
+    logger.warn("the embedded database belongs to one process: a separate worker needs DATABASE_URL (PostgreSQL)");
+  if (!config.REDIS_URL)
+    logger.warn("without REDIS_URL this worker only sees jobs it enqueues itself (sweepers); set REDIS_URL");
+  const stuckAfterMs = o.stuckAfterMs === undefined ? undefined : Number(o.stuckAfterMs);
+  if (stuckAfterMs !== undefined && !(Number.isInteger(stuckAfterMs) && stuckAfterMs >= 0))
+    throw new Error("--stuck-after-ms must be a whole number of milliseconds");
+  const container = await createContainer(config, logger, {
+    flowHooks: crashHook(config.NODE_ENV),
+    ...(stuckAfterMs === undefined ? {} : { workerTuning: { stuckAfterMs } }),
+  });
+  container.startRelay();
+  const concurrency = o.concurrency ? Number(o.concurrency) : config.WORKER_CONCURRENCY;
+  await container.startWorkers({ concurrency });
+  console.log(`kameng worker running (${container.jobs.kind}, concurrency ${concurrency})`);
+  onShutdown(logger, () => container.close());
+}
+
+async function migrateCommand() {
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 1 });
+  const conn = await db.connect();
+  try {
+    const res = await migrate(conn);
+    console.log(res.applied.length ? `applied: ${res.applied.join(", ")}` : "nothing to apply");
+    console.log(`already applied: ${res.alreadyApplied}`);
+  } finally {
+    await conn.close();
+    await db.close();
+  }
+}
+
+const program = new Command()
+  .name("kameng")
+  .description(
+    "kameng: chat-native digital-goods distribution (卡盟). Configuration comes from the environment; see README.",
+  )
+  .showHelpAfterError();
+program
+  .command("serve")
+  .description("run the HTTP server (and, by default, the job workers; on the embedded database, the demo shop)")
+  .action(action(serveCommand));
+program
+  .command("worker")
+  .description("run only the job workers (fulfilment, expiry, supplier polling), e.g. as extra processes")
+  .option("--concurrency <n>", "jobs at once per job name (default WORKER_CONCURRENCY)")
+  .option(
+    "--stuck-after-ms <ms>",
+    "re-run PAID/FULFILLING orders untouched this long (their job was lost; default 30000)",
+  )
+  .action(action(workerCommand));
+program.command("migrate").description("apply pending database migrations and report").action(action(migrateCommand));
+registerOperatorCommands(program);
+
+program.parseAsync(process.argv).catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

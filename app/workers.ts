@@ -1,0 +1,93 @@
+import type { Orders } from "../core/flows/index.ts";
+import { FulfilmentRetry } from "../core/flows/index.ts";
+import { systemContext } from "../core/shared/index.ts";
+import type { Suppliers } from "../core/suppliers/index.ts";
+import type { Ledger } from "../core/ledger/index.ts";
+import {
+  expireHoldsJob,
+  expireOrdersJob,
+  fulfilOrderJob,
+  jobCatalog,
+  pollSupplierRequestsJob,
+} from "../jobs/catalog.ts";
+import type { JobQueue } from "../jobs/job-queue.port.ts";
+import type { Logger } from "./logger.ts";
+
+export interface WorkerDeps {
+  jobs: JobQueue;
+  orders: Orders;
+  suppliers: Pick<Suppliers, "pendingRequests" | "query">;
+  ledger: Pick<Ledger, "expireHolds">;
+  logger: Logger;
+  /** Supplier requests pending longer than this are queried by the poller. */
+  pollPendingAfterMs?: number;
+  /** PAID/FULFILLING orders untouched this long are fulfilled again by the sweeper (their job was lost). */
+  stuckAfterMs?: number;
+  /** A FULFILLING order still not delivered this long after payment is refunded (never limbo). */
+  fulfilDeadlineMs?: number;
+  /** Override the catalog's repeat intervals (tests). */
+  repeatEveryMs?: Partial<Record<string, number>>;
+}
+
+/** The fulfil job's dedupe key: one queued fulfilment per order (job ids may not contain ':'). */
+export const fulfilJobId = (orderId: string) => `fulfil-${orderId}`;
+
+/** Maps every job name this process runs to its flow. The same handlers run in-process and in `worker`. */
+export function registerJobHandlers(d: WorkerDeps): void {
+  const ctx = (jobId: string) => systemContext(`job:${jobId}`);
+
+  d.jobs.handle(
+    fulfilOrderJob,
+    async ({ orderId }, meta) => {
+      try {
+        await d.orders.fulfil(ctx(meta.jobId), { orderId }, { finalAttempt: meta.attempt >= meta.attempts });
+      } catch (e) {
+        if (e instanceof FulfilmentRetry) d.logger.info({ orderId, attempt: meta.attempt }, e.message);
+        throw e;
+      }
+    },
+    {
+      async onExhausted({ orderId }, err, meta) {
+        d.logger.warn({ orderId, err: err.message }, "fulfilment retries exhausted: refunding");
+        await d.orders.refundExhausted(ctx(meta.jobId), { orderId, reason: `fulfilment failed: ${err.message}` });
+      },
+    },
+  );
+
+  d.jobs.handle(expireOrdersJob, async (_p, meta) => {
+    const n = await d.orders.expireDue(ctx(meta.jobId));
+    if (n) d.logger.info({ expired: n }, "expired unpaid orders");
+  });
+
+  d.jobs.handle(pollSupplierRequestsJob, async (_p, meta) => {
+    const c = ctx(meta.jobId);
+    const pending = await d.suppliers.pendingRequests(c, { olderThanMs: d.pollPendingAfterMs ?? 5_000, limit: 200 });
+    for (const p of pending) {
+      try {
+        const outcome = await d.suppliers.query(c, { supplierId: p.supplierId, requestKey: p.requestKey });
+        await d.orders.applySupplierOutcome(c, { orderId: p.orderId, supplierId: p.supplierId, outcome });
+      } catch (e) {
+        d.logger.warn({ orderId: p.orderId, err: (e as Error).message }, "supplier poll failed");
+      }
+    }
+    const swept = await d.orders.sweepStuck(c, {
+      olderThanMs: d.stuckAfterMs ?? 30_000,
+      deadlineMs: d.fulfilDeadlineMs ?? 30 * 60_000,
+    });
+    if (swept.length) d.logger.info({ swept: swept.length }, "recovered stuck orders");
+  });
+
+  d.jobs.handle(expireHoldsJob, async (_p, meta) => {
+    await d.ledger.expireHolds(ctx(meta.jobId));
+  });
+}
+
+/** Registers the handlers, schedules the periodic jobs and starts processing. */
+export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
+  registerJobHandlers(d);
+  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const) {
+    const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
+    await d.jobs.repeat(name, {}, every);
+  }
+  await d.jobs.startWorkers(opts);
+}

@@ -1,0 +1,13 @@
+/** The channel-agnostic bot layer: the turn model, i18n, dedupe, and the consumer shop bot. */
+export * from "./turn.ts";
+export * from "./dedupe.ts";
+export {
+  createI18n,
+  resources,
+  SUPPORTED_LOCALES,
+  type I18n,
+  type MessageKey,
+  type MessageParams,
+} from "./i18n/index.ts";
+export * from "./shop/index.ts";
+export * from "./outbound.ts";

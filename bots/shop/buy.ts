@@ -1,0 +1,420 @@
+import type { Product, QuoteResult, TargetResult } from "../../core/catalog/index.ts";
+import { isDomainError } from "../../core/shared/index.ts";
+import type { MessageKey } from "../i18n/index.ts";
+import type { ButtonRows, InboundTurn, Reply } from "../turn.ts";
+import { bold, plain } from "../turn.ts";
+import type { Pending, Session } from "./shop-bot.types.ts";
+import { shortOrderId, UUID_RE, type Kit } from "./shop-kit.ts";
+import type { createBrowse } from "./browse.ts";
+
+/** A confirmation (and its Pay button) stays valid this long; after that the buyer starts again. */
+export const PENDING_TTL_MS = 2 * 60 * 60_000;
+
+/** Buying: quantity, recharge target, confirmation, wallet payment, top-up, Telegram Stars. */
+export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
+  const {
+    ports,
+    clock,
+    nonce,
+    t,
+    money,
+    pname,
+    btn,
+    text,
+    lines,
+    menuRow,
+    getState,
+    setState,
+    clearFlow,
+    availableOf,
+    priceFor,
+    invalidButton,
+  } = k;
+  const { productCard } = browse;
+
+  // -------------------------------------------------------------------------- buying: quantity
+  function parseQuantity(raw: string): { ok: true; n: number } | { ok: false; kind: "nan" | "small" | "large" } {
+    const v = raw
+      .normalize("NFKC")
+      .trim()
+      .replace(/[,_\s]/g, "");
+    if (!/^[+-]?\d{1,30}$/.test(v)) return { ok: false, kind: "nan" };
+    const n = BigInt(v);
+    if (n < 1n) return { ok: false, kind: "small" };
+    if (n > 1_000_000n) return { ok: false, kind: "large" };
+    return { ok: true, n: Number(n) };
+  }
+
+  async function chooseQuantity(s: Session, p: Product, quantity: number): Promise<Reply[]> {
+    const limits = { min: p.minQty, max: p.maxQty };
+    if (quantity < p.minQty) return [quantityPrompt(s, p, t(s, "qty.too_small", limits))];
+    if (quantity > p.maxQty) return [quantityPrompt(s, p, t(s, "qty.too_large", limits))];
+    const available = await availableOf(s, p);
+    if (available !== null && available < quantity) {
+      if (available === 0) return productCard(s, p);
+      return [quantityPrompt(s, p, t(s, "qty.not_enough_stock", { available }))];
+    }
+    if (p.deliveryKind === "DIRECT") {
+      const price = await priceFor(s, p);
+      await setState(s, (cur) => ({
+        done: cur.done,
+        step: { kind: "target", productId: p.id, version: p.version, price: price.toString(), quantity },
+      }));
+      return [targetPrompt(s, p)];
+    }
+    return makeConfirmation(s, p, quantity, null);
+  }
+
+  function quantityPrompt(s: Session, p: Product, problem?: string): Reply {
+    return {
+      kind: "prompt",
+      body: lines(problem, t(s, "qty.prompt", { min: p.minQty, max: p.maxQty })),
+      placeholder: t(s, "qty.placeholder"),
+      buttons: [[btn(t(s, "common.cancel"), { op: "cancel" })]],
+    };
+  }
+
+  function targetPrompt(s: Session, p: Product, problem?: string): Reply {
+    const mobile = p.targetKind === "MOBILE";
+    const ask = mobile
+      ? p.carrier
+        ? t(s, "target.prompt_mobile_carrier", { carrier: t(s, `carrier.${p.carrier}` as MessageKey) })
+        : t(s, "target.prompt_mobile")
+      : t(s, "target.prompt_account");
+    return {
+      kind: "prompt",
+      body: lines(problem, ask),
+      placeholder: t(s, mobile ? "target.placeholder_mobile" : "target.placeholder_account"),
+      buttons: [[btn(t(s, "common.cancel"), { op: "cancel" })]],
+    };
+  }
+
+  function targetProblem(s: Session, r: Extract<TargetResult, { ok: false }>, input: string): string {
+    const shown = input.slice(0, 40);
+    switch (r.code) {
+      case "target_required":
+        return t(s, "target.required");
+      case "invalid_mobile":
+        return t(s, "target.invalid_mobile", { input: shown });
+      case "wrong_carrier":
+        return t(s, "target.wrong_carrier", {
+          input: shown,
+          got: t(s, `carrier.${r.got}` as MessageKey),
+          expected: t(s, `carrier.${r.expected}` as MessageKey),
+        });
+      case "invalid_account":
+        return t(s, "target.invalid_account", { input: shown });
+    }
+  }
+
+  // ---------------------------------------------------------------------- buying: confirmation
+  async function makeConfirmation(s: Session, p: Product, quantity: number, target: string | null, prefix?: string) {
+    const q = await ports.catalog.quote(s.ctx, { productId: p.id, quantity, userId: s.user.id });
+    if (!q.ok) return quoteProblem(s, p, q);
+    const pending: Pending = {
+      nonce: nonce(),
+      productId: p.id,
+      version: q.productVersion,
+      quantity,
+      target,
+      unitPrice: q.unitPrice.toString(),
+      total: q.total.toString(),
+      currency: q.currency,
+      at: clock.now().toISOString(),
+    };
+    await setState(s, (cur) => ({ done: cur.done, step: { kind: "confirm" }, pending }));
+    return [await confirmationView(s, p, pending, prefix)];
+  }
+
+  async function quoteProblem(s: Session, p: Product, q: Extract<QuoteResult, { ok: false }>): Promise<Reply[]> {
+    if (q.code === "quantity_out_of_range")
+      return [quantityPrompt(s, p, t(s, "confirm.limits_changed", { min: q.min, max: q.max }))];
+    await clearFlow(s);
+    return [text(s, t(s, "confirm.gone"), [[btn(t(s, "menu.shop"), { op: "categories" })], menuRow(s)])];
+  }
+
+  async function confirmationView(s: Session, p: Product, pd: Pending, prefix?: string): Promise<Reply> {
+    const total = BigInt(pd.total);
+    const balance = await ports.wallet.balance(s.ctx, { userId: s.user.id, currency: pd.currency });
+    const body = lines(
+      prefix,
+      bold(t(s, "confirm.title")),
+      t(s, "confirm.line_product", { name: pname(s, p), quantity: pd.quantity }),
+      pd.target ? t(s, "confirm.line_target", { target: pd.target }) : null,
+      bold(t(s, "confirm.line_total", { total: money(s, total, pd.currency) })),
+      t(s, "confirm.line_balance", { balance: money(s, balance, pd.currency) }),
+    );
+    const rows: ButtonRows = [];
+    if (balance >= total) {
+      rows.push([
+        btn(t(s, "confirm.pay_wallet", { total: money(s, total, pd.currency) }), { op: "confirm", nonce: pd.nonce }),
+      ]);
+    } else {
+      const short = total - balance;
+      body.push(plain("\n"), plain(t(s, "confirm.short", { shortfall: money(s, short, pd.currency) })));
+      if (ports.payments)
+        rows.push([
+          btn(t(s, "confirm.topup", { amount: money(s, short, pd.currency) }), { op: "topup_for", nonce: pd.nonce }),
+        ]);
+      if (s.caps.starsInvoices && pd.currency === "XTR" && ports.payments?.confirmStars)
+        rows.push([
+          btn(t(s, "confirm.pay_stars", { amount: money(s, total, "XTR") }), { op: "stars_for", nonce: pd.nonce }),
+        ]);
+    }
+    rows.push([btn(t(s, "common.cancel"), { op: "cancel" })]);
+    return text(s, body, rows);
+  }
+
+  /** Takes the pending confirmation if `nonce` is still the live one. */
+  async function pendingFor(s: Session, n: string): Promise<{ pending: Pending } | { doneOrder: string } | null> {
+    const st = await getState(s);
+    if (st.pending?.nonce === n) {
+      const age = st.pending.at ? clock.now().getTime() - Date.parse(st.pending.at) : 0;
+      return age <= PENDING_TTL_MS ? { pending: st.pending } : null;
+    }
+    const done = st.done?.find((d) => d.nonce === n);
+    return done ? { doneOrder: done.orderId } : null;
+  }
+
+  async function alreadyPlaced(s: Session, orderId: string): Promise<Reply[]> {
+    return [
+      text(s, t(s, "confirm.already_placed", { order: shortOrderId(orderId) }), [
+        [btn(t(s, "menu.orders"), { op: "order", orderId })],
+        menuRow(s),
+      ]),
+    ];
+  }
+
+  /** Re-quotes a pending confirmation; a changed price or product yields a fresh confirmation instead. */
+  async function revalidate(
+    s: Session,
+    pd: Pending,
+  ): Promise<{ ok: true; product: Product } | { ok: false; replies: Reply[] }> {
+    const p = await ports.catalog.getProduct(s.ctx, pd.productId);
+    if (!p || !p.active) {
+      await clearFlow(s);
+      return {
+        ok: false,
+        replies: [text(s, t(s, "confirm.gone"), [[btn(t(s, "menu.shop"), { op: "categories" })], menuRow(s)])],
+      };
+    }
+    const q = await ports.catalog.quote(s.ctx, { productId: p.id, quantity: pd.quantity, userId: s.user.id });
+    if (!q.ok) return { ok: false, replies: await quoteProblem(s, p, q) };
+    if (q.productVersion !== pd.version || q.total.toString() !== pd.total || q.currency !== pd.currency) {
+      const old = BigInt(pd.total);
+      const msg =
+        q.total !== old
+          ? t(s, "confirm.price_changed", { old: money(s, old, pd.currency), new: money(s, q.total, q.currency) })
+          : t(s, "confirm.changed");
+      return { ok: false, replies: await makeConfirmation(s, p, pd.quantity, pd.target, msg) };
+    }
+    return { ok: true, product: p };
+  }
+
+  async function finishPending(s: Session, n: string, orderId: string): Promise<void> {
+    await setState(s, (cur) => ({
+      done: [{ nonce: n, orderId }, ...(cur.done ?? []).filter((d) => d.nonce !== n)].slice(0, 5),
+      ...(cur.pending && cur.pending.nonce !== n ? { pending: cur.pending, step: cur.step } : {}),
+    }));
+  }
+
+  async function confirm(s: Session, n: string): Promise<Reply[]> {
+    const found = await pendingFor(s, n);
+    if (!found) return [invalidButton(s)];
+    if ("doneOrder" in found) return alreadyPlaced(s, found.doneOrder);
+    const pd = found.pending;
+    const v = await revalidate(s, pd);
+    if (!v.ok) return v.replies;
+    const res = await ports.orders.place(s.ctx, {
+      userId: s.user.id,
+      productId: pd.productId,
+      quantity: pd.quantity,
+      target: pd.target,
+      idempotencyKey: `chat:${n}`,
+      payWith: "wallet",
+    });
+    if (res.ok) {
+      await finishPending(s, n, res.order.id);
+      if (res.replayed) return alreadyPlaced(s, res.order.id);
+      const total = money(s, res.order.total, res.order.currency);
+      const order = shortOrderId(res.order.id);
+      const msg =
+        v.product.deliveryKind === "DIRECT"
+          ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
+          : t(s, "order.placed_wallet", { total, order });
+      return [text(s, msg, [[btn(t(s, "menu.orders"), { op: "order", orderId: res.order.id })], menuRow(s)])];
+    }
+    switch (res.code) {
+      case "insufficient_funds":
+        return [await confirmationView(s, v.product, pd, t(s, "order.insufficient"))];
+      case "out_of_stock":
+        if (res.available > 0)
+          return [quantityPrompt(s, v.product, t(s, "order.out_of_stock", { available: res.available }))];
+        return productCard(s, v.product);
+      case "quantity_out_of_range":
+        return [quantityPrompt(s, v.product, t(s, "confirm.limits_changed", { min: res.min, max: res.max }))];
+      case "product_unavailable":
+        await clearFlow(s);
+        return [text(s, t(s, "confirm.gone"), [menuRow(s)])];
+      default: {
+        const r = res as Extract<TargetResult, { ok: false }>;
+        await setState(s, (cur) => ({
+          done: cur.done,
+          step: {
+            kind: "target",
+            productId: v.product.id,
+            version: v.product.version,
+            price: pd.unitPrice,
+            quantity: pd.quantity,
+          },
+        }));
+        return [targetPrompt(s, v.product, targetProblem(s, r, pd.target ?? ""))];
+      }
+    }
+  }
+
+  async function topUpFor(s: Session, n: string): Promise<Reply[]> {
+    const found = await pendingFor(s, n);
+    if (!found || "doneOrder" in found) return [invalidButton(s)];
+    const pd = found.pending;
+    const v = await revalidate(s, pd);
+    if (!v.ok) return v.replies;
+    const balance = await ports.wallet.balance(s.ctx, { userId: s.user.id, currency: pd.currency });
+    const short = BigInt(pd.total) - balance;
+    if (short <= 0n) return [await confirmationView(s, v.product, pd)];
+    return startTopUp(s, short, pd.currency, `topup:${n}:${short}`);
+  }
+
+  async function startTopUp(s: Session, amount: bigint, cur: string, idempotencyKey: string): Promise<Reply[]> {
+    if (!ports.payments) return [text(s, t(s, "topup.unavailable"), [menuRow(s)])];
+    const { checkoutUrl } = await ports.payments.startTopUp(s.ctx, {
+      userId: s.user.id,
+      amount,
+      currency: cur,
+      idempotencyKey,
+    });
+    const shown = money(s, amount, cur);
+    return [
+      {
+        kind: "text",
+        body: [plain(t(s, "topup.link", { amount: shown }))],
+        buttons: [[{ kind: "url", label: t(s, "topup.open", { amount: shown }), url: checkoutUrl }], menuRow(s)],
+      },
+    ];
+  }
+
+  async function starsFor(s: Session, n: string): Promise<Reply[]> {
+    if (!s.caps.starsInvoices || !ports.payments?.confirmStars) return [invalidButton(s)];
+    const found = await pendingFor(s, n);
+    if (!found || "doneOrder" in found) return [invalidButton(s)];
+    const pd = found.pending;
+    if (pd.currency !== "XTR") return [invalidButton(s)];
+    const v = await revalidate(s, pd);
+    if (!v.ok) return v.replies;
+    const res = await ports.orders.place(s.ctx, {
+      userId: s.user.id,
+      productId: pd.productId,
+      quantity: pd.quantity,
+      target: pd.target,
+      idempotencyKey: `stars:${n}`,
+      payWith: "later",
+    });
+    if (!res.ok) {
+      if (res.code === "out_of_stock") return productCard(s, v.product);
+      await clearFlow(s);
+      return [text(s, t(s, "confirm.gone"), [menuRow(s)])];
+    }
+    await finishPending(s, n, res.order.id);
+    const name = pname(s, v.product);
+    return [
+      {
+        kind: "invoice",
+        title: t(s, "stars.invoice_title", { name, quantity: pd.quantity }).slice(0, 32),
+        description: t(s, "stars.invoice_description", { order: shortOrderId(res.order.id) }).slice(0, 255),
+        payload: `o:${res.order.id}`,
+        currency: "XTR",
+        amount: res.order.total,
+        label: `${name} × ${pd.quantity}`,
+      },
+    ];
+  }
+
+  function orderFromPayload(payload: string): string | null {
+    const m = /^o:([0-9a-f-]{36})$/i.exec(payload);
+    return m && UUID_RE.test(m[1]!) ? m[1]!.toLowerCase() : null;
+  }
+
+  async function precheckout(
+    s: Session,
+    input: Extract<InboundTurn["input"], { kind: "precheckout" }>,
+  ): Promise<Reply[]> {
+    const no = (): Reply[] => [
+      { kind: "answer_precheckout", queryId: input.queryId, ok: false, error: t(s, "stars.not_payable") },
+    ];
+    const orderId = orderFromPayload(input.invoicePayload);
+    if (!orderId) return no();
+    try {
+      const o = await ports.orders.get(s.ctx, { orderId });
+      const payable =
+        o.status === "CREATED" &&
+        o.expiresAt.getTime() > clock.now().getTime() &&
+        o.total === input.amount &&
+        o.currency === input.currency;
+      if (payable && o.productId) {
+        const p = await ports.catalog.getProduct(s.ctx, o.productId);
+        if (p?.active) return [{ kind: "answer_precheckout", queryId: input.queryId, ok: true }];
+      }
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+    }
+    return no();
+  }
+
+  async function payment(s: Session, input: Extract<InboundTurn["input"], { kind: "payment" }>): Promise<Reply[]> {
+    const orderId = orderFromPayload(input.invoicePayload);
+    if (!orderId || !ports.payments?.confirmStars) return [text(s, t(s, "common.error"))];
+    // Credit first (idempotent on the charge id), then pay the order from that balance.
+    await ports.payments.confirmStars(s.ctx, {
+      userId: s.user.id,
+      orderId,
+      chargeId: input.chargeId,
+      amount: input.amount,
+      currency: input.currency,
+    });
+    const res = await ports.orders.markPaid(s.ctx, { orderId, paymentId: input.chargeId });
+    if (res.ok)
+      return [
+        text(s, t(s, "stars.paid", { order: shortOrderId(orderId) }), [
+          [btn(t(s, "menu.orders"), { op: "order", orderId })],
+        ]),
+      ];
+    const balance = await ports.wallet.balance(s.ctx, { userId: s.user.id, currency: input.currency });
+    return [
+      text(s, lines(t(s, "stars.not_payable"), t(s, "balance.text", { balance: money(s, balance, input.currency) })), [
+        menuRow(s),
+      ]),
+    ];
+  }
+
+  return {
+    parseQuantity,
+    chooseQuantity,
+    quantityPrompt,
+    targetPrompt,
+    targetProblem,
+    makeConfirmation,
+    quoteProblem,
+    confirmationView,
+    pendingFor,
+    alreadyPlaced,
+    revalidate,
+    finishPending,
+    confirm,
+    topUpFor,
+    startTopUp,
+    starsFor,
+    orderFromPayload,
+    precheckout,
+    payment,
+  };
+}

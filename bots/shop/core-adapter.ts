@@ -1,0 +1,98 @@
+import type { Catalog } from "../../core/catalog/index.ts";
+import type { Orders } from "../../core/flows/index.ts";
+import type { Inventory } from "../../core/inventory/index.ts";
+import type { Ledger } from "../../core/ledger/index.ts";
+import { walletCode } from "../../core/ledger/index.ts";
+import type { Payments } from "../../core/payments/index.ts";
+import type { Currency } from "../../core/shared/index.ts";
+import type { ShopPorts } from "./ports.ts";
+
+/** The payments module's calls the bot uses. */
+export type PaymentsLike = Pick<Payments, "startTopUp" | "createPayment" | "confirm">;
+
+export interface CoreModules {
+  catalog: Pick<Catalog, "listCategories" | "getCategory" | "listProducts" | "getProduct" | "quote" | "validateTarget">;
+  inventory: Pick<Inventory, "stock" | "subscribeRestock" | "dueRestockNotifications">;
+  orders: Pick<Orders, "place" | "get" | "listForUser" | "codesFor" | "markPaid">;
+  ledger: Pick<Ledger, "balance" | "post">;
+  payments?: PaymentsLike;
+  /** Overrides how a Telegram Stars charge is credited (default: payments.createPayment + confirm). */
+  confirmStars?: NonNullable<ShopPorts["payments"]>["confirmStars"];
+}
+
+/** Builds the shop bot's ports from the real core modules. */
+export function shopPortsFromCore(m: CoreModules): ShopPorts {
+  // Display-only stock counts (product lists) may be a moment old; decisions always read fresh.
+  const stockCache = new Map<string, { at: number; n: number }>();
+  return {
+    catalog: {
+      listCategories: (ctx) => m.catalog.listCategories(ctx),
+      getCategory: (ctx, id) => m.catalog.getCategory(ctx, id),
+      listProducts: (ctx, input) => m.catalog.listProducts(ctx, input),
+      getProduct: (ctx, id) => m.catalog.getProduct(ctx, id),
+      quote: (ctx, input) => m.catalog.quote(ctx, input),
+      validateTarget: (ctx, input) => m.catalog.validateTarget(ctx, input),
+    },
+    orders: {
+      place: (ctx, input) => m.orders.place(ctx, input),
+      get: (ctx, input) => m.orders.get(ctx, input),
+      listForUser: (ctx, input) => m.orders.listForUser(ctx, input),
+      codesFor: (ctx, input) => m.orders.codesFor(ctx, input),
+      markPaid: (ctx, input) => m.orders.markPaid(ctx, input),
+    },
+    stock: {
+      async available(ctx, productId, opts) {
+        const now = Date.now();
+        const hit = opts?.maxAgeMs ? stockCache.get(productId) : undefined;
+        if (hit && now - hit.at <= opts!.maxAgeMs!) return hit.n;
+        const report = await m.inventory.stock(ctx, { productId });
+        const n = report.products.find((p) => p.productId === productId)?.available ?? 0;
+        if (stockCache.size > 5_000) stockCache.clear();
+        stockCache.set(productId, { at: now, n });
+        return n;
+      },
+      subscribeRestock: (ctx, input) => m.inventory.subscribeRestock(ctx, input),
+      dueRestockNotifications: (ctx, input) => m.inventory.dueRestockNotifications(ctx, input),
+    },
+    wallet: {
+      async balance(ctx, { userId, currency }) {
+        return (await m.ledger.balance(ctx, walletCode(userId, currency as never))).available;
+      },
+    },
+    ...(m.payments ? { payments: paymentsPort(m.payments, m.confirmStars) } : {}),
+  };
+}
+
+function paymentsPort(
+  payments: PaymentsLike,
+  confirmStars?: NonNullable<ShopPorts["payments"]>["confirmStars"],
+): NonNullable<ShopPorts["payments"]> {
+  return {
+    startTopUp: (ctx, input) =>
+      payments.startTopUp(ctx, { ...input, currency: input.currency as Currency, provider: "sandbox" }),
+    confirmStars:
+      confirmStars ??
+      (async (ctx, { userId, orderId, chargeId, amount, currency }) => {
+        // One payment per Telegram charge: a second charge is credited too (never lost), and the
+        // order, already paid, is simply not paid twice.
+        const { payment } = await payments.createPayment(ctx, {
+          provider: "telegram_stars",
+          purpose: "order",
+          userId,
+          orderId,
+          amount,
+          currency: currency as Currency,
+          idempotencyKey: `stars:${chargeId}`,
+        });
+        const r = await payments.confirm(ctx, {
+          provider: "telegram_stars",
+          paymentId: payment.id,
+          externalId: chargeId,
+          amount,
+          currency: currency as Currency,
+        });
+        if (!r.ok) throw new Error(`Stars payment ${payment.id} not confirmed: ${r.code}`);
+        return r;
+      }),
+  };
+}

@@ -1,0 +1,211 @@
+import type { IdentityRecord } from "../../core/identity/index.ts";
+import type { Order } from "../../core/orders/index.ts";
+import type { CoreContext, DomainEvent, Locale } from "../../core/shared/index.ts";
+import { isDomainError } from "../../core/shared/index.ts";
+import type { ButtonRows, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
+import { plain, safeForChat } from "../turn.ts";
+import type { ShopState } from "./shop-bot.types.ts";
+import { shortOrderId, UUID_RE, type Kit } from "./shop-kit.ts";
+import type { createAccount } from "./account.ts";
+
+/** Domain events → messages for the buyer’s private chats. */
+export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) {
+  const { deps, ports, identity, conversations, currency, t, money, pname, btn } = k;
+  const { codesReply } = account;
+
+  // ---------------------------------------------------------------------------- domain events
+  async function dmTargets(ctx: CoreContext, userId: string, prefer?: string): Promise<IdentityRecord[]> {
+    const ids = (await identity.identitiesOf(ctx, userId)).filter(
+      (i) => i.canDm && deps.channels[i.channel as TurnChannel],
+    );
+    const preferred = prefer ? ids.filter((i) => i.channel === prefer) : [];
+    return preferred.length ? preferred : ids;
+  }
+
+  async function toUser(
+    ctx: CoreContext,
+    userId: string,
+    prefer: string | undefined,
+    build: (loc: { locale: Locale }, target: IdentityRecord) => Promise<Reply[]>,
+  ): Promise<OutboundMessage[]> {
+    const user = await identity.findUser(ctx, userId);
+    if (!user) return [];
+    const out: OutboundMessage[] = [];
+    for (const target of await dmTargets(ctx, userId, prefer)) {
+      const replies = await build({ locale: user.locale }, target);
+      if (replies.length)
+        out.push({
+          userId,
+          channel: target.channel as TurnChannel,
+          chatId: target.externalId,
+          replies: safeForChat(replies, { kind: "private" }),
+        });
+    }
+    return out;
+  }
+
+  async function onDomainEvent(event: DomainEvent & { id?: string }): Promise<OutboundMessage[]> {
+    const p = (event.payload ?? {}) as Record<string, unknown>;
+    // The outbox id when there is one (a restock can repeat for one product); else the event's subject.
+    const subject = event.id ?? [p.orderId, p.paymentId, p.productId].find((v) => typeof v === "string") ?? "";
+    const out = await messagesFor(event, p);
+    return out.map((m) => ({
+      ...m,
+      dedupeKey: `${event.type}:${String(subject)}:${m.userId}:${m.channel}:${m.chatId}`,
+    }));
+  }
+
+  async function messagesFor(event: DomainEvent, p: Record<string, unknown>): Promise<OutboundMessage[]> {
+    const userId = typeof p.userId === "string" && UUID_RE.test(p.userId) ? p.userId : undefined;
+    const ctx: CoreContext = {
+      channel: "system",
+      locale: "en",
+      requestId: `event:${event.type}`,
+      ...(userId ? { userId } : {}),
+    };
+    if (event.type === "stock.restocked") {
+      const productId = typeof p.productId === "string" ? p.productId : "";
+      if (!UUID_RE.test(productId)) return [];
+      const product = await ports.catalog.getProduct(ctx, productId);
+      if (!product?.active) return [];
+      const due = await ports.stock.dueRestockNotifications(ctx, { productId });
+      const out: OutboundMessage[] = [];
+      for (const sub of due) {
+        const uctx = { ...ctx, userId: sub.userId };
+        out.push(
+          ...(await toUser(uctx, sub.userId, sub.channel, async (loc) => {
+            const price = await ports.catalog.quote(uctx, {
+              productId,
+              quantity: Math.max(1, product.minQty),
+              userId: sub.userId,
+            });
+            const unit = price.ok ? price.unitPrice : product.price;
+            return [
+              {
+                kind: "text",
+                body: [plain(t(loc, "shop.restocked", { name: pname(loc, product) }))],
+                buttons: [
+                  [
+                    btn(t(loc, "shop.view_product", { name: pname(loc, product) }), {
+                      op: "product",
+                      productId,
+                      version: product.version,
+                      price: unit,
+                    }),
+                  ],
+                ],
+              },
+            ];
+          })),
+        );
+      }
+      return out;
+    }
+    if (!userId) return [];
+    if (event.type === "payment.succeeded") {
+      // An order's own payment (Telegram Stars) is answered by the payment turn itself.
+      if (p.purpose === "order") return [];
+      const amount = typeof p.amount === "string" || typeof p.amount === "number" ? BigInt(p.amount) : null;
+      const cur = typeof p.currency === "string" ? p.currency : currency;
+      if (amount === null) return [];
+      return toUser(ctx, userId, undefined, async (loc, target) => {
+        const balance = await ports.wallet.balance(ctx, { userId, currency: cur });
+        const rows: ButtonRows = [];
+        const st = (
+          await conversations.get<ShopState>(ctx, { userId, channel: target.channel, chatId: target.externalId })
+        ).state;
+        if (st?.pending && st.pending.currency === cur) {
+          const prod = await ports.catalog.getProduct(ctx, st.pending.productId);
+          if (prod)
+            rows.push([
+              btn(
+                t(loc, "topup.continue", {
+                  name: pname(loc, prod),
+                  quantity: st.pending.quantity,
+                  total: money(loc, BigInt(st.pending.total), cur),
+                }),
+                { op: "confirm", nonce: st.pending.nonce },
+              ),
+            ]);
+        }
+        return [
+          {
+            kind: "text",
+            body: [
+              plain(t(loc, "topup.received", { amount: money(loc, amount, cur), balance: money(loc, balance, cur) })),
+            ],
+            ...(rows.length ? { buttons: rows } : {}),
+          },
+        ];
+      });
+    }
+    const orderId = typeof p.orderId === "string" && UUID_RE.test(p.orderId) ? p.orderId : undefined;
+    if (!orderId || !event.type.startsWith("order.")) return [];
+    let order: Order;
+    try {
+      order = await ports.orders.get(ctx, { orderId });
+    } catch (e) {
+      if (isDomainError(e) && e.type === "not_found") return [];
+      throw e;
+    }
+    const product = await ports.catalog.getProduct(ctx, order.productId);
+    const name = (loc: { locale: Locale }) => (product ? pname(loc, product) : "?");
+    const short = shortOrderId(order.id);
+    const ordersBtn = (loc: { locale: Locale }) => [[btn(t(loc, "menu.orders"), { op: "order", orderId: order.id })]];
+    switch (event.type) {
+      case "order.fulfilling":
+        if (product?.deliveryKind !== "DIRECT") return [];
+        return toUser(ctx, userId, order.channel, async (loc) => [
+          {
+            kind: "text",
+            body: [plain(t(loc, "order.fulfilling_direct", { order: short, target: order.target ?? "" }))],
+          },
+        ]);
+      case "order.delivered":
+        return toUser(ctx, userId, order.channel, async (loc) => {
+          if (product?.deliveryKind === "DIRECT")
+            return [
+              {
+                kind: "text",
+                body: [
+                  plain(
+                    t(loc, "order.delivered_direct", { order: short, target: order.target ?? "", name: name(loc) }),
+                  ),
+                ],
+                buttons: ordersBtn(loc),
+              },
+            ];
+          const r = await codesReply(loc, order, ctx);
+          return r ? [r] : [];
+        });
+      case "order.refunded":
+        return toUser(ctx, userId, order.channel, async (loc) => {
+          const balance = await ports.wallet.balance(ctx, { userId, currency: order.currency });
+          return [
+            {
+              kind: "text",
+              body: [
+                plain(
+                  t(loc, "order.refunded", {
+                    order: short,
+                    name: name(loc),
+                    total: money(loc, order.total, order.currency),
+                    balance: money(loc, balance, order.currency),
+                  }),
+                ),
+              ],
+              buttons: ordersBtn(loc),
+            },
+          ];
+        });
+      case "order.expired":
+        return toUser(ctx, userId, order.channel, async (loc) => [
+          { kind: "text", body: [plain(t(loc, "order.expired", { order: short }))] },
+        ]);
+      default:
+        return [];
+    }
+  }
+
+  return { dmTargets, toUser, onDomainEvent, messagesFor };
+}

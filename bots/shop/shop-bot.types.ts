@@ -1,0 +1,85 @@
+import type { Conversations, ConversationKey } from "../../core/conversations/index.ts";
+import type { Identity, IdentityRecord, UserRecord } from "../../core/identity/index.ts";
+import type { Clock, CoreContext, Currency, DomainEvent, Locale } from "../../core/shared/index.ts";
+import type { I18n } from "../i18n/index.ts";
+import type { ChannelCapabilities, InboundTurn, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
+import type { ShopPorts } from "./ports.ts";
+
+export interface ShopBotLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ShopBotDeps {
+  ports: ShopPorts;
+  identity: Identity;
+  conversations: Conversations;
+  i18n: I18n;
+  clock: Clock;
+  /** HMAC key for button data (≥ 16 bytes), e.g. derived from the code-encryption key. */
+  buttonKey: string | Buffer;
+  /** The channels this bot serves and what each can do (deep links, Stars). */
+  channels: Partial<Record<TurnChannel, ChannelCapabilities>>;
+  /** Wallet currency shown for balances and top-ups (default CNY). */
+  currency?: Currency;
+  /** Top-up menu amounts in minor units of `currency` (default 10, 50, 100). */
+  topUpPresets?: bigint[];
+  /** Called once when a turn creates a new user (e.g. the embedded demo credits a demo wallet). */
+  onUserCreated?: (ctx: CoreContext, user: UserRecord, turn: InboundTurn) => Promise<void>;
+  logger?: ShopBotLogger;
+  /** Nonce source for confirmations (default 8 random bytes, base64url). */
+  nonce?: () => string;
+  /** Link-code validity shown to users, minutes (must match identity's TTL; default 10). */
+  linkCodeMinutes?: number;
+}
+
+export interface ShopBot {
+  /** The channel entry point: one inbound turn → replies (already localized). */
+  handle(turn: InboundTurn): Promise<Reply[]>;
+  /**
+   * Domain events (`order.fulfilling/delivered/refunded/expired`, `payment.succeeded`,
+   * `stock.restocked`) → messages for users' private chats. The caller sends them on each channel.
+   */
+  onDomainEvent(event: DomainEvent & { id?: string }): Promise<OutboundMessage[]>;
+}
+
+// ----------------------------------------------------------------------------------------- state
+
+export type Step =
+  | { kind: "quantity"; productId: string; version: number; price: string }
+  | { kind: "target"; productId: string; version: number; price: string; quantity: number }
+  | { kind: "confirm" }
+  | { kind: "link_code" };
+
+export interface Pending {
+  nonce: string;
+  productId: string;
+  version: number;
+  quantity: number;
+  target: string | null;
+  unitPrice: string;
+  total: string;
+  currency: string;
+  /** When the confirmation was shown (ISO); a confirmation older than PENDING_TTL_MS is no longer valid. */
+  at?: string;
+}
+
+export interface ShopState {
+  step?: Step;
+  pending?: Pending;
+  /** Recently used confirmation nonces → their order, to answer double taps. */
+  done?: { nonce: string; orderId: string }[];
+}
+
+export interface Session {
+  turn: InboundTurn;
+  ctx: CoreContext;
+  user: UserRecord;
+  identity: IdentityRecord;
+  locale: Locale;
+  caps: ChannelCapabilities;
+  key: ConversationKey;
+  isPrivate: boolean;
+  /** Button presses may replace the message they came from. */
+  edit: boolean;
+}

@@ -1,0 +1,132 @@
+import { randomBytes } from "node:crypto";
+import type { Product } from "../../core/catalog/index.ts";
+import type { Currency, Locale } from "../../core/shared/index.ts";
+import type { MessageKey, MessageParams } from "../i18n/index.ts";
+import type { ButtonRows, CallbackButton, ChannelCapabilities, Reply, TextPart, TextReply } from "../turn.ts";
+import { plain } from "../turn.ts";
+import { createCallbackCodec, type Action } from "./callback-data.ts";
+import type { Session, ShopBotDeps, ShopState } from "./shop-bot.types.ts";
+
+export const MAX_TEXT = 256;
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const defaultCaps: ChannelCapabilities = { deepLink: () => null, starsInvoices: false };
+
+export const shortOrderId = (id: string) => `#${id.replace(/-/g, "").slice(-8).toUpperCase()}`;
+
+export type Kit = ReturnType<typeof createKit>;
+
+/** What every part of the shop bot shares: deps, message and button helpers, conversation state. */
+export function createKit(deps: ShopBotDeps) {
+  const { ports, identity, conversations, i18n, clock } = deps;
+  const codec = createCallbackCodec(deps.buttonKey);
+  const currency: Currency = deps.currency ?? "CNY";
+  const presets = deps.topUpPresets ?? [1000n, 5000n, 10000n];
+  const nonce = deps.nonce ?? (() => randomBytes(8).toString("base64url"));
+  const linkMinutes = deps.linkCodeMinutes ?? 10;
+
+  // ------------------------------------------------------------------------------- small helpers
+  const t = (s: { locale: Locale }, key: MessageKey, params?: MessageParams) => i18n.t(s.locale, key, params);
+  const money = (s: { locale: Locale }, amount: bigint, cur: string) => i18n.money(s.locale, amount, cur);
+  const pname = (s: { locale: Locale }, p: Pick<Product, "nameZh" | "nameEn">) =>
+    s.locale === "zh-CN" ? p.nameZh : p.nameEn;
+  const btn = (label: string, action: Action): CallbackButton => ({
+    kind: "callback",
+    label,
+    data: codec.encode(action),
+  });
+  const text = (s: Session, body: TextPart[] | string, buttons?: ButtonRows): TextReply => ({
+    kind: "text",
+    body: typeof body === "string" ? [plain(body)] : body,
+    ...(buttons && buttons.length ? { buttons } : {}),
+    ...(s.edit ? { edit: true } : {}),
+  });
+  const lines = (...parts: (string | TextPart | null | undefined | false)[]): TextPart[] => {
+    const out: TextPart[] = [];
+    for (const p of parts) {
+      if (!p) continue;
+      if (out.length) out.push(plain("\n"));
+      out.push(typeof p === "string" ? plain(p) : p);
+    }
+    return out;
+  };
+  const menuRow = (s: Session): CallbackButton[] => [btn(t(s, "common.menu"), { op: "menu" })];
+
+  async function getState(s: Session): Promise<ShopState> {
+    return (await conversations.get<ShopState>(s.ctx, s.key)).state ?? {};
+  }
+  async function setState(s: Session, fn: (cur: ShopState) => ShopState): Promise<void> {
+    await conversations.update<ShopState, null>(s.ctx, s.key, (cur) => ({ state: fn(cur ?? {}), result: null }));
+  }
+  const clearFlow = (s: Session) => setState(s, (cur) => ({ done: cur.done }));
+
+  /** Codes in stock (null for DIRECT products); `maxAgeMs` accepts a recent count, for lists. */
+  async function availableOf(s: Session, p: Product, maxAgeMs?: number): Promise<number | null> {
+    if (p.deliveryKind !== "CODE") return null;
+    return ports.stock.available(s.ctx, p.id, maxAgeMs ? { maxAgeMs } : undefined);
+  }
+  function stockText(s: Session, available: number | null): string {
+    if (available === null) return t(s, "shop.stock_direct");
+    return available > 0 ? t(s, "shop.stock_count", { count: available }) : t(s, "shop.stock_out");
+  }
+  async function priceFor(s: Session, p: Product): Promise<bigint> {
+    const q = await ports.catalog.quote(s.ctx, { productId: p.id, quantity: Math.max(1, p.minQty), userId: s.user.id });
+    return q.ok ? q.unitPrice : p.price;
+  }
+  function deepLinkReply(s: Session, payload: string): Reply[] {
+    const url = s.caps.deepLink(payload);
+    const body = lines(t(s, "group.private_only"), s.identity.canDm ? null : t(s, "group.start_first"));
+    if (!url) return [{ kind: "text", body: lines(t(s, "group.private_only"), t(s, "group.no_deep_link")) }];
+    return [{ kind: "deep_link", body, label: t(s, "group.open_private"), url }];
+  }
+
+  // ------------------------------------------------------------------------------------ views
+  function mainMenu(s: Session, intro?: string): TextReply {
+    const rows: ButtonRows = [[btn(t(s, "menu.shop"), { op: "categories" })]];
+    if (s.isPrivate) {
+      rows.push([btn(t(s, "menu.orders"), { op: "orders" }), btn(t(s, "menu.balance"), { op: "balance" })]);
+      rows.push([btn(t(s, "menu.topup"), { op: "topup_menu" }), btn(t(s, "menu.help"), { op: "help" })]);
+      rows.push([btn(t(s, "menu.language"), { op: "lang_menu" }), btn(t(s, "menu.link"), { op: "link_menu" })]);
+    } else {
+      rows.push([btn(t(s, "menu.help"), { op: "help" }), btn(t(s, "menu.language"), { op: "lang_menu" })]);
+      const url = s.caps.deepLink("start");
+      if (url) rows.push([{ kind: "url", label: t(s, "group.open_private"), url }]);
+    }
+    return text(s, lines(intro, t(s, "menu.title")), rows);
+  }
+
+  function invalidButton(s: Session): Reply {
+    return { ...mainMenu(s, t(s, "common.invalid_button")), edit: false };
+  }
+
+  /** The product a button or a stored step refers to, if it is still what the buyer saw. */
+
+  return {
+    deps,
+    ports,
+    identity,
+    conversations,
+    i18n,
+    clock,
+    codec,
+    currency,
+    presets,
+    nonce,
+    linkMinutes,
+    t,
+    money,
+    pname,
+    btn,
+    text,
+    lines,
+    menuRow,
+    getState,
+    setState,
+    clearFlow,
+    availableOf,
+    stockText,
+    priceFor,
+    deepLinkReply,
+    mainMenu,
+    invalidButton,
+  };
+}

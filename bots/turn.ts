@@ -1,0 +1,289 @@
+/**
+ * The channel-agnostic turn model: the one contract between channels (Telegram, web chat, WeChat,
+ * Slack, ...) and the bots. It imports no platform SDK and no core module.
+ *
+ * ## Inbound
+ * A channel translates each platform update into one `InboundTurn`:
+ * - `id` is the channel's delivery id (Telegram `update_id`, a web request nonce, ...). Platforms deliver
+ *   at least once, so the CHANNEL dedupes durably on `(channel, id)` before it calls the bot (helper:
+ *   `markTurnProcessed` in bots/dedupe.ts, over `processed_updates`). The bot additionally derives its own
+ *   idempotency keys from conversation state, so a duplicate that slips through cannot double-charge.
+ * - `chat` says where: a `private` chat with the bot or a `group`. `chat.id` is the platform chat id.
+ * - `from` says who: the platform user id (`externalId`) plus profile hints. The bot resolves it to an
+ *   internal user (core/identity); `languageCode` (IETF, e.g. "zh-hans", "en-US") picks the first locale.
+ * - `input` says what: free text, a `/command payload` (the channel strips the `/` and any `@botname`),
+ *   a button press carrying the `data` of a `CallbackButton` it rendered earlier (and the platform id of
+ *   the message that carried it, so an `edit` reply can replace it), or a payment event.
+ *
+ * ## Outbound
+ * The bot answers with `Reply[]`, rendered in order. Texts are already localized. Rules for renderers:
+ * - `text.body` is a list of `TextPart`s; render each part with its style and escape everything else
+ *   (`toPlain`/`toHtml` below are safe defaults; Telegram HTML parse mode accepts `toHtml`'s output).
+ * - `buttons` are rows of callback buttons (`data` ≤ 64 bytes, opaque: send it back verbatim as a
+ *   `button` input) and URL buttons.
+ * - `edit: true` on a text/prompt means: replace the message the triggering button was on, when the
+ *   platform can (`input.messageId`); otherwise send it as a new message.
+ * - `codes` is a private code delivery. A channel MUST refuse to render it in a group chat (drop it and
+ *   log; never post a code to a group). Render each code monospace and easy to copy; split long lists
+ *   across messages under the platform's size limit.
+ * - `prompt` asks for free text (Telegram: ForceReply; web: focus the input with a placeholder).
+ * - `invoice` is a Telegram Stars (XTR) invoice; only emitted when the channel said it supports them.
+ *   `payload` comes back as `invoicePayload` in the `precheckout`/`payment` inputs.
+ * - `deep_link` invites the user into a private chat with the bot (from a group): render as a URL button.
+ * - `answer_precheckout` answers the `precheckout` input with the same `queryId` (within 10 s).
+ * - `toast` is a short ephemeral notice (Telegram: the answerCallbackQuery text; web: a transient banner).
+ *   Channels answer callback queries at once regardless; a toast only adds text.
+ *
+ * ## Messages the bot starts
+ * Progress, deliveries and restock notices come from domain events, not turns: the bot returns
+ * `OutboundMessage`s addressed to a user's private chat on one channel (`chatId` = the private chat id,
+ * which for Telegram and the web chat is the user's `externalId`). Senders render `replies` like a
+ * turn's, in a private chat, and may dedupe on `dedupeKey` (events arrive at least once).
+ *
+ * Money in this file is `bigint` minor units (Stars for XTR).
+ *
+ * Stability: additive changes only (new optional fields, new union members that renderers may ignore
+ * except `codes`, which must never be rendered in a group).
+ */
+
+export type TurnChannel = "telegram" | "wechat" | "slack" | "web";
+export type ChatKind = "private" | "group";
+
+export interface TurnChat {
+  /** Platform chat id (string even when the platform uses numbers). */
+  id: string;
+  kind: ChatKind;
+  title?: string;
+}
+
+export interface TurnFrom {
+  /** Platform user id. */
+  externalId: string;
+  displayName: string;
+  username?: string;
+  /** IETF language tag from the platform, e.g. "zh-hans", "zh-CN", "en". */
+  languageCode?: string;
+}
+
+export interface TextInput {
+  kind: "text";
+  text: string;
+}
+
+export interface CommandInput {
+  kind: "command";
+  /** Lower-case, without the slash and without "@botname", e.g. "start". */
+  command: string;
+  /** Everything after the command, trimmed ("" when none); for /start this is the deep-link payload. */
+  payload: string;
+}
+
+export interface ButtonInput {
+  kind: "button";
+  /** The `data` of the pressed `CallbackButton`, verbatim. Treat as untrusted. */
+  data: string;
+  /** Platform id of the message carrying the button (lets an `edit` reply replace it). */
+  messageId?: string;
+}
+
+/** Telegram `pre_checkout_query`: must be answered (`answer_precheckout`) within 10 s. */
+export interface PrecheckoutInput {
+  kind: "precheckout";
+  queryId: string;
+  invoicePayload: string;
+  amount: bigint;
+  currency: string;
+}
+
+/** A completed external payment (Telegram `successful_payment`). Idempotent on `chargeId`. */
+export interface PaymentInput {
+  kind: "payment";
+  provider: "telegram_stars";
+  /** `telegram_payment_charge_id`: the idempotency key, and what a Stars refund needs. */
+  chargeId: string;
+  providerChargeId?: string;
+  invoicePayload: string;
+  amount: bigint;
+  currency: string;
+}
+
+export type TurnInput = TextInput | CommandInput | ButtonInput | PrecheckoutInput | PaymentInput;
+
+export interface InboundTurn {
+  /** Delivery id, unique per channel; channels dedupe on `(channel, id)`. */
+  id: string;
+  channel: TurnChannel;
+  chat: TurnChat;
+  from: TurnFrom;
+  input: TurnInput;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Replies
+
+export type TextStyle = "plain" | "bold" | "italic" | "code" | "pre";
+
+/** A run of text with one style. Renderers escape `text`; styles never nest. */
+export interface TextPart {
+  text: string;
+  style?: TextStyle;
+}
+
+export interface CallbackButton {
+  kind: "callback";
+  label: string;
+  /** Opaque, ≤ 64 bytes (Telegram's limit); comes back as `ButtonInput.data`. */
+  data: string;
+}
+
+export interface UrlButton {
+  kind: "url";
+  label: string;
+  url: string;
+}
+
+export type Button = CallbackButton | UrlButton;
+export type ButtonRows = Button[][];
+
+export interface TextReply {
+  kind: "text";
+  body: TextPart[];
+  buttons?: ButtonRows;
+  /** Replace the message the pressed button was on, when possible. */
+  edit?: boolean;
+}
+
+export interface CodeItem {
+  code: string;
+  password?: string;
+}
+
+/** Private code delivery. NEVER render in a group. */
+export interface CodesReply {
+  kind: "codes";
+  orderId: string;
+  /** Localized heading, e.g. "Your codes for Steam 50 × 2". */
+  title: TextPart[];
+  items: CodeItem[];
+  /** Localized labels for the renderer. */
+  labels: { code: string; password: string; copy: string };
+  /** Optional text and buttons after the codes (e.g. "My orders"). */
+  footer?: TextPart[];
+  buttons?: ButtonRows;
+}
+
+/** Ask for free text (a quantity, a phone number, a link code). */
+export interface PromptReply {
+  kind: "prompt";
+  body: TextPart[];
+  /** Hint for the input field. */
+  placeholder?: string;
+  buttons?: ButtonRows;
+  edit?: boolean;
+}
+
+/** Telegram Stars invoice (currency XTR, amount in Stars). */
+export interface InvoiceReply {
+  kind: "invoice";
+  title: string;
+  description: string;
+  /** ≤ 128 bytes; echoed back in precheckout/payment inputs. */
+  payload: string;
+  currency: "XTR";
+  amount: bigint;
+  /** Price line label, e.g. "Steam 50 × 1". */
+  label: string;
+}
+
+/** Invite the user to a private chat with the bot (used in groups). */
+export interface DeepLinkReply {
+  kind: "deep_link";
+  body: TextPart[];
+  label: string;
+  url: string;
+}
+
+export interface AnswerPrecheckoutReply {
+  kind: "answer_precheckout";
+  queryId: string;
+  ok: boolean;
+  /** Localized reason shown to the user when `ok` is false. */
+  error?: string;
+}
+
+/** A short ephemeral notice (callback-query answer text). */
+export interface ToastReply {
+  kind: "toast";
+  text: string;
+  alert?: boolean;
+}
+
+export type Reply =
+  TextReply | CodesReply | PromptReply | InvoiceReply | DeepLinkReply | AnswerPrecheckoutReply | ToastReply;
+
+/** A message the bot sends on its own (progress, delivery, restock), addressed to a user's private chat. */
+export interface OutboundMessage {
+  userId: string;
+  channel: TurnChannel;
+  /** Private chat id on that channel (for Telegram and web, the user's externalId). */
+  chatId: string;
+  replies: Reply[];
+  /**
+   * Stable per (event, recipient chat): domain events arrive at least once, so a sender that records
+   * this key (e.g. `markTurnProcessed(db, "outbound", dedupeKey)`) sends each message once.
+   */
+  dedupeKey?: string;
+}
+
+/** What a channel tells the bot about itself. */
+export interface ChannelCapabilities {
+  /** URL that opens a private chat with the bot carrying a start payload, or null when impossible. */
+  deepLink(payload: string): string | null;
+  /** Whether `invoice` replies (Telegram Stars) can be rendered. */
+  starsInvoices: boolean;
+}
+
+/** The bot entry point a channel calls. */
+export type TurnHandler = (turn: InboundTurn) => Promise<Reply[]>;
+
+// ---------------------------------------------------------------------------------------------------
+// Small helpers for building and rendering text
+
+export const plain = (text: string): TextPart => ({ text });
+export const bold = (text: string): TextPart => ({ text, style: "bold" });
+export const code = (text: string): TextPart => ({ text, style: "code" });
+
+/** The text with styles dropped (WeChat, logs, tests). */
+export function toPlain(body: TextPart[]): string {
+  return body.map((p) => p.text).join("");
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** Safe HTML (only b, i, code, pre tags; all text escaped). Accepted by Telegram's HTML parse mode. */
+export function toHtml(body: TextPart[]): string {
+  return body
+    .map((p) => {
+      const t = escapeHtml(p.text);
+      switch (p.style) {
+        case "bold":
+          return `<b>${t}</b>`;
+        case "italic":
+          return `<i>${t}</i>`;
+        case "code":
+          return `<code>${t}</code>`;
+        case "pre":
+          return `<pre>${t}</pre>`;
+        default:
+          return t;
+      }
+    })
+    .join("");
+}
+
+/** Drops code deliveries when the chat is a group: the last line of defence every renderer applies. */
+export function safeForChat(replies: Reply[], chat: Pick<TurnChat, "kind">): Reply[] {
+  return chat.kind === "private" ? replies : replies.filter((r) => r.kind !== "codes");
+}

@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/** Request and response shapes of the /v1 API; the OpenAPI document is generated from these. */
+export const MAX_API_ORDER_QUANTITY = 1000;
+
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, { message: "1–128 characters of A-Z a-z 0-9 . _ : -" });
+
+export const uuidParamSchema = z.uuid({ message: "must be a UUID" });
+
+export const createOrderBodySchema = z
+  .object({
+    product_id: z.uuid({ message: "must be a product UUID" }),
+    quantity: z.number().int().min(1).max(MAX_API_ORDER_QUANTITY),
+    target: z.string().min(1).max(64).optional().describe("Phone number or game account for DIRECT products"),
+  })
+  .strict();
+
+const money = z.number().int().describe("Integer minor units (fen, cents, Stars)");
+
+export const codeSchema = z.object({ code: z.string(), password: z.string().optional() });
+
+export const orderSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(["CREATED", "PAID", "FULFILLING", "DELIVERED", "FAILED", "REFUNDED", "EXPIRED", "CANCELLED"]),
+  product_id: z.uuid(),
+  quantity: z.number().int(),
+  unit_price: money,
+  total: money,
+  currency: z.string(),
+  target: z.string().nullable(),
+  failure_reason: z.string().nullable(),
+  created_at: z.string(),
+  paid_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  expires_at: z.string(),
+  codes: z.array(codeSchema).optional().describe("Present once DELIVERED, to the owning caller only"),
+});
+
+export const productSchema = z.object({
+  id: z.uuid(),
+  sku: z.string(),
+  category_id: z.uuid(),
+  name_zh: z.string(),
+  name_en: z.string(),
+  delivery_kind: z.enum(["CODE", "DIRECT"]),
+  target_kind: z.enum(["MOBILE", "GAME_ACCOUNT"]).nullable(),
+  carrier: z.string().nullable(),
+  face_value: money,
+  price: money.describe("The caller's unit price"),
+  currency: z.string(),
+  min_qty: z.number().int(),
+  max_qty: z.number().int(),
+  stock: z.number().int().nullable().describe("Available codes; null for DIRECT products"),
+});
+
+export const walletSchema = z.object({
+  balances: z.array(z.object({ currency: z.string(), balance: money, held: money, available: money })),
+});
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string().describe("Stable machine-readable code"),
+    message: z.string(),
+    details: z.unknown().optional(),
+    requestId: z.string().optional(),
+  }),
+});
+
+export type OrderJson = z.infer<typeof orderSchema>;
+export type ProductJson = z.infer<typeof productSchema>;
+
+/** The named schemas of the OpenAPI document (components.schemas). */
+export const apiSchemaRegistry = z.registry<{ id: string }>();
+apiSchemaRegistry.add(createOrderBodySchema, { id: "CreateOrder" });
+apiSchemaRegistry.add(codeSchema, { id: "DeliveredCode" });
+apiSchemaRegistry.add(orderSchema, { id: "Order" });
+apiSchemaRegistry.add(productSchema, { id: "Product" });
+apiSchemaRegistry.add(walletSchema, { id: "Wallet" });
+apiSchemaRegistry.add(errorSchema, { id: "Error" });

@@ -1,0 +1,76 @@
+import { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { SANDBOX_SIGNATURE_HEADER, type Payments, type SandboxWebhookResult } from "../../core/payments/index.ts";
+import { newId, systemContext } from "../../core/shared/index.ts";
+import { checkoutPage, resultPage } from "./payments-sandbox-page.ts";
+
+export interface PaymentRoutesDeps {
+  payments: Pick<Payments, "getPayment" | "handleSandboxWebhook" | "simulateSandboxEvent">;
+}
+
+const FAILURE_STATUS: Record<Extract<SandboxWebhookResult, { ok: false }>["code"], ContentfulStatusCode> = {
+  missing_signature: 401,
+  invalid_signature: 401,
+  stale_timestamp: 400,
+  malformed_json: 400,
+  invalid_event: 400,
+};
+
+const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+/**
+ * The sandbox provider's two faces, mounted at the root: its hosted checkout page (whose buttons make
+ * the simulated provider deliver a signed webhook) and our webhook receiver.
+ */
+export function paymentRoutes({ payments }: PaymentRoutesDeps) {
+  const app = new Hono();
+
+  app.get("/pay/sandbox/:paymentId", async (c) => {
+    const payment = await payments.getPayment(systemContext(newId(), { channel: "http" }), c.req.param("paymentId"));
+    if (!payment || payment.provider !== "sandbox")
+      return c.html(resultPage("Payment not found 未找到支付", "This checkout link is not valid.", 404), 404);
+    return c.html(checkoutPage(payment));
+  });
+
+  // The simulated provider: signs the event with the shared secret and delivers it to our webhook.
+  app.post("/pay/sandbox/:paymentId/pay", async (c) => {
+    const form = await c.req.parseBody();
+    const outcome = form.outcome === "failed" ? "failed" : "succeeded";
+    const ctx = systemContext(newId(), { channel: "http" });
+    const payment = await payments.getPayment(ctx, c.req.param("paymentId"));
+    if (!payment || payment.provider !== "sandbox")
+      return c.html(resultPage("Payment not found 未找到支付", "This checkout link is not valid.", 404), 404);
+    const delivery = await payments.simulateSandboxEvent(ctx, { paymentId: payment.id, outcome });
+    const res = await app.request("/webhooks/sandbox", {
+      method: "POST",
+      body: delivery.rawBody,
+      headers: { "content-type": "application/json", [SANDBOX_SIGNATURE_HEADER]: delivery.signature },
+    });
+    const body = (await res.json()) as { outcome?: string; error?: { message: string } };
+    if (!res.ok)
+      return c.html(resultPage("Payment error 支付出错", body.error?.message ?? "the webhook was refused", 502), 502);
+    const [title, message] =
+      body.outcome === "credited"
+        ? ["Paid 支付成功", "Your wallet has been credited. 已充值到钱包，可返回聊天。"]
+        : body.outcome === "failed"
+          ? ["Payment declined 支付已拒绝", "Nothing was charged. 未扣款。"]
+          : body.outcome === "already_succeeded"
+            ? ["Already paid 已支付", "This payment was already credited. 此笔已入账。"]
+            : ["Nothing to do 无需操作", `The provider's event was ${body.outcome ?? "not applied"}.`];
+    return c.html(resultPage(title, message, 200));
+  });
+
+  app.post("/webhooks/sandbox", async (c) => {
+    const rawBody = await c.req.text();
+    const result = await payments.handleSandboxWebhook(rawBody, c.req.raw.headers);
+    if (!result.ok) return c.json(errorBody(result.code, result.message), FAILURE_STATUS[result.code]);
+    return c.json({
+      received: true,
+      eventId: result.eventId,
+      outcome: result.outcome,
+      ...(result.reason ? { reason: result.reason } : {}),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,132 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { InboundTurn, Reply, TurnHandler } from "../../bots/turn.ts";
+import { safeForChat } from "../../bots/turn.ts";
+import { webChatPage } from "./page.ts";
+import { createWebTokens } from "./web-identity.ts";
+import type { WebMailbox } from "./web-mailbox.ts";
+
+export interface WebChatDeps {
+  /** The bot entry point (e.g. `shopBot.handle`). */
+  handle: TurnHandler;
+  /** Where the bot's own messages for web browsers wait to be polled (deliver outbound `web` messages here). */
+  mailbox: WebMailbox;
+  /** Signs browser tokens (≥ 16 bytes). Keep it stable across restarts, or browsers get new identities. */
+  secret: string | Buffer;
+  /**
+   * Durable at-least-once dedupe of turn ids (e.g. `(id) => markTurnProcessed(db, "web", id)` from
+   * bots/dedupe.ts). Returns false for a repeat. Without it, every request is processed.
+   */
+  dedupe?: (turnId: string) => Promise<boolean>;
+  title?: string;
+  /** Longest long-poll wait (default 20 s). */
+  maxPollWaitMs?: number;
+}
+
+const turnBody = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  input: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("text"), text: z.string().min(1).max(1000) }),
+    z.object({
+      kind: z.literal("command"),
+      command: z.string().regex(/^[A-Za-z0-9_]{1,32}$/),
+      payload: z.string().max(256).default(""),
+    }),
+    z.object({
+      kind: z.literal("button"),
+      data: z.string().max(64),
+      messageId: z.string().max(64).optional(),
+    }),
+  ]),
+  lang: z.string().max(35).optional(),
+  name: z.string().max(64).optional(),
+});
+
+const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+
+/**
+ * The local web chat: a page at `/` and the JSON endpoints it uses under `/web/*`. The same shop bot
+ * as Telegram, a per-browser identity, no account. Mount with `app.route("/", webChatRoutes(deps))`.
+ */
+export function webChatRoutes(deps: WebChatDeps) {
+  const tokens = createWebTokens(deps.secret);
+  const page = webChatPage({ title: deps.title ?? "卡盟 Kameng · Web chat" });
+  const maxWait = deps.maxPollWaitMs ?? 20_000;
+  const app = new Hono();
+
+  const unauthorized = () =>
+    new Response(json({ error: { code: "unauthorized", message: "missing or invalid web chat token" } }), {
+      status: 401,
+      headers: { "content-type": "application/json" },
+    });
+  const browserOf = (auth: string | undefined) => tokens.verify(auth?.replace(/^Bearer\s+/i, "") ?? null);
+
+  app.get("/", (c) => {
+    c.header("cache-control", "no-store");
+    c.header(
+      "content-security-policy",
+      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+    );
+    c.header("x-content-type-options", "nosniff");
+    c.header("referrer-policy", "no-referrer");
+    return c.html(page);
+  });
+
+  app.post("/web/session", (c) => c.json(tokens.issue()));
+
+  app.post("/web/turn", async (c) => {
+    const browserId = browserOf(c.req.header("authorization"));
+    if (!browserId) return unauthorized();
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      return c.json({ error: { code: "malformed_json", message: "the request body is not valid JSON" } }, 400);
+    }
+    const parsed = turnBody.safeParse(raw);
+    if (!parsed.success)
+      return c.json(
+        {
+          error: {
+            code: "invalid_data",
+            message: "the turn is not valid",
+            details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+          },
+        },
+        400,
+      );
+    const body = parsed.data;
+    if (deps.dedupe && !(await deps.dedupe(`${browserId}:${body.id}`)))
+      return c.body(json({ replies: [], duplicate: true }), 200, { "content-type": "application/json" });
+    const input =
+      body.input.kind === "command" ? { ...body.input, command: body.input.command.toLowerCase() } : body.input;
+    const turn: InboundTurn = {
+      id: `${browserId}:${body.id}`,
+      channel: "web",
+      chat: { id: browserId, kind: "private" },
+      from: {
+        externalId: browserId,
+        displayName: body.name?.trim() || `Web ${browserId.slice(1, 7)}`,
+        ...(body.lang ? { languageCode: body.lang } : {}),
+      },
+      input,
+    };
+    const replies: Reply[] = safeForChat(await deps.handle(turn), turn.chat);
+    return c.body(json({ replies }), 200, { "content-type": "application/json", "cache-control": "no-store" });
+  });
+
+  app.get("/web/poll", async (c) => {
+    const browserId = browserOf(c.req.header("authorization"));
+    if (!browserId) return unauthorized();
+    const after = Math.max(0, Number.parseInt(c.req.query("after") ?? "0", 10) || 0);
+    const waitQ = c.req.query("wait");
+    const wait = Math.min(maxWait, Math.max(0, waitQ === undefined ? maxWait : Number.parseInt(waitQ, 10) || 0));
+    const messages = await deps.mailbox.take(browserId, after, wait, c.req.raw.signal);
+    return c.body(json({ messages, head: deps.mailbox.head(browserId) }), 200, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+    });
+  });
+
+  return app;
+}

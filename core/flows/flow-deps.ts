@@ -1,0 +1,93 @@
+import type { Product } from "../catalog/index.ts";
+import type { Order, OrderStore } from "../orders/index.ts";
+import type { Clock, CoreContext, Db, DbOrTx, Tx } from "../shared/index.ts";
+import type {
+  AccountCodes,
+  CatalogPort,
+  InventoryPort,
+  LedgerPort,
+  SupplierCandidatePort,
+  SupplierOutcomePort,
+  SuppliersPort,
+} from "./ports.ts";
+
+/** A committed order change, handed to `onCommitted` right after the commit (the outbox has it too). */
+export interface CommittedChange {
+  type: string;
+  order: Order;
+}
+
+export interface FlowHooks {
+  /**
+   * Called after each commit that changed an order, on the hot path. The composition root uses it to
+   * enqueue `fulfil-order` at once and nudge the outbox relay; the relay stays the safety net.
+   */
+  onCommitted?(change: CommittedChange): void;
+  /**
+   * Called after a supplier answered `succeeded` and before the delivery transaction: the crash test
+   * kills the worker here. Never set in production.
+   */
+  afterSupplierCall?(order: Order, outcome: SupplierOutcomePort): void | Promise<void>;
+  /** Where the flows report something an operator should see (late supplier success on a refunded order…). */
+  warn?(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface OrderFlowDeps {
+  db: Db;
+  clock: Clock;
+  ledger: LedgerPort;
+  accounts: AccountCodes;
+  catalog: CatalogPort;
+  inventory: InventoryPort;
+  suppliers: SuppliersPort;
+  /** How long an unpaid order keeps its reservation. */
+  paymentWindowMs: number;
+  hooks?: FlowHooks;
+  /** Product rows are cached this long for routing facts (delivery kind, sku); prices always come from quote. */
+  productCacheMs?: number;
+  /**
+   * A faster runner for the hot-path transactions (place+pay, deliver+settle, refund, expiry) and the
+   * order reads. It only needs `$queryRaw`/`$executeRaw` on its `Tx`, which is all those paths use.
+   * Default: Prisma's `$transaction` on `db`.
+   */
+  rawSql?: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>; reader: DbOrTx };
+}
+
+export interface FlowRuntime extends OrderFlowDeps {
+  store: OrderStore;
+  /** Hot-path transaction (raw SQL only). */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A Prisma transaction, for steps that use Prisma's model API (storing supplier codes). */
+  modelTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Where order reads go. */
+  read: DbOrTx;
+  product(ctx: CoreContext, productId: string): Promise<Product | null>;
+  /** The STOCK supplier link of a CODE product (its unit cost), cached like products; null when none. */
+  stockSupplier(ctx: CoreContext, productId: string): Promise<SupplierCandidatePort | null>;
+  committed(type: string, order: Order | null | undefined): void;
+}
+
+/** Thrown inside a transaction to roll it back and return an expected outcome instead. */
+export class Rollback<T> extends Error {
+  constructor(readonly result: T) {
+    super("rollback");
+    this.name = "Rollback";
+  }
+}
+
+/**
+ * Thrown by `fulfil` when the order cannot finish yet but may later (a supplier's outcome is unknown,
+ * or every supplier failed in a way that may pass): the job queue retries with backoff, and a job that
+ * exhausts its retries ends in `refundExhausted`.
+ */
+export class FulfilmentRetry extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly reason: string,
+  ) {
+    super(`order ${orderId} cannot be fulfilled yet: ${reason}`);
+    this.name = "FulfilmentRetry";
+  }
+}
+
+export const TX_OPTIONS = { timeout: 15_000, maxWait: 15_000 } as const;

@@ -1,0 +1,358 @@
+import type { Product } from "../catalog/index.ts";
+import type { Order, OrderStatus } from "../orders/index.ts";
+import { notFound, type CoreContext, type Tx } from "../shared/index.ts";
+import { FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
+import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
+
+export const fulfilOrderFlowId = "fulfil-order";
+export const settleOrderStepId = "settle-order";
+export const refundOrderStepId = "refund-order";
+
+export interface FulfilResult {
+  orderId: string;
+  status: OrderStatus;
+  /** False when this call changed nothing (already done, or waiting on a supplier). */
+  changed: boolean;
+  /** True while a supplier has the request and the order waits for its callback or the poller. */
+  pending?: boolean;
+}
+
+export interface FulfilOptions {
+  /** The job's last attempt: known supplier failures refund instead of asking for a retry. */
+  finalAttempt?: boolean;
+}
+
+const noop = (o: Order, pending = false): FulfilResult => ({
+  orderId: o.id,
+  status: o.status,
+  changed: false,
+  pending,
+});
+
+/**
+ * The `fulfil-order` job body. Idempotent: run twice (or twice at once) it delivers and settles once.
+ * CODE: mark the claimed codes sold, settle, DELIVERED — one transaction.
+ * DIRECT: PAID → FULFILLING naming the supplier about to be asked (so a resumed run asks the same one
+ * first and never buys twice), call it with a request key derived from the order, and on success store
+ * the returned codes, settle and deliver in one transaction; fail over on known failures; refund when
+ * every supplier has failed for good.
+ */
+export async function fulfilOrder(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: { orderId: string },
+  opts: FulfilOptions = {},
+): Promise<FulfilResult> {
+  // The common case first: a paid CODE order is delivered by one transaction that starts by locking it.
+  const fast = await deliverFromStock(rt, ctx, input.orderId);
+  if ("status" in fast) return fast;
+  const order = fast.order;
+  if (!order) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+  switch (order.status) {
+    case "CREATED":
+    case "DELIVERED":
+    case "REFUNDED":
+    case "EXPIRED":
+    case "CANCELLED":
+      return noop(order);
+    case "FAILED":
+      return refundOrder(rt, ctx, order.id, order.failureReason ?? "fulfilment failed");
+    case "PAID":
+    case "FULFILLING": {
+      const product = await rt.product(ctx, order.productId);
+      if (!product) throw notFound("product_not_found", "the order's product is gone", { productId: order.productId });
+      return fulfilDirect(rt, ctx, order, product, opts);
+    }
+  }
+}
+
+/**
+ * CODE orders: lock the order, mark its claimed codes sold, settle, DELIVERED — one transaction. For
+ * anything else (a DIRECT product, an order not PAID/FULFILLING) it changes nothing and returns the
+ * order as read under the lock.
+ */
+async function deliverFromStock(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  orderId: string,
+): Promise<FulfilResult | { order: Order | null }> {
+  try {
+    const delivered = await rt.transaction(async (tx) => {
+      const current = await rt.store.getForUpdate(tx, orderId);
+      if (!current || (current.status !== "PAID" && current.status !== "FULFILLING")) throw new Rollback(current);
+      const product = await rt.product(ctx, current.productId);
+      if (product?.deliveryKind !== "CODE") throw new Rollback(current);
+      // Our own stock may be linked as a STOCK supplier with a unit cost; without one the cost is zero.
+      const stock = await rt.stockSupplier(ctx, current.productId);
+      await rt.inventory.markSold(ctx, { orderId }, { tx });
+      return settleAndDeliver(rt, ctx, tx, current, stock);
+    });
+    rt.committed("order.delivered", delivered);
+    return { orderId, status: delivered.status, changed: true };
+  } catch (e) {
+    if (e instanceof Rollback) return { order: e.result as Order | null };
+    throw e;
+  }
+}
+
+/** Settlement (T+0) and FULFILLING → DELIVERED, in the caller's transaction. The ledger goes last. */
+async function settleAndDeliver(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  tx: Tx,
+  order: Order,
+  supplier: { supplierId: string; cost: bigint } | null,
+): Promise<Order> {
+  const t = order.total;
+  const c = supplier ? supplier.cost * BigInt(order.quantity) : 0n;
+  const cur = order.currency;
+  let settleTxId: string | undefined;
+  if (t > 0n || c > 0n) {
+    const legs = [
+      { account: rt.accounts.systemCode("order_escrow", cur), amount: -t },
+      { account: rt.accounts.systemCode("revenue", cur), amount: t - c },
+      ...(supplier ? [{ account: rt.accounts.supplierPayableCode(supplier.supplierId, cur), amount: c }] : []),
+      { account: rt.accounts.systemCode("custody", cur), amount: t },
+      { account: rt.accounts.systemCode("platform_cash", cur), amount: -t },
+    ].filter((l) => l.amount !== 0n);
+    const posted = await rt.ledger.post(
+      ctx,
+      {
+        idempotencyKey: `order-settle:${order.id}`,
+        kind: "order_settlement",
+        metadata: { orderId: order.id, ...(supplier ? { supplierId: supplier.supplierId } : {}) },
+        legs,
+      },
+      { tx },
+    );
+    if (!posted.ok) throw new Error(`settlement of order ${order.id} was refused: ${posted.code} on ${posted.account}`);
+    settleTxId = posted.transactionId;
+  }
+  // Last statement, sent with COMMIT where the runner can (the order row is locked by the caller).
+  const delivered = await rt.store.transition(
+    tx,
+    {
+      orderId: order.id,
+      path: ["PAID", "FULFILLING", "DELIVERED"],
+      set: {
+        settleTxId,
+        deliveredAt: rt.clock.now(),
+        ...(supplier ? { supplierId: supplier.supplierId, costTotal: c } : {}),
+      },
+    },
+    { last: true },
+  );
+  if (!delivered) throw new Rollback(order);
+  return delivered;
+}
+
+async function fulfilDirect(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  order: Order,
+  product: Product,
+  opts: FulfilOptions,
+): Promise<FulfilResult> {
+  const all = await rt.suppliers.candidates(ctx, order.productId, { includeOpen: true });
+  const healthy = await rt.suppliers.candidates(ctx, order.productId);
+  const http = (cs: SupplierCandidatePort[]) => cs.filter((c) => c.kind !== "STOCK");
+  const byId = new Map(all.map((c) => [c.supplierId, c]));
+
+  let current = order;
+  let resumed = order.status === "FULFILLING" && order.supplierId !== null;
+  if (current.status === "PAID") {
+    const first = http(healthy)[0] ?? http(all)[0];
+    if (!first) return refundOrder(rt, ctx, order.id, "no supplier for this product");
+    const started = await rt.store.transition(rt.read, {
+      orderId: order.id,
+      path: ["PAID", "FULFILLING"],
+      set: { supplierId: first.supplierId },
+    });
+    if (!started) return fulfilOrder(rt, ctx, { orderId: order.id }, opts);
+    rt.committed("order.fulfilling", started);
+    current = started;
+    resumed = false;
+  }
+
+  const tried = new Set<string>();
+  let retryable = false;
+  let supplierId = current.supplierId;
+  for (;;) {
+    if (!supplierId) {
+      const next =
+        http(healthy).find((c) => !tried.has(c.supplierId)) ?? http(all).find((c) => !tried.has(c.supplierId));
+      if (!next) break;
+      const switched = await rt.store.switchSupplier(rt.read, order.id, current.supplierId, next.supplierId);
+      if (!switched) {
+        // Someone else moved the order on (a callback, another run): let its state decide.
+        const now = await rt.store.get(rt.read, order.id);
+        return now ? noop(now) : noop(current);
+      }
+      current = switched;
+      supplierId = next.supplierId;
+    }
+    const cand = byId.get(supplierId);
+    const requestKey = rt.suppliers.requestKey(order.id, supplierId);
+    const sid = supplierId;
+    const place = (): Promise<SupplierOutcomePort> =>
+      rt.suppliers.place(ctx, {
+        supplierId: sid,
+        requestKey,
+        orderId: order.id,
+        sku: cand?.supplierSku ?? product.sku,
+        quantity: order.quantity,
+        target: order.target,
+      });
+    let outcome: SupplierOutcomePort;
+    if (resumed) {
+      // A run before us may have reached the supplier: ask before placing (placing again is also safe: the
+      // supplier dedupes on the request key).
+      outcome = await rt.suppliers.query(ctx, { supplierId, requestKey });
+      if (outcome.status === "failed" && outcome.reason === "not_found") outcome = await place();
+      resumed = false;
+    } else {
+      outcome = await place();
+      if (outcome.status === "failed" && outcome.unknown)
+        outcome = await rt.suppliers.query(ctx, { supplierId, requestKey });
+    }
+
+    if (outcome.status === "succeeded") {
+      await rt.hooks?.afterSupplierCall?.(current, outcome);
+      return deliverDirect(rt, ctx, current, supplierId, cand?.cost ?? null, outcome);
+    }
+    if (outcome.status === "pending") return noop(current, true);
+    if (outcome.unknown) throw new FulfilmentRetry(order.id, `supplier outcome unknown (${outcome.reason})`);
+    // A known failure: nothing was bought there. Fail over.
+    if (outcome.retryable) retryable = true;
+    tried.add(supplierId);
+    supplierId = null;
+  }
+  if (retryable && !opts.finalAttempt) throw new FulfilmentRetry(order.id, "every supplier failed; some may recover");
+  return refundOrder(rt, ctx, order.id, "every supplier failed");
+}
+
+async function deliverDirect(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  order: Order,
+  supplierId: string,
+  unitCost: bigint | null,
+  outcome: Extract<SupplierOutcomePort, { status: "succeeded" }>,
+): Promise<FulfilResult> {
+  try {
+    const delivered = await rt.modelTransaction(async (tx) => {
+      const current = await rt.store.getForUpdate(tx, order.id);
+      if (!current || current.status !== "FULFILLING") throw new Rollback(current);
+      if (outcome.codes?.length)
+        await rt.inventory.addSupplierCodes(
+          ctx,
+          { productId: current.productId, orderId: current.id, supplierId, codes: outcome.codes },
+          { tx },
+        );
+      return settleAndDeliver(rt, ctx, tx, current, { supplierId, cost: unitCost ?? 0n });
+    });
+    rt.committed("order.delivered", delivered);
+    return { orderId: order.id, status: delivered.status, changed: true };
+  } catch (e) {
+    if (e instanceof Rollback) {
+      const now = (e.result as Order | null) ?? order;
+      if (now.status === "REFUNDED" || now.status === "FAILED")
+        rt.hooks?.warn?.(
+          { orderId: order.id, supplierId, status: now.status },
+          "a supplier reported success for an order already refunded: reconcile with the supplier",
+        );
+      return noop(now);
+    }
+    throw e;
+  }
+}
+
+/**
+ * PAID/FULFILLING/FAILED → REFUNDED in one transaction: release reserved codes, reverse the payment
+ * (`wallet +T, escrow −T`), record the reason. Idempotent.
+ */
+export async function refundOrder(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  orderId: string,
+  reason: string,
+): Promise<FulfilResult> {
+  try {
+    const refunded = await rt.transaction(async (tx) => {
+      const current = await rt.store.getForUpdate(tx, orderId);
+      if (!current) throw notFound("order_not_found", "no such order", { orderId });
+      if (current.status !== "PAID" && current.status !== "FULFILLING" && current.status !== "FAILED")
+        throw new Rollback(current);
+      await rt.inventory.release(ctx, { orderId }, { tx });
+      let refundTxId: string | undefined;
+      if (current.paymentTxId) {
+        const reversed = await rt.ledger.reverse(
+          ctx,
+          { transactionId: current.paymentTxId, idempotencyKey: `order-refund:${orderId}`, reason },
+          { tx },
+        );
+        if (!reversed.ok) throw new Error(`refund of order ${orderId} was refused: ${reversed.code}`);
+        refundTxId = reversed.transactionId;
+      }
+      const done = await rt.store.transition(
+        tx,
+        {
+          orderId,
+          path: ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
+          reason,
+          set: { refundTxId, failureReason: reason, closedAt: rt.clock.now() },
+          eventPayload: { reason },
+        },
+        { last: true },
+      );
+      if (!done) throw new Rollback(current);
+      return done;
+    });
+    rt.committed("order.refunded", refunded);
+    return { orderId, status: refunded.status, changed: true };
+  } catch (e) {
+    if (e instanceof Rollback) return noop(e.result as Order);
+    throw e;
+  }
+}
+
+/**
+ * A supplier's callback (or the poller's answer) for a request of this order. Success delivers (once);
+ * a known failure continues the failover; anything else waits.
+ */
+export async function applySupplierOutcome(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: { orderId: string; supplierId: string; outcome: SupplierOutcomePort },
+): Promise<FulfilResult> {
+  const order = await rt.store.get(rt.read, input.orderId);
+  if (!order) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+  const { outcome } = input;
+  if (order.status !== "FULFILLING") {
+    if (outcome.status === "succeeded" && (order.status === "REFUNDED" || order.status === "FAILED"))
+      rt.hooks?.warn?.(
+        { orderId: order.id, supplierId: input.supplierId },
+        "a supplier reported success for an order already refunded: reconcile with the supplier",
+      );
+    return noop(order);
+  }
+  if (order.supplierId !== input.supplierId) {
+    // A supplier we failed over from reports success after all: the order is (or will be) bought
+    // elsewhere, so this one must be reconciled with that supplier by hand.
+    if (outcome.status === "succeeded")
+      rt.hooks?.warn?.(
+        { orderId: order.id, supplierId: input.supplierId, current: order.supplierId },
+        "a supplier we failed over from reported success: reconcile with the supplier",
+      );
+    return noop(order);
+  }
+  if (outcome.status === "succeeded") {
+    const cand = (await rt.suppliers.candidates(ctx, order.productId, { includeOpen: true })).find(
+      (c) => c.supplierId === input.supplierId,
+    );
+    return deliverDirect(rt, ctx, order, input.supplierId, cand?.cost ?? null, outcome);
+  }
+  if (outcome.status === "pending" || outcome.unknown) return noop(order, true);
+  // A known failure at the current supplier: resume, which asks it once more (deduped) and fails over.
+  return fulfilOrder(rt, ctx, { orderId: order.id });
+}

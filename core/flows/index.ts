@@ -1,0 +1,146 @@
+import type { Product } from "../catalog/index.ts";
+import { createOrderStore, type Order, type OrderEventRow } from "../orders/index.ts";
+import { notFound, type CoreContext, type Tx } from "../shared/index.ts";
+import { TX_OPTIONS, type FlowRuntime, type OrderFlowDeps } from "./flow-deps.ts";
+import {
+  applySupplierOutcome,
+  fulfilOrder,
+  refundOrder,
+  type FulfilOptions,
+  type FulfilResult,
+} from "./fulfil-order.flow.ts";
+import {
+  cancelOrder,
+  expireDueOrders,
+  payFromWallet,
+  placeOrder,
+  type PayOrderResult,
+  type PlaceOrderInput,
+  type PlaceOrderResult,
+} from "./place-order.flow.ts";
+import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
+
+export * from "./flow-deps.ts";
+export * from "./ports.ts";
+export * from "./place-order.flow.ts";
+export * from "./fulfil-order.flow.ts";
+
+/**
+ * The orders facade (docs/modules.md "core/orders and core/flows"): placement, payment, fulfilment,
+ * refunds, expiry and reads, composed from the order store and the other modules.
+ */
+export function createOrders(deps: OrderFlowDeps) {
+  const store = createOrderStore({ db: deps.db, clock: deps.clock });
+  const cacheMs = deps.productCacheMs ?? 5_000;
+  const products = new Map<string, { at: number; product: Product }>();
+  const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
+  const modelTransaction = <T>(fn: (tx: Tx) => Promise<T>) => deps.db.$transaction(fn, TX_OPTIONS);
+  const rt: FlowRuntime = {
+    ...deps,
+    store,
+    transaction: deps.rawSql ? (fn) => deps.rawSql!.transaction(fn) : modelTransaction,
+    modelTransaction,
+    read: deps.rawSql?.reader ?? deps.db,
+    async product(ctx, productId) {
+      const now = deps.clock.now().getTime();
+      const hit = products.get(productId);
+      if (hit && now - hit.at < cacheMs) return hit.product;
+      const product = await deps.catalog.getProduct(ctx, productId);
+      if (product) {
+        if (products.size > 10_000) products.clear();
+        products.set(productId, { at: now, product });
+      }
+      return product;
+    },
+    async stockSupplier(ctx, productId) {
+      const now = deps.clock.now().getTime();
+      const hit = stockLinks.get(productId);
+      if (hit && now - hit.at < cacheMs) return hit.link;
+      const all = await deps.suppliers.candidates(ctx, productId, { includeOpen: true });
+      const link = all.find((c) => c.kind === "STOCK") ?? null;
+      if (stockLinks.size > 10_000) stockLinks.clear();
+      stockLinks.set(productId, { at: now, link });
+      return link;
+    },
+    committed(type, order) {
+      if (!order || !deps.hooks?.onCommitted) return;
+      try {
+        deps.hooks.onCommitted({ type, order });
+      } catch (e) {
+        deps.hooks.warn?.({ err: e, orderId: order.id }, "onCommitted hook failed (the outbox relay will catch up)");
+      }
+    },
+  };
+
+  const owned = async (ctx: CoreContext, orderId: string): Promise<Order> => {
+    const order = await store.get(rt.read, orderId);
+    if (!order || (ctx.userId !== undefined && ctx.userId !== order.userId))
+      throw notFound("order_not_found", "no such order", { orderId });
+    return order;
+  };
+
+  return {
+    store,
+    place: (ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> => placeOrder(rt, ctx, input),
+    payFromWallet: (ctx: CoreContext, input: { orderId: string }): Promise<PayOrderResult> =>
+      payFromWallet(rt, ctx, input),
+    /** External payments (e.g. Stars) credit the wallet first (payments.confirm); then the order pays from it. */
+    markPaid: (ctx: CoreContext, input: { orderId: string; paymentId?: string }): Promise<PayOrderResult> =>
+      payFromWallet(rt, ctx, { orderId: input.orderId }),
+    cancel: (ctx: CoreContext, input: { orderId: string; reason?: string }) => cancelOrder(rt, ctx, input),
+    fulfil: (ctx: CoreContext, input: { orderId: string }, opts?: FulfilOptions): Promise<FulfilResult> =>
+      fulfilOrder(rt, ctx, input, opts),
+    /** The fulfil job ran out of retries: never leave the order in limbo. */
+    refundExhausted: (ctx: CoreContext, input: { orderId: string; reason?: string }): Promise<FulfilResult> =>
+      refundOrder(rt, ctx, input.orderId, input.reason ?? "fulfilment retries exhausted"),
+    refund: (ctx: CoreContext, input: { orderId: string; reason: string }): Promise<FulfilResult> =>
+      refundOrder(rt, ctx, input.orderId, input.reason),
+    applySupplierOutcome: (
+      ctx: CoreContext,
+      input: { orderId: string; supplierId: string; outcome: SupplierOutcomePort },
+    ): Promise<FulfilResult> => applySupplierOutcome(rt, ctx, input),
+    expireDue: (ctx: CoreContext, opts?: { limit?: number }): Promise<number> => expireDueOrders(rt, ctx, opts),
+    /**
+     * Recovers orders whose job was lost: PAID/FULFILLING/FAILED orders untouched for `olderThanMs` are
+     * fulfilled (or refunded) again. Returns the results; one failing order does not stop the rest.
+     */
+    async sweepStuck(ctx: CoreContext, opts: { olderThanMs?: number; limit?: number; deadlineMs?: number } = {}) {
+      const stuck = await store.stuck(rt.read, opts.olderThanMs ?? 30_000, opts.limit ?? 200);
+      const deadline = opts.deadlineMs ?? 30 * 60_000;
+      const results: Array<FulfilResult | { orderId: string; error: string }> = [];
+      for (const { id } of stuck) {
+        let result: FulfilResult | { orderId: string; error: string };
+        try {
+          result = await fulfilOrder(rt, ctx, { orderId: id });
+        } catch (e) {
+          result = { orderId: id, error: (e as Error).message };
+        }
+        // Never limbo: past the deadline an order that is still not delivered is refunded.
+        if ("error" in result || result.pending) {
+          const order = await store.get(rt.read, id);
+          const since = order?.paidAt ?? order?.createdAt;
+          if (order && since && deps.clock.now().getTime() - since.getTime() > deadline)
+            result = await refundOrder(rt, ctx, id, "not fulfilled before the deadline");
+        }
+        results.push(result);
+      }
+      return results;
+    },
+    /** The order, if the caller owns it (a context without `userId` is an operator: any order). */
+    get: (ctx: CoreContext, input: { orderId: string }): Promise<Order> => owned(ctx, input.orderId),
+    listForUser: (ctx: CoreContext, input: { userId: string; limit?: number; before?: Date }) =>
+      store.listForUser(rt.read, input.userId, input),
+    events: async (ctx: CoreContext, input: { orderId: string }): Promise<OrderEventRow[]> => {
+      await owned(ctx, input.orderId);
+      return store.events(rt.read, input.orderId);
+    },
+    /** Decrypted codes of a DELIVERED order, for its owner only; callers deliver them privately. */
+    async codesFor(ctx: CoreContext, input: { orderId: string }) {
+      const order = await owned(ctx, input.orderId);
+      if (order.status !== "DELIVERED") return [];
+      return deps.inventory.reveal(ctx, { orderId: order.id });
+    },
+  };
+}
+
+export type Orders = ReturnType<typeof createOrders>;

@@ -1,0 +1,255 @@
+import type { Order } from "../orders/index.ts";
+import {
+  conflict,
+  newId,
+  notFound,
+  PG_UNIQUE_VIOLATION,
+  requestHash,
+  sqlState,
+  type CoreContext,
+  type Tx,
+} from "../shared/index.ts";
+import { Rollback, type FlowRuntime } from "./flow-deps.ts";
+
+export const placeOrderFlowId = "place-order";
+export const payOrderStepId = "pay-order-from-wallet";
+
+export interface PlaceOrderInput {
+  userId: string;
+  productId: string;
+  quantity: number;
+  target?: string | null;
+  idempotencyKey: string;
+  payWith: "wallet" | "later";
+}
+
+export type PlaceOrderFailure =
+  | { ok: false; code: "out_of_stock"; available: number }
+  | { ok: false; code: "insufficient_funds" }
+  | { ok: false; code: "product_unavailable" }
+  | { ok: false; code: "quantity_out_of_range"; min: number; max: number }
+  | { ok: false; code: "target_required" }
+  | { ok: false; code: "invalid_mobile"; reason: string }
+  | { ok: false; code: "wrong_carrier"; expected: string; got: string }
+  | { ok: false; code: "invalid_account"; expected: string };
+
+export type PlaceOrderResult = { ok: true; order: Order; replayed: boolean } | PlaceOrderFailure;
+
+export type PayOrderResult =
+  | { ok: true; order: Order; replayed: boolean }
+  | { ok: false; code: "insufficient_funds" }
+  | { ok: false; code: "order_not_payable"; status: string }
+  | { ok: false; code: "order_expired" };
+
+/**
+ * Place (and, with `payWith: "wallet"`, pay) an order in ONE transaction: insert the order (the
+ * UNIQUE(user_id, idempotency_key) row is the idempotency record), claim stock for CODE products,
+ * post `wallet −T, escrow +T`, move CREATED → PAID. Any expected failure rolls everything back and is
+ * returned: nothing changed. Validation and the quote run before the transaction (reads only), and the
+ * ledger posting runs last so the hot escrow row is locked only for the final statement and the commit.
+ */
+export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const hash = requestHash({
+    productId: input.productId,
+    quantity: input.quantity,
+    target: input.target ?? null,
+    payWith: input.payWith,
+  });
+  const replay = async (): Promise<PlaceOrderResult | null> => {
+    const existing = await rt.store.findByIdempotencyKey(rt.read, input.userId, input.idempotencyKey);
+    if (!existing) return null;
+    if (existing.requestHash !== hash)
+      throw conflict("idempotency_conflict", "this idempotency key was already used for a different order request", {
+        orderId: existing.id,
+      });
+    return { ok: true, order: existing, replayed: true };
+  };
+
+  const product = await rt.product(ctx, input.productId);
+  if (!product) return (await replay()) ?? { ok: false, code: "product_unavailable" };
+  const quote = await rt.catalog.quote(ctx, {
+    productId: input.productId,
+    quantity: input.quantity,
+    userId: input.userId,
+  });
+  if (!quote.ok) return (await replay()) ?? quote;
+  const target = rt.catalog.checkTarget(product, input.target);
+  if (!target.ok) return (await replay()) ?? target;
+
+  const now = rt.clock.now();
+  const orderId = newId();
+  try {
+    const order = await rt.transaction(async (tx) => {
+      const inserted = await rt.store.insert(
+        tx,
+        {
+          id: orderId,
+          userId: input.userId,
+          idempotencyKey: input.idempotencyKey,
+          requestHash: hash,
+          channel: ctx.channel,
+          productId: product.id,
+          quantity: input.quantity,
+          unitPrice: quote.unitPrice,
+          total: quote.total,
+          currency: quote.currency,
+          target: target.target,
+          expiresAt: new Date(now.getTime() + rt.paymentWindowMs),
+        },
+        { emitCreated: input.payWith === "later" },
+      );
+      if (!inserted) throw new Rollback("duplicate" as const);
+      if (product.deliveryKind === "CODE") {
+        const claim = await rt.inventory.claim(
+          ctx,
+          { productId: product.id, orderId, quantity: input.quantity },
+          { tx },
+        );
+        if (!claim.ok) throw new Rollback(claim);
+      }
+      if (input.payWith === "later") return inserted;
+      const paid = await payInTx(rt, ctx, tx, inserted);
+      if (!paid.ok) throw new Rollback(paid);
+      return paid.order;
+    });
+    rt.committed(order.status === "PAID" ? "order.paid" : "order.created", order);
+    return { ok: true, order, replayed: false };
+  } catch (e) {
+    if (e instanceof Rollback) {
+      if (e.result === "duplicate") {
+        const r = await replay();
+        if (r) return r;
+        throw conflict("idempotency_race", "a concurrent request with this idempotency key did not finish; retry");
+      }
+      return e.result as PlaceOrderFailure;
+    }
+    if (sqlState(e) === PG_UNIQUE_VIOLATION) {
+      const r = await replay();
+      if (r) return r;
+    }
+    throw e;
+  }
+}
+
+/**
+ * `wallet −T, escrow +T` then CREATED → PAID; the caller's transaction holds everything, and this is
+ * its last step (the caller has inserted or locked the order, so the transition cannot miss).
+ */
+export async function payInTx(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  tx: Tx,
+  order: Order,
+): Promise<
+  | { ok: true; order: Order }
+  | { ok: false; code: "insufficient_funds" }
+  | { ok: false; code: "order_not_payable"; status: string }
+> {
+  let paymentTxId: string | undefined;
+  if (order.total > 0n) {
+    const posted = await rt.ledger.post(
+      ctx,
+      {
+        idempotencyKey: `order-pay:${order.id}`,
+        kind: "order_payment",
+        metadata: { orderId: order.id },
+        legs: [
+          { account: rt.accounts.walletCode(order.userId, order.currency), amount: -order.total },
+          { account: rt.accounts.systemCode("order_escrow", order.currency), amount: order.total },
+        ],
+      },
+      { tx },
+    );
+    if (!posted.ok) return { ok: false, code: "insufficient_funds" };
+    paymentTxId = posted.transactionId;
+  }
+  // The transaction's last statement (sent with COMMIT where the runner can): the escrow row the
+  // posting locked is released one round trip sooner.
+  const paid = await rt.store.transition(
+    tx,
+    { orderId: order.id, path: ["CREATED", "PAID"], set: { paymentTxId, paidAt: rt.clock.now() } },
+    { last: true },
+  );
+  if (!paid) return { ok: false, code: "order_not_payable", status: order.status };
+  return { ok: true, order: paid };
+}
+
+/** Pays a CREATED (`payWith: "later"`) order from the buyer's wallet, once. */
+export async function payFromWallet(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: { orderId: string },
+): Promise<PayOrderResult> {
+  try {
+    const order = await rt.transaction(async (tx) => {
+      const current = await rt.store.getForUpdate(tx, input.orderId);
+      if (!current || (ctx.userId && ctx.userId !== current.userId))
+        throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+      if (current.status === "PAID" || current.status === "FULFILLING" || current.status === "DELIVERED")
+        throw new Rollback({ ok: true, order: current, replayed: true } as const);
+      if (current.status !== "CREATED")
+        throw new Rollback({ ok: false, code: "order_not_payable", status: current.status } as const);
+      if (current.expiresAt.getTime() <= rt.clock.now().getTime())
+        throw new Rollback({ ok: false, code: "order_expired" } as const);
+      const paid = await payInTx(rt, ctx, tx, current);
+      if (!paid.ok) throw new Rollback(paid);
+      return paid.order;
+    });
+    rt.committed("order.paid", order);
+    return { ok: true, order, replayed: false };
+  } catch (e) {
+    if (e instanceof Rollback) return e.result as PayOrderResult;
+    throw e;
+  }
+}
+
+/** Cancels a CREATED order of the caller's and releases its reservation. */
+export async function cancelOrder(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: { orderId: string; reason?: string },
+): Promise<Order> {
+  const order = await rt.transaction(async (tx) => {
+    const current = await rt.store.get(tx, input.orderId);
+    if (!current || (ctx.userId && ctx.userId !== current.userId))
+      throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+    const cancelled = await rt.store.transition(tx, {
+      orderId: input.orderId,
+      path: ["CREATED", "CANCELLED"],
+      reason: input.reason ?? "cancelled",
+      set: { closedAt: rt.clock.now() },
+    });
+    if (!cancelled) throw conflict("order_not_cancellable", `an order that is ${current.status} cannot be cancelled`);
+    await rt.inventory.release(ctx, { orderId: input.orderId }, { tx });
+    return cancelled;
+  });
+  rt.committed("order.cancelled", order);
+  return order;
+}
+
+/** Expires CREATED orders past their payment window and releases their stock; returns how many. */
+export async function expireDueOrders(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  opts: { limit?: number } = {},
+): Promise<number> {
+  const due = await rt.store.dueForExpiry(rt.read, opts.limit ?? 500);
+  let n = 0;
+  for (const { id } of due) {
+    const order = await rt.transaction(async (tx) => {
+      const expired = await rt.store.transition(tx, {
+        orderId: id,
+        path: ["CREATED", "EXPIRED"],
+        reason: "payment window closed",
+        set: { closedAt: rt.clock.now() },
+      });
+      if (expired) await rt.inventory.release(ctx, { orderId: id }, { tx });
+      return expired;
+    });
+    if (order) {
+      n++;
+      rt.committed("order.expired", order);
+    }
+  }
+  return n;
+}

@@ -1,0 +1,96 @@
+import type { Catalog } from "../catalog/index.ts";
+import type { CoreContext, Tx } from "../shared/index.ts";
+
+/**
+ * What the order flows need from the other modules, as structural types: the composition root passes
+ * the real modules, and a test may pass fakes. Kept to the calls the flows make.
+ */
+export type LedgerPostResult =
+  { ok: true; transactionId: string; replayed: boolean } | { ok: false; code: "insufficient_funds"; account: string };
+
+export interface LedgerPort {
+  post(
+    ctx: CoreContext,
+    input: {
+      idempotencyKey: string;
+      kind: string;
+      memo?: string;
+      metadata?: Record<string, unknown>;
+      legs: Array<{ account: string; amount: bigint }>;
+    },
+    opts?: { tx?: Tx },
+  ): Promise<LedgerPostResult>;
+  reverse(
+    ctx: CoreContext,
+    input: { transactionId: string; idempotencyKey: string; reason: string },
+    opts?: { tx?: Tx },
+  ): Promise<LedgerPostResult>;
+}
+
+/** Pure account-code helpers (the ledger's chart of accounts). */
+export interface AccountCodes {
+  walletCode(userId: string, currency: string): string;
+  systemCode(name: string, currency: string): string;
+  supplierPayableCode(supplierId: string, currency: string): string;
+}
+
+export type CatalogPort = Pick<Catalog, "getProduct" | "quote" | "checkTarget">;
+
+export type ClaimResult =
+  { ok: true; codeIds: Array<bigint | string | number> } | { ok: false; code: "out_of_stock"; available: number };
+
+export interface InventoryPort {
+  claim(
+    ctx: CoreContext,
+    input: { productId: string; orderId: string; quantity: number },
+    opts: { tx: Tx },
+  ): Promise<ClaimResult>;
+  release(ctx: CoreContext, input: { orderId: string }, opts: { tx: Tx }): Promise<unknown>;
+  markSold(ctx: CoreContext, input: { orderId: string }, opts: { tx: Tx }): Promise<unknown>;
+  addSupplierCodes(
+    ctx: CoreContext,
+    input: {
+      productId: string;
+      orderId: string;
+      supplierId: string;
+      codes: Array<{ code: string; password?: string }>;
+    },
+    opts: { tx: Tx },
+  ): Promise<unknown>;
+  reveal(ctx: CoreContext, input: { orderId: string }): Promise<Array<{ code: string; password?: string | null }>>;
+}
+
+export type SupplierOutcomePort =
+  | { status: "succeeded"; externalRef: string; codes?: Array<{ code: string; password?: string }> }
+  | { status: "pending"; externalRef: string | null }
+  | { status: "failed"; retryable: boolean; unknown: boolean; reason: string; detail?: string };
+
+export interface SupplierCandidatePort {
+  supplierId: string;
+  code: string;
+  kind: string;
+  cost: bigint;
+  priority: number;
+  supplierSku: string | null;
+}
+
+export interface SuppliersPort {
+  candidates(
+    ctx: CoreContext,
+    productId: string,
+    opts?: { exclude?: string[]; includeOpen?: boolean },
+  ): Promise<SupplierCandidatePort[]>;
+  requestKey(orderId: string, supplierId: string): string;
+  place(
+    ctx: CoreContext,
+    input: {
+      supplierId: string;
+      requestKey: string;
+      orderId: string;
+      sku: string;
+      quantity: number;
+      target?: string | null;
+    },
+  ): Promise<SupplierOutcomePort>;
+  query(ctx: CoreContext, input: { supplierId: string; requestKey: string }): Promise<SupplierOutcomePort>;
+}

@@ -1,0 +1,103 @@
+import { conflict, invalidData, type CoreContext, type DbOrTx, type TxOptions } from "../shared/index.ts";
+import type { ClaimResult, InventoryDeps } from "./inventory.types.ts";
+import { assertUuid } from "./sql.ts";
+
+export const MAX_CLAIM_QUANTITY = 1000;
+
+/**
+ * Reserves `quantity` available, unexpired codes for an order, oldest first, in ONE statement: it
+ * locks candidates with FOR UPDATE SKIP LOCKED (concurrent claims never wait on each other or take the
+ * same code) and only updates them when it found all `quantity`. So an out_of_stock result has written
+ * nothing and the caller may commit or roll back; candidates it locked stay locked until the caller's
+ * transaction ends. Run it inside the order's transaction so the reservation and the order commit
+ * together. An order claims once: its order_codes positions start at 1, and a retry returns the codes
+ * already reserved.
+ */
+export async function claim(
+  deps: InventoryDeps,
+  _ctx: CoreContext,
+  input: { productId: string; orderId: string; quantity: number },
+  opts?: TxOptions,
+): Promise<ClaimResult> {
+  assertUuid(input.productId, "productId");
+  assertUuid(input.orderId, "orderId");
+  const { quantity } = input;
+  if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_CLAIM_QUANTITY) {
+    throw invalidData("invalid_quantity", `quantity must be an integer in [1, ${MAX_CLAIM_QUANTITY}]`);
+  }
+  const client: DbOrTx = opts?.tx ?? deps.db;
+  const now = deps.clock.now();
+
+  const held = await client.$queryRaw<{ id: bigint; product_id: string }[]>`
+    SELECT id, product_id FROM codes WHERE order_id = ${input.orderId}::uuid AND status IN ('RESERVED', 'SOLD')
+    ORDER BY id`;
+  if (held.length > 0) {
+    if (held.length === quantity && held.every((c) => c.product_id === input.productId)) {
+      return { ok: true, codeIds: held.map((c) => c.id), replayed: true };
+    }
+    throw conflict("order_already_claimed", "this order already holds other codes", { orderId: input.orderId });
+  }
+
+  const [row] = await client.$queryRaw<{ picked: number; ids: bigint[] }[]>`
+    WITH picked AS (
+      SELECT id FROM codes
+      WHERE product_id = ${input.productId}::uuid AND status = 'AVAILABLE'
+        AND (expires_at IS NULL OR expires_at > ${now})
+      ORDER BY id
+      LIMIT ${quantity}::int
+      FOR UPDATE SKIP LOCKED
+    ), enough AS (
+      SELECT count(*)::int AS n FROM picked
+    ), taken AS (
+      UPDATE codes c SET status = 'RESERVED', order_id = ${input.orderId}::uuid, reserved_at = ${now}
+      FROM enough
+      WHERE enough.n = ${quantity}::int AND c.id IN (SELECT id FROM picked)
+      RETURNING c.id
+    ), linked AS (
+      INSERT INTO order_codes (order_id, code_id, position)
+      SELECT ${input.orderId}::uuid, id, (row_number() OVER (ORDER BY id))::int FROM taken
+      RETURNING code_id
+    )
+    SELECT (SELECT n FROM enough) AS picked,
+           COALESCE((SELECT array_agg(code_id ORDER BY code_id) FROM linked), '{}') AS ids`;
+  const picked = row?.picked ?? 0;
+  const ids = row?.ids ?? [];
+  if (picked < quantity || ids.length !== quantity) return { ok: false, code: "out_of_stock", available: picked };
+  return { ok: true, codeIds: ids, replayed: false };
+}
+
+/** Cancel/expiry: the order's RESERVED codes go back to stock (SOLD ones stay sold). */
+export async function release(
+  deps: InventoryDeps,
+  _ctx: CoreContext,
+  input: { orderId: string },
+  opts?: TxOptions,
+): Promise<{ released: number }> {
+  assertUuid(input.orderId, "orderId");
+  const client: DbOrTx = opts?.tx ?? deps.db;
+  const [row] = await client.$queryRaw<{ n: number }[]>`
+    WITH freed AS (
+      UPDATE codes SET status = 'AVAILABLE', order_id = NULL, reserved_at = NULL
+      WHERE order_id = ${input.orderId}::uuid AND status = 'RESERVED'
+      RETURNING id
+    ), unlinked AS (
+      DELETE FROM order_codes WHERE order_id = ${input.orderId}::uuid AND code_id IN (SELECT id FROM freed)
+    )
+    SELECT count(*)::int AS n FROM freed`;
+  return { released: row?.n ?? 0 };
+}
+
+/** Delivery: the order's RESERVED codes become SOLD. Idempotent (a second call sells nothing more). */
+export async function markSold(
+  deps: InventoryDeps,
+  _ctx: CoreContext,
+  input: { orderId: string },
+  opts?: TxOptions,
+): Promise<{ sold: number }> {
+  assertUuid(input.orderId, "orderId");
+  const client: DbOrTx = opts?.tx ?? deps.db;
+  const sold = await client.$executeRaw`
+    UPDATE codes SET status = 'SOLD', sold_at = ${deps.clock.now()}
+    WHERE order_id = ${input.orderId}::uuid AND status = 'RESERVED'`;
+  return { sold };
+}

@@ -1,0 +1,156 @@
+import {
+  inTx,
+  invalidData,
+  newId,
+  notFound,
+  recordEvents,
+  type CoreContext,
+  type DbOrTx,
+  type TxOptions,
+} from "../shared/index.ts";
+import { parseCodeLine, readLines } from "./code-lines.ts";
+import type { ImportCodesInput, ImportResult, InventoryDeps } from "./inventory.types.ts";
+import { assertUuid, countAvailable } from "./sql.ts";
+
+export const IMPORT_CHUNK_ROWS = 500;
+export const MAX_IMPORT_ERRORS = 100;
+const PROGRESS_LINES = 5000;
+export const STOCK_RESTOCKED = "stock.restocked";
+
+interface Row {
+  hash: string;
+  codeEnc: string;
+  passwordEnc: string | null;
+  expiresAt: Date | null;
+}
+
+/**
+ * Streams a code file into a new batch. Each chunk of rows is one INSERT … ON CONFLICT DO NOTHING that
+ * also bumps the batch's counters, so without a caller transaction every committed chunk leaves the
+ * batch consistent, and a re-run after a crash only adds what is missing (the code hash is unique
+ * across all codes). With `opts.tx` the whole import is the caller's transaction.
+ * While one chunk is being written, the next is parsed and encrypted.
+ */
+export async function importCodes(
+  deps: InventoryDeps,
+  _ctx: CoreContext,
+  input: ImportCodesInput,
+  opts?: TxOptions,
+): Promise<ImportResult> {
+  const { db, clock, secrets } = deps;
+  const client: DbOrTx = opts?.tx ?? db;
+  assertUuid(input.productId, "productId");
+  const source = input.source.trim();
+  if (source === "" || source.length > 200) throw invalidData("invalid_source", "source must be 1–200 characters");
+  const product = await client.product.findUnique({
+    where: { id: input.productId },
+    select: { deliveryKind: true },
+  });
+  if (!product) throw notFound("product_not_found", "no such product", { productId: input.productId });
+  if (product.deliveryKind !== "CODE") {
+    throw invalidData("not_a_code_product", "codes can only be imported for CODE products", {
+      productId: input.productId,
+    });
+  }
+
+  const now = clock.now();
+  const batchId = newId();
+  await client.codeBatch.create({ data: { id: batchId, productId: input.productId, source, createdAt: now } });
+
+  const result: ImportResult = { batchId, imported: 0, duplicate: 0, rejected: 0, errors: [] };
+  let lines = 0;
+  let chunk: Row[] = [];
+  let chunkHashes = new Set<string>();
+  let chunkDuplicates = 0;
+  let chunkRejected = 0;
+  let inflight: Promise<void> = Promise.resolve();
+
+  const report = () =>
+    input.onProgress?.({ lines, imported: result.imported, duplicate: result.duplicate, rejected: result.rejected });
+
+  const flush = async () => {
+    const rows = chunk;
+    const duplicates = chunkDuplicates;
+    const rejected = chunkRejected;
+    chunk = [];
+    chunkHashes = new Set();
+    chunkDuplicates = 0;
+    chunkRejected = 0;
+    // At most one INSERT in flight: wait for the previous before sending this one.
+    await inflight;
+    inflight = (async () => {
+      const inserted = await insertChunk(client, input.productId, batchId, now, rows, duplicates, rejected);
+      result.imported += inserted;
+      result.duplicate += rows.length - inserted + duplicates;
+      report();
+    })();
+    inflight.catch(() => {});
+  };
+
+  for await (const line of readLines(input.content)) {
+    lines = line.no;
+    const parsed = parseCodeLine(line, now, line.no === 1);
+    if (parsed.ok === "header") continue;
+    if (!parsed.ok) {
+      result.rejected++;
+      chunkRejected++;
+      if (result.errors.length < MAX_IMPORT_ERRORS) result.errors.push({ line: line.no, reason: parsed.reason });
+    } else {
+      const hash = secrets.keyedHash(parsed.code, "code");
+      if (chunkHashes.has(hash)) chunkDuplicates++;
+      else {
+        chunkHashes.add(hash);
+        chunk.push({
+          hash,
+          codeEnc: secrets.encrypt(parsed.code),
+          passwordEnc: parsed.password === null ? null : secrets.encrypt(parsed.password),
+          expiresAt: parsed.expiresAt,
+        });
+      }
+    }
+    // Files of mostly rejected or duplicate lines still report progress every PROGRESS_LINES.
+    if (chunk.length >= IMPORT_CHUNK_ROWS || line.no % PROGRESS_LINES === 0) await flush();
+  }
+  await flush();
+  await inflight;
+
+  if (result.imported > 0) {
+    await inTx(db, opts, async (tx) => {
+      const available = await countAvailable(tx, input.productId, now);
+      await recordEvents(tx, [{ type: STOCK_RESTOCKED, payload: { productId: input.productId, available, batchId } }]);
+    });
+  }
+  return result;
+}
+
+async function insertChunk(
+  client: DbOrTx,
+  productId: string,
+  batchId: string,
+  now: Date,
+  rows: Row[],
+  duplicates: number,
+  rejected: number,
+): Promise<number> {
+  if (rows.length === 0 && duplicates === 0 && rejected === 0) return 0;
+  const hashes = rows.map((r) => r.hash);
+  const codes = rows.map((r) => r.codeEnc);
+  const passwords = rows.map((r) => r.passwordEnc);
+  const expiries = rows.map((r) => r.expiresAt);
+  const [res] = await client.$queryRaw<{ inserted: number }[]>`
+    WITH ins AS (
+      INSERT INTO codes (product_id, batch_id, code_hash, code_enc, password_enc, expires_at, status, created_at)
+      SELECT ${productId}::uuid, ${batchId}::uuid, t.h, t.c, t.p, t.e, 'AVAILABLE', ${now}
+      FROM unnest(${hashes}::text[], ${codes}::text[], ${passwords}::text[], ${expiries}::timestamptz[]) AS t(h, c, p, e)
+      ON CONFLICT (code_hash) DO NOTHING
+      RETURNING 1
+    ), n AS (SELECT count(*)::int AS inserted FROM ins)
+    UPDATE code_batches b
+    SET imported = b.imported + n.inserted,
+        duplicate = b.duplicate + ${rows.length + duplicates}::int - n.inserted,
+        rejected = b.rejected + ${rejected}::int
+    FROM n
+    WHERE b.id = ${batchId}::uuid
+    RETURNING n.inserted`;
+  return res?.inserted ?? 0;
+}

@@ -1,0 +1,38 @@
+import type { CoreContext, TxOptions } from "../shared/index.ts";
+import { claim, markSold, release } from "./code-claim.ts";
+import { importCodes } from "./code-import.ts";
+import type { ImportCodesInput, InventoryDeps, SupplierCode } from "./inventory.types.ts";
+import { dueRestockNotifications, subscribeRestock, unsubscribeRestock } from "./restock-subscriptions.ts";
+import { expireCodes, lowStock, stock } from "./stock-report.ts";
+import { addSupplierCodes, reveal } from "./supplier-codes.ts";
+
+export type Inventory = ReturnType<typeof createInventory>;
+
+/** Card-code stock: import, claim/release/sell, supplier-returned codes, reveal, stock reports, restock alerts. */
+export function createInventory(deps: InventoryDeps) {
+  return {
+    importCodes: (ctx: CoreContext, input: ImportCodesInput, opts?: TxOptions) => importCodes(deps, ctx, input, opts),
+    claim: (ctx: CoreContext, input: { productId: string; orderId: string; quantity: number }, opts?: TxOptions) =>
+      claim(deps, ctx, input, opts),
+    release: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => release(deps, ctx, input, opts),
+    markSold: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => markSold(deps, ctx, input, opts),
+    addSupplierCodes: (
+      ctx: CoreContext,
+      input: { productId: string; orderId: string; supplierId: string; codes: SupplierCode[] },
+      opts?: TxOptions,
+    ) => addSupplierCodes(deps, ctx, input, opts),
+    reveal: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => reveal(deps, ctx, input, opts),
+    stock: (ctx: CoreContext, input: { productId?: string } = {}, opts?: TxOptions) => stock(deps, ctx, input, opts),
+    lowStock: (ctx: CoreContext, input: { threshold: number }, opts?: TxOptions) => lowStock(deps, ctx, input, opts),
+    expireCodes: (ctx: CoreContext, opts?: TxOptions) => expireCodes(deps, ctx, opts),
+    subscribeRestock: (
+      ctx: CoreContext,
+      input: { userId: string; productId: string; channel: string },
+      opts?: TxOptions,
+    ) => subscribeRestock(deps, ctx, input, opts),
+    unsubscribeRestock: (ctx: CoreContext, input: { userId: string; productId: string }, opts?: TxOptions) =>
+      unsubscribeRestock(deps, ctx, input, opts),
+    dueRestockNotifications: (ctx: CoreContext, input: { productId: string; limit?: number }, opts?: TxOptions) =>
+      dueRestockNotifications(deps, ctx, input, opts),
+  };
+}

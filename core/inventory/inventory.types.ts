@@ -1,0 +1,74 @@
+import type { Clock, Db, SecretBox } from "../shared/index.ts";
+import type { LineRejection } from "./code-lines.ts";
+
+export interface InventoryDeps {
+  db: Db;
+  clock: Clock;
+  secrets: SecretBox;
+}
+
+export type CodeStatus = "AVAILABLE" | "RESERVED" | "SOLD" | "EXPIRED";
+
+export interface ImportProgress {
+  lines: number;
+  imported: number;
+  duplicate: number;
+  rejected: number;
+}
+
+export interface ImportCodesInput {
+  productId: string;
+  /** Who/what delivered the file, e.g. `slack:U123 codes.csv`; stored on the batch. */
+  source: string;
+  content: string | AsyncIterable<string | Uint8Array>;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportResult {
+  batchId: string;
+  imported: number;
+  duplicate: number;
+  rejected: number;
+  /** The first MAX_IMPORT_ERRORS rejected lines; `rejected` is the exact count. */
+  errors: { line: number; reason: LineRejection }[];
+}
+
+export type ClaimResult =
+  { ok: true; codeIds: bigint[]; replayed: boolean } | { ok: false; code: "out_of_stock"; available: number };
+
+export interface SupplierCode {
+  code: string;
+  password?: string | null;
+}
+
+export interface RevealedCode {
+  code: string;
+  password?: string;
+}
+
+export interface StockCounts {
+  available: number;
+  reserved: number;
+  sold: number;
+  /** Never sold and past their expiry (still AVAILABLE or already marked EXPIRED). */
+  expired: number;
+}
+
+export interface ProductStock extends StockCounts {
+  productId: string;
+}
+
+export interface BatchStock extends StockCounts {
+  batchId: string;
+  productId: string;
+  source: string;
+  createdAt: Date;
+  imported: number;
+  duplicate: number;
+  rejected: number;
+}
+
+export interface StockReport {
+  products: ProductStock[];
+  batches: BatchStock[];
+}

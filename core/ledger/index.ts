@@ -1,0 +1,4 @@
+export { createLedger, type LedgerDeps } from "./ledger.service.ts";
+export { walletCode, systemCode, supplierPayableCode, parseAccountCode } from "./account-codes.ts";
+export type { ParsedAccountCode } from "./account-codes.ts";
+export type * from "./ledger.types.ts";

@@ -1,0 +1,189 @@
+import { Prisma } from "../../prisma/generated/client.ts";
+import {
+  DomainError,
+  invalidData,
+  notFound,
+  requestHash,
+  sqlState,
+  inTx,
+  PG_CHECK_VIOLATION,
+  type Clock,
+  type CoreContext,
+  type Currency,
+  type Db,
+  type Tx,
+  type TxOptions,
+} from "../shared/index.ts";
+import { parseAccountCode } from "./account-codes.ts";
+import { captureHold, dueHolds, placeHold, releaseHold } from "./holds.ts";
+import { checkLedger, reconcileCurrency } from "./ledger-check.ts";
+import { assertKey, assertUuid } from "./ledger-input.ts";
+import type { Balance, Ledger, PostInput, PostResult, ReverseInput } from "./ledger.types.ts";
+import { ACCOUNT_COLUMNS, KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
+import { canRunShort, netChanges, postTransaction, ShortOfFunds, type Posting } from "./post-transaction.ts";
+import { validateLegs } from "./validate-legs.ts";
+
+export interface LedgerDeps {
+  db: Db;
+  clock: Clock;
+}
+
+export function createLedger({ db, clock }: LedgerDeps): Ledger {
+  const known = new KnownAccounts();
+
+  async function runPosting(
+    opts: TxOptions | undefined,
+    build: (tx: Tx) => Promise<Posting> | Posting,
+  ): Promise<PostResult> {
+    if (opts?.tx) return postInCallersTx(opts.tx, await build(opts.tx));
+    for (let attempt = 1; ; attempt++) {
+      let posting: Posting | undefined;
+      try {
+        return await db.$transaction(
+          async (tx) => {
+            posting = await build(tx);
+            return postTransaction(tx, posting, known, clock.now());
+          },
+          { timeout: 15_000, maxWait: 15_000 },
+        );
+      } catch (e) {
+        if (e instanceof ShortOfFunds) return { ok: false, code: "insufficient_funds", account: e.account };
+        // The wallet CHECK constraint is a backstop behind the guarded update; it still means "short".
+        if (posting && sqlState(e) === PG_CHECK_VIOLATION && /ledger_accounts_non_negative/.test(messages(e))) {
+          const debited = posting.legs.find((l) => canRunShort({ ...l.account, delta: l.amount })) ?? posting.legs[0]!;
+          return { ok: false, code: "insufficient_funds", account: debited.account.code };
+        }
+        if (attempt < 3 && e instanceof DomainError && e.code === "ledger_retry") continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * In a caller's transaction a short posting must not leave half its writes behind nor poison the
+   * transaction, so postings that can run short (they debit a non-negative account) run under a savepoint.
+   */
+  async function postInCallersTx(tx: Tx, posting: Posting): Promise<PostResult> {
+    if (![...netChanges(posting).values()].some(canRunShort)) return postTransaction(tx, posting, known, clock.now());
+    await tx.$executeRawUnsafe("SAVEPOINT kameng_ledger_post");
+    try {
+      const result = await postTransaction(tx, posting, known, clock.now());
+      await tx.$executeRawUnsafe("RELEASE SAVEPOINT kameng_ledger_post");
+      return result;
+    } catch (e) {
+      if (!(e instanceof ShortOfFunds)) throw e;
+      await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT kameng_ledger_post");
+      await tx.$executeRawUnsafe("RELEASE SAVEPOINT kameng_ledger_post");
+      return { ok: false, code: "insufficient_funds", account: e.account };
+    }
+  }
+
+  return {
+    async accountFor(_ctx, code, currency, opts) {
+      const parsed = parseAccountCode(code);
+      if (parsed.currency !== currency)
+        throw invalidData("currency_mismatch", `account ${code} is kept in ${parsed.currency}, not ${currency}`);
+      return inTx(db, opts, async (tx) =>
+        parsed.balanceMode === "CACHED"
+          ? (await lockAccounts(tx, [parsed], known, clock.now())).get(code)!
+          : readAccount(tx, parsed, known, clock.now()),
+      );
+    },
+
+    async post(_ctx: CoreContext, input: PostInput, opts) {
+      assertKey(input.idempotencyKey);
+      if (typeof input.kind !== "string" || input.kind.length === 0 || input.kind.length > 64)
+        throw invalidData("invalid_kind", "a transaction kind is a non-empty string of at most 64 characters");
+      const legs = validateLegs(input.legs);
+      const memo = input.memo ?? null;
+      const metadata = input.metadata ?? null;
+      return runPosting(opts, () => ({
+        idempotencyKey: input.idempotencyKey,
+        requestHash: requestHash({
+          kind: input.kind,
+          memo,
+          metadata,
+          legs: input.legs.map((l) => ({ account: l.account, amount: l.amount })),
+        }),
+        kind: input.kind,
+        memo,
+        metadata,
+        reversesId: null,
+        legs,
+      }));
+    },
+
+    async reverse(_ctx, input: ReverseInput, opts) {
+      assertKey(input.idempotencyKey);
+      assertUuid(input.transactionId, "transactionId");
+      const reason = String(input.reason ?? "").slice(0, 500);
+      return runPosting(opts, async (tx) => {
+        const original = await tx.$queryRaw<{ account: string; amount: bigint }[]>`SELECT a.code AS account, e.amount
+          FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+          WHERE e.transaction_id = ${input.transactionId}::uuid ORDER BY e.id`;
+        if (original.length === 0)
+          throw notFound("transaction_not_found", "no such ledger transaction", { transactionId: input.transactionId });
+        return {
+          idempotencyKey: input.idempotencyKey,
+          requestHash: requestHash({ reverses: input.transactionId, reason }),
+          kind: "reversal",
+          memo: reason || null,
+          metadata: null,
+          reversesId: input.transactionId,
+          legs: validateLegs(original.map((l) => ({ account: l.account, amount: -BigInt(l.amount) }))),
+        };
+      });
+    },
+
+    hold: (_ctx, input, opts) => inTx(db, opts, (tx) => placeHold(tx, input, known, clock)),
+    captureHold: (_ctx, input, opts) => inTx(db, opts, (tx) => captureHold(tx, input, known, clock)),
+    releaseHold: (_ctx, input, opts) => inTx(db, opts, (tx) => releaseHold(tx, input.holdId, clock)),
+
+    async expireHolds(_ctx, opts) {
+      const limit = Math.max(1, Math.min(10_000, Math.floor(opts?.limit ?? 500)));
+      const ids = await inTx(db, undefined, (tx) => dueHolds(tx, clock.now(), limit));
+      let expired = 0;
+      // One short transaction per hold: the sweeper never holds many account locks at once.
+      for (const id of ids) {
+        const r = await inTx(db, undefined, (tx) => releaseHold(tx, id, clock, "EXPIRED"));
+        if (!r.replayed) expired++;
+      }
+      return { expired };
+    },
+
+    async balance(_ctx, code, opts): Promise<Balance> {
+      parseAccountCode(code);
+      const run = opts?.tx ?? db;
+      // A SUMMED account's balance is summed from its entries in this one statement's snapshot.
+      const [row] = await run.$queryRaw<Parameters<typeof toAccount>[0][]>`SELECT ${ACCOUNT_COLUMNS}
+        FROM ledger_accounts a WHERE a.code = ${code}`;
+      if (!row) return { balance: 0n, held: 0n, available: 0n };
+      const a = toAccount(row);
+      return { balance: a.balance, held: a.held, available: a.balance - a.held };
+    },
+
+    check: (_ctx, opts) =>
+      opts?.tx
+        ? checkLedger(opts.tx)
+        : db.$transaction((tx) => checkLedger(tx), {
+            isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
+            timeout: 60_000,
+          }),
+
+    reconcile: (_ctx, currency: Currency, opts) => reconcileCurrency(opts?.tx ?? db, currency),
+  };
+}
+
+function messages(e: unknown): string {
+  const out: string[] = [];
+  const seen = new Set<unknown>();
+  let cur: unknown = e;
+  while (cur && typeof cur === "object" && !seen.has(cur)) {
+    seen.add(cur);
+    const o = cur as { message?: unknown; cause?: unknown; meta?: unknown };
+    if (typeof o.message === "string") out.push(o.message);
+    out.push(JSON.stringify(o.meta ?? null));
+    cur = o.cause;
+  }
+  return out.join("\n");
+}

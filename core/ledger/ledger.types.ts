@@ -1,0 +1,126 @@
+import type { CoreContext, Currency, TxOptions } from "../shared/index.ts";
+
+export type AccountKind = "WALLET" | "ESCROW" | "CUSTODY" | "PLATFORM_CASH" | "REVENUE" | "SUPPLIER_PAYABLE";
+export type SystemAccountName = "order_escrow" | "custody" | "platform_cash" | "revenue";
+/**
+ * How an account's balance is kept (column `ledger_accounts.balance_mode`, pinned to the kind by a CHECK):
+ * - `CACHED` (wallets): `balance`/`held` on the account row, updated under a row lock by every posting,
+ *   guarded by the posting and by the `ledger_accounts_non_negative` CHECK.
+ * - `SUMMED` (every system account and supplier payable): shared by all orders, so a posting only inserts
+ *   their entries and never updates or locks their row (its `balance` and `held` stay 0, by CHECK);
+ *   the balance is `SUM(amount)` over the account's entries. They cannot carry holds.
+ */
+export type BalanceMode = "CACHED" | "SUMMED";
+
+export interface LedgerAccount {
+  id: string;
+  code: string;
+  kind: AccountKind;
+  ownerId: string | null;
+  currency: Currency;
+  /** For a SUMMED account: the sum of its entries, as of this read. */
+  balance: bigint;
+  held: bigint;
+  /** False: the balance must never be negative (enforced for CACHED accounts, verified by check() for SUMMED ones). */
+  allowNegative: boolean;
+  balanceMode: BalanceMode;
+}
+
+/** `amount` is what is added to the account's balance: negative debits a wallet, positive credits it. */
+export interface Leg {
+  account: string;
+  amount: bigint;
+}
+
+export interface PostInput {
+  idempotencyKey: string;
+  kind: string;
+  memo?: string;
+  metadata?: Record<string, unknown>;
+  legs: Leg[];
+}
+
+export type PostResult =
+  { ok: true; transactionId: string; replayed: boolean } | { ok: false; code: "insufficient_funds"; account: string };
+
+export interface ReverseInput {
+  transactionId: string;
+  idempotencyKey: string;
+  reason: string;
+}
+
+export interface HoldInput {
+  account: string;
+  amount: bigint;
+  idempotencyKey: string;
+  expiresAt?: Date;
+}
+
+export type HoldResult =
+  { ok: true; holdId: string; replayed: boolean } | { ok: false; code: "insufficient_funds"; account: string };
+
+export interface CaptureHoldInput {
+  holdId: string;
+  idempotencyKey: string;
+  /** Credits (positive amounts) summing to the held amount, in the held account's currency. */
+  legs: Leg[];
+  kind?: string;
+  memo?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export type CaptureHoldResult = { ok: true; transactionId: string; replayed: boolean };
+export type ReleaseHoldResult = { ok: true; replayed: boolean };
+export type HoldStatus = "ACTIVE" | "CAPTURED" | "RELEASED" | "EXPIRED";
+
+export interface Balance {
+  balance: bigint;
+  held: bigint;
+  available: bigint;
+}
+
+export interface Mismatch {
+  account: string;
+  cached: bigint;
+  rebuilt: bigint;
+}
+
+export interface AccountBalance {
+  account: string;
+  balance: bigint;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Transactions whose entries do not sum to zero per currency, or that have fewer than two entries. */
+  unbalanced: string[];
+  /** Cached `balance` that differs from the sum of the account's entries. */
+  mismatched: Mismatch[];
+  /** Cached `held` that differs from the sum of the account's active holds. */
+  heldMismatched: Mismatch[];
+  /** Every SUMMED account with its balance rebuilt from its entries (informational). */
+  summed: AccountBalance[];
+  /** SUMMED accounts that must not be negative (the order escrow) but are: makes `ok` false. */
+  negative: AccountBalance[];
+}
+
+export interface ReconcileResult {
+  ok: boolean;
+  /** The custody account's balance (an asset: ≤ 0). */
+  custody: bigint;
+  /** Σ wallets + order escrow (liabilities: ≥ 0). */
+  customerFunds: bigint;
+}
+
+export interface Ledger {
+  accountFor(ctx: CoreContext, code: string, currency: Currency, opts?: TxOptions): Promise<LedgerAccount>;
+  post(ctx: CoreContext, input: PostInput, opts?: TxOptions): Promise<PostResult>;
+  reverse(ctx: CoreContext, input: ReverseInput, opts?: TxOptions): Promise<PostResult>;
+  hold(ctx: CoreContext, input: HoldInput, opts?: TxOptions): Promise<HoldResult>;
+  captureHold(ctx: CoreContext, input: CaptureHoldInput, opts?: TxOptions): Promise<CaptureHoldResult>;
+  releaseHold(ctx: CoreContext, input: { holdId: string }, opts?: TxOptions): Promise<ReleaseHoldResult>;
+  expireHolds(ctx: CoreContext, opts?: { limit?: number }): Promise<{ expired: number }>;
+  balance(ctx: CoreContext, code: string, opts?: TxOptions): Promise<Balance>;
+  check(ctx: CoreContext, opts?: TxOptions): Promise<CheckResult>;
+  reconcile(ctx: CoreContext, currency: Currency, opts?: TxOptions): Promise<ReconcileResult>;
+}

@@ -1,0 +1,50 @@
+/**
+ * The order state machine as one table. Every status change goes through `transition()` in
+ * orders.service.ts, which checks a path against this table and applies it as one conditional
+ * UPDATE (`WHERE id = $1 AND status = ANY($from)`), so an invalid or a concurrent second transition
+ * changes nothing.
+ */
+export const ORDER_STATUSES = [
+  "CREATED",
+  "PAID",
+  "FULFILLING",
+  "DELIVERED",
+  "FAILED",
+  "REFUNDED",
+  "EXPIRED",
+  "CANCELLED",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  CREATED: ["PAID", "EXPIRED", "CANCELLED"],
+  PAID: ["FULFILLING"],
+  FULFILLING: ["DELIVERED", "FAILED"],
+  FAILED: ["REFUNDED"],
+  DELIVERED: [],
+  REFUNDED: [],
+  EXPIRED: [],
+  CANCELLED: [],
+};
+
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => TRANSITIONS[s].length === 0);
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** `true` when each consecutive pair of `path` is an allowed transition. */
+export function isValidPath(path: readonly OrderStatus[]): boolean {
+  if (path.length < 2) return false;
+  for (let i = 1; i < path.length; i++) if (!canTransition(path[i - 1]!, path[i]!)) return false;
+  return true;
+}
+
+/** The outbox event type published when an order enters `status`. */
+export function eventTypeFor(status: OrderStatus): `order.${Lowercase<OrderStatus>}` {
+  return `order.${status.toLowerCase() as Lowercase<OrderStatus>}`;
+}
+
+export function isOrderStatus(s: string): s is OrderStatus {
+  return (ORDER_STATUSES as readonly string[]).includes(s);
+}

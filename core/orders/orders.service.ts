@@ -1,0 +1,201 @@
+import { Prisma } from "../../prisma/generated/client.ts";
+import { invalidData, type Clock, type Db, type DbOrTx, type Tx } from "../shared/index.ts";
+import { eventTypeFor, isValidPath, type OrderStatus } from "./order-states.ts";
+import type { NewOrder, Order, OrderEventRow, OrderPatch } from "./types.ts";
+
+/** A transaction runner that can send its final statement together with COMMIT (app/pg-raw-sql.ts). */
+interface CommitCapable {
+  $queryRawAndCommit(sql: Prisma.Sql): Promise<unknown[]>;
+}
+
+/** Every column, aliased to the `Order` shape. */
+const COLS = Prisma.raw(`id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey",
+  request_hash AS "requestHash", channel, product_id::text AS "productId", quantity, unit_price AS "unitPrice", total,
+  currency, target, status, payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId",
+  refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal",
+  failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt",
+  closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt"`);
+
+const PATCH_COLUMNS: Record<keyof OrderPatch, { column: string; cast: string }> = {
+  paymentTxId: { column: "payment_tx_id", cast: "uuid" },
+  settleTxId: { column: "settle_tx_id", cast: "uuid" },
+  refundTxId: { column: "refund_tx_id", cast: "uuid" },
+  supplierId: { column: "supplier_id", cast: "uuid" },
+  costTotal: { column: "cost_total", cast: "bigint" },
+  failureReason: { column: "failure_reason", cast: "text" },
+  paidAt: { column: "paid_at", cast: "timestamptz" },
+  deliveredAt: { column: "delivered_at", cast: "timestamptz" },
+  closedAt: { column: "closed_at", cast: "timestamptz" },
+};
+
+export interface TransitionInput {
+  orderId: string;
+  /**
+   * The allowed path, e.g. `["PAID", "FULFILLING", "DELIVERED"]`. Each step must be in the transition
+   * table. The order may currently be at any status of the path but the last; the change is applied
+   * only if it is (one conditional UPDATE), and each step taken is written to `order_events`.
+   */
+  path: readonly OrderStatus[];
+  reason?: string;
+  set?: OrderPatch;
+  /** Extra fields for the outbox event's payload (always has orderId, userId, status). */
+  eventPayload?: Record<string, string | number | boolean | null>;
+}
+
+export interface OrderStore {
+  /** Inserts a CREATED order unless (userId, idempotencyKey) exists; returns null when it does. */
+  insert(tx: Tx, order: NewOrder, opts?: { emitCreated?: boolean }): Promise<Order | null>;
+  /**
+   * Applies a transition path; null when the order is not at a status the path starts from.
+   * `last`: this is the transaction's final statement — a runner that can send it together with COMMIT
+   * (app/pg-raw-sql.ts) does, so locks taken earlier in the transaction are released one round trip sooner.
+   */
+  transition(tx: DbOrTx, input: TransitionInput, opts?: { last?: boolean }): Promise<Order | null>;
+  /**
+   * Failover: a FULFILLING order moves from the supplier that failed for good to the next one, only if
+   * it still names `from` (so two runs cannot both switch). Audited as a FULFILLING → FULFILLING event.
+   */
+  switchSupplier(db: DbOrTx, orderId: string, from: string | null, to: string): Promise<Order | null>;
+  get(db: DbOrTx, orderId: string): Promise<Order | null>;
+  getForUpdate(tx: Tx, orderId: string): Promise<Order | null>;
+  findByIdempotencyKey(db: DbOrTx, userId: string, idempotencyKey: string): Promise<Order | null>;
+  listForUser(db: DbOrTx, userId: string, opts?: { limit?: number; before?: Date }): Promise<Order[]>;
+  events(db: DbOrTx, orderId: string): Promise<OrderEventRow[]>;
+  /** CREATED orders whose payment window has closed. */
+  dueForExpiry(db: DbOrTx, limit: number): Promise<Array<{ id: string }>>;
+  /** PAID or FULFILLING orders untouched for `olderThanMs` (their job may have been lost). */
+  stuck(db: DbOrTx, olderThanMs: number, limit: number): Promise<Array<{ id: string; status: OrderStatus }>>;
+  countByStatus(db: DbOrTx): Promise<Record<string, number>>;
+}
+
+export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStore {
+  const one = (rows: Order[]) => rows[0] ?? null;
+
+  return {
+    async insert(tx, o, opts = {}) {
+      const now = clock.now();
+      const created = opts.emitCreated
+        ? Prisma.sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
+            SELECT 'order.created', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', 'CREATED',
+              'productId', product_id::text, 'total', total::text, 'currency', currency, 'channel', channel), ${now}::timestamptz FROM ins)`
+        : Prisma.empty;
+      const rows = await tx.$queryRaw<Order[]>`
+        WITH ins AS (
+          INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
+                              currency, target, status, expires_at, created_at, updated_at)
+          VALUES (${o.id}::uuid, ${o.userId}::uuid, ${o.idempotencyKey}, ${o.requestHash}, ${o.channel}, ${o.productId}::uuid,
+                  ${o.quantity}::int, ${o.unitPrice}::bigint, ${o.total}::bigint, ${o.currency}, ${o.target}, 'CREATED',
+                  ${o.expiresAt}::timestamptz, ${now}::timestamptz, ${now}::timestamptz)
+          ON CONFLICT (user_id, idempotency_key) DO NOTHING
+          RETURNING *),
+        ev AS (INSERT INTO order_events (order_id, from_status, to_status, created_at)
+               SELECT id, NULL, 'CREATED', ${now}::timestamptz FROM ins)
+        ${created}
+        SELECT ${COLS} FROM ins`;
+      return one(rows);
+    },
+
+    async transition(tx, input, opts = {}) {
+      const { path } = input;
+      if (!isValidPath(path)) throw invalidData("invalid_transition", `not an order transition: ${path.join(" → ")}`);
+      const now = clock.now();
+      const to = path[path.length - 1]!;
+      const froms = path.slice(0, -1);
+      const tos = path.slice(1);
+      const sets: Prisma.Sql[] = [Prisma.sql`status = ${to}`, Prisma.sql`updated_at = ${now}::timestamptz`];
+      for (const [k, v] of Object.entries(input.set ?? {}) as Array<[keyof OrderPatch, unknown]>) {
+        if (v === undefined) continue;
+        const c = PATCH_COLUMNS[k];
+        sets.push(Prisma.sql`${Prisma.raw(c.column)} = ${v}::${Prisma.raw(c.cast)}`);
+      }
+      const extra = JSON.stringify(input.eventPayload ?? {});
+      const withCommit = opts.last ? (tx as Partial<CommitCapable>).$queryRawAndCommit : undefined;
+      // Sent with COMMIT, a transition that matched nothing must not commit what came before it: the
+      // guard divides by zero then, which aborts the transaction instead.
+      const tail = withCommit
+        ? Prisma.sql`, g AS (SELECT 1 / (SELECT count(*)::int FROM u) AS ok) SELECT ${COLS} FROM g LEFT JOIN u ON true`
+        : Prisma.sql`SELECT ${COLS} FROM u`;
+      const sql = Prisma.sql`
+        WITH cur AS (
+          SELECT id, status AS prev FROM orders WHERE id = ${input.orderId}::uuid AND status = ANY(${froms}::text[]) FOR UPDATE),
+        u AS (
+          UPDATE orders o SET ${Prisma.join(sets, ", ")} FROM cur WHERE o.id = cur.id
+          RETURNING o.*, cur.prev),
+        ev AS (
+          INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
+          SELECT u.id, s.f, s.t, ${input.reason ?? null}, ${now}::timestamptz
+          FROM u, unnest(${froms}::text[], ${tos}::text[]) WITH ORDINALITY AS s(f, t, i)
+          WHERE s.i >= array_position(${froms}::text[], u.prev)),
+        ob AS (
+          INSERT INTO outbox_events (type, payload, created_at)
+          SELECT ${eventTypeFor(to)}, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
+            'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
+            'channel', u.channel) || ${extra}::jsonb, ${now}::timestamptz
+          FROM u)
+        ${tail}`;
+      const rows = withCommit ? await withCommit.call(tx, sql) : await tx.$queryRaw<Order[]>(sql);
+      return one(rows as Order[]);
+    },
+
+    async switchSupplier(db, orderId, from, to) {
+      const now = clock.now();
+      const rows = await db.$queryRaw<Order[]>`
+        WITH u AS (
+          UPDATE orders SET supplier_id = ${to}::uuid, updated_at = ${now}::timestamptz
+          WHERE id = ${orderId}::uuid AND status = 'FULFILLING' AND supplier_id IS NOT DISTINCT FROM ${from}::uuid
+          RETURNING *),
+        ev AS (
+          INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
+          SELECT id, 'FULFILLING', 'FULFILLING', ${`failover to supplier ${to}`}, ${now}::timestamptz FROM u)
+        SELECT ${COLS} FROM u`;
+      return one(rows);
+    },
+
+    async get(db, orderId) {
+      return one(await db.$queryRaw<Order[]>`SELECT ${COLS} FROM orders WHERE id = ${orderId}::uuid`);
+    },
+
+    async getForUpdate(tx, orderId) {
+      return one(await tx.$queryRaw<Order[]>`SELECT ${COLS} FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`);
+    },
+
+    async findByIdempotencyKey(db, userId, key) {
+      return one(
+        await db.$queryRaw<
+          Order[]
+        >`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid AND idempotency_key = ${key}`,
+      );
+    },
+
+    async listForUser(db, userId, opts = {}) {
+      const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
+      const before = opts.before ? Prisma.sql`AND created_at < ${opts.before}::timestamptz` : Prisma.empty;
+      return db.$queryRaw<Order[]>`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid ${before}
+        ORDER BY created_at DESC, id DESC LIMIT ${limit}::int`;
+    },
+
+    async events(db, orderId) {
+      return db.$queryRaw<OrderEventRow[]>`SELECT id, from_status AS "fromStatus", to_status AS "toStatus", reason,
+        created_at AS "createdAt" FROM order_events WHERE order_id = ${orderId}::uuid ORDER BY id`;
+    },
+
+    async dueForExpiry(db, limit) {
+      return db.$queryRaw<Array<{ id: string }>>`SELECT id::text AS id FROM orders
+        WHERE status = 'CREATED' AND expires_at <= ${clock.now()}::timestamptz ORDER BY expires_at LIMIT ${limit}::int`;
+    },
+
+    async stuck(db, olderThanMs, limit) {
+      const cutoff = new Date(clock.now().getTime() - olderThanMs);
+      return db.$queryRaw<Array<{ id: string; status: OrderStatus }>>`SELECT id::text AS id, status FROM orders
+        WHERE status IN ('PAID', 'FULFILLING', 'FAILED') AND updated_at <= ${cutoff}::timestamptz
+        ORDER BY updated_at LIMIT ${limit}::int`;
+    },
+
+    async countByStatus(db) {
+      const rows = await db.$queryRaw<
+        Array<{ status: string; n: bigint }>
+      >`SELECT status, count(*) AS n FROM orders GROUP BY status`;
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+  };
+}

@@ -1,0 +1,272 @@
+import { systemCode, walletCode, type Ledger } from "../ledger/index.ts";
+import {
+  conflict,
+  currencySchema,
+  inTx,
+  invalidData,
+  MAX_MINOR,
+  newId,
+  PG_UNIQUE_VIOLATION,
+  recordEvents,
+  sqlState,
+  type Clock,
+  type Currency,
+  type Db,
+} from "../shared/index.ts";
+import { isUuid, readPayment } from "./payment-rows.ts";
+import type { ConfirmResult, FailResult, Payments, ProviderRefundResult, StarsCharge } from "./payments.types.ts";
+import { createSandboxWebhook } from "./sandbox-webhook.ts";
+
+export interface PaymentsDeps {
+  db: Db;
+  clock: Clock;
+  ledger: Ledger;
+  sandbox: { secret: string; publicUrl: string };
+}
+
+const PROVIDERS: readonly string[] = ["sandbox", "wallet", "telegram_stars"];
+
+function assertAmount(amount: unknown): asserts amount is bigint {
+  if (typeof amount !== "bigint" || amount <= 0n || amount >= MAX_MINOR)
+    throw invalidData("invalid_amount", `the amount must be a positive bigint below ${MAX_MINOR} minor units`);
+}
+
+function assertCurrency(currency: unknown): asserts currency is Currency {
+  if (!currencySchema.safeParse(currency).success) throw invalidData("invalid_currency", "unknown currency");
+}
+
+export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Payments {
+  if (sandbox.secret.length < 16) throw new Error("the sandbox webhook secret must be at least 16 characters");
+  const publicUrl = sandbox.publicUrl.replace(/\/+$/, "");
+
+  const payments: Payments = {
+    async createPayment(_ctx, input, opts) {
+      if (!isUuid(input.userId)) throw invalidData("invalid_user", "userId must be a UUID");
+      if (input.orderId !== undefined && !isUuid(input.orderId))
+        throw invalidData("invalid_order", "orderId must be a UUID");
+      assertAmount(input.amount);
+      assertCurrency(input.currency);
+      if (!PROVIDERS.includes(input.provider)) throw invalidData("unsupported_provider", "unknown payment provider");
+      if (input.purpose !== "topup" && input.purpose !== "order")
+        throw invalidData("invalid_purpose", "a payment is for a top-up or an order");
+      if (typeof input.idempotencyKey !== "string" || !input.idempotencyKey || input.idempotencyKey.length > 200)
+        throw invalidData(
+          "invalid_idempotency_key",
+          "an idempotency key is a non-empty string of at most 200 characters",
+        );
+      const key = `${input.purpose}:${input.userId}:${input.idempotencyKey}`;
+      const orderId = input.orderId ?? null;
+      return inTx(db, opts, async (tx) => {
+        const now = clock.now();
+        const inserted = await tx.$queryRaw<{ id: string }[]>`INSERT INTO payments
+            (id, provider, purpose, user_id, order_id, currency, amount, status, idempotency_key, created_at, updated_at)
+          VALUES (${newId()}::uuid, ${input.provider}, ${input.purpose}, ${input.userId}::uuid, ${orderId}::uuid,
+            ${input.currency}, ${input.amount}::bigint, 'PENDING', ${key}, ${now}::timestamptz, ${now}::timestamptz)
+          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id::text AS id`;
+        const id =
+          inserted[0]?.id ??
+          (await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM payments WHERE idempotency_key = ${key}`)[0]
+            ?.id;
+        const payment = id ? await readPayment(tx, id, false) : null;
+        if (!payment) throw new Error("payment row vanished");
+        if (
+          payment.amount !== input.amount ||
+          payment.currency !== input.currency ||
+          payment.provider !== input.provider ||
+          payment.orderId !== orderId
+        )
+          throw conflict("idempotency_conflict", "this idempotency key was already used for a different payment");
+        return { payment, replayed: !inserted[0] };
+      });
+    },
+
+    async startTopUp(ctx, input, opts) {
+      if (input.provider !== "sandbox") throw invalidData("unsupported_provider", "top-ups go through the sandbox");
+      const { payment, replayed } = await payments.createPayment(
+        ctx,
+        {
+          provider: "sandbox",
+          purpose: "topup",
+          userId: input.userId,
+          amount: input.amount,
+          currency: input.currency,
+          idempotencyKey: input.idempotencyKey,
+        },
+        opts,
+      );
+      return { payment, checkoutUrl: `${publicUrl}/pay/sandbox/${payment.id}`, replayed };
+    },
+
+    getPayment: (_ctx, paymentId, opts) => readPayment(opts?.tx ?? db, paymentId, false),
+
+    async confirm(ctx, input, opts): Promise<ConfirmResult> {
+      assertAmount(input.amount);
+      assertCurrency(input.currency);
+      return inTx(db, opts, async (tx) => {
+        const payment = await readPayment(tx, input.paymentId, true);
+        if (!payment) return { ok: false, code: "payment_not_found" };
+        if (payment.provider !== input.provider) return { ok: false, code: "provider_mismatch", payment };
+        // Checked before the status: a mismatched event must never pass as a harmless duplicate.
+        if (payment.amount !== input.amount) return { ok: false, code: "amount_mismatch", payment };
+        if (payment.currency !== input.currency) return { ok: false, code: "currency_mismatch", payment };
+        // A refunded payment was credited once and stays refunded: a late duplicate event must not revive it.
+        if (payment.status === "SUCCEEDED" || payment.status === "REFUNDED")
+          return { ok: true, payment, credited: false, ledgerTransactionId: payment.ledgerTransactionId! };
+
+        // A failed payment can still succeed later (the customer retried at the provider); never the reverse.
+        const posted = await ledger.post(
+          ctx,
+          {
+            idempotencyKey: `topup:${payment.id}`,
+            kind: "topup",
+            memo: `${payment.provider} payment ${payment.id}`,
+            metadata: { paymentId: payment.id, provider: payment.provider, externalId: input.externalId },
+            legs: [
+              { account: systemCode("custody", payment.currency), amount: -payment.amount },
+              { account: walletCode(payment.userId, payment.currency), amount: payment.amount },
+            ],
+          },
+          { tx },
+        );
+        if (!posted.ok) throw new Error(`crediting payment ${payment.id} ran short on ${posted.account}`);
+        const now = clock.now();
+        try {
+          await tx.$executeRaw`UPDATE payments SET status = 'SUCCEEDED', external_id = ${input.externalId},
+              ledger_transaction_id = ${posted.transactionId}::uuid, updated_at = ${now}::timestamptz
+            WHERE id = ${payment.id}::uuid`;
+        } catch (e) {
+          if (sqlState(e) === PG_UNIQUE_VIOLATION)
+            throw conflict("external_id_in_use", "this provider charge is already attached to another payment");
+          throw e;
+        }
+        await recordEvents(tx, [
+          {
+            type: "payment.succeeded",
+            payload: {
+              paymentId: payment.id,
+              userId: payment.userId,
+              orderId: payment.orderId,
+              purpose: payment.purpose,
+              provider: payment.provider,
+              amount: payment.amount,
+              currency: payment.currency,
+            },
+          },
+        ]);
+        const updated = (await readPayment(tx, payment.id, false))!;
+        return { ok: true, payment: updated, credited: true, ledgerTransactionId: posted.transactionId };
+      });
+    },
+
+    async fail(_ctx, input, opts): Promise<FailResult> {
+      return inTx(db, opts, async (tx) => {
+        const payment = await readPayment(tx, input.paymentId, true);
+        if (!payment || payment.provider !== input.provider) return { ok: false, code: "payment_not_found" };
+        if (payment.status !== "PENDING") return { ok: true, payment, changed: false };
+        await tx.$executeRaw`UPDATE payments SET status = 'FAILED', updated_at = ${clock.now()}::timestamptz
+          WHERE id = ${payment.id}::uuid`;
+        return { ok: true, payment: (await readPayment(tx, payment.id, false))!, changed: true };
+      });
+    },
+
+    handleSandboxWebhook: (rawBody, headers) => webhook.handle(rawBody, headers),
+    simulateSandboxEvent: (ctx, input) => webhook.simulate(ctx, input),
+
+    async payFromWallet(ctx, input, opts) {
+      if (!isUuid(input.userId)) throw invalidData("invalid_user", "userId must be a UUID");
+      assertAmount(input.amount);
+      assertCurrency(input.currency);
+      return ledger.post(
+        ctx,
+        {
+          idempotencyKey: input.idempotencyKey,
+          kind: input.kind ?? "wallet_payment",
+          memo: input.memo,
+          metadata: input.metadata,
+          legs: [
+            { account: walletCode(input.userId, input.currency), amount: -input.amount },
+            { account: input.to, amount: input.amount },
+          ],
+        },
+        opts,
+      );
+    },
+
+    async findStarsChargeForOrder(_ctx, input, opts): Promise<StarsCharge | null> {
+      if (!isUuid(input.orderId)) return null;
+      const [row] = await (opts?.tx ?? db).$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM payments
+        WHERE order_id = ${input.orderId}::uuid AND provider = 'telegram_stars' AND purpose = 'order'
+          AND status IN ('SUCCEEDED', 'REFUNDED') AND external_id IS NOT NULL
+        ORDER BY (status = 'SUCCEEDED') DESC, created_at, id LIMIT 1`;
+      const payment = row ? await readPayment(opts?.tx ?? db, row.id, false) : null;
+      if (!payment?.externalId || (payment.status !== "SUCCEEDED" && payment.status !== "REFUNDED")) return null;
+      return {
+        paymentId: payment.id,
+        userId: payment.userId,
+        externalId: payment.externalId,
+        amount: payment.amount,
+        currency: payment.currency,
+        status: payment.status,
+      };
+    },
+
+    async recordProviderRefund(ctx, input, opts): Promise<ProviderRefundResult> {
+      if (typeof input.idempotencyKey !== "string" || !input.idempotencyKey || input.idempotencyKey.length > 200)
+        throw invalidData(
+          "invalid_idempotency_key",
+          "an idempotency key is a non-empty string of at most 200 characters",
+        );
+      return inTx(db, opts, async (tx) => {
+        // The row lock makes concurrent refunds of one payment run one at a time: the second sees REFUNDED.
+        const payment = await readPayment(tx, input.paymentId, true);
+        if (!payment || payment.provider === "wallet") return { ok: false, code: "payment_not_found" };
+        if (payment.status === "REFUNDED")
+          return { ok: true, payment, refundTransactionId: payment.refundTransactionId!, replayed: true };
+        if (payment.status !== "SUCCEEDED") return { ok: false, code: "not_refundable", payment };
+        // The reverse of the confirmation's `custody −X, wallet +X`. The wallet guard refuses it when the
+        // payer no longer holds X: their money was spent, so the provider must not hand it back as well.
+        const posted = await ledger.post(
+          ctx,
+          {
+            idempotencyKey: `provider-refund:${payment.id}`,
+            kind: "provider_refund",
+            memo: `${payment.provider} refund of payment ${payment.id}`,
+            metadata: {
+              paymentId: payment.id,
+              provider: payment.provider,
+              externalId: payment.externalId,
+              orderId: payment.orderId,
+            },
+            legs: [
+              { account: walletCode(payment.userId, payment.currency), amount: -payment.amount },
+              { account: systemCode("custody", payment.currency), amount: payment.amount },
+            ],
+          },
+          { tx },
+        );
+        if (!posted.ok) return { ok: false, code: "insufficient_funds", payment };
+        await tx.$executeRaw`UPDATE payments SET status = 'REFUNDED', refund_transaction_id = ${posted.transactionId}::uuid,
+            updated_at = ${clock.now()}::timestamptz WHERE id = ${payment.id}::uuid`;
+        await recordEvents(tx, [
+          {
+            type: "payment.refunded",
+            payload: {
+              paymentId: payment.id,
+              userId: payment.userId,
+              orderId: payment.orderId,
+              provider: payment.provider,
+              amount: payment.amount,
+              currency: payment.currency,
+              requestedBy: input.idempotencyKey,
+            },
+          },
+        ]);
+        const updated = (await readPayment(tx, payment.id, false))!;
+        return { ok: true, payment: updated, refundTransactionId: posted.transactionId, replayed: posted.replayed };
+      });
+    },
+  };
+
+  const webhook = createSandboxWebhook({ db, clock, secret: sandbox.secret, payments });
+  return payments;
+}

@@ -1,0 +1,178 @@
+import type { PostResult } from "../ledger/index.ts";
+import type { CoreContext, Currency, TxOptions } from "../shared/index.ts";
+
+export type PaymentProvider = "sandbox" | "wallet" | "telegram_stars";
+/** REFUNDED: the provider gave the money back to the payer (recordProviderRefund); terminal. */
+export type PaymentStatus = "PENDING" | "SUCCEEDED" | "FAILED" | "REFUNDED";
+
+export interface Payment {
+  id: string;
+  provider: PaymentProvider;
+  purpose: string;
+  userId: string;
+  orderId: string | null;
+  currency: Currency;
+  amount: bigint;
+  status: PaymentStatus;
+  externalId: string | null;
+  ledgerTransactionId: string | null;
+  /** The ledger transaction of the provider refund (`wallet −X, custody +X`), once REFUNDED. */
+  refundTransactionId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StartTopUpInput {
+  userId: string;
+  amount: bigint;
+  currency: Currency;
+  provider: "sandbox";
+  /** Scoped to the user: the same key from another user is a different top-up. */
+  idempotencyKey: string;
+}
+
+export interface CreatePaymentInput {
+  provider: PaymentProvider;
+  /** `topup` credits the wallet; `order` also credits the wallet, and `payment.succeeded` carries the orderId. */
+  purpose: "topup" | "order";
+  userId: string;
+  orderId?: string;
+  amount: bigint;
+  currency: Currency;
+  /** Scoped to the user and purpose. */
+  idempotencyKey: string;
+}
+
+export interface ConfirmInput {
+  provider: PaymentProvider;
+  paymentId: string;
+  /** The provider's id for the charge (sandbox: the event id); stored on the payment. */
+  externalId: string;
+  amount: bigint;
+  currency: Currency;
+}
+
+export type ConfirmResult =
+  | { ok: true; payment: Payment; credited: boolean; ledgerTransactionId: string }
+  | {
+      ok: false;
+      code: "payment_not_found" | "provider_mismatch" | "amount_mismatch" | "currency_mismatch";
+      payment?: Payment;
+    };
+
+export type FailResult = { ok: true; payment: Payment; changed: boolean } | { ok: false; code: "payment_not_found" };
+
+export type SandboxWebhookResult =
+  | {
+      ok: true;
+      /**
+       * credited: the wallet was credited now; duplicate: this event id was seen before; already_succeeded:
+       * the payment had been credited by another event; failed: the payment was marked failed;
+       * ignored: unknown payment or a failure after success; rejected: amount/currency/provider mismatch.
+       */
+      outcome: "credited" | "duplicate" | "already_succeeded" | "failed" | "ignored" | "rejected";
+      eventId: string;
+      reason?: string;
+    }
+  | {
+      ok: false;
+      code: "missing_signature" | "invalid_signature" | "stale_timestamp" | "malformed_json" | "invalid_event";
+      message: string;
+    };
+
+export interface PayFromWalletInput {
+  userId: string;
+  amount: bigint;
+  currency: Currency;
+  idempotencyKey: string;
+  /** The account credited, e.g. `system:order_escrow:CNY`. */
+  to: string;
+  kind?: string;
+  memo?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A charged Telegram Stars payment for an order (what `refundStarPayment` needs). */
+export interface StarsCharge {
+  paymentId: string;
+  /** The payer (whose XTR wallet the charge credited). */
+  userId: string;
+  /** `telegram_payment_charge_id`. */
+  externalId: string;
+  amount: bigint;
+  currency: Currency;
+  /** SUCCEEDED, or REFUNDED once recordProviderRefund has booked the refund. */
+  status: "SUCCEEDED" | "REFUNDED";
+}
+
+export interface ProviderRefundInput {
+  paymentId: string;
+  /**
+   * The caller's key, kept in the ledger metadata for the audit trail. A payment is refunded at most
+   * once whatever the key: the ledger posting's own key is `provider-refund:<paymentId>`, and a second
+   * call (any key) is answered as a replay.
+   */
+  idempotencyKey: string;
+}
+
+export type ProviderRefundResult =
+  | { ok: true; payment: Payment; refundTransactionId: string; replayed: boolean }
+  | {
+      ok: false;
+      /**
+       * payment_not_found: no such payment (or a `wallet` payment, which has no provider to refund);
+       * not_refundable: the payment was never charged (PENDING / FAILED);
+       * insufficient_funds: the payer's wallet no longer holds the amount (they spent the money that
+       * came back to their wallet) — nothing was booked, and the provider must NOT refund the charge.
+       */
+      code: "payment_not_found" | "not_refundable" | "insufficient_funds";
+      payment?: Payment;
+    };
+
+export interface SandboxDelivery {
+  rawBody: string;
+  /** The `X-Sandbox-Signature` header value. */
+  signature: string;
+}
+
+export interface Payments {
+  startTopUp(
+    ctx: CoreContext,
+    input: StartTopUpInput,
+    opts?: TxOptions,
+  ): Promise<{ payment: Payment; checkoutUrl: string; replayed: boolean }>;
+  /** A PENDING payment for any provider (e.g. Telegram Stars), idempotent on (purpose, user, key). */
+  createPayment(
+    ctx: CoreContext,
+    input: CreatePaymentInput,
+    opts?: TxOptions,
+  ): Promise<{ payment: Payment; replayed: boolean }>;
+  getPayment(ctx: CoreContext, paymentId: string, opts?: TxOptions): Promise<Payment | null>;
+  confirm(ctx: CoreContext, input: ConfirmInput, opts?: TxOptions): Promise<ConfirmResult>;
+  fail(
+    ctx: CoreContext,
+    input: { provider: PaymentProvider; paymentId: string },
+    opts?: TxOptions,
+  ): Promise<FailResult>;
+  handleSandboxWebhook(rawBody: string, headers: Headers): Promise<SandboxWebhookResult>;
+  /** The simulated sandbox provider: a signed event for this payment, as the provider would deliver it. */
+  simulateSandboxEvent(
+    ctx: CoreContext,
+    input: { paymentId: string; outcome: "succeeded" | "failed" },
+  ): Promise<SandboxDelivery>;
+  /** The `wallet` provider: pay from the user's balance (wallet −amount, `to` +amount) as one ledger posting. */
+  payFromWallet(ctx: CoreContext, input: PayFromWalletInput, opts?: TxOptions): Promise<PostResult>;
+  /**
+   * The Telegram Stars charge that paid this order: a charged (SUCCEEDED or REFUNDED) `telegram_stars`
+   * payment with purpose `order` for it, or null. If several were charged, the oldest not yet refunded.
+   */
+  findStarsChargeForOrder(ctx: CoreContext, input: { orderId: string }, opts?: TxOptions): Promise<StarsCharge | null>;
+  /**
+   * Books a provider refund of a charged payment in one transaction: `wallet −X, custody +X` (the money
+   * leaves customer funds, back to the payer) under ledger key `provider-refund:<paymentId>`, and the
+   * payment becomes REFUNDED with its refund_transaction_id. Idempotent: a second call is a replay.
+   * Call it BEFORE asking the provider to refund (e.g. `refundStarPayment`), and refund there only if it
+   * returned ok: `insufficient_funds` means the buyer already spent the money, so it must not go back twice.
+   */
+  recordProviderRefund(ctx: CoreContext, input: ProviderRefundInput, opts?: TxOptions): Promise<ProviderRefundResult>;
+}

@@ -1,0 +1,18 @@
+export type Channel = "telegram" | "wechat" | "slack" | "web" | "http" | "cli" | "system";
+export type Locale = "zh-CN" | "en";
+
+/** Who is asking, from where: the first argument of every core call. */
+export interface CoreContext {
+  channel: Channel;
+  /** Internal user id, when the caller has been resolved to a user. */
+  userId?: string;
+  /** The platform's id for the caller (Telegram user id, API key id, ...). */
+  externalUserId?: string;
+  locale: Locale;
+  requestId: string;
+  idempotencyKey?: string;
+}
+
+export function systemContext(requestId: string, over: Partial<CoreContext> = {}): CoreContext {
+  return { channel: "system", locale: "en", requestId, ...over };
+}

@@ -1,0 +1,62 @@
+import type { Clock, DbOrTx } from "../shared/index.ts";
+
+/**
+ * A circuit breaker whose state lives in the `suppliers` row (`consecutive_failures`,
+ * `circuit_open_until`), so every server and worker process sees the same state and a restart does not
+ * forget it. (An in-process library breaker such as opossum or cockatiel keeps state per process: with N
+ * workers a dead supplier would get N× the failures before every process noticed.)
+ *
+ * Closed → `failureThreshold` consecutive failures → open for `cooldownMs` → half-open once the time has
+ * passed (routing offers the supplier again) → the next success closes it, the next failure re-opens it
+ * for another cooldown. Each update is one atomic SQL statement, so concurrent reports never lose a count.
+ * Half-open is not limited to a single probe across processes: during the first moments after the
+ * cooldown a few orders may probe at once; each failed probe only re-opens the circuit.
+ */
+export interface BreakerOptions {
+  failureThreshold: number;
+  cooldownMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerOptions = { failureThreshold: 5, cooldownMs: 30_000 };
+
+export type CircuitState = "closed" | "open" | "half_open";
+
+export function circuitState(
+  row: { consecutiveFailures: number; circuitOpenUntil: Date | null },
+  now: Date,
+  opts: BreakerOptions,
+): CircuitState {
+  if (row.circuitOpenUntil && row.circuitOpenUntil.getTime() > now.getTime()) return "open";
+  if (row.circuitOpenUntil || row.consecutiveFailures >= opts.failureThreshold) return "half_open";
+  return "closed";
+}
+
+export class DbCircuitBreaker {
+  constructor(
+    private readonly clock: Clock,
+    private readonly opts: BreakerOptions,
+  ) {}
+
+  async recordSuccess(db: DbOrTx, supplierId: string): Promise<void> {
+    await db.$executeRaw`
+      UPDATE suppliers SET consecutive_failures = 0, circuit_open_until = NULL
+      WHERE id = ${supplierId}::uuid AND (consecutive_failures <> 0 OR circuit_open_until IS NOT NULL)`;
+  }
+
+  /** Counts a failure; opens (or re-opens, when half-open) the circuit at the threshold. */
+  async recordFailure(db: DbOrTx, supplierId: string): Promise<void> {
+    const openUntil = new Date(this.clock.now().getTime() + this.opts.cooldownMs);
+    // The right-hand sides see the row before the update, hence `+ 1`.
+    await db.$executeRaw`
+      UPDATE suppliers SET
+        consecutive_failures = consecutive_failures + 1,
+        circuit_open_until = CASE
+          WHEN consecutive_failures + 1 >= ${this.opts.failureThreshold}::int THEN ${openUntil}::timestamptz
+          ELSE circuit_open_until END
+      WHERE id = ${supplierId}::uuid`;
+  }
+
+  state(row: { consecutiveFailures: number; circuitOpenUntil: Date | null }): CircuitState {
+    return circuitState(row, this.clock.now(), this.opts);
+  }
+}

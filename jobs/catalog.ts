@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+/**
+ * The typed job catalog: every job name with its payload schema and retry policy. Producers and
+ * workers both infer payload types from it, and both adapters read attempts/backoff/timeout from it.
+ * Payload schemas must describe plain JSON (BullMQ stores payloads as JSON).
+ */
+export interface JobSpec<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  /** Total runs, first one included. */
+  attempts: number;
+  /** Retry n waits `delayMs * 2^(n-1)`, the same formula BullMQ uses. */
+  backoff: { type: "exponential"; delayMs: number };
+  /** A run still going after this long counts as a failed attempt (its `signal` is aborted). */
+  timeoutMs: number;
+  /** Periodic jobs: the default interval `runWorkers` schedules them at. */
+  repeatEveryMs?: number;
+}
+
+export type JobCatalog = Record<string, JobSpec>;
+
+export const fulfilOrderJob = "fulfil-order";
+export const expireOrdersJob = "expire-orders";
+export const pollSupplierRequestsJob = "poll-supplier-requests";
+export const expireHoldsJob = "expire-holds";
+export const notifyJob = "notify";
+export const stockWatchJob = "stock-watch";
+
+const empty = z.object({});
+const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
+
+export const notifyChannelSchema = z.enum(["telegram", "wechat", "slack", "web"]);
+
+export const jobCatalog = {
+  // 8 attempts at 500 ms doubling: retries over ~64 s before the order is handed to onExhausted.
+  [fulfilOrderJob]: {
+    schema: z.object({ orderId: z.uuid() }),
+    attempts: 8,
+    backoff: backoff(500),
+    timeoutMs: 60_000,
+  },
+  [expireOrdersJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 30_000 },
+  [pollSupplierRequestsJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 15_000,
+  },
+  [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
+  [notifyJob]: {
+    schema: z.object({
+      channel: notifyChannelSchema,
+      userId: z.uuid(),
+      kind: z.string().min(1).max(100),
+      data: z.record(z.string(), z.unknown()),
+    }),
+    attempts: 5,
+    backoff: backoff(1_000),
+    timeoutMs: 15_000,
+  },
+  [stockWatchJob]: { schema: empty, attempts: 3, backoff: backoff(5_000), timeoutMs: 60_000, repeatEveryMs: 300_000 },
+} satisfies JobCatalog;
+
+export type Jobs = typeof jobCatalog;
+export type JobName<C extends JobCatalog = Jobs> = keyof C & string;
+/** What a handler receives (after parsing). */
+export type JobPayload<N extends keyof C, C extends JobCatalog = Jobs> = z.output<C[N]["schema"]>;
+/** What a producer passes to `enqueue`. */
+export type JobInput<N extends keyof C, C extends JobCatalog = Jobs> = z.input<C[N]["schema"]>;
+
+/** Milliseconds to wait before retry number `retry` (1-based), as BullMQ computes it. */
+export function backoffDelay(spec: Pick<JobSpec, "backoff">, retry: number): number {
+  return Math.round(2 ** (retry - 1) * spec.backoff.delayMs);
+}
+
+/** Lowers attempts/backoff/timeouts per job, e.g. so tests do not wait on production backoffs. */
+export function withOverrides<C extends JobCatalog>(
+  catalog: C,
+  overrides: { [N in keyof C]?: Partial<Omit<JobSpec, "schema">> },
+): C {
+  const out: JobCatalog = {};
+  for (const [name, spec] of Object.entries(catalog)) out[name] = { ...spec, ...overrides[name] };
+  return out as C;
+}

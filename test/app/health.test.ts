@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHttpApp } from "../../app/http-app.ts";
+import { createTestContainer, type TestContainer } from "../support/container.ts";
+
+describe("health and metrics", () => {
+  let t: TestContainer;
+  beforeAll(async () => {
+    t = await createTestContainer("health");
+  });
+  afterAll(() => t.dispose());
+
+  it("reports the database as healthy", async () => {
+    const res = await createHttpApp(t.container).request("/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ok", checks: { database: { ok: true } } });
+  });
+
+  it("reports 503 naming the failing dependency", async () => {
+    const app = createHttpApp(t.container, { redis: () => Promise.reject(new Error("connection refused")) });
+    const res = await app.request("/health");
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      status: "degraded",
+      checks: { redis: { ok: false, error: "connection refused" } },
+    });
+  });
+
+  it("serves Prometheus text", async () => {
+    const app = createHttpApp(t.container);
+    await app.request("/health");
+    const res = await app.request("/metrics");
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    expect(await res.text()).toMatch(/kameng_http_requests_total\{method="GET",route="\/health\/?",status="200"\} \d+/);
+  });
+});

@@ -1,0 +1,254 @@
+import type { UserFromGetMe } from "grammy/types";
+
+/**
+ * A fake Telegram Bot API at the HTTP boundary: pass `api.fetch` as grammY's `client.fetch`. It records
+ * every call (method, JSON body, time), answers like Telegram does (message objects with ids, `true` for
+ * answers), validates what Telegram validates for our calls (HTML entities, 4096 characters, 64-byte
+ * callback data) and can be told to fail (e.g. 429 with `retry_after`).
+ */
+export interface RecordedCall {
+  method: string;
+  payload: Record<string, unknown>;
+  /** performance.now() when the request arrived. */
+  at: number;
+  /** What the fake answered. */
+  response: ApiResponse;
+}
+
+type ApiResponse =
+  | { ok: true; result: unknown }
+  | { ok: false; error_code: number; description: string; parameters?: { retry_after?: number } };
+
+export const FAKE_BOT_INFO: UserFromGetMe = {
+  id: 777000111,
+  is_bot: true,
+  first_name: "Kameng Shop",
+  username: "kameng_test_bot",
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+} as UserFromGetMe;
+
+/** Methods whose calls are messages a user sees (what Telegram's flood limits count). */
+export const MESSAGE_METHODS = new Set(["sendMessage", "editMessageText", "sendInvoice", "editMessageReplyMarkup"]);
+
+export class FakeBotApi {
+  readonly calls: RecordedCall[] = [];
+  private readonly failures: { method: string; response: ApiResponse; times: number }[] = [];
+  private readonly nextMessageId = new Map<string, number>();
+  private readonly refunded = new Set<string>();
+  private readonly botInfo: UserFromGetMe;
+  private readonly latencyMs: number;
+
+  constructor(opts: { botInfo?: UserFromGetMe; latencyMs?: number } = {}) {
+    this.botInfo = opts.botInfo ?? FAKE_BOT_INFO;
+    this.latencyMs = opts.latencyMs ?? 0;
+  }
+
+  /** Updates served to long polling (`getUpdates`), in order. */
+  readonly pendingUpdates: { update_id: number }[] = [];
+
+  /** Answers the next `times` calls of `method` with `response` (e.g. a 429). */
+  failNext(method: string, response: ApiResponse, times = 1): void {
+    this.failures.push({ method, response, times });
+  }
+
+  rateLimitNext(method: string, retryAfterSeconds: number, times = 1): void {
+    this.failNext(
+      method,
+      {
+        ok: false,
+        error_code: 429,
+        description: `Too Many Requests: retry after ${retryAfterSeconds}`,
+        parameters: { retry_after: retryAfterSeconds },
+      },
+      times,
+    );
+  }
+
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Successful user-visible messages, as `{ chatId, at }` for the rate-limit checker. */
+  sends(): { chatId: string; at: number; method: string }[] {
+    return this.calls
+      .filter((c) => MESSAGE_METHODS.has(c.method) && c.response.ok)
+      .map((c) => ({ chatId: String(c.payload.chat_id), at: c.at, method: c.method }));
+  }
+
+  /** Texts of successful sendMessage/editMessageText calls to a chat, in order. */
+  textsTo(chatId: string | number): string[] {
+    return this.calls
+      .filter(
+        (c) =>
+          (c.method === "sendMessage" || c.method === "editMessageText") &&
+          c.response.ok &&
+          String(c.payload.chat_id) === String(chatId),
+      )
+      .map((c) => String(c.payload.text));
+  }
+
+  clear(): void {
+    this.calls.length = 0;
+    this.failures.length = 0;
+  }
+
+  readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const method = url.slice(url.lastIndexOf("/") + 1);
+    const at = performance.now();
+    let payload: Record<string, unknown> = {};
+    if (typeof init?.body === "string" && init.body.length) payload = JSON.parse(init.body) as Record<string, unknown>;
+    if (method === "getUpdates" && !this.pendingUpdates.some((u) => u.update_id >= Number(payload.offset ?? 0)))
+      await new Promise((r) => setTimeout(r, 20)); // a short "long poll" when there is nothing
+    const response = this.answer(method, payload);
+    this.calls.push({ method, payload, at, response });
+    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    return new Response(JSON.stringify(response), {
+      status: response.ok ? 200 : response.error_code,
+      headers: { "content-type": "application/json" },
+    });
+  }) as typeof fetch;
+
+  private answer(method: string, p: Record<string, unknown>): ApiResponse {
+    const f = this.failures.find((x) => x.method === method && x.times > 0);
+    if (f) {
+      f.times--;
+      return f.response;
+    }
+    const bad = (description: string): ApiResponse => ({ ok: false, error_code: 400, description });
+    switch (method) {
+      case "getMe":
+        return { ok: true, result: this.botInfo };
+      case "setWebhook":
+      case "deleteWebhook":
+      case "answerCallbackQuery":
+      case "answerPreCheckoutQuery":
+        return { ok: true, result: true };
+      case "refundStarPayment": {
+        const key = String(p.telegram_payment_charge_id);
+        if (this.refunded.has(key)) return bad("Bad Request: CHARGE_ALREADY_REFUNDED");
+        this.refunded.add(key);
+        return { ok: true, result: true };
+      }
+      case "getUpdates": {
+        const offset = Number(p.offset ?? 0);
+        return { ok: true, result: this.pendingUpdates.filter((u) => u.update_id >= offset) };
+      }
+      case "sendMessage":
+      case "editMessageText": {
+        if (p.chat_id === undefined) return bad("Bad Request: chat_id is empty");
+        const problem = validateMessage(p);
+        if (problem) return bad(problem);
+        const chat = chatOf(p.chat_id);
+        const message_id = method === "editMessageText" ? Number(p.message_id) : this.messageId(String(p.chat_id));
+        return {
+          ok: true,
+          result: { message_id, date: Math.floor(Date.now() / 1000), chat, text: stripHtml(String(p.text)) },
+        };
+      }
+      case "sendInvoice": {
+        if (p.currency !== "XTR") return bad("Bad Request: CURRENCY_INVALID");
+        if (p.provider_token !== undefined && p.provider_token !== "")
+          return bad("Bad Request: PROVIDER_TOKEN_INVALID (Stars need an empty token)");
+        const prices = p.prices as { amount: number }[];
+        if (!Array.isArray(prices) || prices.length !== 1 || !(prices[0]!.amount > 0))
+          return bad("Bad Request: STARS_INVOICE_INVALID");
+        return {
+          ok: true,
+          result: {
+            message_id: this.messageId(String(p.chat_id)),
+            date: Math.floor(Date.now() / 1000),
+            chat: chatOf(p.chat_id),
+            invoice: {
+              title: p.title,
+              description: p.description,
+              start_parameter: "",
+              currency: "XTR",
+              total_amount: prices[0]!.amount,
+            },
+          },
+        };
+      }
+      default:
+        return { ok: true, result: true };
+    }
+  }
+
+  private messageId(chatId: string): number {
+    const n = (this.nextMessageId.get(chatId) ?? 100) + 1;
+    this.nextMessageId.set(chatId, n);
+    return n;
+  }
+}
+
+function chatOf(chatId: unknown) {
+  const id = Number(chatId);
+  return id > 0 ? { id, type: "private", first_name: "User" } : { id, type: "supergroup", title: "Group" };
+}
+
+function validateMessage(p: Record<string, unknown>): string | undefined {
+  const text = String(p.text ?? "");
+  let visible: number;
+  if (p.parse_mode === "HTML") {
+    const parsed = parseTelegramHtml(text);
+    if (typeof parsed === "string") return `Bad Request: can't parse entities: ${parsed}`;
+    visible = parsed;
+  } else visible = text.length;
+  if (visible === 0) return "Bad Request: message text is empty";
+  if (visible > 4096) return "Bad Request: message is too long";
+  const markup = p.reply_markup as { inline_keyboard?: { callback_data?: string; url?: string }[][] } | undefined;
+  for (const row of markup?.inline_keyboard ?? [])
+    for (const b of row) {
+      if (b.callback_data !== undefined && Buffer.byteLength(b.callback_data) > 64)
+        return "Bad Request: BUTTON_DATA_INVALID";
+      if (b.callback_data === undefined && b.url === undefined) return "Bad Request: BUTTON_TYPE_INVALID";
+    }
+  return undefined;
+}
+
+const TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler"]);
+
+/** Telegram's HTML parse mode, strictly: the visible length, or a description of the problem. */
+export function parseTelegramHtml(html: string): number | string {
+  const stack: string[] = [];
+  let visible = 0;
+  for (let i = 0; i < html.length;) {
+    const ch = html[i]!;
+    if (ch === "<") {
+      const m = /^<(\/?)([a-z-]+)(\s[^<>]*)?>/.exec(html.slice(i, i + 200));
+      if (!m || !TAGS.has(m[2]!)) return `unsupported start tag at byte offset ${i}`;
+      if (m[1]) {
+        if (stack.pop() !== m[2]) return `unmatched end tag "${m[2]}" at byte offset ${i}`;
+      } else stack.push(m[2]!);
+      i += m[0].length;
+    } else if (ch === "&") {
+      const m = /^&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/.exec(html.slice(i, i + 12));
+      if (!m) return `unsupported entity at byte offset ${i}`;
+      visible++;
+      i += m[0].length;
+    } else if (ch === ">") {
+      return `unexpected ">" at byte offset ${i}`;
+    } else {
+      visible++;
+      i++;
+    }
+  }
+  if (stack.length) return `unclosed tag "${stack[stack.length - 1]}"`;
+  return visible;
+}
+
+/** The text a user sees: tags removed, entities decoded. */
+export function stripHtml(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
+}

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { markTurnProcessed } from "../../../bots/dedupe.ts";
+import { demoWalletCredit } from "../../../bots/shop/index.ts";
+import type { CodesReply, Reply } from "../../../bots/turn.ts";
+import { createWebMailbox, webChatRoutes } from "../../../channels/web/index.ts";
+import { createBotHarness, findButton, plainOf, type BotHarness } from "../../bots/support/bot-harness.ts";
+import { ctx } from "../../e2e/support/shop.ts";
+
+let h: BotHarness;
+let app: ReturnType<typeof webChatRoutes>;
+const mailbox = createWebMailbox();
+let seq = 0;
+
+beforeAll(async () => {
+  // New web users get the demo wallet credit, as the embedded default wires it.
+  h = await createBotHarness("webchat", {
+    workers: true,
+    bot: (shop) => ({ onUserCreated: demoWalletCredit({ ledger: shop.c.ledger, amount: 10_000n }) }),
+  });
+  app = webChatRoutes({
+    handle: (turn) => h.bot.handle(turn),
+    mailbox,
+    secret: "web-chat-test-secret-0123456789",
+    dedupe: (id) => markTurnProcessed(h.prisma, "web", id),
+    maxPollWaitMs: 2_000,
+  });
+});
+afterAll(() => h.dispose());
+
+async function session() {
+  const res = await app.request("/web/session", { method: "POST" });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { browserId: string; token: string };
+}
+
+async function turn(token: string, input: unknown, id = `turn${++seq}xyz`) {
+  const res = await app.request("/web/turn", {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ id, input, lang: "en-US" }),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as { replies: Reply[]; duplicate?: boolean; error?: { code: string } },
+  };
+}
+
+describe("web chat routes", () => {
+  it("serves the chat page with a strict CSP", async () => {
+    const res = await app.request("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const html = await res.text();
+    expect(html).toContain("/web/turn");
+    expect(html).toContain("localStorage");
+    expect(html).not.toMatch(/innerHTML/);
+  });
+
+  it("refuses missing, forged and borrowed tokens", async () => {
+    const a = await session();
+    const b = await session();
+    expect(a.browserId).not.toBe(b.browserId);
+    const start = { kind: "command", command: "start", payload: "" };
+    expect((await turn("", start)).status).toBe(401);
+    expect((await turn("wAAAAAAAAAAAAAAAAAAAAAA.bad", start)).status).toBe(401);
+    const [, macA] = a.token.split(".");
+    expect((await turn(`${b.browserId}.${macA}`, start)).status).toBe(401);
+    const poll = await app.request("/web/poll?wait=0", { headers: { authorization: `Bearer ${b.browserId}.${macA}` } });
+    expect(poll.status).toBe(401);
+  });
+
+  it("validates the turn body and dedupes a repeated turn id", async () => {
+    const { token } = await session();
+    expect((await turn(token, { kind: "payment", chargeId: "x" })).status).toBe(400);
+    expect((await turn(token, { kind: "text", text: "" })).status).toBe(400);
+    const bad = await app.request("/web/turn", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: "{nope",
+    });
+    expect(bad.status).toBe(400);
+    const first = await turn(token, { kind: "command", command: "START", payload: "" }, "same-turn-id-1");
+    expect(first.status).toBe(200);
+    expect(plainOf(first.body.replies)).toContain("Welcome");
+    const again = await turn(token, { kind: "command", command: "start", payload: "" }, "same-turn-id-1");
+    expect(again.body).toEqual({ replies: [], duplicate: true });
+  });
+
+  it("buys a demo code with the demo wallet and receives it through the poll", async () => {
+    const p = await h.shop.codeProduct({ stock: 3, price: 1990n });
+    const cat = (await h.c.catalog.listCategories(ctx)).find((c) => c.id === p.categoryId)!;
+    const { token, browserId } = await session();
+    let r = await turn(token, { kind: "command", command: "start", payload: "" });
+    const press = async (label: RegExp | string) => {
+      r = await turn(token, { kind: "button", data: findButton(r.body.replies, label).data, messageId: "m1" });
+      expect(r.status).toBe(200);
+      return r;
+    };
+    await press(/Shop/);
+    await press(cat.nameEn);
+    await press(/Test card/);
+    await press("1");
+    expect(plainOf(r.body.replies)).toContain("Wallet balance: CN¥100.00");
+    await press(/Pay CN¥19.90 from wallet/);
+    expect(plainOf(r.body.replies)).toContain("Paid CN¥19.90");
+
+    const userId = await h.userIdOf("web", browserId);
+    const [order] = await h.c.orders.listForUser(ctx, { userId });
+    // The page's long poll is waiting when the delivery event arrives.
+    const polling = app.request("/web/poll?after=0&wait=2000", { headers: { authorization: `Bearer ${token}` } });
+    await h.shop.waitForStatus([order!.id], ["DELIVERED"]);
+    for (const m of await h.bot.onDomainEvent({ type: "order.delivered", payload: { orderId: order!.id, userId } }))
+      if (m.channel === "web") mailbox.deliver(m);
+    const res = await polling;
+    const body = (await res.json()) as { messages: { seq: number; replies: Reply[] }[]; head: number };
+    const codes = body.messages.flatMap((m) => m.replies).find((x): x is CodesReply => x.kind === "codes");
+    expect(codes?.items[0]?.code).toMatch(/^CODE-/);
+    expect(body.head).toBe(1);
+    // Nothing new after the head.
+    const empty = await app.request(`/web/poll?after=${body.head}&wait=0`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(((await empty.json()) as { messages: unknown[] }).messages).toEqual([]);
+  });
+});
+
+describe("web mailbox", () => {
+  it("keeps a bounded, expiring queue per browser", async () => {
+    let now = 0;
+    const mb = createWebMailbox({ maxPerBrowser: 2, ttlMs: 1000, now: () => now });
+    for (let i = 0; i < 3; i++) mb.deliver({ chatId: "a", replies: [{ kind: "toast", text: String(i) }] });
+    expect((await mb.take("a", 0, 0)).map((e) => e.seq)).toEqual([2, 3]);
+    now = 5000;
+    expect(await mb.take("a", 0, 0)).toEqual([]);
+    expect(mb.head("a")).toBe(3);
+    expect(await mb.take("b", 0, 0)).toEqual([]);
+  });
+
+  it("wakes a waiting poll on delivery and on close", async () => {
+    const mb = createWebMailbox();
+    const waiting = mb.take("a", 0, 10_000);
+    mb.deliver({ chatId: "a", replies: [{ kind: "toast", text: "x" }] });
+    expect((await waiting).map((e) => e.seq)).toEqual([1]);
+    const t0 = Date.now();
+    const idle = mb.take("a", 1, 10_000);
+    mb.close();
+    expect(await idle).toEqual([]);
+    expect(await mb.take("a", 1, 10_000)).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+});

@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../../core/shared/index.ts";
+import { CLEAN, createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
+
+describe("place-order flow", () => {
+  let shop: Shop;
+  const clock = new ManualClock(new Date());
+  beforeAll(async () => {
+    shop = await createShop("placeorder", { workers: false, container: { clock } });
+  });
+  afterAll(() => shop.dispose());
+
+  const counts = async () => ({
+    orders: await shop.prisma.order.count(),
+    reserved: await shop.prisma.code.count({ where: { status: { not: "AVAILABLE" } } }),
+    ledgerTx: await shop.prisma.ledgerTransaction.count(),
+    outbox: await shop.prisma.outboxEvent.count(),
+  });
+
+  it("places, pays and delivers a CODE order; settles once", async () => {
+    const product = await shop.codeProduct({ price: 1500n, stock: 3, cost: 1200n });
+    const userId = await shop.user();
+    await shop.fund(userId, 5000n);
+    const r = await shop.c.orders.place(
+      { ...ctx, userId },
+      { userId, productId: product.id, quantity: 2, idempotencyKey: "k1", payWith: "wallet" },
+    );
+    expect(r).toMatchObject({ ok: true, replayed: false, order: { status: "PAID", total: 3000n } });
+    if (!r.ok) return;
+    expect(await shop.walletBalance(userId)).toBe(2000n);
+    const f = await shop.c.orders.fulfil(ctx, { orderId: r.order.id });
+    expect(f).toMatchObject({ status: "DELIVERED", changed: true });
+    const again = await shop.c.orders.fulfil(ctx, { orderId: r.order.id });
+    expect(again).toMatchObject({ status: "DELIVERED", changed: false });
+    const codes = await shop.c.orders.codesFor({ ...ctx, userId }, { orderId: r.order.id });
+    expect(codes).toHaveLength(2);
+    await expect(
+      shop.c.orders.codesFor({ ...ctx, userId: await shop.user() }, { orderId: r.order.id }),
+    ).rejects.toMatchObject({ code: "order_not_found" });
+    const events = await shop.c.orders.events(ctx, { orderId: r.order.id });
+    expect(events.map((e) => `${e.fromStatus}>${e.toStatus}`)).toEqual([
+      "null>CREATED",
+      "CREATED>PAID",
+      "PAID>FULFILLING",
+      "FULFILLING>DELIVERED",
+    ]);
+    const outbox = await shop.prisma.outboxEvent.findMany({
+      where: { payload: { path: ["orderId"], equals: r.order.id } },
+    });
+    expect(outbox.map((e) => e.type)).toEqual(["order.paid", "order.delivered"]);
+    const delivered = await shop.order(r.order.id);
+    expect(delivered.costTotal).toBe(2400n);
+    expect(await shop.invariants()).toEqual(CLEAN);
+  });
+
+  it("replays the same key + body, refuses the same key with another body", async () => {
+    const product = await shop.codeProduct({ stock: 5 });
+    const userId = await shop.user();
+    await shop.fund(userId, 10_000n);
+    const input = { userId, productId: product.id, quantity: 1, idempotencyKey: "same", payWith: "wallet" as const };
+    const [a, b] = await Promise.all([shop.c.orders.place(ctx, input), shop.c.orders.place(ctx, input)]);
+    expect(a.ok && b.ok).toBe(true);
+    if (!a.ok || !b.ok) return;
+    expect(a.order.id).toBe(b.order.id);
+    expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
+    expect(await shop.walletBalance(userId)).toBe(9000n);
+    const before = await counts();
+    await expect(shop.c.orders.place(ctx, { ...input, quantity: 2 })).rejects.toMatchObject({
+      code: "idempotency_conflict",
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("rolls everything back on out_of_stock and insufficient_funds", async () => {
+    const product = await shop.codeProduct({ price: 1000n, stock: 2 });
+    const rich = await shop.user();
+    await shop.fund(rich, 100_000n);
+    const poor = await shop.user();
+    await shop.fund(poor, 500n);
+    const before = await counts();
+    expect(
+      await shop.c.orders.place(ctx, {
+        userId: rich,
+        productId: product.id,
+        quantity: 3,
+        idempotencyKey: "x",
+        payWith: "wallet",
+      }),
+    ).toEqual({ ok: false, code: "out_of_stock", available: 2 });
+    expect(
+      await shop.c.orders.place(ctx, {
+        userId: poor,
+        productId: product.id,
+        quantity: 1,
+        idempotencyKey: "y",
+        payWith: "wallet",
+      }),
+    ).toEqual({ ok: false, code: "insufficient_funds" });
+    expect(
+      await shop.c.orders.place(ctx, {
+        userId: rich,
+        productId: product.id,
+        quantity: 11,
+        idempotencyKey: "z",
+        payWith: "wallet",
+      }),
+    ).toMatchObject({ ok: false, code: "quantity_out_of_range" });
+    expect(
+      await shop.c.orders.place(ctx, {
+        userId: rich,
+        productId: "00000000-0000-7000-8000-000000000000",
+        quantity: 1,
+        idempotencyKey: "w",
+        payWith: "wallet",
+      }),
+    ).toEqual({ ok: false, code: "product_unavailable" });
+    expect(await counts()).toEqual(before);
+    expect(await shop.walletBalance(poor)).toBe(500n);
+  });
+
+  it("an unpaid order holds its stock until it expires, then releases it", async () => {
+    const product = await shop.codeProduct({ stock: 1 });
+    const a = await shop.user();
+    const b = await shop.user();
+    await shop.fund(b, 10_000n);
+    const later = await shop.c.orders.place(ctx, {
+      userId: a,
+      productId: product.id,
+      quantity: 1,
+      idempotencyKey: "later",
+      payWith: "later",
+    });
+    expect(later).toMatchObject({ ok: true, order: { status: "CREATED" } });
+    expect(
+      await shop.c.orders.place(ctx, {
+        userId: b,
+        productId: product.id,
+        quantity: 1,
+        idempotencyKey: "b1",
+        payWith: "wallet",
+      }),
+    ).toMatchObject({ ok: false, code: "out_of_stock" });
+    expect(await shop.c.orders.expireDue(ctx)).toBe(0);
+    clock.advance(16 * 60_000);
+    expect(await shop.c.orders.expireDue(ctx)).toBe(1);
+    if (later.ok) expect((await shop.order(later.order.id)).status).toBe("EXPIRED");
+    expect(
+      await shop.c.orders.place(ctx, {
+        userId: b,
+        productId: product.id,
+        quantity: 1,
+        idempotencyKey: "b2",
+        payWith: "wallet",
+      }),
+    ).toMatchObject({ ok: true });
+    if (later.ok)
+      expect(await shop.c.orders.payFromWallet({ ...ctx, userId: a }, { orderId: later.order.id })).toMatchObject({
+        ok: false,
+        code: "order_not_payable",
+      });
+  });
+
+  it("pays a later order from the wallet once; cancels only CREATED orders", async () => {
+    const product = await shop.codeProduct({ stock: 2 });
+    const u = await shop.user();
+    await shop.fund(u, 5_000n);
+    const o = await shop.c.orders.place(ctx, {
+      userId: u,
+      productId: product.id,
+      quantity: 1,
+      idempotencyKey: "p",
+      payWith: "later",
+    });
+    if (!o.ok) throw new Error("place failed");
+    const [p1, p2] = await Promise.all([
+      shop.c.orders.payFromWallet({ ...ctx, userId: u }, { orderId: o.order.id }),
+      shop.c.orders.payFromWallet({ ...ctx, userId: u }, { orderId: o.order.id }),
+    ]);
+    expect([p1.ok, p2.ok]).toEqual([true, true]);
+    expect(await shop.walletBalance(u)).toBe(4000n);
+    await expect(shop.c.orders.cancel({ ...ctx, userId: u }, { orderId: o.order.id })).rejects.toMatchObject({
+      code: "order_not_cancellable",
+    });
+    const o2 = await shop.c.orders.place(ctx, {
+      userId: u,
+      productId: product.id,
+      quantity: 1,
+      idempotencyKey: "q",
+      payWith: "later",
+    });
+    if (!o2.ok) throw new Error("place failed");
+    expect(await shop.c.orders.cancel({ ...ctx, userId: u }, { orderId: o2.order.id })).toMatchObject({
+      status: "CANCELLED",
+    });
+    expect(await shop.prisma.code.count({ where: { orderId: o2.order.id } })).toBe(0);
+  });
+});

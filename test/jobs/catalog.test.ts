@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay, jobCatalog, withOverrides, type JobPayload } from "../../jobs/catalog.ts";
+
+const orderId = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+
+describe("job catalog", () => {
+  it("defines every job with attempts, exponential backoff and a timeout", () => {
+    expect(Object.keys(jobCatalog).sort()).toEqual([
+      "expire-holds",
+      "expire-orders",
+      "fulfil-order",
+      "notify",
+      "poll-supplier-requests",
+      "stock-watch",
+    ]);
+    for (const spec of Object.values(jobCatalog)) {
+      expect(spec.attempts).toBeGreaterThanOrEqual(1);
+      expect(spec.backoff.type).toBe("exponential");
+      expect(spec.timeoutMs).toBeGreaterThan(0);
+    }
+    expect(jobCatalog["fulfil-order"]).toMatchObject({ attempts: 8, backoff: { delayMs: 500 } });
+  });
+
+  it("validates payloads", () => {
+    const fulfil = jobCatalog["fulfil-order"].schema;
+    expect(fulfil.safeParse({ orderId }).success).toBe(true);
+    expect(fulfil.safeParse({ orderId: "42" }).success).toBe(false);
+    const notify = jobCatalog.notify.schema;
+    const ok: JobPayload<"notify"> = { channel: "telegram", userId: orderId, kind: "order.delivered", data: { a: 1 } };
+    expect(notify.safeParse(ok).success).toBe(true);
+    expect(notify.safeParse({ ...ok, channel: "fax" }).success).toBe(false);
+    expect(notify.safeParse({ ...ok, data: "x" }).success).toBe(false);
+    expect(jobCatalog["expire-orders"].schema.safeParse({}).success).toBe(true);
+  });
+
+  it("computes BullMQ's exponential backoff and allows overrides for tests", () => {
+    expect([1, 2, 3].map((n) => backoffDelay(jobCatalog["fulfil-order"], n))).toEqual([500, 1000, 2000]);
+    const fast = withOverrides(jobCatalog, { "fulfil-order": { backoff: { type: "exponential", delayMs: 5 } } });
+    expect(fast["fulfil-order"].backoff.delayMs).toBe(5);
+    expect(fast["fulfil-order"].attempts).toBe(8);
+    expect(fast.notify).toEqual(jobCatalog.notify);
+  });
+});

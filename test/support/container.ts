@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseConfig } from "../../app/config.ts";
+import { createContainer, type Container, type ContainerOptions } from "../../app/container.ts";
+import { createLogger } from "../../app/logger.ts";
+import { createTestDatabase, type TestDatabase } from "./databases.ts";
+
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+
+export interface TestContainer {
+  container: Container;
+  testDb: TestDatabase;
+  dispose(): Promise<void>;
+}
+
+/** A full container on a fresh PostgreSQL database of its own. */
+export async function createTestContainer(
+  label: string,
+  env: Record<string, string> = {},
+  opts: ContainerOptions = {},
+): Promise<TestContainer> {
+  const testDb = await createTestDatabase(label);
+  const dataDir = await mkdtemp(path.join(tmpdir(), `kameng-${label}-`));
+  await testDb.db.close();
+  const config = parseConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: testDb.url,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",
+    DEMO_SEED: "false",
+    ...env,
+  });
+  const container = await createContainer(config, createLogger(config.LOG_LEVEL), opts);
+  return {
+    container,
+    testDb,
+    async dispose() {
+      await container.close();
+      await testDb.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
