@@ -9,6 +9,8 @@ import { systemContext } from "../core/shared/index.ts";
 import { publicUrl } from "./config.ts";
 import type { Container } from "./container.ts";
 
+type BotResult = Awaited<ReturnType<ReturnType<typeof composeShopBot>["bot"]["handle"]>>;
+
 export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
   routes: Hono;
@@ -31,11 +33,10 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   const webEnabled = config.WEB_CHAT ?? config.NODE_ENV !== "production";
 
   let telegram: StartedTelegram | undefined;
-  // The bot is built after the Telegram channel (it needs the channel's capabilities); turns arriving in
-  // between cannot happen because polling/webhooks start handling only once `bot` is assigned below.
-  let handle: (turn: InboundTurn) => ReturnType<ReturnType<typeof composeShopBot>["bot"]["handle"]> = () => {
-    throw new Error("the shop bot is not ready yet");
-  };
+  // The bot is built after the Telegram channel (it needs the channel's capabilities); a turn that polling
+  // delivers in between waits for it.
+  let botReady!: (handle: (turn: InboundTurn) => Promise<BotResult>) => void;
+  const handle = new Promise<(turn: InboundTurn) => Promise<BotResult>>((resolve) => (botReady = resolve));
   const channels: Partial<Record<TurnChannel, ChannelCapabilities>> = {};
   if (webEnabled) channels.web = { deepLink: (p) => `${base}/?start=${encodeURIComponent(p)}`, starsInvoices: false };
 
@@ -48,7 +49,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
       ...(config.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: config.TELEGRAM_WEBHOOK_SECRET } : {}),
       publicUrl: base,
       db: prisma,
-      handler: (turn) => handle(turn),
+      handler: async (turn) => (await handle)(turn),
       logger: logger.child({ part: "telegram" }),
       setCanDm: (id, v) => canDm.set?.(id, v) ?? Promise.resolve(),
     });
@@ -69,7 +70,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "shop-bot" }),
   });
-  handle = (turn) => bot.handle(turn);
+  botReady((turn) => bot.handle(turn));
   canDm.set = (externalId, value) =>
     identity.setCanDm(systemContext("telegram-can-dm"), { channel: "telegram", externalId, canDm: value });
 

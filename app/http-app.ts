@@ -1,3 +1,4 @@
+import type { Hono } from "hono";
 import { apiV1Routes, supplierCallbackRoutes } from "../channels/api/index.ts";
 import { paymentRoutes } from "../channels/http/payments.routes.ts";
 import { walletCode } from "../core/ledger/index.ts";
@@ -6,14 +7,21 @@ import { healthRoutes } from "./http/health.ts";
 import { metricsRoutes } from "./http/metrics.ts";
 import { createRootApp } from "./http/root.ts";
 
+export interface HttpAppOptions {
+  /** More `/health` checks (tests use it to simulate a failing dependency). */
+  extraChecks?: Record<string, () => Promise<void>>;
+  /** Routes of the chat channels (web chat page, Telegram webhook), mounted at the root. */
+  chatRoutes?: Hono;
+}
+
 /** Mounts every HTTP entry on one Hono app. Tests call `app.request()` on it with no server. */
-export function createHttpApp(c: Container, extraChecks: Record<string, () => Promise<void>> = {}) {
+export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: HttpAppOptions = {}) {
   const app = createRootApp({ logger: c.logger, metrics: c.metrics });
   app.route("/health", healthRoutes({ database: () => c.db.ping(), ...c.healthChecks, ...extraChecks }));
   app.route("/metrics", metricsRoutes(c.metrics));
 
   // The sandbox payment provider: checkout page and signed webhook (channels/http).
-  app.route("/", paymentRoutes({ payments: c.payments }));
+  app.route("/", paymentRoutes({ payments: c.payments, checkoutSimulator: c.config.NODE_ENV !== "production" }));
   // Supplier callbacks (signed, no API key): registered before /v1 so its auth does not apply.
   app.route("/", supplierCallbackRoutes({ suppliers: c.suppliers, orders: c.orders }));
   app.route(
@@ -27,5 +35,6 @@ export function createHttpApp(c: Container, extraChecks: Record<string, () => Pr
       walletCode,
     }),
   );
+  if (chatRoutes) app.route("/", chatRoutes);
   return app;
 }

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { startChat } from "./chat.ts";
 import { publicUrl } from "./config.ts";
 import { createContainer, type Container, type ContainerOptions } from "./container.ts";
 import { createHttpApp } from "./http-app.ts";
@@ -69,15 +70,18 @@ async function serveCommand() {
   if (demo) await startDemo(container);
   container.startRelay();
   if (config.RUN_WORKERS) await container.startWorkers();
-  const app = createHttpApp(container);
+  const chat = await startChat(container, { demo });
+  const app = createHttpApp(container, { chatRoutes: chat.routes });
   const server = await listen(app, config.PORT, config.HOST, logger);
   const where = config.DATABASE_URL ? "PostgreSQL" : `embedded PGlite in ${config.DATA_DIR}`;
   const queue = config.REDIS_URL ? "BullMQ on Redis" : "in-process queue";
   console.log(
     `kameng listening on http://${config.HOST}:${server.port} (public ${publicUrl(config)}) — database: ${where}; jobs: ${queue}${config.RUN_WORKERS ? "" : " (workers off: run `npm run worker`)"}`,
   );
+  if (chat.routes.routes.some((r) => r.path === "/")) console.log(`  web chat: ${publicUrl(config)}/`);
   onShutdown(logger, async () => {
     await server.stop();
+    await chat.stop();
     await container.close();
   });
 }

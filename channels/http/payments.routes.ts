@@ -6,6 +6,8 @@ import { checkoutPage, resultPage } from "./payments-sandbox-page.ts";
 
 export interface PaymentRoutesDeps {
   payments: Pick<Payments, "getPayment" | "handleSandboxWebhook" | "simulateSandboxEvent">;
+  /** Serve the simulated provider's checkout page (it credits wallets for free): never in production. */
+  checkoutSimulator: boolean;
 }
 
 const FAILURE_STATUS: Record<Extract<SandboxWebhookResult, { ok: false }>["code"], ContentfulStatusCode> = {
@@ -22,9 +24,26 @@ const errorBody = (code: string, message: string) => ({ error: { code, message }
  * The sandbox provider's two faces, mounted at the root: its hosted checkout page (whose buttons make
  * the simulated provider deliver a signed webhook) and our webhook receiver.
  */
-export function paymentRoutes({ payments }: PaymentRoutesDeps) {
+export function paymentRoutes({ payments, checkoutSimulator }: PaymentRoutesDeps) {
   const app = new Hono();
+  if (checkoutSimulator) mountCheckoutSimulator(app, payments);
 
+  app.post("/webhooks/sandbox", async (c) => {
+    const rawBody = await c.req.text();
+    const result = await payments.handleSandboxWebhook(rawBody, c.req.raw.headers);
+    if (!result.ok) return c.json(errorBody(result.code, result.message), FAILURE_STATUS[result.code]);
+    return c.json({
+      received: true,
+      eventId: result.eventId,
+      outcome: result.outcome,
+      ...(result.reason ? { reason: result.reason } : {}),
+    });
+  });
+
+  return app;
+}
+
+function mountCheckoutSimulator(app: Hono, payments: PaymentRoutesDeps["payments"]) {
   app.get("/pay/sandbox/:paymentId", async (c) => {
     const payment = await payments.getPayment(systemContext(newId(), { channel: "http" }), c.req.param("paymentId"));
     if (!payment || payment.provider !== "sandbox")
@@ -59,18 +78,4 @@ export function paymentRoutes({ payments }: PaymentRoutesDeps) {
             : ["Nothing to do 无需操作", `The provider's event was ${body.outcome ?? "not applied"}.`];
     return c.html(resultPage(title, message, 200));
   });
-
-  app.post("/webhooks/sandbox", async (c) => {
-    const rawBody = await c.req.text();
-    const result = await payments.handleSandboxWebhook(rawBody, c.req.raw.headers);
-    if (!result.ok) return c.json(errorBody(result.code, result.message), FAILURE_STATUS[result.code]);
-    return c.json({
-      received: true,
-      eventId: result.eventId,
-      outcome: result.outcome,
-      ...(result.reason ? { reason: result.reason } : {}),
-    });
-  });
-
-  return app;
 }

@@ -64,6 +64,11 @@ export interface FlowRuntime extends OrderFlowDeps {
   product(ctx: CoreContext, productId: string): Promise<Product | null>;
   /** The STOCK supplier link of a CODE product (its unit cost), cached like products; null when none. */
   stockSupplier(ctx: CoreContext, productId: string): Promise<SupplierCandidatePort | null>;
+  /**
+   * Both of the above when they are cached and fresh, without I/O: for use inside a transaction, where
+   * a read on another connection could wait forever on the embedded database's single connection.
+   */
+  cachedRouting(productId: string): { product: Product; stock: SupplierCandidatePort | null } | undefined;
   committed(type: string, order: Order | null | undefined): void;
 }
 

@@ -76,22 +76,41 @@ async function deliverFromStock(
   ctx: CoreContext,
   orderId: string,
 ): Promise<FulfilResult | { order: Order | null }> {
+  const first = await deliverFromStockOnce(rt, ctx, orderId);
+  if (!("warm" in first)) return first;
+  // The product's routing facts were not cached: load them outside any transaction (on the embedded
+  // database a read inside would wait for the one connection this transaction holds), then go again.
+  const known = { product: await rt.product(ctx, first.warm), stock: await rt.stockSupplier(ctx, first.warm) };
+  const second = await deliverFromStockOnce(rt, ctx, orderId, known);
+  if ("warm" in second) throw new Error(`routing facts of product ${first.warm} vanished`);
+  return second;
+}
+
+type RoutingFacts = { product: Product | null; stock: SupplierCandidatePort | null };
+
+async function deliverFromStockOnce(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  orderId: string,
+  known?: RoutingFacts,
+): Promise<FulfilResult | { order: Order | null } | { warm: string }> {
   try {
     const delivered = await rt.transaction(async (tx) => {
       const current = await rt.store.getForUpdate(tx, orderId);
       if (!current || (current.status !== "PAID" && current.status !== "FULFILLING")) throw new Rollback(current);
-      const product = await rt.product(ctx, current.productId);
-      if (product?.deliveryKind !== "CODE") throw new Rollback(current);
-      // Our own stock may be linked as a STOCK supplier with a unit cost; without one the cost is zero.
-      const stock = await rt.stockSupplier(ctx, current.productId);
+      const facts = known ?? rt.cachedRouting(current.productId);
+      if (!facts) throw new Rollback({ warm: current.productId });
+      if (facts.product?.deliveryKind !== "CODE") throw new Rollback(current);
       await rt.inventory.markSold(ctx, { orderId }, { tx });
-      return settleAndDeliver(rt, ctx, tx, current, stock);
+      // Our own stock may be linked as a STOCK supplier with a unit cost; without one the cost is zero.
+      return settleAndDeliver(rt, ctx, tx, current, facts.stock);
     });
     rt.committed("order.delivered", delivered);
     return { orderId, status: delivered.status, changed: true };
   } catch (e) {
-    if (e instanceof Rollback) return { order: e.result as Order | null };
-    throw e;
+    if (!(e instanceof Rollback)) throw e;
+    const r = e.result as Order | null | { warm: string };
+    return r && "warm" in r ? r : { order: r };
   }
 }
 

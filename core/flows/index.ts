@@ -62,6 +62,13 @@ export function createOrders(deps: OrderFlowDeps) {
       stockLinks.set(productId, { at: now, link });
       return link;
     },
+    cachedRouting(productId) {
+      const now = deps.clock.now().getTime();
+      const p = products.get(productId);
+      const l = stockLinks.get(productId);
+      if (!p || !l || now - p.at >= cacheMs || now - l.at >= cacheMs) return undefined;
+      return { product: p.product, stock: l.link };
+    },
     committed(type, order) {
       if (!order || !deps.hooks?.onCommitted) return;
       try {

@@ -16,7 +16,9 @@ describe("health and metrics", () => {
   });
 
   it("reports 503 naming the failing dependency", async () => {
-    const app = createHttpApp(t.container, { redis: () => Promise.reject(new Error("connection refused")) });
+    const app = createHttpApp(t.container, {
+      extraChecks: { redis: () => Promise.reject(new Error("connection refused")) },
+    });
     const res = await app.request("/health");
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({

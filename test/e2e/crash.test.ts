@@ -30,7 +30,7 @@ describe("crash: a worker process killed after the supplier call and before the 
       env: {
         PATH: process.env.PATH,
         NODE_ENV: "test",
-        DATABASE_URL: shop.t.testDb.url,
+        DATABASE_URL: shop.t.testDb!.url,
         DATABASE_POOL_SIZE: "4",
         REDIS_URL: TEST_REDIS_URL,
         REDIS_PREFIX: shop.c.config.REDIS_PREFIX,

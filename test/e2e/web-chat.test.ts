@@ -1,79 +1,42 @@
 import { existsSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
-import { Hono } from "hono";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../app/seed/demo-seed.ts";
-import { isTurnProcessed, markTurnProcessed } from "../../bots/dedupe.ts";
-import { createOutboundDelivery, SHOP_BOT_EVENT_TYPES } from "../../bots/outbound.ts";
-import { composeShopBot } from "../../bots/shop/index.ts";
-import { createWebMailbox, webChatRoutes } from "../../channels/web/index.ts";
-import { createBotHarness, type BotHarness } from "../bots/support/bot-harness.ts";
+import { freePort, startService, waitForOutput, type ServiceProcess } from "../support/service-process.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
+// CI installs Chromium (.ci/run); only a developer machine without it skips, and says so.
 if (!haveChromium) console.warn(`web chat e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
-describe.skipIf(!haveChromium)("web chat in a real browser", () => {
-  let h: BotHarness;
-  let server: ServerType;
+/**
+ * The README's first command, for real: the service as its own process on the embedded default (PGlite in
+ * a fresh data folder, in-process jobs, demo catalog, web chat on), and a newcomer buying in Chromium.
+ */
+describe.skipIf(!haveChromium)("web chat in a real browser against `npm start`", () => {
+  let service: ServiceProcess;
+  let dataDir: string;
   let url: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    // The full container (real PostgreSQL, jobs, outbox relay) with the demo catalog.
-    h = await createBotHarness("webe2e", { workers: true });
-    const c = h.c;
-    await seedDemo(c);
-    // Wired the way the composition root does it.
-    const { bot } = composeShopBot({
-      db: c.db.prisma,
-      clock: c.clock,
-      secrets: c.secrets,
-      catalog: c.catalog,
-      inventory: c.inventory,
-      orders: c.orders,
-      ledger: c.ledger,
-      payments: h.payments,
-      channels: { web: { deepLink: (p) => `${url}?start=${encodeURIComponent(p)}`, starsInvoices: false } },
-      demoCredit: 10_000n,
-    });
-    const mailbox = createWebMailbox();
-    // The app's wiring: committed events → the bot → each channel's sender, once per message.
-    const deliver = createOutboundDelivery({
-      senders: { web: (m) => mailbox.deliver(m) },
-      dedupe: {
-        seen: (k) => isTurnProcessed(h.prisma, "outbound", k),
-        mark: async (k) => void (await markTurnProcessed(h.prisma, "outbound", k)),
-      },
-    });
-    for (const type of SHOP_BOT_EVENT_TYPES)
-      h.c.events.subscribe(type, async (event) => void (await deliver(await bot.onDomainEvent(event))));
-    h.c.startRelay({ intervalMs: 100 });
-    const app = new Hono();
-    app.route(
-      "/",
-      webChatRoutes({
-        handle: (turn) => bot.handle(turn),
-        mailbox,
-        secret: "web-e2e-secret-0123456789abcdef",
-        dedupe: (id) => markTurnProcessed(h.prisma, "web", id),
-        maxPollWaitMs: 1_000,
-      }),
-    );
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    dataDir = await mkdtemp(path.join(tmpdir(), "kameng-webe2e-"));
+    const port = await freePort();
+    service = startService({ PORT: String(port), DATA_DIR: dataDir });
+    await waitForOutput(service, /web chat: http:\/\/\S+/, 90_000);
+    url = `http://127.0.0.1:${port}/`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
+        "--disable-quic",
         "--disable-background-networking",
         "--disable-component-update",
+        "--disable-sync",
         "--no-first-run",
       ],
     });
@@ -81,8 +44,11 @@ describe.skipIf(!haveChromium)("web chat in a real browser", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await h?.dispose();
+    if (service) {
+      service.child.kill("SIGTERM");
+      expect(await service.exited).toBe(0);
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("opens the page, browses, buys a demo code with the demo wallet and sees the code", async () => {

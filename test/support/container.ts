@@ -44,3 +44,27 @@ export async function createTestContainer(
     },
   };
 }
+
+/** A full container on the embedded default (PGlite in a fresh data folder, in-process jobs), as `npm start`. */
+export async function createEmbeddedTestContainer(
+  label: string,
+  env: Record<string, string> = {},
+  opts: ContainerOptions = {},
+): Promise<Omit<TestContainer, "testDb">> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), `kameng-${label}-`));
+  const config = parseConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    DEMO_SEED: "false",
+    ...env,
+  });
+  const container = await createContainer(config, createLogger(config.LOG_LEVEL), opts);
+  return {
+    container,
+    async dispose() {
+      await container.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -29,7 +29,7 @@ describe("operator CLI", () => {
         env: {
           PATH: process.env.PATH,
           NODE_ENV: "test",
-          DATABASE_URL: shop.t.testDb.url,
+          DATABASE_URL: shop.t.testDb!.url,
           DATABASE_POOL_SIZE: "2",
           CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
           SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",

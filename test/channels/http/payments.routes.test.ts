@@ -23,7 +23,7 @@ beforeAll(async () => {
     ledger,
     sandbox: { secret: SECRET, publicUrl: "http://localhost:3000" },
   });
-  app = paymentRoutes({ payments });
+  app = paymentRoutes({ payments, checkoutSimulator: true });
 });
 afterAll(async () => tdb?.drop());
 

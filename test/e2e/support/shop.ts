@@ -4,7 +4,7 @@ import { createHttpApp } from "../../../app/http-app.ts";
 import { startSupplierSim, type RunningSupplierSim } from "../../../app/supplier-sim/index.ts";
 import { systemCode, walletCode } from "../../../core/ledger/index.ts";
 import { newId, sleep, systemContext, type Currency } from "../../../core/shared/index.ts";
-import { createTestContainer, type TestContainer } from "../../support/container.ts";
+import { createEmbeddedTestContainer, createTestContainer, type TestContainer } from "../../support/container.ts";
 import { TEST_REDIS_URL } from "../../support/env.ts";
 import { testRedisPrefix } from "../../support/redis.ts";
 
@@ -17,6 +17,8 @@ export interface ShopOptions {
   container?: ContainerOptions;
   /** Start the job workers in this process. */
   workers?: boolean;
+  /** The embedded default (PGlite in a temporary data folder) instead of a PostgreSQL database. */
+  embedded?: boolean;
 }
 
 export type Shop = Awaited<ReturnType<typeof createShop>>;
@@ -24,14 +26,13 @@ export type Shop = Awaited<ReturnType<typeof createShop>>;
 /** A test shop: a container on its own database (and Redis prefix), with helpers to stock and fund it. */
 export async function createShop(label: string, opts: ShopOptions = {}) {
   const prefix = testRedisPrefix(label);
-  const t: TestContainer = await createTestContainer(
-    label,
-    {
-      ...(opts.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix.toLowerCase().slice(0, 40) } : {}),
-      ...opts.env,
-    },
-    opts.container ?? {},
-  );
+  const env = {
+    ...(opts.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix.toLowerCase().slice(0, 40) } : {}),
+    ...opts.env,
+  };
+  const t: Omit<TestContainer, "testDb"> & { testDb?: TestContainer["testDb"] } = opts.embedded
+    ? await createEmbeddedTestContainer(label, env, opts.container ?? {})
+    : await createTestContainer(label, env, opts.container ?? {});
   const c = t.container;
   const app = createHttpApp(c);
   const sims: RunningSupplierSim[] = [];
