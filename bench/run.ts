@@ -211,6 +211,8 @@ interface LoadResult {
   outOfStock: number;
   errors: Record<string, number>;
   placeLatencies: number[];
+  /** Per delivered order, as its buyer saw it: request sent → delivered (the 201 itself for stock codes). */
+  deliveryLatencies: number[];
 }
 
 /**
@@ -223,22 +225,23 @@ async function load(url: string, s: Setup, seconds: number, dbConn: string): Pro
   await watcher.connect();
   const placed: string[] = [];
   const placeLatencies: number[] = [];
+  const deliveryLatencies: number[] = [];
   const errors: Record<string, number> = {};
   let outOfStock = 0;
   const deadline = performance.now() + seconds * 1000;
-  const waiting = new Map<string, () => void>();
+  const waiting = new Map<string, (delivered: boolean) => void>();
   let polling = true;
   const poller = (async () => {
     while (polling || waiting.size > 0) {
       if (waiting.size > 0) {
         const ids = [...waiting.keys()];
-        const { rows: done } = await watcher.query<{ id: string }>(
-          `SELECT id::text AS id FROM orders
+        const { rows: done } = await watcher.query<{ id: string; status: string }>(
+          `SELECT id::text AS id, status FROM orders
            WHERE id = ANY($1::uuid[]) AND status IN ('DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED')`,
           [ids],
         );
-        for (const { id } of done) {
-          waiting.get(id)?.();
+        for (const { id, status } of done) {
+          waiting.get(id)?.(status === "DELIVERED");
           waiting.delete(id);
         }
       }
@@ -261,11 +264,14 @@ async function load(url: string, s: Setup, seconds: number, dbConn: string): Pro
           headers: { authorization: `Bearer ${key}`, "idempotency-key": idem, "content-type": "application/json" },
           body: JSON.stringify(body),
         });
-        const json = (await res.json()) as { order?: { id: string }; error?: { code: string } };
+        const json = (await res.json()) as { order?: { id: string; status: string }; error?: { code: string } };
         placeLatencies.push(performance.now() - t0);
         if (res.status === 201 && json.order) {
           placed.push(json.order.id);
-          await new Promise<void>((resolve) => waiting.set(json.order!.id, resolve));
+          const delivered =
+            json.order.status === "DELIVERED" ||
+            (await new Promise<boolean>((resolve) => waiting.set(json.order!.id, resolve)));
+          if (delivered) deliveryLatencies.push(performance.now() - t0);
         } else if (json.error?.code === "out_of_stock") outOfStock++;
         else
           errors[json.error?.code ?? `http_${res.status}`] =
@@ -279,7 +285,7 @@ async function load(url: string, s: Setup, seconds: number, dbConn: string): Pro
   polling = false;
   await poller;
   await watcher.end();
-  return { placed, outOfStock, errors, placeLatencies };
+  return { placed, outOfStock, errors, placeLatencies, deliveryLatencies };
 }
 
 async function main() {
@@ -348,11 +354,11 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200));
     }
 
-    const rows = await c.db.prisma.$queryRaw<{ ms: number; status: string; created: Date; delivered: Date | null }[]>`
-      SELECT EXTRACT(EPOCH FROM (delivered_at - created_at)) * 1000 AS ms, status, created_at AS created, delivered_at AS delivered
+    const rows = await c.db.prisma.$queryRaw<{ status: string; created: Date; delivered: Date | null }[]>`
+      SELECT status, created_at AS created, delivered_at AS delivered
       FROM orders WHERE id = ANY(${ids}::uuid[])`;
     const delivered = rows.filter((r) => r.status === "DELIVERED");
-    const latencies = delivered.map((r) => Number(r.ms)).sort((a, b) => a - b);
+    const latencies = res.deliveryLatencies.sort((a, b) => a - b);
     const firstCreated = Math.min(...rows.map((r) => r.created.getTime()));
     const lastDelivered = Math.max(...delivered.map((r) => r.delivered!.getTime()));
     const spanS = (lastDelivered - firstCreated) / 1000;
@@ -408,7 +414,9 @@ async function main() {
     server.kill("SIGTERM");
     await new Promise((r) => server!.once("exit", r));
     server = undefined;
-    console.log(JSON.stringify(result));
+    // ── 4. chat: Telegram webhook updates driving complete purchases (issue 4), in its own process ──
+    const chat = env.BENCH_TELEGRAM === "0" ? {} : runTelegramBench();
+    console.log(JSON.stringify({ ...result, ...chat }));
   } finally {
     if (server) server.kill("SIGKILL");
     for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL");
@@ -418,6 +426,24 @@ async function main() {
     await rm(dataDir, { recursive: true, force: true });
     await obliterate(prefix);
   }
+}
+
+/** bench/telegram/run.ts (shop bot on the real core, Bot API faked at its HTTP boundary); its JSON line. */
+function runTelegramBench(): Record<string, unknown> {
+  log("telegram: webhook updates driving purchases through the shop bot (bench/telegram/run.ts)");
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/telegram/run.ts", "--bot", "both"], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`telegram: ${line}`);
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !last.startsWith("{")) {
+    log(`telegram bench failed (exit ${r.status})`);
+    return { tg_error: `exit ${r.status}` };
+  }
+  return JSON.parse(last) as Record<string, unknown>;
 }
 
 function freePort(): Promise<number> {

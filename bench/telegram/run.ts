@@ -59,6 +59,7 @@ interface PhaseResult {
   purchases: number;
   purchasesPerS: number;
   delivered?: number;
+  invariantsOk?: boolean;
   sent: number;
   sentPerS: number;
   backlog: number;
@@ -174,7 +175,10 @@ async function runPhase(kind: "shop" | "echo"): Promise<PhaseResult> {
       `group ${v.group}); ${backlog} calls still queued`,
   );
   const verified = await scenario.verify?.(say);
-  if (verified) r.delivered = verified.delivered;
+  if (verified) {
+    r.delivered = verified.delivered;
+    r.invariantsOk = verified.invariantsOk;
+  }
   await channel.stop({ drainTimeoutMs: 0 });
   await scenario.close?.();
   await testDb?.drop();
@@ -197,6 +201,7 @@ async function main() {
     tg_failed_requests: main.failures,
     tg_purchases_per_s: main.purchasesPerS,
     ...(main.delivered !== undefined ? { tg_orders_delivered: main.delivered } : {}),
+    ...(main.invariantsOk !== undefined ? { tg_invariants_ok: String(main.invariantsOk) } : {}),
     tg_messages_sent_per_s: main.sentPerS,
     tg_outbound_backlog: main.backlog,
   };

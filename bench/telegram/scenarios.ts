@@ -17,7 +17,7 @@ export interface Scenario {
   /** Yields updates one by one; returns true when the purchase completed. */
   conversation(user: TgUser, api: FakeBotApi): AsyncGenerator<Update, boolean, void>;
   /** After the run: waits for fulfilment, checks invariants; returns how many orders were delivered. */
-  verify?(log: (...a: unknown[]) => void): Promise<{ delivered: number } | void>;
+  verify?(log: (...a: unknown[]) => void): Promise<{ delivered: number; invariantsOk: boolean } | void>;
   close?(): Promise<void>;
 }
 

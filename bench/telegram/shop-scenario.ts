@@ -136,7 +136,11 @@ export async function shopScenario(opts: {
       }
       const inv = await shop.invariants();
       log(`invariants: ${JSON.stringify(inv)}`);
-      return { delivered: await prisma.order.count({ where: { productId: product.id, status: "DELIVERED" } }) };
+      const ok = Object.entries(inv).every(([k, v]) => (k.endsWith("Ok") ? v === true : v === 0));
+      return {
+        delivered: await prisma.order.count({ where: { productId: product.id, status: "DELIVERED" } }),
+        invariantsOk: ok,
+      };
     },
     async close() {
       stopWatch = true;

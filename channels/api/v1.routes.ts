@@ -174,7 +174,10 @@ export function apiV1Routes(deps: ApiV1Deps) {
       );
     }
     if (res.replayed) c.header("Idempotent-Replayed", "true");
-    return c.json({ order: orderJson(res.order) }, res.replayed ? 200 : 201);
+    // Stock products are delivered while the order is placed: the codes come back in this response.
+    const codes =
+      res.order.status === "DELIVERED" ? await deps.orders.codesFor(ctx, { orderId: res.order.id }) : undefined;
+    return c.json({ order: orderJson(res.order, codes) }, res.replayed ? 200 : 201);
   });
 
   app.get("/orders", async (c) => {

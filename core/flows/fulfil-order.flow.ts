@@ -114,13 +114,18 @@ async function deliverFromStockOnce(
   }
 }
 
-/** Settlement (T+0) and FULFILLING → DELIVERED, in the caller's transaction. The ledger goes last. */
-async function settleAndDeliver(
+/**
+ * Settlement (T+0) and → DELIVERED, in the caller's transaction, which holds the order (locked, or
+ * inserted by it). `from` is where the order is: PAID/FULFILLING, or CREATED when placement pays and
+ * delivers from stock in one transaction (then `set` carries the payment's columns).
+ */
+export async function settleAndDeliver(
   rt: FlowRuntime,
   ctx: CoreContext,
   tx: Tx,
   order: Order,
   supplier: { supplierId: string; cost: bigint } | null,
+  opts: { from?: "CREATED" | "PAID"; set?: { paymentTxId?: string; paidAt?: Date } } = {},
 ): Promise<Order> {
   const t = order.total;
   const c = supplier ? supplier.cost * BigInt(order.quantity) : 0n;
@@ -152,8 +157,10 @@ async function settleAndDeliver(
     tx,
     {
       orderId: order.id,
-      path: ["PAID", "FULFILLING", "DELIVERED"],
+      path:
+        opts.from === "CREATED" ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["PAID", "FULFILLING", "DELIVERED"],
       set: {
+        ...opts.set,
         settleTxId,
         deliveredAt: rt.clock.now(),
         ...(supplier ? { supplierId: supplier.supplierId, costTotal: c } : {}),

@@ -1,4 +1,4 @@
-import type { Order } from "../orders/index.ts";
+import { eventTypeFor, type Order } from "../orders/index.ts";
 import {
   conflict,
   newId,
@@ -10,6 +10,8 @@ import {
   type Tx,
 } from "../shared/index.ts";
 import { Rollback, type FlowRuntime } from "./flow-deps.ts";
+import { settleAndDeliver } from "./fulfil-order.flow.ts";
+import type { SupplierCandidatePort } from "./ports.ts";
 
 export const placeOrderFlowId = "place-order";
 export const payOrderStepId = "pay-order-from-wallet";
@@ -75,6 +77,12 @@ export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: Place
   if (!quote.ok) return (await replay()) ?? quote;
   const target = rt.catalog.checkTarget(product, input.target);
   if (!target.ok) return (await replay()) ?? target;
+  // A CODE product paid from the wallet is delivered from stock in the placing transaction: the buyer
+  // has the code at once, and no job, second transaction or queue round trip is spent on it.
+  const deliverNow =
+    product.deliveryKind === "CODE" && input.payWith === "wallet"
+      ? { stock: await rt.stockSupplier(ctx, product.id) }
+      : undefined;
 
   const now = rt.clock.now();
   const orderId = newId();
@@ -108,11 +116,11 @@ export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: Place
         if (!claim.ok) throw new Rollback(claim);
       }
       if (input.payWith === "later") return inserted;
-      const paid = await payInTx(rt, ctx, tx, inserted);
+      const paid = await payInTx(rt, ctx, tx, inserted, deliverNow);
       if (!paid.ok) throw new Rollback(paid);
       return paid.order;
     });
-    rt.committed(order.status === "PAID" ? "order.paid" : "order.created", order);
+    rt.committed(order.status === "CREATED" ? "order.created" : eventTypeFor(order.status), order);
     return { ok: true, order, replayed: false };
   } catch (e) {
     if (e instanceof Rollback) {
@@ -134,12 +142,15 @@ export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: Place
 /**
  * `wallet −T, escrow +T` then CREATED → PAID; the caller's transaction holds everything, and this is
  * its last step (the caller has inserted or locked the order, so the transition cannot miss).
+ * With `deliverNow` (a CODE order whose codes this transaction claimed): the claimed codes are marked
+ * sold and the order settled and moved on to DELIVERED in the same transaction.
  */
 export async function payInTx(
   rt: FlowRuntime,
   ctx: CoreContext,
   tx: Tx,
   order: Order,
+  deliverNow?: { stock: SupplierCandidatePort | null },
 ): Promise<
   | { ok: true; order: Order }
   | { ok: false; code: "insufficient_funds" }
@@ -162,6 +173,14 @@ export async function payInTx(
     );
     if (!posted.ok) return { ok: false, code: "insufficient_funds" };
     paymentTxId = posted.transactionId;
+  }
+  if (deliverNow) {
+    await rt.inventory.markSold(ctx, { orderId: order.id }, { tx });
+    const delivered = await settleAndDeliver(rt, ctx, tx, order, deliverNow.stock, {
+      from: "CREATED",
+      set: { ...(paymentTxId ? { paymentTxId } : {}), paidAt: rt.clock.now() },
+    });
+    return { ok: true, order: delivered };
   }
   // The transaction's last statement (sent with COMMIT where the runner can): the escrow row the
   // posting locked is released one round trip sooner.

@@ -134,8 +134,9 @@ describe("operator CLI", () => {
     if (!placed.ok) throw new Error(placed.code);
     const show = await cli("order", "show", placed.order.id);
     expect(show.code, show.err).toBe(0);
-    expect(show.out).toContain(`order ${placed.order.id}: PAID`);
+    expect(show.out).toContain(`order ${placed.order.id}: DELIVERED`);
     expect(show.out).toContain("CREATED → PAID");
+    expect(show.out).toContain("FULFILLING → DELIVERED");
     const badId = await cli("order", "show", "123");
     expect(badId.code).toBe(1);
     expect(badId.err).toContain("UUID");

@@ -119,8 +119,12 @@ describe("/v1 distributor API: auth, validation, idempotency, ownership", () => 
     const body = { product_id: codeProductId, quantity: 2 };
     const first = await shop.request("/v1/orders", { key: buyer.key, idem: "order-A", body });
     expect(first.status).toBe(201);
-    const { order } = (await first.json()) as { order: { id: string; status: string; total: number } };
-    expect(order).toMatchObject({ status: "PAID", total: 2000 });
+    const { order } = (await first.json()) as {
+      order: { id: string; status: string; total: number; codes: Array<{ code: string }> };
+    };
+    // From stock: delivered while placed, the codes in the answer.
+    expect(order).toMatchObject({ status: "DELIVERED", total: 2000 });
+    expect(order.codes).toHaveLength(2);
     const replay = await shop.request("/v1/orders", { key: buyer.key, idem: "order-A", body });
     expect(replay.status).toBe(200);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
