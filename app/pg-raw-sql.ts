@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import pg from "pg";
 import { Prisma } from "../prisma/generated/client.ts";
@@ -76,9 +77,24 @@ interface RawTxState {
 const DEFERRABLE = /^\s*(BEGIN|SAVEPOINT \w+)\s*$/i;
 const RELEASE = /^\s*RELEASE SAVEPOINT \w+\s*$/i;
 
+const names = new Map<string, string>();
+/**
+ * Hot-path statements are a small fixed set: naming them makes each connection parse and plan a
+ * statement once and then only bind and execute it (an unnamed statement is planned on every call).
+ */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `k${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+    if (names.size < 10_000) names.set(text, name);
+  }
+  return name;
+}
+
 /** Sends `sql` (with its parameters) after the pending statements, in one round trip; the last result. */
 async function send(c: Queryable, state: RawTxState | undefined, text: string, values: unknown[], suffix = "") {
-  if (!state || (state.pending.length === 0 && !suffix)) return c.query(text, values.map(prepare));
+  if (!state || (state.pending.length === 0 && !suffix))
+    return c.query({ name: statementName(text), text, values: values.map(prepare) });
   const script = [...state.pending, values.length ? inline(text, values) : text, ...(suffix ? [suffix] : [])].join(
     ";\n",
   );

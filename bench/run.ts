@@ -26,6 +26,7 @@ import { createContainer, type Container } from "../app/container.ts";
 import { createLogger } from "../app/logger.ts";
 import { startSupplierSim, type RunningSupplierSim } from "../app/supplier-sim/index.ts";
 import { systemCode, walletCode } from "../core/ledger/index.ts";
+import { deleteRedisPrefix } from "../test/support/redis.ts";
 import { CURRENCIES, newId, systemContext, type Currency } from "../core/shared/index.ts";
 
 const env = process.env;
@@ -424,7 +425,7 @@ async function main() {
     await c.close();
     if (env.BENCH_KEEP_DB !== "1") await admin((a) => a.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
     await rm(dataDir, { recursive: true, force: true });
-    await obliterate(prefix);
+    await deleteRedisPrefix(REDIS_URL, prefix);
   }
 }
 
@@ -455,21 +456,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function obliterate(prefix: string) {
-  const { Redis } = await import("ioredis");
-  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    r.disconnect();
-  }
 }
 
 main().catch((e) => {

@@ -6,7 +6,7 @@ import { systemCode, walletCode } from "../../../core/ledger/index.ts";
 import { newId, sleep, systemContext, type Currency } from "../../../core/shared/index.ts";
 import { createEmbeddedTestContainer, createTestContainer, type TestContainer } from "../../support/container.ts";
 import { TEST_REDIS_URL } from "../../support/env.ts";
-import { testRedisPrefix } from "../../support/redis.ts";
+import { deleteRedisPrefix, testRedisPrefix } from "../../support/redis.ts";
 
 export const ctx = systemContext("test");
 
@@ -197,7 +197,7 @@ export async function createShop(label: string, opts: ShopOptions = {}) {
     async dispose() {
       for (const s of sims) await s.stop().catch(() => {});
       await t.dispose();
-      if (opts.redis) await obliterate(prefix.toLowerCase().slice(0, 40));
+      if (opts.redis) await deleteRedisPrefix(TEST_REDIS_URL, prefix.toLowerCase().slice(0, 40));
     },
   };
   return shop;
@@ -211,18 +211,3 @@ export const CLEAN = {
   ledgerOk: true,
   reconcileOk: true,
 };
-
-async function obliterate(prefix: string) {
-  const { Redis } = await import("ioredis");
-  const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    r.disconnect();
-  }
-}
