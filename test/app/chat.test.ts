@@ -1,0 +1,124 @@
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startChat, type ChatEdges } from "../../app/chat.ts";
+import { createHttpApp } from "../../app/http-app.ts";
+import { sleep } from "../../core/shared/index.ts";
+import { FakeBotApi, stripHtml } from "../channels/telegram/fake-bot-api.ts";
+import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
+import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
+
+/**
+ * The composition of app/chat.ts as `npm start` runs it: the Telegram channel configured from the
+ * environment (webhook mode, Bot API root pointing at a fake Bot API served over real HTTP), the webhook
+ * mounted on the service's HTTP app, and committed domain events turned into the buyer's code message.
+ */
+const SECRET = "tg_wiring_secret_0123456789";
+let api: FakeBotApi;
+let apiServer: ServerType;
+let shop: Shop;
+let chat: ChatEdges;
+let app: ReturnType<typeof createHttpApp>;
+
+beforeAll(async () => {
+  api = new FakeBotApi();
+  apiServer = await new Promise<ServerType>((resolve) => {
+    const s = serve(
+      {
+        fetch: async (req) => api.fetch(req.url, { method: req.method, body: await req.text() }),
+        port: 0,
+        hostname: "127.0.0.1",
+      },
+      () => resolve(s),
+    );
+  });
+  const apiRoot = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+  shop = await createShop("chatwiring", {
+    workers: true,
+    env: {
+      TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
+      TELEGRAM_API_ROOT: apiRoot,
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+      PUBLIC_URL: "https://shop.example",
+    },
+  });
+  chat = await startChat(shop.c, { demo: false });
+  app = createHttpApp(shop.c, { chatRoutes: chat.routes });
+}, 60_000);
+
+afterAll(async () => {
+  await chat?.stop();
+  await shop?.dispose();
+  await new Promise<void>((r) => (apiServer ? apiServer.close(() => r()) : r()));
+});
+
+const post = (body: unknown, secret = SECRET) =>
+  app.request("/telegram/webhook", {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
+  });
+
+const toUser = (u: TgUser) => api.calls.filter((c) => c.payload.chat_id === String(u.id));
+
+/** The callback data of `label` on the latest message to `u` with a keyboard, and that message's id. */
+function button(u: TgUser, label: RegExp): { data: string; messageId: number } {
+  const call = [...toUser(u)].reverse().find((c) => c.response.ok && c.payload.reply_markup);
+  const rows = (call?.payload.reply_markup as { inline_keyboard: { text: string; callback_data?: string }[][] })
+    .inline_keyboard;
+  const b = rows.flat().find((x) => x.callback_data && label.test(x.text));
+  if (!b) throw new Error(`no button ${label} in ${JSON.stringify(rows.flat().map((x) => x.text))}`);
+  const messageId =
+    call!.method === "editMessageText"
+      ? Number(call!.payload.message_id)
+      : (call!.response as { result: { message_id: number } }).result.message_id;
+  return { data: b.callback_data!, messageId };
+}
+
+async function waitForText(u: TgUser, pattern: RegExp, ms = 10_000): Promise<string> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const text = toUser(u)
+      .map((c) => String(c.payload.text ?? ""))
+      .join("\n");
+    if (pattern.test(text)) return text;
+    if (Date.now() > until) throw new Error(`no ${pattern} in:\n${stripHtml(text)}`);
+    await sleep(50);
+  }
+}
+
+describe("app/chat.ts: Telegram wired into the service", () => {
+  it("registers the webhook with the secret at PUBLIC_URL and refuses a wrong secret", async () => {
+    const set = api.calls.find((c) => c.method === "setWebhook");
+    expect(set?.payload).toMatchObject({ url: "https://shop.example/telegram/webhook", secret_token: SECRET });
+    const before = api.calls.length;
+    const res = await post(textUpdate({ id: 9_300_001, first_name: "Mallory" }, "/start"), "wrong-secret-0123456789");
+    expect(res.status).toBe(403);
+    await sleep(200);
+    expect(api.calls.length).toBe(before);
+  });
+
+  it("a buyer pays from the wallet and the code arrives from the committed event, monospace", async () => {
+    const product = await shop.codeProduct({ stock: 2, price: 1000n });
+    const category = (await shop.c.catalog.listCategories(ctx)).find((c) => c.id === product.categoryId)!;
+    const user: TgUser = { id: 9_300_002, first_name: "Buyer", language_code: "en" };
+    expect((await post(textUpdate(user, "/start"))).status).toBe(200);
+    await waitForText(user, /Welcome/);
+    const identity = await shop.prisma.channelIdentity.findFirst({
+      where: { channel: "telegram", externalId: String(user.id) },
+    });
+    await shop.fund(identity!.userId, 5000n);
+
+    for (const label of [/Shop/, new RegExp(category.nameEn), /Test card/, /^1$/, /from wallet/]) {
+      const before = toUser(user).length;
+      const { data, messageId } = button(user, label);
+      expect((await post(callbackUpdate(user, data, { messageId }))).status).toBe(200);
+      const until = Date.now() + 5_000;
+      while (toUser(user).length === before && Date.now() < until) await sleep(20);
+    }
+    const [order] = await shop.c.orders.listForUser(ctx, { userId: identity!.userId });
+    const [code] = await shop.c.orders.codesFor({ ...ctx, userId: identity!.userId }, { orderId: order!.id });
+    await waitForText(user, new RegExp(`<code>${code!.code}</code>`));
+    expect(await shop.walletBalance(identity!.userId)).toBe(4000n);
+  });
+});
