@@ -3,8 +3,15 @@ import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createOrders, type FlowHooks, type Orders } from "../core/flows/index.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
-import { createLedger, supplierPayableCode, systemCode, walletCode, type Ledger } from "../core/ledger/index.ts";
-import { SecretBox, systemClock, type Clock } from "../core/shared/index.ts";
+import {
+  createLedger,
+  supplierPayableCode,
+  SYSTEM_ACCOUNT_NAMES,
+  systemCode,
+  walletCode,
+  type Ledger,
+} from "../core/ledger/index.ts";
+import { CURRENCIES, SecretBox, systemClock, systemContext, type Clock, type Currency } from "../core/shared/index.ts";
 import { createSuppliers, type Suppliers } from "../core/suppliers/index.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
 import { BullMqJobQueue } from "../jobs/bullmq-job-queue.ts";
@@ -134,6 +141,11 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     closers.push(() => jobs.close());
 
     const ledger = createLedger({ db: prisma, clock });
+    // The shared accounts exist before the first order: created lazily, the first concurrent orders
+    // would all race to create the same rows (the ledger answers such a race with a retry error).
+    for (const cur of Object.keys(CURRENCIES) as Currency[])
+      for (const name of SYSTEM_ACCOUNT_NAMES)
+        await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
     const payments = createPayments({
       db: prisma,
       clock,

@@ -12,7 +12,7 @@ export type PaymentsLike = Pick<Payments, "startTopUp" | "createPayment" | "conf
 
 export interface CoreModules {
   catalog: Pick<Catalog, "listCategories" | "getCategory" | "listProducts" | "getProduct" | "quote" | "validateTarget">;
-  inventory: Pick<Inventory, "stock" | "subscribeRestock" | "dueRestockNotifications">;
+  inventory: Pick<Inventory, "availableCounts" | "subscribeRestock" | "dueRestockNotifications">;
   orders: Pick<Orders, "place" | "get" | "listForUser" | "codesFor" | "markPaid">;
   ledger: Pick<Ledger, "balance" | "post">;
   payments?: PaymentsLike;
@@ -45,8 +45,7 @@ export function shopPortsFromCore(m: CoreModules): ShopPorts {
         const now = Date.now();
         const hit = opts?.maxAgeMs ? stockCache.get(productId) : undefined;
         if (hit && now - hit.at <= opts!.maxAgeMs!) return hit.n;
-        const report = await m.inventory.stock(ctx, { productId });
-        const n = report.products.find((p) => p.productId === productId)?.available ?? 0;
+        const n = (await m.inventory.availableCounts(ctx, { productIds: [productId] })).get(productId) ?? 0;
         if (stockCache.size > 5_000) stockCache.clear();
         stockCache.set(productId, { at: now, n });
         return n;

@@ -26,10 +26,7 @@ export interface ApiV1Deps {
     ): Promise<{ ok: true; unitPrice: bigint } | { ok: false }>;
   };
   inventory: {
-    stock(
-      ctx: CoreContext,
-      input?: { productId?: string },
-    ): Promise<{ products: Array<{ productId: string; available: number }> }>;
+    availableCounts(ctx: CoreContext, input?: { productIds?: string[] }): Promise<Map<string, number>>;
   };
   ledger: { balance(ctx: CoreContext, code: string): Promise<{ balance: bigint; held: bigint; available: bigint }> };
   walletCode(userId: string, currency: Currency): string;
@@ -123,11 +120,8 @@ export function apiV1Routes(deps: ApiV1Deps) {
     const categoryId = c.req.query("category_id");
     if (categoryId !== undefined && !uuidParamSchema.safeParse(categoryId).success)
       throw invalidData("invalid_id", "category_id must be a UUID");
-    const [products, stock] = await Promise.all([
-      deps.catalog.listProducts(ctx, categoryId ? { categoryId } : {}),
-      deps.inventory.stock(ctx),
-    ]);
-    const available = new Map(stock.products.map((s) => [s.productId, s.available]));
+    const products = await deps.catalog.listProducts(ctx, categoryId ? { categoryId } : {});
+    const available = await deps.inventory.availableCounts(ctx, { productIds: products.map((p) => p.id) });
     const out: ProductJson[] = await Promise.all(
       products.map(async (p) => {
         const q = await deps.catalog.quote(ctx, { productId: p.id, quantity: p.minQty, userId: ctx.userId });

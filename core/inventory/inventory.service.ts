@@ -3,7 +3,7 @@ import { claim, markSold, release } from "./code-claim.ts";
 import { importCodes } from "./code-import.ts";
 import type { ImportCodesInput, InventoryDeps, SupplierCode } from "./inventory.types.ts";
 import { dueRestockNotifications, subscribeRestock, unsubscribeRestock } from "./restock-subscriptions.ts";
-import { expireCodes, lowStock, stock } from "./stock-report.ts";
+import { availableCounts, expireCodes, lowStock, stock } from "./stock-report.ts";
 import { addSupplierCodes, reveal } from "./supplier-codes.ts";
 
 export type Inventory = ReturnType<typeof createInventory>;
@@ -23,6 +23,8 @@ export function createInventory(deps: InventoryDeps) {
     ) => addSupplierCodes(deps, ctx, input, opts),
     reveal: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => reveal(deps, ctx, input, opts),
     stock: (ctx: CoreContext, input: { productId?: string } = {}, opts?: TxOptions) => stock(deps, ctx, input, opts),
+    availableCounts: (ctx: CoreContext, input: { productIds?: string[] } = {}, opts?: TxOptions) =>
+      availableCounts(deps, ctx, input, opts),
     lowStock: (ctx: CoreContext, input: { threshold: number }, opts?: TxOptions) => lowStock(deps, ctx, input, opts),
     expireCodes: (ctx: CoreContext, opts?: TxOptions) => expireCodes(deps, ctx, opts),
     subscribeRestock: (

@@ -96,3 +96,25 @@ export async function expireCodes(
     UPDATE codes SET status = 'EXPIRED' WHERE status = 'AVAILABLE' AND expires_at <= ${deps.clock.now()}`;
   return { expired };
 }
+
+/**
+ * Sellable codes per product (not expired), for shop windows: counts only AVAILABLE codes through the
+ * partial index `codes_available_idx`, so its cost follows what is on sale, not every code ever sold.
+ * Products without stock are absent from the map.
+ */
+export async function availableCounts(
+  deps: InventoryDeps,
+  _ctx: CoreContext,
+  input: { productIds?: string[] } = {},
+  opts?: TxOptions,
+): Promise<Map<string, number>> {
+  const ids = input.productIds ?? null;
+  if (ids) for (const id of ids) assertUuid(id, "productId");
+  const client = opts?.tx ?? deps.db;
+  const rows = await client.$queryRaw<{ product_id: string; n: number }[]>`
+    SELECT product_id::text AS product_id, count(*)::int AS n FROM codes
+    WHERE status = 'AVAILABLE' AND (expires_at IS NULL OR expires_at > ${deps.clock.now()})
+      AND (${ids}::uuid[] IS NULL OR product_id = ANY(${ids}::uuid[]))
+    GROUP BY product_id`;
+  return new Map(rows.map((r) => [r.product_id, r.n]));
+}

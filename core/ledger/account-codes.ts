@@ -11,6 +11,9 @@ const SYSTEM_KINDS: Record<SystemAccountName, AccountKind> = {
   revenue: "REVENUE",
 };
 
+/** Every system account name (one account per name and currency). */
+export const SYSTEM_ACCOUNT_NAMES = Object.keys(SYSTEM_KINDS) as SystemAccountName[];
+
 export interface ParsedAccountCode {
   code: string;
   kind: AccountKind;

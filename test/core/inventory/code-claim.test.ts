@@ -153,4 +153,19 @@ describe("claim, release, sell, reveal", () => {
     });
     expect(await inventory.dueRestockNotifications(ctx, { productId })).toEqual([{ userId: u1, channel: "slack" }]);
   });
+
+  it("counts sellable codes per product: not reserved, not sold, not past expiry; agrees with the stock report", async () => {
+    const [a, b, empty] = [await createProduct(db), await createProduct(db), await createProduct(db)];
+    await inventory.importCodes(ctx, { productId: a, source: "t", content: "AV-1\nAV-2\nAV-3\nAV-4,pw,2026-01-10" });
+    await inventory.importCodes(ctx, { productId: b, source: "t", content: "BV-1" });
+    expect(await claimInTx(a, newId(), 2)).toMatchObject({ ok: true });
+    const before = await inventory.availableCounts(ctx, { productIds: [a, b, empty] });
+    expect(Object.fromEntries(before)).toEqual({ [a]: 2, [b]: 1 });
+    clock.advance(15 * 24 * 3600_000); // AV-4 is past its expiry now
+    const after = await inventory.availableCounts(ctx, { productIds: [a] });
+    expect(after.get(a)).toBe(1);
+    const report = await inventory.stock(ctx, { productId: a });
+    expect(report.products[0]!.available).toBe(after.get(a));
+    expect((await inventory.availableCounts(ctx)).get(b)).toBe(1);
+  });
 });
