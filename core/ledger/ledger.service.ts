@@ -20,7 +20,7 @@ import { checkLedger, reconcileCurrency } from "./ledger-check.ts";
 import { assertKey, assertUuid } from "./ledger-input.ts";
 import type { Balance, Ledger, PostInput, PostResult, ReverseInput } from "./ledger.types.ts";
 import { ACCOUNT_COLUMNS, KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
-import { canRunShort, netChanges, postTransaction, ShortOfFunds, type Posting } from "./post-transaction.ts";
+import { canRunShort, postTransaction, ShortOfFunds, type Posting } from "./post-transaction.ts";
 import { validateLegs } from "./validate-legs.ts";
 
 export interface LedgerDeps {
@@ -60,21 +60,26 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
   }
 
   /**
-   * In a caller's transaction a short posting must not leave half its writes behind nor poison the
-   * transaction, so postings that can run short (they debit a non-negative account) run under a savepoint.
+   * In a caller's transaction a posting runs under a savepoint: one that runs short must not leave half
+   * its writes behind nor poison the transaction, and one that finds an account missing (its creator
+   * rolled back, or this process's cache of existing accounts was wrong) is undone to the savepoint and
+   * retried with the account created, instead of failing the caller's whole transaction. (The raw-SQL
+   * runner sends SAVEPOINT with the next statement and leaves RELEASE to COMMIT: no extra round trip.)
    */
   async function postInCallersTx(tx: Tx, posting: Posting): Promise<PostResult> {
-    if (![...netChanges(posting).values()].some(canRunShort)) return postTransaction(tx, posting, known, clock.now());
-    await tx.$executeRawUnsafe("SAVEPOINT kameng_ledger_post");
-    try {
-      const result = await postTransaction(tx, posting, known, clock.now());
-      await tx.$executeRawUnsafe("RELEASE SAVEPOINT kameng_ledger_post");
-      return result;
-    } catch (e) {
-      if (!(e instanceof ShortOfFunds)) throw e;
-      await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT kameng_ledger_post");
-      await tx.$executeRawUnsafe("RELEASE SAVEPOINT kameng_ledger_post");
-      return { ok: false, code: "insufficient_funds", account: e.account };
+    for (let attempt = 1; ; attempt++) {
+      await tx.$executeRawUnsafe("SAVEPOINT kameng_ledger_post");
+      try {
+        const result = await postTransaction(tx, posting, known, clock.now());
+        await tx.$executeRawUnsafe("RELEASE SAVEPOINT kameng_ledger_post");
+        return result;
+      } catch (e) {
+        const retry = attempt < 3 && e instanceof DomainError && e.code === "ledger_retry";
+        if (!(e instanceof ShortOfFunds) && !retry) throw e;
+        await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT kameng_ledger_post");
+        await tx.$executeRawUnsafe("RELEASE SAVEPOINT kameng_ledger_post");
+        if (e instanceof ShortOfFunds) return { ok: false, code: "insufficient_funds", account: e.account };
+      }
     }
   }
 

@@ -159,6 +159,34 @@ describe("post", () => {
     expect((await ledger.balance(ctx, w)).balance).toBe(5n);
   });
 
+  it("inside a caller's transaction, an account believed to exist but gone is recreated, not an error", async () => {
+    const fresh = createLedger({ db: tdb.db.prisma, clock });
+    const [other, payable] = [supplierPayableCode(randomUUID(), CUR), supplierPayableCode(randomUUID(), CUR)];
+    // Seen twice, so this ledger instance now caches both accounts as existing.
+    for (let i = 0; i < 2; i++) {
+      await fresh.accountFor(ctx, other, CUR);
+      await fresh.accountFor(ctx, payable, CUR);
+    }
+    // As when the transaction that created it rolls back after another process saw it.
+    await tdb.db.prisma.$executeRaw`DELETE FROM ledger_accounts WHERE code = ${payable}`;
+    const r = await tdb.db.prisma.$transaction((tx) =>
+      fresh.post(
+        ctx,
+        {
+          idempotencyKey: randomUUID(),
+          kind: "settle",
+          legs: [
+            { account: other, amount: -7n },
+            { account: payable, amount: 7n },
+          ],
+        },
+        { tx },
+      ),
+    );
+    expect(r).toMatchObject({ ok: true });
+    expect((await fresh.balance(ctx, payable)).balance).toBe(7n);
+  });
+
   it("settles an order across five accounts and keeps metadata", async () => {
     const w = newWallet();
     const supplier = supplierPayableCode(randomUUID(), CUR);
