@@ -162,7 +162,9 @@ function rawClient(q: () => Promise<{ run: Queryable; done: () => void }>, state
 }
 
 export function createRawSql(connectionString: string, max: number): RawSql {
-  const pool = new pg.Pool({ connectionString, max, types });
+  // The hot-path statements look rows up by key, so a generic plan is as good as a custom one: a named
+  // statement is planned once per connection instead of on every call.
+  const pool = new pg.Pool({ connectionString, max, types, options: "-c plan_cache_mode=force_generic_plan" });
   pool.on("error", () => {}); // an idle client's error: the pool drops it and reconnects
   return {
     async transaction(fn) {

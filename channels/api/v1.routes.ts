@@ -170,7 +170,8 @@ export function apiV1Routes(deps: ApiV1Deps) {
     if (res.replayed) c.header("Idempotent-Replayed", "true");
     // Stock products are delivered while the order is placed: the codes come back in this response.
     const codes =
-      res.order.status === "DELIVERED" ? await deps.orders.codesFor(ctx, { orderId: res.order.id }) : undefined;
+      res.codes ??
+      (res.order.status === "DELIVERED" ? await deps.orders.codesFor(ctx, { orderId: res.order.id }) : undefined);
     return c.json({ order: orderJson(res.order, codes) }, res.replayed ? 200 : 201);
   });
 

@@ -1,6 +1,6 @@
 import type { Product } from "../catalog/index.ts";
 import type { Order, OrderStore } from "../orders/index.ts";
-import type { Clock, CoreContext, Db, DbOrTx, Tx } from "../shared/index.ts";
+import { DomainError, type Clock, type CoreContext, type Db, type DbOrTx, type Tx } from "../shared/index.ts";
 import type {
   AccountCodes,
   CatalogPort,
@@ -92,6 +92,21 @@ export class FulfilmentRetry extends Error {
   ) {
     super(`order ${orderId} cannot be fulfilled yet: ${reason}`);
     this.name = "FulfilmentRetry";
+  }
+}
+
+/**
+ * Runs a whole flow transaction again (at most 3 times) when the ledger answers `ledger_retry`: an account
+ * it expected was missing (its creator rolled back), and postings made without a savepoint leave the
+ * transaction unusable, so the transaction is redone from the start.
+ */
+export async function withLedgerRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof DomainError) || e.code !== "ledger_retry") throw e;
+    }
   }
 }
 

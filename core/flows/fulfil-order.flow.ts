@@ -147,7 +147,8 @@ export async function settleAndDeliver(
         metadata: { orderId: order.id, ...(supplier ? { supplierId: supplier.supplierId } : {}) },
         legs,
       },
-      { tx },
+      // A refused settlement throws below and rolls the whole transaction back: no savepoint needed.
+      { tx, callerRollsBackOnFailure: true },
     );
     if (!posted.ok) throw new Error(`settlement of order ${order.id} was refused: ${posted.code} on ${posted.account}`);
     settleTxId = posted.transactionId;

@@ -9,9 +9,9 @@ import {
   type CoreContext,
   type Tx,
 } from "../shared/index.ts";
-import { Rollback, type FlowRuntime } from "./flow-deps.ts";
+import { Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
 import { settleAndDeliver } from "./fulfil-order.flow.ts";
-import type { SupplierCandidatePort } from "./ports.ts";
+import type { DeliveredCode, SupplierCandidatePort } from "./ports.ts";
 
 export const placeOrderFlowId = "place-order";
 export const payOrderStepId = "pay-order-from-wallet";
@@ -35,7 +35,15 @@ export type PlaceOrderFailure =
   | { ok: false; code: "wrong_carrier"; expected: string; got: string }
   | { ok: false; code: "invalid_account"; expected: string };
 
-export type PlaceOrderResult = { ok: true; order: Order; replayed: boolean } | PlaceOrderFailure;
+export type PlaceOrderResult =
+  | {
+      ok: true;
+      order: Order;
+      replayed: boolean;
+      /** A stock order delivered while placed: its codes (owner only; never log them). */
+      codes?: DeliveredCode[];
+    }
+  | PlaceOrderFailure;
 
 export type PayOrderResult =
   | { ok: true; order: Order; replayed: boolean }
@@ -87,41 +95,45 @@ export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: Place
   const now = rt.clock.now();
   const orderId = newId();
   try {
-    const order = await rt.transaction(async (tx) => {
-      const inserted = await rt.store.insert(
-        tx,
-        {
-          id: orderId,
-          userId: input.userId,
-          idempotencyKey: input.idempotencyKey,
-          requestHash: hash,
-          channel: ctx.channel,
-          productId: product.id,
-          quantity: input.quantity,
-          unitPrice: quote.unitPrice,
-          total: quote.total,
-          currency: quote.currency,
-          target: target.target,
-          expiresAt: new Date(now.getTime() + rt.paymentWindowMs),
-        },
-        { emitCreated: input.payWith === "later" },
-      );
-      if (!inserted) throw new Rollback("duplicate" as const);
-      if (product.deliveryKind === "CODE") {
-        const claim = await rt.inventory.claim(
-          ctx,
-          { productId: product.id, orderId, quantity: input.quantity },
-          { tx },
+    const placed = await withLedgerRetry(() =>
+      rt.transaction(async (tx) => {
+        const inserted = await rt.store.insert(
+          tx,
+          {
+            id: orderId,
+            userId: input.userId,
+            idempotencyKey: input.idempotencyKey,
+            requestHash: hash,
+            channel: ctx.channel,
+            productId: product.id,
+            quantity: input.quantity,
+            unitPrice: quote.unitPrice,
+            total: quote.total,
+            currency: quote.currency,
+            target: target.target,
+            expiresAt: new Date(now.getTime() + rt.paymentWindowMs),
+          },
+          { emitCreated: input.payWith === "later" },
         );
-        if (!claim.ok) throw new Rollback(claim);
-      }
-      if (input.payWith === "later") return inserted;
-      const paid = await payInTx(rt, ctx, tx, inserted, deliverNow);
-      if (!paid.ok) throw new Rollback(paid);
-      return paid.order;
-    });
-    rt.committed(order.status === "CREATED" ? "order.created" : eventTypeFor(order.status), order);
-    return { ok: true, order, replayed: false };
+        if (!inserted) throw new Rollback("duplicate" as const);
+        let codes: DeliveredCode[] | undefined;
+        if (product.deliveryKind === "CODE") {
+          const claim = await rt.inventory.claim(
+            ctx,
+            { productId: product.id, orderId, quantity: input.quantity },
+            { tx, freshOrder: true, sell: deliverNow !== undefined },
+          );
+          if (!claim.ok) throw new Rollback(claim);
+          codes = claim.codes;
+        }
+        if (input.payWith === "later") return { order: inserted };
+        const paid = await payInTx(rt, ctx, tx, inserted, deliverNow);
+        if (!paid.ok) throw new Rollback(paid);
+        return { order: paid.order, codes };
+      }),
+    );
+    rt.committed(placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status), placed.order);
+    return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
   } catch (e) {
     if (e instanceof Rollback) {
       if (e.result === "duplicate") {
@@ -142,8 +154,8 @@ export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: Place
 /**
  * `wallet −T, escrow +T` then CREATED → PAID; the caller's transaction holds everything, and this is
  * its last step (the caller has inserted or locked the order, so the transition cannot miss).
- * With `deliverNow` (a CODE order whose codes this transaction claimed): the claimed codes are marked
- * sold and the order settled and moved on to DELIVERED in the same transaction.
+ * With `deliverNow` (a CODE order whose codes this transaction claimed straight to SOLD): the order is
+ * settled and moved on to DELIVERED in the same transaction.
  */
 export async function payInTx(
   rt: FlowRuntime,
@@ -169,13 +181,14 @@ export async function payInTx(
           { account: rt.accounts.systemCode("order_escrow", order.currency), amount: order.total },
         ],
       },
-      { tx },
+      // A refused payment rolls the whole transaction back (the callers throw Rollback), so no savepoint.
+      { tx, callerRollsBackOnFailure: true },
     );
     if (!posted.ok) return { ok: false, code: "insufficient_funds" };
     paymentTxId = posted.transactionId;
   }
   if (deliverNow) {
-    await rt.inventory.markSold(ctx, { orderId: order.id }, { tx });
+    // The placing transaction claimed the codes straight to SOLD.
     const delivered = await settleAndDeliver(rt, ctx, tx, order, deliverNow.stock, {
       from: "CREATED",
       set: { ...(paymentTxId ? { paymentTxId } : {}), paidAt: rt.clock.now() },
@@ -200,20 +213,22 @@ export async function payFromWallet(
   input: { orderId: string },
 ): Promise<PayOrderResult> {
   try {
-    const order = await rt.transaction(async (tx) => {
-      const current = await rt.store.getForUpdate(tx, input.orderId);
-      if (!current || (ctx.userId && ctx.userId !== current.userId))
-        throw notFound("order_not_found", "no such order", { orderId: input.orderId });
-      if (current.status === "PAID" || current.status === "FULFILLING" || current.status === "DELIVERED")
-        throw new Rollback({ ok: true, order: current, replayed: true } as const);
-      if (current.status !== "CREATED")
-        throw new Rollback({ ok: false, code: "order_not_payable", status: current.status } as const);
-      if (current.expiresAt.getTime() <= rt.clock.now().getTime())
-        throw new Rollback({ ok: false, code: "order_expired" } as const);
-      const paid = await payInTx(rt, ctx, tx, current);
-      if (!paid.ok) throw new Rollback(paid);
-      return paid.order;
-    });
+    const order = await withLedgerRetry(() =>
+      rt.transaction(async (tx) => {
+        const current = await rt.store.getForUpdate(tx, input.orderId);
+        if (!current || (ctx.userId && ctx.userId !== current.userId))
+          throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+        if (current.status === "PAID" || current.status === "FULFILLING" || current.status === "DELIVERED")
+          throw new Rollback({ ok: true, order: current, replayed: true } as const);
+        if (current.status !== "CREATED")
+          throw new Rollback({ ok: false, code: "order_not_payable", status: current.status } as const);
+        if (current.expiresAt.getTime() <= rt.clock.now().getTime())
+          throw new Rollback({ ok: false, code: "order_expired" } as const);
+        const paid = await payInTx(rt, ctx, tx, current);
+        if (!paid.ok) throw new Rollback(paid);
+        return paid.order;
+      }),
+    );
     rt.committed("order.paid", order);
     return { ok: true, order, replayed: false };
   } catch (e) {

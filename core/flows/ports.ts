@@ -18,7 +18,8 @@ export interface LedgerPort {
       metadata?: Record<string, unknown>;
       legs: Array<{ account: string; amount: bigint }>;
     },
-    opts?: { tx?: Tx },
+    /** `callerRollsBackOnFailure`: the flow rolls the whole transaction back if the posting fails. */
+    opts?: { tx?: Tx; callerRollsBackOnFailure?: boolean },
   ): Promise<LedgerPostResult>;
   reverse(
     ctx: CoreContext,
@@ -36,14 +37,21 @@ export interface AccountCodes {
 
 export type CatalogPort = Pick<Catalog, "getProduct" | "quote" | "checkTarget">;
 
+export interface DeliveredCode {
+  code: string;
+  password?: string;
+}
+
 export type ClaimResult =
-  { ok: true; codeIds: Array<bigint | string | number> } | { ok: false; code: "out_of_stock"; available: number };
+  | { ok: true; codeIds: Array<bigint | string | number>; codes?: DeliveredCode[] }
+  | { ok: false; code: "out_of_stock"; available: number };
 
 export interface InventoryPort {
   claim(
     ctx: CoreContext,
     input: { productId: string; orderId: string; quantity: number },
-    opts: { tx: Tx },
+    /** `freshOrder`: the order was inserted in `tx`; `sell`: straight to SOLD, returning the codes. */
+    opts: { tx: Tx; freshOrder?: boolean; sell?: boolean },
   ): Promise<ClaimResult>;
   release(ctx: CoreContext, input: { orderId: string }, opts: { tx: Tx }): Promise<unknown>;
   markSold(ctx: CoreContext, input: { orderId: string }, opts: { tx: Tx }): Promise<unknown>;

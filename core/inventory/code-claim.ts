@@ -13,11 +13,18 @@ export const MAX_CLAIM_QUANTITY = 1000;
  * together. An order claims once: its order_codes positions start at 1, and a retry returns the codes
  * already reserved.
  */
+export interface ClaimOptions extends TxOptions {
+  /** The caller inserted the order in this transaction: it cannot hold codes yet (skips that check). */
+  freshOrder?: boolean;
+  /** Claim straight to SOLD (the order is delivered in this transaction) and return the decrypted codes. */
+  sell?: boolean;
+}
+
 export async function claim(
   deps: InventoryDeps,
   _ctx: CoreContext,
   input: { productId: string; orderId: string; quantity: number },
-  opts?: TxOptions,
+  opts?: ClaimOptions,
 ): Promise<ClaimResult> {
   assertUuid(input.productId, "productId");
   assertUuid(input.orderId, "orderId");
@@ -28,17 +35,21 @@ export async function claim(
   const client: DbOrTx = opts?.tx ?? deps.db;
   const now = deps.clock.now();
 
-  const held = await client.$queryRaw<{ id: bigint; product_id: string }[]>`
-    SELECT id, product_id FROM codes WHERE order_id = ${input.orderId}::uuid AND status IN ('RESERVED', 'SOLD')
-    ORDER BY id`;
-  if (held.length > 0) {
-    if (held.length === quantity && held.every((c) => c.product_id === input.productId)) {
-      return { ok: true, codeIds: held.map((c) => c.id), replayed: true };
+  if (!opts?.freshOrder) {
+    const held = await client.$queryRaw<{ id: bigint; product_id: string }[]>`
+      SELECT id, product_id FROM codes WHERE order_id = ${input.orderId}::uuid AND status IN ('RESERVED', 'SOLD')
+      ORDER BY id`;
+    if (held.length > 0) {
+      if (held.length === quantity && held.every((c) => c.product_id === input.productId)) {
+        return { ok: true, codeIds: held.map((c) => c.id), replayed: true };
+      }
+      throw conflict("order_already_claimed", "this order already holds other codes", { orderId: input.orderId });
     }
-    throw conflict("order_already_claimed", "this order already holds other codes", { orderId: input.orderId });
   }
 
-  const [row] = await client.$queryRaw<{ picked: number; ids: bigint[] }[]>`
+  const status = opts?.sell ? "SOLD" : "RESERVED";
+  const soldAt = opts?.sell ? now : null;
+  const [row] = await client.$queryRaw<{ picked: number; ids: bigint[]; enc: Array<string | null> | null }[]>`
     WITH picked AS (
       SELECT id FROM codes
       WHERE product_id = ${input.productId}::uuid AND status = 'AVAILABLE'
@@ -49,21 +60,34 @@ export async function claim(
     ), enough AS (
       SELECT count(*)::int AS n FROM picked
     ), taken AS (
-      UPDATE codes c SET status = 'RESERVED', order_id = ${input.orderId}::uuid, reserved_at = ${now}
+      UPDATE codes c SET status = ${status}, order_id = ${input.orderId}::uuid, reserved_at = ${now},
+        sold_at = ${soldAt}::timestamptz
       FROM enough
       WHERE enough.n = ${quantity}::int AND c.id IN (SELECT id FROM picked)
-      RETURNING c.id
+      RETURNING c.id, c.code_enc, c.password_enc
     ), linked AS (
       INSERT INTO order_codes (order_id, code_id, position)
       SELECT ${input.orderId}::uuid, id, (row_number() OVER (ORDER BY id))::int FROM taken
       RETURNING code_id
     )
     SELECT (SELECT n FROM enough) AS picked,
-           COALESCE((SELECT array_agg(code_id ORDER BY code_id) FROM linked), '{}') AS ids`;
+           COALESCE((SELECT array_agg(code_id ORDER BY code_id) FROM linked), '{}') AS ids,
+           CASE WHEN ${opts?.sell ?? false}::boolean
+             THEN (SELECT array_agg(x ORDER BY id, k) FROM taken,
+                   LATERAL (VALUES (0, code_enc), (1, password_enc)) AS v(k, x))
+           END AS enc`;
   const picked = row?.picked ?? 0;
   const ids = row?.ids ?? [];
   if (picked < quantity || ids.length !== quantity) return { ok: false, code: "out_of_stock", available: picked };
-  return { ok: true, codeIds: ids, replayed: false };
+  if (!opts?.sell) return { ok: true, codeIds: ids, replayed: false };
+  // [code, password, code, password, …] in code-id order, which is the order's position order.
+  const enc = row!.enc ?? [];
+  const codes = ids.map((_, i) => {
+    const code = deps.secrets.decrypt(enc[2 * i]!);
+    const password = enc[2 * i + 1];
+    return password == null ? { code } : { code, password: deps.secrets.decrypt(password) };
+  });
+  return { ok: true, codeIds: ids, replayed: false, codes };
 }
 
 /** Cancel/expiry: the order's RESERVED codes go back to stock (SOLD ones stay sold). */

@@ -1,5 +1,5 @@
 import type { CoreContext, TxOptions } from "../shared/index.ts";
-import { claim, markSold, release } from "./code-claim.ts";
+import { claim, type ClaimOptions, markSold, release } from "./code-claim.ts";
 import { importCodes } from "./code-import.ts";
 import type { ImportCodesInput, InventoryDeps, SupplierCode } from "./inventory.types.ts";
 import { dueRestockNotifications, subscribeRestock, unsubscribeRestock } from "./restock-subscriptions.ts";
@@ -12,7 +12,7 @@ export type Inventory = ReturnType<typeof createInventory>;
 export function createInventory(deps: InventoryDeps) {
   return {
     importCodes: (ctx: CoreContext, input: ImportCodesInput, opts?: TxOptions) => importCodes(deps, ctx, input, opts),
-    claim: (ctx: CoreContext, input: { productId: string; orderId: string; quantity: number }, opts?: TxOptions) =>
+    claim: (ctx: CoreContext, input: { productId: string; orderId: string; quantity: number }, opts?: ClaimOptions) =>
       claim(deps, ctx, input, opts),
     release: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => release(deps, ctx, input, opts),
     markSold: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => markSold(deps, ctx, input, opts),

@@ -34,7 +34,14 @@ export interface ImportResult {
 }
 
 export type ClaimResult =
-  { ok: true; codeIds: bigint[]; replayed: boolean } | { ok: false; code: "out_of_stock"; available: number };
+  | {
+      ok: true;
+      codeIds: bigint[];
+      replayed: boolean;
+      /** With `sell`: the codes, decrypted, in the order's position order. */
+      codes?: Array<{ code: string; password?: string }>;
+    }
+  | { ok: false; code: "out_of_stock"; available: number };
 
 export interface SupplierCode {
   code: string;

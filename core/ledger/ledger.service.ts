@@ -18,7 +18,7 @@ import { parseAccountCode } from "./account-codes.ts";
 import { captureHold, dueHolds, placeHold, releaseHold } from "./holds.ts";
 import { checkLedger, reconcileCurrency } from "./ledger-check.ts";
 import { assertKey, assertUuid } from "./ledger-input.ts";
-import type { Balance, Ledger, PostInput, PostResult, ReverseInput } from "./ledger.types.ts";
+import type { Balance, Ledger, PostInput, PostOptions, PostResult, ReverseInput } from "./ledger.types.ts";
 import { ACCOUNT_COLUMNS, KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
 import { canRunShort, postTransaction, ShortOfFunds, type Posting } from "./post-transaction.ts";
 import { validateLegs } from "./validate-legs.ts";
@@ -32,9 +32,17 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
   const known = new KnownAccounts();
 
   async function runPosting(
-    opts: TxOptions | undefined,
+    opts: PostOptions | undefined,
     build: (tx: Tx) => Promise<Posting> | Posting,
   ): Promise<PostResult> {
+    if (opts?.tx && opts.callerRollsBackOnFailure) {
+      try {
+        return await postTransaction(opts.tx, await build(opts.tx), known, clock.now());
+      } catch (e) {
+        if (e instanceof ShortOfFunds) return { ok: false, code: "insufficient_funds", account: e.account };
+        throw e;
+      }
+    }
     if (opts?.tx) return postInCallersTx(opts.tx, await build(opts.tx));
     for (let attempt = 1; ; attempt++) {
       let posting: Posting | undefined;

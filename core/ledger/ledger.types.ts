@@ -112,9 +112,18 @@ export interface ReconcileResult {
   customerFunds: bigint;
 }
 
+export interface PostOptions extends TxOptions {
+  /**
+   * With `tx`: the caller rolls its whole transaction back when the posting fails (insufficient funds,
+   * or a `ledger_retry` error it then retries), so no savepoint is kept to undo the posting alone.
+   * An unsuccessful posting may then leave partial writes in `tx`: never commit after one.
+   */
+  callerRollsBackOnFailure?: boolean;
+}
+
 export interface Ledger {
   accountFor(ctx: CoreContext, code: string, currency: Currency, opts?: TxOptions): Promise<LedgerAccount>;
-  post(ctx: CoreContext, input: PostInput, opts?: TxOptions): Promise<PostResult>;
+  post(ctx: CoreContext, input: PostInput, opts?: PostOptions): Promise<PostResult>;
   reverse(ctx: CoreContext, input: ReverseInput, opts?: TxOptions): Promise<PostResult>;
   hold(ctx: CoreContext, input: HoldInput, opts?: TxOptions): Promise<HoldResult>;
   captureHold(ctx: CoreContext, input: CaptureHoldInput, opts?: TxOptions): Promise<CaptureHoldResult>;

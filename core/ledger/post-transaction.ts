@@ -24,10 +24,10 @@ export class ShortOfFunds extends Error {
 }
 
 /**
- * Writes one balanced transaction inside `tx` in two statements: the transaction row (its
- * ON CONFLICT DO NOTHING is the idempotency gate, so a replay never touches a balance), then one
- * statement that locks the CACHED accounts (wallets) in id order, applies their guarded balance
- * update and inserts the entries. SUMMED accounts (escrow, custody, revenue, …) only get their entries:
+ * Writes one balanced transaction inside `tx` in one statement (plus one to create accounts this
+ * process has not seen yet): the transaction row (its ON CONFLICT DO NOTHING is the idempotency gate,
+ * so a replay never touches a balance), the CACHED accounts (wallets) locked in id order with their
+ * guarded balance update, and the entries. SUMMED accounts (escrow, custody, revenue, …) only get their entries:
  * their row is neither updated nor locked, so concurrent orders never queue on it (the entry's foreign
  * key takes a FOR KEY SHARE lock, which other postings share). Wallet row locks are held only from that
  * statement to commit. A guard that fails throws ShortOfFunds, so the caller rolls the attempt back
@@ -42,18 +42,6 @@ export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, 
   );
   const transactionId = newId();
   const metadata = p.metadata === null ? null : JSON.stringify(toJson(p.metadata));
-  const inserted = await tx.$queryRaw<{ id: string }[]>`INSERT INTO ledger_transactions
-      (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
-    VALUES (${transactionId}::uuid, ${p.idempotencyKey}, ${p.requestHash}, ${p.kind}, ${p.reversesId}::uuid,
-      ${p.memo}, ${metadata}::jsonb, ${now}::timestamptz)
-    ON CONFLICT DO NOTHING RETURNING id::text AS id`;
-  if (inserted.length === 0) {
-    const earlier = await resolveExisting(tx, p);
-    if (earlier) return earlier;
-    // The conflicting row is not visible to this transaction's snapshot (e.g. REPEATABLE READ): retry.
-    throw unavailable("ledger_retry", "a concurrent posting with this idempotency key is in flight; retry");
-  }
-
   const net = netChanges(p);
   if (p.release) {
     const d = net.get(p.release.account);
@@ -64,11 +52,13 @@ export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, 
   const cached = [...net.entries()].filter(([, d]) => d.balanceMode === "CACHED");
   const summed = [...net.entries()].filter(([, d]) => d.balanceMode === "SUMMED").map(([code]) => code);
   const none = Prisma.sql`SELECT NULL::uuid AS id, NULL::text AS code, NULL::bpchar AS currency WHERE false`;
+  // Everything below happens only when `ins` inserted the transaction row: a replayed key changes nothing.
   const update = cached.length
     ? Prisma.sql`v(code, delta, released) AS (VALUES ${Prisma.join(
         cached.map(([code, d]) => Prisma.sql`(${code}::text, ${d.delta}::bigint, ${d.released}::bigint)`),
       )}),
-    l AS MATERIALIZED (SELECT id FROM ledger_accounts WHERE code IN (${Prisma.join(cached.map(([code]) => code))})
+    l AS MATERIALIZED (SELECT id FROM ledger_accounts
+      WHERE code IN (${Prisma.join(cached.map(([code]) => code))}) AND EXISTS (SELECT 1 FROM ins)
       ORDER BY id FOR UPDATE),
     u AS (
       UPDATE ledger_accounts a SET balance = a.balance + v.delta, held = a.held - v.released
@@ -81,20 +71,36 @@ export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, 
     : Prisma.sql`u AS (${none})`;
   const plain = summed.length
     ? Prisma.sql`s AS (SELECT id, code, currency FROM ledger_accounts
-        WHERE code IN (${Prisma.join(summed)}) AND balance_mode = 'SUMMED')`
+        WHERE code IN (${Prisma.join(summed)}) AND balance_mode = 'SUMMED' AND EXISTS (SELECT 1 FROM ins))`
     : Prisma.sql`s AS (${none})`;
   const legs = p.legs.map((l, i) => Prisma.sql`(${l.account.code}::text, ${l.amount}::bigint, ${i}::int)`);
-  const written = await tx.$queryRaw<{ code: string }[]>`WITH
+  // One statement, one round trip: the transaction row (its ON CONFLICT DO NOTHING is the idempotency
+  // gate), the guarded wallet updates and the entries. The entries' foreign key to the new row is
+  // checked at the end of the statement, when the row is there.
+  const [res] = await tx.$queryRaw<{ inserted: number; written: string[] }[]>`WITH
+    ins AS (
+      INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
+      VALUES (${transactionId}::uuid, ${p.idempotencyKey}, ${p.requestHash}, ${p.kind}, ${p.reversesId}::uuid,
+        ${p.memo}, ${metadata}::jsonb, ${now}::timestamptz)
+      ON CONFLICT DO NOTHING RETURNING id
+    ),
     ${update},
     ${plain},
     t AS (SELECT id, code, currency FROM u UNION ALL SELECT id, code, currency FROM s),
     e AS (
       INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
-      SELECT ${transactionId}::uuid, t.id, t.currency, x.amount, ${now}::timestamptz
-      FROM (VALUES ${Prisma.join(legs)}) AS x(code, amount, ord) JOIN t ON t.code = x.code
+      SELECT ins.id, t.id, t.currency, x.amount, ${now}::timestamptz
+      FROM (VALUES ${Prisma.join(legs)}) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
       ORDER BY x.ord
     )
-    SELECT code FROM t`;
+    SELECT (SELECT count(*)::int FROM ins) AS inserted, COALESCE((SELECT array_agg(code) FROM t), '{}') AS written`;
+  if (!res || res.inserted === 0) {
+    const earlier = await resolveExisting(tx, p);
+    if (earlier) return earlier;
+    // The conflicting row is not visible to this transaction's snapshot (e.g. REPEATABLE READ): retry.
+    throw unavailable("ledger_retry", "a concurrent posting with this idempotency key is in flight; retry");
+  }
+  const written = res.written.map((code) => ({ code }));
   if (written.length < net.size) {
     const done = new Set(written.map((r) => r.code));
     const missing = [...net.keys()].filter((c) => !done.has(c));

@@ -33,6 +33,7 @@ describe("place-order flow", () => {
     expect(again).toMatchObject({ status: "DELIVERED", changed: false });
     const codes = await shop.c.orders.codesFor({ ...ctx, userId }, { orderId: r.order.id });
     expect(codes).toHaveLength(2);
+    expect(r.codes).toEqual(codes); // handed back by place itself, in delivery order
     await expect(
       shop.c.orders.codesFor({ ...ctx, userId: await shop.user() }, { orderId: r.order.id }),
     ).rejects.toMatchObject({ code: "order_not_found" });

@@ -187,6 +187,29 @@ describe("post", () => {
     expect((await fresh.balance(ctx, payable)).balance).toBe(7n);
   });
 
+  it("without a savepoint (callerRollsBackOnFailure) a short posting says so, and the caller's rollback undoes it", async () => {
+    const w = newWallet();
+    await topUp(ledger, w, 10n);
+    const legs = [
+      { account: w, amount: -50n },
+      { account: escrow, amount: 50n },
+    ];
+    const key = randomUUID();
+    await expect(
+      tdb.db.prisma.$transaction(async (tx) => {
+        const r = await ledger.post(
+          ctx,
+          { idempotencyKey: key, kind: "t", legs },
+          { tx, callerRollsBackOnFailure: true },
+        );
+        expect(r).toMatchObject({ ok: false, code: "insufficient_funds", account: w });
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect((await ledger.balance(ctx, w)).balance).toBe(10n);
+    expect(await tdb.db.prisma.ledgerTransaction.count({ where: { idempotencyKey: key } })).toBe(0);
+  });
+
   it("settles an order across five accounts and keeps metadata", async () => {
     const w = newWallet();
     const supplier = supplierPayableCode(randomUUID(), CUR);
