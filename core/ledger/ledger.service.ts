@@ -12,7 +12,6 @@ import {
   type Currency,
   type Db,
   type Tx,
-  type TxOptions,
 } from "../shared/index.ts";
 import { parseAccountCode } from "./account-codes.ts";
 import { captureHold, dueHolds, placeHold, releaseHold } from "./holds.ts";
