@@ -27,7 +27,7 @@ const DEMO_CREDIT = 10_000n;
  */
 export async function startChat(c: Container, opts: { demo: boolean }): Promise<ChatEdges> {
   const { config, logger } = c;
-  const prisma = c.db.prisma;
+  const db = c.rawDb;
   const routes = new Hono();
   const base = publicUrl(config);
   const webEnabled = config.WEB_CHAT ?? config.NODE_ENV !== "production";
@@ -48,7 +48,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
       ...(config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {}),
       ...(config.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: config.TELEGRAM_WEBHOOK_SECRET } : {}),
       publicUrl: base,
-      db: prisma,
+      db,
       handler: async (turn) => (await handle)(turn),
       logger: logger.child({ part: "telegram" }),
       setCanDm: (id, v) => canDm.set?.(id, v) ?? Promise.resolve(),
@@ -58,7 +58,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   }
 
   const { bot, identity } = composeShopBot({
-    db: prisma,
+    db,
     clock: c.clock,
     secrets: c.secrets,
     catalog: c.catalog,
@@ -88,8 +88,8 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   const deliver = createOutboundDelivery({
     senders,
     dedupe: {
-      seen: (k) => isTurnProcessed(prisma, "outbound", k),
-      mark: async (k) => void (await markTurnProcessed(prisma, "outbound", k)),
+      seen: (k) => isTurnProcessed(db, "outbound", k),
+      mark: async (k) => void (await markTurnProcessed(db, "outbound", k)),
     },
     logger: logger.child({ part: "outbound" }),
   });
@@ -133,7 +133,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
         mailbox,
         // Derived from the code-encryption key: stable across restarts, so browsers keep their identity.
         secret: c.secrets.keyedHash("web-chat", "tokens"),
-        dedupe: (id) => markTurnProcessed(prisma, "web", id),
+        dedupe: (id) => markTurnProcessed(db, "web", id),
       }),
     );
 

@@ -11,7 +11,15 @@ import {
   walletCode,
   type Ledger,
 } from "../core/ledger/index.ts";
-import { CURRENCIES, SecretBox, systemClock, systemContext, type Clock, type Currency } from "../core/shared/index.ts";
+import {
+  CURRENCIES,
+  SecretBox,
+  systemClock,
+  systemContext,
+  type Clock,
+  type Currency,
+  type Db,
+} from "../core/shared/index.ts";
 import { createSuppliers, type Suppliers } from "../core/suppliers/index.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
 import { BullMqJobQueue } from "../jobs/bullmq-job-queue.ts";
@@ -38,6 +46,11 @@ export interface Container {
   logger: Logger;
   clock: Clock;
   db: Database;
+  /**
+   * For modules that use only raw SQL (identity, conversations, update dedupe): node-postgres directly
+   * on PostgreSQL (see app/pg-raw-sql.ts), Prisma on the embedded database.
+   */
+  rawDb: Db;
   secrets: SecretBox;
   sandboxWebhookSecret: string;
   metrics: Metrics;
@@ -213,6 +226,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       logger,
       clock,
       db,
+      rawDb: rawSql?.db ?? prisma,
       secrets,
       sandboxWebhookSecret,
       metrics: createMetrics(),

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import pg from "pg";
 import { Prisma } from "../prisma/generated/client.ts";
-import type { Tx } from "../core/shared/index.ts";
+import type { Db, Tx } from "../core/shared/index.ts";
 
 /**
  * The order hot path, on node-postgres directly. Prisma's client costs ~0.7 ms of CPU per statement
@@ -18,6 +18,11 @@ export interface RawSql {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Non-transactional raw reads (each statement on any pooled connection). */
   reader: Tx;
+  /**
+   * A `Db` for modules that only use raw SQL and `$transaction(fn)` (identity, conversations, update
+   * dedupe): the same statements on this pool, without Prisma's per-statement cost. Model calls throw.
+   */
+  db: Db;
   close(): Promise<void>;
 }
 
@@ -166,31 +171,38 @@ export function createRawSql(connectionString: string, max: number): RawSql {
   // statement is planned once per connection instead of on every call.
   const pool = new pg.Pool({ connectionString, max, types, options: "-c plan_cache_mode=force_generic_plan" });
   pool.on("error", () => {}); // an idle client's error: the pool drops it and reconnects
-  return {
-    async transaction(fn) {
-      const client = await pool.connect();
-      // BEGIN rides along with the first statement (see RawTxState.pending).
-      const state: RawTxState = { committed: false, pending: ["BEGIN"], sent: false };
-      let broken = false;
-      try {
-        const tx = rawClient(async () => ({ run: client, done: () => {} }), state);
-        const result = await fn(tx);
-        if (!state.committed && state.sent) await client.query("COMMIT");
-        return result;
-      } catch (e) {
-        if (state.sent) {
-          try {
-            await client.query("ROLLBACK");
-          } catch {
-            broken = true;
-          }
+  const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    // BEGIN rides along with the first statement (see RawTxState.pending).
+    const state: RawTxState = { committed: false, pending: ["BEGIN"], sent: false };
+    let broken = false;
+    try {
+      const tx = rawClient(async () => ({ run: client, done: () => {} }), state);
+      const result = await fn(tx);
+      if (!state.committed && state.sent) await client.query("COMMIT");
+      return result;
+    } catch (e) {
+      if (state.sent) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
         }
-        throw e;
-      } finally {
-        client.release(broken);
       }
-    },
-    reader: rawClient(async () => ({ run: pool, done: () => {} })),
-    close: () => pool.end(),
+      throw e;
+    } finally {
+      client.release(broken);
+    }
   };
+  const reader = rawClient(async () => ({ run: pool, done: () => {} }));
+  const db = new Proxy(
+    { $transaction: (fn: (tx: Tx) => Promise<unknown>) => transaction(fn) },
+    {
+      get(target, prop) {
+        if (prop === "$transaction") return target.$transaction;
+        return (reader as unknown as Record<string | symbol, unknown>)[prop];
+      },
+    },
+  ) as unknown as Db;
+  return { transaction, reader, db, close: () => pool.end() };
 }

@@ -2,7 +2,7 @@
  * Telegram throughput bench: updates POSTed to the webhook route (Hono `app.request()`, secret header
  * checked) drive purchase conversations; the Bot API is faked locally at grammY's HTTP boundary.
  *
- *   npx tsx bench/telegram/run.ts [--users 600] [--concurrency 40] [--dup-rate 0.02] [--drain-ms 3000]
+ *   npx tsx bench/telegram/run.ts [--users 600] [--concurrency 16] [--dup-rate 0.02] [--drain-ms 3000]
  *                                 [--bot both|shop|echo] [--new-users] [--warmup 40] [--quiet]
  *
  * `shop` runs the real shop bot on the real core (its own PostgreSQL database, in-process workers);
@@ -27,7 +27,7 @@ import { echoScenario, type Scenario } from "./scenarios.ts";
 const { values: args } = parseArgs({
   options: {
     users: { type: "string", default: "600" },
-    concurrency: { type: "string", default: "40" },
+    concurrency: { type: "string", default: "16" },
     "dup-rate": { type: "string", default: "0.02" },
     "drain-ms": { type: "string", default: "3000" },
     warmup: { type: "string", default: "40" },
@@ -195,6 +195,7 @@ async function main() {
     tg_p99_ms: main.p99,
     tg_rate_limit_violations: Object.values(results).reduce((n, r) => n + r.violations.total, 0),
     tg_p50_ms: main.p50,
+    tg_concurrency: CONCURRENCY,
     tg_bot: results.shop ? "shop" : "echo",
     tg_updates: main.updates,
     tg_duplicates_dropped: main.duplicates,

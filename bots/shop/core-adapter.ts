@@ -24,12 +24,25 @@ export interface CoreModules {
 export function shopPortsFromCore(m: CoreModules): ShopPorts {
   // Display-only stock counts (product lists) may be a moment old; decisions always read fresh.
   const stockCache = new Map<string, { at: number; n: number }>();
+  // A turn reads its product several times (card, limits, confirmation): once per turn (request id),
+  // and never older than a moment (a request id reused outside turns must not pin an old row).
+  const turnProducts = new Map<string, { at: number; p: ReturnType<CoreModules["catalog"]["getProduct"]> }>();
   return {
     catalog: {
       listCategories: (ctx) => m.catalog.listCategories(ctx),
       getCategory: (ctx, id) => m.catalog.getCategory(ctx, id),
       listProducts: (ctx, input) => m.catalog.listProducts(ctx, input),
-      getProduct: (ctx, id) => m.catalog.getProduct(ctx, id),
+      getProduct(ctx, id) {
+        const key = `${ctx.requestId}\u0000${id}`;
+        const now = Date.now();
+        const hit = turnProducts.get(key);
+        if (hit && now - hit.at < 2_000) return hit.p;
+        if (turnProducts.size >= 500) turnProducts.delete(turnProducts.keys().next().value!);
+        const p = m.catalog.getProduct(ctx, id);
+        p.catch(() => turnProducts.delete(key));
+        turnProducts.set(key, { at: now, p });
+        return p;
+      },
       quote: (ctx, input) => m.catalog.quote(ctx, input),
       validateTarget: (ctx, input) => m.catalog.validateTarget(ctx, input),
     },

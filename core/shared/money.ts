@@ -19,6 +19,33 @@ export const minorAmountSchema = z
 
 export const positiveMinorSchema = minorAmountSchema.refine((v) => v > 0n, { message: "amount must be positive" });
 
+interface LocaleFormat {
+  symbol: string;
+  symbolFirst: boolean;
+  grouping: Intl.NumberFormat;
+}
+// Building Intl formatters is costly and there are few (locale, currency) pairs: built once each.
+const localeFormats = new Map<string, LocaleFormat>();
+
+function localeFormat(locale: string, currency: Currency, digits: number): LocaleFormat {
+  const key = `${locale}|${currency}`;
+  let f = localeFormats.get(key);
+  if (!f) {
+    const parts = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency,
+      minimumFractionDigits: digits,
+    }).formatToParts(0);
+    f = {
+      symbol: parts.find((p) => p.type === "currency")?.value ?? currency,
+      symbolFirst: parts.findIndex((p) => p.type === "currency") < parts.findIndex((p) => p.type === "integer"),
+      grouping: new Intl.NumberFormat(locale),
+    };
+    if (localeFormats.size < 1_000) localeFormats.set(key, f);
+  }
+  return f;
+}
+
 export function formatMoney(amount: bigint, currency: Currency, locale: string): string {
   const digits = CURRENCIES[currency].minorDigits;
   if (currency === "XTR") return `${amount.toString()} ⭐`;
@@ -28,11 +55,8 @@ export function formatMoney(amount: bigint, currency: Currency, locale: string):
   const whole = abs / scale;
   const frac = (abs % scale).toString().padStart(digits, "0");
   // Intl formats the grouping and symbol; the value is assembled as a decimal string, never a float.
-  const fmt = new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: digits });
-  const parts = fmt.formatToParts(0);
-  const symbol = parts.find((p) => p.type === "currency")?.value ?? currency;
-  const grouped = new Intl.NumberFormat(locale).format(whole);
-  const symbolFirst = parts.findIndex((p) => p.type === "currency") < parts.findIndex((p) => p.type === "integer");
+  const { symbol, symbolFirst, grouping } = localeFormat(locale, currency, digits);
+  const grouped = grouping.format(whole);
   const num = digits > 0 ? `${grouped}.${frac}` : grouped;
   const body = symbolFirst ? `${symbol}${num}` : `${num} ${symbol}`;
   return neg ? `-${body}` : body;

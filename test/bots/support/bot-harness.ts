@@ -117,8 +117,9 @@ export async function createBotHarness(
   const shop: Shop = await createShop(label, opts);
   const c = shop.c;
   const prisma = c.db.prisma;
-  const identity: Identity = createIdentity({ db: prisma, clock: c.clock, secrets: c.secrets });
-  const conversations = createConversations({ db: prisma, clock: c.clock });
+  // As app/chat.ts wires them: on PostgreSQL, straight on node-postgres.
+  const identity: Identity = createIdentity({ db: c.rawDb, clock: c.clock, secrets: c.secrets });
+  const conversations = createConversations({ db: c.rawDb, clock: c.clock });
   const payments = createPayments({
     db: prisma,
     clock: c.clock,
