@@ -165,7 +165,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
     });
-    const catalog = createCatalog({ db: prisma, clock });
+    const catalog = createCatalog({ db: prisma, clock, ...(rawSql ? { reader: rawSql.db } : {}) });
     const inventory = createInventory({ db: prisma, clock, secrets });
     const suppliers = createSuppliers({
       db: prisma,

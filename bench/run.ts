@@ -18,6 +18,7 @@ import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import pg from "pg";
@@ -207,6 +208,27 @@ function startServer(
 
 let seq = 0;
 
+// The load generator should cost the machine little (pgbench's client is C): plain node:http on
+// kept-alive sockets is several times cheaper per request than fetch.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        let data = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (data += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 interface LoadResult {
   placed: string[];
   outOfStock: number;
@@ -221,7 +243,7 @@ interface LoadResult {
  * next — so the pipeline runs at its own pace and latency is service time, not a growing backlog.
  * Delivery is watched by one poller on the database (cheaper than every buyer polling the API).
  */
-async function load(url: string, s: Setup, seconds: number, dbConn: string): Promise<LoadResult> {
+async function load(urls: string[], s: Setup, seconds: number, dbConn: string): Promise<LoadResult> {
   const watcher = new pg.Client({ connectionString: dbConn });
   await watcher.connect();
   const placed: string[] = [];
@@ -260,12 +282,12 @@ async function load(url: string, s: Setup, seconds: number, dbConn: string): Pro
       const idem = `bench-${n}-${++seq}`;
       const t0 = performance.now();
       try {
-        const res = await fetch(`${url}/v1/orders`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${key}`, "idempotency-key": idem, "content-type": "application/json" },
-          body: JSON.stringify(body),
+        const res = await post(`${urls[n % urls.length]}/v1/orders`, JSON.stringify(body), {
+          authorization: `Bearer ${key}`,
+          "idempotency-key": idem,
+          "content-type": "application/json",
         });
-        const json = (await res.json()) as { order?: { id: string; status: string }; error?: { code: string } };
+        const json = JSON.parse(res.body) as { order?: { id: string; status: string }; error?: { code: string } };
         placeLatencies.push(performance.now() - t0);
         if (res.status === 201 && json.order) {
           placed.push(json.order.id);
@@ -326,16 +348,23 @@ async function main() {
     const workerProcs = num("BENCH_WORKERS", 0);
     const srv = await startServer(workerProcs > 0 ? { ...appEnv, RUN_WORKERS: "false" } : appEnv);
     server = srv.child;
+    // BENCH_SERVERS=n: n `serve` processes (buyers spread over them), as behind a load balancer.
+    const urls = [srv.url];
+    for (let i = 1; i < num("BENCH_SERVERS", 1); i++) {
+      const extra = await startServer({ ...appEnv, PORT: String(await freePort()), RUN_WORKERS: "false" });
+      workers.push(extra.child);
+      urls.push(extra.url);
+    }
     for (let i = 0; i < workerProcs; i++) workers.push((await startServer(appEnv, "worker")).child);
     log(
       `server at ${srv.url}; ${CONCURRENCY} concurrent buyers for ${BENCH_SECONDS} s (${Math.round(DIRECT_SHARE * 100)}% DIRECT)`,
     );
     // Warm-up (JIT, connection pools), not measured.
-    await load(srv.url, setup, Math.min(2, BENCH_SECONDS / 10), appEnv.DATABASE_URL!);
+    await load(urls, setup, Math.min(2, BENCH_SECONDS / 10), appEnv.DATABASE_URL!);
     const warmIds = await c.db.prisma.order.findMany({ select: { id: true } });
     const warm = new Set(warmIds.map((o) => o.id));
     const t0 = performance.now();
-    const res = await load(srv.url, setup, BENCH_SECONDS, appEnv.DATABASE_URL!);
+    const res = await load(urls, setup, BENCH_SECONDS, appEnv.DATABASE_URL!);
     const loadMs = performance.now() - t0;
     log(
       `placed ${res.placed.length} orders (${res.outOfStock} out_of_stock, errors ${JSON.stringify(res.errors)}) in ${Math.round(loadMs)} ms`,

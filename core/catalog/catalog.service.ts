@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Product as ProductRow, Category as CategoryRow } from "../../prisma/generated/client.ts";
+import { Prisma, type Product as ProductRow, type Category as CategoryRow } from "../../prisma/generated/client.ts";
 import {
   conflict,
   inTx,
@@ -38,7 +38,19 @@ export interface CatalogDeps {
   clock: Clock;
   /** Pricing steps after retail (tiers, shop markups, promotions); none by default. */
   priceRules?: readonly PriceRule[];
+  /**
+   * Where the hot product reads (getProduct, and quote's product, outside a caller's transaction) run
+   * their raw SQL; the composition root passes a node-postgres one on PostgreSQL. Default `db`.
+   */
+  reader?: Db;
 }
+
+// The columns of ProductRow, selected by raw SQL under Prisma's field names.
+const PRODUCT_COLUMNS = Prisma.sql`p.id::text AS "id", p.sku, p.category_id::text AS "categoryId",
+  p.name_zh AS "nameZh", p.name_en AS "nameEn", p.face_value AS "faceValue", p.currency, p.price,
+  p.delivery_kind AS "deliveryKind", p.target_kind AS "targetKind", p.target_pattern AS "targetPattern",
+  p.carrier, p.min_qty AS "minQty", p.max_qty AS "maxQty", p.active, p.version,
+  p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 
 export type Catalog = ReturnType<typeof createCatalog>;
 
@@ -63,16 +75,20 @@ export function createCatalog(deps: CatalogDeps) {
   const rules = deps.priceRules ?? [];
   const client = (opts?: TxOptions): DbOrTx => opts?.tx ?? db;
 
+  const reader = (opts?: TxOptions): DbOrTx => opts?.tx ?? deps.reader ?? db;
+
   async function getProduct(_ctx: CoreContext, id: string, opts?: TxOptions): Promise<Product | null> {
     if (!UUID_RE.test(id)) return null;
-    const row = await client(opts).product.findUnique({ where: { id } });
+    const [row] = await reader(opts).$queryRaw<ProductRow[]>`SELECT ${PRODUCT_COLUMNS} FROM products p
+      WHERE p.id = ${id}::uuid`;
     return row ? toProduct(row) : null;
   }
 
   /** The product when it can be sold now: active, in an active category. */
   async function sellableProduct(id: string, opts?: TxOptions): Promise<Product | null> {
     if (!UUID_RE.test(id)) return null;
-    const row = await client(opts).product.findFirst({ where: { id, active: true, category: { active: true } } });
+    const [row] = await reader(opts).$queryRaw<ProductRow[]>`SELECT ${PRODUCT_COLUMNS} FROM products p
+      JOIN categories c ON c.id = p.category_id WHERE p.id = ${id}::uuid AND p.active AND c.active`;
     return row ? toProduct(row) : null;
   }
 

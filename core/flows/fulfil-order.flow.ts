@@ -116,8 +116,10 @@ async function deliverFromStockOnce(
 
 /**
  * Settlement (T+0) and → DELIVERED, in the caller's transaction, which holds the order (locked, or
- * inserted by it). `from` is where the order is: PAID/FULFILLING, or CREATED when placement pays and
- * delivers from stock in one transaction (then `set` carries the payment's columns).
+ * inserted by it). `from` is where the order is: PAID/FULFILLING (the money is in escrow), or CREATED
+ * when placement pays and delivers from stock in one transaction: then one posting takes the money
+ * from the buyer's wallet and settles it (the escrow legs would cancel out), it is the order's payment
+ * and settlement transaction both, and a wallet that runs short rolls the placement back.
  */
 export async function settleAndDeliver(
   rt: FlowRuntime,
@@ -125,15 +127,18 @@ export async function settleAndDeliver(
   tx: Tx,
   order: Order,
   supplier: { supplierId: string; cost: bigint } | null,
-  opts: { from?: "CREATED" | "PAID"; set?: { paymentTxId?: string; paidAt?: Date } } = {},
+  opts: { from?: "CREATED" | "PAID" } = {},
 ): Promise<Order> {
   const t = order.total;
   const c = supplier ? supplier.cost * BigInt(order.quantity) : 0n;
   const cur = order.currency;
+  const fromWallet = opts.from === "CREATED";
   let settleTxId: string | undefined;
   if (t > 0n || c > 0n) {
     const legs = [
-      { account: rt.accounts.systemCode("order_escrow", cur), amount: -t },
+      fromWallet
+        ? { account: rt.accounts.walletCode(order.userId, cur), amount: -t }
+        : { account: rt.accounts.systemCode("order_escrow", cur), amount: -t },
       { account: rt.accounts.systemCode("revenue", cur), amount: t - c },
       ...(supplier ? [{ account: rt.accounts.supplierPayableCode(supplier.supplierId, cur), amount: c }] : []),
       { account: rt.accounts.systemCode("custody", cur), amount: t },
@@ -150,6 +155,7 @@ export async function settleAndDeliver(
       // A refused settlement throws below and rolls the whole transaction back: no savepoint needed.
       { tx, callerRollsBackOnFailure: true },
     );
+    if (!posted.ok && fromWallet) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
     if (!posted.ok) throw new Error(`settlement of order ${order.id} was refused: ${posted.code} on ${posted.account}`);
     settleTxId = posted.transactionId;
   }
@@ -158,10 +164,9 @@ export async function settleAndDeliver(
     tx,
     {
       orderId: order.id,
-      path:
-        opts.from === "CREATED" ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["PAID", "FULFILLING", "DELIVERED"],
+      path: fromWallet ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["PAID", "FULFILLING", "DELIVERED"],
       set: {
-        ...opts.set,
+        ...(fromWallet ? { paymentTxId: settleTxId, paidAt: rt.clock.now() } : {}),
         settleTxId,
         deliveredAt: rt.clock.now(),
         ...(supplier ? { supplierId: supplier.supplierId, costTotal: c } : {}),

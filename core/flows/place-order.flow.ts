@@ -168,6 +168,11 @@ export async function payInTx(
   | { ok: false; code: "insufficient_funds" }
   | { ok: false; code: "order_not_payable"; status: string }
 > {
+  if (deliverNow) {
+    // The placing transaction claimed the codes straight to SOLD; one posting pays and settles.
+    const delivered = await settleAndDeliver(rt, ctx, tx, order, deliverNow.stock, { from: "CREATED" });
+    return { ok: true, order: delivered };
+  }
   let paymentTxId: string | undefined;
   if (order.total > 0n) {
     const posted = await rt.ledger.post(
@@ -186,14 +191,6 @@ export async function payInTx(
     );
     if (!posted.ok) return { ok: false, code: "insufficient_funds" };
     paymentTxId = posted.transactionId;
-  }
-  if (deliverNow) {
-    // The placing transaction claimed the codes straight to SOLD.
-    const delivered = await settleAndDeliver(rt, ctx, tx, order, deliverNow.stock, {
-      from: "CREATED",
-      set: { ...(paymentTxId ? { paymentTxId } : {}), paidAt: rt.clock.now() },
-    });
-    return { ok: true, order: delivered };
   }
   // The transaction's last statement (sent with COMMIT where the runner can): the escrow row the
   // posting locked is released one round trip sooner.
