@@ -61,20 +61,6 @@ const post = (body: unknown, secret = SECRET) =>
 
 const toUser = (u: TgUser) => api.calls.filter((c) => c.payload.chat_id === String(u.id));
 
-/** The callback data of `label` on the latest message to `u` with a keyboard, and that message's id. */
-function button(u: TgUser, label: RegExp): { data: string; messageId: number } {
-  const call = [...toUser(u)].reverse().find((c) => c.response.ok && c.payload.reply_markup);
-  const rows = (call?.payload.reply_markup as { inline_keyboard: { text: string; callback_data?: string }[][] })
-    .inline_keyboard;
-  const b = rows.flat().find((x) => x.callback_data && label.test(x.text));
-  if (!b) throw new Error(`no button ${label} in ${JSON.stringify(rows.flat().map((x) => x.text))}`);
-  const messageId =
-    call!.method === "editMessageText"
-      ? Number(call!.payload.message_id)
-      : (call!.response as { result: { message_id: number } }).result.message_id;
-  return { data: b.callback_data!, messageId };
-}
-
 async function waitForText(u: TgUser, pattern: RegExp, ms = 10_000): Promise<string> {
   const until = Date.now() + ms;
   for (;;) {
@@ -111,7 +97,7 @@ describe("app/chat.ts: Telegram wired into the service", () => {
 
     for (const label of [/Shop/, new RegExp(category.nameEn), /Test card/, /^1$/, /from wallet/]) {
       const before = toUser(user).length;
-      const { data, messageId } = button(user, label);
+      const { data, messageId } = api.button(String(user.id), label);
       expect((await post(callbackUpdate(user, data, { messageId }))).status).toBe(200);
       const until = Date.now() + 5_000;
       while (toUser(user).length === before && Date.now() < until) await sleep(20);

@@ -70,6 +70,30 @@ export class FakeBotApi {
     );
   }
 
+  /**
+   * The callback data of the button labelled `label` on the latest message with a keyboard sent or
+   * edited in `chatId`, and that message's id (what a user pressing it would send back).
+   */
+  button(chatId: string, label: RegExp): { data: string; messageId: number } {
+    const call = [...this.calls]
+      .reverse()
+      .find(
+        (c) =>
+          c.payload.chat_id === chatId &&
+          c.response.ok &&
+          (c.payload.reply_markup as { inline_keyboard?: unknown })?.inline_keyboard,
+      );
+    const rows = (call?.payload.reply_markup as { inline_keyboard: { text: string; callback_data?: string }[][] })
+      ?.inline_keyboard;
+    const b = rows?.flat().find((x) => x.callback_data && label.test(x.text));
+    if (!b) throw new Error(`no button ${label} in ${JSON.stringify(rows?.flat().map((x) => x.text) ?? [])}`);
+    const messageId =
+      call!.method === "editMessageText"
+        ? Number(call!.payload.message_id)
+        : (call!.response as { result: { message_id: number } }).result.message_id;
+    return { data: b.callback_data!, messageId };
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }

@@ -155,29 +155,8 @@ class TgChat {
   get text(): string {
     return this.replies.map((c) => stripHtml(String(c.payload.text ?? c.payload.title ?? ""))).join("\n---\n");
   }
-  /** The callback data of a button on the latest message with a keyboard, and that message's id. */
-  button(label: RegExp): { data: string; messageId: number } {
-    const withKeyboard = [...api.calls]
-      .reverse()
-      .find(
-        (c) =>
-          c.payload.chat_id === String(this.user.id) &&
-          c.response.ok &&
-          (c.payload.reply_markup as { inline_keyboard?: unknown })?.inline_keyboard,
-      );
-    const rows = (
-      withKeyboard?.payload.reply_markup as { inline_keyboard: { text: string; callback_data?: string }[][] }
-    ).inline_keyboard;
-    const button = rows.flat().find((b) => b.callback_data && label.test(b.text));
-    if (!button) throw new Error(`no button ${label} in ${JSON.stringify(rows.flat().map((b) => b.text))}`);
-    const messageId =
-      withKeyboard!.method === "editMessageText"
-        ? Number(withKeyboard!.payload.message_id)
-        : (withKeyboard!.response as { result: { message_id: number } }).result.message_id;
-    return { data: button.callback_data!, messageId };
-  }
   async press(label: RegExp) {
-    const { data, messageId } = this.button(label);
+    const { data, messageId } = api.button(String(this.user.id), label);
     this.presses++;
     await this.deliverRaw(callbackUpdate(this.user, data, { messageId }));
   }
@@ -324,7 +303,7 @@ describe("Telegram purchase flow (grammY, real core)", () => {
     await chat.press(/^1$/);
     await chat.send("hello?"); // text while the bot shows buttons
     expect(chat.text.length).toBeGreaterThan(0);
-    const pay = chat.button(/from wallet/);
+    const pay = api.button(String(chat.user.id), /from wallet/);
     // The same button pressed twice (two devices, or a double tap): two updates, concurrently.
     const [a, b] = await Promise.all([
       post(callbackUpdate(chat.user, pay.data, { messageId: pay.messageId })),
