@@ -172,6 +172,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       clock,
       secrets,
       callbackBaseUrl: publicUrl(config),
+      ...(rawSql ? { rawDb: rawSql.db } : {}),
       ...(opts.supplierTimeoutMs ? { timeoutMs: opts.supplierTimeoutMs } : {}),
     });
     const flowLogger = logger.child({ part: "orders" });

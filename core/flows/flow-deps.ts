@@ -57,8 +57,6 @@ export interface FlowRuntime extends OrderFlowDeps {
   store: OrderStore;
   /** Hot-path transaction (raw SQL only). */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** A Prisma transaction, for steps that use Prisma's model API (storing supplier codes). */
-  modelTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Where order reads go. */
   read: DbOrTx;
   product(ctx: CoreContext, productId: string): Promise<Product | null>;

@@ -1,6 +1,6 @@
 import type { Product } from "../catalog/index.ts";
 import type { Order, OrderStatus } from "../orders/index.ts";
-import { notFound, type CoreContext, type Tx } from "../shared/index.ts";
+import { DomainError, notFound, type CoreContext, type Tx } from "../shared/index.ts";
 import { FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
 import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
 
@@ -43,10 +43,9 @@ export async function fulfilOrder(
   input: { orderId: string },
   opts: FulfilOptions = {},
 ): Promise<FulfilResult> {
-  // The common case first: a paid CODE order is delivered by one transaction that starts by locking it.
-  const fast = await deliverFromStock(rt, ctx, input.orderId);
-  if ("status" in fast) return fast;
-  const order = fast.order;
+  // Read first (no lock): a DIRECT order goes to its supplier without opening a transaction, and a
+  // CODE order is delivered by one transaction that locks it and checks its state again.
+  const order = await rt.store.get(rt.read, input.orderId);
   if (!order) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
   switch (order.status) {
     case "CREATED":
@@ -61,7 +60,14 @@ export async function fulfilOrder(
     case "FULFILLING": {
       const product = await rt.product(ctx, order.productId);
       if (!product) throw notFound("product_not_found", "the order's product is gone", { productId: order.productId });
-      return fulfilDirect(rt, ctx, order, product, opts);
+      if (product.deliveryKind !== "CODE") return fulfilDirect(rt, ctx, order, product, opts);
+      const fast = await deliverFromStock(rt, ctx, order.id);
+      if ("status" in fast) return fast;
+      // The order moved on under us (or is not what it seemed): go again from what it is now.
+      if (!fast.order) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+      return fast.order.status === "PAID" || fast.order.status === "FULFILLING"
+        ? fulfilDirect(rt, ctx, fast.order, product, opts)
+        : fulfilOrder(rt, ctx, input, opts);
     }
   }
 }
@@ -186,7 +192,8 @@ async function fulfilDirect(
   opts: FulfilOptions,
 ): Promise<FulfilResult> {
   const all = await rt.suppliers.candidates(ctx, order.productId, { includeOpen: true });
-  const healthy = await rt.suppliers.candidates(ctx, order.productId);
+  // Same ranking without the open circuits (candidates() ranks open ones last).
+  const healthy = all.filter((c) => c.circuit !== "open");
   const http = (cs: SupplierCandidatePort[]) => cs.filter((c) => c.kind !== "STOCK");
   const byId = new Map(all.map((c) => [c.supplierId, c]));
 
@@ -239,8 +246,12 @@ async function fulfilDirect(
     if (resumed) {
       // A run before us may have reached the supplier: ask before placing (placing again is also safe: the
       // supplier dedupes on the request key).
-      outcome = await rt.suppliers.query(ctx, { supplierId, requestKey });
-      if (outcome.status === "failed" && outcome.reason === "not_found") outcome = await place();
+      const asked = await rt.suppliers.query(ctx, { supplierId, requestKey }).catch((e: unknown) => {
+        // No request row yet: the run that moved the order to FULFILLING has not reached the supplier.
+        if (e instanceof DomainError && e.code === "supplier_request_not_found") return null;
+        throw e;
+      });
+      outcome = asked === null || (asked.status === "failed" && asked.reason === "not_found") ? await place() : asked;
       resumed = false;
     } else {
       outcome = await place();
@@ -272,7 +283,7 @@ async function deliverDirect(
   outcome: Extract<SupplierOutcomePort, { status: "succeeded" }>,
 ): Promise<FulfilResult> {
   try {
-    const delivered = await rt.modelTransaction(async (tx) => {
+    const delivered = await rt.transaction(async (tx) => {
       const current = await rt.store.getForUpdate(tx, order.id);
       if (!current || current.status !== "FULFILLING") throw new Rollback(current);
       if (outcome.codes?.length)

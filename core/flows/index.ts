@@ -39,7 +39,6 @@ export function createOrders(deps: OrderFlowDeps) {
     ...deps,
     store,
     transaction: deps.rawSql ? (fn) => deps.rawSql!.transaction(fn) : modelTransaction,
-    modelTransaction,
     read: deps.rawSql?.reader ?? deps.db,
     async product(ctx, productId) {
       const now = deps.clock.now().getTime();

@@ -80,6 +80,8 @@ export interface SupplierCandidatePort {
   cost: bigint;
   priority: number;
   supplierSku: string | null;
+  /** Circuit breaker state: "open" ones are ranked last and only offered with `includeOpen`. */
+  circuit: "closed" | "open" | "half_open";
 }
 
 export interface SuppliersPort {

@@ -59,15 +59,9 @@ export async function addSupplierCodes(
 
     const now = clock.now();
     const batchId = newId();
-    await tx.codeBatch.create({
-      data: {
-        id: batchId,
-        productId: input.productId,
-        source: `supplier:${input.supplierId}`,
-        imported: fresh.length,
-        createdAt: now,
-      },
-    });
+    await tx.$executeRaw`
+      INSERT INTO code_batches (id, product_id, source, imported, created_at)
+      VALUES (${batchId}::uuid, ${input.productId}::uuid, ${`supplier:${input.supplierId}`}, ${fresh.length}, ${now})`;
     const rows = await tx.$queryRaw<{ id: bigint }[]>`
       WITH ins AS (
         INSERT INTO codes (product_id, batch_id, code_hash, code_enc, password_enc, status, order_id, sold_at, created_at)

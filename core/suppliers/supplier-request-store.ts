@@ -1,5 +1,5 @@
-import type { Prisma } from "../../prisma/generated/client.ts";
-import type { Clock, DbOrTx, SecretBox, Tx } from "../shared/index.ts";
+import { Prisma } from "../../prisma/generated/client.ts";
+import type { Clock, DbOrTx, SecretBox } from "../shared/index.ts";
 import type { SupplierCode, SupplierOutcome } from "./supplier-client.port.ts";
 import { isFinalOutcome } from "./supplier-client.port.ts";
 import type { SupplierRequestStatus } from "./types.ts";
@@ -29,6 +29,14 @@ export interface SupplierRequestRow {
   result: unknown;
 }
 
+/** Selected as text (json parsed here) so Prisma and node-postgres return the same shapes. */
+const ROW_COLUMNS = Prisma.sql`request_key AS "requestKey", order_id::text AS "orderId",
+  supplier_id::text AS "supplierId", status, result::text AS result`;
+
+type RawRow = Omit<SupplierRequestRow, "result"> & { result: string | null };
+
+const fromRaw = (r: RawRow): SupplierRequestRow => ({ ...r, result: r.result === null ? null : JSON.parse(r.result) });
+
 export function rowStatusFor(outcome: SupplierOutcome): SupplierRequestStatus {
   switch (outcome.status) {
     case "succeeded":
@@ -46,33 +54,37 @@ export class SupplierRequestStore {
     private readonly secrets: SecretBox,
   ) {}
 
-  /** Creates the PENDING row unless the key exists; returns the row as it now stands. */
+  /**
+   * Creates the PENDING row unless the key exists; returns the row as it now stands. One statement in
+   * the usual case (the row inserted, or an existing one read by the same statement).
+   */
   async ensure(
     db: DbOrTx,
     input: { requestKey: string; orderId: string; supplierId: string; newId: string },
   ): Promise<SupplierRequestRow> {
     const now = this.clock.now();
-    await db.supplierRequest.createMany({
-      data: [
-        {
-          id: input.newId,
-          requestKey: input.requestKey,
-          orderId: input.orderId,
-          supplierId: input.supplierId,
-          status: "PENDING",
-          createdAt: now,
-          updatedAt: now,
-        },
-      ],
-      skipDuplicates: true,
-    });
-    const row = await db.supplierRequest.findUnique({ where: { requestKey: input.requestKey } });
+    const rows = await db.$queryRaw<RawRow[]>`
+      WITH ins AS (
+        INSERT INTO supplier_requests (id, request_key, order_id, supplier_id, status, created_at, updated_at)
+        VALUES (${input.newId}::uuid, ${input.requestKey}, ${input.orderId}::uuid, ${input.supplierId}::uuid,
+                'PENDING', ${now}, ${now})
+        ON CONFLICT (request_key) DO NOTHING
+        RETURNING ${ROW_COLUMNS}
+      )
+      SELECT * FROM ins
+      UNION ALL
+      SELECT ${ROW_COLUMNS} FROM supplier_requests
+      WHERE request_key = ${input.requestKey} AND NOT EXISTS (SELECT 1 FROM ins)`;
+    // A row committed by a concurrent insert after this statement's snapshot: read it again.
+    const row = rows[0] ? fromRaw(rows[0]) : await this.find(db, input.requestKey);
     if (!row) throw new Error("supplier request row vanished");
     return row;
   }
 
-  find(db: DbOrTx, requestKey: string): Promise<SupplierRequestRow | null> {
-    return db.supplierRequest.findUnique({ where: { requestKey } });
+  async find(db: DbOrTx, requestKey: string): Promise<SupplierRequestRow | null> {
+    const rows = await db.$queryRaw<RawRow[]>`
+      SELECT ${ROW_COLUMNS} FROM supplier_requests WHERE request_key = ${requestKey}`;
+    return rows[0] ? fromRaw(rows[0]) : null;
   }
 
   /** The outcome recorded on a row, codes decrypted; null while nothing has been recorded. */
@@ -104,32 +116,29 @@ export class SupplierRequestStore {
   }
 
   /**
-   * Records an answer under a row lock and returns what stands afterwards. A recorded success is never
-   * overturned; a final failure is only replaced by a success (the supplier did deliver after all).
+   * Records an answer and returns what stands afterwards, in one atomic statement: a recorded success
+   * is never overturned, and a final failure is only replaced by a success (the supplier did deliver
+   * after all). When the recorded outcome stands, the row is only touched (`updated_at`).
    */
-  async record(tx: Tx, requestKey: string, outcome: SupplierOutcome): Promise<SupplierOutcome> {
-    await tx.$queryRaw`SELECT 1 FROM supplier_requests WHERE request_key = ${requestKey} FOR UPDATE`;
-    const row = await tx.supplierRequest.findUnique({ where: { requestKey } });
-    if (!row) throw new Error("supplier request row vanished");
+  async record(db: DbOrTx, requestKey: string, outcome: SupplierOutcome): Promise<SupplierOutcome> {
     const now = this.clock.now();
-    const current = this.outcomeOf(row);
-    const keep =
-      row.status === "SUCCEEDED" || (current !== null && isFinalOutcome(current) && outcome.status !== "succeeded");
-    if (keep && current) {
-      await tx.supplierRequest.update({ where: { requestKey }, data: { updatedAt: now } });
-      return current;
-    }
-    await tx.supplierRequest.update({
-      where: { requestKey },
-      data: {
-        status: rowStatusFor(outcome),
-        externalRef: outcome.status === "failed" ? row.externalRef : (outcome.externalRef ?? row.externalRef),
-        result: this.toStored(outcome) as Prisma.InputJsonValue,
-        error: outcome.status === "failed" ? outcome.reason : null,
-        updatedAt: now,
-      },
-    });
-    return outcome;
+    const externalRef = outcome.status === "failed" ? null : (outcome.externalRef ?? null);
+    const stored = JSON.stringify(this.toStored(outcome));
+    const error = outcome.status === "failed" ? outcome.reason : null;
+    const updated = await db.$executeRaw`
+      UPDATE supplier_requests SET
+        status = ${rowStatusFor(outcome)}, external_ref = COALESCE(${externalRef}, external_ref),
+        result = ${stored}::jsonb, error = ${error}, updated_at = ${now}
+      WHERE request_key = ${requestKey}
+        AND status <> 'SUCCEEDED'
+        AND NOT (${outcome.status !== "succeeded"}::boolean AND status = 'FAILED'
+                 AND (result->>'retryable')::boolean IS FALSE AND (result->>'unknown')::boolean IS FALSE)`;
+    if (updated === 1) return outcome;
+    const rows = await db.$queryRaw<RawRow[]>`
+      UPDATE supplier_requests SET updated_at = ${now} WHERE request_key = ${requestKey} RETURNING ${ROW_COLUMNS}`;
+    const current = rows[0] ? this.outcomeOf(fromRaw(rows[0])) : null;
+    if (!current) throw new Error("supplier request row vanished");
+    return current;
   }
 
   private toStored(outcome: SupplierOutcome): StoredOutcome {

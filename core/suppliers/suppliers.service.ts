@@ -54,9 +54,25 @@ export interface SuppliersDeps {
   timeoutMs?: number;
   /** Builds the client for a supplier; default: the generic signed HTTP protocol. */
   clientFor?: (supplier: SupplierConnection) => SupplierClient;
+  /**
+   * Where the fulfilment hot path's raw statements go (routing, request rows, breaker): node-postgres
+   * on PostgreSQL, ~0.4 ms of CPU cheaper per statement than Prisma. Default: `db`.
+   */
+  rawDb?: Db;
 }
 
 const CODE_PATTERN = /^[a-z0-9_-]{1,40}$/;
+
+type CandidateRow = {
+  supplierId: string;
+  code: string;
+  kind: string;
+  cost: bigint;
+  priority: number;
+  supplierSku: string | null;
+  consecutiveFailures: number;
+  circuitOpenUntil: Date | null;
+};
 
 type SupplierRow = {
   id: string;
@@ -72,6 +88,7 @@ type SupplierRow = {
 
 export function createSuppliers(deps: SuppliersDeps) {
   const { db, clock, secrets } = deps;
+  const hot = deps.rawDb ?? db;
   const breakerOpts: BreakerOptions = { ...DEFAULT_BREAKER, ...deps.breaker };
   const breaker = new DbCircuitBreaker(clock, breakerOpts);
   const store = new SupplierRequestStore(clock, secrets);
@@ -112,7 +129,10 @@ export function createSuppliers(deps: SuppliersDeps) {
   };
 
   const loadSupplier = async (supplierId: string): Promise<SupplierRow> => {
-    const row = await db.supplier.findUnique({ where: { id: supplierId } });
+    const [row] = await hot.$queryRaw<SupplierRow[]>`
+      SELECT id::text AS id, code, name, kind, base_url AS "baseUrl", secret_enc AS "secretEnc", active,
+             consecutive_failures AS "consecutiveFailures", circuit_open_until AS "circuitOpenUntil"
+      FROM suppliers WHERE id = ${supplierId}::uuid`;
     if (!row) throw notFound("supplier_not_found", "no such supplier", { supplierId });
     return row;
   };
@@ -207,31 +227,24 @@ export function createSuppliers(deps: SuppliersDeps) {
       options: CandidatesOptions = {},
       opts?: TxOptions,
     ): Promise<SupplierCandidate[]> {
-      const client = opts?.tx ?? db;
       const exclude = new Set(options.exclude ?? []);
-      const links = (await client.productSupplier.findMany({ where: { productId, active: true } })).filter(
-        (l) => !exclude.has(l.supplierId),
-      );
-      if (links.length === 0) return [];
-      const suppliers = await client.supplier.findMany({
-        where: { id: { in: links.map((l) => l.supplierId) }, active: true },
-      });
-      const byId = new Map(suppliers.map((s) => [s.id, s]));
-      const all: SupplierCandidate[] = [];
-      for (const link of links) {
-        const s = byId.get(link.supplierId);
-        if (!s) continue;
-        all.push({
-          supplierId: s.id,
-          code: s.code,
-          kind: s.kind as SupplierKind,
-          cost: link.cost,
-          priority: link.priority,
-          supplierSku: link.supplierSku,
-          circuit: breaker.state(s),
-          circuitOpenUntil: s.circuitOpenUntil,
-        });
-      }
+      const rows = await (opts?.tx ?? hot).$queryRaw<CandidateRow[]>`
+        SELECT s.id::text AS "supplierId", s.code, s.kind, l.cost, l.priority, l.supplier_sku AS "supplierSku",
+               s.consecutive_failures AS "consecutiveFailures", s.circuit_open_until AS "circuitOpenUntil"
+        FROM product_suppliers l JOIN suppliers s ON s.id = l.supplier_id
+        WHERE l.product_id = ${productId}::uuid AND l.active AND s.active`;
+      const all: SupplierCandidate[] = rows
+        .filter((r) => !exclude.has(r.supplierId))
+        .map((r) => ({
+          supplierId: r.supplierId,
+          code: r.code,
+          kind: r.kind as SupplierKind,
+          cost: r.cost,
+          priority: r.priority,
+          supplierSku: r.supplierSku,
+          circuit: breaker.state(r),
+          circuitOpenUntil: r.circuitOpenUntil,
+        }));
       return rankCandidates(all, { includeOpen: options.includeOpen });
     },
 
@@ -251,7 +264,7 @@ export function createSuppliers(deps: SuppliersDeps) {
         throw invalidData("invalid_quantity", "quantity must be a positive integer");
       const supplier = await loadSupplier(input.supplierId);
       const client = connect(supplier);
-      const row = await store.ensure(db, { ...input, newId: newId() });
+      const row = await store.ensure(hot, { ...input, newId: newId() });
       if (row.orderId !== input.orderId || row.supplierId !== input.supplierId)
         throw conflict("request_key_conflict", "this request key belongs to another order or supplier");
       const done = store.finalOutcome(row);
@@ -263,9 +276,10 @@ export function createSuppliers(deps: SuppliersDeps) {
         target: input.target ?? null,
         callbackUrl: callbackUrlFor(supplier.code),
       });
-      const recorded = await inTx(db, undefined, (tx) => store.record(tx, input.requestKey, outcome));
-      if (outcome.status === "failed") await breaker.recordFailure(db, supplier.id);
-      else await breaker.recordSuccess(db, supplier.id);
+      const recorded = await store.record(hot, input.requestKey, outcome);
+      if (outcome.status === "failed") await breaker.recordFailure(hot, supplier.id);
+      else if (supplier.consecutiveFailures !== 0 || supplier.circuitOpenUntil !== null)
+        await breaker.recordSuccess(hot, supplier.id);
       return recorded;
     },
 
@@ -274,14 +288,14 @@ export function createSuppliers(deps: SuppliersDeps) {
      * answer. A final recorded outcome is returned without a call. Makes a network call: not inside a tx.
      */
     async query(_ctx: CoreContext, input: QueryInput): Promise<SupplierOutcome> {
-      const row = await store.find(db, input.requestKey);
+      const row = await store.find(hot, input.requestKey);
       if (!row || row.supplierId !== input.supplierId)
         throw notFound("supplier_request_not_found", "no such supplier request", { requestKey: input.requestKey });
       const done = store.finalOutcome(row);
       if (done) return done;
       const client = connect(await loadSupplier(input.supplierId));
       const outcome = await client.query(input.requestKey);
-      return inTx(db, undefined, (tx) => store.record(tx, input.requestKey, outcome));
+      return store.record(hot, input.requestKey, outcome);
     },
 
     /**

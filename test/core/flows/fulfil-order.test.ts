@@ -51,6 +51,24 @@ describe("fulfil-order flow: DIRECT top-ups through simulated suppliers", () => 
     expect(await shop.invariants()).toEqual(CLEAN);
   });
 
+  it("resumes an order left FULFILLING before its supplier request was recorded: buys once", async () => {
+    // A run that moved the order to FULFILLING and died (or is still on its way) before reaching the supplier.
+    const a = await shop.supplier("resume-a");
+    const product = await shop.directProduct([{ supplierId: a.supplier.id, cost: 2800n }]);
+    const { order } = await paidOrder(product.id);
+    const started = await shop.c.orders.store.transition(shop.c.db.prisma, {
+      orderId: order.id,
+      path: ["PAID", "FULFILLING"],
+      set: { supplierId: a.supplier.id },
+    });
+    expect(started?.status).toBe("FULFILLING");
+    const results = await Promise.all([1, 2, 3].map(() => shop.c.orders.fulfil(ctx, { orderId: order.id })));
+    expect(results.map((r) => r.status)).toEqual(["DELIVERED", "DELIVERED", "DELIVERED"]);
+    expect(results.filter((r) => r.changed)).toHaveLength(1);
+    expect(a.sim.stats().charges).toBe(1);
+    expect(await shop.invariants()).toEqual(CLEAN);
+  });
+
   it("fails over when the primary is down", async () => {
     const a = await shop.supplier("down-a", { down: true });
     const b = await shop.supplier("up-b");
