@@ -77,6 +77,8 @@ interface RawTxState {
   pending: string[];
   /** Whether anything reached the server (else a rollback has nothing to undo). */
   sent: boolean;
+  /** `pending` holds a deferred write: COMMIT must carry it even if no statement follows. */
+  deferredWrites: boolean;
 }
 
 const DEFERRABLE = /^\s*(BEGIN|SAVEPOINT \w+)\s*$/i;
@@ -148,7 +150,20 @@ function rawClient(q: () => Promise<{ run: Queryable; done: () => void }>, state
       done();
     }
   };
+  /**
+   * A write whose result nobody reads: sent ahead of the transaction's next statement (or its COMMIT)
+   * in the same round trip. It must raise an error to signal failure (see `kameng_fail`); the error
+   * then surfaces from that next statement or the commit, and the transaction rolls back.
+   */
+  const executeRawDeferred = (...args: unknown[]) => {
+    if (!state) throw new Error("raw SQL: a deferred statement needs a transaction");
+    if (state.committed) throw new Error("raw SQL transaction: already committed");
+    const { text, values } = toQuery(args);
+    state.pending.push(values.length ? inline(text, values) : text);
+    state.deferredWrites = true;
+  };
   const api = {
+    $executeRawDeferred: executeRawDeferred,
     $queryRawAndCommit: queryRawAndCommit,
     $queryRaw: (...args: unknown[]) => run(args, "rows"),
     $executeRaw: (...args: unknown[]) => run(args, "count"),
@@ -174,12 +189,15 @@ export function createRawSql(connectionString: string, max: number): RawSql {
   const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     // BEGIN rides along with the first statement (see RawTxState.pending).
-    const state: RawTxState = { committed: false, pending: ["BEGIN"], sent: false };
+    const state: RawTxState = { committed: false, pending: ["BEGIN"], sent: false, deferredWrites: false };
     let broken = false;
     try {
       const tx = rawClient(async () => ({ run: client, done: () => {} }), state);
       const result = await fn(tx);
-      if (!state.committed && state.sent) await client.query("COMMIT");
+      if (!state.committed && state.deferredWrites && state.pending.length) {
+        state.sent = true;
+        await client.query([...state.pending, "COMMIT"].join(";\n"));
+      } else if (!state.committed && state.sent) await client.query("COMMIT");
       return result;
     } catch (e) {
       if (state.sent) {

@@ -1,6 +1,14 @@
 import type { Product } from "../catalog/index.ts";
 import type { Order, OrderStore } from "../orders/index.ts";
-import { DomainError, type Clock, type CoreContext, type Db, type DbOrTx, type Tx } from "../shared/index.ts";
+import {
+  DomainError,
+  unavailable,
+  type Clock,
+  type CoreContext,
+  type Db,
+  type DbOrTx,
+  type Tx,
+} from "../shared/index.ts";
 import type {
   AccountCodes,
   CatalogPort,
@@ -105,6 +113,27 @@ export async function withLedgerRetry<T>(fn: () => Promise<T>): Promise<T> {
     } catch (e) {
       if (attempt >= 3 || !(e instanceof DomainError) || e.code !== "ledger_retry") throw e;
     }
+  }
+}
+
+/**
+ * Runs the statement that follows a deferred ledger posting (`deferred: true`): the posting's failure
+ * arrives as that statement's error and is turned back into what the flow expects — a wallet that ran
+ * short rolls back with `insufficient_funds` (when `walletDebited`), a missing account is retried.
+ */
+export async function afterDeferredPosting<T>(
+  rt: FlowRuntime,
+  walletDebited: boolean,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const failure = rt.ledger.deferredFailure(e);
+    if (failure === "insufficient_funds" && walletDebited)
+      throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
+    if (failure === "ledger_retry") throw unavailable("ledger_retry", "a ledger account was missing; retry");
+    throw e;
   }
 }
 

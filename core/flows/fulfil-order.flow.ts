@@ -1,7 +1,7 @@
 import type { Product } from "../catalog/index.ts";
 import type { Order, OrderStatus } from "../orders/index.ts";
 import { DomainError, notFound, type CoreContext, type Tx } from "../shared/index.ts";
-import { FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
+import { afterDeferredPosting, FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
 import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
 
 export const fulfilOrderFlowId = "fulfil-order";
@@ -158,27 +158,30 @@ export async function settleAndDeliver(
         metadata: { orderId: order.id, ...(supplier ? { supplierId: supplier.supplierId } : {}) },
         legs,
       },
-      // A refused settlement throws below and rolls the whole transaction back: no savepoint needed.
-      { tx, callerRollsBackOnFailure: true },
+      // A refused settlement rolls the whole transaction back: no savepoint needed, and the posting
+      // rides along with the transition below (one round trip less; its failure arrives there).
+      { tx, callerRollsBackOnFailure: true, deferred: true },
     );
     if (!posted.ok && fromWallet) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
     if (!posted.ok) throw new Error(`settlement of order ${order.id} was refused: ${posted.code} on ${posted.account}`);
     settleTxId = posted.transactionId;
   }
   // Last statement, sent with COMMIT where the runner can (the order row is locked by the caller).
-  const delivered = await rt.store.transition(
-    tx,
-    {
-      orderId: order.id,
-      path: fromWallet ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["PAID", "FULFILLING", "DELIVERED"],
-      set: {
-        ...(fromWallet ? { paymentTxId: settleTxId, paidAt: rt.clock.now() } : {}),
-        settleTxId,
-        deliveredAt: rt.clock.now(),
-        ...(supplier ? { supplierId: supplier.supplierId, costTotal: c } : {}),
+  const delivered = await afterDeferredPosting(rt, fromWallet, () =>
+    rt.store.transition(
+      tx,
+      {
+        orderId: order.id,
+        path: fromWallet ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["PAID", "FULFILLING", "DELIVERED"],
+        set: {
+          ...(fromWallet ? { paymentTxId: settleTxId, paidAt: rt.clock.now() } : {}),
+          settleTxId,
+          deliveredAt: rt.clock.now(),
+          ...(supplier ? { supplierId: supplier.supplierId, costTotal: c } : {}),
+        },
       },
-    },
-    { last: true },
+      { last: true },
+    ),
   );
   if (!delivered) throw new Rollback(order);
   return delivered;

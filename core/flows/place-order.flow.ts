@@ -9,7 +9,7 @@ import {
   type CoreContext,
   type Tx,
 } from "../shared/index.ts";
-import { Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
+import { afterDeferredPosting, Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
 import { settleAndDeliver } from "./fulfil-order.flow.ts";
 import type { DeliveredCode, SupplierCandidatePort } from "./ports.ts";
 
@@ -186,18 +186,21 @@ export async function payInTx(
           { account: rt.accounts.systemCode("order_escrow", order.currency), amount: order.total },
         ],
       },
-      // A refused payment rolls the whole transaction back (the callers throw Rollback), so no savepoint.
-      { tx, callerRollsBackOnFailure: true },
+      // A refused payment rolls the whole transaction back (the callers throw Rollback), so no savepoint;
+      // the posting rides along with the transition below, where a failure arrives.
+      { tx, callerRollsBackOnFailure: true, deferred: true },
     );
     if (!posted.ok) return { ok: false, code: "insufficient_funds" };
     paymentTxId = posted.transactionId;
   }
   // The transaction's last statement (sent with COMMIT where the runner can): the escrow row the
   // posting locked is released one round trip sooner.
-  const paid = await rt.store.transition(
-    tx,
-    { orderId: order.id, path: ["CREATED", "PAID"], set: { paymentTxId, paidAt: rt.clock.now() } },
-    { last: true },
+  const paid = await afterDeferredPosting(rt, true, () =>
+    rt.store.transition(
+      tx,
+      { orderId: order.id, path: ["CREATED", "PAID"], set: { paymentTxId, paidAt: rt.clock.now() } },
+      { last: true },
+    ),
   );
   if (!paid) return { ok: false, code: "order_not_payable", status: order.status };
   return { ok: true, order: paid };

@@ -18,9 +18,13 @@ export interface LedgerPort {
       metadata?: Record<string, unknown>;
       legs: Array<{ account: string; amount: bigint }>;
     },
-    /** `callerRollsBackOnFailure`: the flow rolls the whole transaction back if the posting fails. */
-    opts?: { tx?: Tx; callerRollsBackOnFailure?: boolean },
+    /**
+     * `callerRollsBackOnFailure`: the flow rolls the whole transaction back if the posting fails.
+     * `deferred`: sent with the transaction's next statement; failures surface there (`deferredFailure`).
+     */
+    opts?: { tx?: Tx; callerRollsBackOnFailure?: boolean; deferred?: boolean },
   ): Promise<LedgerPostResult>;
+  deferredFailure(e: unknown): "insufficient_funds" | "ledger_retry" | undefined;
   reverse(
     ctx: CoreContext,
     input: { transactionId: string; idempotencyKey: string; reason: string },

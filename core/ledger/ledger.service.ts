@@ -19,7 +19,16 @@ import { checkLedger, reconcileCurrency } from "./ledger-check.ts";
 import { assertKey, assertUuid } from "./ledger-input.ts";
 import type { Balance, Ledger, PostInput, PostOptions, PostResult, ReverseInput } from "./ledger.types.ts";
 import { ACCOUNT_COLUMNS, KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
-import { canRunShort, postTransaction, ShortOfFunds, type Posting } from "./post-transaction.ts";
+import {
+  ACCOUNT_MISSING,
+  canDefer,
+  canRunShort,
+  KAMENG_FAIL,
+  postDeferred,
+  postTransaction,
+  ShortOfFunds,
+  type Posting,
+} from "./post-transaction.ts";
 import { validateLegs } from "./validate-legs.ts";
 
 export interface LedgerDeps {
@@ -35,6 +44,7 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
     build: (tx: Tx) => Promise<Posting> | Posting,
   ): Promise<PostResult> {
     if (opts?.tx && opts.callerRollsBackOnFailure) {
+      if (opts.deferred && canDefer(opts.tx)) return postDeferred(opts.tx, await build(opts.tx), known, clock.now());
       try {
         return await postTransaction(opts.tx, await build(opts.tx), known, clock.now());
       } catch (e) {
@@ -183,6 +193,17 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
           }),
 
     reconcile: (_ctx, currency: Currency, opts) => reconcileCurrency(opts?.tx ?? db, currency),
+
+    deferredFailure(e) {
+      const state = sqlState(e);
+      if (state === PG_CHECK_VIOLATION && /ledger_accounts_non_negative/.test(messages(e))) return "insufficient_funds";
+      if (state === KAMENG_FAIL && messages(e).includes(ACCOUNT_MISSING)) {
+        // Which account is gone is not known here: every cached "exists" is dropped and re-checked.
+        known.clear();
+        return "ledger_retry";
+      }
+      return undefined;
+    },
   };
 }
 

@@ -119,6 +119,13 @@ export interface PostOptions extends TxOptions {
    * An unsuccessful posting may then leave partial writes in `tx`: never commit after one.
    */
   callerRollsBackOnFailure?: boolean;
+  /**
+   * With `callerRollsBackOnFailure`, on a runner that can (the raw-SQL one): the posting is sent with
+   * the transaction's next statement instead of on its own round trip, and `post` answers `ok` at once.
+   * A failure then surfaces as an error from that statement or the commit: `deferredFailure` names it.
+   * The idempotency key must be new (a duplicate is an error, not a replay). Elsewhere it is ignored.
+   */
+  deferred?: boolean;
 }
 
 export interface Ledger {
@@ -132,4 +139,6 @@ export interface Ledger {
   balance(ctx: CoreContext, code: string, opts?: TxOptions): Promise<Balance>;
   check(ctx: CoreContext, opts?: TxOptions): Promise<CheckResult>;
   reconcile(ctx: CoreContext, currency: Currency, opts?: TxOptions): Promise<ReconcileResult>;
+  /** What a deferred posting's error means: a wallet ran short, or an account was missing (retry); else undefined. */
+  deferredFailure(e: unknown): "insufficient_funds" | "ledger_retry" | undefined;
 }

@@ -56,6 +56,9 @@ export class KnownAccounts {
   forget(code: string) {
     this.codes.delete(code);
   }
+  clear() {
+    this.codes.clear();
+  }
 }
 
 /** Inserts the missing accounts; returns the codes this transaction created (not yet committed). */

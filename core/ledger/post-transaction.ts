@@ -41,59 +41,10 @@ export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, 
     now,
   );
   const transactionId = newId();
-  const metadata = p.metadata === null ? null : JSON.stringify(toJson(p.metadata));
   const net = netChanges(p);
-  if (p.release) {
-    const d = net.get(p.release.account);
-    if (!d || d.balanceMode !== "CACHED")
-      throw new Error("the released hold's account is not a cached leg of the posting");
-    d.released += p.release.amount;
-  }
-  const cached = [...net.entries()].filter(([, d]) => d.balanceMode === "CACHED");
-  const summed = [...net.entries()].filter(([, d]) => d.balanceMode === "SUMMED").map(([code]) => code);
-  const none = Prisma.sql`SELECT NULL::uuid AS id, NULL::text AS code, NULL::bpchar AS currency WHERE false`;
-  // Everything below happens only when `ins` inserted the transaction row: a replayed key changes nothing.
-  const update = cached.length
-    ? Prisma.sql`v(code, delta, released) AS (VALUES ${Prisma.join(
-        cached.map(([code, d]) => Prisma.sql`(${code}::text, ${d.delta}::bigint, ${d.released}::bigint)`),
-      )}),
-    l AS MATERIALIZED (SELECT id FROM ledger_accounts
-      WHERE code IN (${Prisma.join(cached.map(([code]) => code))}) AND EXISTS (SELECT 1 FROM ins)
-      ORDER BY id FOR UPDATE),
-    u AS (
-      UPDATE ledger_accounts a SET balance = a.balance + v.delta, held = a.held - v.released
-      FROM v, l
-      WHERE a.id = l.id AND a.code = v.code AND a.balance_mode = 'CACHED'
-        AND (a.allow_negative OR (a.balance + v.delta >= 0 AND a.held - v.released >= 0
-          AND a.held - v.released <= a.balance + v.delta))
-      RETURNING a.id, a.code, a.currency
-    )`
-    : Prisma.sql`u AS (${none})`;
-  const plain = summed.length
-    ? Prisma.sql`s AS (SELECT id, code, currency FROM ledger_accounts
-        WHERE code IN (${Prisma.join(summed)}) AND balance_mode = 'SUMMED' AND EXISTS (SELECT 1 FROM ins))`
-    : Prisma.sql`s AS (${none})`;
-  const legs = p.legs.map((l, i) => Prisma.sql`(${l.account.code}::text, ${l.amount}::bigint, ${i}::int)`);
-  // One statement, one round trip: the transaction row (its ON CONFLICT DO NOTHING is the idempotency
-  // gate), the guarded wallet updates and the entries. The entries' foreign key to the new row is
-  // checked at the end of the statement, when the row is there.
-  const [res] = await tx.$queryRaw<{ inserted: number; written: string[] }[]>`WITH
-    ins AS (
-      INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
-      VALUES (${transactionId}::uuid, ${p.idempotencyKey}, ${p.requestHash}, ${p.kind}, ${p.reversesId}::uuid,
-        ${p.memo}, ${metadata}::jsonb, ${now}::timestamptz)
-      ON CONFLICT DO NOTHING RETURNING id
-    ),
-    ${update},
-    ${plain},
-    t AS (SELECT id, code, currency FROM u UNION ALL SELECT id, code, currency FROM s),
-    e AS (
-      INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
-      SELECT ins.id, t.id, t.currency, x.amount, ${now}::timestamptz
-      FROM (VALUES ${Prisma.join(legs)}) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
-      ORDER BY x.ord
-    )
-    SELECT (SELECT count(*)::int FROM ins) AS inserted, COALESCE((SELECT array_agg(code) FROM t), '{}') AS written`;
+  const [res] = await tx.$queryRaw<{ inserted: number; written: string[] }[]>(
+    postingSql(p, net, transactionId, now, "checked"),
+  );
   if (!res || res.inserted === 0) {
     const earlier = await resolveExisting(tx, p);
     if (earlier) return earlier;
@@ -113,6 +64,113 @@ export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, 
     throw new ShortOfFunds(missing[0]!);
   }
   return { ok: true, transactionId, replayed: false };
+}
+
+/** A runner that can send a write ahead of the transaction's next statement (app/pg-raw-sql.ts). */
+export interface DeferringTx {
+  $executeRawDeferred(sql: Prisma.Sql): void;
+}
+
+export const canDefer = (tx: Tx): tx is Tx & DeferringTx =>
+  typeof (tx as Partial<DeferringTx>).$executeRawDeferred === "function";
+
+/** SQLSTATE of `kameng_fail(reason)`; the reason is the error message. */
+export const KAMENG_FAIL = "KM001";
+export const ACCOUNT_MISSING = "ledger_account_missing";
+
+/**
+ * The posting sent with the transaction's next statement, for a caller that rolls its whole
+ * transaction back on failure: no round trip of its own, and nobody reads its result, so it fails by
+ * raising. A new idempotency key is required (a duplicate is a unique violation, not a replay); a
+ * wallet that would go negative trips `ledger_accounts_non_negative`; a missing account raises
+ * `kameng_fail('ledger_account_missing')`. `deferredFailure` (ledger.service.ts) reads those errors.
+ */
+export async function postDeferred(
+  tx: Tx & DeferringTx,
+  p: Posting,
+  known: KnownAccounts,
+  now: Date,
+): Promise<PostResult> {
+  await ensureAccounts(
+    tx,
+    p.legs.map((l) => l.account),
+    known,
+    now,
+  );
+  const transactionId = newId();
+  tx.$executeRawDeferred(postingSql(p, netChanges(p), transactionId, now, "deferred"));
+  return { ok: true, transactionId, replayed: false };
+}
+
+/**
+ * One statement, one round trip: the transaction row, the wallet updates and the entries. "checked":
+ * the row's ON CONFLICT DO NOTHING is the idempotency gate (a replay touches no balance), wallet
+ * updates are guarded, and the result says what was written. "deferred": see postDeferred.
+ * The entries' foreign key to the new row is checked at the end of the statement, when the row is there.
+ */
+function postingSql(
+  p: Posting,
+  net: Map<string, NetChange>,
+  transactionId: string,
+  now: Date,
+  mode: "checked" | "deferred",
+): Prisma.Sql {
+  const metadata = p.metadata === null ? null : JSON.stringify(toJson(p.metadata));
+  if (p.release) {
+    const d = net.get(p.release.account);
+    if (!d || d.balanceMode !== "CACHED")
+      throw new Error("the released hold's account is not a cached leg of the posting");
+    d.released += p.release.amount;
+  }
+  const checked = mode === "checked";
+  const cached = [...net.entries()].filter(([, d]) => d.balanceMode === "CACHED");
+  const summed = [...net.entries()].filter(([, d]) => d.balanceMode === "SUMMED").map(([code]) => code);
+  const none = Prisma.sql`SELECT NULL::uuid AS id, NULL::text AS code, NULL::bpchar AS currency WHERE false`;
+  // Everything below happens only when `ins` inserted the transaction row: a replayed key changes nothing.
+  const guard = checked
+    ? Prisma.sql`AND (a.allow_negative OR (a.balance + v.delta >= 0 AND a.held - v.released >= 0
+          AND a.held - v.released <= a.balance + v.delta))`
+    : Prisma.empty;
+  const update = cached.length
+    ? Prisma.sql`v(code, delta, released) AS (VALUES ${Prisma.join(
+        cached.map(([code, d]) => Prisma.sql`(${code}::text, ${d.delta}::bigint, ${d.released}::bigint)`),
+      )}),
+    l AS MATERIALIZED (SELECT id FROM ledger_accounts
+      WHERE code IN (${Prisma.join(cached.map(([code]) => code))}) AND EXISTS (SELECT 1 FROM ins)
+      ORDER BY id FOR UPDATE),
+    u AS (
+      UPDATE ledger_accounts a SET balance = a.balance + v.delta, held = a.held - v.released
+      FROM v, l
+      WHERE a.id = l.id AND a.code = v.code AND a.balance_mode = 'CACHED' ${guard}
+      RETURNING a.id, a.code, a.currency
+    )`
+    : Prisma.sql`u AS (${none})`;
+  const plain = summed.length
+    ? Prisma.sql`s AS (SELECT id, code, currency FROM ledger_accounts
+        WHERE code IN (${Prisma.join(summed)}) AND balance_mode = 'SUMMED' AND EXISTS (SELECT 1 FROM ins))`
+    : Prisma.sql`s AS (${none})`;
+  const legs = p.legs.map((l, i) => Prisma.sql`(${l.account.code}::text, ${l.amount}::bigint, ${i}::int)`);
+  const result = checked
+    ? Prisma.sql`SELECT (SELECT count(*)::int FROM ins) AS inserted, COALESCE((SELECT array_agg(code) FROM t), '{}') AS written`
+    : Prisma.sql`SELECT CASE WHEN (SELECT count(*) FROM t) = ${net.size}::int THEN 0
+        ELSE kameng_fail(${ACCOUNT_MISSING}) END AS ok`;
+  return Prisma.sql`WITH
+    ins AS (
+      INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
+      VALUES (${transactionId}::uuid, ${p.idempotencyKey}, ${p.requestHash}, ${p.kind}, ${p.reversesId}::uuid,
+        ${p.memo}, ${metadata}::jsonb, ${now}::timestamptz)
+      ${checked ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty} RETURNING id
+    ),
+    ${update},
+    ${plain},
+    t AS (SELECT id, code, currency FROM u UNION ALL SELECT id, code, currency FROM s),
+    e AS (
+      INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
+      SELECT ins.id, t.id, t.currency, x.amount, ${now}::timestamptz
+      FROM (VALUES ${Prisma.join(legs)}) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
+      ORDER BY x.ord
+    )
+    ${result}`;
 }
 
 export interface NetChange {

@@ -118,6 +118,43 @@ describe("place-order flow", () => {
     expect(await shop.walletBalance(poor)).toBe(500n);
   });
 
+  it("40 concurrent orders against a wallet that covers 5: exactly 5 paid, never negative, nothing else changed", async () => {
+    // The payment posting is sent with the order's last statement; a wallet running short must still
+    // roll the whole placement back (codes, order, ledger) under contention.
+    const stock = await shop.codeProduct({ price: 1000n, stock: 60, cost: 800n });
+    const sim = await shop.supplier("wallet-race");
+    const direct = await shop.directProduct([{ supplierId: sim.supplier.id, cost: 900n }], 1000n);
+    for (const product of [stock, direct]) {
+      const userId = await shop.user();
+      await shop.fund(userId, 5000n);
+      const before = await counts();
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          shop.c.orders.place(
+            { ...ctx, userId },
+            {
+              userId,
+              productId: product.id,
+              quantity: 1,
+              idempotencyKey: `race-${i}`,
+              payWith: "wallet",
+              ...(product === direct ? { target: "13800138000" } : {}),
+            },
+          ),
+        ),
+      );
+      const ok = results.filter((r) => r.ok);
+      expect(ok).toHaveLength(5);
+      expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.code)).toEqual(Array(35).fill("insufficient_funds"));
+      expect(await shop.walletBalance(userId)).toBe(0n);
+      const after = await counts();
+      expect(after.orders - before.orders).toBe(5);
+      expect(after.ledgerTx - before.ledgerTx).toBe(5);
+      expect(after.reserved - before.reserved).toBe(product === stock ? 5 : 0);
+    }
+    expect(await shop.invariants()).toEqual(CLEAN);
+  });
+
   it("an unpaid order holds its stock until it expires, then releases it", async () => {
     const product = await shop.codeProduct({ stock: 1 });
     const a = await shop.user();
