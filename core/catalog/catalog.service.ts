@@ -214,6 +214,19 @@ export function createCatalog(deps: CatalogDeps) {
       return priceProduct(ctx, product, input, rules, { tx: opts?.tx });
     },
 
+    /**
+     * Prices a product already in hand (a cached read) like `quote` does: no product read. The caller
+     * must check at write time that the product is still at `productVersion` and on sale.
+     */
+    async priceFor(
+      ctx: CoreContext,
+      product: Product,
+      input: { quantity: number; userId?: string },
+    ): Promise<QuoteResult> {
+      if (!product.active) return { ok: false, code: "product_unavailable" };
+      return priceProduct(ctx, product, input, rules, {});
+    },
+
     async validateTarget(
       ctx: CoreContext,
       input: { productId: string; target?: string | null },

@@ -68,6 +68,8 @@ export interface FlowRuntime extends OrderFlowDeps {
   /** Where order reads go. */
   read: DbOrTx;
   product(ctx: CoreContext, productId: string): Promise<Product | null>;
+  /** Drops the cached product (it was found changed). */
+  forgetProduct(productId: string): void;
   /** The STOCK supplier link of a CODE product (its unit cost), cached like products; null when none. */
   stockSupplier(ctx: CoreContext, productId: string): Promise<SupplierCandidatePort | null>;
   /**

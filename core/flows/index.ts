@@ -51,6 +51,9 @@ export function createOrders(deps: OrderFlowDeps) {
       }
       return product;
     },
+    forgetProduct(productId) {
+      products.delete(productId);
+    },
     async stockSupplier(ctx, productId) {
       const now = deps.clock.now().getTime();
       const hit = stockLinks.get(productId);

@@ -59,6 +59,24 @@ export type PayOrderResult =
  * ledger posting runs last so the hot escrow row is locked only for the final statement and the commit.
  */
 export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  // Priced from the cached product first; if it changed since (the insert checks its version), once
+  // more from a fresh read.
+  const first = await placeOnce(rt, ctx, input, false);
+  if (first !== PRODUCT_CHANGED) return first;
+  rt.forgetProduct(input.productId);
+  const second = await placeOnce(rt, ctx, input, true);
+  if (second !== PRODUCT_CHANGED) return second;
+  throw conflict("product_changed", "the product changed while the order was being placed; try again");
+}
+
+const PRODUCT_CHANGED = Symbol("product changed");
+
+async function placeOnce(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: PlaceOrderInput,
+  fresh: boolean,
+): Promise<PlaceOrderResult | typeof PRODUCT_CHANGED> {
   const hash = requestHash({
     productId: input.productId,
     quantity: input.quantity,
@@ -77,14 +95,13 @@ export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: Place
 
   const product = await rt.product(ctx, input.productId);
   if (!product) return (await replay()) ?? { ok: false, code: "product_unavailable" };
-  const quote = await rt.catalog.quote(ctx, {
-    productId: input.productId,
-    quantity: input.quantity,
-    userId: input.userId,
-  });
-  if (!quote.ok) return (await replay()) ?? quote;
+  const quote = fresh
+    ? await rt.catalog.quote(ctx, { productId: input.productId, quantity: input.quantity, userId: input.userId })
+    : await rt.catalog.priceFor(ctx, product, { quantity: input.quantity, userId: input.userId });
+  // A refusal from the cached product is confirmed against a fresh read before the buyer sees it.
+  if (!quote.ok) return fresh ? ((await replay()) ?? quote) : PRODUCT_CHANGED;
   const target = rt.catalog.checkTarget(product, input.target);
-  if (!target.ok) return (await replay()) ?? target;
+  if (!target.ok) return fresh ? ((await replay()) ?? target) : PRODUCT_CHANGED;
   // A CODE product paid from the wallet is delivered from stock in the placing transaction: the buyer
   // has the code at once, and no job, second transaction or queue round trip is spent on it.
   const deliverNow =
@@ -113,7 +130,7 @@ export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: Place
             target: target.target,
             expiresAt: new Date(now.getTime() + rt.paymentWindowMs),
           },
-          { emitCreated: input.payWith === "later" },
+          { emitCreated: input.payWith === "later", productVersion: quote.productVersion },
         );
         if (!inserted) throw new Rollback("duplicate" as const);
         let codes: DeliveredCode[] | undefined;
@@ -137,9 +154,8 @@ export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: Place
   } catch (e) {
     if (e instanceof Rollback) {
       if (e.result === "duplicate") {
-        const r = await replay();
-        if (r) return r;
-        throw conflict("idempotency_race", "a concurrent request with this idempotency key did not finish; retry");
+        // Not inserted and no order under this key: the product changed since it was priced.
+        return (await replay()) ?? PRODUCT_CHANGED;
       }
       return e.result as PlaceOrderFailure;
     }

@@ -39,7 +39,7 @@ export interface AccountCodes {
   supplierPayableCode(supplierId: string, currency: string): string;
 }
 
-export type CatalogPort = Pick<Catalog, "getProduct" | "quote" | "checkTarget">;
+export type CatalogPort = Pick<Catalog, "getProduct" | "quote" | "priceFor" | "checkTarget">;
 
 export interface DeliveredCode {
   code: string;

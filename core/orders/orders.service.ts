@@ -43,8 +43,12 @@ export interface TransitionInput {
 }
 
 export interface OrderStore {
-  /** Inserts a CREATED order unless (userId, idempotencyKey) exists; returns null when it does. */
-  insert(tx: Tx, order: NewOrder, opts?: { emitCreated?: boolean }): Promise<Order | null>;
+  /**
+   * Inserts a CREATED order unless (userId, idempotencyKey) exists; returns null when it does.
+   * `productVersion`: insert only if the product is still at that version, active, in an active
+   * category (the order was priced from a cached read); null as well when it is not.
+   */
+  insert(tx: Tx, order: NewOrder, opts?: { emitCreated?: boolean; productVersion?: number }): Promise<Order | null>;
   /**
    * Applies a transition path; null when the order is not at a status the path starts from.
    * `last`: this is the transaction's final statement — a runner that can send it together with COMMIT
@@ -79,13 +83,20 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
             SELECT 'order.created', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', 'CREATED',
               'productId', product_id::text, 'total', total::text, 'currency', currency, 'channel', channel), ${now}::timestamptz FROM ins)`
         : Prisma.empty;
+      const onSale =
+        opts.productVersion === undefined
+          ? Prisma.sql`SELECT 1`
+          : Prisma.sql`SELECT 1 FROM products p JOIN categories c ON c.id = p.category_id
+              WHERE p.id = ${o.productId}::uuid AND p.version = ${opts.productVersion}::int AND p.active AND c.active`;
       const rows = await tx.$queryRaw<Order[]>`
-        WITH ins AS (
+        WITH g AS (${onSale}),
+        ins AS (
           INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
                               currency, target, status, expires_at, created_at, updated_at)
-          VALUES (${o.id}::uuid, ${o.userId}::uuid, ${o.idempotencyKey}, ${o.requestHash}, ${o.channel}, ${o.productId}::uuid,
+          SELECT ${o.id}::uuid, ${o.userId}::uuid, ${o.idempotencyKey}, ${o.requestHash}, ${o.channel}, ${o.productId}::uuid,
                   ${o.quantity}::int, ${o.unitPrice}::bigint, ${o.total}::bigint, ${o.currency}, ${o.target}, 'CREATED',
-                  ${o.expiresAt}::timestamptz, ${now}::timestamptz, ${now}::timestamptz)
+                  ${o.expiresAt}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+          FROM g
           ON CONFLICT (user_id, idempotency_key) DO NOTHING
           RETURNING *),
         ev AS (INSERT INTO order_events (order_id, from_status, to_status, created_at)

@@ -155,6 +155,28 @@ describe("place-order flow", () => {
     expect(await shop.invariants()).toEqual(CLEAN);
   });
 
+  it("a product changed after it was cached is never sold on its old terms", async () => {
+    const product = await shop.codeProduct({ price: 1000n, stock: 10 });
+    const userId = await shop.user();
+    await shop.fund(userId, 100_000n);
+    const buy = (key: string, quantity = 1) =>
+      shop.c.orders.place(
+        { ...ctx, userId },
+        { userId, productId: product.id, quantity, idempotencyKey: key, payWith: "wallet" },
+      );
+    expect(await buy("p1")).toMatchObject({ ok: true, order: { total: 1000n } }); // the product is now cached
+    await shop.c.catalog.updateProduct(ctx, { productId: product.id, patch: { price: 1500n } });
+    expect(await buy("p2")).toMatchObject({ ok: true, order: { unitPrice: 1500n, total: 1500n } });
+    await shop.c.catalog.updateProduct(ctx, { productId: product.id, patch: { maxQty: 1 } });
+    expect(await buy("p3", 2)).toMatchObject({ ok: false, code: "quantity_out_of_range", max: 1 });
+    await shop.c.catalog.updateProduct(ctx, { productId: product.id, patch: { active: false } });
+    expect(await buy("p4")).toEqual({ ok: false, code: "product_unavailable" });
+    await shop.c.catalog.updateProduct(ctx, { productId: product.id, patch: { active: true, maxQty: 5 } });
+    expect(await buy("p5", 2)).toMatchObject({ ok: true, order: { total: 3000n } });
+    expect(await shop.walletBalance(userId)).toBe(100_000n - 1000n - 1500n - 3000n);
+    expect(await shop.invariants()).toEqual(CLEAN);
+  });
+
   it("an unpaid order holds its stock until it expires, then releases it", async () => {
     const product = await shop.codeProduct({ stock: 1 });
     const a = await shop.user();
