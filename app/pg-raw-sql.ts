@@ -194,10 +194,9 @@ export function createRawSql(connectionString: string, max: number): RawSql {
     try {
       const tx = rawClient(async () => ({ run: client, done: () => {} }), state);
       const result = await fn(tx);
-      if (!state.committed && state.deferredWrites && state.pending.length) {
-        state.sent = true;
-        await client.query([...state.pending, "COMMIT"].join(";\n"));
-      } else if (!state.committed && state.sent) await client.query("COMMIT");
+      // Deferred writes still pending ride along with COMMIT.
+      if (!state.committed && state.deferredWrites && state.pending.length) await send(client, state, "COMMIT", []);
+      else if (!state.committed && state.sent) await client.query("COMMIT");
       return result;
     } catch (e) {
       if (state.sent) {

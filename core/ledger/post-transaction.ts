@@ -34,13 +34,7 @@ export class ShortOfFunds extends Error {
  * (whole transaction, or a savepoint).
  */
 export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, now: Date): Promise<PostResult> {
-  await ensureAccounts(
-    tx,
-    p.legs.map((l) => l.account),
-    known,
-    now,
-  );
-  const transactionId = newId();
+  const transactionId = await newPosting(tx, p, known, now);
   const net = netChanges(p);
   const [res] = await tx.$queryRaw<{ inserted: number; written: string[] }[]>(
     postingSql(p, net, transactionId, now, "checked"),
@@ -64,6 +58,17 @@ export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, 
     throw new ShortOfFunds(missing[0]!);
   }
   return { ok: true, transactionId, replayed: false };
+}
+
+/** Creates the accounts this process has not seen yet; the new transaction's id. */
+async function newPosting(tx: Tx, p: Posting, known: KnownAccounts, now: Date): Promise<string> {
+  await ensureAccounts(
+    tx,
+    p.legs.map((l) => l.account),
+    known,
+    now,
+  );
+  return newId();
 }
 
 /** A runner that can send a write ahead of the transaction's next statement (app/pg-raw-sql.ts). */
@@ -91,13 +96,7 @@ export async function postDeferred(
   known: KnownAccounts,
   now: Date,
 ): Promise<PostResult> {
-  await ensureAccounts(
-    tx,
-    p.legs.map((l) => l.account),
-    known,
-    now,
-  );
-  const transactionId = newId();
+  const transactionId = await newPosting(tx, p, known, now);
   tx.$executeRawDeferred(postingSql(p, netChanges(p), transactionId, now, "deferred"));
   return { ok: true, transactionId, replayed: false };
 }

@@ -37,7 +37,16 @@ export class DbCircuitBreaker {
     private readonly opts: BreakerOptions,
   ) {}
 
-  async recordSuccess(db: DbOrTx, supplierId: string): Promise<void> {
+  /**
+   * Closes the circuit. `seen`: the supplier's row as read just before the call; when it was already
+   * clean no statement is sent (a failure recorded meanwhile by another process then stands).
+   */
+  async recordSuccess(
+    db: DbOrTx,
+    supplierId: string,
+    seen?: { consecutiveFailures: number; circuitOpenUntil: Date | null },
+  ): Promise<void> {
+    if (seen && seen.consecutiveFailures === 0 && seen.circuitOpenUntil === null) return;
     await db.$executeRaw`
       UPDATE suppliers SET consecutive_failures = 0, circuit_open_until = NULL
       WHERE id = ${supplierId}::uuid AND (consecutive_failures <> 0 OR circuit_open_until IS NOT NULL)`;

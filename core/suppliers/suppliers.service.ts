@@ -63,16 +63,8 @@ export interface SuppliersDeps {
 
 const CODE_PATTERN = /^[a-z0-9_-]{1,40}$/;
 
-type CandidateRow = {
-  supplierId: string;
-  code: string;
-  kind: string;
-  cost: bigint;
-  priority: number;
-  supplierSku: string | null;
-  consecutiveFailures: number;
-  circuitOpenUntil: Date | null;
-};
+/** A routing row as read: the candidate before its breaker state is derived. */
+type CandidateRow = Omit<SupplierCandidate, "kind" | "circuit"> & { kind: string; consecutiveFailures: number };
 
 type SupplierRow = {
   id: string;
@@ -235,15 +227,10 @@ export function createSuppliers(deps: SuppliersDeps) {
         WHERE l.product_id = ${productId}::uuid AND l.active AND s.active`;
       const all: SupplierCandidate[] = rows
         .filter((r) => !exclude.has(r.supplierId))
-        .map((r) => ({
-          supplierId: r.supplierId,
-          code: r.code,
+        .map(({ consecutiveFailures, ...r }) => ({
+          ...r,
           kind: r.kind as SupplierKind,
-          cost: r.cost,
-          priority: r.priority,
-          supplierSku: r.supplierSku,
-          circuit: breaker.state(r),
-          circuitOpenUntil: r.circuitOpenUntil,
+          circuit: breaker.state({ consecutiveFailures, circuitOpenUntil: r.circuitOpenUntil }),
         }));
       return rankCandidates(all, { includeOpen: options.includeOpen });
     },
@@ -278,8 +265,7 @@ export function createSuppliers(deps: SuppliersDeps) {
       });
       const recorded = await store.record(hot, input.requestKey, outcome);
       if (outcome.status === "failed") await breaker.recordFailure(hot, supplier.id);
-      else if (supplier.consecutiveFailures !== 0 || supplier.circuitOpenUntil !== null)
-        await breaker.recordSuccess(hot, supplier.id);
+      else await breaker.recordSuccess(hot, supplier.id, supplier);
       return recorded;
     },
 
