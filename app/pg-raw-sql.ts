@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import pg from "pg";
 import { Prisma } from "../prisma/generated/client.ts";
 import type { Db, Tx } from "../core/shared/index.ts";
@@ -41,20 +40,6 @@ const types = {
 
 type Queryable = Pick<pg.PoolClient, "query">;
 
-const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as {
-  prepareValue(v: unknown): string | Buffer | null;
-};
-
-/** The statement with its parameters as SQL literals, for the simple-query protocol (`…; COMMIT`). */
-function inline(text: string, values: unknown[]): string {
-  return text.replace(/\$(\d+)/g, (_m, n: string) => {
-    const v = prepareValue(values[Number(n) - 1]);
-    if (v === null) return "NULL";
-    if (Buffer.isBuffer(v)) return `'\\x${v.toString("hex")}'::bytea`;
-    return pg.escapeLiteral(v);
-  });
-}
-
 function toQuery(args: unknown[]): { text: string; values: unknown[] } {
   const [first, ...rest] = args;
   if (first instanceof Prisma.Sql) return { text: first.text, values: first.values };
@@ -67,22 +52,6 @@ function toQuery(args: unknown[]): { text: string; values: unknown[] } {
 }
 
 const prepare = (v: unknown) => (v instanceof Uint8Array && !(v instanceof Buffer) ? Buffer.from(v) : v);
-
-interface RawTxState {
-  committed: boolean;
-  /**
-   * Parameterless bookkeeping statements (BEGIN, SAVEPOINT) not sent yet: they ride along with the
-   * next real statement in one round trip instead of costing one each.
-   */
-  pending: string[];
-  /** Whether anything reached the server (else a rollback has nothing to undo). */
-  sent: boolean;
-  /** `pending` holds a deferred write: COMMIT must carry it even if no statement follows. */
-  deferredWrites: boolean;
-}
-
-const DEFERRABLE = /^\s*(BEGIN|SAVEPOINT \w+)\s*$/i;
-const RELEASE = /^\s*RELEASE SAVEPOINT \w+\s*$/i;
 
 const names = new Map<string, string>();
 /**
@@ -98,69 +67,124 @@ function statementName(text: string): string {
   return name;
 }
 
-/** Sends `sql` (with its parameters) after the pending statements, in one round trip; the last result. */
-async function send(c: Queryable, state: RawTxState | undefined, text: string, values: unknown[], suffix = "") {
-  if (!state || (state.pending.length === 0 && !suffix))
-    return c.query({ name: statementName(text), text, values: values.map(prepare) });
-  const script = [...state.pending, values.length ? inline(text, values) : text, ...(suffix ? [suffix] : [])].join(
-    ";\n",
-  );
-  state.pending = [];
-  state.sent = true;
-  const res = (await c.query(script)) as unknown as pg.QueryResult | pg.QueryResult[];
-  const results = Array.isArray(res) ? res : [res];
-  return results[results.length - (suffix ? 2 : 1)]!;
+const named = (c: Queryable, text: string, values: unknown[]) =>
+  c.query({ name: statementName(text), text, values: values.map(prepare) }) as Promise<pg.QueryResult>;
+
+/**
+ * One transaction on one pipelined connection. Statements are sent as they are issued, without
+ * waiting for the ones before (node-postgres pipeline mode); those issued in the same tick leave in
+ * one socket write (the stream is corked until the tick ends). So a flow that issues its statements
+ * and awaits only the last pays one round trip for all of them.
+ */
+interface TxState {
+  client: pg.PoolClient;
+  stream: { cork(): void; uncork(): void };
+  corked: boolean;
+  begun: boolean;
+  /** COMMIT was issued: nothing may follow. */
+  finished: boolean;
+  /** The server ended the transaction (COMMIT answered, or it rolled back); no ROLLBACK is needed. */
+  closed: boolean;
+  /** Every statement issued, in order: the first that failed explains the "transaction is aborted" of the rest. */
+  issued: Promise<pg.QueryResult>[];
+  /** Failures before this index were handled (a ROLLBACK TO SAVEPOINT followed them). */
+  handledUpTo: number;
 }
 
-function rawClient(q: () => Promise<{ run: Queryable; done: () => void }>, state?: RawTxState): Tx {
+const noop = () => {};
+const SAVEPOINT = /^\s*SAVEPOINT \w+\s*$/i;
+const RELEASE = /^\s*RELEASE SAVEPOINT \w+\s*$/i;
+const ROLLBACK_TO = /^\s*ROLLBACK TO SAVEPOINT \w+\s*$/i;
+
+/** Sends a statement now (after those already issued); its index in `issued`. */
+function issue(state: TxState, text: string, values: unknown[]): number {
+  if (state.finished) throw new Error("raw SQL transaction: a statement after COMMIT");
+  if (!state.corked) {
+    state.corked = true;
+    state.stream.cork();
+    process.nextTick(() => {
+      state.corked = false;
+      state.stream.uncork();
+    });
+  }
+  const push = (p: Promise<pg.QueryResult>) => {
+    // Nobody may await a statement whose failure another statement reports: never an unhandled rejection.
+    p.catch(noop);
+    return state.issued.push(p) - 1;
+  };
+  if (!state.begun) {
+    state.begun = true;
+    push(state.client.query("BEGIN"));
+  }
+  return push(values.length === 0 && SAVEPOINT.test(text) ? state.client.query(text) : named(state.client, text, values));
+}
+
+/** The first failure among the statements issued up to `index`, else `fallback`. */
+async function firstFailure(state: TxState, index: number, fallback: unknown): Promise<unknown> {
+  const settled = await Promise.allSettled(state.issued.slice(state.handledUpTo, index + 1));
+  for (const r of settled) if (r.status === "rejected") return r.reason;
+  return fallback;
+}
+
+async function outcome(state: TxState, index: number): Promise<pg.QueryResult> {
+  try {
+    return await state.issued[index]!;
+  } catch (e) {
+    throw await firstFailure(state, index, e);
+  }
+}
+
+/** Issues COMMIT and waits for it; a transaction the server rolled back throws its first failure. */
+async function commit(state: TxState): Promise<void> {
+  const index = issue(state, "COMMIT", []);
+  state.finished = true;
+  const res = await outcome(state, index);
+  state.closed = true;
+  // COMMIT of a transaction a statement aborted answers ROLLBACK, without an error of its own.
+  if (res.command === "ROLLBACK")
+    throw await firstFailure(state, index, new Error("raw SQL transaction: rolled back at COMMIT"));
+}
+
+function rawClient(pool: pg.Pool, state?: TxState): Tx {
   const run = async (args: unknown[], mode: "rows" | "count") => {
     const { text, values } = toQuery(args);
-    if (state?.committed) throw new Error("raw SQL transaction: a statement after the final one");
-    if (state && values.length === 0) {
-      // COMMIT releases every savepoint: releasing one on the way costs a round trip, often while the
-      // transaction holds a hot row lock (the ledger's system accounts), so it is left to COMMIT.
-      if (RELEASE.test(text)) return mode === "rows" ? [] : 0;
-      if (DEFERRABLE.test(text)) {
-        state.pending.push(text.trim());
-        return mode === "rows" ? [] : 0;
-      }
+    let res: pg.QueryResult;
+    if (!state) res = await named(pool, text, values);
+    else {
+      // COMMIT releases every savepoint: releasing one on the way is left to it.
+      if (values.length === 0 && RELEASE.test(text)) return mode === "rows" ? [] : 0;
+      const index = issue(state, text, values);
+      // A savepoint is not waited for: it rides along with the next statement.
+      if (values.length === 0 && SAVEPOINT.test(text)) return mode === "rows" ? [] : 0;
+      res = await outcome(state, index);
+      if (values.length === 0 && ROLLBACK_TO.test(text)) state.handledUpTo = index + 1;
     }
-    const { run: c, done } = await q();
-    try {
-      const res = await send(c, state, text, values);
-      if (state) state.sent = true;
-      return mode === "rows" ? res.rows : (res.rowCount ?? 0);
-    } finally {
-      done();
-    }
+    return mode === "rows" ? res.rows : (res.rowCount ?? 0);
   };
-  /**
-   * The transaction's last statement sent together with COMMIT in one round trip (simple-query
-   * protocol, parameters inlined as literals), so row locks it takes are held for no extra round trip.
-   */
+  const inTx = (what: string) => {
+    if (!state) throw new Error(`raw SQL: ${what} needs a transaction`);
+    return state;
+  };
+  /** The transaction's last statement, with COMMIT right behind it in the same round trip. */
   const queryRawAndCommit = async (...args: unknown[]) => {
-    if (!state) return run(args, "rows");
-    if (state.committed) throw new Error("raw SQL transaction: already committed");
+    const st = inTx("a statement with COMMIT");
     const { text, values } = toQuery(args);
-    const { run: c, done } = await q();
-    try {
-      state.committed = true;
-      return (await send(c, state, text, values, "COMMIT")).rows;
-    } finally {
-      done();
-    }
+    const index = issue(st, text, values);
+    const committed = commit(st);
+    committed.catch(noop); // the statement's own failure is the one reported
+    const res = await outcome(st, index);
+    await committed;
+    return res.rows;
   };
   /**
-   * A write whose result nobody reads: sent ahead of the transaction's next statement (or its COMMIT)
-   * in the same round trip. It must raise an error to signal failure (see `kameng_fail`); the error
-   * then surfaces from that next statement or the commit, and the transaction rolls back.
+   * A write whose result nobody reads: sent at once, not waited for. It must raise an error to signal
+   * failure (see `kameng_fail`); the error then surfaces from the next statement waited for, or from
+   * COMMIT, and the transaction rolls back.
    */
   const executeRawDeferred = (...args: unknown[]) => {
-    if (!state) throw new Error("raw SQL: a deferred statement needs a transaction");
-    if (state.committed) throw new Error("raw SQL transaction: already committed");
+    const st = inTx("a deferred statement");
     const { text, values } = toQuery(args);
-    state.pending.push(values.length ? inline(text, values) : text);
-    state.deferredWrites = true;
+    issue(st, text, values);
   };
   const api = {
     $executeRawDeferred: executeRawDeferred,
@@ -184,22 +208,34 @@ function rawClient(q: () => Promise<{ run: Queryable; done: () => void }>, state
 export function createRawSql(connectionString: string, max: number): RawSql {
   // The hot-path statements look rows up by key, so a generic plan is as good as a custom one: a named
   // statement is planned once per connection instead of on every call.
-  const pool = new pg.Pool({ connectionString, max, types, options: "-c plan_cache_mode=force_generic_plan" });
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    types,
+    pipeline: true,
+    options: "-c plan_cache_mode=force_generic_plan",
+  } as pg.PoolConfig);
   pool.on("error", () => {}); // an idle client's error: the pool drops it and reconnects
   const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
-    // BEGIN rides along with the first statement (see RawTxState.pending).
-    const state: RawTxState = { committed: false, pending: ["BEGIN"], sent: false, deferredWrites: false };
+    const stream = (client as unknown as { connection: { stream: TxState["stream"] } }).connection.stream;
+    const state: TxState = {
+      client,
+      stream,
+      corked: false,
+      begun: false,
+      finished: false,
+      closed: false,
+      issued: [],
+      handledUpTo: 0,
+    };
     let broken = false;
     try {
-      const tx = rawClient(async () => ({ run: client, done: () => {} }), state);
-      const result = await fn(tx);
-      // Deferred writes still pending ride along with COMMIT.
-      if (!state.committed && state.deferredWrites && state.pending.length) await send(client, state, "COMMIT", []);
-      else if (!state.committed && state.sent) await client.query("COMMIT");
+      const result = await fn(rawClient(pool, state));
+      if (state.begun && !state.finished) await commit(state);
       return result;
     } catch (e) {
-      if (state.sent) {
+      if (state.begun && !state.closed) {
         try {
           await client.query("ROLLBACK");
         } catch {
@@ -211,7 +247,7 @@ export function createRawSql(connectionString: string, max: number): RawSql {
       client.release(broken);
     }
   };
-  const reader = rawClient(async () => ({ run: pool, done: () => {} }));
+  const reader = rawClient(pool);
   const db = new Proxy(
     { $transaction: (fn: (tx: Tx) => Promise<unknown>) => transaction(fn) },
     {
