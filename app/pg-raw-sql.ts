@@ -186,13 +186,19 @@ function rawClient(pool: pg.Pool, state?: TxState): Tx {
     const { text, values } = toQuery(args);
     issue(st, text, values);
   };
+  // In a transaction a statement's failure also fails the transaction (it surfaces from the next
+  // awaited statement or COMMIT), so one issued and never awaited is not an unhandled rejection.
+  const handled = <T>(p: Promise<T>) => {
+    if (state) p.catch(noop);
+    return p;
+  };
   const api = {
     $executeRawDeferred: executeRawDeferred,
     $queryRawAndCommit: queryRawAndCommit,
-    $queryRaw: (...args: unknown[]) => run(args, "rows"),
-    $executeRaw: (...args: unknown[]) => run(args, "count"),
-    $queryRawUnsafe: (...args: unknown[]) => run(args, "rows"),
-    $executeRawUnsafe: (...args: unknown[]) => run(args, "count"),
+    $queryRaw: (...args: unknown[]) => handled(run(args, "rows")),
+    $executeRaw: (...args: unknown[]) => handled(run(args, "count")),
+    $queryRawUnsafe: (...args: unknown[]) => handled(run(args, "rows")),
+    $executeRawUnsafe: (...args: unknown[]) => handled(run(args, "count")),
   };
   return new Proxy(api, {
     get(target, prop) {

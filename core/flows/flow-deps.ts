@@ -80,6 +80,16 @@ export interface FlowRuntime extends OrderFlowDeps {
   committed(type: string, order: Order | null | undefined): void;
 }
 
+/**
+ * A statement issued without waiting for it (so that a pipelining runner sends it together with the
+ * ones after it): when an earlier failure ends the transaction first, nobody awaits it, and its own
+ * rejection must not count as unhandled.
+ */
+export function issued<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 /** Thrown inside a transaction to roll it back and return an expected outcome instead. */
 export class Rollback<T> extends Error {
   constructor(readonly result: T) {

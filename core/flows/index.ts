@@ -1,6 +1,6 @@
 import type { Product } from "../catalog/index.ts";
 import { createOrderStore, type Order, type OrderEventRow } from "../orders/index.ts";
-import { notFound, type CoreContext, type Tx } from "../shared/index.ts";
+import { inOrder, notFound, type CoreContext, type Tx } from "../shared/index.ts";
 import { TX_OPTIONS, type FlowRuntime, type OrderFlowDeps } from "./flow-deps.ts";
 import {
   applySupplierOutcome,
@@ -34,7 +34,9 @@ export function createOrders(deps: OrderFlowDeps) {
   const cacheMs = deps.productCacheMs ?? 5_000;
   const products = new Map<string, { at: number; product: Product }>();
   const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
-  const modelTransaction = <T>(fn: (tx: Tx) => Promise<T>) => deps.db.$transaction(fn, TX_OPTIONS);
+  // The flows issue some statements without waiting for the one before; in order on Prisma's client too.
+  const modelTransaction = <T>(fn: (tx: Tx) => Promise<T>) =>
+    deps.db.$transaction((tx) => fn(inOrder(tx)), TX_OPTIONS);
   const rt: FlowRuntime = {
     ...deps,
     store,

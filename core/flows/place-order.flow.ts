@@ -1,6 +1,8 @@
-import { eventTypeFor, type Order } from "../orders/index.ts";
+import { CLAIM_SHORT } from "../inventory/index.ts";
+import { eventTypeFor, ORDER_NOT_INSERTED, type NewOrder, type Order } from "../orders/index.ts";
 import {
   conflict,
+  kamengFailure,
   newId,
   notFound,
   PG_UNIQUE_VIOLATION,
@@ -9,7 +11,7 @@ import {
   type CoreContext,
   type Tx,
 } from "../shared/index.ts";
-import { afterDeferredPosting, Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
+import { afterDeferredPosting, issued, Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
 import { settleAndDeliver } from "./fulfil-order.flow.ts";
 import type { DeliveredCode, SupplierCandidatePort } from "./ports.ts";
 
@@ -110,61 +112,87 @@ async function placeOnce(
       : undefined;
 
   const now = rt.clock.now();
-  const orderId = newId();
+  const order: NewOrder = {
+    id: newId(),
+    userId: input.userId,
+    idempotencyKey: input.idempotencyKey,
+    requestHash: hash,
+    channel: ctx.channel,
+    productId: product.id,
+    quantity: input.quantity,
+    unitPrice: quote.unitPrice,
+    total: quote.total,
+    currency: quote.currency,
+    target: target.target,
+    expiresAt: new Date(now.getTime() + rt.paymentWindowMs),
+  };
   try {
     const placed = await withLedgerRetry(() =>
       rt.transaction(async (tx) => {
-        const inserted = await rt.store.insert(
-          tx,
-          {
-            id: orderId,
-            userId: input.userId,
-            idempotencyKey: input.idempotencyKey,
-            requestHash: hash,
-            channel: ctx.channel,
-            productId: product.id,
-            quantity: input.quantity,
-            unitPrice: quote.unitPrice,
-            total: quote.total,
-            currency: quote.currency,
-            target: target.target,
-            expiresAt: new Date(now.getTime() + rt.paymentWindowMs),
-          },
-          { emitCreated: input.payWith === "later", productVersion: quote.productVersion },
+        // Issued back to back, each without waiting for the one before: a pipelining runner sends the
+        // whole order in one round trip. So a refusal is raised (kameng_fail), not returned, and
+        // nothing issued after it runs.
+        const inserted = issued(
+          rt.store.insert(tx, order, {
+            emitCreated: input.payWith === "later",
+            productVersion: quote.productVersion,
+            failUnlessInserted: true,
+          }),
         );
-        if (!inserted) throw new Rollback("duplicate" as const);
-        let codes: DeliveredCode[] | undefined;
-        if (product.deliveryKind === "CODE") {
-          const claim = await rt.inventory.claim(
-            ctx,
-            { productId: product.id, orderId, quantity: input.quantity },
-            { tx, freshOrder: true, sell: deliverNow !== undefined },
-          );
-          if (!claim.ok) throw new Rollback(claim);
-          codes = claim.codes;
+        const claimed =
+          product.deliveryKind === "CODE"
+            ? issued(
+                rt.inventory.claim(
+                  ctx,
+                  { productId: product.id, orderId: order.id, quantity: input.quantity },
+                  { tx, freshOrder: true, sell: deliverNow !== undefined, failIfShort: true },
+                ),
+              )
+            : undefined;
+        if (input.payWith === "later") {
+          const created = (await inserted)!;
+          await claimed;
+          return { order: created };
         }
-        if (input.payWith === "later") return { order: inserted };
-        const paid = await payInTx(rt, ctx, tx, inserted, deliverNow);
+        const paid = await payInTx(rt, ctx, tx, asCreated(order, now), deliverNow);
         if (!paid.ok) throw new Rollback(paid);
-        return { order: paid.order, codes };
+        const claim = await claimed;
+        return { order: paid.order, codes: claim?.ok ? claim.codes : undefined };
       }),
     );
     rt.committed(placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status), placed.order);
     return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
   } catch (e) {
-    if (e instanceof Rollback) {
-      if (e.result === "duplicate") {
-        // Not inserted and no order under this key: the product changed since it was priced.
-        return (await replay()) ?? PRODUCT_CHANGED;
-      }
-      return e.result as PlaceOrderFailure;
-    }
+    if (e instanceof Rollback) return e.result as PlaceOrderFailure;
+    const refusal = kamengFailure(e);
+    // Not inserted and no order under this key: the product changed since it was priced.
+    if (refusal?.reason === ORDER_NOT_INSERTED) return (await replay()) ?? PRODUCT_CHANGED;
+    if (refusal?.reason === CLAIM_SHORT) return { ok: false, code: "out_of_stock", available: Number(refusal.detail ?? 0) };
     if (sqlState(e) === PG_UNIQUE_VIOLATION) {
       const r = await replay();
       if (r) return r;
     }
     throw e;
   }
+}
+
+/** The order as its insert will have written it (for the steps issued before the insert has answered). */
+function asCreated(o: NewOrder, now: Date): Order {
+  return {
+    ...o,
+    status: "CREATED",
+    paymentTxId: null,
+    settleTxId: null,
+    refundTxId: null,
+    supplierId: null,
+    costTotal: null,
+    failureReason: null,
+    paidAt: null,
+    deliveredAt: null,
+    closedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /**

@@ -54,8 +54,11 @@ export interface InventoryPort {
   claim(
     ctx: CoreContext,
     input: { productId: string; orderId: string; quantity: number },
-    /** `freshOrder`: the order was inserted in `tx`; `sell`: straight to SOLD, returning the codes. */
-    opts: { tx: Tx; freshOrder?: boolean; sell?: boolean },
+    /**
+     * `freshOrder`: the order was inserted in `tx`; `sell`: straight to SOLD, returning the codes;
+     * `failIfShort`: too few codes fail the statement (`kameng_fail('out_of_stock', found)`).
+     */
+    opts: { tx: Tx; freshOrder?: boolean; sell?: boolean; failIfShort?: boolean },
   ): Promise<ClaimResult>;
   release(ctx: CoreContext, input: { orderId: string }, opts: { tx: Tx }): Promise<unknown>;
   markSold(ctx: CoreContext, input: { orderId: string }, opts: { tx: Tx }): Promise<unknown>;

@@ -18,7 +18,15 @@ export interface ClaimOptions extends TxOptions {
   freshOrder?: boolean;
   /** Claim straight to SOLD (the order is delivered in this transaction) and return the decrypted codes. */
   sell?: boolean;
+  /**
+   * Too few codes → the statement fails with `kameng_fail('out_of_stock', <codes found>)` instead of
+   * returning out_of_stock, so the statements the caller issued behind it (without waiting) do not run.
+   */
+  failIfShort?: boolean;
 }
+
+/** `kameng_fail` reason of a claim that ran short (see ClaimOptions.failIfShort); the detail is how many it found. */
+export const CLAIM_SHORT = "out_of_stock";
 
 export async function claim(
   deps: InventoryDeps,
@@ -70,7 +78,9 @@ export async function claim(
       SELECT ${input.orderId}::uuid, id, (row_number() OVER (ORDER BY id))::int FROM taken
       RETURNING code_id
     )
-    SELECT (SELECT n FROM enough) AS picked,
+    SELECT CASE WHEN ${opts?.failIfShort ?? false}::boolean AND (SELECT n FROM enough) < ${quantity}::int
+             THEN kameng_fail(${CLAIM_SHORT}, (SELECT n FROM enough)::text) END AS short,
+           (SELECT n FROM enough) AS picked,
            COALESCE((SELECT array_agg(code_id ORDER BY code_id) FROM linked), '{}') AS ids,
            CASE WHEN ${opts?.sell ?? false}::boolean
              THEN (SELECT array_agg(x ORDER BY id, k) FROM taken,

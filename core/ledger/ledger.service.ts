@@ -6,6 +6,7 @@ import {
   requestHash,
   sqlState,
   inTx,
+  kamengFailure,
   PG_CHECK_VIOLATION,
   type Clock,
   type CoreContext,
@@ -23,7 +24,6 @@ import {
   ACCOUNT_MISSING,
   canDefer,
   canRunShort,
-  KAMENG_FAIL,
   postDeferred,
   postTransaction,
   ShortOfFunds,
@@ -197,7 +197,7 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
     deferredFailure(e) {
       const state = sqlState(e);
       if (state === PG_CHECK_VIOLATION && /ledger_accounts_non_negative/.test(messages(e))) return "insufficient_funds";
-      if (state === KAMENG_FAIL && messages(e).includes(ACCOUNT_MISSING)) {
+      if (kamengFailure(e)?.reason === ACCOUNT_MISSING) {
         // Which account is gone is not known here: every cached "exists" is dropped and re-checked.
         known.clear();
         return "ledger_retry";

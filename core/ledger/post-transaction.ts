@@ -79,8 +79,6 @@ export interface DeferringTx {
 export const canDefer = (tx: Tx): tx is Tx & DeferringTx =>
   typeof (tx as Partial<DeferringTx>).$executeRawDeferred === "function";
 
-/** SQLSTATE of `kameng_fail(reason)`; the reason is the error message. */
-export const KAMENG_FAIL = "KM001";
 export const ACCOUNT_MISSING = "ledger_account_missing";
 
 /**

@@ -1,3 +1,9 @@
 export * from "./order-states.ts";
 export * from "./types.ts";
-export { createOrderStore, type OrderStore, type TransitionInput } from "./orders.service.ts";
+export {
+  createOrderStore,
+  ORDER_NOT_INSERTED,
+  type InsertOptions,
+  type OrderStore,
+  type TransitionInput,
+} from "./orders.service.ts";

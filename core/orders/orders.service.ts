@@ -42,13 +42,26 @@ export interface TransitionInput {
   eventPayload?: Record<string, string | number | boolean | null>;
 }
 
+/** `kameng_fail` reason of an insert that did not happen (see InsertOptions.failUnlessInserted). */
+export const ORDER_NOT_INSERTED = "order_not_inserted";
+
+export interface InsertOptions {
+  emitCreated?: boolean;
+  productVersion?: number;
+  /**
+   * Not inserted → the statement fails with `kameng_fail('order_not_inserted')` instead of returning
+   * null, so the statements the caller issued behind it (without waiting) do not run.
+   */
+  failUnlessInserted?: boolean;
+}
+
 export interface OrderStore {
   /**
    * Inserts a CREATED order unless (userId, idempotencyKey) exists; returns null when it does.
    * `productVersion`: insert only if the product is still at that version, active, in an active
    * category (the order was priced from a cached read); null as well when it is not.
    */
-  insert(tx: Tx, order: NewOrder, opts?: { emitCreated?: boolean; productVersion?: number }): Promise<Order | null>;
+  insert(tx: Tx, order: NewOrder, opts?: InsertOptions): Promise<Order | null>;
   /**
    * Applies a transition path; null when the order is not at a status the path starts from.
    * `last`: this is the transaction's final statement — a runner that can send it together with COMMIT
@@ -102,7 +115,13 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
         ev AS (INSERT INTO order_events (order_id, from_status, to_status, created_at)
                SELECT id, NULL, 'CREATED', ${now}::timestamptz FROM ins)
         ${created}
-        SELECT ${COLS} FROM ins`;
+        ${
+          opts.failUnlessInserted
+            ? Prisma.sql`, gate AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 1
+                ELSE kameng_fail(${ORDER_NOT_INSERTED}) END AS ok)
+              SELECT ${COLS} FROM gate LEFT JOIN ins ON true`
+            : Prisma.sql`SELECT ${COLS} FROM ins`
+        }`;
       return one(rows);
     },
 

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRawSql, type RawSql } from "../../app/pg-raw-sql.ts";
 import { Prisma } from "../../prisma/generated/client.ts";
 import type { Tx } from "../../core/shared/index.ts";
@@ -6,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../support/databases.ts";
 
 type Deferring = Tx & { $executeRawDeferred(sql: Prisma.Sql): void };
 
-describe("raw-SQL runner: deferred writes", () => {
+describe("raw-SQL runner: pipelined statements and deferred writes", () => {
   let t: TestDatabase;
   let raw: RawSql;
   beforeAll(async () => {
@@ -60,5 +61,49 @@ describe("raw-SQL runner: deferred writes", () => {
     expect(() =>
       (raw.reader as Deferring).$executeRawDeferred(Prisma.sql`INSERT INTO deferred_probe VALUES (30)`),
     ).toThrow(/needs a transaction/);
+  });
+
+  it("statements issued without waiting go out in one write and answer in order", async () => {
+    await raw.transaction((tx) => tx.$executeRaw`INSERT INTO deferred_probe VALUES (40)`); // a warm, prepared connection
+    const writes = vi.spyOn(net.Socket.prototype as unknown as { _writeGeneric: () => void }, "_writeGeneric");
+    try {
+      const rows = await raw.transaction(async (tx) => {
+        const a = tx.$queryRaw<{ n: number }[]>`INSERT INTO deferred_probe VALUES (${41}::int) RETURNING n`;
+        const b = tx.$queryRaw<{ n: number }[]>`INSERT INTO deferred_probe VALUES (${42}::int) RETURNING n`;
+        const c = tx.$queryRaw<{ total: bigint }[]>`SELECT count(*) AS total FROM deferred_probe WHERE n IN (41, 42)`;
+        return [await a, await b, await c];
+      });
+      expect(rows).toEqual([[{ n: 41 }], [{ n: 42 }], [{ total: 2n }]]);
+      // BEGIN and the three statements in one write; COMMIT in a second.
+      expect(writes).toHaveBeenCalledTimes(2);
+    } finally {
+      writes.mockRestore();
+    }
+  });
+
+  it("a failure in a statement nobody awaited is what the next awaited statement reports", async () => {
+    const before = await count();
+    await expect(
+      raw.transaction(async (tx) => {
+        void tx.$queryRaw`SELECT kameng_fail(${"first"}, ${"detail"})`;
+        await tx.$executeRaw`INSERT INTO deferred_probe VALUES (${50}::int)`;
+      }),
+    ).rejects.toMatchObject({ code: "KM001", message: "first", detail: "detail" });
+    expect(await count()).toBe(before);
+  });
+
+  it("after ROLLBACK TO SAVEPOINT a later failure is reported as itself", async () => {
+    const before = await count();
+    const err = await raw
+      .transaction(async (tx) => {
+        await tx.$executeRawUnsafe("SAVEPOINT probe");
+        await expect(tx.$executeRaw`SELECT kameng_fail(${"handled"})`).rejects.toMatchObject({ message: "handled" });
+        await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT probe");
+        await tx.$executeRaw`INSERT INTO deferred_probe VALUES (${60}::int)`;
+        await tx.$executeRaw`INSERT INTO deferred_probe VALUES (${60}::int)`;
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "23505" });
+    expect(await count()).toBe(before);
   });
 });

@@ -1,12 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../../core/shared/index.ts";
 import { CLEAN, createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
-describe("place-order flow", () => {
+// Both transaction runners: PostgreSQL's pipelining raw-SQL runner (statements issued without waiting,
+// refusals raised) and the embedded default's Prisma client on PGlite (the same statements, in order).
+describe.each([
+  { runner: "PostgreSQL, pipelined raw SQL", embedded: false },
+  { runner: "embedded PGlite, Prisma", embedded: true },
+])("place-order flow ($runner)", ({ embedded }) => {
   let shop: Shop;
   const clock = new ManualClock(new Date());
   beforeAll(async () => {
-    shop = await createShop("placeorder", { workers: false, container: { clock } });
+    shop = await createShop("placeorder", { workers: false, embedded, container: { clock } });
   });
   afterAll(() => shop.dispose());
 
@@ -51,6 +57,26 @@ describe("place-order flow", () => {
     const delivered = await shop.order(r.order.id);
     expect(delivered.costTotal).toBe(2400n);
     expect(await shop.invariants()).toEqual(CLEAN);
+  });
+
+  it.skipIf(embedded)("a stock order paid from the wallet is one write to the database once warm", async () => {
+    const product = await shop.codeProduct({ price: 100n, stock: 3 });
+    const userId = await shop.user();
+    await shop.fund(userId, 1000n);
+    const place = (idempotencyKey: string) =>
+      shop.c.orders.place(
+        { ...ctx, userId },
+        { userId, productId: product.id, quantity: 1, idempotencyKey, payWith: "wallet" },
+      );
+    expect(await place("warm")).toMatchObject({ ok: true }); // product, stock link and wallet account now known
+    const writes = vi.spyOn(net.Socket.prototype as unknown as { _writeGeneric: () => void }, "_writeGeneric");
+    try {
+      // BEGIN, insert, claim, posting, transition and COMMIT leave together; the answer is one round trip.
+      expect(await place("measured")).toMatchObject({ ok: true, order: { status: "DELIVERED" } });
+      expect(writes).toHaveBeenCalledTimes(1);
+    } finally {
+      writes.mockRestore();
+    }
   });
 
   it("replays the same key + body, refuses the same key with another body", async () => {
