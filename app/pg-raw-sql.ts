@@ -116,7 +116,9 @@ function issue(state: TxState, text: string, values: unknown[]): number {
     state.begun = true;
     push(state.client.query("BEGIN"));
   }
-  return push(values.length === 0 && SAVEPOINT.test(text) ? state.client.query(text) : named(state.client, text, values));
+  return push(
+    values.length === 0 && SAVEPOINT.test(text) ? state.client.query(text) : named(state.client, text, values),
+  );
 }
 
 /** The first failure among the statements issued up to `index`, else `fallback`. */

@@ -35,8 +35,7 @@ export function createOrders(deps: OrderFlowDeps) {
   const products = new Map<string, { at: number; product: Product }>();
   const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
   // The flows issue some statements without waiting for the one before; in order on Prisma's client too.
-  const modelTransaction = <T>(fn: (tx: Tx) => Promise<T>) =>
-    deps.db.$transaction((tx) => fn(inOrder(tx)), TX_OPTIONS);
+  const modelTransaction = <T>(fn: (tx: Tx) => Promise<T>) => deps.db.$transaction((tx) => fn(inOrder(tx)), TX_OPTIONS);
   const rt: FlowRuntime = {
     ...deps,
     store,

@@ -167,7 +167,8 @@ async function placeOnce(
     const refusal = kamengFailure(e);
     // Not inserted and no order under this key: the product changed since it was priced.
     if (refusal?.reason === ORDER_NOT_INSERTED) return (await replay()) ?? PRODUCT_CHANGED;
-    if (refusal?.reason === CLAIM_SHORT) return { ok: false, code: "out_of_stock", available: Number(refusal.detail ?? 0) };
+    if (refusal?.reason === CLAIM_SHORT)
+      return { ok: false, code: "out_of_stock", available: Number(refusal.detail ?? 0) };
     if (sqlState(e) === PG_UNIQUE_VIOLATION) {
       const r = await replay();
       if (r) return r;
