@@ -14,8 +14,13 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
   const { codesReply } = account;
 
   // ---------------------------------------------------------------------------- domain events
-  async function dmTargets(ctx: CoreContext, userId: string, prefer?: string): Promise<IdentityRecord[]> {
-    const ids = (await identity.identitiesOf(ctx, userId)).filter(
+  async function dmTargets(
+    ctx: CoreContext,
+    userId: string,
+    prefer?: string,
+    known?: IdentityRecord[],
+  ): Promise<IdentityRecord[]> {
+    const ids = (known ?? (await identity.identitiesOf(ctx, userId))).filter(
       (i) => i.canDm && deps.channels[i.channel as TurnChannel],
     );
     const preferred = prefer ? ids.filter((i) => i.channel === prefer) : [];
@@ -27,11 +32,13 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     userId: string,
     prefer: string | undefined,
     build: (loc: { locale: Locale }, target: IdentityRecord) => Promise<Reply[]>,
+    /** The user's private chats, when the caller has read them already. */
+    known?: IdentityRecord[],
   ): Promise<OutboundMessage[]> {
     const user = await identity.findUser(ctx, userId);
     if (!user) return [];
     const out: OutboundMessage[] = [];
-    for (const target of await dmTargets(ctx, userId, prefer)) {
+    for (const target of await dmTargets(ctx, userId, prefer, known)) {
       const replies = await build({ locale: user.locale }, target);
       if (replies.length)
         out.push({
@@ -141,6 +148,9 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     }
     const orderId = typeof p.orderId === "string" && UUID_RE.test(p.orderId) ? p.orderId : undefined;
     if (!orderId || !event.type.startsWith("order.")) return [];
+    // Nobody to tell (no private chat linked, as for an API-only account): none of the reads below.
+    const reachable = await dmTargets(ctx, userId);
+    if (reachable.length === 0) return [];
     let order: Order;
     try {
       order = await ports.orders.get(ctx, { orderId });
@@ -151,18 +161,20 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     const product = await ports.catalog.getProduct(ctx, order.productId);
     const name = (loc: { locale: Locale }) => (product ? pname(loc, product) : "?");
     const short = shortOrderId(order.id);
+    const tell = (build: (loc: { locale: Locale }) => Promise<Reply[]>) =>
+      toUser(ctx, userId, order.channel, build, reachable);
     const ordersBtn = (loc: { locale: Locale }) => [[btn(t(loc, "menu.orders"), { op: "order", orderId: order.id })]];
     switch (event.type) {
       case "order.fulfilling":
         if (product?.deliveryKind !== "DIRECT") return [];
-        return toUser(ctx, userId, order.channel, async (loc) => [
+        return tell(async (loc) => [
           {
             kind: "text",
             body: [plain(t(loc, "order.fulfilling_direct", { order: short, target: order.target ?? "" }))],
           },
         ]);
       case "order.delivered":
-        return toUser(ctx, userId, order.channel, async (loc) => {
+        return tell(async (loc) => {
           if (product?.deliveryKind === "DIRECT")
             return [
               {
@@ -179,7 +191,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
           return r ? [r] : [];
         });
       case "order.refunded":
-        return toUser(ctx, userId, order.channel, async (loc) => {
+        return tell(async (loc) => {
           const balance = await ports.wallet.balance(ctx, { userId, currency: order.currency });
           return [
             {
@@ -199,9 +211,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
           ];
         });
       case "order.expired":
-        return toUser(ctx, userId, order.channel, async (loc) => [
-          { kind: "text", body: [plain(t(loc, "order.expired", { order: short }))] },
-        ]);
+        return tell(async (loc) => [{ kind: "text", body: [plain(t(loc, "order.expired", { order: short }))] }]);
       default:
         return [];
     }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ShopState } from "../../bots/shop/index.ts";
 import type { CodesReply, DeepLinkReply, InvoiceReply, Reply } from "../../bots/turn.ts";
 import { SANDBOX_SIGNATURE_HEADER } from "../../core/payments/index.ts";
@@ -189,6 +189,26 @@ describe("shop bot: bad input", () => {
     await h.shop.waitForStatus([order!.id], ["DELIVERED"]);
     const out = await h.bot.onDomainEvent({ type: "order.delivered", payload: { orderId: order!.id, userId } });
     expect(plainOf(out[0]!.replies)).toContain("已为 18500000000 充值");
+  });
+
+  it("an order event for an account with no private chat (an API buyer) reads nothing and sends nothing", async () => {
+    const { product } = await codeProduct(2, 100n);
+    const userId = await h.shop.user();
+    await h.fund(userId, 1000n);
+    const r = await h.c.orders.place(
+      { ...ctx, userId },
+      { userId, productId: product.id, quantity: 1, idempotencyKey: "api-buyer", payWith: "wallet" },
+    );
+    if (!r.ok) throw new Error(r.code);
+    const reads = vi.spyOn(h.c.orders, "get");
+    try {
+      expect(await h.bot.onDomainEvent({ type: "order.delivered", payload: { orderId: r.order.id, userId } })).toEqual(
+        [],
+      );
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("refuses forged or tampered button data and other users' orders; nothing is charged", async () => {
