@@ -286,30 +286,32 @@ async function deliverDirect(
   outcome: Extract<SupplierOutcomePort, { status: "succeeded" }>,
 ): Promise<FulfilResult> {
   try {
+    // No read first: the order's amounts are fixed, and the transition (last) locks it and moves it
+    // only from FULFILLING, so the whole delivery is one round trip; an order that moved on under us
+    // fails the transaction (its settlement key is taken, or the transition matches nothing).
     const delivered = await rt.transaction(async (tx) => {
-      const current = await rt.store.getForUpdate(tx, order.id);
-      if (!current || current.status !== "FULFILLING") throw new Rollback(current);
       if (outcome.codes?.length)
         await rt.inventory.addSupplierCodes(
           ctx,
-          { productId: current.productId, orderId: current.id, supplierId, codes: outcome.codes },
+          { productId: order.productId, orderId: order.id, supplierId, codes: outcome.codes },
           { tx },
         );
-      return settleAndDeliver(rt, ctx, tx, current, { supplierId, cost: unitCost ?? 0n });
+      return settleAndDeliver(rt, ctx, tx, order, { supplierId, cost: unitCost ?? 0n });
     });
     rt.committed("order.delivered", delivered);
     return { orderId: order.id, status: delivered.status, changed: true };
   } catch (e) {
-    if (e instanceof Rollback) {
-      const now = (e.result as Order | null) ?? order;
-      if (now.status === "REFUNDED" || now.status === "FAILED")
-        rt.hooks?.warn?.(
-          { orderId: order.id, supplierId, status: now.status },
-          "a supplier reported success for an order already refunded: reconcile with the supplier",
-        );
-      return noop(now);
+    const now = await rt.store.get(rt.read, order.id);
+    if (!now || now.status === "FULFILLING") {
+      if (e instanceof Rollback) return noop(now ?? order);
+      throw e;
     }
-    throw e;
+    if (now.status === "REFUNDED" || now.status === "FAILED")
+      rt.hooks?.warn?.(
+        { orderId: order.id, supplierId, status: now.status },
+        "a supplier reported success for an order already refunded: reconcile with the supplier",
+      );
+    return noop(now);
   }
 }
 

@@ -45,6 +45,9 @@ export interface TransitionInput {
 /** `kameng_fail` reason of an insert that did not happen (see InsertOptions.failUnlessInserted). */
 export const ORDER_NOT_INSERTED = "order_not_inserted";
 
+/** `kameng_fail` reason of a final (`last`) transition whose order was not at a status its path starts from. */
+export const ORDER_NOT_AT_STATUS = "order_not_at_status";
+
 export interface InsertOptions {
   emitCreated?: boolean;
   productVersion?: number;
@@ -65,7 +68,9 @@ export interface OrderStore {
   /**
    * Applies a transition path; null when the order is not at a status the path starts from.
    * `last`: this is the transaction's final statement — a runner that can send it together with COMMIT
-   * (app/pg-raw-sql.ts) does, so locks taken earlier in the transaction are released one round trip sooner.
+   * (app/pg-raw-sql.ts) does, so locks taken earlier in the transaction are released one round trip sooner;
+   * then an order not at a status the path starts from fails the statement (`kameng_fail('order_not_at_status')`)
+   * instead of returning null, so nothing before it commits.
    */
   transition(tx: DbOrTx, input: TransitionInput, opts?: { last?: boolean }): Promise<Order | null>;
   /**
@@ -140,10 +145,12 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
       }
       const extra = JSON.stringify(input.eventPayload ?? {});
       const withCommit = opts.last ? (tx as Partial<CommitCapable>).$queryRawAndCommit : undefined;
-      // Sent with COMMIT, a transition that matched nothing must not commit what came before it: the
-      // guard divides by zero then, which aborts the transaction instead.
+      // Sent with COMMIT, a transition that matched nothing must not commit what came before it: it
+      // raises then, which aborts the transaction. (In the WHERE clause, which is always evaluated: an
+      // unreferenced column of a CTE is not.)
       const tail = withCommit
-        ? Prisma.sql`, g AS (SELECT 1 / (SELECT count(*)::int FROM u) AS ok) SELECT ${COLS} FROM g LEFT JOIN u ON true`
+        ? Prisma.sql`SELECT ${COLS} FROM (SELECT 1) AS one LEFT JOIN u ON true
+            WHERE CASE WHEN u.id IS NULL THEN kameng_fail(${ORDER_NOT_AT_STATUS}) = 0 ELSE true END`
         : Prisma.sql`SELECT ${COLS} FROM u`;
       const sql = Prisma.sql`
         WITH cur AS (

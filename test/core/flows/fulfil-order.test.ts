@@ -9,8 +9,20 @@ describe("fulfil-order flow: DIRECT top-ups through simulated suppliers", () => 
   let shop: Shop;
   // Callbacks from the sims reach the app in-process.
   const viaApp = (input: string | URL | Request, init?: RequestInit) => shop.app.request(String(input), init);
+  // Orders an operator refunds while their supplier call is answering (between the answer and delivery).
+  const refundMidway = new Set<string>();
   beforeAll(async () => {
-    shop = await createShop("fulfilorder", { workers: false, container: { supplierTimeoutMs: 400 } });
+    shop = await createShop("fulfilorder", {
+      workers: false,
+      container: {
+        supplierTimeoutMs: 400,
+        flowHooks: {
+          afterSupplierCall: async (order) => {
+            if (refundMidway.has(order.id)) await shop.c.orders.refund(ctx, { orderId: order.id, reason: "operator" });
+          },
+        },
+      },
+    });
   });
   afterAll(() => shop.dispose());
 
@@ -48,6 +60,23 @@ describe("fulfil-order flow: DIRECT top-ups through simulated suppliers", () => 
     expect(done).toMatchObject({ status: "DELIVERED", supplierId: a.supplier.id, costTotal: 2800n });
     expect(a.sim.stats().charges).toBe(1);
     expect(b.sim.stats().charges).toBe(0);
+    expect(await shop.invariants()).toEqual(CLEAN);
+  });
+
+  it("a supplier's success for an order refunded meanwhile delivers and settles nothing", async () => {
+    const a = await shop.supplier("midway-a");
+    const product = await shop.directProduct([{ supplierId: a.supplier.id, cost: 2800n }]);
+    const { userId, order } = await paidOrder(product.id);
+    refundMidway.add(order.id);
+    const settlements = () => shop.prisma.ledgerTransaction.count({ where: { kind: "order_settlement" } });
+    const before = await settlements();
+    expect(await shop.c.orders.fulfil(ctx, { orderId: order.id })).toMatchObject({
+      status: "REFUNDED",
+      changed: false,
+    });
+    expect(await shop.order(order.id)).toMatchObject({ status: "REFUNDED", settleTxId: null });
+    expect(await settlements()).toBe(before);
+    expect(await shop.walletBalance(userId)).toBe(3000n);
     expect(await shop.invariants()).toEqual(CLEAN);
   });
 
