@@ -142,9 +142,13 @@ function postingSql(
       RETURNING a.id, a.code, a.currency
     )`
     : Prisma.sql`u AS (${none})`;
+  // One index probe per code, whatever the table's size: statements are planned once per connection
+  // (generic plans), and a plan made while the table was small would scan it.
   const plain = summed.length
-    ? Prisma.sql`s AS (SELECT id, code, currency FROM ledger_accounts
-        WHERE code IN (${Prisma.join(summed)}) AND balance_mode = 'SUMMED' AND EXISTS (SELECT 1 FROM ins))`
+    ? Prisma.sql`s AS (SELECT a.id, a.code, a.currency FROM unnest(${summed}::text[]) AS w(code)
+        CROSS JOIN LATERAL (SELECT id, code, currency FROM ledger_accounts
+          WHERE code = w.code AND balance_mode = 'SUMMED' LIMIT 1) AS a
+        WHERE EXISTS (SELECT 1 FROM ins))`
     : Prisma.sql`s AS (${none})`;
   const legs = p.legs.map((l, i) => Prisma.sql`(${l.account.code}::text, ${l.amount}::bigint, ${i}::int)`);
   const result = checked
