@@ -178,7 +178,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const flowLogger = logger.child({ part: "orders" });
     const events = new InProcessEventBus();
     const relay = new OutboxRelay({
-      prisma,
+      // Raw SQL and `$transaction` only: on PostgreSQL the hot-path runner, without Prisma's per-statement cost.
+      prisma: rawSql?.db ?? prisma,
       bus: events,
       logger: logger.child({ part: "outbox" }),
       clock,
