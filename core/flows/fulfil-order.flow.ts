@@ -133,48 +133,28 @@ export async function settleAndDeliver(
   tx: Tx,
   order: Order,
   supplier: { supplierId: string; cost: bigint } | null,
-  opts: { from?: "CREATED" | "PAID" } = {},
 ): Promise<Order> {
-  const t = order.total;
-  const c = supplier ? supplier.cost * BigInt(order.quantity) : 0n;
-  const cur = order.currency;
-  const fromWallet = opts.from === "CREATED";
+  const { posting, cost: c } = settlementPosting(rt, order, supplier, false);
   let settleTxId: string | undefined;
-  if (t > 0n || c > 0n) {
-    const legs = [
-      fromWallet
-        ? { account: rt.accounts.walletCode(order.userId, cur), amount: -t }
-        : { account: rt.accounts.systemCode("order_escrow", cur), amount: -t },
-      { account: rt.accounts.systemCode("revenue", cur), amount: t - c },
-      ...(supplier ? [{ account: rt.accounts.supplierPayableCode(supplier.supplierId, cur), amount: c }] : []),
-      { account: rt.accounts.systemCode("custody", cur), amount: t },
-      { account: rt.accounts.systemCode("platform_cash", cur), amount: -t },
-    ].filter((l) => l.amount !== 0n);
+  if (posting) {
     const posted = await rt.ledger.post(
       ctx,
-      {
-        idempotencyKey: `order-settle:${order.id}`,
-        kind: "order_settlement",
-        metadata: { orderId: order.id, ...(supplier ? { supplierId: supplier.supplierId } : {}) },
-        legs,
-      },
+      posting,
       // A refused settlement rolls the whole transaction back: no savepoint needed, and the posting
       // rides along with the transition below (one round trip less; its failure arrives there).
       { tx, callerRollsBackOnFailure: true, deferred: true },
     );
-    if (!posted.ok && fromWallet) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
     if (!posted.ok) throw new Error(`settlement of order ${order.id} was refused: ${posted.code} on ${posted.account}`);
     settleTxId = posted.transactionId;
   }
   // Last statement, sent with COMMIT where the runner can (the order row is locked by the caller).
-  const delivered = await afterDeferredPosting(rt, fromWallet, () =>
+  const delivered = await afterDeferredPosting(rt, false, () =>
     rt.store.transition(
       tx,
       {
         orderId: order.id,
-        path: fromWallet ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["PAID", "FULFILLING", "DELIVERED"],
+        path: ["PAID", "FULFILLING", "DELIVERED"],
         set: {
-          ...(fromWallet ? { paymentTxId: settleTxId, paidAt: rt.clock.now() } : {}),
           settleTxId,
           deliveredAt: rt.clock.now(),
           ...(supplier ? { supplierId: supplier.supplierId, costTotal: c } : {}),
@@ -185,6 +165,39 @@ export async function settleAndDeliver(
   );
   if (!delivered) throw new Rollback(order);
   return delivered;
+}
+
+/**
+ * The order's settlement (T+0): revenue, the supplier's payable at cost, the cash into custody — taken
+ * from escrow, or straight from the buyer's wallet (`fromWallet`: paid and settled by one posting).
+ * Null when there is nothing to post (a free order at no cost).
+ */
+export function settlementPosting(
+  rt: Pick<FlowRuntime, "accounts">,
+  order: Order,
+  supplier: { supplierId: string; cost: bigint } | null,
+  fromWallet: boolean,
+) {
+  const t = order.total;
+  const cost = supplier ? supplier.cost * BigInt(order.quantity) : 0n;
+  const cur = order.currency;
+  if (t === 0n && cost === 0n) return { posting: null, cost };
+  const legs = [
+    fromWallet
+      ? { account: rt.accounts.walletCode(order.userId, cur), amount: -t }
+      : { account: rt.accounts.systemCode("order_escrow", cur), amount: -t },
+    { account: rt.accounts.systemCode("revenue", cur), amount: t - cost },
+    ...(supplier ? [{ account: rt.accounts.supplierPayableCode(supplier.supplierId, cur), amount: cost }] : []),
+    { account: rt.accounts.systemCode("custody", cur), amount: t },
+    { account: rt.accounts.systemCode("platform_cash", cur), amount: -t },
+  ].filter((l) => l.amount !== 0n);
+  const posting = {
+    idempotencyKey: `order-settle:${order.id}`,
+    kind: "order_settlement",
+    metadata: { orderId: order.id, ...(supplier ? { supplierId: supplier.supplierId } : {}) },
+    legs,
+  };
+  return { posting, cost };
 }
 
 async function fulfilDirect(

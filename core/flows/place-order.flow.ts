@@ -12,8 +12,8 @@ import {
   type Tx,
 } from "../shared/index.ts";
 import { afterDeferredPosting, issued, Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
-import { settleAndDeliver } from "./fulfil-order.flow.ts";
-import type { DeliveredCode, SupplierCandidatePort } from "./ports.ts";
+import { settlementPosting } from "./fulfil-order.flow.ts";
+import type { DeliveredCode } from "./ports.ts";
 
 export const placeOrderFlowId = "place-order";
 export const payOrderStepId = "pay-order-from-wallet";
@@ -132,11 +132,26 @@ async function placeOnce(
         // Issued back to back, each without waiting for the one before: a pipelining runner sends the
         // whole order in one round trip. So a refusal is raised (kameng_fail), not returned, and
         // nothing issued after it runs.
+        // A CODE product paid from the wallet is written DELIVERED at once, its codes claimed straight to
+        // SOLD, and one posting pays and settles it, sent with COMMIT.
+        const settlement = deliverNow
+          ? settlementPosting(rt, asCreated(order, now), deliverNow.stock, true)
+          : undefined;
+        const settleTxId = settlement?.posting ? newId() : null;
         const inserted = issued(
           rt.store.insert(tx, order, {
             emitCreated: input.payWith === "later",
             productVersion: quote.productVersion,
             failUnlessInserted: true,
+            ...(deliverNow && settlement
+              ? {
+                  delivered: {
+                    settleTxId,
+                    supplierId: deliverNow.stock?.supplierId ?? null,
+                    costTotal: deliverNow.stock ? settlement.cost : null,
+                  },
+                }
+              : {}),
           }),
         );
         const claimed =
@@ -149,15 +164,27 @@ async function placeOnce(
                 ),
               )
             : undefined;
-        if (input.payWith === "later") {
-          const created = (await inserted)!;
-          await claimed;
-          return { order: created };
+        if (settlement?.posting) {
+          const posting = settlement.posting;
+          const posted = await afterDeferredPosting(rt, true, () =>
+            rt.ledger.post(ctx, posting, {
+              tx,
+              callerRollsBackOnFailure: true,
+              deferred: true,
+              last: true,
+              transactionId: settleTxId!,
+            }),
+          );
+          if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
         }
-        const paid = await payInTx(rt, ctx, tx, asCreated(order, now), deliverNow);
+        if (deliverNow || input.payWith === "later") {
+          const row = (await inserted)!;
+          const claim = await claimed;
+          return { order: row, codes: claim?.ok ? claim.codes : undefined };
+        }
+        const paid = await payInTx(rt, ctx, tx, asCreated(order, now));
         if (!paid.ok) throw new Rollback(paid);
-        const claim = await claimed;
-        return { order: paid.order, codes: claim?.ok ? claim.codes : undefined };
+        return { order: paid.order };
       }),
     );
     rt.committed(placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status), placed.order);
@@ -199,25 +226,17 @@ function asCreated(o: NewOrder, now: Date): Order {
 /**
  * `wallet −T, escrow +T` then CREATED → PAID; the caller's transaction holds everything, and this is
  * its last step (the caller has inserted or locked the order, so the transition cannot miss).
- * With `deliverNow` (a CODE order whose codes this transaction claimed straight to SOLD): the order is
- * settled and moved on to DELIVERED in the same transaction.
  */
 export async function payInTx(
   rt: FlowRuntime,
   ctx: CoreContext,
   tx: Tx,
   order: Order,
-  deliverNow?: { stock: SupplierCandidatePort | null },
 ): Promise<
   | { ok: true; order: Order }
   | { ok: false; code: "insufficient_funds" }
   | { ok: false; code: "order_not_payable"; status: string }
 > {
-  if (deliverNow) {
-    // The placing transaction claimed the codes straight to SOLD; one posting pays and settles.
-    const delivered = await settleAndDeliver(rt, ctx, tx, order, deliverNow.stock, { from: "CREATED" });
-    return { ok: true, order: delivered };
-  }
   let paymentTxId: string | undefined;
   if (order.total > 0n) {
     const posted = await rt.ledger.post(

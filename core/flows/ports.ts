@@ -21,8 +21,10 @@ export interface LedgerPort {
     /**
      * `callerRollsBackOnFailure`: the flow rolls the whole transaction back if the posting fails.
      * `deferred`: sent with the transaction's next statement; failures surface there (`deferredFailure`).
+     * `last` (with `deferred`): the transaction's final statement, sent with COMMIT where the runner can.
+     * `transactionId`: the id the new transaction gets (so statements issued before it can name it).
      */
-    opts?: { tx?: Tx; callerRollsBackOnFailure?: boolean; deferred?: boolean },
+    opts?: { tx?: Tx; callerRollsBackOnFailure?: boolean; deferred?: boolean; last?: boolean; transactionId?: string },
   ): Promise<LedgerPostResult>;
   deferredFailure(e: unknown): "insufficient_funds" | "ledger_retry" | undefined;
   reverse(

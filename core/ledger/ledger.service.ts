@@ -44,9 +44,13 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
     build: (tx: Tx) => Promise<Posting> | Posting,
   ): Promise<PostResult> {
     if (opts?.tx && opts.callerRollsBackOnFailure) {
-      if (opts.deferred && canDefer(opts.tx)) return postDeferred(opts.tx, await build(opts.tx), known, clock.now());
+      if (opts.deferred && canDefer(opts.tx))
+        return postDeferred(opts.tx, await build(opts.tx), known, clock.now(), {
+          last: opts.last,
+          transactionId: opts.transactionId,
+        });
       try {
-        return await postTransaction(opts.tx, await build(opts.tx), known, clock.now());
+        return await postTransaction(opts.tx, await build(opts.tx), known, clock.now(), opts.transactionId);
       } catch (e) {
         if (e instanceof ShortOfFunds) return { ok: false, code: "insufficient_funds", account: e.account };
         throw e;

@@ -126,6 +126,13 @@ export interface PostOptions extends TxOptions {
    * The idempotency key must be new (a duplicate is an error, not a replay). Elsewhere it is ignored.
    */
   deferred?: boolean;
+  /**
+   * With `deferred`: the posting is the transaction's last statement, and a runner that can (the raw-SQL
+   * one) sends COMMIT right behind it; `post` then answers once the transaction has committed.
+   */
+  last?: boolean;
+  /** The new transaction's id, chosen by the caller so statements issued before the posting can name it. */
+  transactionId?: string;
 }
 
 export interface Ledger {

@@ -33,8 +33,14 @@ export class ShortOfFunds extends Error {
  * statement to commit. A guard that fails throws ShortOfFunds, so the caller rolls the attempt back
  * (whole transaction, or a savepoint).
  */
-export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, now: Date): Promise<PostResult> {
-  const transactionId = await newPosting(tx, p, known, now);
+export async function postTransaction(
+  tx: Tx,
+  p: Posting,
+  known: KnownAccounts,
+  now: Date,
+  id?: string,
+): Promise<PostResult> {
+  const transactionId = await newPosting(tx, p, known, now, id);
   const net = netChanges(p);
   const [res] = await tx.$queryRaw<{ inserted: number; written: string[] }[]>(
     postingSql(p, net, transactionId, now, "checked"),
@@ -61,23 +67,25 @@ export async function postTransaction(tx: Tx, p: Posting, known: KnownAccounts, 
 }
 
 /** Creates the accounts this process has not seen yet; the new transaction's id. */
-async function newPosting(tx: Tx, p: Posting, known: KnownAccounts, now: Date): Promise<string> {
+async function newPosting(tx: Tx, p: Posting, known: KnownAccounts, now: Date, id?: string): Promise<string> {
   await ensureAccounts(
     tx,
     p.legs.map((l) => l.account),
     known,
     now,
   );
-  return newId();
+  return id ?? newId();
 }
 
-/** A runner that can send a write ahead of the transaction's next statement (app/pg-raw-sql.ts). */
+/** A runner that can send a write ahead of the transaction's next statement, or with COMMIT (app/pg-raw-sql.ts). */
 export interface DeferringTx {
   $executeRawDeferred(sql: Prisma.Sql): void;
+  $queryRawAndCommit(sql: Prisma.Sql): Promise<unknown[]>;
 }
 
 export const canDefer = (tx: Tx): tx is Tx & DeferringTx =>
-  typeof (tx as Partial<DeferringTx>).$executeRawDeferred === "function";
+  typeof (tx as Partial<DeferringTx>).$executeRawDeferred === "function" &&
+  typeof (tx as Partial<DeferringTx>).$queryRawAndCommit === "function";
 
 export const ACCOUNT_MISSING = "ledger_account_missing";
 
@@ -93,9 +101,13 @@ export async function postDeferred(
   p: Posting,
   known: KnownAccounts,
   now: Date,
+  opts: { last?: boolean; transactionId?: string } = {},
 ): Promise<PostResult> {
-  const transactionId = await newPosting(tx, p, known, now);
-  tx.$executeRawDeferred(postingSql(p, netChanges(p), transactionId, now, "deferred"));
+  const transactionId = await newPosting(tx, p, known, now, opts.transactionId);
+  const sql = postingSql(p, netChanges(p), transactionId, now, "deferred");
+  // `last`: the posting and COMMIT leave together, and the answer means committed.
+  if (opts.last) await tx.$queryRawAndCommit(sql);
+  else tx.$executeRawDeferred(sql);
   return { ok: true, transactionId, replayed: false };
 }
 

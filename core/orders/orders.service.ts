@@ -56,6 +56,12 @@ export interface InsertOptions {
    * null, so the statements the caller issued behind it (without waiting) do not run.
    */
   failUnlessInserted?: boolean;
+  /**
+   * The order is paid, settled and delivered by the same transaction (a stock order paid from the
+   * wallet): it is written DELIVERED at once, with every step in its history and `order.delivered` in
+   * the outbox — the same rows a CREATED → … → DELIVERED transition leaves, without updating the row.
+   */
+  delivered?: { settleTxId: string | null; supplierId?: string | null; costTotal?: bigint | null };
 }
 
 export interface OrderStore {
@@ -96,11 +102,19 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
   return {
     async insert(tx, o, opts = {}) {
       const now = clock.now();
-      const created = opts.emitCreated
+      const d = opts.delivered;
+      // A delivered order's history still records every step it went through.
+      const path = d ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["CREATED"];
+      const outbox = d
         ? Prisma.sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
+            SELECT 'order.delivered', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', status,
+              'from', 'CREATED', 'productId', product_id::text, 'total', total::text, 'currency', currency,
+              'channel', channel), ${now}::timestamptz FROM ins)`
+        : opts.emitCreated
+          ? Prisma.sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
             SELECT 'order.created', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', 'CREATED',
               'productId', product_id::text, 'total', total::text, 'currency', currency, 'channel', channel), ${now}::timestamptz FROM ins)`
-        : Prisma.empty;
+          : Prisma.empty;
       const onSale =
         opts.productVersion === undefined
           ? Prisma.sql`SELECT 1`
@@ -110,16 +124,21 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
         WITH g AS (${onSale}),
         ins AS (
           INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
-                              currency, target, status, expires_at, created_at, updated_at)
+                              currency, target, status, expires_at, created_at, updated_at,
+                              payment_tx_id, settle_tx_id, supplier_id, cost_total, paid_at, delivered_at)
           SELECT ${o.id}::uuid, ${o.userId}::uuid, ${o.idempotencyKey}, ${o.requestHash}, ${o.channel}, ${o.productId}::uuid,
-                  ${o.quantity}::int, ${o.unitPrice}::bigint, ${o.total}::bigint, ${o.currency}, ${o.target}, 'CREATED',
-                  ${o.expiresAt}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+                  ${o.quantity}::int, ${o.unitPrice}::bigint, ${o.total}::bigint, ${o.currency}, ${o.target}, ${path.at(-1)},
+                  ${o.expiresAt}::timestamptz, ${now}::timestamptz, ${now}::timestamptz,
+                  ${d?.settleTxId ?? null}::uuid, ${d?.settleTxId ?? null}::uuid, ${d?.supplierId ?? null}::uuid,
+                  ${d?.costTotal ?? null}::bigint, ${d ? now : null}::timestamptz, ${d ? now : null}::timestamptz
           FROM g
           ON CONFLICT (user_id, idempotency_key) DO NOTHING
           RETURNING *),
         ev AS (INSERT INTO order_events (order_id, from_status, to_status, created_at)
-               SELECT id, NULL, 'CREATED', ${now}::timestamptz FROM ins)
-        ${created}
+               SELECT ins.id, s.f, s.t, ${now}::timestamptz
+               FROM ins, unnest(ARRAY[NULL]::text[] || ${path.slice(0, -1)}::text[], ${path}::text[]) WITH ORDINALITY AS s(f, t, i)
+               ORDER BY s.i)
+        ${outbox}
         ${
           opts.failUnlessInserted
             ? Prisma.sql`, gate AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 1
