@@ -96,6 +96,8 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   const unsubscribe = SHOP_BOT_EVENT_TYPES.map((type) =>
     c.events.subscribe(type, async (event) => void (await deliver(await bot.onDomainEvent(event)))),
   );
+  const botEvents = new Set<string>(SHOP_BOT_EVENT_TYPES);
+  unsubscribe.push(c.events.onBatch((events) => bot.prepareEvents(events.filter((e) => botEvents.has(e.type)))));
 
   if (telegram) {
     const tg = telegram.channel;

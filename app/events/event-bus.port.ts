@@ -22,7 +22,16 @@ export interface EventBus {
   subscribe(type: string, handler: EventHandler): () => void;
   /** Runs every matching subscriber; rejects with `SubscriberFailedError` when any of them failed. */
   publish(event: PublishedEvent): Promise<void>;
+  /**
+   * Registers a preparer: called with each batch the relay is about to publish (one event at a time),
+   * so a subscriber can read what the whole batch needs at once. Returns a function that unregisters.
+   */
+  onBatch(prepare: BatchPreparer): () => void;
+  /** Runs the preparers for a batch. A failing preparer is only reported: the events still go out. */
+  prepare(events: PublishedEvent[]): Promise<void>;
 }
+
+export type BatchPreparer = (events: PublishedEvent[]) => Promise<void> | void;
 
 export class SubscriberFailedError extends AggregateError {
   constructor(

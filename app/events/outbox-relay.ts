@@ -184,14 +184,16 @@ export class OutboxRelay {
     const ok: string[] = [];
     let failed = 0;
     const started = performance.now();
-    for (const row of rows) {
+    const events: PublishedEvent[] = rows.map((row) => ({
+      id: row.id.toString(),
+      type: row.type,
+      payload: row.payload,
+      createdAt: row.created_at,
+    }));
+    // What the batch needs is read once (e.g. the users' chats); without it each event reads its own.
+    await this.bus.prepare(events).catch((err: unknown) => this.logger.warn({ err }, "event batch preparation failed"));
+    for (const event of events) {
       if (performance.now() - started > this.batchBudgetMs) break;
-      const event: PublishedEvent = {
-        id: row.id.toString(),
-        type: row.type,
-        payload: row.payload,
-        createdAt: row.created_at,
-      };
       try {
         await this.dispatch(event);
         this.failures.delete(event.id);

@@ -51,18 +51,43 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     return out;
   }
 
+  // The users' private chats for the batch of events being dispatched (see prepareEvents), by event id.
+  let prepared: { eventIds: Set<string>; identities: Map<string, IdentityRecord[]> } | undefined;
+
+  async function prepareEvents(events: Array<DomainEvent & { id: string }>): Promise<void> {
+    prepared = undefined;
+    const userIds = events
+      .map((e) => (e.payload as Record<string, unknown> | undefined)?.userId)
+      .filter((u): u is string => typeof u === "string" && UUID_RE.test(u));
+    if (userIds.length === 0) return;
+    const identities = await identity.identitiesOfUsers(
+      { channel: "system", locale: "en", requestId: "event-batch" },
+      userIds,
+    );
+    prepared = { eventIds: new Set(events.map((e) => e.id)), identities };
+  }
+
   async function onDomainEvent(event: DomainEvent & { id?: string }): Promise<OutboundMessage[]> {
     const p = (event.payload ?? {}) as Record<string, unknown>;
     // The outbox id when there is one (a restock can repeat for one product); else the event's subject.
     const subject = event.id ?? [p.orderId, p.paymentId, p.productId].find((v) => typeof v === "string") ?? "";
-    const out = await messagesFor(event, p);
+    const known =
+      event.id !== undefined && prepared?.eventIds.has(event.id) && typeof p.userId === "string"
+        ? prepared.identities.get(p.userId)
+        : undefined;
+    const out = await messagesFor(event, p, known);
     return out.map((m) => ({
       ...m,
       dedupeKey: `${event.type}:${String(subject)}:${m.userId}:${m.channel}:${m.chatId}`,
     }));
   }
 
-  async function messagesFor(event: DomainEvent, p: Record<string, unknown>): Promise<OutboundMessage[]> {
+  async function messagesFor(
+    event: DomainEvent,
+    p: Record<string, unknown>,
+    /** The user's private chats when already read for this event's batch. */
+    known?: IdentityRecord[],
+  ): Promise<OutboundMessage[]> {
     const userId = typeof p.userId === "string" && UUID_RE.test(p.userId) ? p.userId : undefined;
     const ctx: CoreContext = {
       channel: "system",
@@ -149,7 +174,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     const orderId = typeof p.orderId === "string" && UUID_RE.test(p.orderId) ? p.orderId : undefined;
     if (!orderId || !event.type.startsWith("order.")) return [];
     // Nobody to tell (no private chat linked, as for an API-only account): none of the reads below.
-    const reachable = await dmTargets(ctx, userId);
+    const reachable = await dmTargets(ctx, userId, undefined, known);
     if (reachable.length === 0) return [];
     let order: Order;
     try {
@@ -217,5 +242,5 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     }
   }
 
-  return { dmTargets, toUser, onDomainEvent, messagesFor };
+  return { dmTargets, toUser, onDomainEvent, prepareEvents, messagesFor };
 }

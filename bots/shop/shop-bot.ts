@@ -77,7 +77,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     linkPrompt,
     consumeLink,
   } = account;
-  const { onDomainEvent } = createEvents(k, account);
+  const { onDomainEvent, prepareEvents } = createEvents(k, account);
 
   // ------------------------------------------------------------------------------------ routing
   const PRIVATE_ONLY = new Set<Action["op"]>([
@@ -317,5 +317,5 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     }
   }
 
-  return { handle, onDomainEvent };
+  return { handle, onDomainEvent, prepareEvents };
 }

@@ -41,6 +41,11 @@ export interface ShopBot {
    * `stock.restocked`) → messages for users' private chats. The caller sends them on each channel.
    */
   onDomainEvent(event: DomainEvent & { id?: string }): Promise<OutboundMessage[]>;
+  /**
+   * Called with a batch of events (outbox ids set) before they are dispatched one by one: what they
+   * all need (the users' private chats) is read in one query instead of one per event.
+   */
+  prepareEvents(events: Array<DomainEvent & { id: string }>): Promise<void>;
 }
 
 // ----------------------------------------------------------------------------------------- state

@@ -27,6 +27,8 @@ export interface Identity {
   findUser(ctx: CoreContext, userId: string, opts?: TxOptions): Promise<UserRecord | null>;
   getUser(ctx: CoreContext, userId: string, opts?: TxOptions): Promise<UserRecord>;
   identitiesOf(ctx: CoreContext, userId: string, opts?: TxOptions): Promise<IdentityRecord[]>;
+  /** `identitiesOf` for many users in one query (every requested user is a key, with [] when none). */
+  identitiesOfUsers(ctx: CoreContext, userIds: string[], opts?: TxOptions): Promise<Map<string, IdentityRecord[]>>;
   findIdentity(ctx: CoreContext, channel: string, externalId: string, opts?: TxOptions): Promise<IdentityRecord | null>;
   /** The platform told us whether we can message the user (e.g. Telegram 403 "bot was blocked"). */
   setCanDm(
@@ -235,6 +237,20 @@ export function createIdentity({ db, clock, secrets, linkCodeTtlMs = 10 * 60_000
         SELECT id::text, user_id::text, channel, external_id, username, can_dm, created_at
         FROM channel_identities WHERE user_id = ${userId}::uuid ORDER BY created_at, id`;
       return rows.map(toIdentity);
+    },
+
+    async identitiesOfUsers(_ctx, userIds, opts) {
+      const ids = [...new Set(userIds.filter((u) => UUID_RE.test(u)))];
+      const out = new Map<string, IdentityRecord[]>(ids.map((u) => [u, []]));
+      if (ids.length === 0) return out;
+      const rows = await q(opts).$queryRaw<IdentityRow[]>`
+        SELECT id::text, user_id::text, channel, external_id, username, can_dm, created_at
+        FROM channel_identities WHERE user_id = ANY(${ids}::uuid[]) ORDER BY created_at, id`;
+      for (const r of rows) {
+        const i = toIdentity(r);
+        out.get(i.userId)?.push(i);
+      }
+      return out;
     },
 
     async findIdentity(_ctx, channel, externalId, opts) {

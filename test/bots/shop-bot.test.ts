@@ -211,6 +211,49 @@ describe("shop bot: bad input", () => {
     }
   });
 
+  it("a batch of events prepared by the relay reads its users' chats in one query, and each event none", async () => {
+    const { product } = await codeProduct(3, 100n);
+    const chat = tg();
+    await chat.send("/start");
+    const userId = await h.userIdOf("telegram", chat.opts.externalId);
+    const apiBuyer = await h.shop.user();
+    const place = async (u: string, key: string) => {
+      await h.fund(u, 1000n);
+      const r = await h.c.orders.place(
+        { ...ctx, userId: u },
+        { userId: u, productId: product.id, quantity: 1, idempotencyKey: key, payWith: "wallet" },
+      );
+      if (!r.ok) throw new Error(r.code);
+      return r.order.id;
+    };
+    const events = [
+      { id: "9000001", type: "order.delivered", payload: { orderId: await place(userId, "batch-a"), userId } },
+      {
+        id: "9000002",
+        type: "order.delivered",
+        payload: { orderId: await place(apiBuyer, "batch-b"), userId: apiBuyer },
+      },
+    ];
+    const batchRead = vi.spyOn(h.identity, "identitiesOfUsers");
+    const singleRead = vi.spyOn(h.identity, "identitiesOf");
+    try {
+      await h.bot.prepareEvents(events);
+      const toChat = await h.bot.onDomainEvent(events[0]!);
+      const toNobody = await h.bot.onDomainEvent(events[1]!);
+      expect(toChat).toHaveLength(1);
+      expect(toChat[0]).toMatchObject({ userId, channel: "telegram", chatId: chat.opts.externalId });
+      expect(toNobody).toEqual([]);
+      expect(batchRead).toHaveBeenCalledTimes(1);
+      expect(singleRead).not.toHaveBeenCalled();
+      // An event outside the prepared batch reads for itself.
+      await h.bot.onDomainEvent({ ...events[0]!, id: "9000003" });
+      expect(singleRead).toHaveBeenCalledTimes(1);
+    } finally {
+      batchRead.mockRestore();
+      singleRead.mockRestore();
+    }
+  });
+
   it("refuses forged or tampered button data and other users' orders; nothing is charged", async () => {
     const { category } = await codeProduct(5, 500n);
     const chat = tg();

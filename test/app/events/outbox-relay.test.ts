@@ -188,6 +188,26 @@ describe("OutboxRelay on PostgreSQL", () => {
     expect(got).toEqual(["o-0", "o-1", undefined]);
     expect(await unpublished()).toEqual([]);
   });
+
+  it("prepares each batch once, before its events go out; a failing preparer holds nothing up", async () => {
+    const bus = new InProcessEventBus();
+    const log: string[] = [];
+    bus.subscribe("*", (e) => void log.push(`event ${e.payload.orderId as string}`));
+    bus.onBatch((batch) => void log.push(`batch ${batch.map((e) => e.payload.orderId as string).join(",")}`));
+    const logger = quiet();
+    const relay = new OutboxRelay({ prisma: prisma(), bus, logger });
+    await commit(events(3));
+    await relay.flush();
+    expect(log).toEqual(["batch o-0,o-1,o-2", "event o-0", "event o-1", "event o-2"]);
+
+    const off = bus.onBatch(() => Promise.reject(new Error("preparer down")));
+    await commit(events(1));
+    await relay.flush();
+    off();
+    expect(log.at(-1)).toBe("event o-0");
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ err: expect.anything() }), expect.any(String));
+    expect(await unpublished()).toEqual([]);
+  });
 });
 
 describe("OutboxRelay on PGlite (single-process mode)", () => {
