@@ -213,15 +213,30 @@ function rawClient(pool: pg.Pool, state?: TxState): Tx {
   }) as unknown as Tx;
 }
 
-export function createRawSql(connectionString: string, max: number): RawSql {
+export interface RawSqlLimits {
+  /** A statement running longer is cancelled (its transaction fails). Default 30 s. */
+  statementTimeoutMs?: number;
+  /**
+   * A transaction left idle this long (its caller hung between statements) is ended by the server, so
+   * it cannot hold row locks forever. Default 60 s (the outbox relay dispatches a batch inside one).
+   */
+  idleInTransactionTimeoutMs?: number;
+}
+
+export function createRawSql(connectionString: string, max: number, limits: RawSqlLimits = {}): RawSql {
   // The hot-path statements look rows up by key, so a generic plan is as good as a custom one: a named
   // statement is planned once per connection instead of on every call.
+  const settings = [
+    "plan_cache_mode=force_generic_plan",
+    `statement_timeout=${limits.statementTimeoutMs ?? 30_000}`,
+    `idle_in_transaction_session_timeout=${limits.idleInTransactionTimeoutMs ?? 60_000}`,
+  ];
   const pool = new pg.Pool({
     connectionString,
     max,
     types,
     pipeline: true,
-    options: "-c plan_cache_mode=force_generic_plan",
+    options: settings.map((s) => `-c ${s}`).join(" "),
   } as pg.PoolConfig);
   pool.on("error", () => {}); // an idle client's error: the pool drops it and reconnects
   const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {

@@ -106,4 +106,16 @@ describe("raw-SQL runner: pipelined statements and deferred writes", () => {
     expect(err).toMatchObject({ code: "23505" });
     expect(await count()).toBe(before);
   });
+
+  it("cancels a statement past the time limit; the pool stays usable", async () => {
+    const limited = createRawSql(t.url, 1, { statementTimeoutMs: 200 });
+    try {
+      await expect(limited.transaction((tx) => tx.$queryRaw`SELECT pg_sleep(2)`)).rejects.toMatchObject({
+        code: "57014",
+      });
+      expect(await limited.transaction((tx) => tx.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`)).toEqual([{ ok: 1 }]);
+    } finally {
+      await limited.close();
+    }
+  });
 });
