@@ -55,10 +55,12 @@ export type PayOrderResult =
 
 /**
  * Place (and, with `payWith: "wallet"`, pay) an order in ONE transaction: insert the order (the
- * UNIQUE(user_id, idempotency_key) row is the idempotency record), claim stock for CODE products,
- * post `wallet −T, escrow +T`, move CREATED → PAID. Any expected failure rolls everything back and is
- * returned: nothing changed. Validation and the quote run before the transaction (reads only), and the
- * ledger posting runs last so the hot escrow row is locked only for the final statement and the commit.
+ * UNIQUE(user_id, idempotency_key) row is the idempotency record), claim stock for CODE products, and
+ * pay: a CODE order is then delivered at once (one posting pays and settles it), a DIRECT one posts
+ * `wallet −T, escrow +T` and moves CREATED → PAID for the fulfil job. Any expected failure rolls
+ * everything back and is returned: nothing changed. Validation and the quote run before the
+ * transaction (reads only); the statements are issued without waiting, so on PostgreSQL a stock order
+ * is one round trip, and the wallet row is locked only from the posting to the commit.
  */
 export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   // Priced from the cached product first; if it changed since (the insert checks its version), once
@@ -126,32 +128,30 @@ async function placeOnce(
     target: target.target,
     expiresAt: new Date(now.getTime() + rt.paymentWindowMs),
   };
+  // Delivered now: the order is written DELIVERED at once, its codes claimed straight to SOLD, and one
+  // posting pays and settles it (its id chosen here, so the order row can name it), sent with COMMIT.
+  const settlement = deliverNow ? settlementPosting(rt, asCreated(order, now), deliverNow.stock, true) : undefined;
+  const settleTxId = settlement?.posting ? newId() : null;
+  const delivered =
+    deliverNow && settlement
+      ? {
+          settleTxId,
+          supplierId: deliverNow.stock?.supplierId ?? null,
+          costTotal: deliverNow.stock ? settlement.cost : null,
+        }
+      : undefined;
   try {
     const placed = await withLedgerRetry(() =>
       rt.transaction(async (tx) => {
         // Issued back to back, each without waiting for the one before: a pipelining runner sends the
         // whole order in one round trip. So a refusal is raised (kameng_fail), not returned, and
         // nothing issued after it runs.
-        // A CODE product paid from the wallet is written DELIVERED at once, its codes claimed straight to
-        // SOLD, and one posting pays and settles it, sent with COMMIT.
-        const settlement = deliverNow
-          ? settlementPosting(rt, asCreated(order, now), deliverNow.stock, true)
-          : undefined;
-        const settleTxId = settlement?.posting ? newId() : null;
         const inserted = issued(
           rt.store.insert(tx, order, {
             emitCreated: input.payWith === "later",
             productVersion: quote.productVersion,
             failUnlessInserted: true,
-            ...(deliverNow && settlement
-              ? {
-                  delivered: {
-                    settleTxId,
-                    supplierId: deliverNow.stock?.supplierId ?? null,
-                    costTotal: deliverNow.stock ? settlement.cost : null,
-                  },
-                }
-              : {}),
+            ...(delivered ? { delivered } : {}),
           }),
         );
         const claimed =
