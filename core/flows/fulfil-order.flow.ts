@@ -121,11 +121,9 @@ async function deliverFromStockOnce(
 }
 
 /**
- * Settlement (T+0) and → DELIVERED, in the caller's transaction, which holds the order (locked, or
- * inserted by it). `from` is where the order is: PAID/FULFILLING (the money is in escrow), or CREATED
- * when placement pays and delivers from stock in one transaction: then one posting takes the money
- * from the buyer's wallet and settles it (the escrow legs would cancel out), it is the order's payment
- * and settlement transaction both, and a wallet that runs short rolls the placement back.
+ * Settlement (T+0) from escrow and PAID/FULFILLING → DELIVERED, as the caller's transaction's last
+ * statements. An order no longer at those statuses fails the transaction (its settlement key is taken,
+ * or the final transition matches nothing): nothing is settled twice.
  */
 export async function settleAndDeliver(
   rt: FlowRuntime,
@@ -148,23 +146,17 @@ export async function settleAndDeliver(
     settleTxId = posted.transactionId;
   }
   // Last statement, sent with COMMIT where the runner can (the order row is locked by the caller).
-  const delivered = await afterDeferredPosting(rt, false, () =>
-    rt.store.transition(
-      tx,
-      {
-        orderId: order.id,
-        path: ["PAID", "FULFILLING", "DELIVERED"],
-        set: {
-          settleTxId,
-          deliveredAt: rt.clock.now(),
-          ...(supplier ? { supplierId: supplier.supplierId, costTotal: c } : {}),
-        },
+  return afterDeferredPosting(rt, false, () =>
+    rt.store.finalTransition(tx, {
+      orderId: order.id,
+      path: ["PAID", "FULFILLING", "DELIVERED"],
+      set: {
+        settleTxId,
+        deliveredAt: rt.clock.now(),
+        ...(supplier ? { supplierId: supplier.supplierId, costTotal: c } : {}),
       },
-      { last: true },
-    ),
+    }),
   );
-  if (!delivered) throw new Rollback(order);
-  return delivered;
 }
 
 /**
@@ -314,11 +306,9 @@ async function deliverDirect(
     rt.committed("order.delivered", delivered);
     return { orderId: order.id, status: delivered.status, changed: true };
   } catch (e) {
+    // Still FULFILLING (or gone): a real failure, for the job to retry.
     const now = await rt.store.get(rt.read, order.id);
-    if (!now || now.status === "FULFILLING") {
-      if (e instanceof Rollback) return noop(now ?? order);
-      throw e;
-    }
+    if (!now || now.status === "FULFILLING") throw e;
     if (now.status === "REFUNDED" || now.status === "FAILED")
       rt.hooks?.warn?.(
         { orderId: order.id, supplierId, status: now.status },
@@ -355,19 +345,13 @@ export async function refundOrder(
         if (!reversed.ok) throw new Error(`refund of order ${orderId} was refused: ${reversed.code}`);
         refundTxId = reversed.transactionId;
       }
-      const done = await rt.store.transition(
-        tx,
-        {
-          orderId,
-          path: ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
-          reason,
-          set: { refundTxId, failureReason: reason, closedAt: rt.clock.now() },
-          eventPayload: { reason },
-        },
-        { last: true },
-      );
-      if (!done) throw new Rollback(current);
-      return done;
+      return rt.store.finalTransition(tx, {
+        orderId,
+        path: ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
+        reason,
+        set: { refundTxId, failureReason: reason, closedAt: rt.clock.now() },
+        eventPayload: { reason },
+      });
     });
     rt.committed("order.refunded", refunded);
     return { orderId, status: refunded.status, changed: true };

@@ -150,7 +150,6 @@ async function placeOnce(
           rt.store.insert(tx, order, {
             emitCreated: input.payWith === "later",
             productVersion: quote.productVersion,
-            failUnlessInserted: true,
             ...(delivered ? { delivered } : {}),
           }),
         );
@@ -178,7 +177,7 @@ async function placeOnce(
           if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
         }
         if (deliverNow || input.payWith === "later") {
-          const row = (await inserted)!;
+          const row = await inserted;
           const claim = await claimed;
           return { order: row, codes: claim?.ok ? claim.codes : undefined };
         }
@@ -232,11 +231,7 @@ export async function payInTx(
   ctx: CoreContext,
   tx: Tx,
   order: Order,
-): Promise<
-  | { ok: true; order: Order }
-  | { ok: false; code: "insufficient_funds" }
-  | { ok: false; code: "order_not_payable"; status: string }
-> {
+): Promise<{ ok: true; order: Order } | { ok: false; code: "insufficient_funds" }> {
   let paymentTxId: string | undefined;
   if (order.total > 0n) {
     const posted = await rt.ledger.post(
@@ -257,16 +252,15 @@ export async function payInTx(
     if (!posted.ok) return { ok: false, code: "insufficient_funds" };
     paymentTxId = posted.transactionId;
   }
-  // The transaction's last statement (sent with COMMIT where the runner can): the escrow row the
+  // The transaction's last statement (sent with COMMIT where the runner can): the wallet row the
   // posting locked is released one round trip sooner.
   const paid = await afterDeferredPosting(rt, true, () =>
-    rt.store.transition(
-      tx,
-      { orderId: order.id, path: ["CREATED", "PAID"], set: { paymentTxId, paidAt: rt.clock.now() } },
-      { last: true },
-    ),
+    rt.store.finalTransition(tx, {
+      orderId: order.id,
+      path: ["CREATED", "PAID"],
+      set: { paymentTxId, paidAt: rt.clock.now() },
+    }),
   );
-  if (!paid) return { ok: false, code: "order_not_payable", status: order.status };
   return { ok: true, order: paid };
 }
 

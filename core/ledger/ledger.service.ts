@@ -4,10 +4,10 @@ import {
   invalidData,
   notFound,
   requestHash,
-  sqlState,
   inTx,
   kamengFailure,
-  PG_CHECK_VIOLATION,
+  violatesCheck,
+  isPipelining,
   type Clock,
   type CoreContext,
   type Currency,
@@ -22,7 +22,6 @@ import type { Balance, Ledger, PostInput, PostOptions, PostResult, ReverseInput 
 import { ACCOUNT_COLUMNS, KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
 import {
   ACCOUNT_MISSING,
-  canDefer,
   canRunShort,
   postDeferred,
   postTransaction,
@@ -36,6 +35,9 @@ export interface LedgerDeps {
   clock: Clock;
 }
 
+/** The CHECK that keeps a wallet from going negative: the backstop behind the guarded update. */
+const WALLET_NON_NEGATIVE = "ledger_accounts_non_negative";
+
 export function createLedger({ db, clock }: LedgerDeps): Ledger {
   const known = new KnownAccounts();
 
@@ -44,7 +46,7 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
     build: (tx: Tx) => Promise<Posting> | Posting,
   ): Promise<PostResult> {
     if (opts?.tx && opts.callerRollsBackOnFailure) {
-      if (opts.deferred && canDefer(opts.tx))
+      if (opts.deferred && isPipelining(opts.tx))
         return postDeferred(opts.tx, await build(opts.tx), known, clock.now(), {
           last: opts.last,
           transactionId: opts.transactionId,
@@ -70,7 +72,7 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
       } catch (e) {
         if (e instanceof ShortOfFunds) return { ok: false, code: "insufficient_funds", account: e.account };
         // The wallet CHECK constraint is a backstop behind the guarded update; it still means "short".
-        if (posting && sqlState(e) === PG_CHECK_VIOLATION && /ledger_accounts_non_negative/.test(messages(e))) {
+        if (posting && violatesCheck(e, WALLET_NON_NEGATIVE)) {
           const debited = posting.legs.find((l) => canRunShort({ ...l.account, delta: l.amount })) ?? posting.legs[0]!;
           return { ok: false, code: "insufficient_funds", account: debited.account.code };
         }
@@ -199,8 +201,7 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
     reconcile: (_ctx, currency: Currency, opts) => reconcileCurrency(opts?.tx ?? db, currency),
 
     deferredFailure(e) {
-      const state = sqlState(e);
-      if (state === PG_CHECK_VIOLATION && /ledger_accounts_non_negative/.test(messages(e))) return "insufficient_funds";
+      if (violatesCheck(e, WALLET_NON_NEGATIVE)) return "insufficient_funds";
       if (kamengFailure(e)?.reason === ACCOUNT_MISSING) {
         // Which account is gone is not known here: every cached "exists" is dropped and re-checked.
         known.clear();
@@ -209,18 +210,4 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
       return undefined;
     },
   };
-}
-
-function messages(e: unknown): string {
-  const out: string[] = [];
-  const seen = new Set<unknown>();
-  let cur: unknown = e;
-  while (cur && typeof cur === "object" && !seen.has(cur)) {
-    seen.add(cur);
-    const o = cur as { message?: unknown; cause?: unknown; meta?: unknown };
-    if (typeof o.message === "string") out.push(o.message);
-    out.push(JSON.stringify(o.meta ?? null));
-    cur = o.cause;
-  }
-  return out.join("\n");
 }

@@ -1,5 +1,5 @@
 import { Prisma } from "../../prisma/generated/client.ts";
-import { conflict, newId, toJson, unavailable, type Tx } from "../shared/index.ts";
+import { conflict, newId, toJson, unavailable, type PipeliningTx, type Tx } from "../shared/index.ts";
 import { ensureAccounts, type KnownAccounts } from "./lock-accounts.ts";
 import type { BalanceMode, PostResult } from "./ledger.types.ts";
 import type { ValidLeg } from "./validate-legs.ts";
@@ -77,16 +77,6 @@ async function newPosting(tx: Tx, p: Posting, known: KnownAccounts, now: Date, i
   return id ?? newId();
 }
 
-/** A runner that can send a write ahead of the transaction's next statement, or with COMMIT (app/pg-raw-sql.ts). */
-export interface DeferringTx {
-  $executeRawDeferred(sql: Prisma.Sql): void;
-  $queryRawAndCommit(sql: Prisma.Sql): Promise<unknown[]>;
-}
-
-export const canDefer = (tx: Tx): tx is Tx & DeferringTx =>
-  typeof (tx as Partial<DeferringTx>).$executeRawDeferred === "function" &&
-  typeof (tx as Partial<DeferringTx>).$queryRawAndCommit === "function";
-
 export const ACCOUNT_MISSING = "ledger_account_missing";
 
 /**
@@ -97,7 +87,7 @@ export const ACCOUNT_MISSING = "ledger_account_missing";
  * `kameng_fail('ledger_account_missing')`. `deferredFailure` (ledger.service.ts) reads those errors.
  */
 export async function postDeferred(
-  tx: Tx & DeferringTx,
+  tx: Tx & PipeliningTx,
   p: Posting,
   known: KnownAccounts,
   now: Date,

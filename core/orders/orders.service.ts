@@ -1,12 +1,7 @@
 import { Prisma } from "../../prisma/generated/client.ts";
-import { invalidData, type Clock, type Db, type DbOrTx, type Tx } from "../shared/index.ts";
+import { invalidData, isPipelining, type Clock, type Db, type DbOrTx, type Tx } from "../shared/index.ts";
 import { eventTypeFor, isValidPath, type OrderStatus } from "./order-states.ts";
 import type { NewOrder, Order, OrderEventRow, OrderPatch } from "./types.ts";
-
-/** A transaction runner that can send its final statement together with COMMIT (app/pg-raw-sql.ts). */
-interface CommitCapable {
-  $queryRawAndCommit(sql: Prisma.Sql): Promise<unknown[]>;
-}
 
 /** Every column, aliased to the `Order` shape. */
 const COLS = Prisma.raw(`id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey",
@@ -42,7 +37,7 @@ export interface TransitionInput {
   eventPayload?: Record<string, string | number | boolean | null>;
 }
 
-/** `kameng_fail` reason of an insert that did not happen (see InsertOptions.failUnlessInserted). */
+/** `kameng_fail` reason of an insert that did not happen (see OrderStore.insert). */
 export const ORDER_NOT_INSERTED = "order_not_inserted";
 
 /** `kameng_fail` reason of a final (`last`) transition whose order was not at a status its path starts from. */
@@ -51,11 +46,6 @@ export const ORDER_NOT_AT_STATUS = "order_not_at_status";
 export interface InsertOptions {
   emitCreated?: boolean;
   productVersion?: number;
-  /**
-   * Not inserted → the statement fails with `kameng_fail('order_not_inserted')` instead of returning
-   * null, so the statements the caller issued behind it (without waiting) do not run.
-   */
-  failUnlessInserted?: boolean;
   /**
    * The order is paid, settled and delivered by the same transaction (a stock order paid from the
    * wallet): it is written DELIVERED at once, with every step in its history and `order.delivered` in
@@ -66,19 +56,21 @@ export interface InsertOptions {
 
 export interface OrderStore {
   /**
-   * Inserts a CREATED order unless (userId, idempotencyKey) exists; returns null when it does.
-   * `productVersion`: insert only if the product is still at that version, active, in an active
-   * category (the order was priced from a cached read); null as well when it is not.
+   * Inserts a CREATED order unless (userId, idempotencyKey) exists. `productVersion`: only if the
+   * product is still at that version, active, in an active category (the order was priced from a
+   * cached read). Not inserted → the statement fails with `kameng_fail('order_not_inserted')`, so the
+   * statements the caller issued behind it (without waiting) do not run.
    */
-  insert(tx: Tx, order: NewOrder, opts?: InsertOptions): Promise<Order | null>;
+  insert(tx: Tx, order: NewOrder, opts?: InsertOptions): Promise<Order>;
+  /** Applies a transition path; null when the order is not at a status the path starts from. */
+  transition(db: DbOrTx, input: TransitionInput): Promise<Order | null>;
   /**
-   * Applies a transition path; null when the order is not at a status the path starts from.
-   * `last`: this is the transaction's final statement — a runner that can send it together with COMMIT
-   * (app/pg-raw-sql.ts) does, so locks taken earlier in the transaction are released one round trip sooner;
-   * then an order not at a status the path starts from fails the statement (`kameng_fail('order_not_at_status')`)
-   * instead of returning null, so nothing before it commits.
+   * The transition as the transaction's final statement: a runner that can send it together with
+   * COMMIT (app/pg-raw-sql.ts) does, so locks taken earlier are released one round trip sooner. An
+   * order not at a status the path starts from fails the statement (`kameng_fail('order_not_at_status')`),
+   * so nothing before it commits.
    */
-  transition(tx: DbOrTx, input: TransitionInput, opts?: { last?: boolean }): Promise<Order | null>;
+  finalTransition(tx: Tx, input: TransitionInput): Promise<Order>;
   /**
    * Failover: a FULFILLING order moves from the supplier that failed for good to the next one, only if
    * it still names `from` (so two runs cannot both switch). Audited as a FULFILLING → FULFILLING event.
@@ -96,8 +88,55 @@ export interface OrderStore {
   countByStatus(db: DbOrTx): Promise<Record<string, number>>;
 }
 
+/**
+ * The statement's result: the row `cte` wrote, or — when it wrote none — a `kameng_fail(reason)` that
+ * aborts the transaction. (Checked in WHERE, which is always evaluated: PostgreSQL skips an unreferenced
+ * column of a CTE, so a guard there would never run.)
+ */
+function mustMatch(reason: string, cte: "ins" | "u"): Prisma.Sql {
+  return Prisma.sql`SELECT ${COLS} FROM (SELECT 1) AS one LEFT JOIN ${Prisma.raw(cte)} ON true
+    WHERE CASE WHEN ${Prisma.raw(cte)}.id IS NULL THEN kameng_fail(${reason}) = 0 ELSE true END`;
+}
+
 export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStore {
   const one = (rows: Order[]) => rows[0] ?? null;
+
+  /** One conditional UPDATE with its history rows and outbox event; `final`: see finalTransition. */
+  function transitionSql(input: TransitionInput, final: boolean): Prisma.Sql {
+    const { path } = input;
+    if (!isValidPath(path)) throw invalidData("invalid_transition", `not an order transition: ${path.join(" → ")}`);
+    const now = clock.now();
+    const to = path[path.length - 1]!;
+    const froms = path.slice(0, -1);
+    const tos = path.slice(1);
+    const sets: Prisma.Sql[] = [Prisma.sql`status = ${to}`, Prisma.sql`updated_at = ${now}::timestamptz`];
+    for (const [k, v] of Object.entries(input.set ?? {}) as Array<[keyof OrderPatch, unknown]>) {
+      if (v === undefined) continue;
+      const c = PATCH_COLUMNS[k];
+      sets.push(Prisma.sql`${Prisma.raw(c.column)} = ${v}::${Prisma.raw(c.cast)}`);
+    }
+    const extra = JSON.stringify(input.eventPayload ?? {});
+    // A final transition that matched nothing must not commit what came before it.
+    const tail = final ? mustMatch(ORDER_NOT_AT_STATUS, "u") : Prisma.sql`SELECT ${COLS} FROM u`;
+    return Prisma.sql`
+      WITH cur AS (
+        SELECT id, status AS prev FROM orders WHERE id = ${input.orderId}::uuid AND status = ANY(${froms}::text[]) FOR UPDATE),
+      u AS (
+        UPDATE orders o SET ${Prisma.join(sets, ", ")} FROM cur WHERE o.id = cur.id
+        RETURNING o.*, cur.prev),
+      ev AS (
+        INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
+        SELECT u.id, s.f, s.t, ${input.reason ?? null}, ${now}::timestamptz
+        FROM u, unnest(${froms}::text[], ${tos}::text[]) WITH ORDINALITY AS s(f, t, i)
+        WHERE s.i >= array_position(${froms}::text[], u.prev)),
+      ob AS (
+        INSERT INTO outbox_events (type, payload, created_at)
+        SELECT ${eventTypeFor(to)}, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
+          'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
+          'channel', u.channel) || ${extra}::jsonb, ${now}::timestamptz
+        FROM u)
+      ${tail}`;
+  }
 
   return {
     async insert(tx, o, opts = {}) {
@@ -139,58 +178,18 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
                FROM ins, unnest(ARRAY[NULL]::text[] || ${path.slice(0, -1)}::text[], ${path}::text[]) WITH ORDINALITY AS s(f, t, i)
                ORDER BY s.i)
         ${outbox}
-        ${
-          opts.failUnlessInserted
-            ? Prisma.sql`, gate AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 1
-                ELSE kameng_fail(${ORDER_NOT_INSERTED}) END AS ok)
-              SELECT ${COLS} FROM gate LEFT JOIN ins ON true`
-            : Prisma.sql`SELECT ${COLS} FROM ins`
-        }`;
-      return one(rows);
+        ${mustMatch(ORDER_NOT_INSERTED, "ins")}`;
+      return rows[0]!;
     },
 
-    async transition(tx, input, opts = {}) {
-      const { path } = input;
-      if (!isValidPath(path)) throw invalidData("invalid_transition", `not an order transition: ${path.join(" → ")}`);
-      const now = clock.now();
-      const to = path[path.length - 1]!;
-      const froms = path.slice(0, -1);
-      const tos = path.slice(1);
-      const sets: Prisma.Sql[] = [Prisma.sql`status = ${to}`, Prisma.sql`updated_at = ${now}::timestamptz`];
-      for (const [k, v] of Object.entries(input.set ?? {}) as Array<[keyof OrderPatch, unknown]>) {
-        if (v === undefined) continue;
-        const c = PATCH_COLUMNS[k];
-        sets.push(Prisma.sql`${Prisma.raw(c.column)} = ${v}::${Prisma.raw(c.cast)}`);
-      }
-      const extra = JSON.stringify(input.eventPayload ?? {});
-      const withCommit = opts.last ? (tx as Partial<CommitCapable>).$queryRawAndCommit : undefined;
-      // Sent with COMMIT, a transition that matched nothing must not commit what came before it: it
-      // raises then, which aborts the transaction. (In the WHERE clause, which is always evaluated: an
-      // unreferenced column of a CTE is not.)
-      const tail = withCommit
-        ? Prisma.sql`SELECT ${COLS} FROM (SELECT 1) AS one LEFT JOIN u ON true
-            WHERE CASE WHEN u.id IS NULL THEN kameng_fail(${ORDER_NOT_AT_STATUS}) = 0 ELSE true END`
-        : Prisma.sql`SELECT ${COLS} FROM u`;
-      const sql = Prisma.sql`
-        WITH cur AS (
-          SELECT id, status AS prev FROM orders WHERE id = ${input.orderId}::uuid AND status = ANY(${froms}::text[]) FOR UPDATE),
-        u AS (
-          UPDATE orders o SET ${Prisma.join(sets, ", ")} FROM cur WHERE o.id = cur.id
-          RETURNING o.*, cur.prev),
-        ev AS (
-          INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
-          SELECT u.id, s.f, s.t, ${input.reason ?? null}, ${now}::timestamptz
-          FROM u, unnest(${froms}::text[], ${tos}::text[]) WITH ORDINALITY AS s(f, t, i)
-          WHERE s.i >= array_position(${froms}::text[], u.prev)),
-        ob AS (
-          INSERT INTO outbox_events (type, payload, created_at)
-          SELECT ${eventTypeFor(to)}, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
-            'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-            'channel', u.channel) || ${extra}::jsonb, ${now}::timestamptz
-          FROM u)
-        ${tail}`;
-      const rows = withCommit ? await withCommit.call(tx, sql) : await tx.$queryRaw<Order[]>(sql);
-      return one(rows as Order[]);
+    async transition(db, input) {
+      return one(await db.$queryRaw<Order[]>(transitionSql(input, false)));
+    },
+
+    async finalTransition(tx, input) {
+      const sql = transitionSql(input, true);
+      const rows = (isPipelining(tx) ? await tx.$queryRawAndCommit(sql) : await tx.$queryRaw<Order[]>(sql)) as Order[];
+      return rows[0]!;
     },
 
     async switchSupplier(db, orderId, from, to) {

@@ -6,6 +6,21 @@ export type Tx = Prisma.TransactionClient;
 /** Core methods accept either the client or an open transaction, so flows can compose them. */
 export type DbOrTx = Db | Tx;
 
+/**
+ * What the pipelining runner's transactions (app/pg-raw-sql.ts) add to Prisma's raw-SQL methods;
+ * Prisma's own transaction client has neither, so callers check with `isPipelining`.
+ */
+export interface PipeliningTx {
+  /** Sends a write now without waiting for it; its failure surfaces from the next awaited statement or COMMIT. */
+  $executeRawDeferred(sql: Prisma.Sql): void;
+  /** Sends the statement with COMMIT right behind it (one round trip); answers once committed. */
+  $queryRawAndCommit(sql: Prisma.Sql): Promise<unknown[]>;
+}
+
+export const isPipelining = (tx: DbOrTx): tx is Tx & PipeliningTx =>
+  typeof (tx as Partial<PipeliningTx>).$executeRawDeferred === "function" &&
+  typeof (tx as Partial<PipeliningTx>).$queryRawAndCommit === "function";
+
 export interface TxOptions {
   tx?: Tx;
 }
@@ -16,26 +31,47 @@ export async function inTx<T>(db: Db, opts: TxOptions | undefined, fn: (tx: Tx) 
   return db.$transaction(fn, { timeout: 15_000, maxWait: 15_000 });
 }
 
-/** The PostgreSQL SQLSTATE of a driver error, wherever the adapter put it. */
-export function sqlState(e: unknown): string | undefined {
+/**
+ * A driver error and the errors under it, wherever the driver or Prisma's adapter put them — the
+ * adapter's cause before the Prisma error itself, whose own code (P2010, "raw query failed") would
+ * otherwise pass for a SQLSTATE.
+ */
+function* errorChain(e: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
   let cur: unknown = e;
   while (cur && typeof cur === "object" && !seen.has(cur)) {
     seen.add(cur);
     const o = cur as Record<string, unknown>;
-    // A Prisma error's own code (P2010, "raw query failed") looks like a SQLSTATE: the driver's comes first.
-    const meta = o.meta as Record<string, unknown> | undefined;
-    const driver = meta?.driverAdapterError as Record<string, unknown> | undefined;
-    const cause = driver?.cause as Record<string, unknown> | undefined;
-    if (cause && typeof cause.originalCode === "string") return cause.originalCode;
-    if (cause && typeof cause.code === "string" && /^[0-9A-Z]{5}$/.test(cause.code)) return cause.code;
-    for (const k of ["code", "originalCode"]) {
-      const v = o[k];
-      if (typeof v === "string" && /^[0-9A-Z]{5}$/.test(v)) return v;
+    const driver = (o.meta as Record<string, unknown> | undefined)?.driverAdapterError as
+      Record<string, unknown> | undefined;
+    const cause = driver?.cause;
+    if (cause && typeof cause === "object" && !seen.has(cause)) {
+      seen.add(cause);
+      yield cause as Record<string, unknown>;
     }
+    yield o;
     cur = o.cause ?? driver;
   }
+}
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** The PostgreSQL SQLSTATE of a driver error, wherever the adapter put it. */
+export function sqlState(e: unknown): string | undefined {
+  for (const o of errorChain(e)) {
+    if (typeof o.originalCode === "string") return o.originalCode;
+    if (typeof o.code === "string" && SQLSTATE.test(o.code)) return o.code;
+  }
   return undefined;
+}
+
+/** Whether `e` is a violation of the CHECK constraint `constraint`. */
+export function violatesCheck(e: unknown, constraint: string): boolean {
+  if (sqlState(e) !== PG_CHECK_VIOLATION) return false;
+  for (const o of errorChain(e))
+    for (const k of ["constraint", "message", "originalMessage"])
+      if (typeof o[k] === "string" && (o[k] as string).includes(constraint)) return true;
+  return false;
 }
 
 /** SQLSTATE of `kameng_fail(reason[, detail])` (migrations): a named failure raised from inside a statement. */
@@ -47,19 +83,10 @@ export const KAMENG_FAIL = "KM001";
  * abort the transaction with a cause the flow can name.
  */
 export function kamengFailure(e: unknown): { reason: string; detail?: string } | undefined {
-  if (sqlState(e) !== KAMENG_FAIL) return undefined;
-  const seen = new Set<unknown>();
-  let cur: unknown = e;
-  while (cur && typeof cur === "object" && !seen.has(cur)) {
-    seen.add(cur);
-    const o = cur as Record<string, unknown>;
-    const isIt = o.code === KAMENG_FAIL || o.originalCode === KAMENG_FAIL;
+  for (const o of errorChain(e)) {
+    if (o.code !== KAMENG_FAIL && o.originalCode !== KAMENG_FAIL) continue;
     const reason = o.originalMessage ?? o.message;
-    if (isIt && typeof reason === "string")
-      return { reason, ...(typeof o.detail === "string" ? { detail: o.detail } : {}) };
-    const meta = o.meta as Record<string, unknown> | undefined;
-    const driver = meta?.driverAdapterError as Record<string, unknown> | undefined;
-    cur = driver?.cause ?? o.cause ?? driver;
+    if (typeof reason === "string") return { reason, ...(typeof o.detail === "string" ? { detail: o.detail } : {}) };
   }
   return undefined;
 }

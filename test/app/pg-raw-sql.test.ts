@@ -2,10 +2,10 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRawSql, type RawSql } from "../../app/pg-raw-sql.ts";
 import { Prisma } from "../../prisma/generated/client.ts";
-import type { Tx } from "../../core/shared/index.ts";
+import type { PipeliningTx, Tx } from "../../core/shared/index.ts";
 import { createTestDatabase, type TestDatabase } from "../support/databases.ts";
 
-type Deferring = Tx & { $executeRawDeferred(sql: Prisma.Sql): void };
+type Deferring = Tx & PipeliningTx;
 
 describe("raw-SQL runner: pipelined statements and deferred writes", () => {
   let t: TestDatabase;

@@ -1,6 +1,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ManualClock } from "../../../core/shared/index.ts";
+import { ORDER_NOT_AT_STATUS } from "../../../core/orders/index.ts";
+import { kamengFailure, ManualClock } from "../../../core/shared/index.ts";
 import { CLEAN, createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
 // Both transaction runners: PostgreSQL's pipelining raw-SQL runner (statements issued without waiting,
@@ -243,6 +244,30 @@ describe.each([
         ok: false,
         code: "order_not_payable",
       });
+  });
+
+  it("a final transition that matches nothing fails its transaction: nothing before it commits", async () => {
+    const product = await shop.codeProduct({ price: 100n, stock: 1 });
+    const userId = await shop.user();
+    await shop.fund(userId, 1000n);
+    const r = await shop.c.orders.place(
+      { ...ctx, userId },
+      { userId, productId: product.id, quantity: 1, idempotencyKey: "final", payWith: "wallet" },
+    );
+    if (!r.ok) throw new Error(r.code);
+    const before = await counts();
+    const failure = await shop.prisma
+      .$transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO outbox_events (type, payload) VALUES ('probe', '{}')`;
+        // Already DELIVERED: not at a status the path starts from.
+        await shop.c.orders.store.finalTransition(tx, {
+          orderId: r.order.id,
+          path: ["PAID", "FULFILLING", "DELIVERED"],
+        });
+      })
+      .catch((e: unknown) => e);
+    expect(kamengFailure(failure)).toEqual({ reason: ORDER_NOT_AT_STATUS });
+    expect(await counts()).toEqual(before);
   });
 
   it("pays a later order from the wallet once; cancels only CREATED orders", async () => {
