@@ -129,6 +129,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         ? createRawSql(config.DATABASE_URL, Math.max(4, Math.ceil(config.DATABASE_POOL_SIZE / 2)))
         : undefined;
     if (rawSql) closers.push(() => rawSql.close());
+    // For the modules that use only raw SQL and `$transaction`: the hot-path runner where there is one.
+    const rawDb = rawSql?.db ?? prisma;
     const catalogJobs = opts.jobOverrides ? withOverrides(jobCatalog, opts.jobOverrides) : jobCatalog;
     const jobLogger = logger.child({ part: "jobs" });
     let jobs: JobQueue;
@@ -165,21 +167,20 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
     });
-    const catalog = createCatalog({ db: prisma, clock, ...(rawSql ? { reader: rawSql.db } : {}) });
+    const catalog = createCatalog({ db: prisma, clock, reader: rawDb });
     const inventory = createInventory({ db: prisma, clock, secrets });
     const suppliers = createSuppliers({
       db: prisma,
       clock,
       secrets,
       callbackBaseUrl: publicUrl(config),
-      ...(rawSql ? { rawDb: rawSql.db } : {}),
+      rawDb,
       ...(opts.supplierTimeoutMs ? { timeoutMs: opts.supplierTimeoutMs } : {}),
     });
     const flowLogger = logger.child({ part: "orders" });
     const events = new InProcessEventBus();
     const relay = new OutboxRelay({
-      // Raw SQL and `$transaction` only: on PostgreSQL the hot-path runner, without Prisma's per-statement cost.
-      prisma: rawSql?.db ?? prisma,
+      prisma: rawDb,
       bus: events,
       logger: logger.child({ part: "outbox" }),
       clock,
@@ -228,7 +229,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       logger,
       clock,
       db,
-      rawDb: rawSql?.db ?? prisma,
+      rawDb,
       secrets,
       sandboxWebhookSecret,
       metrics: createMetrics(),

@@ -28,8 +28,13 @@ describe("ledger database rules", () => {
     await c.end();
     await t.drop();
   });
-  const run = (sql: string) => c.query(sql).finally(() => c.query("ROLLBACK").catch(() => {}));
   const entries = async () => Number((await c.query("SELECT count(*) AS n FROM ledger_entries")).rows[0].n);
+  /** The script (one ledger transaction, `id`) is refused with `error` and leaves no entry behind. */
+  const refused = async (script: (id: string) => string, error: RegExp) => {
+    const before = await entries();
+    await expect(c.query(script(tx())).finally(() => c.query("ROLLBACK").catch(() => {}))).rejects.toThrow(error);
+    expect(await entries()).toBe(before);
+  };
 
   it("commits a transaction whose entries, staged over several statements, balance at commit", async () => {
     const id = tx();
@@ -38,37 +43,31 @@ describe("ledger database rules", () => {
   });
 
   it("refuses at commit a transaction that does not balance", async () => {
-    const before = await entries();
-    const id = tx();
-    await expect(run(`BEGIN; ${posting(id)}; ${entry(id, A, 5)}; ${entry(id, B, -4)}; COMMIT`)).rejects.toThrow(
+    await refused(
+      (id) => `BEGIN; ${posting(id)}; ${entry(id, A, 5)}; ${entry(id, B, -4)}; COMMIT`,
       /does not balance \(CNY:1\)/,
     );
-    expect(await entries()).toBe(before);
   });
 
   it("checks an entry added after the transaction was already checked (SET CONSTRAINTS … IMMEDIATE)", async () => {
-    const before = await entries();
-    const id = tx();
-    await expect(
-      run(`BEGIN; ${posting(id)};
+    await refused(
+      (id) => `BEGIN; ${posting(id)};
         INSERT INTO ledger_entries (transaction_id, account_id, currency, amount)
           VALUES ('${id}', '${A}', 'CNY', 5), ('${id}', '${B}', 'CNY', -5);
         SET CONSTRAINTS ALL IMMEDIATE;
         ${entry(id, A, 7)};
-        COMMIT`),
-    ).rejects.toThrow(/does not balance \(CNY:7\)/);
-    expect(await entries()).toBe(before);
+        COMMIT`,
+      /does not balance \(CNY:7\)/,
+    );
   });
 
   it("refuses an entry in another currency than its account's, in a many-row insert too", async () => {
-    const before = await entries();
-    const id = tx();
-    await expect(
-      run(`BEGIN; ${posting(id)};
+    await refused(
+      (id) => `BEGIN; ${posting(id)};
         INSERT INTO ledger_entries (transaction_id, account_id, currency, amount)
           VALUES ('${id}', '${A}', 'CNY', 5), ('${id}', '${U}', 'CNY', -5);
-        COMMIT`),
-    ).rejects.toThrow(new RegExp(`entry currency CNY does not match account ${U}`));
-    expect(await entries()).toBe(before);
+        COMMIT`,
+      new RegExp(`entry currency CNY does not match account ${U}`),
+    );
   });
 });
