@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import type { PublishedEvent } from "../../../app/events/event-bus.port.ts";
 import { InProcessEventBus } from "../../../app/events/in-process-event-bus.ts";
 import { OutboxRelay } from "../../../app/events/outbox-relay.ts";
-import { openDatabase, type Database } from "../../../app/db/database.ts";
+import { createRawSql } from "../../../app/pg-raw-sql.ts";
+import type { Db } from "../../../core/shared/db.ts";
 import { ManualClock } from "../../../core/shared/clock.ts";
 import { recordEvents, type DomainEvent } from "../../../core/shared/outbox.ts";
 import { createPgliteDatabase, createTestDatabase, type TestDatabase } from "../../support/databases.ts";
@@ -65,22 +66,23 @@ describe("OutboxRelay on PostgreSQL", () => {
   });
 
   it("two relays in two processes flushing at once dispatch every event exactly once", async () => {
-    const other: Database = await openDatabase({ databaseUrl: testDb.url, dataDir: "/nonexistent", poolSize: 4 });
+    // The other process's relay runs on the hot-path runner, as the container wires it on PostgreSQL.
+    const other = createRawSql(testDb.url, 4);
     try {
       await commit(events(300));
       const seen = new Map<string, number>();
       const perRelay = [0, 0];
-      const makeRelay = (db: Database, i: number) => {
+      const makeRelay = (db: Db, i: number) => {
         const bus = new InProcessEventBus();
         bus.subscribe("order.paid", async (e) => {
           seen.set(e.id, (seen.get(e.id) ?? 0) + 1);
           perRelay[i]! += 1;
           await new Promise((r) => setImmediate(r));
         });
-        return new OutboxRelay({ prisma: db.prisma, bus, batchSize: 20 });
+        return new OutboxRelay({ prisma: db, bus, batchSize: 20 });
       };
-      const a = makeRelay(testDb.db, 0);
-      const b = makeRelay(other, 1);
+      const a = makeRelay(testDb.db.prisma, 0);
+      const b = makeRelay(other.db, 1);
       const results = await Promise.all([a.flush(), b.flush(), a.flush(), b.flush()]);
       expect(seen.size).toBe(300);
       expect([...seen.values()].every((n) => n === 1)).toBe(true);
