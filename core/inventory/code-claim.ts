@@ -1,11 +1,12 @@
 import { conflict, invalidData, type CoreContext, type DbOrTx, type TxOptions } from "../shared/index.ts";
 import type { ClaimResult, InventoryDeps } from "./inventory.types.ts";
-import { assertUuid } from "./sql.ts";
+import { assertUuid, SELLABLE_ORDER, sellableAt } from "./sql.ts";
 
 export const MAX_CLAIM_QUANTITY = 1000;
 
 /**
- * Reserves `quantity` available, unexpired codes for an order, oldest first, in ONE statement: it
+ * Reserves `quantity` available, unexpired codes for an order, soonest-expiring (then oldest) first, in
+ * ONE statement: it
  * locks candidates with FOR UPDATE SKIP LOCKED (concurrent claims never wait on each other or take the
  * same code) and only updates them when it found all `quantity`. So an out_of_stock result has written
  * nothing and the caller may commit or roll back; candidates it locked stay locked until the caller's
@@ -60,9 +61,8 @@ export async function claim(
   const [row] = await client.$queryRaw<{ picked: number; ids: bigint[]; enc: Array<string | null> | null }[]>`
     WITH picked AS (
       SELECT id FROM codes
-      WHERE product_id = ${input.productId}::uuid AND status = 'AVAILABLE'
-        AND (expires_at IS NULL OR expires_at > ${now})
-      ORDER BY id
+      WHERE product_id = ${input.productId}::uuid AND ${sellableAt(now)}
+      ORDER BY ${SELLABLE_ORDER}
       LIMIT ${quantity}::int
       FOR UPDATE SKIP LOCKED
     ), enough AS (

@@ -1,6 +1,7 @@
+import { Prisma } from "../../prisma/generated/client.ts";
 import type { CoreContext, TxOptions } from "../shared/index.ts";
 import type { BatchStock, InventoryDeps, ProductStock, StockCounts, StockReport } from "./inventory.types.ts";
-import { assertUuid } from "./sql.ts";
+import { assertUuid, sellableAt } from "./sql.ts";
 
 const zero = (): StockCounts => ({ available: 0, reserved: 0, sold: 0, expired: 0 });
 
@@ -78,7 +79,7 @@ export async function lowStock(
     FROM products p
     LEFT JOIN (
       SELECT product_id, count(*) AS n FROM codes
-      WHERE status = 'AVAILABLE' AND (expires_at IS NULL OR expires_at > ${now})
+      WHERE ${sellableAt(now)}
       GROUP BY product_id
     ) c ON c.product_id = p.id
     WHERE p.delivery_kind = 'CODE' AND p.active AND COALESCE(c.n, 0) < ${Math.trunc(input.threshold)}::int
@@ -99,7 +100,7 @@ export async function expireCodes(
 
 /**
  * Sellable codes per product (not expired), for shop windows: counts only AVAILABLE codes through the
- * partial index `codes_available_idx`, so its cost follows what is on sale, not every code ever sold.
+ * partial index `codes_sellable_idx`, so its cost follows what is on sale, not every code ever sold.
  * Products without stock are absent from the map.
  */
 export async function availableCounts(
@@ -111,10 +112,11 @@ export async function availableCounts(
   const ids = input.productIds ?? null;
   if (ids) for (const id of ids) assertUuid(id, "productId");
   const client = opts?.tx ?? deps.db;
+  // Two statements, not `($1 IS NULL OR product_id = ANY($1))`: a generic plan cannot use the index for that.
+  const products = ids ? Prisma.sql`AND product_id = ANY(${ids}::uuid[])` : Prisma.empty;
   const rows = await client.$queryRaw<{ product_id: string; n: number }[]>`
     SELECT product_id::text AS product_id, count(*)::int AS n FROM codes
-    WHERE status = 'AVAILABLE' AND (expires_at IS NULL OR expires_at > ${deps.clock.now()})
-      AND (${ids}::uuid[] IS NULL OR product_id = ANY(${ids}::uuid[]))
+    WHERE ${sellableAt(deps.clock.now())} ${products}
     GROUP BY product_id`;
   return new Map(rows.map((r) => [r.product_id, r.n]));
 }

@@ -82,6 +82,28 @@ describe("claim, release, sell, reveal", () => {
     }
   });
 
+  it("sells the code that expires soonest first, then the oldest", async () => {
+    const productId = await createProduct(db);
+    await inventory.importCodes(ctx, {
+      productId,
+      source: "t",
+      content: "F-NEVER-1\nF-LATE-1,pw,2026-06-01\nF-SOON-1,pw,2026-02-01\nF-NEVER-2",
+    });
+    const order = async () => {
+      const r = await db.$transaction((tx) =>
+        inventory.claim(ctx, { productId, orderId: newId(), quantity: 1 }, { tx, sell: true }),
+      );
+      return r.ok ? r.codes?.[0]?.code : r.code;
+    };
+    expect([await order(), await order(), await order(), await order(), await order()]).toEqual([
+      "F-SOON-1",
+      "F-LATE-1",
+      "F-NEVER-1",
+      "F-NEVER-2",
+      "out_of_stock",
+    ]);
+  });
+
   it("releases stock back, sells, and reveals only the order's SOLD codes in order", async () => {
     const productId = await createProduct(db);
     await inventory.importCodes(ctx, { productId, source: "t", content: "R-A,pa\nR-B\nR-C,pc" });
@@ -156,9 +178,10 @@ describe("claim, release, sell, reveal", () => {
 
   it("counts sellable codes per product: not reserved, not sold, not past expiry; agrees with the stock report", async () => {
     const [a, b, empty] = [await createProduct(db), await createProduct(db), await createProduct(db)];
-    await inventory.importCodes(ctx, { productId: a, source: "t", content: "AV-1\nAV-2\nAV-3\nAV-4,pw,2026-01-10" });
+    await inventory.importCodes(ctx, { productId: a, source: "t", content: "AV-1\nAV-2\nAV-3" });
     await inventory.importCodes(ctx, { productId: b, source: "t", content: "BV-1" });
     expect(await claimInTx(a, newId(), 2)).toMatchObject({ ok: true });
+    await inventory.importCodes(ctx, { productId: a, source: "t", content: "AV-4,pw,2026-01-10" });
     const before = await inventory.availableCounts(ctx, { productIds: [a, b, empty] });
     expect(Object.fromEntries(before)).toEqual({ [a]: 2, [b]: 1 });
     clock.advance(15 * 24 * 3600_000); // AV-4 is past its expiry now
