@@ -3,7 +3,10 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaClient } from "../../prisma/generated/client.ts";
+import { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
+import type { SqlRunner } from "../../core/shared/sql.ts";
+import { createPgPipelineRunner } from "./pg-pipeline-runner.ts";
+import { createPgliteRunner } from "./pglite-runner.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { connectPostgres, pgliteConnection, type SqlConnection } from "./sql-connection.ts";
 
@@ -11,7 +14,10 @@ export type DatabaseKind = "postgres" | "pglite";
 
 export interface Database {
   kind: DatabaseKind;
+  /** Admin CRUD and reports (docs/data-access.md). */
   prisma: PrismaClient;
+  /** The hot paths: the same statements on PostgreSQL (pipelined node-postgres) and on PGlite. */
+  sql: SqlRunner;
   /** Opens a dedicated session (migrations, advisory locks, scripts). */
   connect(): Promise<SqlConnection>;
   ping(): Promise<void>;
@@ -31,12 +37,18 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 
 function openPostgres(connectionString: string, max: number): Database {
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) });
+  // The hot paths get a pool of their own: half the configured size, at least 4.
+  const sql = createPgPipelineRunner({ connectionString, max: Math.max(4, Math.ceil(max / 2)) });
   return {
     kind: "postgres",
     prisma,
+    sql,
     connect: () => connectPostgres(connectionString),
-    ping: async () => void (await prisma.$queryRaw`SELECT 1`),
-    close: () => prisma.$disconnect(),
+    ping: async () => void (await sql.query(Prisma.sql`SELECT 1`)),
+    close: async () => {
+      await sql.close();
+      await prisma.$disconnect();
+    },
   };
 }
 
@@ -56,6 +68,7 @@ export function pgliteDatabase(lite: PGlite, afterClose: () => Promise<void> = a
   return {
     kind: "pglite",
     prisma,
+    sql: createPgliteRunner(lite),
     connect: async () => pgliteConnection(lite),
     ping: async () => void (await prisma.$queryRaw`SELECT 1`),
     close: async () => {
