@@ -58,3 +58,17 @@ export interface SqlRunner extends SqlExecutor {
   /** Runs `fn` in one transaction: committed when it returns (unless it committed itself), rolled back when it throws. */
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
 }
+
+/**
+ * The same statements in a Prisma transaction (an admin path that must write, say, an outbox event in the
+ * transaction it already has). Prisma answers int8 as bigint too.
+ */
+export function prismaExecutor(tx: {
+  $queryRaw<T = unknown>(query: Sql): Promise<T>;
+  $executeRaw(query: Sql): Promise<number>;
+}): SqlExecutor {
+  return {
+    query: <R>(s: Sql) => tx.$queryRaw<R[]>(s),
+    execute: (s: Sql) => tx.$executeRaw(s),
+  };
+}
