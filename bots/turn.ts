@@ -1,6 +1,7 @@
 /**
  * The channel-agnostic turn model: the one contract between channels (Telegram, web chat, WeChat,
- * Slack, ...) and the bots. It imports no platform SDK and no core module.
+ * Slack, ...) and the bots. It imports no platform SDK and no core module (only the list of chat channels,
+ * `CHAT_CHANNELS` in core/shared/context.ts, so that list is written once).
  *
  * ## Inbound
  * A channel translates each platform update into one `InboundTurn`:
@@ -46,7 +47,9 @@
  * except `codes`, which must never be rendered in a group).
  */
 
-export type TurnChannel = "telegram" | "wechat" | "slack" | "web";
+import type { ChatChannel } from "../core/shared/context.ts";
+
+export type TurnChannel = ChatChannel;
 export type ChatKind = "private" | "group";
 
 export interface TurnChat {

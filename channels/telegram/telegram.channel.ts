@@ -79,7 +79,7 @@ export interface TelegramChannel {
   handleUpdate(update: Update): Promise<HandleOutcome>;
   /**
    * Sends bot-initiated replies (progress, delivery) to a chat under the rate limits; resolves once they
-   * were sent (or failed). A `notify` job should retry when `failed > 0 && !blocked`.
+   * were sent (or failed). A caller that retries should do so when `failed > 0 && !blocked`.
    */
   send(chatId: string, replies: Reply[]): Promise<DeliveryResult>;
   /** Refunds a Telegram Stars payment. Idempotent: an already refunded charge counts as refunded. */
