@@ -374,6 +374,66 @@ describe("shop bot: stale buttons", () => {
   });
 });
 
+describe("shop bot: quantity after a refusal at Pay", () => {
+  it("not enough stock at Pay asks again for 1–available, and a typed quantity continues the purchase", async () => {
+    const { category } = await codeProduct(3, 1000n);
+    const chat = tg();
+    await openCard(chat, category.nameEn);
+    const userId = await h.userIdOf("telegram", chat.opts.externalId);
+    await h.fund(userId, 10_000n);
+    await chat.press("3");
+    const pay = findButton(chat.last, /Pay CN¥30.00/).data;
+    // Someone else buys one code meanwhile.
+    const other = tg();
+    await other.send("/start");
+    await h.fund(await h.userIdOf("telegram", other.opts.externalId), 1000n);
+    await openCard(other, category.nameEn);
+    await other.press("1");
+    await other.press(/from wallet/);
+
+    const refused = await chat.pressData(pay);
+    expect(plainOf(refused)).toContain("only 2 left");
+    expect(plainOf(refused)).toContain("Type the quantity (1–2)");
+    expect(await h.orderCount(userId)).toBe(0);
+    const typed = await chat.send("2");
+    expect(plainOf(typed)).not.toContain("Please tap Pay or Cancel");
+    await chat.press(/Pay CN¥20.00/, typed);
+    expect(await h.orderCount(userId)).toBe(1);
+    expect(await h.balance(userId)).toBe(10_000n - 2000n);
+  });
+
+  it("changed quantity limits at Pay ask again with the new range, and a typed quantity continues", async () => {
+    const { product, category } = await codeProduct(5, 1000n);
+    const chat = tg();
+    await openCard(chat, category.nameEn);
+    const userId = await h.userIdOf("telegram", chat.opts.externalId);
+    await h.fund(userId, 10_000n);
+    await chat.press("3");
+    const pay = findButton(chat.last, /Pay CN¥30.00/).data;
+    await h.c.catalog.updateProduct(ctx, { productId: product.id, patch: { maxQty: 2 } });
+
+    const refused = await chat.pressData(pay);
+    expect(plainOf(refused)).toContain("The quantity limits changed (1–2)");
+    expect(await h.orderCount(userId)).toBe(0);
+    expect(plainOf(await chat.send("3"))).toContain("At most 2 per order");
+    const typed = await chat.send("2");
+    expect(plainOf(typed)).not.toContain("Please tap Pay or Cancel");
+    await chat.press(/Pay CN¥20.00/, typed);
+    expect(await h.orderCount(userId)).toBe(1);
+  });
+
+  it("a typed quantity above the stock says how many are left and asks within 1–available", async () => {
+    const { category } = await codeProduct(4, 1000n);
+    const chat = tg();
+    await openCard(chat, category.nameEn);
+    await chat.press(/Other amount/);
+    const r = await chat.send("7");
+    expect(plainOf(r)).toContain("Only 4 left");
+    expect(plainOf(r)).toContain("Type the quantity (1–4)");
+    expect(plainOf(await chat.send("4"))).toContain("Test card × 4");
+  });
+});
+
 describe("shop bot: old confirmations", () => {
   it("refuses a Pay button from a confirmation shown hours ago", async () => {
     const { category } = await codeProduct(5, 1000n);
