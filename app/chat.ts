@@ -38,7 +38,13 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   let botReady!: (handle: (turn: InboundTurn) => Promise<BotResult>) => void;
   const handle = new Promise<(turn: InboundTurn) => Promise<BotResult>>((resolve) => (botReady = resolve));
   const channels: Partial<Record<TurnChannel, ChannelCapabilities>> = {};
-  if (webEnabled) channels.web = { deepLink: (p) => `${base}/?start=${encodeURIComponent(p)}`, starsInvoices: false };
+  if (webEnabled)
+    channels.web = {
+      deepLink: (p) => `${base}/?start=${encodeURIComponent(p)}`,
+      starsInvoices: false,
+      buttons: "native",
+      files: false,
+    };
 
   // Filled once the bot's identity service exists (the Telegram channel is started before the bot).
   const canDm: { set?: (externalId: string, canDm: boolean) => Promise<void> } = {};
@@ -46,6 +52,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     telegram = await startTelegram({
       token: config.TELEGRAM_BOT_TOKEN,
       ...(config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {}),
+      maxFileBytes: config.TELEGRAM_MAX_FILE_MB * 1024 * 1024,
       ...(config.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: config.TELEGRAM_WEBHOOK_SECRET } : {}),
       publicUrl: base,
       db,

@@ -125,6 +125,11 @@ export const configVariables = {
     example: "http://localhost:8081",
     doc: "A self-hosted Bot API server.",
   },
+  TELEGRAM_MAX_FILE_MB: {
+    schema: int(1, 2000).default(20),
+    example: "20",
+    doc: "Largest file users may send the Telegram bot, in MB (20 is the Bot API's cap; a self-hosted Bot API server allows up to 2000).",
+  },
   LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     example: "info",

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ShopState } from "../../bots/shop/index.ts";
-import type { CodesReply, DeepLinkReply, InvoiceReply, Reply } from "../../bots/turn.ts";
+import type { CodesReply, DeepLinkReply, FileInput, InvoiceReply, Reply } from "../../bots/turn.ts";
 import { SANDBOX_SIGNATURE_HEADER } from "../../core/payments/index.ts";
 import { ctx } from "../e2e/support/shop.ts";
 import {
@@ -289,6 +289,32 @@ describe("shop bot: bad input", () => {
     expect(plainOf(await chat.pressData(otherPay.data))).toContain("This button is no longer valid");
     expect(await h.orderCount(userId)).toBe(0);
     expect(await h.balance(userId)).toBe(5000n);
+  });
+
+  it("answers a file it does not expect with a short hint in the user's language; the flow goes on", async () => {
+    const { category } = await codeProduct(5, 1000n);
+    let reads = 0;
+    const file: FileInput = {
+      kind: "file",
+      name: "codes.csv",
+      mimeType: "text/csv",
+      size: 12,
+      read: async () => (reads++, new TextEncoder().encode("AAAA-BBBB\n")),
+    };
+    const chat = tg();
+    await openCard(chat, category.nameEn);
+    await chat.press(/Other amount/);
+    const r = await chat.input(file);
+    expect(plainOf(r)).toBe("I can't use files here. Please use the buttons below (or send /help).");
+    expect(findButton(r, /Menu/)).toBeDefined();
+    // Nothing downloaded, nothing changed: the quantity the buyer types next still counts.
+    expect(reads).toBe(0);
+    expect(plainOf(await chat.send("2"))).toContain("Test card × 2");
+    const zh = tg({ lang: "zh-CN" });
+    await zh.send("/start");
+    expect(plainOf(await zh.input(file))).toContain("这里用不到文件");
+    const group = tg({ kind: "group", chatId: "-100555" });
+    expect(plainOf(await group.input(file))).toContain("I can't use files here");
   });
 
   it("says what to do when text arrives where a button was expected", async () => {
