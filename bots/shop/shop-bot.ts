@@ -320,5 +320,5 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     }
   }
 
-  return { handle, onDomainEvent, prepareEvents };
+  return { name: "shop", handle, onDomainEvent, prepareEvents };
 }
