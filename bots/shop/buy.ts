@@ -178,8 +178,9 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     }
   }
 
-  function limitsChanged(s: Session, p: Product, range: { min: number; max: number }, shownPrice?: string) {
-    return askQuantity(s, p, t(s, "confirm.limits_changed", range), { min: range.min, max: range.max }, shownPrice);
+  function limitsChanged(s: Session, p: Product, limits: { min: number; max: number }, shownPrice?: string) {
+    const range = { min: limits.min, max: limits.max };
+    return askQuantity(s, p, t(s, "confirm.limits_changed", range), range, shownPrice);
   }
 
   async function confirmationView(s: Session, p: Product, pd: Pending, prefix?: string): Promise<Reply> {
