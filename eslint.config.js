@@ -56,4 +56,13 @@ export default tseslint.config(
       "bots must not import channels",
     ),
   },
+  {
+    files: ["channels/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/app/**"], message: "channels must not import the app (the composition root)" }] },
+      ],
+    },
+  },
 );

@@ -1,15 +1,13 @@
 import { Hono } from "hono";
 import { isTurnProcessed, markTurnProcessed } from "../bots/dedupe.ts";
 import { createOutboundDelivery, SHOP_BOT_EVENT_TYPES, type OutboundSender } from "../bots/outbound.ts";
-import { composeShopBot } from "../bots/shop/index.ts";
-import type { ChannelCapabilities, InboundTurn, TurnChannel } from "../bots/turn.ts";
+import { composeBots } from "../bots/compose.ts";
+import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
 import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
 import { createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import { publicUrl } from "./config.ts";
 import type { Container } from "./container.ts";
-
-type BotResult = Awaited<ReturnType<ReturnType<typeof composeShopBot>["bot"]["handle"]>>;
 
 export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
@@ -22,8 +20,10 @@ export interface ChatEdges {
 const DEMO_CREDIT = 10_000n;
 
 /**
- * Wires the shop bot to its channels: the local web chat (on by default outside production) and Telegram
- * (when a token is set), and turns committed domain events into messages for the buyer's private chats.
+ * Wires the bots to their channels: the local web chat (on by default outside production) and Telegram
+ * (when a token is set) call one router (bots/router.ts), which hands each turn to the shop bot (or, as
+ * they land, the staff and group-shop bots); committed domain events become messages for the buyer's
+ * private chats.
  */
 export async function startChat(c: Container, opts: { demo: boolean }): Promise<ChatEdges> {
   const { config, logger } = c;
@@ -33,19 +33,26 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   const webEnabled = config.WEB_CHAT ?? config.NODE_ENV !== "production";
 
   let telegram: StartedTelegram | undefined;
-  // The bot is built after the Telegram channel (it needs the channel's capabilities); a turn that polling
-  // delivers in between waits for it.
-  let botReady!: (handle: (turn: InboundTurn) => Promise<BotResult>) => void;
-  const handle = new Promise<(turn: InboundTurn) => Promise<BotResult>>((resolve) => (botReady = resolve));
+  // The bots are built after the Telegram channel (they need the channel's capabilities); a turn that
+  // polling delivers in between waits for them.
+  let botsReady!: (handle: (turn: InboundTurn) => Promise<Reply[]>) => void;
+  const handle = new Promise<(turn: InboundTurn) => Promise<Reply[]>>((resolve) => (botsReady = resolve));
   const channels: Partial<Record<TurnChannel, ChannelCapabilities>> = {};
-  if (webEnabled) channels.web = { deepLink: (p) => `${base}/?start=${encodeURIComponent(p)}`, starsInvoices: false };
+  if (webEnabled)
+    channels.web = {
+      deepLink: (p) => `${base}/?start=${encodeURIComponent(p)}`,
+      starsInvoices: false,
+      buttons: "native",
+      files: false,
+    };
 
-  // Filled once the bot's identity service exists (the Telegram channel is started before the bot).
+  // Filled once the bots' identity service exists (the Telegram channel is started before the bots).
   const canDm: { set?: (externalId: string, canDm: boolean) => Promise<void> } = {};
   if (config.TELEGRAM_BOT_TOKEN) {
     telegram = await startTelegram({
       token: config.TELEGRAM_BOT_TOKEN,
       ...(config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {}),
+      maxFileBytes: config.TELEGRAM_MAX_FILE_MB * 1024 * 1024,
       ...(config.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: config.TELEGRAM_WEBHOOK_SECRET } : {}),
       publicUrl: base,
       db,
@@ -57,7 +64,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     if (telegram.routes) routes.route("/telegram", telegram.routes);
   }
 
-  const { bot, identity } = composeShopBot({
+  const bots = composeBots({
     db,
     clock: c.clock,
     secrets: c.secrets,
@@ -68,9 +75,13 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     payments: c.payments,
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
-    logger: logger.child({ part: "shop-bot" }),
+    logger: logger.child({ part: "bots" }),
+    staffChats: { telegram: config.TELEGRAM_STAFF_CHAT_IDS ?? [] },
   });
-  botReady((turn) => bot.handle(turn));
+  const { router } = bots;
+  const { identity } = bots.kit;
+  const bot = bots.shop; // what the event subscriptions below deliver for
+  botsReady((turn) => router.handle(turn));
   canDm.set = (externalId, value) =>
     identity.setCanDm(systemContext("telegram-can-dm"), { channel: "telegram", externalId, canDm: value });
 
@@ -131,7 +142,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     routes.route(
       "/",
       webChatRoutes({
-        handle: (turn) => bot.handle(turn),
+        handle: (turn) => router.handle(turn),
         mailbox,
         // Derived from the code-encryption key: stable across restarts, so browsers keep their identity.
         secret: c.secrets.keyedHash("web-chat", "tokens"),

@@ -125,6 +125,20 @@ export const configVariables = {
     example: "http://localhost:8081",
     doc: "A self-hosted Bot API server.",
   },
+  TELEGRAM_STAFF_CHAT_IDS: {
+    schema: z
+      .string()
+      .regex(/^\s*-?\d+(\s*,\s*-?\d+)*\s*$/, { message: "must be chat ids separated by commas" })
+      .transform((v) => v.split(",").map((id) => id.trim()))
+      .optional(),
+    example: "-1001234567890",
+    doc: "Telegram groups of the staff console (comma-separated chat ids): the shop bot never answers there.",
+  },
+  TELEGRAM_MAX_FILE_MB: {
+    schema: int(1, 2000).default(20),
+    example: "20",
+    doc: "Largest file users may send the Telegram bot, in MB (20 is the Bot API's cap; a self-hosted Bot API server allows up to 2000).",
+  },
   LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     example: "info",

@@ -1,5 +1,8 @@
-/** The channel-agnostic bot layer: the turn model, i18n, dedupe, and the consumer shop bot. */
+/** The channel-agnostic bot layer: the turn model, i18n, dedupe, the bots, their router and composition. */
 export * from "./turn.ts";
+export * from "./chat-bot.ts";
+export * from "./router.ts";
+export * from "./compose.ts";
 export * from "./dedupe.ts";
 export {
   createI18n,

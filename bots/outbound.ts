@@ -1,6 +1,6 @@
 import type { OutboundMessage, TurnChannel } from "./turn.ts";
 
-/** The domain events the shop bot turns into messages (subscribe these, e.g. via the notify job). */
+/** The domain events the shop bot turns into messages (app/chat.ts subscribes it to them). */
 export const SHOP_BOT_EVENT_TYPES = [
   "order.fulfilling",
   "order.delivered",

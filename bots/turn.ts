@@ -1,6 +1,7 @@
 /**
  * The channel-agnostic turn model: the one contract between channels (Telegram, web chat, WeChat,
- * Slack, ...) and the bots. It imports no platform SDK and no core module.
+ * Slack, ...) and the bots. It imports no platform SDK and no core module (only the list of chat channels,
+ * `CHAT_CHANNELS` in core/shared/context.ts, so that list is written once).
  *
  * ## Inbound
  * A channel translates each platform update into one `InboundTurn`:
@@ -13,7 +14,12 @@
  *   internal user (core/identity); `languageCode` (IETF, e.g. "zh-hans", "en-US") picks the first locale.
  * - `input` says what: free text, a `/command payload` (the channel strips the `/` and any `@botname`),
  *   a button press carrying the `data` of a `CallbackButton` it rendered earlier (and the platform id of
- *   the message that carried it, so an `edit` reply can replace it), or a payment event.
+ *   the message that carried it, so an `edit` reply can replace it), a payment event, or a `file` the user
+ *   uploaded (e.g. an operator's CSV of codes). A file turn carries the file's name, MIME type and size;
+ *   its bytes are downloaded only when the bot calls `read(maxBytes)`, which refuses more than `maxBytes`
+ *   (`FileTooLargeError`). Channels refuse files above their own limit (Telegram: 20 MB, the Bot API's cap)
+ *   with a reply of their own, so the bot never sees them. A file turn is not plain data (it holds `read`):
+ *   do not serialize turns.
  *
  * ## Outbound
  * The bot answers with `Reply[]`, rendered in order. Texts are already localized. Rules for renderers:
@@ -34,6 +40,14 @@
  * - `toast` is a short ephemeral notice (Telegram: the answerCallbackQuery text; web: a transient banner).
  *   Channels answer callback queries at once regardless; a toast only adds text.
  *
+ * ## What a channel can do (`ChannelCapabilities`)
+ * Deep links, Stars invoices, and (optional fields, defaults in brackets): `buttons` — `"native"` buttons
+ * the user taps, or `"numbered"`: the channel renders each button row as a numbered text menu and maps a
+ * typed number back to the button's `data` (WeChat personal accounts) [native]; `files` — whether users
+ * can send `file` inputs [false]; `isGroupAdmin(chatId, externalUserId)` — whether that user administers
+ * that group (Telegram: getChatMember says creator or administrator, cached briefly) [absent: the channel
+ * has no groups, e.g. the web chat].
+ *
  * ## Messages the bot starts
  * Progress, deliveries and restock notices come from domain events, not turns: the bot returns
  * `OutboundMessage`s addressed to a user's private chat on one channel (`chatId` = the private chat id,
@@ -46,7 +60,9 @@
  * except `codes`, which must never be rendered in a group).
  */
 
-export type TurnChannel = "telegram" | "wechat" | "slack" | "web";
+import type { ChatChannel } from "../core/shared/context.ts";
+
+export type TurnChannel = ChatChannel;
 export type ChatKind = "private" | "group";
 
 export interface TurnChat {
@@ -107,7 +123,40 @@ export interface PaymentInput {
   currency: string;
 }
 
-export type TurnInput = TextInput | CommandInput | ButtonInput | PrecheckoutInput | PaymentInput;
+/**
+ * A file the user sent. Name, type and size come from the platform and are untrusted: check the content.
+ * The bytes are fetched lazily, only by `read`.
+ */
+export interface FileInput {
+  kind: "file";
+  /** The file name as uploaded ("" when the platform gives none). */
+  name: string;
+  /** Declared MIME type ("application/octet-stream" when unknown). */
+  mimeType: string;
+  /** Declared size in bytes (0 when the platform does not say). */
+  size: number;
+  /** Text sent along with the file. */
+  caption?: string;
+  /**
+   * Downloads the file. Throws `FileTooLargeError` when it is larger than `maxBytes` (or the channel's own
+   * limit, whichever is lower), checked on the bytes themselves, not only on the declared size.
+   */
+  read(maxBytes: number): Promise<Uint8Array>;
+}
+
+/** `FileInput.read` refused a file above the limit. */
+export class FileTooLargeError extends Error {
+  constructor(
+    readonly maxBytes: number,
+    /** The size, when known. */
+    readonly size?: number,
+  ) {
+    super(`the file is larger than ${maxBytes} bytes`);
+    this.name = "FileTooLargeError";
+  }
+}
+
+export type TurnInput = TextInput | CommandInput | ButtonInput | PrecheckoutInput | PaymentInput | FileInput;
 
 export interface InboundTurn {
   /** Delivery id, unique per channel; channels dedupe on `(channel, id)`. */
@@ -241,7 +290,18 @@ export interface ChannelCapabilities {
   deepLink(payload: string): string | null;
   /** Whether `invoice` replies (Telegram Stars) can be rendered. */
   starsInvoices: boolean;
+  /**
+   * `"native"`: buttons are tapped. `"numbered"`: the channel shows them as a numbered text menu and turns
+   * a typed number into the button's `data` (WeChat personal accounts). Absent means native.
+   */
+  buttons?: ButtonStyle;
+  /** Whether users can send files here (`file` inputs). Absent means no. */
+  files?: boolean;
+  /** Whether the user administers the group. Absent on channels without groups (the web chat). */
+  isGroupAdmin?(chatId: string, externalUserId: string): Promise<boolean>;
 }
+
+export type ButtonStyle = "native" | "numbered";
 
 /** The bot entry point a channel calls. */
 export type TurnHandler = (turn: InboundTurn) => Promise<Reply[]>;

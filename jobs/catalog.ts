@@ -13,7 +13,7 @@ export interface JobSpec<S extends z.ZodType = z.ZodType> {
   backoff: { type: "exponential"; delayMs: number };
   /** A run still going after this long counts as a failed attempt (its `signal` is aborted). */
   timeoutMs: number;
-  /** Periodic jobs: the default interval `runWorkers` schedules them at. */
+  /** Periodic jobs: the default interval the workers schedule them at (app/workers.ts). */
   repeatEveryMs?: number;
 }
 
@@ -23,13 +23,9 @@ export const fulfilOrderJob = "fulfil-order";
 export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
-export const notifyJob = "notify";
-export const stockWatchJob = "stock-watch";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
-
-export const notifyChannelSchema = z.enum(["telegram", "wechat", "slack", "web"]);
 
 export const jobCatalog = {
   // 8 attempts at 500 ms doubling: retries over ~64 s before the order is handed to onExhausted.
@@ -48,18 +44,6 @@ export const jobCatalog = {
     repeatEveryMs: 15_000,
   },
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
-  [notifyJob]: {
-    schema: z.object({
-      channel: notifyChannelSchema,
-      userId: z.uuid(),
-      kind: z.string().min(1).max(100),
-      data: z.record(z.string(), z.unknown()),
-    }),
-    attempts: 5,
-    backoff: backoff(1_000),
-    timeoutMs: 15_000,
-  },
-  [stockWatchJob]: { schema: empty, attempts: 3, backoff: backoff(5_000), timeoutMs: 60_000, repeatEveryMs: 300_000 },
 } satisfies JobCatalog;
 
 export type Jobs = typeof jobCatalog;

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import type { Logger } from "../logger.ts";
-import { errorJson, httpErrorHandler } from "./errors.ts";
+import { errorJson, httpErrorHandler } from "../../channels/http/errors.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface RootOptions {

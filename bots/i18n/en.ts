@@ -8,6 +8,7 @@ export const en = {
   "common.busy": "You are doing two things at once. Please try again.",
   "common.invalid_button": "This button is no longer valid. Here is the current menu.",
   "common.use_buttons": "Please use the buttons below (or send /help).",
+  "common.file_not_expected": "I can't use files here. Please use the buttons below (or send /help).",
   "common.unknown_command": "I don't know /{{command}}. Send /help to see what I can do.",
 
   "menu.title": "What would you like to do?",

@@ -10,6 +10,7 @@ export const zhCN: Record<MessageKey, string> = {
   "common.busy": "您同时在进行两个操作，请再试一次。",
   "common.invalid_button": "这个按钮已失效。下面是当前菜单。",
   "common.use_buttons": "请使用下方按钮（或发送 /help）。",
+  "common.file_not_expected": "这里用不到文件。请使用下方按钮（或发送 /help）。",
   "common.unknown_command": "我不认识 /{{command}}。发送 /help 查看可用命令。",
 
   "menu.title": "您想做什么？",

@@ -1,6 +1,6 @@
 import type { Order } from "../../core/orders/index.ts";
 import type { CoreContext, Locale } from "../../core/shared/index.ts";
-import { isDomainError } from "../../core/shared/index.ts";
+import { assertExhaustive, isDomainError } from "../../core/shared/index.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { ButtonRows, Reply } from "../turn.ts";
 import { bold, code, plain } from "../turn.ts";
@@ -196,17 +196,21 @@ export function createAccount(k: Kit) {
       externalId: s.turn.from.externalId,
     });
     if (!res.ok) {
-      if (res.code === "same_user") {
-        await clearFlow(s);
-        return [text(s, t(s, "link.same_user"), [menuRow(s)])];
+      switch (res.code) {
+        case "same_user":
+          await clearFlow(s);
+          return [text(s, t(s, "link.same_user"), [menuRow(s)])];
+        case "expired":
+          return linkPrompt(s, t(s, "link.expired"));
+        case "already_used":
+          return linkPrompt(s, t(s, "link.already_used"));
+        // Not a code we issued, or this chat's identity is unknown to it: the buyer can only try another code.
+        case "invalid_code":
+        case "unknown_identity":
+          return linkPrompt(s, t(s, "link.invalid_code"));
+        default:
+          return assertExhaustive(res.code, "link failure");
       }
-      const key: MessageKey =
-        res.code === "expired"
-          ? "link.expired"
-          : res.code === "already_used"
-            ? "link.already_used"
-            : "link.invalid_code";
-      return linkPrompt(s, t(s, key));
     }
     await conversations.clear(s.ctx, s.key);
     const user = await identity.getUser(s.ctx, res.userId);

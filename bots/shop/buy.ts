@@ -1,11 +1,17 @@
 import type { Product, QuoteResult, TargetResult } from "../../core/catalog/index.ts";
-import { isDomainError } from "../../core/shared/index.ts";
+import type { PlaceOrderResult } from "../../core/flows/index.ts";
+import { assertExhaustive, isDomainError } from "../../core/shared/index.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { ButtonRows, InboundTurn, Reply } from "../turn.ts";
 import { bold, plain } from "../turn.ts";
 import type { Pending, Session } from "./shop-bot.types.ts";
 import { shortOrderId, UUID_RE, type Kit } from "./shop-kit.ts";
 import type { createBrowse } from "./browse.ts";
+
+/** A recharge target refused while validating it, or when placing the order (same codes). */
+type TargetRefusal =
+  | Extract<TargetResult, { ok: false }>
+  | Extract<PlaceOrderResult, { code: Extract<TargetResult, { ok: false }>["code"] }>;
 
 /** A confirmation (and its Pay button) stays valid this long; after that the buyer starts again. */
 export const PENDING_TTL_MS = 2 * 60 * 60_000;
@@ -50,10 +56,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     if (quantity < p.minQty) return [quantityPrompt(s, p, t(s, "qty.too_small", limits))];
     if (quantity > p.maxQty) return [quantityPrompt(s, p, t(s, "qty.too_large", limits))];
     const available = await availableOf(s, p);
-    if (available !== null && available < quantity) {
-      if (available === 0) return productCard(s, p);
-      return [quantityPrompt(s, p, t(s, "qty.not_enough_stock", { available }))];
-    }
+    if (available !== null && available < quantity) return notEnoughStock(s, p, available, "qty.not_enough_stock");
     if (p.deliveryKind === "DIRECT") {
       const price = await priceFor(s, p);
       await setState(s, (cur) => ({
@@ -65,13 +68,45 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     return makeConfirmation(s, p, quantity, null);
   }
 
-  function quantityPrompt(s: Session, p: Product, problem?: string): Reply {
+  function quantityPrompt(s: Session, p: Product, problem?: string, range = { min: p.minQty, max: p.maxQty }): Reply {
     return {
       kind: "prompt",
-      body: lines(problem, t(s, "qty.prompt", { min: p.minQty, max: p.maxQty })),
+      body: lines(problem, t(s, "qty.prompt", range)),
       placeholder: t(s, "qty.placeholder"),
       buttons: [[btn(t(s, "common.cancel"), { op: "cancel" })]],
     };
+  }
+
+  /**
+   * Asks for a quantity within `range` and makes the conversation wait for it, so the number the buyer
+   * types next is read as the quantity (whatever step the conversation was at, e.g. a confirmation).
+   */
+  async function askQuantity(
+    s: Session,
+    p: Product,
+    problem: string,
+    range: { min: number; max: number },
+    shownPrice?: string,
+  ): Promise<Reply> {
+    const price = shownPrice ?? (await priceFor(s, p)).toString();
+    await setState(s, (cur) => ({
+      done: cur.done,
+      step: { kind: "quantity", productId: p.id, version: p.version, price },
+    }));
+    return quantityPrompt(s, p, problem, range);
+  }
+
+  /** Fewer codes left than asked for: ask again within 1–available (the card when none can be bought). */
+  async function notEnoughStock(
+    s: Session,
+    p: Product,
+    available: number,
+    key: "qty.not_enough_stock" | "order.out_of_stock",
+    shownPrice?: string,
+  ): Promise<Reply[]> {
+    const max = Math.min(p.maxQty, available);
+    if (max < p.minQty) return productCard(s, p);
+    return [await askQuantity(s, p, t(s, key, { available }), { min: p.minQty, max }, shownPrice)];
   }
 
   function targetPrompt(s: Session, p: Product, problem?: string): Reply {
@@ -89,7 +124,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     };
   }
 
-  function targetProblem(s: Session, r: Extract<TargetResult, { ok: false }>, input: string): string {
+  function targetProblem(s: Session, r: TargetRefusal, input: string): string {
     const shown = input.slice(0, 40);
     switch (r.code) {
       case "target_required":
@@ -126,11 +161,26 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     return [await confirmationView(s, p, pending, prefix)];
   }
 
-  async function quoteProblem(s: Session, p: Product, q: Extract<QuoteResult, { ok: false }>): Promise<Reply[]> {
-    if (q.code === "quantity_out_of_range")
-      return [quantityPrompt(s, p, t(s, "confirm.limits_changed", { min: q.min, max: q.max }))];
-    await clearFlow(s);
-    return [text(s, t(s, "confirm.gone"), [[btn(t(s, "menu.shop"), { op: "categories" })], menuRow(s)])];
+  async function quoteProblem(
+    s: Session,
+    p: Product,
+    q: Extract<QuoteResult, { ok: false }>,
+    shownPrice?: string,
+  ): Promise<Reply[]> {
+    switch (q.code) {
+      case "quantity_out_of_range":
+        return [await limitsChanged(s, p, q, shownPrice)];
+      case "product_unavailable":
+        await clearFlow(s);
+        return [text(s, t(s, "confirm.gone"), [[btn(t(s, "menu.shop"), { op: "categories" })], menuRow(s)])];
+      default:
+        return assertExhaustive(q, "quote failure");
+    }
+  }
+
+  function limitsChanged(s: Session, p: Product, limits: { min: number; max: number }, shownPrice?: string) {
+    const range = { min: limits.min, max: limits.max };
+    return askQuantity(s, p, t(s, "confirm.limits_changed", range), range, shownPrice);
   }
 
   async function confirmationView(s: Session, p: Product, pd: Pending, prefix?: string): Promise<Reply> {
@@ -199,7 +249,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       };
     }
     const q = await ports.catalog.quote(s.ctx, { productId: p.id, quantity: pd.quantity, userId: s.user.id });
-    if (!q.ok) return { ok: false, replies: await quoteProblem(s, p, q) };
+    if (!q.ok) return { ok: false, replies: await quoteProblem(s, p, q, pd.unitPrice) };
     if (q.productVersion !== pd.version || q.total.toString() !== pd.total || q.currency !== pd.currency) {
       const old = BigInt(pd.total);
       const msg =
@@ -244,32 +294,37 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
           : t(s, "order.placed_wallet", { total, order });
       return [text(s, msg, [[btn(t(s, "menu.orders"), { op: "order", orderId: res.order.id })], menuRow(s)])];
     }
+    return placeRefused(s, v.product, pd, res);
+  }
+
+  /** What the buyer hears when placing the pending order was refused; every failure code has its answer. */
+  async function placeRefused(
+    s: Session,
+    p: Product,
+    pd: Pending,
+    res: Extract<PlaceOrderResult, { ok: false }>,
+  ): Promise<Reply[]> {
     switch (res.code) {
       case "insufficient_funds":
-        return [await confirmationView(s, v.product, pd, t(s, "order.insufficient"))];
+        return [await confirmationView(s, p, pd, t(s, "order.insufficient"))];
       case "out_of_stock":
-        if (res.available > 0)
-          return [quantityPrompt(s, v.product, t(s, "order.out_of_stock", { available: res.available }))];
-        return productCard(s, v.product);
+        return notEnoughStock(s, p, res.available, "order.out_of_stock", pd.unitPrice);
       case "quantity_out_of_range":
-        return [quantityPrompt(s, v.product, t(s, "confirm.limits_changed", { min: res.min, max: res.max }))];
+        return [await limitsChanged(s, p, res, pd.unitPrice)];
       case "product_unavailable":
         await clearFlow(s);
         return [text(s, t(s, "confirm.gone"), [menuRow(s)])];
-      default: {
-        const r = res as Extract<TargetResult, { ok: false }>;
+      case "target_required":
+      case "invalid_mobile":
+      case "wrong_carrier":
+      case "invalid_account":
         await setState(s, (cur) => ({
           done: cur.done,
-          step: {
-            kind: "target",
-            productId: v.product.id,
-            version: v.product.version,
-            price: pd.unitPrice,
-            quantity: pd.quantity,
-          },
+          step: { kind: "target", productId: p.id, version: p.version, price: pd.unitPrice, quantity: pd.quantity },
         }));
-        return [targetPrompt(s, v.product, targetProblem(s, r, pd.target ?? ""))];
-      }
+        return [targetPrompt(s, p, targetProblem(s, res, pd.target ?? ""))];
+      default:
+        return assertExhaustive(res, "place-order failure");
     }
   }
 
@@ -319,11 +374,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       idempotencyKey: `stars:${n}`,
       payWith: "later",
     });
-    if (!res.ok) {
-      if (res.code === "out_of_stock") return productCard(s, v.product);
-      await clearFlow(s);
-      return [text(s, t(s, "confirm.gone"), [menuRow(s)])];
-    }
+    if (!res.ok) return placeRefused(s, v.product, pd, res);
     await finishPending(s, n, res.order.id);
     const name = pname(s, v.product);
     return [
@@ -388,18 +439,30 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
           [btn(t(s, "menu.orders"), { op: "order", orderId })],
         ]),
       ];
-    const balance = await ports.wallet.balance(s.ctx, { userId: s.user.id, currency: input.currency });
-    return [
-      text(s, lines(t(s, "stars.not_payable"), t(s, "balance.text", { balance: money(s, balance, input.currency) })), [
-        menuRow(s),
-      ]),
-    ];
+    switch (res.code) {
+      // The Stars stay credited to the wallet: say so with the balance.
+      case "insufficient_funds":
+      case "order_not_payable":
+      case "order_expired": {
+        const balance = await ports.wallet.balance(s.ctx, { userId: s.user.id, currency: input.currency });
+        return [
+          text(
+            s,
+            lines(t(s, "stars.not_payable"), t(s, "balance.text", { balance: money(s, balance, input.currency) })),
+            [menuRow(s)],
+          ),
+        ];
+      }
+      default:
+        return assertExhaustive(res, "pay-order failure");
+    }
   }
 
   return {
     parseQuantity,
     chooseQuantity,
     quantityPrompt,
+    askQuantity,
     targetPrompt,
     targetProblem,
     makeConfirmation,
@@ -410,6 +473,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     revalidate,
     finishPending,
     confirm,
+    placeRefused,
     topUpFor,
     startTopUp,
     starsFor,

@@ -258,6 +258,9 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         return precheckout(s, input);
       case "payment":
         return payment(s, input);
+      case "file":
+        // The shop takes no files (operators import codes in the staff console): say so, change nothing.
+        return [text(s, t(s, "common.file_not_expected"), [menuRow(s)])];
     }
   }
 
@@ -317,5 +320,5 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     }
   }
 
-  return { handle, onDomainEvent, prepareEvents };
+  return { name: "shop", handle, onDomainEvent, prepareEvents };
 }

@@ -1,14 +1,12 @@
 import type { Conversations, ConversationKey } from "../../core/conversations/index.ts";
 import type { Identity, IdentityRecord, UserRecord } from "../../core/identity/index.ts";
 import type { Clock, CoreContext, Currency, DomainEvent, Locale } from "../../core/shared/index.ts";
+import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import type { I18n } from "../i18n/index.ts";
 import type { ChannelCapabilities, InboundTurn, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
 import type { ShopPorts } from "./ports.ts";
 
-export interface ShopBotLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type ShopBotLogger = BotLogger;
 
 export interface ShopBotDeps {
   ports: ShopPorts;
@@ -33,7 +31,8 @@ export interface ShopBotDeps {
   linkCodeMinutes?: number;
 }
 
-export interface ShopBot {
+export interface ShopBot extends ChatBot {
+  readonly name: "shop";
   /** The channel entry point: one inbound turn → replies (already localized). */
   handle(turn: InboundTurn): Promise<Reply[]>;
   /**

@@ -9,7 +9,12 @@ import type { Session, ShopBotDeps, ShopState } from "./shop-bot.types.ts";
 
 export const MAX_TEXT = 256;
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const defaultCaps: ChannelCapabilities = { deepLink: () => null, starsInvoices: false };
+export const defaultCaps: ChannelCapabilities = {
+  deepLink: () => null,
+  starsInvoices: false,
+  buttons: "native",
+  files: false,
+};
 
 export const shortOrderId = (id: string) => `#${id.replace(/-/g, "").slice(-8).toUpperCase()}`;
 

@@ -5,7 +5,7 @@ import type { Orders, PlaceOrderFailure } from "../../core/flows/index.ts";
 import type { Order } from "../../core/orders/index.ts";
 import { CURRENCIES, invalidData, type CoreContext, type Currency } from "../../core/shared/index.ts";
 import type { ApiCaller, ApiKeys } from "./api-keys.ts";
-import { apiError, parseJsonBody } from "./api-errors.ts";
+import { errorJson, readJson } from "../http/errors.ts";
 import {
   createOrderBodySchema,
   idempotencyKeySchema,
@@ -88,17 +88,18 @@ export function apiV1Routes(deps: ApiV1Deps) {
 
   app.use("*", async (c, next) => {
     const header = c.req.header("authorization");
-    if (!header) return apiError(c, 401, "api_key_required", "send your API key as `Authorization: Bearer kmg_live_…`");
+    if (!header)
+      return errorJson(c, 401, "api_key_required", "send your API key as `Authorization: Bearer kmg_live_…`");
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const caller = m ? await deps.apiKeys.verify(m[1]!) : null;
-    if (!caller) return apiError(c, 401, "api_key_invalid", "the API key is not valid or has been revoked");
+    if (!caller) return errorJson(c, 401, "api_key_invalid", "the API key is not valid or has been revoked");
     c.set("caller", caller);
     if (c.req.method === "POST") {
       const key = c.req.header("idempotency-key");
       if (key === undefined)
-        return apiError(c, 400, "idempotency_key_required", "POST requests need an `Idempotency-Key` header");
+        return errorJson(c, 400, "idempotency_key_required", "POST requests need an `Idempotency-Key` header");
       if (!idempotencyKeySchema.safeParse(key).success)
-        return apiError(c, 400, "idempotency_key_invalid", "the Idempotency-Key must be 1–128 of A-Z a-z 0-9 . _ : -");
+        return errorJson(c, 400, "idempotency_key_invalid", "the Idempotency-Key must be 1–128 of A-Z a-z 0-9 . _ : -");
     }
     await next();
   });
@@ -148,7 +149,7 @@ export function apiV1Routes(deps: ApiV1Deps) {
 
   app.post("/orders", async (c) => {
     const ctx = ctxOf(c);
-    const body = await parseJsonBody(await c.req.text(), createOrderBodySchema);
+    const body = await readJson(c, createOrderBodySchema);
     const res = await deps.orders.place(ctx, {
       userId: ctx.userId!,
       productId: body.product_id,
@@ -159,7 +160,7 @@ export function apiV1Routes(deps: ApiV1Deps) {
     });
     if (!res.ok) {
       const { ok: _ok, code, ...details } = res;
-      return apiError(
+      return errorJson(
         c,
         FAILURE_STATUS[code],
         code,

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SANDBOX_SIGNATURE_HEADER, type Payments, type SandboxWebhookResult } from "../../core/payments/index.ts";
 import { newId, systemContext } from "../../core/shared/index.ts";
+import { errorJson } from "./errors.ts";
 import { checkoutPage, resultPage } from "./payments-sandbox-page.ts";
 
 export interface PaymentRoutesDeps {
@@ -18,8 +19,6 @@ const FAILURE_STATUS: Record<Extract<SandboxWebhookResult, { ok: false }>["code"
   invalid_event: 400,
 };
 
-const errorBody = (code: string, message: string) => ({ error: { code, message } });
-
 /**
  * The sandbox provider's two faces, mounted at the root: its hosted checkout page (whose buttons make
  * the simulated provider deliver a signed webhook) and our webhook receiver.
@@ -31,7 +30,7 @@ export function paymentRoutes({ payments, checkoutSimulator }: PaymentRoutesDeps
   app.post("/webhooks/sandbox", async (c) => {
     const rawBody = await c.req.text();
     const result = await payments.handleSandboxWebhook(rawBody, c.req.raw.headers);
-    if (!result.ok) return c.json(errorBody(result.code, result.message), FAILURE_STATUS[result.code]);
+    if (!result.ok) return errorJson(c, FAILURE_STATUS[result.code], result.code, result.message);
     return c.json({
       received: true,
       eventId: result.eventId,

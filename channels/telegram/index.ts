@@ -24,3 +24,11 @@ export { translateUpdate, type TranslatedUpdate } from "./update-to-turn.ts";
 export { starsRefundSubscriber, type StarsCharge, type StarsRefundDeps } from "./stars-refunds.ts";
 export { startTelegram, type StartedTelegram, type StartTelegramOptions } from "./start-telegram.ts";
 export { UpdateDedupe } from "./update-dedupe.ts";
+export {
+  defaultFileTooLargeText,
+  formatFileSize,
+  TELEGRAM_MAX_FILE_BYTES,
+  telegramFileReader,
+  type ReadTelegramFile,
+} from "./telegram-files.ts";
+export { groupAdminCheck, type GroupAdminCheckOptions } from "./group-admins.ts";

@@ -6,6 +6,13 @@ import type { DbOrTx } from "../../core/shared/db.ts";
 import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
 import { renderReplies, type ApiOp, type RenderTarget } from "./render.ts";
 import { UpdateDedupe } from "./update-dedupe.ts";
+import { groupAdminCheck } from "./group-admins.ts";
+import {
+  DEFAULT_API_ROOT,
+  defaultFileTooLargeText,
+  TELEGRAM_MAX_FILE_BYTES,
+  telegramFileReader,
+} from "./telegram-files.ts";
 import { translateUpdate, type TranslatedUpdate } from "./update-to-turn.ts";
 
 /** The subset of a pino logger the channel uses. Never given a code, a token or a message payload. */
@@ -50,6 +57,15 @@ export interface TelegramChannelDeps {
   precheckoutFailedText?: (languageCode: string | undefined) => string;
   /** Per-request HTTP timeout towards the Bot API. Default 60 s (long polls wait 25 s). */
   timeoutSeconds?: number;
+  /**
+   * Largest file (document) a user may send, in bytes. Default 20 MB, what the Bot API serves to bots;
+   * a self-hosted Bot API server allows more. Larger ones are refused with `fileTooLargeText`.
+   */
+  maxFileBytes?: number;
+  /** The reply refusing a file above `maxFileBytes`, by the user's language. */
+  fileTooLargeText?: (languageCode: string | undefined, maxBytes: number) => string;
+  /** How long `isGroupAdmin` answers are reused. Default 60 s. */
+  groupAdminCacheMs?: number;
 }
 
 export type HandleOutcome = "handled" | "duplicate" | "ignored";
@@ -79,7 +95,7 @@ export interface TelegramChannel {
   handleUpdate(update: Update): Promise<HandleOutcome>;
   /**
    * Sends bot-initiated replies (progress, delivery) to a chat under the rate limits; resolves once they
-   * were sent (or failed). A `notify` job should retry when `failed > 0 && !blocked`.
+   * were sent (or failed). A caller that retries should do so when `failed > 0 && !blocked`.
    */
   send(chatId: string, replies: Reply[]): Promise<DeliveryResult>;
   /** Refunds a Telegram Stars payment. Idempotent: an already refunded charge counts as refunded. */
@@ -133,6 +149,16 @@ export async function createTelegramChannel(deps: TelegramChannelDeps): Promise<
   );
   await bot.init();
   const me = bot.botInfo;
+  const maxFileBytes = deps.maxFileBytes ?? TELEGRAM_MAX_FILE_BYTES;
+  const fileTooLargeText = deps.fileTooLargeText ?? defaultFileTooLargeText;
+  const readFile = telegramFileReader({
+    api: bot.api,
+    token: deps.token,
+    apiRoot: (deps.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, ""),
+    fetch: deps.fetch ?? fetch,
+    maxBytes: maxFileBytes,
+    timeoutMs: (deps.timeoutSeconds ?? 60) * 1000,
+  });
   const source = `telegram:${me.id}`;
   const dedupe = new UpdateDedupe(deps.db, source);
   const precheckoutTimeoutMs = deps.precheckoutTimeoutMs ?? 8000;
@@ -238,6 +264,13 @@ export async function createTelegramChannel(deps: TelegramChannelDeps): Promise<
   const runTurn = async (t: Extract<TranslatedUpdate, { kind: "turn" }>): Promise<void> => {
     const { turn, target } = t;
     if (turn.input.kind === "precheckout") return runPrecheckout(turn, turn.input.queryId, target);
+    if (turn.input.kind === "file" && turn.input.size > maxFileBytes) {
+      // Refused here, before the bot: it could not be downloaded anyway.
+      log.info({ chatId: target.chatId, size: turn.input.size, maxBytes: maxFileBytes }, "telegram: file too large");
+      const text = fileTooLargeText(turn.from.languageCode, maxFileBytes);
+      void enqueue(target, [{ kind: "text", body: [{ text }] }]).catch(() => {});
+      return;
+    }
     let replies: Reply[];
     try {
       replies = await callHandler(turn);
@@ -293,7 +326,7 @@ export async function createTelegramChannel(deps: TelegramChannelDeps): Promise<
   };
 
   const handleUpdate = async (update: Update): Promise<HandleOutcome> => {
-    const t = translateUpdate(update, { id: me.id, username: me.username });
+    const t = translateUpdate(update, { id: me.id, username: me.username }, readFile);
     switch (t.kind) {
       case "ignore":
         return "ignored";
@@ -333,6 +366,9 @@ export async function createTelegramChannel(deps: TelegramChannelDeps): Promise<
       deepLink: (payload) =>
         /^[A-Za-z0-9_-]{1,64}$/.test(payload) ? `https://t.me/${me.username}?start=${payload}` : null,
       starsInvoices: true,
+      buttons: "native",
+      files: true,
+      isGroupAdmin: groupAdminCheck(bot.api, { ...(deps.groupAdminCacheMs ? { ttlMs: deps.groupAdminCacheMs } : {}) }),
     },
     handleUpdate,
     send(chatId, replies) {

@@ -1,6 +1,7 @@
 import type { Chat, Message, Update, User } from "grammy/types";
 import type { ChatKind, InboundTurn, TurnFrom, TurnInput } from "../../bots/turn.ts";
 import type { RenderTarget } from "./render.ts";
+import type { ReadTelegramFile } from "./telegram-files.ts";
 
 /** What one Telegram update means to the shop. Pure: no I/O. */
 export type TranslatedUpdate =
@@ -35,7 +36,11 @@ export function turnFrom(user: User): TurnFrom {
   };
 }
 
-export function translateUpdate(update: Update, bot: BotIdentity): TranslatedUpdate {
+/**
+ * `readFile` downloads a document's bytes when the bot asks (telegram-files.ts); without it documents
+ * are ignored.
+ */
+export function translateUpdate(update: Update, bot: BotIdentity, readFile?: ReadTelegramFile): TranslatedUpdate {
   const id = String(update.update_id);
 
   if (update.callback_query) {
@@ -88,7 +93,7 @@ export function translateUpdate(update: Update, bot: BotIdentity): TranslatedUpd
   const msg = update.message;
   if (!msg) return { kind: "ignore", reason: "unsupported update type" };
   if (!msg.from || msg.from.is_bot) return { kind: "ignore", reason: "not from a user" };
-  const input = messageInput(msg, bot);
+  const input = messageInput(msg, bot, readFile);
   if (!input) return { kind: "ignore", reason: "message the shop does not read" };
   return {
     kind: "turn",
@@ -106,7 +111,7 @@ function turnChat(chat: Chat): InboundTurn["chat"] {
   };
 }
 
-function messageInput(msg: Message, bot: BotIdentity): TurnInput | undefined {
+function messageInput(msg: Message, bot: BotIdentity, readFile?: ReadTelegramFile): TurnInput | undefined {
   if (msg.successful_payment) {
     const p = msg.successful_payment;
     return {
@@ -117,6 +122,18 @@ function messageInput(msg: Message, bot: BotIdentity): TurnInput | undefined {
       invoicePayload: p.invoice_payload,
       amount: BigInt(p.total_amount),
       currency: p.currency,
+    };
+  }
+  if (msg.document) {
+    if (!readFile || !addressedToBot(msg, bot)) return undefined;
+    const doc = msg.document;
+    return {
+      kind: "file",
+      name: doc.file_name ?? "",
+      mimeType: doc.mime_type ?? "application/octet-stream",
+      size: doc.file_size ?? 0,
+      ...(msg.caption ? { caption: msg.caption } : {}),
+      read: (maxBytes) => readFile(doc.file_id, maxBytes, doc.file_size),
     };
   }
   const text = msg.text;
@@ -131,9 +148,11 @@ function messageInput(msg: Message, bot: BotIdentity): TurnInput | undefined {
     if (addressee && addressee.toLowerCase() !== bot.username.toLowerCase()) return undefined;
     return { kind: "command", command, payload: text.slice(first.length).trim() };
   }
-  if (msg.chat.type !== "private") {
-    // In groups the shop reads only what is addressed to it: replies to its messages (answers to a prompt).
-    if (msg.reply_to_message?.from?.id !== bot.id) return undefined;
-  }
+  if (!addressedToBot(msg, bot)) return undefined;
   return { kind: "text", text };
+}
+
+/** In groups the bot reads only what is addressed to it: replies to its messages (answers to a prompt). */
+function addressedToBot(msg: Message, bot: BotIdentity): boolean {
+  return msg.chat.type === "private" || msg.reply_to_message?.from?.id === bot.id;
 }

@@ -1,7 +1,8 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { InboundTurn, Reply, TurnHandler } from "../../bots/turn.ts";
 import { safeForChat } from "../../bots/turn.ts";
+import { errorJson, expectedErrorHandler, readJson } from "../http/errors.ts";
 import { webChatPage } from "./page.ts";
 import { createWebTokens } from "./web-identity.ts";
 import type { WebMailbox } from "./web-mailbox.ts";
@@ -53,12 +54,10 @@ export function webChatRoutes(deps: WebChatDeps) {
   const page = webChatPage({ title: deps.title ?? "卡盟 Kameng · Web chat" });
   const maxWait = deps.maxPollWaitMs ?? 20_000;
   const app = new Hono();
+  // Bad turns are answered here (also when mounted alone); anything unexpected goes to the root's mapper.
+  app.onError(expectedErrorHandler);
 
-  const unauthorized = () =>
-    new Response(json({ error: { code: "unauthorized", message: "missing or invalid web chat token" } }), {
-      status: 401,
-      headers: { "content-type": "application/json" },
-    });
+  const unauthorized = (c: Context) => errorJson(c, 401, "unauthorized", "missing or invalid web chat token");
   const browserOf = (auth: string | undefined) => tokens.verify(auth?.replace(/^Bearer\s+/i, "") ?? null);
 
   app.get("/", (c) => {
@@ -76,26 +75,8 @@ export function webChatRoutes(deps: WebChatDeps) {
 
   app.post("/web/turn", async (c) => {
     const browserId = browserOf(c.req.header("authorization"));
-    if (!browserId) return unauthorized();
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      return c.json({ error: { code: "malformed_json", message: "the request body is not valid JSON" } }, 400);
-    }
-    const parsed = turnBody.safeParse(raw);
-    if (!parsed.success)
-      return c.json(
-        {
-          error: {
-            code: "invalid_data",
-            message: "the turn is not valid",
-            details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-          },
-        },
-        400,
-      );
-    const body = parsed.data;
+    if (!browserId) return unauthorized(c);
+    const body = await readJson(c, turnBody);
     if (deps.dedupe && !(await deps.dedupe(`${browserId}:${body.id}`)))
       return c.body(json({ replies: [], duplicate: true }), 200, { "content-type": "application/json" });
     const input =
@@ -117,7 +98,7 @@ export function webChatRoutes(deps: WebChatDeps) {
 
   app.get("/web/poll", async (c) => {
     const browserId = browserOf(c.req.header("authorization"));
-    if (!browserId) return unauthorized();
+    if (!browserId) return unauthorized(c);
     const after = Math.max(0, Number.parseInt(c.req.query("after") ?? "0", 10) || 0);
     const waitQ = c.req.query("wait");
     const wait = Math.min(maxWait, Math.max(0, waitQ === undefined ? maxWait : Number.parseInt(waitQ, 10) || 0));

@@ -1,4 +1,9 @@
-export type Channel = "telegram" | "wechat" | "slack" | "web" | "http" | "cli" | "system";
+/** The chat platforms the bots talk on: the one list (bots' `TurnChannel` and anything per chat channel derive from it). */
+export const CHAT_CHANNELS = ["telegram", "wechat", "slack", "web"] as const;
+export type ChatChannel = (typeof CHAT_CHANNELS)[number];
+
+/** Where a core call comes from: a chat channel, or one of the non-chat entries. */
+export type Channel = ChatChannel | "http" | "cli" | "system";
 export type Locale = "zh-CN" | "en";
 
 /** Who is asking, from where: the first argument of every core call. */

@@ -14,6 +14,7 @@ import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
  * mounted on the service's HTTP app, and committed domain events turned into the buyer's code message.
  */
 const SECRET = "tg_wiring_secret_0123456789";
+const STAFF_GROUP = -100900900;
 let api: FakeBotApi;
 let apiServer: ServerType;
 let shop: Shop;
@@ -40,6 +41,7 @@ beforeAll(async () => {
       TELEGRAM_API_ROOT: apiRoot,
       TELEGRAM_WEBHOOK_SECRET: SECRET,
       PUBLIC_URL: "https://shop.example",
+      TELEGRAM_STAFF_CHAT_IDS: `${STAFF_GROUP}, -100900901`,
     },
   });
   chat = await startChat(shop.c, { demo: false });
@@ -106,5 +108,18 @@ describe("app/chat.ts: Telegram wired into the service", () => {
     const [code] = await shop.c.orders.codesFor({ ...ctx, userId: identity!.userId }, { orderId: order!.id });
     await waitForText(user, new RegExp(`<code>${code!.code}</code>`));
     expect(await shop.walletBalance(identity!.userId)).toBe(4000n);
+  });
+
+  it("routes through the bot router: the configured staff group never gets the shop, other groups do", async () => {
+    const member: TgUser = { id: 9_300_003, first_name: "Op", language_code: "en" };
+    const otherGroup = -100900999;
+    const toGroup = (id: number) => api.calls.filter((c) => c.payload.chat_id === String(id));
+    expect((await post(textUpdate(member, "/start", { groupId: STAFF_GROUP }))).status).toBe(200);
+    expect((await post(textUpdate(member, "/start", { groupId: otherGroup }))).status).toBe(200);
+    const until = Date.now() + 10_000;
+    while (toGroup(otherGroup).length === 0 && Date.now() < until) await sleep(20);
+    expect(stripHtml(String(toGroup(otherGroup)[0]?.payload.text))).toContain("Welcome");
+    await chat.telegram!.channel.drain();
+    expect(toGroup(STAFF_GROUP)).toEqual([]);
   });
 });

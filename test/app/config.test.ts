@@ -36,12 +36,20 @@ describe("configuration", () => {
     ["ORDER_PAYMENT_WINDOW_SECONDS", "5", /ORDER_PAYMENT_WINDOW_SECONDS="5": must be between 30 and 86400/],
     ["TELEGRAM_BOT_TOKEN", "abc", /TELEGRAM_BOT_TOKEN="abc": must look like 123456:ABC-DEF/],
     ["TELEGRAM_WEBHOOK_SECRET", "has spaces in it!!", /TELEGRAM_WEBHOOK_SECRET=.*must be 16–256 of/],
+    ["TELEGRAM_STAFF_CHAT_IDS", "-100123;@ops", /TELEGRAM_STAFF_CHAT_IDS=.*must be chat ids separated by commas/],
+    ["TELEGRAM_MAX_FILE_MB", "0", /TELEGRAM_MAX_FILE_MB="0": must be between 1 and 2000/],
     ["LOG_LEVEL", "loud", /LOG_LEVEL="loud":/],
     ["PUBLIC_URL", "ftp://x", /PUBLIC_URL="ftp:\/\/x": must be a http:\/\/ or https:\/\/ URL/],
   ])("%s=%s names the variable, the problem and a good example", (name, value, pattern) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(pattern);
+  });
+
+  it("reads the Telegram staff groups and the file limit", () => {
+    const c = parseConfig({ TELEGRAM_STAFF_CHAT_IDS: " -1001, -1002 ", TELEGRAM_MAX_FILE_MB: "50" });
+    expect(c).toMatchObject({ TELEGRAM_STAFF_CHAT_IDS: ["-1001", "-1002"], TELEGRAM_MAX_FILE_MB: 50 });
+    expect(parseConfig({})).toMatchObject({ TELEGRAM_STAFF_CHAT_IDS: undefined, TELEGRAM_MAX_FILE_MB: 20 });
   });
 
   it("reports every bad variable at once", () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ShopState } from "../../bots/shop/index.ts";
-import type { CodesReply, DeepLinkReply, InvoiceReply, Reply } from "../../bots/turn.ts";
+import type { CodesReply, DeepLinkReply, FileInput, InvoiceReply, Reply } from "../../bots/turn.ts";
 import { SANDBOX_SIGNATURE_HEADER } from "../../core/payments/index.ts";
 import { ctx } from "../e2e/support/shop.ts";
 import {
@@ -291,6 +291,32 @@ describe("shop bot: bad input", () => {
     expect(await h.balance(userId)).toBe(5000n);
   });
 
+  it("answers a file it does not expect with a short hint in the user's language; the flow goes on", async () => {
+    const { category } = await codeProduct(5, 1000n);
+    let reads = 0;
+    const file: FileInput = {
+      kind: "file",
+      name: "codes.csv",
+      mimeType: "text/csv",
+      size: 12,
+      read: async () => (reads++, new TextEncoder().encode("AAAA-BBBB\n")),
+    };
+    const chat = tg();
+    await openCard(chat, category.nameEn);
+    await chat.press(/Other amount/);
+    const r = await chat.input(file);
+    expect(plainOf(r)).toBe("I can't use files here. Please use the buttons below (or send /help).");
+    expect(findButton(r, /Menu/)).toBeDefined();
+    // Nothing downloaded, nothing changed: the quantity the buyer types next still counts.
+    expect(reads).toBe(0);
+    expect(plainOf(await chat.send("2"))).toContain("Test card × 2");
+    const zh = tg({ lang: "zh-CN" });
+    await zh.send("/start");
+    expect(plainOf(await zh.input(file))).toContain("这里用不到文件");
+    const group = tg({ kind: "group", chatId: "-100555" });
+    expect(plainOf(await group.input(file))).toContain("I can't use files here");
+  });
+
   it("says what to do when text arrives where a button was expected", async () => {
     const { category } = await codeProduct(5, 500n);
     const chat = tg();
@@ -371,6 +397,66 @@ describe("shop bot: stale buttons", () => {
     const view = findButton(mine[0]!.replies, /View Test card/).data;
     await h.c.catalog.updateProduct(ctx, { productId: product.id, patch: { active: false } });
     expect(plainOf(await chat.pressData(view))).toContain("this product is no longer available");
+  });
+});
+
+describe("shop bot: quantity after a refusal at Pay", () => {
+  it("not enough stock at Pay asks again for 1–available, and a typed quantity continues the purchase", async () => {
+    const { category } = await codeProduct(3, 1000n);
+    const chat = tg();
+    await openCard(chat, category.nameEn);
+    const userId = await h.userIdOf("telegram", chat.opts.externalId);
+    await h.fund(userId, 10_000n);
+    await chat.press("3");
+    const pay = findButton(chat.last, /Pay CN¥30.00/).data;
+    // Someone else buys one code meanwhile.
+    const other = tg();
+    await other.send("/start");
+    await h.fund(await h.userIdOf("telegram", other.opts.externalId), 1000n);
+    await openCard(other, category.nameEn);
+    await other.press("1");
+    await other.press(/from wallet/);
+
+    const refused = await chat.pressData(pay);
+    expect(plainOf(refused)).toContain("only 2 left");
+    expect(plainOf(refused)).toContain("Type the quantity (1–2)");
+    expect(await h.orderCount(userId)).toBe(0);
+    const typed = await chat.send("2");
+    expect(plainOf(typed)).not.toContain("Please tap Pay or Cancel");
+    await chat.press(/Pay CN¥20.00/, typed);
+    expect(await h.orderCount(userId)).toBe(1);
+    expect(await h.balance(userId)).toBe(10_000n - 2000n);
+  });
+
+  it("changed quantity limits at Pay ask again with the new range, and a typed quantity continues", async () => {
+    const { product, category } = await codeProduct(5, 1000n);
+    const chat = tg();
+    await openCard(chat, category.nameEn);
+    const userId = await h.userIdOf("telegram", chat.opts.externalId);
+    await h.fund(userId, 10_000n);
+    await chat.press("3");
+    const pay = findButton(chat.last, /Pay CN¥30.00/).data;
+    await h.c.catalog.updateProduct(ctx, { productId: product.id, patch: { maxQty: 2 } });
+
+    const refused = await chat.pressData(pay);
+    expect(plainOf(refused)).toContain("The quantity limits changed (1–2)");
+    expect(await h.orderCount(userId)).toBe(0);
+    expect(plainOf(await chat.send("3"))).toContain("At most 2 per order");
+    const typed = await chat.send("2");
+    expect(plainOf(typed)).not.toContain("Please tap Pay or Cancel");
+    await chat.press(/Pay CN¥20.00/, typed);
+    expect(await h.orderCount(userId)).toBe(1);
+  });
+
+  it("a typed quantity above the stock says how many are left and asks within 1–available", async () => {
+    const { category } = await codeProduct(4, 1000n);
+    const chat = tg();
+    await openCard(chat, category.nameEn);
+    await chat.press(/Other amount/);
+    const r = await chat.send("7");
+    expect(plainOf(r)).toContain("Only 4 left");
+    expect(plainOf(r)).toContain("Type the quantity (1–4)");
+    expect(plainOf(await chat.send("4"))).toContain("Test card × 4");
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { InboundTurn, Reply, TurnHandler } from "../../../bots/turn.ts";
+import { FileTooLargeError, type InboundTurn, type Reply, type TurnHandler } from "../../../bots/turn.ts";
 import {
   createTelegramChannel,
   startTelegram,
@@ -13,6 +13,7 @@ import { FAKE_BOT_INFO, FakeBotApi, parseTelegramHtml, stripHtml } from "./fake-
 import {
   blockedUpdate,
   callbackUpdate,
+  documentUpdate,
   preCheckoutUpdate,
   successfulPaymentUpdate,
   textUpdate,
@@ -102,6 +103,81 @@ describe("Telegram channel", () => {
     });
     expect(channel.capabilities.deepLink("ref_1")).toBe("https://t.me/kameng_test_bot?start=ref_1");
     expect(channel.capabilities.deepLink("bad payload!")).toBeNull();
+  });
+
+  it("turns a document into a file turn; the bytes are downloaded only when the bot reads them", async () => {
+    const turns: InboundTurn[] = [];
+    const { channel, api } = await setup(async (t) => (turns.push(t), []));
+    const csv = "code,password\nAAAA-1111,pw1\nBBBB-2222,pw2\n";
+    const doc = api.addFile(csv, { name: "codes.csv", mimeType: "text/csv" });
+    const u = newUser();
+    await channel.handleUpdate(documentUpdate(u, doc, { caption: "restock" }));
+    // In a group only a document answering the bot is read.
+    await channel.handleUpdate(documentUpdate(u, doc, { groupId: -100777 }));
+    await channel.handleUpdate(documentUpdate(u, doc, { groupId: -100777, replyToBotId: FAKE_BOT_INFO.id }));
+    expect(turns.map((t) => t.chat.kind)).toEqual(["private", "group"]);
+    const input = turns[0]!.input;
+    expect(input).toMatchObject({
+      kind: "file",
+      name: "codes.csv",
+      mimeType: "text/csv",
+      size: Buffer.byteLength(csv),
+      caption: "restock",
+    });
+    expect(api.callsOf("getFile")).toHaveLength(0);
+    if (input.kind !== "file") throw new Error("not a file turn");
+    expect(new TextDecoder().decode(await input.read(1024 * 1024))).toBe(csv);
+    expect(api.callsOf("getFile").map((c) => c.payload.file_id)).toEqual([doc.file_id]);
+    expect(api.downloads()).toEqual(["documents/file_1.csv"]);
+    // A bot's own, lower limit is enforced too.
+    await expect(input.read(10)).rejects.toBeInstanceOf(FileTooLargeError);
+    expect(channel.capabilities).toMatchObject({ buttons: "native", files: true });
+  });
+
+  it("refuses a file above the limit with a clear reply in the user's language; the bot never sees it", async () => {
+    const turns: InboundTurn[] = [];
+    const { channel, api } = await setup(async (t) => (turns.push(t), []));
+    const big = api.addFile("x", { name: "all-codes.csv", declaredSize: 25 * 1024 * 1024 });
+    const en = newUser({ language_code: "en" });
+    const zh = newUser({ language_code: "zh-hans" });
+    expect(await channel.handleUpdate(documentUpdate(en, big))).toBe("handled");
+    await channel.handleUpdate(documentUpdate(zh, big));
+    await channel.drain();
+    expect(turns).toEqual([]);
+    expect(api.callsOf("getFile")).toHaveLength(0);
+    expect(api.textsTo(en.id)).toEqual([
+      "This file is too large: the limit is 20 MB. Please split it into smaller files and send them again.",
+    ]);
+    expect(api.textsTo(zh.id)[0]).toContain("文件太大：最多 20 MB");
+  });
+
+  it("checks the bytes against the limit when Telegram does not say the size", async () => {
+    const turns: InboundTurn[] = [];
+    const { channel, api } = await setup(async (t) => (turns.push(t), []), { maxFileBytes: 1000 });
+    const unsized = api.addFile("y".repeat(2000), { name: "codes.txt", omitSize: true });
+    await channel.handleUpdate(documentUpdate(newUser(), unsized));
+    const input = turns[0]!.input;
+    if (input.kind !== "file") throw new Error("not a file turn");
+    expect(input.size).toBe(0);
+    // getFile reports 2000 bytes: refused before the download.
+    await expect(input.read(1024 * 1024)).rejects.toMatchObject({ name: "FileTooLargeError", maxBytes: 1000 });
+    expect(api.downloads()).toEqual([]);
+  });
+
+  it("tells group admins (creator, administrator) from members, asking Telegram once per short while", async () => {
+    const { channel, api } = await setup(async () => []);
+    const group = "-100888";
+    const [owner, admin, member] = [newUser(), newUser(), newUser()];
+    api.setMember(group, owner.id, "creator");
+    api.setMember(group, admin.id, "administrator");
+    api.setMember(group, member.id, "member");
+    const isAdmin = channel.capabilities.isGroupAdmin!;
+    expect(await isAdmin(group, String(owner.id))).toBe(true);
+    expect(await isAdmin(group, String(admin.id))).toBe(true);
+    expect(await isAdmin(group, String(member.id))).toBe(false);
+    expect(await isAdmin(group, String(admin.id))).toBe(true);
+    expect(api.callsOf("getChatMember")).toHaveLength(3);
+    expect(api.callsOf("getChatMember")[0]!.payload).toMatchObject({ chat_id: group, user_id: owner.id });
   });
 
   it("acts once on a duplicate update, also across two channel instances sharing the database", async () => {

@@ -4,7 +4,9 @@ import type { UserFromGetMe } from "grammy/types";
  * A fake Telegram Bot API at the HTTP boundary: pass `api.fetch` as grammY's `client.fetch`. It records
  * every call (method, JSON body, time), answers like Telegram does (message objects with ids, `true` for
  * answers), validates what Telegram validates for our calls (HTML entities, 4096 characters, 64-byte
- * callback data) and can be told to fail (e.g. 429 with `retry_after`).
+ * callback data) and can be told to fail (e.g. 429 with `retry_after`). It also serves what bots read:
+ * files users sent (`getFile`, then the download at `/file/bot<token>/<file_path>`, with Telegram's 20 MB
+ * cap) and group membership (`getChatMember`).
  */
 export interface RecordedCall {
   method: string;
@@ -33,6 +35,20 @@ export const FAKE_BOT_INFO: UserFromGetMe = {
   allows_users_to_create_topics: false,
 } as UserFromGetMe;
 
+/** What the Bot API lets a bot download (`getFile` refuses bigger files with "file is too big"). */
+export const BOT_API_FILE_LIMIT = 20 * 1024 * 1024;
+
+/** A `Document` as it appears in a message, for the update builders (tests/channels/telegram/updates.ts). */
+export interface FakeDocument {
+  file_id: string;
+  file_unique_id: string;
+  file_name?: string;
+  mime_type?: string;
+  file_size?: number;
+}
+
+export type MemberStatus = "creator" | "administrator" | "member" | "restricted" | "left" | "kicked";
+
 /** Methods whose calls are messages a user sees (what Telegram's flood limits count). */
 export const MESSAGE_METHODS = new Set(["sendMessage", "editMessageText", "sendInvoice", "editMessageReplyMarkup"]);
 
@@ -41,6 +57,9 @@ export class FakeBotApi {
   private readonly failures: { method: string; response: ApiResponse; times: number }[] = [];
   private readonly nextMessageId = new Map<string, number>();
   private readonly refunded = new Set<string>();
+  private readonly files = new Map<string, { path: string; bytes: Uint8Array; size: number }>();
+  private readonly members = new Map<string, MemberStatus>();
+  private fileSeq = 0;
   private readonly botInfo: UserFromGetMe;
   private readonly latencyMs: number;
 
@@ -94,6 +113,39 @@ export class FakeBotApi {
     return { data: b.callback_data!, messageId };
   }
 
+  /**
+   * A file a user uploaded: what the message's `document` says and what the download serves. `declaredSize`
+   * overrides the size Telegram reports (e.g. a 25 MB file without allocating 25 MB).
+   */
+  addFile(
+    bytes: Uint8Array | string,
+    opts: { name?: string; mimeType?: string; declaredSize?: number; omitSize?: boolean } = {},
+  ): FakeDocument {
+    const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+    const n = ++this.fileSeq;
+    const file_id = `BQACAgIAAxkBAAI${String(n).padStart(4, "0")}fake${"x".repeat(40)}`;
+    const size = opts.declaredSize ?? data.byteLength;
+    const ext = /\.[a-z0-9]+$/i.exec(opts.name ?? "")?.[0] ?? "";
+    this.files.set(file_id, { path: `documents/file_${n}${ext}`, bytes: data, size });
+    return {
+      file_id,
+      file_unique_id: `AgAD${n}fake`,
+      ...(opts.name ? { file_name: opts.name } : {}),
+      ...(opts.mimeType ? { mime_type: opts.mimeType } : {}),
+      ...(opts.omitSize ? {} : { file_size: size }),
+    };
+  }
+
+  /** What `getChatMember(chatId, userId)` answers (default `member`). */
+  setMember(chatId: string | number, userId: string | number, status: MemberStatus): void {
+    this.members.set(`${chatId}:${userId}`, status);
+  }
+
+  /** Paths of the files downloaded, in order. */
+  downloads(): string[] {
+    return this.callsOf("downloadFile").map((c) => String(c.payload.file_path));
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -124,6 +176,8 @@ export class FakeBotApi {
 
   readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const download = /\/file\/bot[^/]+\/(.+)$/.exec(new URL(url).pathname);
+    if (download) return this.serveFile(decodeURIComponent(download[1]!));
     const method = url.slice(url.lastIndexOf("/") + 1);
     const at = performance.now();
     let payload: Record<string, unknown> = {};
@@ -138,6 +192,20 @@ export class FakeBotApi {
       headers: { "content-type": "application/json" },
     });
   }) as typeof fetch;
+
+  /** The file download: `GET <apiRoot>/file/bot<token>/<file_path>` answers the bytes, or 404. */
+  private serveFile(path: string): Response {
+    const file = [...this.files.values()].find((f) => f.path === path);
+    const response: ApiResponse = file
+      ? { ok: true, result: true }
+      : { ok: false, error_code: 404, description: "Not Found" };
+    this.calls.push({ method: "downloadFile", payload: { file_path: path }, at: performance.now(), response });
+    if (!file) return new Response(JSON.stringify(response), { status: 404 });
+    return new Response(Buffer.from(file.bytes), {
+      status: 200,
+      headers: { "content-type": "application/octet-stream", "content-length": String(file.bytes.byteLength) },
+    });
+  }
 
   private answer(method: string, p: Record<string, unknown>): ApiResponse {
     const f = this.failures.find((x) => x.method === method && x.times > 0);
@@ -159,6 +227,21 @@ export class FakeBotApi {
         if (this.refunded.has(key)) return bad("Bad Request: CHARGE_ALREADY_REFUNDED");
         this.refunded.add(key);
         return { ok: true, result: true };
+      }
+      case "getFile": {
+        const file = this.files.get(String(p.file_id));
+        if (!file) return bad("Bad Request: invalid file_id");
+        if (file.size > BOT_API_FILE_LIMIT) return bad("Bad Request: file is too big");
+        const file_unique_id = `AgAD${file.path.replace(/\D/g, "")}fake`;
+        return {
+          ok: true,
+          result: { file_id: p.file_id, file_unique_id, file_size: file.size, file_path: file.path },
+        };
+      }
+      case "getChatMember": {
+        if (p.chat_id === undefined || p.user_id === undefined) return bad("Bad Request: chat_id is empty");
+        const status = this.members.get(`${p.chat_id}:${p.user_id}`) ?? "member";
+        return { ok: true, result: chatMember(status, Number(p.user_id)) };
       }
       case "getUpdates": {
         const offset = Number(p.offset ?? 0);
@@ -208,6 +291,40 @@ export class FakeBotApi {
     const n = (this.nextMessageId.get(chatId) ?? 100) + 1;
     this.nextMessageId.set(chatId, n);
     return n;
+  }
+}
+
+/** A `ChatMember` the way Telegram sends it for each status. */
+function chatMember(status: MemberStatus, userId: number): Record<string, unknown> {
+  const user = { id: userId, is_bot: false, first_name: `User${userId}` };
+  switch (status) {
+    case "creator":
+      return { status, user, is_anonymous: false };
+    case "administrator":
+      return {
+        status,
+        user,
+        can_be_edited: false,
+        is_anonymous: false,
+        can_manage_chat: true,
+        can_delete_messages: true,
+        can_manage_video_chats: true,
+        can_restrict_members: true,
+        can_promote_members: false,
+        can_change_info: true,
+        can_invite_users: true,
+        can_post_stories: false,
+        can_edit_stories: false,
+        can_delete_stories: false,
+        can_pin_messages: true,
+      };
+    case "restricted":
+      return { status, user, is_member: true, until_date: 0, can_send_messages: false };
+    case "kicked":
+      return { status, user, until_date: 0 };
+    case "member":
+    case "left":
+      return { status, user };
   }
 }
 

@@ -15,7 +15,14 @@ import { systemCode, walletCode } from "../../../core/ledger/index.ts";
 import { createPayments } from "../../../core/payments/index.ts";
 import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 import { FAKE_BOT_INFO, FakeBotApi, stripHtml, type RecordedCall } from "./fake-bot-api.ts";
-import { callbackUpdate, preCheckoutUpdate, successfulPaymentUpdate, textUpdate, type TgUser } from "./updates.ts";
+import {
+  callbackUpdate,
+  documentUpdate,
+  preCheckoutUpdate,
+  successfulPaymentUpdate,
+  textUpdate,
+  type TgUser,
+} from "./updates.ts";
 
 /**
  * The whole purchase through grammY: webhook (secret checked) → channel → shop bot → real core modules on
@@ -313,5 +320,17 @@ describe("Telegram purchase flow (grammY, real core)", () => {
     await channel.drain();
     expect(await shop.prisma.order.count({ where: { userId } })).toBe(1);
     expect(await shop.walletBalance(userId)).toBe(4300n);
+  });
+
+  it("a CSV sent to the shop gets a short hint and is never downloaded; an oversized one is refused", async () => {
+    const chat = newChat();
+    await chat.send("/start");
+    const csv = api.addFile("code\nAAAA-1111\n", { name: "codes.csv", mimeType: "text/csv" });
+    await chat.deliverRaw(documentUpdate(chat.user, csv));
+    expect(chat.text).toBe("I can't use files here. Please use the buttons below (or send /help).");
+    const big = api.addFile("x", { name: "dump.csv", declaredSize: 30 * 1024 * 1024 });
+    await chat.deliverRaw(documentUpdate(chat.user, big));
+    expect(chat.text).toContain("This file is too large: the limit is 20 MB.");
+    expect(api.callsOf("getFile")).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { Update } from "grammy/types";
+import type { FakeDocument } from "./fake-bot-api.ts";
 
 /** Builders of realistic Telegram updates for tests and the benchmark. */
 let seq = 1_000_000;
@@ -135,6 +136,37 @@ export function blockedUpdate(user: TgUser, status: "kicked" | "member" = "kicke
         status === "kicked"
           ? { user: { id: 1, is_bot: true, first_name: "Bot" }, status: "kicked", until_date: 0 }
           : { user: { id: 1, is_bot: true, first_name: "Bot" }, status: "member" },
+    },
+  } as Update;
+}
+
+/** A user sends a file (Telegram `document`), e.g. a CSV made with `api.addFile(...)`. */
+export function documentUpdate(
+  user: TgUser,
+  document: FakeDocument,
+  opts: { updateId?: number; groupId?: number; replyToBotId?: number; caption?: string } = {},
+): Update {
+  const chat = opts.groupId ? groupChat(opts.groupId) : privateChat(user);
+  return {
+    update_id: opts.updateId ?? nextUpdateId(),
+    message: {
+      message_id: ++msgSeq,
+      date: now(),
+      chat,
+      from: userOf(user),
+      document,
+      ...(opts.caption ? { caption: opts.caption } : {}),
+      ...(opts.replyToBotId
+        ? {
+            reply_to_message: {
+              message_id: msgSeq - 1,
+              date: now(),
+              chat,
+              from: { id: opts.replyToBotId, is_bot: true, first_name: "Bot" },
+              text: "prompt",
+            },
+          }
+        : {}),
     },
   } as Update;
 }

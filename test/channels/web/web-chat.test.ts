@@ -73,13 +73,25 @@ describe("web chat routes", () => {
   it("validates the turn body and dedupes a repeated turn id", async () => {
     const { token } = await session();
     expect((await turn(token, { kind: "payment", chargeId: "x" })).status).toBe(400);
-    expect((await turn(token, { kind: "text", text: "" })).status).toBe(400);
+    const empty = await turn(token, { kind: "text", text: "" });
+    expect(empty.status).toBe(400);
+    // The one error body of every HTTP edge (channels/http/errors.ts), with the field that is wrong.
+    expect(empty.body).toEqual({
+      error: {
+        code: "invalid_data",
+        message: expect.any(String),
+        details: { issues: [expect.objectContaining({ path: "input.text" })] },
+      },
+    });
     const bad = await app.request("/web/turn", {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: "{nope",
     });
     expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: { code: "malformed_json", message: expect.any(String) } });
+    const unauthorized = await turn("", { kind: "text", text: "hi" });
+    expect(unauthorized.body).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
     const first = await turn(token, { kind: "command", command: "START", payload: "" }, "same-turn-id-1");
     expect(first.status).toBe(200);
     expect(plainOf(first.body.replies)).toContain("Welcome");
