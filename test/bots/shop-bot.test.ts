@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { asBuyer } from "../../core/shared/index.ts";
 import type { ShopState } from "../../bots/shop/index.ts";
 import type { CodesReply, DeepLinkReply, InvoiceReply, Reply } from "../../bots/turn.ts";
 import { SANDBOX_SIGNATURE_HEADER } from "../../core/payments/index.ts";
@@ -196,7 +197,7 @@ describe("shop bot: bad input", () => {
     const userId = await h.shop.user();
     await h.fund(userId, 1000n);
     const r = await h.c.orders.place(
-      { ...ctx, userId },
+      asBuyer(ctx, userId),
       { userId, productId: product.id, quantity: 1, idempotencyKey: "api-buyer", payWith: "wallet" },
     );
     if (!r.ok) throw new Error(r.code);
@@ -220,7 +221,7 @@ describe("shop bot: bad input", () => {
     const place = async (u: string, key: string) => {
       await h.fund(u, 1000n);
       const r = await h.c.orders.place(
-        { ...ctx, userId: u },
+        asBuyer(ctx, u),
         { userId: u, productId: product.id, quantity: 1, idempotencyKey: key, payWith: "wallet" },
       );
       if (!r.ok) throw new Error(r.code);

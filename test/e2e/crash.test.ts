@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { asBuyer } from "../../core/shared/index.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -61,7 +62,7 @@ describe("crash: a worker process killed after the supplier call and before the 
     // Placing enqueues fulfil-order on BullMQ (the fast path); the crashing worker picks it up.
     const first = worker({ KAMENG_TEST_CRASH_AFTER_SUPPLIER: "1" });
     const placed = await shop.c.orders.place(
-      { ...ctx, userId },
+      asBuyer(ctx, userId),
       {
         userId,
         productId: product.id,
