@@ -39,11 +39,14 @@ export function supplierCallbackRoutes(deps: SupplierCallbackDeps) {
       rawBody: await c.req.text(),
       headers: c.req.raw.headers,
     });
-    const result = await deps.orders.applySupplierOutcome({ ...ctx, actor: systemActor("supplier-callback") }, {
-      orderId: verified.orderId,
-      supplierId: verified.supplierId,
-      outcome: verified.outcome,
-    });
+    const result = await deps.orders.applySupplierOutcome(
+      { ...ctx, actor: systemActor("supplier-callback") },
+      {
+        orderId: verified.orderId,
+        supplierId: verified.supplierId,
+        outcome: verified.outcome,
+      },
+    );
     return c.json({ ok: true, order_id: result.orderId, status: result.status, changed: result.changed });
   };
   return new Hono().post(SUPPLIER_CALLBACK_PATH, handler).post("/v1/suppliers/:supplierCode/callback", handler);

@@ -4,7 +4,8 @@ import { createCatalog as createUncheckedCatalog, type Catalog, type CatalogDeps
 
 export { checkTarget, type Catalog, type CatalogDeps } from "./catalog.service.ts";
 /** The catalog, every call checked against its actor (catalog.access.ts). */
-export const createCatalog = (deps: CatalogDeps): Catalog => withAccess("catalog", createUncheckedCatalog(deps), catalogAccess);
+export const createCatalog = (deps: CatalogDeps): Catalog =>
+  withAccess("catalog", createUncheckedCatalog(deps), catalogAccess);
 export { parseMainlandMobile } from "./mobile-number.ts";
 export {
   checkTargetPattern,

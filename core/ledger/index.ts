@@ -5,7 +5,8 @@ import type { Ledger } from "./ledger.types.ts";
 
 export type { LedgerDeps };
 /** The ledger, every call checked against its actor (ledger.access.ts). */
-export const createLedger = (deps: LedgerDeps): Ledger => withAccess("ledger", createUncheckedLedger(deps), ledgerAccess);
+export const createLedger = (deps: LedgerDeps): Ledger =>
+  withAccess("ledger", createUncheckedLedger(deps), ledgerAccess);
 export {
   walletCode,
   systemCode,

@@ -1,6 +1,10 @@
 import { withAccess } from "../shared/index.ts";
 import { suppliersAccess } from "./suppliers.access.ts";
-import { createSuppliers as createUncheckedSuppliers, type Suppliers, type SuppliersDeps } from "./suppliers.service.ts";
+import {
+  createSuppliers as createUncheckedSuppliers,
+  type Suppliers,
+  type SuppliersDeps,
+} from "./suppliers.service.ts";
 
 export { requestKey, type Suppliers, type SuppliersDeps, type SupplierConnection } from "./suppliers.service.ts";
 /** Suppliers, every call checked against its actor (suppliers.access.ts). */

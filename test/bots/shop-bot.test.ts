@@ -196,10 +196,13 @@ describe("shop bot: bad input", () => {
     const { product } = await codeProduct(2, 100n);
     const userId = await h.shop.user();
     await h.fund(userId, 1000n);
-    const r = await h.c.orders.place(
-      asBuyer(ctx, userId),
-      { userId, productId: product.id, quantity: 1, idempotencyKey: "api-buyer", payWith: "wallet" },
-    );
+    const r = await h.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: product.id,
+      quantity: 1,
+      idempotencyKey: "api-buyer",
+      payWith: "wallet",
+    });
     if (!r.ok) throw new Error(r.code);
     const reads = vi.spyOn(h.c.orders, "get");
     try {
@@ -220,10 +223,13 @@ describe("shop bot: bad input", () => {
     const apiBuyer = await h.shop.user();
     const place = async (u: string, key: string) => {
       await h.fund(u, 1000n);
-      const r = await h.c.orders.place(
-        asBuyer(ctx, u),
-        { userId: u, productId: product.id, quantity: 1, idempotencyKey: key, payWith: "wallet" },
-      );
+      const r = await h.c.orders.place(asBuyer(ctx, u), {
+        userId: u,
+        productId: product.id,
+        quantity: 1,
+        idempotencyKey: key,
+        payWith: "wallet",
+      });
       if (!r.ok) throw new Error(r.code);
       return r.order.id;
     };

@@ -38,17 +38,14 @@ describe("selling on the embedded default (PGlite, in-process jobs)", () => {
     const product = await shop.directProduct([{ supplierId: up.supplier.id, cost: 2900n }], 3000n);
     const buyer = await shop.buyer(10_000n);
     const place = (idem: string, productId: string) =>
-      shop.c.orders.place(
-        asBuyer(ctx, buyer.userId),
-        {
-          userId: buyer.userId,
-          productId,
-          quantity: 1,
-          idempotencyKey: idem,
-          payWith: "wallet",
-          target: "13800138000",
-        },
-      );
+      shop.c.orders.place(asBuyer(ctx, buyer.userId), {
+        userId: buyer.userId,
+        productId,
+        quantity: 1,
+        idempotencyKey: idem,
+        payWith: "wallet",
+        target: "13800138000",
+      });
     const ok = await place("emb-d1", product.id);
     expect(ok.ok).toBe(true);
     if (!ok.ok) return;

@@ -28,10 +28,13 @@ describe.each([
     const product = await shop.codeProduct({ price: 1500n, stock: 3, cost: 1200n });
     const userId = await shop.user();
     await shop.fund(userId, 5000n);
-    const r = await shop.c.orders.place(
-      asBuyer(ctx, userId),
-      { userId, productId: product.id, quantity: 2, idempotencyKey: "k1", payWith: "wallet" },
-    );
+    const r = await shop.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: product.id,
+      quantity: 2,
+      idempotencyKey: "k1",
+      payWith: "wallet",
+    });
     expect(r).toMatchObject({ ok: true, replayed: false, order: { status: "DELIVERED", total: 3000n } });
     if (!r.ok) return;
     expect(await shop.walletBalance(userId)).toBe(2000n);
@@ -65,10 +68,13 @@ describe.each([
     const userId = await shop.user();
     await shop.fund(userId, 1000n);
     const place = (idempotencyKey: string) =>
-      shop.c.orders.place(
-        asBuyer(ctx, userId),
-        { userId, productId: product.id, quantity: 1, idempotencyKey, payWith: "wallet" },
-      );
+      shop.c.orders.place(asBuyer(ctx, userId), {
+        userId,
+        productId: product.id,
+        quantity: 1,
+        idempotencyKey,
+        payWith: "wallet",
+      });
     expect(await place("warm")).toMatchObject({ ok: true }); // product, stock link and wallet account now known
     const writes = vi.spyOn(net.Socket.prototype as unknown as { _writeGeneric: () => void }, "_writeGeneric");
     try {
@@ -157,17 +163,14 @@ describe.each([
       const before = await counts();
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
-          shop.c.orders.place(
-            asBuyer(ctx, userId),
-            {
-              userId,
-              productId: product.id,
-              quantity: 1,
-              idempotencyKey: `race-${i}`,
-              payWith: "wallet",
-              ...(product === direct ? { target: "13800138000" } : {}),
-            },
-          ),
+          shop.c.orders.place(asBuyer(ctx, userId), {
+            userId,
+            productId: product.id,
+            quantity: 1,
+            idempotencyKey: `race-${i}`,
+            payWith: "wallet",
+            ...(product === direct ? { target: "13800138000" } : {}),
+          }),
         ),
       );
       const ok = results.filter((r) => r.ok);
@@ -187,10 +190,13 @@ describe.each([
     const userId = await shop.user();
     await shop.fund(userId, 100_000n);
     const buy = (key: string, quantity = 1) =>
-      shop.c.orders.place(
-        asBuyer(ctx, userId),
-        { userId, productId: product.id, quantity, idempotencyKey: key, payWith: "wallet" },
-      );
+      shop.c.orders.place(asBuyer(ctx, userId), {
+        userId,
+        productId: product.id,
+        quantity,
+        idempotencyKey: key,
+        payWith: "wallet",
+      });
     expect(await buy("p1")).toMatchObject({ ok: true, order: { total: 1000n } }); // the product is now cached
     await shop.c.catalog.updateProduct(ctx, { productId: product.id, patch: { price: 1500n } });
     expect(await buy("p2")).toMatchObject({ ok: true, order: { unitPrice: 1500n, total: 1500n } });
@@ -250,10 +256,13 @@ describe.each([
     const product = await shop.codeProduct({ price: 100n, stock: 1 });
     const userId = await shop.user();
     await shop.fund(userId, 1000n);
-    const r = await shop.c.orders.place(
-      asBuyer(ctx, userId),
-      { userId, productId: product.id, quantity: 1, idempotencyKey: "final", payWith: "wallet" },
-    );
+    const r = await shop.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: product.id,
+      quantity: 1,
+      idempotencyKey: "final",
+      payWith: "wallet",
+    });
     if (!r.ok) throw new Error(r.code);
     const before = await counts();
     const failure = await shop.prisma
