@@ -1,6 +1,6 @@
 import type { Order } from "../../core/orders/index.ts";
 import type { CoreContext, Locale } from "../../core/shared/index.ts";
-import { assertExhaustive, isDomainError } from "../../core/shared/index.ts";
+import { asBuyer, assertExhaustive, isDomainError } from "../../core/shared/index.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { ButtonRows, Reply } from "../turn.ts";
 import { bold, code, plain } from "../turn.ts";
@@ -213,12 +213,14 @@ export function createAccount(k: Kit) {
       }
     }
     await conversations.clear(s.ctx, s.key);
-    const user = await identity.getUser(s.ctx, res.userId);
+    // This chat now belongs to the code's user: from here on the buyer is that user.
+    const linked = asBuyer(s.ctx, res.userId);
+    const user = await identity.getUser(linked, res.userId);
     const s2: Session = {
       ...s,
       user,
       locale: user.locale,
-      ctx: { ...s.ctx, userId: user.id, locale: user.locale },
+      ctx: { ...linked, locale: user.locale },
       key: { ...s.key, userId: user.id },
     };
     return [mainMenu(s2, t(s2, "link.ok"))];

@@ -4,7 +4,7 @@ import type { Inventory } from "../../core/inventory/index.ts";
 import type { Ledger } from "../../core/ledger/index.ts";
 import { walletCode } from "../../core/ledger/index.ts";
 import type { Payments } from "../../core/payments/index.ts";
-import type { Currency } from "../../core/shared/index.ts";
+import { delegate, type Currency } from "../../core/shared/index.ts";
 import type { ShopPorts } from "./ports.ts";
 
 /** The payments module's calls the bot uses. */
@@ -84,7 +84,9 @@ function paymentsPort(
       payments.startTopUp(ctx, { ...input, currency: input.currency as Currency, provider: "sandbox" }),
     confirmStars:
       confirmStars ??
-      (async (ctx, { userId, orderId, chargeId, amount, currency }) => {
+      (async (buyerCtx, { userId, orderId, chargeId, amount, currency }) => {
+        // Telegram reported the charge (a verified update): recording it is the platform's business.
+        const ctx = delegate(buyerCtx, "telegram-stars");
         // One payment per Telegram charge: a second charge is credited too (never lost), and the
         // order, already paid, is simply not paid twice.
         const { payment } = await payments.createPayment(ctx, {

@@ -1,6 +1,6 @@
 import type { Ledger } from "../../core/ledger/index.ts";
 import { systemCode, walletCode } from "../../core/ledger/index.ts";
-import type { CoreContext, Currency } from "../../core/shared/index.ts";
+import { delegate, type CoreContext, type Currency } from "../../core/shared/index.ts";
 import type { UserRecord } from "../../core/identity/index.ts";
 import type { InboundTurn, TurnChannel } from "../turn.ts";
 
@@ -20,7 +20,8 @@ export function demoWalletCredit(opts: {
   const channels = new Set<TurnChannel>(opts.channels ?? ["web"]);
   return async (ctx: CoreContext, user: UserRecord, turn: InboundTurn): Promise<void> => {
     if (!channels.has(turn.channel) || opts.amount <= 0n) return;
-    const r = await opts.ledger.post(ctx, {
+    // The platform grants it (the operator turned the demo on), not the buyer.
+    const r = await opts.ledger.post(delegate(ctx, "demo-credit"), {
       idempotencyKey: `demo-credit:${user.id}`,
       kind: "top_up",
       memo: "demo wallet credit",

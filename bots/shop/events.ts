@@ -1,12 +1,20 @@
 import type { IdentityRecord } from "../../core/identity/index.ts";
 import type { Order } from "../../core/orders/index.ts";
 import type { CoreContext, DomainEvent, Locale } from "../../core/shared/index.ts";
-import { isDomainError } from "../../core/shared/index.ts";
+import { isDomainError, systemActor } from "../../core/shared/index.ts";
 import type { ButtonRows, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
 import { plain, safeForChat } from "../turn.ts";
 import type { ShopState } from "./shop-bot.types.ts";
 import { shortOrderId, UUID_RE, type Kit } from "./shop-kit.ts";
 import type { createAccount } from "./account.ts";
+
+/** The notifier acts as the platform: it tells buyers about their own orders, and delivers their codes privately. */
+const notifierContext = (requestId: string): CoreContext => ({
+  channel: "system",
+  locale: "en",
+  requestId,
+  actor: systemActor("shop-notifier"),
+});
 
 /** Domain events → messages for the buyer’s private chats. */
 export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) {
@@ -60,10 +68,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
       .map((e) => (e.payload as Record<string, unknown> | undefined)?.userId)
       .filter((u): u is string => typeof u === "string" && UUID_RE.test(u));
     if (userIds.length === 0) return;
-    const identities = await identity.identitiesOfUsers(
-      { channel: "system", locale: "en", requestId: "event-batch" },
-      userIds,
-    );
+    const identities = await identity.identitiesOfUsers(notifierContext("event-batch"), userIds);
     prepared = { eventIds: new Set(events.map((e) => e.id)), identities };
   }
 
@@ -89,12 +94,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     known?: IdentityRecord[],
   ): Promise<OutboundMessage[]> {
     const userId = typeof p.userId === "string" && UUID_RE.test(p.userId) ? p.userId : undefined;
-    const ctx: CoreContext = {
-      channel: "system",
-      locale: "en",
-      requestId: `event:${event.type}`,
-      ...(userId ? { userId } : {}),
-    };
+    const ctx = notifierContext(`event:${event.type}`);
     if (event.type === "stock.restocked") {
       const productId = typeof p.productId === "string" ? p.productId : "";
       if (!UUID_RE.test(productId)) return [];
@@ -103,7 +103,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
       const due = await ports.stock.dueRestockNotifications(ctx, { productId });
       const out: OutboundMessage[] = [];
       for (const sub of due) {
-        const uctx = { ...ctx, userId: sub.userId };
+        const uctx = ctx;
         out.push(
           ...(await toUser(uctx, sub.userId, sub.channel, async (loc) => {
             const price = await ports.catalog.quote(uctx, {

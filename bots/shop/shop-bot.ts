@@ -1,6 +1,6 @@
 import { parseLocaleChoice } from "../../core/identity/index.ts";
 import type { CoreContext } from "../../core/shared/index.ts";
-import { isDomainError } from "../../core/shared/index.ts";
+import { buyerActor, isDomainError, type Actor } from "../../core/shared/index.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { InboundTurn, Reply } from "../turn.ts";
 import { plain, safeForChat } from "../turn.ts";
@@ -26,6 +26,9 @@ export { shortOrderId } from "./shop-kit.ts";
  * presses are re-checked or refused. The confirm button carries a per-confirmation nonce that is the
  * order's idempotency key: double taps and a second device never buy twice.
  */
+/** Before the chat user is resolved to one of ours, the bot may only look them up. */
+const VISITOR: Actor = { kind: "visitor" };
+
 export function createShopBot(deps: ShopBotDeps): ShopBot {
   const k = createKit(deps);
   const {
@@ -269,7 +272,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     const caps = deps.channels[turn.channel] ?? defaultCaps;
     const isPrivate = turn.chat.kind === "private";
     const resolved = await identity.resolve(
-      { channel: turn.channel, locale: "en", requestId: turn.id, externalUserId: turn.from.externalId },
+      { channel: turn.channel, locale: "en", requestId: turn.id, externalUserId: turn.from.externalId, actor: VISITOR },
       {
         channel: turn.channel,
         externalId: turn.from.externalId,
@@ -282,7 +285,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     const { user } = resolved;
     const ctx: CoreContext = {
       channel: turn.channel,
-      userId: user.id,
+      actor: buyerActor(user.id),
       externalUserId: turn.from.externalId,
       locale: user.locale,
       requestId: turn.id,

@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { SUPPLIER_CALLBACK_PATH } from "../../core/suppliers/index.ts";
 import type { FulfilResult, SupplierOutcomePort } from "../../core/flows/index.ts";
-import type { CoreContext } from "../../core/shared/index.ts";
+import { systemActor, type CoreContext } from "../../core/shared/index.ts";
 
 export interface SupplierCallbackDeps {
   suppliers: {
@@ -26,8 +26,10 @@ export interface SupplierCallbackDeps {
  */
 export function supplierCallbackRoutes(deps: SupplierCallbackDeps) {
   const handler = async (c: Context) => {
+    // Unknown until its signature checks out (verifyCallback); then the platform acts on it.
     const ctx: CoreContext = {
       channel: "http",
+      actor: { kind: "visitor" },
       locale: "en",
       requestId: (c.get("requestId" as never) as string | undefined) ?? "",
       externalUserId: `supplier:${c.req.param("supplierCode")}`,
@@ -37,11 +39,14 @@ export function supplierCallbackRoutes(deps: SupplierCallbackDeps) {
       rawBody: await c.req.text(),
       headers: c.req.raw.headers,
     });
-    const result = await deps.orders.applySupplierOutcome(ctx, {
-      orderId: verified.orderId,
-      supplierId: verified.supplierId,
-      outcome: verified.outcome,
-    });
+    const result = await deps.orders.applySupplierOutcome(
+      { ...ctx, actor: systemActor("supplier-callback") },
+      {
+        orderId: verified.orderId,
+        supplierId: verified.supplierId,
+        outcome: verified.outcome,
+      },
+    );
     return c.json({ ok: true, order_id: result.orderId, status: result.status, changed: result.changed });
   };
   return new Hono().post(SUPPLIER_CALLBACK_PATH, handler).post("/v1/suppliers/:supplierCode/callback", handler);

@@ -104,11 +104,12 @@ export function apiV1Routes(deps: ApiV1Deps) {
     await next();
   });
 
-  const ctxOf = (c: Context<Env>): CoreContext => {
+  /** An API key acts as its owner, a distributor, for their own account only. */
+  const ctxOf = (c: Context<Env>): CoreContext & { actor: { userId: string } } => {
     const caller = c.get("caller");
     return {
       channel: "http",
-      userId: caller.userId,
+      actor: { kind: "distributor", userId: caller.userId, via: "api", apiKeyId: caller.keyId },
       externalUserId: `api-key:${caller.keyId}`,
       locale: c.req.header("accept-language")?.toLowerCase().startsWith("zh") ? "zh-CN" : "en",
       requestId: c.get("requestId") ?? "",
@@ -125,7 +126,7 @@ export function apiV1Routes(deps: ApiV1Deps) {
     const available = await deps.inventory.availableCounts(ctx, { productIds: products.map((p) => p.id) });
     const out: ProductJson[] = await Promise.all(
       products.map(async (p) => {
-        const q = await deps.catalog.quote(ctx, { productId: p.id, quantity: p.minQty, userId: ctx.userId });
+        const q = await deps.catalog.quote(ctx, { productId: p.id, quantity: p.minQty, userId: ctx.actor.userId });
         return {
           id: p.id,
           sku: p.sku,
@@ -151,7 +152,7 @@ export function apiV1Routes(deps: ApiV1Deps) {
     const ctx = ctxOf(c);
     const body = await readJson(c, createOrderBodySchema);
     const res = await deps.orders.place(ctx, {
-      userId: ctx.userId!,
+      userId: ctx.actor.userId,
       productId: body.product_id,
       quantity: body.quantity,
       target: body.target ?? null,
@@ -180,7 +181,7 @@ export function apiV1Routes(deps: ApiV1Deps) {
     const ctx = ctxOf(c);
     const limit = Number(c.req.query("limit") ?? 20);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidData("invalid_limit", "limit must be 1–100");
-    const orders = await deps.orders.listForUser(ctx, { userId: ctx.userId!, limit });
+    const orders = await deps.orders.listForUser(ctx, { userId: ctx.actor.userId, limit });
     return c.json({ orders: orders.map((o) => orderJson(o)) });
   });
 
@@ -197,7 +198,7 @@ export function apiV1Routes(deps: ApiV1Deps) {
     const ctx = ctxOf(c);
     const balances = await Promise.all(
       (Object.keys(CURRENCIES) as Currency[]).map(async (currency) => {
-        const b = await deps.ledger.balance(ctx, deps.walletCode(ctx.userId!, currency));
+        const b = await deps.ledger.balance(ctx, deps.walletCode(ctx.actor.userId, currency));
         return { currency, balance: Number(b.balance), held: Number(b.held), available: Number(b.available) };
       }),
     );

@@ -150,3 +150,6 @@ export async function afterDeferredPosting<T>(
 }
 
 export const TX_OPTIONS = { timeout: 15_000, maxWait: 15_000 } as const;
+
+/** A customer asking for someone else's order is told it does not exist (ids cannot be probed). */
+export const ORDER_HIDDEN = { code: "order_not_found", message: "no such order" };

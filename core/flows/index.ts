@@ -1,7 +1,17 @@
 import type { Product } from "../catalog/index.ts";
 import { createOrderStore, type Order, type OrderEventRow } from "../orders/index.ts";
-import { inOrder, notFound, type CoreContext, type Tx } from "../shared/index.ts";
-import { TX_OPTIONS, type FlowRuntime, type OrderFlowDeps } from "./flow-deps.ts";
+import {
+  authorize,
+  delegate,
+  inOrder,
+  notFound,
+  requires,
+  withAccess,
+  type CoreContext,
+  type Permission,
+  type Tx,
+} from "../shared/index.ts";
+import { ORDER_HIDDEN, TX_OPTIONS, type FlowRuntime, type OrderFlowDeps } from "./flow-deps.ts";
 import {
   applySupplierOutcome,
   fulfilOrder,
@@ -82,14 +92,15 @@ export function createOrders(deps: OrderFlowDeps) {
     },
   };
 
-  const owned = async (ctx: CoreContext, orderId: string): Promise<Order> => {
+  /** The order, if the actor may `permission` it: its owner, staff with the permission, the platform. */
+  const owned = async (ctx: CoreContext, orderId: string, permission: Permission): Promise<Order> => {
     const order = await store.get(rt.read, orderId);
-    if (!order || (ctx.userId !== undefined && ctx.userId !== order.userId))
-      throw notFound("order_not_found", "no such order", { orderId });
+    if (!order) throw notFound("order_not_found", "no such order", { orderId });
+    authorize(ctx, permission, { owner: order.userId, hide: ORDER_HIDDEN });
     return order;
   };
 
-  return {
+  const facade = {
     store,
     place: (ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> => placeOrder(rt, ctx, input),
     payFromWallet: (ctx: CoreContext, input: { orderId: string }): Promise<PayOrderResult> =>
@@ -136,21 +147,45 @@ export function createOrders(deps: OrderFlowDeps) {
       }
       return results;
     },
-    /** The order, if the caller owns it (a context without `userId` is an operator: any order). */
-    get: (ctx: CoreContext, input: { orderId: string }): Promise<Order> => owned(ctx, input.orderId),
+    /** The order, if the actor may read it (its owner, staff with orders.read, the platform). */
+    get: (ctx: CoreContext, input: { orderId: string }): Promise<Order> => owned(ctx, input.orderId, "orders.read"),
     listForUser: (ctx: CoreContext, input: { userId: string; limit?: number; before?: Date }) =>
       store.listForUser(rt.read, input.userId, input),
     events: async (ctx: CoreContext, input: { orderId: string }): Promise<OrderEventRow[]> => {
-      await owned(ctx, input.orderId);
+      await owned(ctx, input.orderId, "orders.read");
       return store.events(rt.read, input.orderId);
     },
-    /** Decrypted codes of a DELIVERED order, for its owner only; callers deliver them privately. */
+    /** Decrypted codes of a DELIVERED order, for its owner only (never staff); callers deliver them privately. */
     async codesFor(ctx: CoreContext, input: { orderId: string }) {
-      const order = await owned(ctx, input.orderId);
+      const order = await owned(ctx, input.orderId, "codes.reveal");
       if (order.status !== "DELIVERED") return [];
-      return deps.inventory.reveal(ctx, { orderId: order.id });
+      return deps.inventory.reveal(delegate(ctx, "orders.codesFor"), { orderId: order.id });
     },
   };
+  const fulfil = requires("orders.fulfil");
+  const pays = { inside: "orders.pay by the order's owner, checked once the order is read under its lock" };
+  const reads = { inside: "orders.read, checked against the order's owner once read" };
+  // Customers place, pay, cancel and read their own orders; staff read, refund and retry by role (and
+  // never see codes); fulfilment, expiry and sweeps are the platform's.
+  return withAccess("orders", facade, {
+    store: "pure",
+    place: (ctx, input) => authorize(ctx, "orders.place", { owner: input.userId, hide: USER_HIDDEN }),
+    payFromWallet: pays,
+    markPaid: pays,
+    cancel: { inside: "orders.cancel by the order's owner, checked once the order is read" },
+    fulfil,
+    refundExhausted: fulfil,
+    refund: requires("orders.refund"),
+    applySupplierOutcome: fulfil,
+    expireDue: fulfil,
+    sweepStuck: fulfil,
+    get: reads,
+    listForUser: (ctx, input) => authorize(ctx, "orders.read", { owner: input.userId, hide: ORDER_HIDDEN }),
+    events: reads,
+    codesFor: { inside: "codes.reveal: only the order's owner (and the platform delivering them)" },
+  });
 }
+
+const USER_HIDDEN = { code: "user_not_found", message: "no such user" };
 
 export type Orders = ReturnType<typeof createOrders>;

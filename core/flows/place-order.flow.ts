@@ -1,6 +1,8 @@
 import { CLAIM_SHORT } from "../inventory/index.ts";
 import { eventTypeFor, ORDER_NOT_INSERTED, type NewOrder, type Order } from "../orders/index.ts";
 import {
+  authorize,
+  delegate,
   conflict,
   kamengFailure,
   newId,
@@ -11,7 +13,14 @@ import {
   type CoreContext,
   type Tx,
 } from "../shared/index.ts";
-import { afterDeferredPosting, issued, Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
+import {
+  afterDeferredPosting,
+  issued,
+  ORDER_HIDDEN,
+  Rollback,
+  withLedgerRetry,
+  type FlowRuntime,
+} from "./flow-deps.ts";
 import { settlementPosting } from "./fulfil-order.flow.ts";
 import type { DeliveredCode } from "./ports.ts";
 
@@ -274,15 +283,15 @@ export async function payFromWallet(
     const order = await withLedgerRetry(() =>
       rt.transaction(async (tx) => {
         const current = await rt.store.getForUpdate(tx, input.orderId);
-        if (!current || (ctx.userId && ctx.userId !== current.userId))
-          throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+        if (!current) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+        authorize(ctx, "orders.pay", { owner: current.userId, hide: ORDER_HIDDEN });
         if (current.status === "PAID" || current.status === "FULFILLING" || current.status === "DELIVERED")
           throw new Rollback({ ok: true, order: current, replayed: true } as const);
         if (current.status !== "CREATED")
           throw new Rollback({ ok: false, code: "order_not_payable", status: current.status } as const);
         if (current.expiresAt.getTime() <= rt.clock.now().getTime())
           throw new Rollback({ ok: false, code: "order_expired" } as const);
-        const paid = await payInTx(rt, ctx, tx, current);
+        const paid = await payInTx(rt, delegate(ctx, "orders.pay"), tx, current);
         if (!paid.ok) throw new Rollback(paid);
         return paid.order;
       }),
@@ -303,8 +312,8 @@ export async function cancelOrder(
 ): Promise<Order> {
   const order = await rt.transaction(async (tx) => {
     const current = await rt.store.get(tx, input.orderId);
-    if (!current || (ctx.userId && ctx.userId !== current.userId))
-      throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+    if (!current) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+    authorize(ctx, "orders.cancel", { owner: current.userId, hide: ORDER_HIDDEN });
     const cancelled = await rt.store.transition(tx, {
       orderId: input.orderId,
       path: ["CREATED", "CANCELLED"],
@@ -312,7 +321,7 @@ export async function cancelOrder(
       set: { closedAt: rt.clock.now() },
     });
     if (!cancelled) throw conflict("order_not_cancellable", `an order that is ${current.status} cannot be cancelled`);
-    await rt.inventory.release(ctx, { orderId: input.orderId }, { tx });
+    await rt.inventory.release(delegate(ctx, "orders.cancel"), { orderId: input.orderId }, { tx });
     return cancelled;
   });
   rt.committed("order.cancelled", order);

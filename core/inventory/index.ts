@@ -1,4 +1,12 @@
-export { createInventory, type Inventory } from "./inventory.service.ts";
+import { withAccess } from "../shared/index.ts";
+import { inventoryAccess } from "./inventory.access.ts";
+import { createInventory as createUncheckedInventory, type Inventory } from "./inventory.service.ts";
+import type { InventoryDeps } from "./inventory.types.ts";
+
+export type { Inventory };
+/** Card-code stock, every call checked against its actor (inventory.access.ts). */
+export const createInventory = (deps: InventoryDeps): Inventory =>
+  withAccess("inventory", createUncheckedInventory(deps), inventoryAccess);
 export { IMPORT_CHUNK_ROWS, MAX_IMPORT_ERRORS, STOCK_RESTOCKED } from "./code-import.ts";
 export { CLAIM_SHORT, MAX_CLAIM_QUANTITY, type ClaimOptions } from "./code-claim.ts";
 export { MAX_FIELD_LENGTH, parseExpiry, type LineRejection } from "./code-lines.ts";

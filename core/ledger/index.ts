@@ -1,4 +1,12 @@
-export { createLedger, type LedgerDeps } from "./ledger.service.ts";
+import { withAccess } from "../shared/index.ts";
+import { ledgerAccess } from "./ledger.access.ts";
+import { createLedger as createUncheckedLedger, type LedgerDeps } from "./ledger.service.ts";
+import type { Ledger } from "./ledger.types.ts";
+
+export type { LedgerDeps };
+/** The ledger, every call checked against its actor (ledger.access.ts). */
+export const createLedger = (deps: LedgerDeps): Ledger =>
+  withAccess("ledger", createUncheckedLedger(deps), ledgerAccess);
 export {
   walletCode,
   systemCode,

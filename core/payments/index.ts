@@ -1,4 +1,12 @@
-export { createPayments, type PaymentsDeps } from "./payments.service.ts";
+import { withAccess } from "../shared/index.ts";
+import { paymentsAccess } from "./payments.access.ts";
+import { createPayments as createUncheckedPayments, type PaymentsDeps } from "./payments.service.ts";
+import type { Payments } from "./payments.types.ts";
+
+export type { PaymentsDeps };
+/** Payments, every call checked against its actor (payments.access.ts). */
+export const createPayments = (deps: PaymentsDeps): Payments =>
+  withAccess("payments", createUncheckedPayments(deps), paymentsAccess);
 export {
   signSandboxPayload,
   verifySandboxSignature,

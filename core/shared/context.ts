@@ -1,3 +1,5 @@
+import { type Actor, systemActor } from "./actor.ts";
+
 /** The chat platforms the bots talk on: the one list (bots' `TurnChannel` and anything per chat channel derive from it). */
 export const CHAT_CHANNELS = ["telegram", "wechat", "slack", "web"] as const;
 export type ChatChannel = (typeof CHAT_CHANNELS)[number];
@@ -9,8 +11,8 @@ export type Locale = "zh-CN" | "en";
 /** Who is asking, from where: the first argument of every core call. */
 export interface CoreContext {
   channel: Channel;
-  /** Internal user id, when the caller has been resolved to a user. */
-  userId?: string;
+  /** Who acts, and so what they may do (core/shared/access.ts). Required: nothing is allowed by default. */
+  actor: Actor;
   /** The platform's id for the caller (Telegram user id, API key id, ...). */
   externalUserId?: string;
   locale: Locale;
@@ -18,6 +20,19 @@ export interface CoreContext {
   idempotencyKey?: string;
 }
 
+/** The platform acting on its own (a job, start-up, a verified webhook): `process` names it. */
 export function systemContext(requestId: string, over: Partial<CoreContext> = {}): CoreContext {
-  return { channel: "system", locale: "en", requestId, ...over };
+  return {
+    channel: "system",
+    locale: "en",
+    requestId,
+    actor: systemActor(requestId.split(":")[0] ?? requestId),
+    ...over,
+  };
 }
+
+/** The same request, made by a buyer acting for themselves. */
+export const asBuyer = (ctx: CoreContext, userId: string): CoreContext => ({
+  ...ctx,
+  actor: { kind: "buyer", userId },
+});

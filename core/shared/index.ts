@@ -1,4 +1,6 @@
 export * from "./context.ts";
+export * from "./actor.ts";
+export * from "./access.ts";
 export * from "./errors.ts";
 export * from "./clock.ts";
 export * from "./ids.ts";

@@ -1,10 +1,15 @@
-export {
-  createSuppliers,
-  requestKey,
+import { withAccess } from "../shared/index.ts";
+import { suppliersAccess } from "./suppliers.access.ts";
+import {
+  createSuppliers as createUncheckedSuppliers,
   type Suppliers,
   type SuppliersDeps,
-  type SupplierConnection,
 } from "./suppliers.service.ts";
+
+export { requestKey, type Suppliers, type SuppliersDeps, type SupplierConnection } from "./suppliers.service.ts";
+/** Suppliers, every call checked against its actor (suppliers.access.ts). */
+export const createSuppliers = (deps: SuppliersDeps): Suppliers =>
+  withAccess("suppliers", createUncheckedSuppliers(deps), suppliersAccess);
 export type {
   SupplierClient,
   SupplierPlaceRequest,

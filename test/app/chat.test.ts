@@ -3,7 +3,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChat, type ChatEdges } from "../../app/chat.ts";
 import { createHttpApp } from "../../app/http-app.ts";
-import { sleep } from "../../core/shared/index.ts";
+import { asBuyer, sleep } from "../../core/shared/index.ts";
 import { FakeBotApi, stripHtml } from "../channels/telegram/fake-bot-api.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
 import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
@@ -105,7 +105,7 @@ describe("app/chat.ts: Telegram wired into the service", () => {
       while (toUser(user).length === before && Date.now() < until) await sleep(20);
     }
     const [order] = await shop.c.orders.listForUser(ctx, { userId: identity!.userId });
-    const [code] = await shop.c.orders.codesFor({ ...ctx, userId: identity!.userId }, { orderId: order!.id });
+    const [code] = await shop.c.orders.codesFor(asBuyer(ctx, identity!.userId), { orderId: order!.id });
     await waitForText(user, new RegExp(`<code>${code!.code}</code>`));
     expect(await shop.walletBalance(identity!.userId)).toBe(4000n);
   });

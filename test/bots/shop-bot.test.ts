@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { asBuyer } from "../../core/shared/index.ts";
 import type { ShopState } from "../../bots/shop/index.ts";
 import type { CodesReply, DeepLinkReply, FileInput, InvoiceReply, Reply } from "../../bots/turn.ts";
 import { SANDBOX_SIGNATURE_HEADER } from "../../core/payments/index.ts";
@@ -195,10 +196,13 @@ describe("shop bot: bad input", () => {
     const { product } = await codeProduct(2, 100n);
     const userId = await h.shop.user();
     await h.fund(userId, 1000n);
-    const r = await h.c.orders.place(
-      { ...ctx, userId },
-      { userId, productId: product.id, quantity: 1, idempotencyKey: "api-buyer", payWith: "wallet" },
-    );
+    const r = await h.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: product.id,
+      quantity: 1,
+      idempotencyKey: "api-buyer",
+      payWith: "wallet",
+    });
     if (!r.ok) throw new Error(r.code);
     const reads = vi.spyOn(h.c.orders, "get");
     try {
@@ -219,10 +223,13 @@ describe("shop bot: bad input", () => {
     const apiBuyer = await h.shop.user();
     const place = async (u: string, key: string) => {
       await h.fund(u, 1000n);
-      const r = await h.c.orders.place(
-        { ...ctx, userId: u },
-        { userId: u, productId: product.id, quantity: 1, idempotencyKey: key, payWith: "wallet" },
-      );
+      const r = await h.c.orders.place(asBuyer(ctx, u), {
+        userId: u,
+        productId: product.id,
+        quantity: 1,
+        idempotencyKey: key,
+        payWith: "wallet",
+      });
       if (!r.ok) throw new Error(r.code);
       return r.order.id;
     };

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { asBuyer } from "../../core/shared/index.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -60,17 +61,14 @@ describe("crash: a worker process killed after the supplier call and before the 
     await shop.fund(userId, 3000n);
     // Placing enqueues fulfil-order on BullMQ (the fast path); the crashing worker picks it up.
     const first = worker({ KAMENG_TEST_CRASH_AFTER_SUPPLIER: "1" });
-    const placed = await shop.c.orders.place(
-      { ...ctx, userId },
-      {
-        userId,
-        productId: product.id,
-        quantity: 1,
-        target: "13800138000",
-        idempotencyKey: "crash-1",
-        payWith: "wallet",
-      },
-    );
+    const placed = await shop.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: product.id,
+      quantity: 1,
+      target: "13800138000",
+      idempotencyKey: "crash-1",
+      payWith: "wallet",
+    });
     if (!placed.ok) throw new Error(placed.code);
     const orderId = placed.order.id;
     const requestKey = `${orderId}.${supplier.id}`;

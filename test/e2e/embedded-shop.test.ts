@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asBuyer } from "../../core/shared/index.ts";
 import { CLEAN, createShop, ctx, type Shop } from "./support/shop.ts";
 
 /**
@@ -26,7 +27,7 @@ describe("selling on the embedded default (PGlite, in-process jobs)", () => {
     const { order } = (await res.json()) as { order: { id: string } };
     await shop.waitForStatus([order.id], ["DELIVERED"], 10_000);
     expect(Date.now() - started).toBeLessThan(5_000);
-    const codes = await shop.c.orders.codesFor({ ...ctx, userId: buyer.userId }, { orderId: order.id });
+    const codes = await shop.c.orders.codesFor(asBuyer(ctx, buyer.userId), { orderId: order.id });
     expect(codes).toHaveLength(2);
     expect(await shop.walletBalance(buyer.userId)).toBe(10_000n - 1960n);
     expect(await shop.invariants()).toEqual(CLEAN);
@@ -37,17 +38,14 @@ describe("selling on the embedded default (PGlite, in-process jobs)", () => {
     const product = await shop.directProduct([{ supplierId: up.supplier.id, cost: 2900n }], 3000n);
     const buyer = await shop.buyer(10_000n);
     const place = (idem: string, productId: string) =>
-      shop.c.orders.place(
-        { ...ctx, userId: buyer.userId },
-        {
-          userId: buyer.userId,
-          productId,
-          quantity: 1,
-          idempotencyKey: idem,
-          payWith: "wallet",
-          target: "13800138000",
-        },
-      );
+      shop.c.orders.place(asBuyer(ctx, buyer.userId), {
+        userId: buyer.userId,
+        productId,
+        quantity: 1,
+        idempotencyKey: idem,
+        payWith: "wallet",
+        target: "13800138000",
+      });
     const ok = await place("emb-d1", product.id);
     expect(ok.ok).toBe(true);
     if (!ok.ok) return;

@@ -1,4 +1,5 @@
 import type { Update } from "grammy/types";
+import { asBuyer } from "../../../core/shared/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createI18n } from "../../../bots/i18n/index.ts";
 import { createShopBot, shopPortsFromCore, type ShopBot } from "../../../bots/shop/index.ts";
@@ -214,7 +215,7 @@ describe("Telegram purchase flow (grammY, real core)", () => {
     const [order] = await shop.c.orders.listForUser(ctx, { userId });
     await shop.waitForStatus([order!.id], ["DELIVERED"]);
     await publish("order.delivered", order!.id, userId);
-    const [code] = await shop.c.orders.codesFor({ ...ctx, userId }, { orderId: order!.id });
+    const [code] = await shop.c.orders.codesFor(asBuyer(ctx, userId), { orderId: order!.id });
     const delivered = chat.replies.map((c) => String(c.payload.text)).join("\n");
     expect(delivered).toContain(`<code>${code!.code}</code>`);
     expect(await shop.walletBalance(userId)).toBe(4000n);

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ORDER_NOT_AT_STATUS } from "../../../core/orders/index.ts";
-import { kamengFailure, ManualClock } from "../../../core/shared/index.ts";
+import { asBuyer, kamengFailure, ManualClock } from "../../../core/shared/index.ts";
 import { CLEAN, createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
 // Both transaction runners: PostgreSQL's pipelining raw-SQL runner (statements issued without waiting,
@@ -28,21 +28,24 @@ describe.each([
     const product = await shop.codeProduct({ price: 1500n, stock: 3, cost: 1200n });
     const userId = await shop.user();
     await shop.fund(userId, 5000n);
-    const r = await shop.c.orders.place(
-      { ...ctx, userId },
-      { userId, productId: product.id, quantity: 2, idempotencyKey: "k1", payWith: "wallet" },
-    );
+    const r = await shop.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: product.id,
+      quantity: 2,
+      idempotencyKey: "k1",
+      payWith: "wallet",
+    });
     expect(r).toMatchObject({ ok: true, replayed: false, order: { status: "DELIVERED", total: 3000n } });
     if (!r.ok) return;
     expect(await shop.walletBalance(userId)).toBe(2000n);
     // A fulfil job run anyway (at-least-once queues) changes nothing.
     const again = await shop.c.orders.fulfil(ctx, { orderId: r.order.id });
     expect(again).toMatchObject({ status: "DELIVERED", changed: false });
-    const codes = await shop.c.orders.codesFor({ ...ctx, userId }, { orderId: r.order.id });
+    const codes = await shop.c.orders.codesFor(asBuyer(ctx, userId), { orderId: r.order.id });
     expect(codes).toHaveLength(2);
     expect(r.codes).toEqual(codes); // handed back by place itself, in delivery order
     await expect(
-      shop.c.orders.codesFor({ ...ctx, userId: await shop.user() }, { orderId: r.order.id }),
+      shop.c.orders.codesFor(asBuyer(ctx, await shop.user()), { orderId: r.order.id }),
     ).rejects.toMatchObject({ code: "order_not_found" });
     const events = await shop.c.orders.events(ctx, { orderId: r.order.id });
     expect(events.map((e) => `${e.fromStatus}>${e.toStatus}`)).toEqual([
@@ -65,10 +68,13 @@ describe.each([
     const userId = await shop.user();
     await shop.fund(userId, 1000n);
     const place = (idempotencyKey: string) =>
-      shop.c.orders.place(
-        { ...ctx, userId },
-        { userId, productId: product.id, quantity: 1, idempotencyKey, payWith: "wallet" },
-      );
+      shop.c.orders.place(asBuyer(ctx, userId), {
+        userId,
+        productId: product.id,
+        quantity: 1,
+        idempotencyKey,
+        payWith: "wallet",
+      });
     expect(await place("warm")).toMatchObject({ ok: true }); // product, stock link and wallet account now known
     const writes = vi.spyOn(net.Socket.prototype as unknown as { _writeGeneric: () => void }, "_writeGeneric");
     try {
@@ -157,17 +163,14 @@ describe.each([
       const before = await counts();
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
-          shop.c.orders.place(
-            { ...ctx, userId },
-            {
-              userId,
-              productId: product.id,
-              quantity: 1,
-              idempotencyKey: `race-${i}`,
-              payWith: "wallet",
-              ...(product === direct ? { target: "13800138000" } : {}),
-            },
-          ),
+          shop.c.orders.place(asBuyer(ctx, userId), {
+            userId,
+            productId: product.id,
+            quantity: 1,
+            idempotencyKey: `race-${i}`,
+            payWith: "wallet",
+            ...(product === direct ? { target: "13800138000" } : {}),
+          }),
         ),
       );
       const ok = results.filter((r) => r.ok);
@@ -187,10 +190,13 @@ describe.each([
     const userId = await shop.user();
     await shop.fund(userId, 100_000n);
     const buy = (key: string, quantity = 1) =>
-      shop.c.orders.place(
-        { ...ctx, userId },
-        { userId, productId: product.id, quantity, idempotencyKey: key, payWith: "wallet" },
-      );
+      shop.c.orders.place(asBuyer(ctx, userId), {
+        userId,
+        productId: product.id,
+        quantity,
+        idempotencyKey: key,
+        payWith: "wallet",
+      });
     expect(await buy("p1")).toMatchObject({ ok: true, order: { total: 1000n } }); // the product is now cached
     await shop.c.catalog.updateProduct(ctx, { productId: product.id, patch: { price: 1500n } });
     expect(await buy("p2")).toMatchObject({ ok: true, order: { unitPrice: 1500n, total: 1500n } });
@@ -240,7 +246,7 @@ describe.each([
       }),
     ).toMatchObject({ ok: true });
     if (later.ok)
-      expect(await shop.c.orders.payFromWallet({ ...ctx, userId: a }, { orderId: later.order.id })).toMatchObject({
+      expect(await shop.c.orders.payFromWallet(asBuyer(ctx, a), { orderId: later.order.id })).toMatchObject({
         ok: false,
         code: "order_not_payable",
       });
@@ -250,10 +256,13 @@ describe.each([
     const product = await shop.codeProduct({ price: 100n, stock: 1 });
     const userId = await shop.user();
     await shop.fund(userId, 1000n);
-    const r = await shop.c.orders.place(
-      { ...ctx, userId },
-      { userId, productId: product.id, quantity: 1, idempotencyKey: "final", payWith: "wallet" },
-    );
+    const r = await shop.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: product.id,
+      quantity: 1,
+      idempotencyKey: "final",
+      payWith: "wallet",
+    });
     if (!r.ok) throw new Error(r.code);
     const before = await counts();
     const failure = await shop.prisma
@@ -283,12 +292,12 @@ describe.each([
     });
     if (!o.ok) throw new Error("place failed");
     const [p1, p2] = await Promise.all([
-      shop.c.orders.payFromWallet({ ...ctx, userId: u }, { orderId: o.order.id }),
-      shop.c.orders.payFromWallet({ ...ctx, userId: u }, { orderId: o.order.id }),
+      shop.c.orders.payFromWallet(asBuyer(ctx, u), { orderId: o.order.id }),
+      shop.c.orders.payFromWallet(asBuyer(ctx, u), { orderId: o.order.id }),
     ]);
     expect([p1.ok, p2.ok]).toEqual([true, true]);
     expect(await shop.walletBalance(u)).toBe(4000n);
-    await expect(shop.c.orders.cancel({ ...ctx, userId: u }, { orderId: o.order.id })).rejects.toMatchObject({
+    await expect(shop.c.orders.cancel(asBuyer(ctx, u), { orderId: o.order.id })).rejects.toMatchObject({
       code: "order_not_cancellable",
     });
     const o2 = await shop.c.orders.place(ctx, {
@@ -299,7 +308,7 @@ describe.each([
       payWith: "later",
     });
     if (!o2.ok) throw new Error("place failed");
-    expect(await shop.c.orders.cancel({ ...ctx, userId: u }, { orderId: o2.order.id })).toMatchObject({
+    expect(await shop.c.orders.cancel(asBuyer(ctx, u), { orderId: o2.order.id })).toMatchObject({
       status: "CANCELLED",
     });
     expect(await shop.prisma.code.count({ where: { orderId: o2.order.id } })).toBe(0);

@@ -1,0 +1,28 @@
+import { authorize, requires, type AccessRules } from "../shared/index.ts";
+import { parseAccountCode } from "./account-codes.ts";
+import type { Ledger } from "./ledger.types.ts";
+
+const post = requires("ledger.post");
+
+/** Who may call what: postings come from flows and jobs on a checked request; a wallet is read by its owner or staff. */
+export const ledgerAccess: AccessRules<Ledger> = {
+  accountFor: post,
+  post,
+  reverse: post,
+  hold: post,
+  captureHold: post,
+  releaseHold: post,
+  expireHolds: post,
+  balance(ctx, code) {
+    const account = parseAccountCode(code);
+    if (account.kind === "WALLET")
+      authorize(ctx, "wallet.read", {
+        owner: account.ownerId ?? undefined,
+        hide: { code: "account_not_found", message: "no such account" },
+      });
+    else authorize(ctx, "ledger.read");
+  },
+  check: requires("ledger.read"),
+  reconcile: requires("ledger.read"),
+  deferredFailure: "pure",
+};
