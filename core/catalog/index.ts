@@ -1,4 +1,4 @@
-export { createCatalog, checkTarget, type Catalog, type CatalogDeps } from "./catalog.service.ts";
+export { createCatalog, checkTarget, type Catalog, type CatalogDeps, type ReadOptions } from "./catalog.service.ts";
 export { parseMainlandMobile } from "./mobile-number.ts";
 export {
   checkTargetPattern,
