@@ -9,6 +9,7 @@ export type {
   ImportCodesInput,
   ImportProgress,
   ImportResult,
+  InventoryCatalog,
   InventoryDeps,
   ProductStock,
   RevealedCode,
