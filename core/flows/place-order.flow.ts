@@ -9,7 +9,7 @@ import {
   requestHash,
   sqlState,
   type CoreContext,
-  type Tx,
+  type SqlTx,
 } from "../shared/index.ts";
 import { afterDeferredPosting, issued, Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
 import { settlementPosting } from "./fulfil-order.flow.ts";
@@ -149,7 +149,7 @@ async function placeOnce(
         const inserted = issued(
           rt.store.insert(tx, order, {
             emitCreated: input.payWith === "later",
-            productVersion: quote.productVersion,
+            guard: rt.catalog.stillOnSale(product.id, quote.productVersion),
             ...(delivered ? { delivered } : {}),
           }),
         );
@@ -229,7 +229,7 @@ function asCreated(o: NewOrder, now: Date): Order {
 export async function payInTx(
   rt: FlowRuntime,
   ctx: CoreContext,
-  tx: Tx,
+  tx: SqlTx,
   order: Order,
 ): Promise<{ ok: true; order: Order } | { ok: false; code: "insufficient_funds" }> {
   let paymentTxId: string | undefined;
