@@ -1,6 +1,6 @@
 import { createConversations, type Conversations } from "../../core/conversations/index.ts";
 import { createIdentity, type Identity } from "../../core/identity/index.ts";
-import type { Clock, Db, SecretBox } from "../../core/shared/index.ts";
+import type { Clock, SecretBox, SqlRunner } from "../../core/shared/index.ts";
 import { createI18n } from "../i18n/index.ts";
 import type { ChannelCapabilities, TurnChannel } from "../turn.ts";
 import { shopPortsFromCore, type CoreModules } from "./core-adapter.ts";
@@ -8,7 +8,8 @@ import { demoWalletCredit } from "./demo-credit.ts";
 import { createShopBot, type ShopBot, type ShopBotDeps, type ShopBotLogger } from "./shop-bot.ts";
 
 export interface ShopBotWiring extends CoreModules {
-  db: Db;
+  /** Identity and conversations run here (the container's `db.sql`). */
+  sql: SqlRunner;
   clock: Clock;
   secrets: SecretBox;
   channels: Partial<Record<TurnChannel, ChannelCapabilities>>;
@@ -24,8 +25,8 @@ export interface ShopBotWiring extends CoreModules {
  * modules. Button data is signed with a key derived from the code-encryption key.
  */
 export function composeShopBot(w: ShopBotWiring): { bot: ShopBot; identity: Identity; conversations: Conversations } {
-  const identity = createIdentity({ db: w.db, clock: w.clock, secrets: w.secrets });
-  const conversations = createConversations({ db: w.db, clock: w.clock });
+  const identity = createIdentity({ sql: w.sql, clock: w.clock, secrets: w.secrets });
+  const conversations = createConversations({ sql: w.sql, clock: w.clock });
   const bot = createShopBot({
     ports: shopPortsFromCore(w),
     identity,
