@@ -7,7 +7,7 @@ import {
   walletCode,
   type Ledger,
 } from "../../../core/ledger/index.ts";
-import { DomainError, ManualClock } from "../../../core/shared/index.ts";
+import { DomainError, ManualClock, sql } from "../../../core/shared/index.ts";
 import type { Database } from "../../../app/db/database.ts";
 import { ctx, CUR, custody, escrow, ledgerDatabases, newWallet, revenue, topUp } from "./ledger-helpers.ts";
 
@@ -211,6 +211,43 @@ describe.each(ledgerDatabases("ledger"))("ledger on $engine", ({ open }) => {
       ).rejects.toThrow("roll back");
       expect((await ledger.balance(ctx, w)).balance).toBe(10n);
       expect(await db.prisma.ledgerTransaction.count({ where: { idempotencyKey: key } })).toBe(0);
+    });
+
+    it("deferred, in a caller's transaction: sent without waiting, answering ok at once; a short wallet fails the transaction by raising", async () => {
+      const w = newWallet();
+      await topUp(ledger, w, 10n);
+      const posting = (amount: bigint) => ({
+        idempotencyKey: randomUUID(),
+        kind: "order_payment",
+        legs: [
+          { account: w, amount: -amount },
+          { account: escrow, amount },
+        ],
+      });
+      const deferred = { callerRollsBackOnFailure: true, deferred: true } as const;
+      expect(await db.sql.transaction((tx) => ledger.post(ctx, posting(4n), { tx, ...deferred }))).toMatchObject({
+        ok: true,
+        replayed: false,
+      });
+      expect((await ledger.balance(ctx, w)).balance).toBe(6n);
+
+      const short = posting(7n);
+      const failure = await db.sql
+        .transaction(async (tx) => {
+          expect(await ledger.post(ctx, short, { tx, ...deferred })).toMatchObject({ ok: true });
+          await tx.query(sql`SELECT 1`); // the posting's failure arrives with the next statement awaited
+        })
+        .catch((e: unknown) => e);
+      expect(ledger.deferredFailure(failure)).toBe("insufficient_funds");
+      expect((await ledger.balance(ctx, w)).balance).toBe(6n);
+      expect(await db.prisma.ledgerTransaction.count({ where: { idempotencyKey: short.idempotencyKey } })).toBe(0);
+
+      // `last`: sent with COMMIT, answered once committed; nothing may follow it.
+      await db.sql.transaction(async (tx) => {
+        expect(await ledger.post(ctx, posting(6n), { tx, ...deferred, last: true })).toMatchObject({ ok: true });
+        expect(() => tx.send(sql`SELECT 1`)).toThrow(/after COMMIT/);
+      });
+      expect((await ledger.balance(ctx, w)).balance).toBe(0n);
     });
 
     it("settles an order across five accounts and keeps metadata", async () => {
