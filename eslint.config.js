@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
@@ -16,17 +17,29 @@ const SDKS = [
 ];
 
 /** Dependencies point down: a layer may not import the SDKs or the layers above it. */
-const layerRule = (sdkMessage, outer, outerMessage) => ({
+const layerRule = (sdkMessage, outer, outerMessage, more = []) => ({
   "no-restricted-imports": [
     "error",
     {
-      patterns: [
-        { group: SDKS, message: sdkMessage },
-        { group: outer, message: outerMessage },
-      ],
+      patterns: [{ group: SDKS, message: sdkMessage }, { group: outer, message: outerMessage }, ...more],
     },
   ],
 });
+
+const CORE_OUTER = ["**/channels/**", "**/bots/**", "**/jobs/**", "**/app/**"];
+/** core/shared is every module's; core/flows is the one layer that composes modules. */
+const CORE_MODULES = readdirSync(new URL("./core/", import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== "shared" && d.name !== "flows")
+  .map((d) => d.name);
+
+/** A core module imports core/shared and its own files only: another module's data comes through a port. */
+const otherModules = (module) => {
+  const others = CORE_MODULES.filter((m) => m !== module).join("|");
+  return {
+    regex: `^(\\.\\./)+(core/)?(${others})(/|$)`,
+    message: `core/${module} must not import another core module: take it through a port in its deps (docs/data-access.md); core/flows composes modules`,
+  };
+};
 
 export default tseslint.config(
   { ignores: ["node_modules/", "prisma/generated/", "data/", "coverage/", ".tmp/"] },
@@ -44,10 +57,19 @@ export default tseslint.config(
     files: ["core/**/*.ts"],
     rules: layerRule(
       "core must not depend on a platform, HTTP or queue library",
-      ["**/channels/**", "**/bots/**", "**/jobs/**", "**/app/**"],
+      CORE_OUTER,
       "core must not import outer layers",
     ),
   },
+  ...CORE_MODULES.map((module) => ({
+    files: [`core/${module}/**/*.ts`],
+    rules: layerRule(
+      "core must not depend on a platform, HTTP or queue library",
+      CORE_OUTER,
+      "core must not import outer layers",
+      [otherModules(module)],
+    ),
+  })),
   {
     files: ["bots/**/*.ts"],
     rules: layerRule(

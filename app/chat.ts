@@ -27,7 +27,7 @@ const DEMO_CREDIT = 10_000n;
  */
 export async function startChat(c: Container, opts: { demo: boolean }): Promise<ChatEdges> {
   const { config, logger } = c;
-  const db = c.rawDb;
+  const db = c.db.sql;
   const routes = new Hono();
   const base = publicUrl(config);
   const webEnabled = config.WEB_CHAT ?? config.NODE_ENV !== "production";
@@ -65,7 +65,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   }
 
   const bots = composeBots({
-    db,
+    sql: db,
     clock: c.clock,
     secrets: c.secrets,
     catalog: c.catalog,

@@ -11,15 +11,7 @@ import {
   walletCode,
   type Ledger,
 } from "../core/ledger/index.ts";
-import {
-  CURRENCIES,
-  SecretBox,
-  systemClock,
-  systemContext,
-  type Clock,
-  type Currency,
-  type Db,
-} from "../core/shared/index.ts";
+import { CURRENCIES, SecretBox, systemClock, systemContext, type Clock, type Currency } from "../core/shared/index.ts";
 import { createSuppliers, type Suppliers } from "../core/suppliers/index.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
 import { BullMqJobQueue } from "../jobs/bullmq-job-queue.ts";
@@ -31,7 +23,6 @@ import { migrate } from "./db/migrator.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { localSecret, randomKeyBase64, randomToken } from "./local-secrets.ts";
 import type { Logger } from "./logger.ts";
-import { createRawSql } from "./pg-raw-sql.ts";
 import type { EventBus } from "./events/event-bus.port.ts";
 import { InProcessEventBus } from "./events/in-process-event-bus.ts";
 import { OutboxRelay } from "./events/outbox-relay.ts";
@@ -45,12 +36,8 @@ export interface Container {
   config: Config;
   logger: Logger;
   clock: Clock;
+  /** `db.sql` runs the hot paths (the SqlRunner), `db.prisma` admin CRUD and reports (docs/data-access.md). */
   db: Database;
-  /**
-   * For modules that use only raw SQL (identity, conversations, update dedupe): node-postgres directly
-   * on PostgreSQL (see app/pg-raw-sql.ts), Prisma on the embedded database.
-   */
-  rawDb: Db;
   secrets: SecretBox;
   sandboxWebhookSecret: string;
   metrics: Metrics;
@@ -121,16 +108,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       (await localSecret(config.DATA_DIR, "sandbox-webhook.secret", () => randomToken("whsec_")));
     const clock = opts.clock ?? systemClock;
     const secrets = new SecretBox(Buffer.from(key, "base64"));
-    const prisma = db.prisma;
-
-    // PostgreSQL: the order hot path runs on node-postgres directly (see app/pg-raw-sql.ts).
-    const rawSql =
-      db.kind === "postgres" && config.DATABASE_URL
-        ? createRawSql(config.DATABASE_URL, Math.max(4, Math.ceil(config.DATABASE_POOL_SIZE / 2)))
-        : undefined;
-    if (rawSql) closers.push(() => rawSql.close());
-    // For the modules that use only raw SQL and `$transaction`: the hot-path runner where there is one.
-    const rawDb = rawSql?.db ?? prisma;
+    const { prisma, sql } = db;
     const catalogJobs = opts.jobOverrides ? withOverrides(jobCatalog, opts.jobOverrides) : jobCatalog;
     const jobLogger = logger.child({ part: "jobs" });
     let jobs: JobQueue;
@@ -155,32 +133,32 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     await jobs.init();
     closers.push(() => jobs.close());
 
-    const ledger = createLedger({ db: prisma, clock });
+    const ledger = createLedger({ sql, clock });
     // The shared accounts exist before the first order: created lazily, the first concurrent orders
     // would all race to create the same rows (the ledger answers such a race with a retry error).
     for (const cur of Object.keys(CURRENCIES) as Currency[])
       for (const name of SYSTEM_ACCOUNT_NAMES)
         await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
     const payments = createPayments({
-      db: prisma,
+      sql,
       clock,
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
     });
-    const catalog = createCatalog({ db: prisma, clock, reader: rawDb });
-    const inventory = createInventory({ db: prisma, clock, secrets });
+    const catalog = createCatalog({ prisma, sql, clock });
+    const inventory = createInventory({ prisma, sql, clock, secrets, catalog });
     const suppliers = createSuppliers({
-      db: prisma,
+      prisma,
+      sql,
       clock,
       secrets,
       callbackBaseUrl: publicUrl(config),
-      rawDb,
       ...(opts.supplierTimeoutMs ? { timeoutMs: opts.supplierTimeoutMs } : {}),
     });
     const flowLogger = logger.child({ part: "orders" });
     const events = new InProcessEventBus();
     const relay = new OutboxRelay({
-      prisma: rawDb,
+      sql,
       bus: events,
       logger: logger.child({ part: "outbox" }),
       clock,
@@ -196,7 +174,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       await jobs.enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) });
     });
     const orders = createOrders({
-      db: prisma,
+      sql,
       clock,
       ledger,
       accounts: { walletCode, systemCode, supplierPayableCode },
@@ -204,7 +182,6 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
-      rawSql,
       hooks: {
         ...opts.flowHooks,
         warn: (obj, msg) => flowLogger.warn(obj, msg),
@@ -229,7 +206,6 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       logger,
       clock,
       db,
-      rawDb,
       secrets,
       sandboxWebhookSecret,
       metrics: createMetrics(),

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createLedger, supplierPayableCode, systemCode, walletCode } from "../core/ledger/index.ts";
-import { systemClock, systemContext, type Currency } from "../core/shared/index.ts";
+import { sql, systemClock, systemContext, type Currency } from "../core/shared/index.ts";
 import { createTestDatabase } from "../test/support/databases.ts";
 
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
@@ -28,8 +28,8 @@ const ctx = systemContext("bench-ledger", { channel: "cli" });
 
 const tdb = await createTestDatabase("benchledger", { poolSize: POOL });
 try {
-  const db = tdb.db.prisma;
-  const ledger = createLedger({ db, clock: systemClock });
+  const db = tdb.db.sql;
+  const ledger = createLedger({ sql: db, clock: systemClock });
   const escrow = systemCode("order_escrow", CUR);
   const custody = systemCode("custody", CUR);
   const suppliers = Array.from({ length: 3 }, () => supplierPayableCode(randomUUID(), CUR));
@@ -62,14 +62,11 @@ try {
   let seq = 0;
   async function posting(kind: "pay" | "settle", legs: { account: string; amount: bigint }[]) {
     const started = performance.now();
-    const r = await db.$transaction(
-      async (tx) => {
-        const p = await ledger.post(ctx, { idempotencyKey: `${kind}:${randomUUID()}`, kind, legs }, { tx });
-        await tx.$queryRaw`SELECT 1`; // the order-row update that follows the posting in the flow
-        return p;
-      },
-      { timeout: 30_000, maxWait: 30_000 },
-    );
+    const r = await db.transaction(async (tx) => {
+      const p = await ledger.post(ctx, { idempotencyKey: `${kind}:${randomUUID()}`, kind, legs }, { tx });
+      await tx.query(sql`SELECT 1`); // the order-row update that follows the posting in the flow
+      return p;
+    });
     if (!r.ok) throw new Error(`${kind} ran short on ${r.account}`);
     lat[kind].push(performance.now() - started);
   }

@@ -1,6 +1,6 @@
 import { createConversations, type Conversations } from "../core/conversations/index.ts";
 import { createIdentity, type Identity } from "../core/identity/index.ts";
-import type { Clock, Db, SecretBox } from "../core/shared/index.ts";
+import type { Clock, SecretBox, SqlRunner } from "../core/shared/index.ts";
 import type { BotLogger, BotName, ChatBot } from "./chat-bot.ts";
 import { createI18n, type I18n } from "./i18n/index.ts";
 import { createBotRouter, type BotRouter, type BotRouterOptions } from "./router.ts";
@@ -11,7 +11,8 @@ import type { ChannelCapabilities, TurnChannel } from "./turn.ts";
 
 /** What every bot is built from: the shared services, the channels' capabilities, a key per bot. */
 export interface BotKit {
-  db: Db;
+  /** The hot-path runner (the container's `db.sql`): identity and conversations run on it. */
+  sql: SqlRunner;
   clock: Clock;
   secrets: SecretBox;
   identity: Identity;
@@ -24,7 +25,7 @@ export interface BotKit {
 }
 
 export interface BotsWiring extends CoreModules {
-  db: Db;
+  sql: SqlRunner;
   clock: Clock;
   secrets: SecretBox;
   channels: Partial<Record<TurnChannel, ChannelCapabilities>>;
@@ -59,11 +60,11 @@ export interface ComposedBots {
  */
 export function composeBots(w: BotsWiring): ComposedBots {
   const kit: BotKit = {
-    db: w.db,
+    sql: w.sql,
     clock: w.clock,
     secrets: w.secrets,
-    identity: createIdentity({ db: w.db, clock: w.clock, secrets: w.secrets }),
-    conversations: createConversations({ db: w.db, clock: w.clock }),
+    identity: createIdentity({ sql: w.sql, clock: w.clock, secrets: w.secrets }),
+    conversations: createConversations({ sql: w.sql, clock: w.clock }),
     i18n: createI18n(),
     channels: w.channels,
     ...(w.logger ? { logger: w.logger } : {}),

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from "../../core/shared/clock.ts";
-import type { Db, Tx } from "../../core/shared/db.ts";
+import { sql, type SqlExecutor, type SqlRunner } from "../../core/shared/sql.ts";
 import type { EventBus, PublishedEvent } from "./event-bus.port.ts";
 
 export interface RelayLogger {
@@ -8,7 +8,7 @@ export interface RelayLogger {
 }
 
 export interface OutboxRelayOptions {
-  prisma: Db;
+  sql: SqlRunner;
   bus: EventBus;
   logger?: RelayLogger;
   clock?: Clock;
@@ -60,7 +60,7 @@ interface Failure {
  * published, and the outbox table has no attempts column.
  */
 export class OutboxRelay {
-  private readonly prisma: Db;
+  private readonly sql: SqlRunner;
   private readonly bus: EventBus;
   private readonly logger: RelayLogger;
   private readonly clock: Clock;
@@ -78,7 +78,7 @@ export class OutboxRelay {
   private sweeping = false;
 
   constructor(opts: OutboxRelayOptions) {
-    this.prisma = opts.prisma;
+    this.sql = opts.sql;
     this.bus = opts.bus;
     this.logger = opts.logger ?? { warn() {}, error() {} };
     this.clock = opts.clock ?? systemClock;
@@ -148,36 +148,34 @@ export class OutboxRelay {
   }
 
   private lockedBatch() {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const rows = await this.claim(tx, true);
-        const { ok, failed } = await this.dispatchAll(rows);
-        await this.markPublished(tx, ok);
-        return { claimed: rows.length, published: ok.length, failed };
-      },
-      { timeout: this.batchBudgetMs + this.dispatchTimeoutMs + 10_000, maxWait: 15_000 },
-    );
+    // The runner's connections end a transaction left idle too long, so a hung batch cannot hold the rows.
+    return this.sql.transaction(async (tx) => {
+      const rows = await this.claim(tx, true);
+      const { ok, failed } = await this.dispatchAll(rows);
+      await this.markPublished(tx, ok);
+      return { claimed: rows.length, published: ok.length, failed };
+    });
   }
 
   private async unlockedBatch() {
-    const rows = await this.claim(this.prisma, false);
+    const rows = await this.claim(this.sql, false);
     const { ok, failed } = await this.dispatchAll(rows);
-    await this.markPublished(this.prisma, ok);
+    await this.markPublished(this.sql, ok);
     return { claimed: rows.length, published: ok.length, failed };
   }
 
-  private async claim(db: Db | Tx, lock: boolean): Promise<OutboxRow[]> {
+  private async claim(db: SqlExecutor, lock: boolean): Promise<OutboxRow[]> {
     const now = this.clock.now().getTime();
     const skip = [...this.failures].filter(([, f]) => f.retryAt > now).map(([id]) => id);
     return lock
-      ? db.$queryRaw<OutboxRow[]>`
+      ? db.query<OutboxRow>(sql`
           SELECT id, type, payload, created_at FROM outbox_events
           WHERE published_at IS NULL AND id <> ALL(${skip}::bigint[])
-          ORDER BY id LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED`
-      : db.$queryRaw<OutboxRow[]>`
+          ORDER BY id LIMIT ${this.batchSize}::int FOR UPDATE SKIP LOCKED`)
+      : db.query<OutboxRow>(sql`
           SELECT id, type, payload, created_at FROM outbox_events
           WHERE published_at IS NULL AND id <> ALL(${skip}::bigint[])
-          ORDER BY id LIMIT ${this.batchSize}`;
+          ORDER BY id LIMIT ${this.batchSize}::int`);
   }
 
   private async dispatchAll(rows: OutboxRow[]): Promise<{ ok: string[]; failed: number }> {
@@ -234,8 +232,10 @@ export class OutboxRelay {
     this.logger.warn({ ...ref, retryInMs: delay }, "outbox event dispatch failed; will retry");
   }
 
-  private async markPublished(db: Db | Tx, ids: string[]): Promise<void> {
+  private async markPublished(db: SqlExecutor, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await db.$executeRaw`UPDATE outbox_events SET published_at = ${this.clock.now()} WHERE id = ANY(${ids}::bigint[])`;
+    await db.execute(
+      sql`UPDATE outbox_events SET published_at = ${this.clock.now()}::timestamptz WHERE id = ANY(${ids}::bigint[])`,
+    );
   }
 }

@@ -79,7 +79,7 @@ async function runPhase(kind: "shop" | "echo"): Promise<PhaseResult> {
     token: "123:FAKE",
     botInfo: FAKE_BOT_INFO,
     fetch: api.fetch,
-    db: scenario.db ?? testDb!.db.prisma,
+    db: scenario.db ?? testDb!.db.sql,
     handler: scenario.handler,
     logger: quietLogger,
     ...(scenario.setCanDm ? { setCanDm: scenario.setCanDm } : {}),

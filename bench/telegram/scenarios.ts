@@ -1,7 +1,7 @@
 import type { Update } from "grammy/types";
 import type { InboundTurn, Reply, TurnHandler } from "../../bots/turn.ts";
 import type { TelegramChannel } from "../../channels/telegram/index.ts";
-import type { DbOrTx } from "../../core/shared/db.ts";
+import type { SqlExecutor } from "../../core/shared/sql.ts";
 import type { FakeBotApi } from "../../test/channels/telegram/fake-bot-api.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../../test/channels/telegram/updates.ts";
 
@@ -9,7 +9,7 @@ import { callbackUpdate, textUpdate, type TgUser } from "../../test/channels/tel
 export interface Scenario {
   handler: TurnHandler;
   /** Database for the dedupe (defaults to the bench's own). */
-  db?: DbOrTx;
+  db?: SqlExecutor;
   setCanDm?: (externalId: string, canDm: boolean) => Promise<void>;
   attach?(channel: TelegramChannel): void;
   /** Runs before the measured phase for the users about to come (e.g. creates and funds their accounts). */

@@ -43,8 +43,8 @@ export async function shopScenario(opts: {
     });
     if (!r.ok) throw new Error("funding failed");
   };
-  const identity = createIdentity({ db: c.rawDb, clock: c.clock, secrets: c.secrets });
-  const conversations = createConversations({ db: c.rawDb, clock: c.clock });
+  const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
+  const conversations = createConversations({ sql: c.db.sql, clock: c.clock });
   const tap = new ReplyTap();
   let channel: TelegramChannel | undefined;
   let seq = 0;
@@ -87,7 +87,7 @@ export async function shopScenario(opts: {
   const press = (chatId: number, label: RegExp) => tap.button(chatId, (l) => label.test(l));
 
   return {
-    db: c.rawDb,
+    db: c.db.sql,
     handler: tap.wrap((turn) => bot.handle(turn)),
     setCanDm: (externalId, canDm) => identity.setCanDm(ctx, { channel: "telegram", externalId, canDm }),
     attach(ch) {

@@ -2,7 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, GrammyError, HttpError } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnHandler } from "../../bots/turn.ts";
-import type { DbOrTx } from "../../core/shared/db.ts";
+import type { SqlExecutor } from "../../core/shared/sql.ts";
 import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
 import { renderReplies, type ApiOp, type RenderTarget } from "./render.ts";
 import { UpdateDedupe } from "./update-dedupe.ts";
@@ -32,7 +32,7 @@ export interface TelegramChannelDeps {
   /** Replaces the HTTP client (tests and the benchmark fake the Bot API here). */
   fetch?: typeof fetch;
   /** Database for the durable `update_id` dedupe (`processed_updates`). */
-  db: DbOrTx;
+  db: SqlExecutor;
   /** The bot: one turn in, replies out. */
   handler: TurnHandler;
   logger: TelegramLogger;

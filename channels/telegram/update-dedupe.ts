@@ -1,5 +1,5 @@
-import { unmarkTurnProcessed } from "../../bots/dedupe.ts";
-import type { DbOrTx } from "../../core/shared/db.ts";
+import { markTurnsProcessed, unmarkTurnProcessed } from "../../bots/dedupe.ts";
+import type { SqlExecutor } from "../../core/shared/sql.ts";
 
 /**
  * Durable at-least-once dedupe on `update_id` (`processed_updates`, source `telegram:<botId>`), with the
@@ -15,7 +15,7 @@ export class UpdateDedupe {
   private scheduled = false;
 
   constructor(
-    private readonly db: DbOrTx,
+    private readonly db: SqlExecutor,
     readonly source: string,
     private readonly maxBatch = 500,
   ) {}
@@ -54,12 +54,7 @@ export class UpdateDedupe {
     this.rejecters = new Map();
     const ids = [...batch.keys()];
     try {
-      const rows = await this.db.$queryRaw<{ update_id: string }[]>`
-        INSERT INTO processed_updates (source, update_id)
-        SELECT ${this.source}, id FROM unnest(${ids}::text[]) AS id
-        ON CONFLICT DO NOTHING
-        RETURNING update_id`;
-      const inserted = new Set(rows.map((r) => r.update_id));
+      const inserted = await markTurnsProcessed(this.db, this.source, ids);
       for (const [id, waiters] of batch) waiters.forEach((w, i) => w(i === 0 && inserted.has(id)));
     } catch (err) {
       for (const list of rejecters.values()) for (const r of list) r(err);

@@ -16,6 +16,8 @@ export const catalogAccess: AccessRules<Catalog> = {
   quote: "public",
   priceFor: "public",
   validateTarget: "public",
+  // A SQL guard the orders insert composes (the catalog owns products' SQL): no call, no data.
+  stillOnSale: "pure",
   checkTarget: "pure",
   parseMainlandMobile: "pure",
 };

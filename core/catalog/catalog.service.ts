@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { Prisma, type Product as ProductRow, type Category as CategoryRow } from "../../prisma/generated/client.ts";
+import type { Product as ProductRow, Category as CategoryRow } from "../../prisma/generated/client.ts";
 import {
   conflict,
   inTx,
@@ -13,8 +13,20 @@ import {
   type Currency,
   type Db,
   type DbOrTx,
+  type Sql,
+  type SqlExecutor,
+  type SqlRunner,
   type TxOptions,
 } from "../shared/index.ts";
+import {
+  categoriesSql,
+  categorySql,
+  productBySkuSql,
+  productSql,
+  productsSql,
+  sellableProductSql,
+  stillOnSaleSql,
+} from "./catalog.sql.ts";
 import { categoryInputSchema, productInputSchema, type ParsedProductInput } from "./catalog.schemas.ts";
 import type {
   Carrier,
@@ -34,23 +46,19 @@ import { priceProduct } from "./pricing.ts";
 import { compileAnchored, DEFAULT_ACCOUNT_PATTERN, MAX_TARGET_LENGTH } from "./target-pattern.ts";
 
 export interface CatalogDeps {
-  db: Db;
+  /** Catalog editing (admin CRUD). */
+  prisma: Db;
+  /** Every read (shop windows, quotes, the order flows' product reads). */
+  sql: SqlRunner;
   clock: Clock;
   /** Pricing steps after retail (tiers, shop markups, promotions); none by default. */
   priceRules?: readonly PriceRule[];
-  /**
-   * Where the hot product reads (getProduct, and quote's product, outside a caller's transaction) run
-   * their raw SQL; the composition root passes a node-postgres one on PostgreSQL. Default `db`.
-   */
-  reader?: Db;
 }
 
-// The columns of ProductRow, selected by raw SQL under Prisma's field names.
-const PRODUCT_COLUMNS = Prisma.sql`p.id::text AS "id", p.sku, p.category_id::text AS "categoryId",
-  p.name_zh AS "nameZh", p.name_en AS "nameEn", p.face_value AS "faceValue", p.currency, p.price,
-  p.delivery_kind AS "deliveryKind", p.target_kind AS "targetKind", p.target_pattern AS "targetPattern",
-  p.carrier, p.min_qty AS "minQty", p.max_qty AS "maxQty", p.active, p.version,
-  p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+/** A read in the caller's transaction on the runner, when it has one. */
+export interface ReadOptions {
+  tx?: SqlExecutor;
+}
 
 export type Catalog = ReturnType<typeof createCatalog>;
 
@@ -71,25 +79,22 @@ const VERSIONED_FIELDS = [
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createCatalog(deps: CatalogDeps) {
-  const { db, clock } = deps;
+  const { prisma: db, clock } = deps;
   const rules = deps.priceRules ?? [];
   const client = (opts?: TxOptions): DbOrTx => opts?.tx ?? db;
+  const reader = (opts?: ReadOptions): SqlExecutor => opts?.tx ?? deps.sql;
+  const one = async <T>(opts: ReadOptions | undefined, statement: Sql): Promise<T | null> =>
+    (await reader(opts).query<T>(statement))[0] ?? null;
 
-  const reader = (opts?: TxOptions): DbOrTx => opts?.tx ?? deps.reader ?? db;
-
-  async function getProduct(_ctx: CoreContext, id: string, opts?: TxOptions): Promise<Product | null> {
+  async function getProduct(_ctx: CoreContext, id: string, opts?: ReadOptions): Promise<Product | null> {
     if (!UUID_RE.test(id)) return null;
-    const [row] = await reader(opts).$queryRaw<ProductRow[]>`SELECT ${PRODUCT_COLUMNS} FROM products p
-      WHERE p.id = ${id}::uuid`;
-    return row ? toProduct(row) : null;
+    return one<Product>(opts, productSql(id));
   }
 
   /** The product when it can be sold now: active, in an active category. */
-  async function sellableProduct(id: string, opts?: TxOptions): Promise<Product | null> {
+  async function sellableProduct(id: string, opts?: ReadOptions): Promise<Product | null> {
     if (!UUID_RE.test(id)) return null;
-    const [row] = await reader(opts).$queryRaw<ProductRow[]>`SELECT ${PRODUCT_COLUMNS} FROM products p
-      JOIN categories c ON c.id = p.category_id WHERE p.id = ${id}::uuid AND p.active AND c.active`;
-    return row ? toProduct(row) : null;
+    return one<Product>(opts, sellableProductSql(id));
   }
 
   async function saveProduct(
@@ -123,44 +128,38 @@ export function createCatalog(deps: CatalogDeps) {
     async listCategories(
       _ctx: CoreContext,
       input: { includeInactive?: boolean } = {},
-      opts?: TxOptions,
+      opts?: ReadOptions,
     ): Promise<Category[]> {
-      const rows = await client(opts).category.findMany({
-        where: input.includeInactive ? {} : { active: true },
-        orderBy: [{ sortOrder: "asc" }, { slug: "asc" }],
-      });
-      return rows.map(toCategory);
+      return reader(opts).query<Category>(categoriesSql(input.includeInactive ?? false));
     },
 
-    async getCategory(_ctx: CoreContext, id: string, opts?: TxOptions): Promise<Category | null> {
+    async getCategory(_ctx: CoreContext, id: string, opts?: ReadOptions): Promise<Category | null> {
       if (!UUID_RE.test(id)) return null;
-      const row = await client(opts).category.findUnique({ where: { id } });
-      return row ? toCategory(row) : null;
+      return one<Category>(opts, categorySql(id));
     },
 
     /** Sellable products (active, in an active category), by category order, then face value and price. */
     async listProducts(
       _ctx: CoreContext,
       input: { categoryId?: string; includeInactive?: boolean } = {},
-      opts?: TxOptions,
+      opts?: ReadOptions,
     ): Promise<Product[]> {
       if (input.categoryId !== undefined && !UUID_RE.test(input.categoryId)) return [];
-      const rows = await client(opts).product.findMany({
-        where: {
-          ...(input.categoryId ? { categoryId: input.categoryId } : {}),
-          ...(input.includeInactive ? {} : { active: true, category: { active: true } }),
-        },
-        orderBy: [{ category: { sortOrder: "asc" } }, { faceValue: "asc" }, { price: "asc" }, { sku: "asc" }],
-      });
-      return rows.map(toProduct);
+      return reader(opts).query<Product>(productsSql(input));
     },
 
     getProduct,
 
-    async getProductBySku(_ctx: CoreContext, sku: string, opts?: TxOptions): Promise<Product | null> {
-      const row = await client(opts).product.findUnique({ where: { sku } });
-      return row ? toProduct(row) : null;
+    async getProductBySku(_ctx: CoreContext, sku: string, opts?: ReadOptions): Promise<Product | null> {
+      return one<Product>(opts, productBySkuSql(sku));
     },
+
+    /**
+     * The guard of a write priced from a cached read (`priceFor`): a statement that returns a row only
+     * while the product is still at `version`, active, in an active category. The order insert composes
+     * it into its own statement, so the catalog's tables stay the catalog's.
+     */
+    stillOnSale: (productId: string, version: number): Sql => stillOnSaleSql(productId, version),
 
     async upsertCategory(_ctx: CoreContext, input: CategoryInput, opts?: TxOptions): Promise<Category> {
       const data = parse(categoryInputSchema, input, "invalid_category");
@@ -207,7 +206,7 @@ export function createCatalog(deps: CatalogDeps) {
     async quote(
       ctx: CoreContext,
       input: { productId: string; quantity: number; userId?: string },
-      opts?: TxOptions,
+      opts?: ReadOptions,
     ): Promise<QuoteResult> {
       const product = await sellableProduct(input.productId, opts);
       if (!product) return { ok: false, code: "product_unavailable" };
@@ -230,7 +229,7 @@ export function createCatalog(deps: CatalogDeps) {
     async validateTarget(
       ctx: CoreContext,
       input: { productId: string; target?: string | null },
-      opts?: TxOptions,
+      opts?: ReadOptions,
     ): Promise<TargetResult> {
       const product = await getProduct(ctx, input.productId, opts);
       if (!product) throw notFound("product_not_found", "no such product", { productId: input.productId });
@@ -275,6 +274,7 @@ function isUniqueViolation(e: unknown): boolean {
   return (e as { code?: unknown })?.code === "P2002" || sqlState(e) === PG_UNIQUE_VIOLATION;
 }
 
+/** A row of Prisma's model (the admin path) as the catalog's type. */
 function toCategory(row: CategoryRow): Category {
   return {
     id: row.id,

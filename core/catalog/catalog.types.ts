@@ -1,4 +1,4 @@
-import type { CoreContext, Currency, Tx } from "../shared/index.ts";
+import type { CoreContext, Currency, SqlExecutor } from "../shared/index.ts";
 
 export type Carrier = "CMCC" | "CUCC" | "CTCC" | "CBN";
 export const CARRIERS: readonly Carrier[] = ["CMCC", "CUCC", "CTCC", "CBN"];
@@ -115,6 +115,7 @@ export interface PriceRule {
   apply(
     ctx: CoreContext,
     input: { product: Product; quantity: number; userId?: string; unitPrice: bigint },
-    opts: { tx?: Tx },
+    /** The caller's transaction on the runner, when it has one. */
+    opts: { tx?: SqlExecutor },
   ): Promise<bigint | undefined> | bigint | undefined;
 }

@@ -2,7 +2,7 @@ import { withAccess } from "../shared/index.ts";
 import { catalogAccess } from "./catalog.access.ts";
 import { createCatalog as createUncheckedCatalog, type Catalog, type CatalogDeps } from "./catalog.service.ts";
 
-export { checkTarget, type Catalog, type CatalogDeps } from "./catalog.service.ts";
+export { checkTarget, type Catalog, type CatalogDeps, type ReadOptions } from "./catalog.service.ts";
 /** The catalog, every call checked against its actor (catalog.access.ts). */
 export const createCatalog = (deps: CatalogDeps): Catalog =>
   withAccess("catalog", createUncheckedCatalog(deps), catalogAccess);

@@ -1,4 +1,4 @@
-import { MAX_MINOR, type CoreContext, type Tx } from "../shared/index.ts";
+import { MAX_MINOR, type CoreContext, type SqlExecutor } from "../shared/index.ts";
 import { MAX_ORDER_QUANTITY } from "./catalog.schemas.ts";
 import type { PriceRule, Product, QuoteResult } from "./catalog.types.ts";
 
@@ -12,7 +12,7 @@ export async function priceProduct(
   product: Product,
   input: { quantity: number; userId?: string },
   rules: readonly PriceRule[],
-  opts: { tx?: Tx },
+  opts: { tx?: SqlExecutor },
 ): Promise<QuoteResult> {
   const min = product.minQty;
   let max = Math.min(product.maxQty, MAX_ORDER_QUANTITY);

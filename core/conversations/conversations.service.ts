@@ -1,5 +1,6 @@
-import type { Clock, CoreContext, Db, DbOrTx, TxOptions } from "../shared/index.ts";
+import type { Clock, CoreContext, SqlExecutor, SqlRunner, SqlTxOptions } from "../shared/index.ts";
 import { conflict, invalidData } from "../shared/index.ts";
+import { clearStateSql, insertStateSql, readStateSql, swapStateSql } from "./conversations.sql.ts";
 
 /** One conversation: a user in one chat on one channel (two devices on one chat share it). */
 export interface ConversationKey {
@@ -22,7 +23,7 @@ export interface UpdateStep<S, R> {
 }
 
 export interface Conversations {
-  get<S>(ctx: CoreContext, key: ConversationKey, opts?: TxOptions): Promise<Conversation<S>>;
+  get<S>(ctx: CoreContext, key: ConversationKey, opts?: SqlTxOptions): Promise<Conversation<S>>;
   /**
    * Compare-and-swap: reads the state, calls `fn`, and writes its new state only if nobody wrote in
    * between; otherwise re-reads and calls `fn` again (so `fn` must be free of side effects).
@@ -32,7 +33,7 @@ export interface Conversations {
     ctx: CoreContext,
     key: ConversationKey,
     fn: (current: S | null, version: number) => UpdateStep<S, R> | Promise<UpdateStep<S, R>>,
-    opts?: TxOptions & { maxAttempts?: number },
+    opts?: SqlTxOptions & { maxAttempts?: number },
   ): Promise<{ result: R; state: S | null; version: number; written: boolean }>;
   /** Writes `state` only if the stored version is still `expectedVersion`; returns the new version or null. */
   compareAndSet<S>(
@@ -40,13 +41,13 @@ export interface Conversations {
     key: ConversationKey,
     expectedVersion: number,
     state: S | null,
-    opts?: TxOptions,
+    opts?: SqlTxOptions,
   ): Promise<number | null>;
-  clear(ctx: CoreContext, key: ConversationKey, opts?: TxOptions): Promise<void>;
+  clear(ctx: CoreContext, key: ConversationKey, opts?: SqlTxOptions): Promise<void>;
 }
 
 export interface ConversationsDeps {
-  db: Db;
+  sql: SqlRunner;
   clock: Clock;
   /** States larger than this (serialized) are refused: they are pointers into a flow, not data stores. */
   maxStateBytes?: number;
@@ -59,38 +60,30 @@ function checkKey(key: ConversationKey) {
     throw invalidData("invalid_conversation_key", "userId (uuid), channel and chatId are required");
 }
 
-export function createConversations({ db, clock, maxStateBytes = 16 * 1024 }: ConversationsDeps): Conversations {
-  const q = (opts?: TxOptions): DbOrTx => opts?.tx ?? db;
+export function createConversations({ sql, clock, maxStateBytes = 16 * 1024 }: ConversationsDeps): Conversations {
+  const q = (opts?: SqlTxOptions): SqlExecutor => opts?.tx ?? sql;
 
-  async function read<S>(dbx: DbOrTx, key: ConversationKey): Promise<Conversation<S>> {
-    const rows = await dbx.$queryRaw<{ state: unknown; version: number }[]>`
-      SELECT state, version FROM conversation_states
-      WHERE user_id = ${key.userId}::uuid AND channel = ${key.channel} AND chat_id = ${key.chatId}`;
-    const r = rows[0];
+  async function read<S>(dbx: SqlExecutor, key: ConversationKey): Promise<Conversation<S>> {
+    const [r] = await dbx.query<{ state: unknown; version: number }>(readStateSql(key));
     return r ? { state: r.state as S | null, version: r.version } : { state: null, version: 0 };
   }
 
-  async function cas<S>(dbx: DbOrTx, key: ConversationKey, expected: number, state: S | null): Promise<number | null> {
+  async function cas<S>(
+    dbx: SqlExecutor,
+    key: ConversationKey,
+    expected: number,
+    state: S | null,
+  ): Promise<number | null> {
     const json = JSON.stringify(state ?? null);
     if (Buffer.byteLength(json) > maxStateBytes)
       throw invalidData("conversation_state_too_large", `conversation state is larger than ${maxStateBytes} bytes`);
     const now = clock.now();
-    if (expected === 0) {
-      const n = await dbx.$executeRaw`
-        INSERT INTO conversation_states (user_id, channel, chat_id, state, version, updated_at)
-        VALUES (${key.userId}::uuid, ${key.channel}, ${key.chatId}, ${json}::jsonb, 1, ${now})
-        ON CONFLICT (user_id, channel, chat_id) DO NOTHING`;
-      return n === 1 ? 1 : null;
-    }
-    const n = await dbx.$executeRaw`
-      UPDATE conversation_states SET state = ${json}::jsonb, version = version + 1, updated_at = ${now}
-      WHERE user_id = ${key.userId}::uuid AND channel = ${key.channel} AND chat_id = ${key.chatId}
-        AND version = ${expected}`;
-    return n === 1 ? expected + 1 : null;
+    if (expected === 0) return (await dbx.execute(insertStateSql(key, json, now))) === 1 ? 1 : null;
+    return (await dbx.execute(swapStateSql(key, json, expected, now))) === 1 ? expected + 1 : null;
   }
 
   return {
-    async get<S>(_ctx: CoreContext, key: ConversationKey, opts?: TxOptions) {
+    async get<S>(_ctx: CoreContext, key: ConversationKey, opts?: SqlTxOptions) {
       checkKey(key);
       return read<S>(q(opts), key);
     },
@@ -117,9 +110,7 @@ export function createConversations({ db, clock, maxStateBytes = 16 * 1024 }: Co
 
     async clear(_ctx, key, opts) {
       checkKey(key);
-      await q(opts).$executeRaw`
-        DELETE FROM conversation_states
-        WHERE user_id = ${key.userId}::uuid AND channel = ${key.channel} AND chat_id = ${key.chatId}`;
+      await q(opts).execute(clearStateSql(key));
     },
   };
 }

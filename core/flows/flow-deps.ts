@@ -5,9 +5,9 @@ import {
   unavailable,
   type Clock,
   type CoreContext,
-  type Db,
-  type DbOrTx,
-  type Tx,
+  type SqlExecutor,
+  type SqlRunner,
+  type SqlTx,
 } from "../shared/index.ts";
 import type {
   AccountCodes,
@@ -41,7 +41,11 @@ export interface FlowHooks {
 }
 
 export interface OrderFlowDeps {
-  db: Db;
+  /**
+   * Every flow transaction (place+pay, deliver+settle, refund, expiry) and order read: the same
+   * statements on PostgreSQL (pipelined) and on the embedded PGlite.
+   */
+  sql: SqlRunner;
   clock: Clock;
   ledger: LedgerPort;
   accounts: AccountCodes;
@@ -53,20 +57,13 @@ export interface OrderFlowDeps {
   hooks?: FlowHooks;
   /** Product rows are cached this long for routing facts (delivery kind, sku); prices always come from quote. */
   productCacheMs?: number;
-  /**
-   * A faster runner for the hot-path transactions (place+pay, deliver+settle, refund, expiry) and the
-   * order reads. It only needs `$queryRaw`/`$executeRaw` on its `Tx`, which is all those paths use.
-   * Default: Prisma's `$transaction` on `db`.
-   */
-  rawSql?: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>; reader: DbOrTx };
 }
 
 export interface FlowRuntime extends OrderFlowDeps {
   store: OrderStore;
-  /** Hot-path transaction (raw SQL only). */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Where order reads go. */
-  read: DbOrTx;
+  transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /** Where order reads outside a transaction go. */
+  read: SqlExecutor;
   product(ctx: CoreContext, productId: string): Promise<Product | null>;
   /** Drops the cached product (it was found changed). */
   forgetProduct(productId: string): void;
@@ -148,8 +145,6 @@ export async function afterDeferredPosting<T>(
     throw e;
   }
 }
-
-export const TX_OPTIONS = { timeout: 15_000, maxWait: 15_000 } as const;
 
 /** A customer asking for someone else's order is told it does not exist (ids cannot be probed). */
 export const ORDER_HIDDEN = { code: "order_not_found", message: "no such order" };

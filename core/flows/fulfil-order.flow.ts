@@ -1,6 +1,6 @@
 import type { Product } from "../catalog/index.ts";
 import type { Order, OrderStatus } from "../orders/index.ts";
-import { DomainError, notFound, type CoreContext, type Tx } from "../shared/index.ts";
+import { DomainError, notFound, type CoreContext, type SqlTx } from "../shared/index.ts";
 import { afterDeferredPosting, FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
 import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
 
@@ -128,7 +128,7 @@ async function deliverFromStockOnce(
 export async function settleAndDeliver(
   rt: FlowRuntime,
   ctx: CoreContext,
-  tx: Tx,
+  tx: SqlTx,
   order: Order,
   supplier: { supplierId: string; cost: bigint } | null,
 ): Promise<Order> {

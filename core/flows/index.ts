@@ -3,15 +3,13 @@ import { createOrderStore, type Order, type OrderEventRow } from "../orders/inde
 import {
   authorize,
   delegate,
-  inOrder,
   notFound,
   requires,
   withAccess,
   type CoreContext,
   type Permission,
-  type Tx,
 } from "../shared/index.ts";
-import { ORDER_HIDDEN, TX_OPTIONS, type FlowRuntime, type OrderFlowDeps } from "./flow-deps.ts";
+import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps } from "./flow-deps.ts";
 import {
   applySupplierOutcome,
   fulfilOrder,
@@ -40,17 +38,15 @@ export * from "./fulfil-order.flow.ts";
  * refunds, expiry and reads, composed from the order store and the other modules.
  */
 export function createOrders(deps: OrderFlowDeps) {
-  const store = createOrderStore({ db: deps.db, clock: deps.clock });
+  const store = createOrderStore({ clock: deps.clock });
   const cacheMs = deps.productCacheMs ?? 5_000;
   const products = new Map<string, { at: number; product: Product }>();
   const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
-  // The flows issue some statements without waiting for the one before; in order on Prisma's client too.
-  const modelTransaction = <T>(fn: (tx: Tx) => Promise<T>) => deps.db.$transaction((tx) => fn(inOrder(tx)), TX_OPTIONS);
   const rt: FlowRuntime = {
     ...deps,
     store,
-    transaction: deps.rawSql ? (fn) => deps.rawSql!.transaction(fn) : modelTransaction,
-    read: deps.rawSql?.reader ?? deps.db,
+    transaction: (fn) => deps.sql.transaction(fn),
+    read: deps.sql,
     async product(ctx, productId) {
       const now = deps.clock.now().getTime();
       const hit = products.get(productId);

@@ -11,7 +11,7 @@ import {
   requestHash,
   sqlState,
   type CoreContext,
-  type Tx,
+  type SqlTx,
 } from "../shared/index.ts";
 import {
   afterDeferredPosting,
@@ -158,7 +158,7 @@ async function placeOnce(
         const inserted = issued(
           rt.store.insert(tx, order, {
             emitCreated: input.payWith === "later",
-            productVersion: quote.productVersion,
+            guard: rt.catalog.stillOnSale(product.id, quote.productVersion),
             ...(delivered ? { delivered } : {}),
           }),
         );
@@ -238,7 +238,7 @@ function asCreated(o: NewOrder, now: Date): Order {
 export async function payInTx(
   rt: FlowRuntime,
   ctx: CoreContext,
-  tx: Tx,
+  tx: SqlTx,
   order: Order,
 ): Promise<{ ok: true; order: Order } | { ok: false; code: "insufficient_funds" }> {
   let paymentTxId: string | undefined;

@@ -1,5 +1,5 @@
 import type { Catalog } from "../catalog/index.ts";
-import type { CoreContext, Tx } from "../shared/index.ts";
+import type { CoreContext, SqlTx } from "../shared/index.ts";
 
 /**
  * What the order flows need from the other modules, as structural types: the composition root passes
@@ -24,13 +24,19 @@ export interface LedgerPort {
      * `last` (with `deferred`): the transaction's final statement, sent with COMMIT where the runner can.
      * `transactionId`: the id the new transaction gets (so statements issued before it can name it).
      */
-    opts?: { tx?: Tx; callerRollsBackOnFailure?: boolean; deferred?: boolean; last?: boolean; transactionId?: string },
+    opts?: {
+      tx?: SqlTx;
+      callerRollsBackOnFailure?: boolean;
+      deferred?: boolean;
+      last?: boolean;
+      transactionId?: string;
+    },
   ): Promise<LedgerPostResult>;
   deferredFailure(e: unknown): "insufficient_funds" | "ledger_retry" | undefined;
   reverse(
     ctx: CoreContext,
     input: { transactionId: string; idempotencyKey: string; reason: string },
-    opts?: { tx?: Tx },
+    opts?: { tx?: SqlTx },
   ): Promise<LedgerPostResult>;
 }
 
@@ -41,7 +47,8 @@ export interface AccountCodes {
   supplierPayableCode(supplierId: string, currency: string): string;
 }
 
-export type CatalogPort = Pick<Catalog, "getProduct" | "quote" | "priceFor" | "checkTarget">;
+/** `stillOnSale` guards the order insert of an order priced from a cached product. */
+export type CatalogPort = Pick<Catalog, "getProduct" | "quote" | "priceFor" | "checkTarget" | "stillOnSale">;
 
 export interface DeliveredCode {
   code: string;
@@ -60,10 +67,10 @@ export interface InventoryPort {
      * `freshOrder`: the order was inserted in `tx`; `sell`: straight to SOLD, returning the codes;
      * `failIfShort`: too few codes fail the statement (`kameng_fail('out_of_stock', found)`).
      */
-    opts: { tx: Tx; freshOrder?: boolean; sell?: boolean; failIfShort?: boolean },
+    opts: { tx: SqlTx; freshOrder?: boolean; sell?: boolean; failIfShort?: boolean },
   ): Promise<ClaimResult>;
-  release(ctx: CoreContext, input: { orderId: string }, opts: { tx: Tx }): Promise<unknown>;
-  markSold(ctx: CoreContext, input: { orderId: string }, opts: { tx: Tx }): Promise<unknown>;
+  release(ctx: CoreContext, input: { orderId: string }, opts: { tx: SqlTx }): Promise<unknown>;
+  markSold(ctx: CoreContext, input: { orderId: string }, opts: { tx: SqlTx }): Promise<unknown>;
   addSupplierCodes(
     ctx: CoreContext,
     input: {
@@ -72,7 +79,7 @@ export interface InventoryPort {
       supplierId: string;
       codes: Array<{ code: string; password?: string }>;
     },
-    opts: { tx: Tx },
+    opts: { tx: SqlTx },
   ): Promise<unknown>;
   reveal(ctx: CoreContext, input: { orderId: string }): Promise<Array<{ code: string; password?: string | null }>>;
 }

@@ -1,6 +1,6 @@
-import { conflict, invalidData, type CoreContext, type DbOrTx, type TxOptions } from "../shared/index.ts";
+import { conflict, invalidData, type CoreContext, type SqlExecutor, type SqlTxOptions } from "../shared/index.ts";
 import type { ClaimResult, InventoryDeps } from "./inventory.types.ts";
-import { assertUuid, SELLABLE_ORDER, sellableAt } from "./sql.ts";
+import { assertUuid, claimSql, heldCodesSql, markSoldSql, releaseSql } from "./sql.ts";
 
 export const MAX_CLAIM_QUANTITY = 1000;
 
@@ -14,7 +14,7 @@ export const MAX_CLAIM_QUANTITY = 1000;
  * together. An order claims once: its order_codes positions start at 1, and a retry returns the codes
  * already reserved.
  */
-export interface ClaimOptions extends TxOptions {
+export interface ClaimOptions extends SqlTxOptions {
   /** The caller inserted the order in this transaction: it cannot hold codes yet (skips that check). */
   freshOrder?: boolean;
   /** Claim straight to SOLD (the order is delivered in this transaction) and return the decrypted codes. */
@@ -41,13 +41,11 @@ export async function claim(
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_CLAIM_QUANTITY) {
     throw invalidData("invalid_quantity", `quantity must be an integer in [1, ${MAX_CLAIM_QUANTITY}]`);
   }
-  const client: DbOrTx = opts?.tx ?? deps.db;
+  const client: SqlExecutor = opts?.tx ?? deps.sql;
   const now = deps.clock.now();
 
   if (!opts?.freshOrder) {
-    const held = await client.$queryRaw<{ id: bigint; product_id: string }[]>`
-      SELECT id, product_id FROM codes WHERE order_id = ${input.orderId}::uuid AND status IN ('RESERVED', 'SOLD')
-      ORDER BY id`;
+    const held = await client.query<{ id: bigint; product_id: string }>(heldCodesSql(input.orderId));
     if (held.length > 0) {
       if (held.length === quantity && held.every((c) => c.product_id === input.productId)) {
         return { ok: true, codeIds: held.map((c) => c.id), replayed: true };
@@ -56,36 +54,15 @@ export async function claim(
     }
   }
 
-  const status = opts?.sell ? "SOLD" : "RESERVED";
-  const soldAt = opts?.sell ? now : null;
-  const [row] = await client.$queryRaw<{ picked: number; ids: bigint[]; enc: Array<string | null> | null }[]>`
-    WITH picked AS (
-      SELECT id FROM codes
-      WHERE product_id = ${input.productId}::uuid AND ${sellableAt(now)}
-      ORDER BY ${SELLABLE_ORDER}
-      LIMIT ${quantity}::int
-      FOR UPDATE SKIP LOCKED
-    ), enough AS (
-      SELECT count(*)::int AS n FROM picked
-    ), taken AS (
-      UPDATE codes c SET status = ${status}, order_id = ${input.orderId}::uuid, reserved_at = ${now},
-        sold_at = ${soldAt}::timestamptz
-      FROM enough
-      WHERE enough.n = ${quantity}::int AND c.id IN (SELECT id FROM picked)
-      RETURNING c.id, c.code_enc, c.password_enc
-    ), linked AS (
-      INSERT INTO order_codes (order_id, code_id, position)
-      SELECT ${input.orderId}::uuid, id, (row_number() OVER (ORDER BY id))::int FROM taken
-      RETURNING code_id
-    )
-    SELECT CASE WHEN ${opts?.failIfShort ?? false}::boolean AND (SELECT n FROM enough) < ${quantity}::int
-             THEN kameng_fail(${CLAIM_SHORT}, (SELECT n FROM enough)::text) END AS short,
-           (SELECT n FROM enough) AS picked,
-           COALESCE((SELECT array_agg(code_id ORDER BY code_id) FROM linked), '{}') AS ids,
-           CASE WHEN ${opts?.sell ?? false}::boolean
-             THEN (SELECT array_agg(x ORDER BY id, k) FROM taken,
-                   LATERAL (VALUES (0, code_enc), (1, password_enc)) AS v(k, x))
-           END AS enc`;
+  const [row] = await client.query<{ picked: number; ids: bigint[]; enc: Array<string | null> | null }>(
+    claimSql({
+      ...input,
+      now,
+      sell: opts?.sell ?? false,
+      failIfShort: opts?.failIfShort ?? false,
+      shortReason: CLAIM_SHORT,
+    }),
+  );
   const picked = row?.picked ?? 0;
   const ids = row?.ids ?? [];
   if (picked < quantity || ids.length !== quantity) return { ok: false, code: "out_of_stock", available: picked };
@@ -105,19 +82,10 @@ export async function release(
   deps: InventoryDeps,
   _ctx: CoreContext,
   input: { orderId: string },
-  opts?: TxOptions,
+  opts?: SqlTxOptions,
 ): Promise<{ released: number }> {
   assertUuid(input.orderId, "orderId");
-  const client: DbOrTx = opts?.tx ?? deps.db;
-  const [row] = await client.$queryRaw<{ n: number }[]>`
-    WITH freed AS (
-      UPDATE codes SET status = 'AVAILABLE', order_id = NULL, reserved_at = NULL
-      WHERE order_id = ${input.orderId}::uuid AND status = 'RESERVED'
-      RETURNING id
-    ), unlinked AS (
-      DELETE FROM order_codes WHERE order_id = ${input.orderId}::uuid AND code_id IN (SELECT id FROM freed)
-    )
-    SELECT count(*)::int AS n FROM freed`;
+  const [row] = await (opts?.tx ?? deps.sql).query<{ n: number }>(releaseSql(input.orderId));
   return { released: row?.n ?? 0 };
 }
 
@@ -126,12 +94,9 @@ export async function markSold(
   deps: InventoryDeps,
   _ctx: CoreContext,
   input: { orderId: string },
-  opts?: TxOptions,
+  opts?: SqlTxOptions,
 ): Promise<{ sold: number }> {
   assertUuid(input.orderId, "orderId");
-  const client: DbOrTx = opts?.tx ?? deps.db;
-  const sold = await client.$executeRaw`
-    UPDATE codes SET status = 'SOLD', sold_at = ${deps.clock.now()}
-    WHERE order_id = ${input.orderId}::uuid AND status = 'RESERVED'`;
+  const sold = await (opts?.tx ?? deps.sql).execute(markSoldSql(input.orderId, deps.clock.now()));
   return { sold };
 }

@@ -3,6 +3,7 @@ import {
   invalidData,
   newId,
   notFound,
+  prismaExecutor,
   recordEvents,
   type CoreContext,
   type DbOrTx,
@@ -10,7 +11,7 @@ import {
 } from "../shared/index.ts";
 import { parseCodeLine, readLines } from "./code-lines.ts";
 import type { ImportCodesInput, ImportResult, InventoryDeps } from "./inventory.types.ts";
-import { assertUuid, countAvailable } from "./sql.ts";
+import { assertUuid, countAvailable, insertCodesChunkSql } from "./sql.ts";
 
 export const IMPORT_CHUNK_ROWS = 500;
 export const MAX_IMPORT_ERRORS = 100;
@@ -28,24 +29,22 @@ interface Row {
  * Streams a code file into a new batch. Each chunk of rows is one INSERT … ON CONFLICT DO NOTHING that
  * also bumps the batch's counters, so without a caller transaction every committed chunk leaves the
  * batch consistent, and a re-run after a crash only adds what is missing (the code hash is unique
- * across all codes). With `opts.tx` the whole import is the caller's transaction.
- * While one chunk is being written, the next is parsed and encrypted.
+ * across all codes). With `opts.tx` (Prisma's: the import is batch bookkeeping, docs/data-access.md) the
+ * whole import is the caller's transaction. While one chunk is being written, the next is parsed and
+ * encrypted. The product's delivery kind comes from the catalog (`deps.catalog`).
  */
 export async function importCodes(
   deps: InventoryDeps,
-  _ctx: CoreContext,
+  ctx: CoreContext,
   input: ImportCodesInput,
   opts?: TxOptions,
 ): Promise<ImportResult> {
-  const { db, clock, secrets } = deps;
-  const client: DbOrTx = opts?.tx ?? db;
+  const { prisma, clock, secrets } = deps;
+  const client: DbOrTx = opts?.tx ?? prisma;
   assertUuid(input.productId, "productId");
   const source = input.source.trim();
   if (source === "" || source.length > 200) throw invalidData("invalid_source", "source must be 1–200 characters");
-  const product = await client.product.findUnique({
-    where: { id: input.productId },
-    select: { deliveryKind: true },
-  });
+  const product = await deps.catalog.getProduct(ctx, input.productId);
   if (!product) throw notFound("product_not_found", "no such product", { productId: input.productId });
   if (product.deliveryKind !== "CODE") {
     throw invalidData("not_a_code_product", "codes can only be imported for CODE products", {
@@ -115,9 +114,11 @@ export async function importCodes(
   await inflight;
 
   if (result.imported > 0) {
-    await inTx(db, opts, async (tx) => {
-      const available = await countAvailable(tx, input.productId, now);
-      await recordEvents(tx, [{ type: STOCK_RESTOCKED, payload: { productId: input.productId, available, batchId } }]);
+    await inTx(prisma, opts, async (tx) => {
+      const available = await countAvailable(prismaExecutor(tx), input.productId, now);
+      await recordEvents(prismaExecutor(tx), [
+        { type: STOCK_RESTOCKED, payload: { productId: input.productId, available, batchId } },
+      ]);
     });
   }
   return result;
@@ -133,24 +134,18 @@ async function insertChunk(
   rejected: number,
 ): Promise<number> {
   if (rows.length === 0 && duplicates === 0 && rejected === 0) return 0;
-  const hashes = rows.map((r) => r.hash);
-  const codes = rows.map((r) => r.codeEnc);
-  const passwords = rows.map((r) => r.passwordEnc);
-  const expiries = rows.map((r) => r.expiresAt);
-  const [res] = await client.$queryRaw<{ inserted: number }[]>`
-    WITH ins AS (
-      INSERT INTO codes (product_id, batch_id, code_hash, code_enc, password_enc, expires_at, status, created_at)
-      SELECT ${productId}::uuid, ${batchId}::uuid, t.h, t.c, t.p, t.e, 'AVAILABLE', ${now}
-      FROM unnest(${hashes}::text[], ${codes}::text[], ${passwords}::text[], ${expiries}::timestamptz[]) AS t(h, c, p, e)
-      ON CONFLICT (code_hash) DO NOTHING
-      RETURNING 1
-    ), n AS (SELECT count(*)::int AS inserted FROM ins)
-    UPDATE code_batches b
-    SET imported = b.imported + n.inserted,
-        duplicate = b.duplicate + ${rows.length + duplicates}::int - n.inserted,
-        rejected = b.rejected + ${rejected}::int
-    FROM n
-    WHERE b.id = ${batchId}::uuid
-    RETURNING n.inserted`;
+  const [res] = await prismaExecutor(client).query<{ inserted: number }>(
+    insertCodesChunkSql({
+      productId,
+      batchId,
+      now,
+      hashes: rows.map((r) => r.hash),
+      codes: rows.map((r) => r.codeEnc),
+      passwords: rows.map((r) => r.passwordEnc),
+      expiries: rows.map((r) => r.expiresAt),
+      duplicates,
+      rejected,
+    }),
+  );
   return res?.inserted ?? 0;
 }

@@ -17,6 +17,7 @@ export type {
   ImportCodesInput,
   ImportProgress,
   ImportResult,
+  InventoryCatalog,
   InventoryDeps,
   ProductStock,
   RevealedCode,

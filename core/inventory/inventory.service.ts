@@ -1,4 +1,4 @@
-import type { CoreContext, TxOptions } from "../shared/index.ts";
+import type { CoreContext, SqlTxOptions, TxOptions } from "../shared/index.ts";
 import { claim, type ClaimOptions, markSold, release } from "./code-claim.ts";
 import { importCodes } from "./code-import.ts";
 import type { ImportCodesInput, InventoryDeps, SupplierCode } from "./inventory.types.ts";
@@ -8,33 +8,41 @@ import { addSupplierCodes, reveal } from "./supplier-codes.ts";
 
 export type Inventory = ReturnType<typeof createInventory>;
 
-/** Card-code stock: import, claim/release/sell, supplier-returned codes, reveal, stock reports, restock alerts. */
+/**
+ * Card-code stock: import, claim/release/sell, supplier-returned codes, reveal, stock reports, restock
+ * alerts. `opts.tx` is a transaction of the SqlRunner, except for `importCodes` and `stock` (Prisma's:
+ * batch bookkeeping and the operators' report).
+ */
 export function createInventory(deps: InventoryDeps) {
   return {
     importCodes: (ctx: CoreContext, input: ImportCodesInput, opts?: TxOptions) => importCodes(deps, ctx, input, opts),
     claim: (ctx: CoreContext, input: { productId: string; orderId: string; quantity: number }, opts?: ClaimOptions) =>
       claim(deps, ctx, input, opts),
-    release: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => release(deps, ctx, input, opts),
-    markSold: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => markSold(deps, ctx, input, opts),
+    release: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => release(deps, ctx, input, opts),
+    markSold: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => markSold(deps, ctx, input, opts),
     addSupplierCodes: (
       ctx: CoreContext,
       input: { productId: string; orderId: string; supplierId: string; codes: SupplierCode[] },
-      opts?: TxOptions,
+      opts?: SqlTxOptions,
     ) => addSupplierCodes(deps, ctx, input, opts),
-    reveal: (ctx: CoreContext, input: { orderId: string }, opts?: TxOptions) => reveal(deps, ctx, input, opts),
+    reveal: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => reveal(deps, ctx, input, opts),
     stock: (ctx: CoreContext, input: { productId?: string } = {}, opts?: TxOptions) => stock(deps, ctx, input, opts),
-    availableCounts: (ctx: CoreContext, input: { productIds?: string[] } = {}, opts?: TxOptions) =>
+    availableCounts: (ctx: CoreContext, input: { productIds?: string[] } = {}, opts?: SqlTxOptions) =>
       availableCounts(deps, ctx, input, opts),
-    lowStock: (ctx: CoreContext, input: { threshold: number }, opts?: TxOptions) => lowStock(deps, ctx, input, opts),
-    expireCodes: (ctx: CoreContext, opts?: TxOptions) => expireCodes(deps, ctx, opts),
+    lowStock: <P extends { productId: string }>(
+      ctx: CoreContext,
+      input: { threshold: number; products: readonly P[] },
+      opts?: SqlTxOptions,
+    ) => lowStock(deps, ctx, input, opts),
+    expireCodes: (ctx: CoreContext, opts?: SqlTxOptions) => expireCodes(deps, ctx, opts),
     subscribeRestock: (
       ctx: CoreContext,
       input: { userId: string; productId: string; channel: string },
-      opts?: TxOptions,
+      opts?: SqlTxOptions,
     ) => subscribeRestock(deps, ctx, input, opts),
-    unsubscribeRestock: (ctx: CoreContext, input: { userId: string; productId: string }, opts?: TxOptions) =>
+    unsubscribeRestock: (ctx: CoreContext, input: { userId: string; productId: string }, opts?: SqlTxOptions) =>
       unsubscribeRestock(deps, ctx, input, opts),
-    dueRestockNotifications: (ctx: CoreContext, input: { productId: string; limit?: number }, opts?: TxOptions) =>
+    dueRestockNotifications: (ctx: CoreContext, input: { productId: string; limit?: number }, opts?: SqlTxOptions) =>
       dueRestockNotifications(deps, ctx, input, opts),
   };
 }

@@ -1,10 +1,20 @@
-import type { Clock, Db, SecretBox } from "../shared/index.ts";
+import type { Clock, CoreContext, Db, SecretBox, SqlRunner } from "../shared/index.ts";
 import type { LineRejection } from "./code-lines.ts";
 
+/** What the inventory needs from the catalog (structurally; the composition root passes the catalog). */
+export interface InventoryCatalog {
+  getProduct(ctx: CoreContext, productId: string): Promise<{ deliveryKind: string } | null>;
+}
+
 export interface InventoryDeps {
-  db: Db;
+  /** Import bookkeeping and the stock report (code_batches through Prisma's models). */
+  prisma: Db;
+  /** Claims, releases, sales, reveals, counts, restock alerts: the order paths. */
+  sql: SqlRunner;
   clock: Clock;
   secrets: SecretBox;
+  /** Imports take codes for CODE products only. */
+  catalog: InventoryCatalog;
 }
 
 export type CodeStatus = "AVAILABLE" | "RESERVED" | "SOLD" | "EXPIRED";

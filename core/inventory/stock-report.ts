@@ -1,11 +1,13 @@
-import { Prisma } from "../../prisma/generated/client.ts";
-import type { CoreContext, TxOptions } from "../shared/index.ts";
+import { prismaExecutor, type CoreContext, type SqlTxOptions, type TxOptions } from "../shared/index.ts";
 import type { BatchStock, InventoryDeps, ProductStock, StockCounts, StockReport } from "./inventory.types.ts";
-import { assertUuid, sellableAt } from "./sql.ts";
+import { assertUuid, availableCountsSql, expireCodesSql, stockCountsSql } from "./sql.ts";
 
 const zero = (): StockCounts => ({ available: 0, reserved: 0, sold: 0, expired: 0 });
 
-/** Counts per product and per batch. `available` excludes codes past their expiry (counted as `expired`). */
+/**
+ * Counts per product and per batch (an operators' report, through Prisma with the batch bookkeeping).
+ * `available` excludes codes past their expiry (counted as `expired`).
+ */
 export async function stock(
   deps: InventoryDeps,
   _ctx: CoreContext,
@@ -13,23 +15,14 @@ export async function stock(
   opts?: TxOptions,
 ): Promise<StockReport> {
   if (input.productId !== undefined) assertUuid(input.productId, "productId");
-  const client = opts?.tx ?? deps.db;
-  const now = deps.clock.now();
+  const client = opts?.tx ?? deps.prisma;
   const productId = input.productId ?? null;
-  const counts = await client.$queryRaw<
-    { product_id: string; batch_id: string; bucket: keyof StockCounts; n: number }[]
-  >`
-    SELECT product_id, batch_id,
-           CASE
-             WHEN status = 'EXPIRED' OR (status = 'AVAILABLE' AND expires_at <= ${now}) THEN 'expired'
-             WHEN status = 'AVAILABLE' THEN 'available'
-             WHEN status = 'RESERVED' THEN 'reserved'
-             ELSE 'sold'
-           END AS bucket,
-           count(*)::int AS n
-    FROM codes
-    WHERE ${productId}::uuid IS NULL OR product_id = ${productId}::uuid
-    GROUP BY 1, 2, 3`;
+  const counts = await prismaExecutor(client).query<{
+    product_id: string;
+    batch_id: string;
+    bucket: keyof StockCounts;
+    n: number;
+  }>(stockCountsSql(productId, deps.clock.now()));
   const batchRows = await client.codeBatch.findMany({
     where: productId ? { productId } : {},
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
@@ -65,37 +58,31 @@ export async function stock(
   };
 }
 
-/** Active CODE products with fewer than `threshold` available codes, emptiest first. */
-export async function lowStock(
+/**
+ * The given products that have fewer than `threshold` sellable codes, emptiest first. The caller picks
+ * the products (say, the catalog's active CODE products): inventory does not read the catalog's tables.
+ */
+export async function lowStock<P extends { productId: string }>(
   deps: InventoryDeps,
-  _ctx: CoreContext,
-  input: { threshold: number },
-  opts?: TxOptions,
-): Promise<{ productId: string; sku: string; available: number }[]> {
-  const client = opts?.tx ?? deps.db;
-  const now = deps.clock.now();
-  return client.$queryRaw<{ productId: string; sku: string; available: number }[]>`
-    SELECT p.id AS "productId", p.sku, COALESCE(c.n, 0)::int AS available
-    FROM products p
-    LEFT JOIN (
-      SELECT product_id, count(*) AS n FROM codes
-      WHERE ${sellableAt(now)}
-      GROUP BY product_id
-    ) c ON c.product_id = p.id
-    WHERE p.delivery_kind = 'CODE' AND p.active AND COALESCE(c.n, 0) < ${Math.trunc(input.threshold)}::int
-    ORDER BY available, p.sku`;
+  ctx: CoreContext,
+  input: { threshold: number; products: readonly P[] },
+  opts?: SqlTxOptions,
+): Promise<Array<P & { available: number }>> {
+  const ids = input.products.map((p) => p.productId);
+  const counts = ids.length ? await availableCounts(deps, ctx, { productIds: ids }, opts) : new Map<string, number>();
+  return input.products
+    .map((p) => ({ ...p, available: counts.get(p.productId) ?? 0 }))
+    .filter((p) => p.available < Math.trunc(input.threshold))
+    .sort((a, b) => a.available - b.available);
 }
 
 /** Housekeeping: AVAILABLE codes past their expiry become EXPIRED (claims skip them either way). */
 export async function expireCodes(
   deps: InventoryDeps,
   _ctx: CoreContext,
-  opts?: TxOptions,
+  opts?: SqlTxOptions,
 ): Promise<{ expired: number }> {
-  const client = opts?.tx ?? deps.db;
-  const expired = await client.$executeRaw`
-    UPDATE codes SET status = 'EXPIRED' WHERE status = 'AVAILABLE' AND expires_at <= ${deps.clock.now()}`;
-  return { expired };
+  return { expired: await (opts?.tx ?? deps.sql).execute(expireCodesSql(deps.clock.now())) };
 }
 
 /**
@@ -107,16 +94,12 @@ export async function availableCounts(
   deps: InventoryDeps,
   _ctx: CoreContext,
   input: { productIds?: string[] } = {},
-  opts?: TxOptions,
+  opts?: SqlTxOptions,
 ): Promise<Map<string, number>> {
   const ids = input.productIds ?? null;
   if (ids) for (const id of ids) assertUuid(id, "productId");
-  const client = opts?.tx ?? deps.db;
-  // Two statements, not `($1 IS NULL OR product_id = ANY($1))`: a generic plan cannot use the index for that.
-  const products = ids ? Prisma.sql`AND product_id = ANY(${ids}::uuid[])` : Prisma.empty;
-  const rows = await client.$queryRaw<{ product_id: string; n: number }[]>`
-    SELECT product_id::text AS product_id, count(*)::int AS n FROM codes
-    WHERE ${sellableAt(deps.clock.now())} ${products}
-    GROUP BY product_id`;
+  const rows = await (opts?.tx ?? deps.sql).query<{ product_id: string; n: number }>(
+    availableCountsSql(ids, deps.clock.now()),
+  );
   return new Map(rows.map((r) => [r.product_id, r.n]));
 }

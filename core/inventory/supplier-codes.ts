@@ -1,7 +1,7 @@
-import { conflict, inTx, invalidData, newId, type CoreContext, type TxOptions } from "../shared/index.ts";
+import { conflict, inSqlTx, invalidData, newId, type CoreContext, type SqlTxOptions } from "../shared/index.ts";
 import { MAX_FIELD_LENGTH } from "./code-lines.ts";
 import type { InventoryDeps, RevealedCode, SupplierCode } from "./inventory.types.ts";
-import { assertUuid } from "./sql.ts";
+import { assertUuid, codesByHashSql, insertSupplierBatchSql, insertSupplierCodesSql, soldCodesSql } from "./sql.ts";
 
 const MAX_SUPPLIER_CODES = 1000;
 
@@ -15,7 +15,7 @@ export async function addSupplierCodes(
   deps: InventoryDeps,
   _ctx: CoreContext,
   input: { productId: string; orderId: string; supplierId: string; codes: SupplierCode[] },
-  opts?: TxOptions,
+  opts?: SqlTxOptions,
 ): Promise<{ batchId: string | null; codeIds: bigint[]; replayed: boolean }> {
   const { secrets, clock } = deps;
   assertUuid(input.productId, "productId");
@@ -33,10 +33,9 @@ export async function addSupplierCodes(
     return { index, code, password, hash: secrets.keyedHash(code, "code") };
   });
 
-  return inTx(deps.db, opts, async (tx) => {
+  return inSqlTx(deps.sql, opts, async (tx) => {
     const hashes = items.map((i) => i.hash);
-    const existing = await tx.$queryRaw<{ id: bigint; code_hash: string; order_id: string | null }[]>`
-      SELECT id, code_hash, order_id FROM codes WHERE code_hash = ANY(${hashes}::text[])`;
+    const existing = await tx.query<{ id: bigint; code_hash: string; order_id: string | null }>(codesByHashSql(hashes));
     const known = new Map(existing.map((e) => [e.code_hash, e]));
     for (const item of items) {
       const e = known.get(item.hash);
@@ -59,23 +58,26 @@ export async function addSupplierCodes(
 
     const now = clock.now();
     const batchId = newId();
-    await tx.$executeRaw`
-      INSERT INTO code_batches (id, product_id, source, imported, created_at)
-      VALUES (${batchId}::uuid, ${input.productId}::uuid, ${`supplier:${input.supplierId}`}, ${fresh.length}, ${now})`;
-    const rows = await tx.$queryRaw<{ id: bigint }[]>`
-      WITH ins AS (
-        INSERT INTO codes (product_id, batch_id, code_hash, code_enc, password_enc, status, order_id, sold_at, created_at)
-        SELECT ${input.productId}::uuid, ${batchId}::uuid, t.h, t.c, t.p, 'SOLD', ${input.orderId}::uuid, ${now}, ${now}
-        FROM unnest(${fresh.map((f) => f.hash)}::text[], ${fresh.map((f) => secrets.encrypt(f.code))}::text[],
-                    ${fresh.map((f) => (f.password === null ? null : secrets.encrypt(f.password)))}::text[]) WITH ORDINALITY AS t(h, c, p, ord)
-        ORDER BY t.ord
-        RETURNING id
-      ), base AS (
-        SELECT COALESCE(max(position), 0) AS p FROM order_codes WHERE order_id = ${input.orderId}::uuid
-      )
-      INSERT INTO order_codes (order_id, code_id, position)
-      SELECT ${input.orderId}::uuid, ins.id, (base.p + row_number() OVER (ORDER BY ins.id))::int FROM ins, base
-      RETURNING code_id AS id`;
+    tx.send(
+      insertSupplierBatchSql({
+        batchId,
+        productId: input.productId,
+        source: `supplier:${input.supplierId}`,
+        imported: fresh.length,
+        now,
+      }),
+    );
+    const rows = await tx.query<{ id: bigint }>(
+      insertSupplierCodesSql({
+        productId: input.productId,
+        batchId,
+        orderId: input.orderId,
+        hashes: fresh.map((f) => f.hash),
+        codes: fresh.map((f) => secrets.encrypt(f.code)),
+        passwords: fresh.map((f) => (f.password === null ? null : secrets.encrypt(f.password))),
+        now,
+      }),
+    );
     return { batchId, codeIds: rows.map((r) => r.id).sort(cmp), replayed: false };
   });
 }
@@ -85,15 +87,12 @@ export async function reveal(
   deps: InventoryDeps,
   _ctx: CoreContext,
   input: { orderId: string },
-  opts?: TxOptions,
+  opts?: SqlTxOptions,
 ): Promise<RevealedCode[]> {
   assertUuid(input.orderId, "orderId");
-  const client = opts?.tx ?? deps.db;
-  const rows = await client.$queryRaw<{ code_enc: string; password_enc: string | null }[]>`
-    SELECT c.code_enc, c.password_enc
-    FROM order_codes oc JOIN codes c ON c.id = oc.code_id
-    WHERE oc.order_id = ${input.orderId}::uuid AND c.order_id = ${input.orderId}::uuid AND c.status = 'SOLD'
-    ORDER BY oc.position`;
+  const rows = await (opts?.tx ?? deps.sql).query<{ code_enc: string; password_enc: string | null }>(
+    soldCodesSql(input.orderId),
+  );
   return rows.map((r) =>
     r.password_enc === null
       ? { code: deps.secrets.decrypt(r.code_enc) }

@@ -2,37 +2,34 @@ import {
   conflict,
   invalidData,
   MAX_MINOR,
-  newId,
   notFound,
   requestHash,
   type Clock,
-  type Tx,
+  type SqlExecutor,
 } from "../shared/index.ts";
 import { parseAccountCode } from "./account-codes.ts";
 import { lockAccounts, type KnownAccounts } from "./lock-accounts.ts";
-import type {
-  CaptureHoldInput,
-  CaptureHoldResult,
-  HoldInput,
-  HoldResult,
-  HoldStatus,
-  ReleaseHoldResult,
-} from "./ledger.types.ts";
+import {
+  captureTransactionSql,
+  dueHoldsSql,
+  holdByKeySql,
+  insertHoldSql,
+  lockHoldSql,
+  markHoldCapturedSql,
+  releaseHoldSql,
+  type HoldRow,
+} from "./ledger.sql.ts";
+import type { CaptureHoldInput, CaptureHoldResult, HoldInput, HoldResult, ReleaseHoldResult } from "./ledger.types.ts";
 import { postTransaction } from "./post-transaction.ts";
 import { validateLegs } from "./validate-legs.ts";
 import { assertKey, assertUuid } from "./ledger-input.ts";
 
-interface HoldRow {
-  id: string;
-  accountId: string;
-  accountCode: string;
-  amount: bigint;
-  status: HoldStatus;
-  expiresAt: Date | null;
-  captureTransactionId: string | null;
-}
-
-export async function placeHold(tx: Tx, input: HoldInput, known: KnownAccounts, clock: Clock): Promise<HoldResult> {
+export async function placeHold(
+  tx: SqlExecutor,
+  input: HoldInput,
+  known: KnownAccounts,
+  clock: Clock,
+): Promise<HoldResult> {
   assertKey(input.idempotencyKey);
   const account = parseAccountCode(String(input.account));
   // A summed account has no cached `held` to reserve against (and its row is never locked).
@@ -47,8 +44,7 @@ export async function placeHold(tx: Tx, input: HoldInput, known: KnownAccounts, 
   const locked = (await lockAccounts(tx, [account], known, now)).get(account.code)!;
 
   const earlier = async (): Promise<HoldResult | undefined> => {
-    const [row] = await tx.$queryRaw<{ id: string; requestHash: string }[]>`SELECT id::text AS id,
-        request_hash AS "requestHash" FROM ledger_holds WHERE idempotency_key = ${input.idempotencyKey}`;
+    const [row] = await tx.query<{ id: string; requestHash: string }>(holdByKeySql(input.idempotencyKey));
     if (!row) return undefined;
     if (row.requestHash !== hash)
       throw conflict("idempotency_conflict", "this idempotency key was already used for a different hold");
@@ -58,28 +54,25 @@ export async function placeHold(tx: Tx, input: HoldInput, known: KnownAccounts, 
   if (!locked.allowNegative && locked.balance - locked.held < input.amount)
     return (await earlier()) ?? { ok: false, code: "insufficient_funds", account: account.code };
 
-  const rows = await tx.$queryRaw<{ id: string }[]>`WITH h AS (
-      INSERT INTO ledger_holds (id, account_id, amount, status, idempotency_key, request_hash, expires_at, created_at)
-      VALUES (${newId()}::uuid, ${locked.id}::uuid, ${input.amount}::bigint, 'ACTIVE', ${input.idempotencyKey},
-        ${hash}, ${input.expiresAt ?? null}::timestamptz, ${now}::timestamptz)
-      ON CONFLICT (idempotency_key) DO NOTHING
-      RETURNING id, account_id, amount
-    )
-    UPDATE ledger_accounts a SET held = a.held + h.amount FROM h WHERE a.id = h.account_id
-    RETURNING h.id::text AS id`;
+  const rows = await tx.query<{ id: string }>(
+    insertHoldSql({
+      accountId: locked.id,
+      amount: input.amount,
+      idempotencyKey: input.idempotencyKey,
+      requestHash: hash,
+      expiresAt: input.expiresAt ?? null,
+      now,
+    }),
+  );
   if (rows[0]) return { ok: true, holdId: rows[0].id, replayed: false };
   const replay = await earlier();
   if (!replay) throw new Error("hold idempotency row disappeared");
   return replay;
 }
 
-async function lockHold(tx: Tx, holdId: string): Promise<HoldRow> {
+async function lockHold(tx: SqlExecutor, holdId: string): Promise<HoldRow> {
   assertUuid(holdId, "holdId");
-  const [row] = await tx.$queryRaw<HoldRow[]>`SELECT h.id::text AS id, h.account_id::text AS "accountId",
-      a.code AS "accountCode", h.amount, h.status, h.expires_at AS "expiresAt",
-      h.capture_transaction_id::text AS "captureTransactionId"
-    FROM ledger_holds h JOIN ledger_accounts a ON a.id = h.account_id
-    WHERE h.id = ${holdId}::uuid FOR UPDATE OF h`;
+  const [row] = await tx.query<HoldRow>(lockHoldSql(holdId));
   if (!row) throw notFound("hold_not_found", "no such hold", { holdId });
   return { ...row, amount: BigInt(row.amount) };
 }
@@ -88,7 +81,7 @@ const notActive = (hold: HoldRow, why: string) =>
   conflict("hold_not_active", `the hold is ${why}`, { holdId: hold.id, status: hold.status });
 
 export async function captureHold(
-  tx: Tx,
+  tx: SqlExecutor,
   input: CaptureHoldInput,
   known: KnownAccounts,
   clock: Clock,
@@ -107,8 +100,9 @@ export async function captureHold(
   const hold = await lockHold(tx, input.holdId);
 
   if (hold.status === "CAPTURED") {
-    const [prior] = await tx.$queryRaw<{ key: string; requestHash: string }[]>`SELECT idempotency_key AS key,
-        request_hash AS "requestHash" FROM ledger_transactions WHERE id = ${hold.captureTransactionId}::uuid`;
+    const [prior] = await tx.query<{ key: string; requestHash: string }>(
+      captureTransactionSql(hold.captureTransactionId),
+    );
     if (prior?.key !== input.idempotencyKey) throw notActive(hold, "already captured");
     if (prior.requestHash !== hash)
       throw conflict("idempotency_conflict", "this hold was captured with different legs under this key");
@@ -137,14 +131,13 @@ export async function captureHold(
   if (!result.ok) throw new Error(`capturing hold ${hold.id} ran short on ${result.account}`);
   if (result.replayed)
     throw conflict("idempotency_conflict", "this idempotency key was already used for another posting");
-  await tx.$executeRaw`UPDATE ledger_holds SET status = 'CAPTURED', capture_transaction_id = ${result.transactionId}::uuid,
-      resolved_at = ${now}::timestamptz WHERE id = ${hold.id}::uuid`;
+  await tx.execute(markHoldCapturedSql(hold.id, result.transactionId, now));
   return { ok: true, transactionId: result.transactionId, replayed: false };
 }
 
 /** Releases an active hold (as RELEASED, or EXPIRED by the sweeper); releasing it again is a replay. */
 export async function releaseHold(
-  tx: Tx,
+  tx: SqlExecutor,
   holdId: string,
   clock: Clock,
   as: "RELEASED" | "EXPIRED" = "RELEASED",
@@ -155,16 +148,11 @@ export async function releaseHold(
   const now = clock.now();
   if (as === "EXPIRED" && !(hold.expiresAt && hold.expiresAt.getTime() <= now.getTime()))
     return { ok: true, replayed: true };
-  await tx.$executeRaw`WITH h AS (
-      UPDATE ledger_holds SET status = ${as}, resolved_at = ${now}::timestamptz
-      WHERE id = ${hold.id}::uuid AND status = 'ACTIVE' RETURNING account_id, amount
-    )
-    UPDATE ledger_accounts a SET held = a.held - h.amount FROM h WHERE a.id = h.account_id`;
+  await tx.execute(releaseHoldSql(hold.id, as, now));
   return { ok: true, replayed: false };
 }
 
-export async function dueHolds(tx: Tx, now: Date, limit: number): Promise<string[]> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM ledger_holds
-    WHERE status = 'ACTIVE' AND expires_at <= ${now}::timestamptz ORDER BY expires_at LIMIT ${limit}::int`;
+export async function dueHolds(tx: SqlExecutor, now: Date, limit: number): Promise<string[]> {
+  const rows = await tx.query<{ id: string }>(dueHoldsSql(now, limit));
   return rows.map((r) => r.id);
 }

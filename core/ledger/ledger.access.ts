@@ -25,4 +25,7 @@ export const ledgerAccess: AccessRules<Ledger> = {
   check: requires("ledger.read"),
   reconcile: requires("ledger.read"),
   deferredFailure: "pure",
+  walletCode: "pure",
+  systemCode: "pure",
+  supplierPayableCode: "pure",
 };

@@ -1,25 +1,25 @@
-import { Prisma } from "../../prisma/generated/client.ts";
 import {
   DomainError,
   invalidData,
   notFound,
   requestHash,
-  inTx,
+  inSqlTx,
   kamengFailure,
   violatesCheck,
-  isPipelining,
   type Clock,
   type CoreContext,
   type Currency,
-  type Db,
-  type Tx,
+  type SqlExecutor,
+  type SqlRunner,
+  type SqlTx,
 } from "../shared/index.ts";
-import { parseAccountCode } from "./account-codes.ts";
+import { parseAccountCode, supplierPayableCode, systemCode, walletCode } from "./account-codes.ts";
 import { captureHold, dueHolds, placeHold, releaseHold } from "./holds.ts";
 import { checkLedger, reconcileCurrency } from "./ledger-check.ts";
 import { assertKey, assertUuid } from "./ledger-input.ts";
 import type { Balance, Ledger, PostInput, PostOptions, PostResult, ReverseInput } from "./ledger.types.ts";
-import { ACCOUNT_COLUMNS, KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
+import { accountSql, REPEATABLE_READ, transactionLegsSql } from "./ledger.sql.ts";
+import { KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
 import {
   ACCOUNT_MISSING,
   canRunShort,
@@ -31,22 +31,23 @@ import {
 import { validateLegs } from "./validate-legs.ts";
 
 export interface LedgerDeps {
-  db: Db;
+  /** Every ledger statement runs here (docs/data-access.md); a caller's transaction is one of its. */
+  sql: SqlRunner;
   clock: Clock;
 }
 
 /** The CHECK that keeps a wallet from going negative: the backstop behind the guarded update. */
 const WALLET_NON_NEGATIVE = "ledger_accounts_non_negative";
 
-export function createLedger({ db, clock }: LedgerDeps): Ledger {
+export function createLedger({ sql, clock }: LedgerDeps): Ledger {
   const known = new KnownAccounts();
 
   async function runPosting(
     opts: PostOptions | undefined,
-    build: (tx: Tx) => Promise<Posting> | Posting,
+    build: (tx: SqlExecutor) => Promise<Posting> | Posting,
   ): Promise<PostResult> {
     if (opts?.tx && opts.callerRollsBackOnFailure) {
-      if (opts.deferred && isPipelining(opts.tx))
+      if (opts.deferred)
         return postDeferred(opts.tx, await build(opts.tx), known, clock.now(), {
           last: opts.last,
           transactionId: opts.transactionId,
@@ -62,13 +63,10 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
     for (let attempt = 1; ; attempt++) {
       let posting: Posting | undefined;
       try {
-        return await db.$transaction(
-          async (tx) => {
-            posting = await build(tx);
-            return postTransaction(tx, posting, known, clock.now());
-          },
-          { timeout: 15_000, maxWait: 15_000 },
-        );
+        return await sql.transaction(async (tx) => {
+          posting = await build(tx);
+          return postTransaction(tx, posting, known, clock.now());
+        });
       } catch (e) {
         if (e instanceof ShortOfFunds) return { ok: false, code: "insufficient_funds", account: e.account };
         // The wallet CHECK constraint is a backstop behind the guarded update; it still means "short".
@@ -86,32 +84,30 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
    * In a caller's transaction a posting runs under a savepoint: one that runs short must not leave half
    * its writes behind nor poison the transaction, and one that finds an account missing (its creator
    * rolled back, or this process's cache of existing accounts was wrong) is undone to the savepoint and
-   * retried with the account created, instead of failing the caller's whole transaction. (The raw-SQL
-   * runner sends SAVEPOINT with the next statement and leaves RELEASE to COMMIT: no extra round trip.)
+   * retried with the account created, instead of failing the caller's whole transaction. (A savepoint
+   * costs no round trip of its own on the pipelining runner: it rides with the next statement.)
    */
-  async function postInCallersTx(tx: Tx, posting: Posting): Promise<PostResult> {
+  async function postInCallersTx(tx: SqlTx, posting: Posting): Promise<PostResult> {
     for (let attempt = 1; ; attempt++) {
-      await tx.$executeRawUnsafe("SAVEPOINT kameng_ledger_post");
       try {
-        const result = await postTransaction(tx, posting, known, clock.now());
-        await tx.$executeRawUnsafe("RELEASE SAVEPOINT kameng_ledger_post");
-        return result;
+        return await tx.savepoint(() => postTransaction(tx, posting, known, clock.now()));
       } catch (e) {
-        const retry = attempt < 3 && e instanceof DomainError && e.code === "ledger_retry";
-        if (!(e instanceof ShortOfFunds) && !retry) throw e;
-        await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT kameng_ledger_post");
-        await tx.$executeRawUnsafe("RELEASE SAVEPOINT kameng_ledger_post");
         if (e instanceof ShortOfFunds) return { ok: false, code: "insufficient_funds", account: e.account };
+        if (attempt >= 3 || !(e instanceof DomainError) || e.code !== "ledger_retry") throw e;
       }
     }
   }
 
   return {
+    walletCode,
+    systemCode,
+    supplierPayableCode,
+
     async accountFor(_ctx, code, currency, opts) {
       const parsed = parseAccountCode(code);
       if (parsed.currency !== currency)
         throw invalidData("currency_mismatch", `account ${code} is kept in ${parsed.currency}, not ${currency}`);
-      return inTx(db, opts, async (tx) =>
+      return inSqlTx(sql, opts, async (tx) =>
         parsed.balanceMode === "CACHED"
           ? (await lockAccounts(tx, [parsed], known, clock.now())).get(code)!
           : readAccount(tx, parsed, known, clock.now()),
@@ -146,9 +142,7 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
       assertUuid(input.transactionId, "transactionId");
       const reason = String(input.reason ?? "").slice(0, 500);
       return runPosting(opts, async (tx) => {
-        const original = await tx.$queryRaw<{ account: string; amount: bigint }[]>`SELECT a.code AS account, e.amount
-          FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
-          WHERE e.transaction_id = ${input.transactionId}::uuid ORDER BY e.id`;
+        const original = await tx.query<{ account: string; amount: bigint }>(transactionLegsSql(input.transactionId));
         if (original.length === 0)
           throw notFound("transaction_not_found", "no such ledger transaction", { transactionId: input.transactionId });
         return {
@@ -163,17 +157,17 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
       });
     },
 
-    hold: (_ctx, input, opts) => inTx(db, opts, (tx) => placeHold(tx, input, known, clock)),
-    captureHold: (_ctx, input, opts) => inTx(db, opts, (tx) => captureHold(tx, input, known, clock)),
-    releaseHold: (_ctx, input, opts) => inTx(db, opts, (tx) => releaseHold(tx, input.holdId, clock)),
+    hold: (_ctx, input, opts) => inSqlTx(sql, opts, (tx) => placeHold(tx, input, known, clock)),
+    captureHold: (_ctx, input, opts) => inSqlTx(sql, opts, (tx) => captureHold(tx, input, known, clock)),
+    releaseHold: (_ctx, input, opts) => inSqlTx(sql, opts, (tx) => releaseHold(tx, input.holdId, clock)),
 
     async expireHolds(_ctx, opts) {
       const limit = Math.max(1, Math.min(10_000, Math.floor(opts?.limit ?? 500)));
-      const ids = await inTx(db, undefined, (tx) => dueHolds(tx, clock.now(), limit));
+      const ids = await dueHolds(sql, clock.now(), limit);
       let expired = 0;
       // One short transaction per hold: the sweeper never holds many account locks at once.
       for (const id of ids) {
-        const r = await inTx(db, undefined, (tx) => releaseHold(tx, id, clock, "EXPIRED"));
+        const r = await sql.transaction((tx) => releaseHold(tx, id, clock, "EXPIRED"));
         if (!r.replayed) expired++;
       }
       return { expired };
@@ -181,10 +175,8 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
 
     async balance(_ctx, code, opts): Promise<Balance> {
       parseAccountCode(code);
-      const run = opts?.tx ?? db;
       // A SUMMED account's balance is summed from its entries in this one statement's snapshot.
-      const [row] = await run.$queryRaw<Parameters<typeof toAccount>[0][]>`SELECT ${ACCOUNT_COLUMNS}
-        FROM ledger_accounts a WHERE a.code = ${code}`;
+      const [row] = await (opts?.tx ?? sql).query<Parameters<typeof toAccount>[0]>(accountSql(code));
       if (!row) return { balance: 0n, held: 0n, available: 0n };
       const a = toAccount(row);
       return { balance: a.balance, held: a.held, available: a.balance - a.held };
@@ -193,12 +185,12 @@ export function createLedger({ db, clock }: LedgerDeps): Ledger {
     check: (_ctx, opts) =>
       opts?.tx
         ? checkLedger(opts.tx)
-        : db.$transaction((tx) => checkLedger(tx), {
-            isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
-            timeout: 60_000,
+        : sql.transaction(async (tx) => {
+            await tx.execute(REPEATABLE_READ);
+            return checkLedger(tx);
           }),
 
-    reconcile: (_ctx, currency: Currency, opts) => reconcileCurrency(opts?.tx ?? db, currency),
+    reconcile: (_ctx, currency: Currency, opts) => reconcileCurrency(opts?.tx ?? sql, currency),
 
     deferredFailure(e) {
       if (violatesCheck(e, WALLET_NON_NEGATIVE)) return "insufficient_funds";

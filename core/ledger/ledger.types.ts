@@ -1,4 +1,4 @@
-import type { CoreContext, Currency, TxOptions } from "../shared/index.ts";
+import type { CoreContext, Currency, SqlTxOptions } from "../shared/index.ts";
 
 export type AccountKind = "WALLET" | "ESCROW" | "CUSTODY" | "PLATFORM_CASH" | "REVENUE" | "SUPPLIER_PAYABLE";
 export type SystemAccountName = "order_escrow" | "custody" | "platform_cash" | "revenue";
@@ -112,7 +112,7 @@ export interface ReconcileResult {
   customerFunds: bigint;
 }
 
-export interface PostOptions extends TxOptions {
+export interface PostOptions extends SqlTxOptions {
   /**
    * With `tx`: the caller rolls its whole transaction back when the posting fails (insufficient funds,
    * or a `ledger_retry` error it then retries), so no savepoint is kept to undo the posting alone.
@@ -120,32 +120,41 @@ export interface PostOptions extends TxOptions {
    */
   callerRollsBackOnFailure?: boolean;
   /**
-   * With `callerRollsBackOnFailure`, on a runner that can (the raw-SQL one): the posting is sent with
-   * the transaction's next statement instead of on its own round trip, and `post` answers `ok` at once.
-   * A failure then surfaces as an error from that statement or the commit: `deferredFailure` names it.
-   * The idempotency key must be new (a duplicate is an error, not a replay). Elsewhere it is ignored.
+   * With `tx` and `callerRollsBackOnFailure`: the posting is sent without waiting (`tx.send`, on every
+   * runner), so it rides with the transaction's next statement, and `post` answers `ok` at once. A
+   * failure is raised, and surfaces as an error from the next statement awaited or the commit:
+   * `deferredFailure` names it. The idempotency key must be new (a duplicate is an error, not a replay).
    */
   deferred?: boolean;
   /**
-   * With `deferred`: the posting is the transaction's last statement, and a runner that can (the raw-SQL
-   * one) sends COMMIT right behind it; `post` then answers once the transaction has committed.
+   * With `deferred`: the posting is the transaction's last statement, sent with COMMIT right behind it
+   * (`tx.queryAndCommit`); `post` then answers once the transaction has committed.
    */
   last?: boolean;
   /** The new transaction's id, chosen by the caller so statements issued before the posting can name it. */
   transactionId?: string;
 }
 
-export interface Ledger {
-  accountFor(ctx: CoreContext, code: string, currency: Currency, opts?: TxOptions): Promise<LedgerAccount>;
+/** The chart of accounts' codes (pure): what other modules name accounts by, through their ledger port. */
+export interface AccountCodes {
+  walletCode(userId: string, currency: Currency): string;
+  systemCode(name: SystemAccountName, currency: Currency): string;
+  supplierPayableCode(supplierId: string, currency: Currency): string;
+}
+
+/** Every call runs on the SqlRunner; `tx` is a transaction of it (the caller's). */
+export interface Ledger extends AccountCodes {
+  accountFor(ctx: CoreContext, code: string, currency: Currency, opts?: SqlTxOptions): Promise<LedgerAccount>;
   post(ctx: CoreContext, input: PostInput, opts?: PostOptions): Promise<PostResult>;
-  reverse(ctx: CoreContext, input: ReverseInput, opts?: TxOptions): Promise<PostResult>;
-  hold(ctx: CoreContext, input: HoldInput, opts?: TxOptions): Promise<HoldResult>;
-  captureHold(ctx: CoreContext, input: CaptureHoldInput, opts?: TxOptions): Promise<CaptureHoldResult>;
-  releaseHold(ctx: CoreContext, input: { holdId: string }, opts?: TxOptions): Promise<ReleaseHoldResult>;
+  reverse(ctx: CoreContext, input: ReverseInput, opts?: SqlTxOptions): Promise<PostResult>;
+  hold(ctx: CoreContext, input: HoldInput, opts?: SqlTxOptions): Promise<HoldResult>;
+  captureHold(ctx: CoreContext, input: CaptureHoldInput, opts?: SqlTxOptions): Promise<CaptureHoldResult>;
+  releaseHold(ctx: CoreContext, input: { holdId: string }, opts?: SqlTxOptions): Promise<ReleaseHoldResult>;
   expireHolds(ctx: CoreContext, opts?: { limit?: number }): Promise<{ expired: number }>;
-  balance(ctx: CoreContext, code: string, opts?: TxOptions): Promise<Balance>;
-  check(ctx: CoreContext, opts?: TxOptions): Promise<CheckResult>;
-  reconcile(ctx: CoreContext, currency: Currency, opts?: TxOptions): Promise<ReconcileResult>;
+  balance(ctx: CoreContext, code: string, opts?: SqlTxOptions): Promise<Balance>;
+  /** Runs REPEATABLE READ (one snapshot for every statement) unless in the caller's transaction. */
+  check(ctx: CoreContext, opts?: SqlTxOptions): Promise<CheckResult>;
+  reconcile(ctx: CoreContext, currency: Currency, opts?: SqlTxOptions): Promise<ReconcileResult>;
   /** What a deferred posting's error means: a wallet ran short, or an account was missing (retry); else undefined. */
   deferredFailure(e: unknown): "insufficient_funds" | "ledger_retry" | undefined;
 }

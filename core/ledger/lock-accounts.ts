@@ -1,42 +1,13 @@
-import { Prisma } from "../../prisma/generated/client.ts";
-import { newId, type Currency, type Tx } from "../shared/index.ts";
+import type { Currency, SqlExecutor } from "../shared/index.ts";
 import type { ParsedAccountCode } from "./account-codes.ts";
-import type { AccountKind, BalanceMode, LedgerAccount } from "./ledger.types.ts";
+import { accountSql, insertAccountsSql, lockAccountsSql } from "./ledger.sql.ts";
+import type { LedgerAccount } from "./ledger.types.ts";
 
-interface AccountRow {
-  id: string;
-  code: string;
-  kind: string;
-  ownerId: string | null;
-  currency: string;
-  balance: bigint;
-  held: bigint;
-  allowNegative: boolean;
-  balanceMode: string;
-}
+type AccountRow = LedgerAccount;
 
-/**
- * An account row aliased `a`, its balance read the way its mode keeps it: the cached column, or the
- * sum of its entries (index ledger_entries(account_id, id)) in the statement's snapshot.
- */
-export const ACCOUNT_COLUMNS = Prisma.sql`a.id::text AS id, a.code, a.kind, a.owner_id::text AS "ownerId", a.currency,
-  CASE WHEN a.balance_mode = 'SUMMED'
-    THEN (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.account_id = a.id)::bigint
-    ELSE a.balance END AS balance,
-  a.held, a.allow_negative AS "allowNegative", a.balance_mode AS "balanceMode"`;
-
+/** An account as read (the row map gives every field its type's shape; the currency is char(3)). */
 export function toAccount(r: AccountRow): LedgerAccount {
-  return {
-    id: r.id,
-    code: r.code,
-    kind: r.kind as AccountKind,
-    ownerId: r.ownerId,
-    currency: r.currency.trim() as Currency,
-    balance: BigInt(r.balance),
-    held: BigInt(r.held),
-    allowNegative: r.allowNegative,
-    balanceMode: r.balanceMode as BalanceMode,
-  };
+  return { ...r, currency: r.currency.trim() as Currency, balance: BigInt(r.balance), held: BigInt(r.held) };
 }
 
 /**
@@ -62,24 +33,19 @@ export class KnownAccounts {
 }
 
 /** Inserts the missing accounts; returns the codes this transaction created (not yet committed). */
-export async function insertAccounts(tx: Tx, accounts: readonly ParsedAccountCode[], now: Date): Promise<Set<string>> {
+export async function insertAccounts(
+  tx: SqlExecutor,
+  accounts: readonly ParsedAccountCode[],
+  now: Date,
+): Promise<Set<string>> {
   if (accounts.length === 0) return new Set();
-  // Sorted by code, so two transactions creating the same new accounts wait on each other in one order.
-  const sorted = [...accounts].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  const rows = sorted.map(
-    (a) =>
-      Prisma.sql`(${newId()}::uuid, ${a.code}, ${a.kind}, ${a.ownerId}::uuid, ${a.currency}, ${a.allowNegative},
-        ${a.balanceMode}, ${now}::timestamptz)`,
-  );
-  const created = await tx.$queryRaw<{ code: string }[]>`INSERT INTO ledger_accounts
-      (id, code, kind, owner_id, currency, allow_negative, balance_mode, created_at)
-    VALUES ${Prisma.join(rows)} ON CONFLICT (code) DO NOTHING RETURNING code`;
+  const created = await tx.query<{ code: string }>(insertAccountsSql(accounts, now));
   return new Set(created.map((r) => r.code));
 }
 
 /** Creates the accounts not yet known to exist (first use), race-safely; a no-op on the hot path. */
 export async function ensureAccounts(
-  tx: Tx,
+  tx: SqlExecutor,
   accounts: readonly ParsedAccountCode[],
   known: KnownAccounts,
   now: Date,
@@ -96,7 +62,7 @@ export async function ensureAccounts(
  * For CACHED accounts only: a SUMMED account's row is never locked (see readAccount).
  */
 export async function lockAccounts(
-  tx: Tx,
+  tx: SqlExecutor,
   accounts: readonly ParsedAccountCode[],
   known: KnownAccounts,
   now: Date,
@@ -104,8 +70,7 @@ export async function lockAccounts(
   const unique = [...new Map(accounts.map((a) => [a.code, a])).values()];
   if (unique.some((a) => a.balanceMode !== "CACHED")) throw new Error("only cached accounts are locked");
   const select = async () => {
-    const rows = await tx.$queryRaw<AccountRow[]>`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a
-      WHERE a.code IN (${Prisma.join(unique.map((a) => a.code))}) ORDER BY a.id FOR UPDATE`;
+    const rows = await tx.query<AccountRow>(lockAccountsSql(unique.map((a) => a.code)));
     return new Map(rows.map((r) => [r.code, toAccount(r)]));
   };
   const created = unique.some((a) => !known.has(a.code)) ? await insertAccounts(tx, unique, now) : new Set<string>();
@@ -129,14 +94,13 @@ export async function lockAccounts(
  * by every order, and a lock on it (even FOR SHARE) would queue behind or block postings.
  */
 export async function readAccount(
-  tx: Tx,
+  tx: SqlExecutor,
   account: ParsedAccountCode,
   known: KnownAccounts,
   now: Date,
 ): Promise<LedgerAccount> {
   await ensureAccounts(tx, [account], known, now);
-  const [row] = await tx.$queryRaw<AccountRow[]>`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a
-    WHERE a.code = ${account.code}`;
+  const [row] = await tx.query<AccountRow>(accountSql(account.code));
   if (!row) {
     known.forget(account.code);
     throw new Error(`ledger account ${account.code} vanished while reading it`);

@@ -1,15 +1,70 @@
-import { Prisma } from "../../prisma/generated/client.ts";
-import { invalidData, isPipelining, type Clock, type Db, type DbOrTx, type Tx } from "../shared/index.ts";
+import {
+  empty,
+  invalidData,
+  join,
+  raw,
+  rowMap,
+  selectList,
+  sql,
+  type Clock,
+  type Sql,
+  type SqlExecutor,
+  type SqlTx,
+} from "../shared/index.ts";
 import { eventTypeFor, isValidPath, type OrderStatus } from "./order-states.ts";
 import type { NewOrder, Order, OrderEventRow, OrderPatch } from "./types.ts";
 
-/** Every column, aliased to the `Order` shape. */
-const COLS = Prisma.raw(`id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey",
-  request_hash AS "requestHash", channel, product_id::text AS "productId", quantity, unit_price AS "unitPrice", total,
-  currency, target, status, payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId",
-  refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal",
-  failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt",
-  closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt"`);
+/*
+ * The order store: every statement of the orders module (tables orders, order_events; the outbox rows
+ * of its changes), run on the SqlRunner (docs/data-access.md). Each parameter is cast: statements are
+ * prepared once per connection and planned without their values.
+ */
+
+/** Every column of `orders`, as the `Order` type reads it (test/prisma/row-maps.test.ts keeps them in step). */
+export const ORDER_ROW = rowMap<Order>("orders", {
+  id: { column: "id", cast: "text" },
+  userId: { column: "user_id", cast: "text" },
+  idempotencyKey: { column: "idempotency_key" },
+  requestHash: { column: "request_hash" },
+  channel: { column: "channel" },
+  productId: { column: "product_id", cast: "text" },
+  quantity: { column: "quantity" },
+  unitPrice: { column: "unit_price" },
+  total: { column: "total" },
+  currency: { column: "currency" },
+  target: { column: "target" },
+  status: { column: "status" },
+  paymentTxId: { column: "payment_tx_id", cast: "text" },
+  settleTxId: { column: "settle_tx_id", cast: "text" },
+  refundTxId: { column: "refund_tx_id", cast: "text" },
+  supplierId: { column: "supplier_id", cast: "text" },
+  costTotal: { column: "cost_total" },
+  failureReason: { column: "failure_reason" },
+  expiresAt: { column: "expires_at" },
+  paidAt: { column: "paid_at" },
+  deliveredAt: { column: "delivered_at" },
+  closedAt: { column: "closed_at" },
+  createdAt: { column: "created_at" },
+  updatedAt: { column: "updated_at" },
+});
+
+export const ORDER_EVENT_ROW = rowMap<OrderEventRow>(
+  "order_events",
+  {
+    id: { column: "id" },
+    fromStatus: { column: "from_status" },
+    toStatus: { column: "to_status" },
+    reason: { column: "reason" },
+    createdAt: { column: "created_at" },
+  },
+  // The key the history is read by.
+  ["order_id"],
+);
+
+const EVENT_COLUMNS = selectList(ORDER_EVENT_ROW, "e");
+
+/** Every column, aliased to the `Order` shape (unqualified: read from `orders` or a CTE of its rows). */
+const COLS = selectList(ORDER_ROW, null);
 
 const PATCH_COLUMNS: Record<keyof OrderPatch, { column: string; cast: string }> = {
   paymentTxId: { column: "payment_tx_id", cast: "uuid" },
@@ -45,7 +100,11 @@ export const ORDER_NOT_AT_STATUS = "order_not_at_status";
 
 export interface InsertOptions {
   emitCreated?: boolean;
-  productVersion?: number;
+  /**
+   * A statement that must return a row for the order to be inserted — the catalog's `stillOnSale`
+   * (the order was priced from a cached product). Composed into the insert: no round trip of its own.
+   */
+  guard?: Sql;
   /**
    * The order is paid, settled and delivered by the same transaction (a stock order paid from the
    * wallet): it is written DELIVERED at once, with every step in its history and `order.delivered` in
@@ -56,36 +115,34 @@ export interface InsertOptions {
 
 export interface OrderStore {
   /**
-   * Inserts a CREATED order unless (userId, idempotencyKey) exists. `productVersion`: only if the
-   * product is still at that version, active, in an active category (the order was priced from a
-   * cached read). Not inserted → the statement fails with `kameng_fail('order_not_inserted')`, so the
-   * statements the caller issued behind it (without waiting) do not run.
+   * Inserts a CREATED order unless (userId, idempotencyKey) exists, and only if `opts.guard` returns a
+   * row. Not inserted → the statement fails with `kameng_fail('order_not_inserted')`, so the statements
+   * the caller issued behind it (without waiting) do not run.
    */
-  insert(tx: Tx, order: NewOrder, opts?: InsertOptions): Promise<Order>;
+  insert(tx: SqlTx, order: NewOrder, opts?: InsertOptions): Promise<Order>;
   /** Applies a transition path; null when the order is not at a status the path starts from. */
-  transition(db: DbOrTx, input: TransitionInput): Promise<Order | null>;
+  transition(db: SqlExecutor, input: TransitionInput): Promise<Order | null>;
   /**
-   * The transition as the transaction's final statement: a runner that can send it together with
-   * COMMIT (app/pg-raw-sql.ts) does, so locks taken earlier are released one round trip sooner. An
-   * order not at a status the path starts from fails the statement (`kameng_fail('order_not_at_status')`),
-   * so nothing before it commits.
+   * The transition as the transaction's final statement, sent with COMMIT (`queryAndCommit`), so locks
+   * taken earlier are released one round trip sooner. An order not at a status the path starts from
+   * fails the statement (`kameng_fail('order_not_at_status')`), so nothing before it commits.
    */
-  finalTransition(tx: Tx, input: TransitionInput): Promise<Order>;
+  finalTransition(tx: SqlTx, input: TransitionInput): Promise<Order>;
   /**
    * Failover: a FULFILLING order moves from the supplier that failed for good to the next one, only if
    * it still names `from` (so two runs cannot both switch). Audited as a FULFILLING → FULFILLING event.
    */
-  switchSupplier(db: DbOrTx, orderId: string, from: string | null, to: string): Promise<Order | null>;
-  get(db: DbOrTx, orderId: string): Promise<Order | null>;
-  getForUpdate(tx: Tx, orderId: string): Promise<Order | null>;
-  findByIdempotencyKey(db: DbOrTx, userId: string, idempotencyKey: string): Promise<Order | null>;
-  listForUser(db: DbOrTx, userId: string, opts?: { limit?: number; before?: Date }): Promise<Order[]>;
-  events(db: DbOrTx, orderId: string): Promise<OrderEventRow[]>;
+  switchSupplier(db: SqlExecutor, orderId: string, from: string | null, to: string): Promise<Order | null>;
+  get(db: SqlExecutor, orderId: string): Promise<Order | null>;
+  getForUpdate(tx: SqlExecutor, orderId: string): Promise<Order | null>;
+  findByIdempotencyKey(db: SqlExecutor, userId: string, idempotencyKey: string): Promise<Order | null>;
+  listForUser(db: SqlExecutor, userId: string, opts?: { limit?: number; before?: Date }): Promise<Order[]>;
+  events(db: SqlExecutor, orderId: string): Promise<OrderEventRow[]>;
   /** CREATED orders whose payment window has closed. */
-  dueForExpiry(db: DbOrTx, limit: number): Promise<Array<{ id: string }>>;
+  dueForExpiry(db: SqlExecutor, limit: number): Promise<Array<{ id: string }>>;
   /** PAID or FULFILLING orders untouched for `olderThanMs` (their job may have been lost). */
-  stuck(db: DbOrTx, olderThanMs: number, limit: number): Promise<Array<{ id: string; status: OrderStatus }>>;
-  countByStatus(db: DbOrTx): Promise<Record<string, number>>;
+  stuck(db: SqlExecutor, olderThanMs: number, limit: number): Promise<Array<{ id: string; status: OrderStatus }>>;
+  countByStatus(db: SqlExecutor): Promise<Record<string, number>>;
 }
 
 /**
@@ -93,40 +150,40 @@ export interface OrderStore {
  * aborts the transaction. (Checked in WHERE, which is always evaluated: PostgreSQL skips an unreferenced
  * column of a CTE, so a guard there would never run.)
  */
-function mustMatch(reason: string, cte: "ins" | "u"): Prisma.Sql {
-  return Prisma.sql`SELECT ${COLS} FROM (SELECT 1) AS one LEFT JOIN ${Prisma.raw(cte)} ON true
-    WHERE CASE WHEN ${Prisma.raw(cte)}.id IS NULL THEN kameng_fail(${reason}) = 0 ELSE true END`;
+function mustMatch(reason: string, cte: "ins" | "u"): Sql {
+  return sql`SELECT ${COLS} FROM (SELECT 1) AS one LEFT JOIN ${raw(cte)} ON true
+    WHERE CASE WHEN ${raw(cte)}.id IS NULL THEN kameng_fail(${reason}::text) = 0 ELSE true END`;
 }
 
-export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStore {
+export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
   const one = (rows: Order[]) => rows[0] ?? null;
 
   /** One conditional UPDATE with its history rows and outbox event; `final`: see finalTransition. */
-  function transitionSql(input: TransitionInput, final: boolean): Prisma.Sql {
+  function transitionSql(input: TransitionInput, final: boolean): Sql {
     const { path } = input;
     if (!isValidPath(path)) throw invalidData("invalid_transition", `not an order transition: ${path.join(" → ")}`);
     const now = clock.now();
     const to = path[path.length - 1]!;
     const froms = path.slice(0, -1);
     const tos = path.slice(1);
-    const sets: Prisma.Sql[] = [Prisma.sql`status = ${to}`, Prisma.sql`updated_at = ${now}::timestamptz`];
+    const sets: Sql[] = [sql`status = ${to}::text`, sql`updated_at = ${now}::timestamptz`];
     for (const [k, v] of Object.entries(input.set ?? {}) as Array<[keyof OrderPatch, unknown]>) {
       if (v === undefined) continue;
       const c = PATCH_COLUMNS[k];
-      sets.push(Prisma.sql`${Prisma.raw(c.column)} = ${v}::${Prisma.raw(c.cast)}`);
+      sets.push(sql`${raw(c.column)} = ${v}::${raw(c.cast)}`);
     }
     const extra = JSON.stringify(input.eventPayload ?? {});
     // A final transition that matched nothing must not commit what came before it.
-    const tail = final ? mustMatch(ORDER_NOT_AT_STATUS, "u") : Prisma.sql`SELECT ${COLS} FROM u`;
-    return Prisma.sql`
+    const tail = final ? mustMatch(ORDER_NOT_AT_STATUS, "u") : sql`SELECT ${COLS} FROM u`;
+    return sql`
       WITH cur AS (
         SELECT id, status AS prev FROM orders WHERE id = ${input.orderId}::uuid AND status = ANY(${froms}::text[]) FOR UPDATE),
       u AS (
-        UPDATE orders o SET ${Prisma.join(sets, ", ")} FROM cur WHERE o.id = cur.id
+        UPDATE orders o SET ${join(sets, ", ")} FROM cur WHERE o.id = cur.id
         RETURNING o.*, cur.prev),
       ev AS (
         INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
-        SELECT u.id, s.f, s.t, ${input.reason ?? null}, ${now}::timestamptz
+        SELECT u.id, s.f, s.t, ${input.reason ?? null}::text, ${now}::timestamptz
         FROM u, unnest(${froms}::text[], ${tos}::text[]) WITH ORDINALITY AS s(f, t, i)
         WHERE s.i >= array_position(${froms}::text[], u.prev)),
       ob AS (
@@ -145,28 +202,24 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
       // A delivered order's history still records every step it went through.
       const path = d ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["CREATED"];
       const outbox = d
-        ? Prisma.sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
+        ? sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
             SELECT 'order.delivered', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', status,
               'from', 'CREATED', 'productId', product_id::text, 'total', total::text, 'currency', currency,
               'channel', channel), ${now}::timestamptz FROM ins)`
         : opts.emitCreated
-          ? Prisma.sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
+          ? sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
             SELECT 'order.created', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', 'CREATED',
               'productId', product_id::text, 'total', total::text, 'currency', currency, 'channel', channel), ${now}::timestamptz FROM ins)`
-          : Prisma.empty;
-      const onSale =
-        opts.productVersion === undefined
-          ? Prisma.sql`SELECT 1`
-          : Prisma.sql`SELECT 1 FROM products p JOIN categories c ON c.id = p.category_id
-              WHERE p.id = ${o.productId}::uuid AND p.version = ${opts.productVersion}::int AND p.active AND c.active`;
-      const rows = await tx.$queryRaw<Order[]>`
-        WITH g AS (${onSale}),
+          : empty;
+      const rows = await tx.query<Order>(sql`
+        WITH g AS (${opts.guard ?? sql`SELECT 1`}),
         ins AS (
           INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
                               currency, target, status, expires_at, created_at, updated_at,
                               payment_tx_id, settle_tx_id, supplier_id, cost_total, paid_at, delivered_at)
-          SELECT ${o.id}::uuid, ${o.userId}::uuid, ${o.idempotencyKey}, ${o.requestHash}, ${o.channel}, ${o.productId}::uuid,
-                  ${o.quantity}::int, ${o.unitPrice}::bigint, ${o.total}::bigint, ${o.currency}, ${o.target}, ${path.at(-1)},
+          SELECT ${o.id}::uuid, ${o.userId}::uuid, ${o.idempotencyKey}::text, ${o.requestHash}::text, ${o.channel}::text,
+                  ${o.productId}::uuid, ${o.quantity}::int, ${o.unitPrice}::bigint, ${o.total}::bigint,
+                  ${o.currency}::bpchar, ${o.target}::text, ${path.at(-1)}::text,
                   ${o.expiresAt}::timestamptz, ${now}::timestamptz, ${now}::timestamptz,
                   ${d?.settleTxId ?? null}::uuid, ${d?.settleTxId ?? null}::uuid, ${d?.supplierId ?? null}::uuid,
                   ${d?.costTotal ?? null}::bigint, ${d ? now : null}::timestamptz, ${d ? now : null}::timestamptz
@@ -178,78 +231,76 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
                FROM ins, unnest(ARRAY[NULL]::text[] || ${path.slice(0, -1)}::text[], ${path}::text[]) WITH ORDINALITY AS s(f, t, i)
                ORDER BY s.i)
         ${outbox}
-        ${mustMatch(ORDER_NOT_INSERTED, "ins")}`;
+        ${mustMatch(ORDER_NOT_INSERTED, "ins")}`);
       return rows[0]!;
     },
 
     async transition(db, input) {
-      return one(await db.$queryRaw<Order[]>(transitionSql(input, false)));
+      return one(await db.query<Order>(transitionSql(input, false)));
     },
 
     async finalTransition(tx, input) {
-      const sql = transitionSql(input, true);
-      const rows = (isPipelining(tx) ? await tx.$queryRawAndCommit(sql) : await tx.$queryRaw<Order[]>(sql)) as Order[];
-      return rows[0]!;
+      return (await tx.queryAndCommit<Order>(transitionSql(input, true)))[0]!;
     },
 
     async switchSupplier(db, orderId, from, to) {
       const now = clock.now();
-      const rows = await db.$queryRaw<Order[]>`
+      const rows = await db.query<Order>(sql`
         WITH u AS (
           UPDATE orders SET supplier_id = ${to}::uuid, updated_at = ${now}::timestamptz
           WHERE id = ${orderId}::uuid AND status = 'FULFILLING' AND supplier_id IS NOT DISTINCT FROM ${from}::uuid
           RETURNING *),
         ev AS (
           INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
-          SELECT id, 'FULFILLING', 'FULFILLING', ${`failover to supplier ${to}`}, ${now}::timestamptz FROM u)
-        SELECT ${COLS} FROM u`;
+          SELECT id, 'FULFILLING', 'FULFILLING', ${`failover to supplier ${to}`}::text, ${now}::timestamptz FROM u)
+        SELECT ${COLS} FROM u`);
       return one(rows);
     },
 
     async get(db, orderId) {
-      return one(await db.$queryRaw<Order[]>`SELECT ${COLS} FROM orders WHERE id = ${orderId}::uuid`);
+      return one(await db.query<Order>(sql`SELECT ${COLS} FROM orders WHERE id = ${orderId}::uuid`));
     },
 
     async getForUpdate(tx, orderId) {
-      return one(await tx.$queryRaw<Order[]>`SELECT ${COLS} FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`);
+      return one(await tx.query<Order>(sql`SELECT ${COLS} FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`));
     },
 
     async findByIdempotencyKey(db, userId, key) {
       return one(
-        await db.$queryRaw<
-          Order[]
-        >`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid AND idempotency_key = ${key}`,
+        await db.query<Order>(
+          sql`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid AND idempotency_key = ${key}::text`,
+        ),
       );
     },
 
     async listForUser(db, userId, opts = {}) {
       const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
-      const before = opts.before ? Prisma.sql`AND created_at < ${opts.before}::timestamptz` : Prisma.empty;
-      return db.$queryRaw<Order[]>`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid ${before}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit}::int`;
+      const before = opts.before ? sql`AND created_at < ${opts.before}::timestamptz` : empty;
+      return db.query<Order>(sql`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid ${before}
+        ORDER BY created_at DESC, id DESC LIMIT ${limit}::int`);
     },
 
     async events(db, orderId) {
-      return db.$queryRaw<OrderEventRow[]>`SELECT id, from_status AS "fromStatus", to_status AS "toStatus", reason,
-        created_at AS "createdAt" FROM order_events WHERE order_id = ${orderId}::uuid ORDER BY id`;
+      return db.query<OrderEventRow>(sql`SELECT ${EVENT_COLUMNS} FROM order_events e
+        WHERE e.order_id = ${orderId}::uuid ORDER BY e.id`);
     },
 
     async dueForExpiry(db, limit) {
-      return db.$queryRaw<Array<{ id: string }>>`SELECT id::text AS id FROM orders
-        WHERE status = 'CREATED' AND expires_at <= ${clock.now()}::timestamptz ORDER BY expires_at LIMIT ${limit}::int`;
+      return db.query<{ id: string }>(sql`SELECT id::text AS id FROM orders
+        WHERE status = 'CREATED' AND expires_at <= ${clock.now()}::timestamptz ORDER BY expires_at LIMIT ${limit}::int`);
     },
 
     async stuck(db, olderThanMs, limit) {
       const cutoff = new Date(clock.now().getTime() - olderThanMs);
-      return db.$queryRaw<Array<{ id: string; status: OrderStatus }>>`SELECT id::text AS id, status FROM orders
+      return db.query<{ id: string; status: OrderStatus }>(sql`SELECT id::text AS id, status FROM orders
         WHERE status IN ('PAID', 'FULFILLING', 'FAILED') AND updated_at <= ${cutoff}::timestamptz
-        ORDER BY updated_at LIMIT ${limit}::int`;
+        ORDER BY updated_at LIMIT ${limit}::int`);
     },
 
     async countByStatus(db) {
-      const rows = await db.$queryRaw<
-        Array<{ status: string; n: bigint }>
-      >`SELECT status, count(*) AS n FROM orders GROUP BY status`;
+      const rows = await db.query<{ status: string; n: bigint }>(
+        sql`SELECT status, count(*) AS n FROM orders GROUP BY status`,
+      );
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
   };

@@ -1,8 +1,7 @@
-import { systemCode, walletCode, type Ledger } from "../ledger/index.ts";
 import {
   conflict,
   currencySchema,
-  inTx,
+  inSqlTx,
   invalidData,
   MAX_MINOR,
   newId,
@@ -11,16 +10,31 @@ import {
   sqlState,
   type Clock,
   type Currency,
-  type Db,
+  type SqlRunner,
 } from "../shared/index.ts";
 import { isUuid, readPayment } from "./payment-rows.ts";
-import type { ConfirmResult, FailResult, Payments, ProviderRefundResult, StarsCharge } from "./payments.types.ts";
+import {
+  insertPaymentSql,
+  markFailedSql,
+  markRefundedSql,
+  markSucceededSql,
+  paymentIdByKeySql,
+  starsChargeForOrderSql,
+} from "./payments.sql.ts";
+import type {
+  ConfirmResult,
+  FailResult,
+  Payments,
+  PaymentsLedger,
+  ProviderRefundResult,
+  StarsCharge,
+} from "./payments.types.ts";
 import { createSandboxWebhook } from "./sandbox-webhook.ts";
 
 export interface PaymentsDeps {
-  db: Db;
+  sql: SqlRunner;
   clock: Clock;
-  ledger: Ledger;
+  ledger: PaymentsLedger;
   sandbox: { secret: string; publicUrl: string };
 }
 
@@ -35,7 +49,7 @@ function assertCurrency(currency: unknown): asserts currency is Currency {
   if (!currencySchema.safeParse(currency).success) throw invalidData("invalid_currency", "unknown currency");
 }
 
-export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Payments {
+export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): Payments {
   if (sandbox.secret.length < 16) throw new Error("the sandbox webhook secret must be at least 16 characters");
   const publicUrl = sandbox.publicUrl.replace(/\/+$/, "");
 
@@ -56,17 +70,10 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
         );
       const key = `${input.purpose}:${input.userId}:${input.idempotencyKey}`;
       const orderId = input.orderId ?? null;
-      return inTx(db, opts, async (tx) => {
+      return inSqlTx(sql, opts, async (tx) => {
         const now = clock.now();
-        const inserted = await tx.$queryRaw<{ id: string }[]>`INSERT INTO payments
-            (id, provider, purpose, user_id, order_id, currency, amount, status, idempotency_key, created_at, updated_at)
-          VALUES (${newId()}::uuid, ${input.provider}, ${input.purpose}, ${input.userId}::uuid, ${orderId}::uuid,
-            ${input.currency}, ${input.amount}::bigint, 'PENDING', ${key}, ${now}::timestamptz, ${now}::timestamptz)
-          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id::text AS id`;
-        const id =
-          inserted[0]?.id ??
-          (await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM payments WHERE idempotency_key = ${key}`)[0]
-            ?.id;
+        const inserted = await tx.query<{ id: string }>(insertPaymentSql({ id: newId(), ...input, orderId, key, now }));
+        const id = inserted[0]?.id ?? (await tx.query<{ id: string }>(paymentIdByKeySql(key)))[0]?.id;
         const payment = id ? await readPayment(tx, id, false) : null;
         if (!payment) throw new Error("payment row vanished");
         if (
@@ -97,12 +104,12 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
       return { payment, checkoutUrl: `${publicUrl}/pay/sandbox/${payment.id}`, replayed };
     },
 
-    getPayment: (_ctx, paymentId, opts) => readPayment(opts?.tx ?? db, paymentId, false),
+    getPayment: (_ctx, paymentId, opts) => readPayment(opts?.tx ?? sql, paymentId, false),
 
     async confirm(ctx, input, opts): Promise<ConfirmResult> {
       assertAmount(input.amount);
       assertCurrency(input.currency);
-      return inTx(db, opts, async (tx) => {
+      return inSqlTx(sql, opts, async (tx) => {
         const payment = await readPayment(tx, input.paymentId, true);
         if (!payment) return { ok: false, code: "payment_not_found" };
         if (payment.provider !== input.provider) return { ok: false, code: "provider_mismatch", payment };
@@ -122,8 +129,8 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
             memo: `${payment.provider} payment ${payment.id}`,
             metadata: { paymentId: payment.id, provider: payment.provider, externalId: input.externalId },
             legs: [
-              { account: systemCode("custody", payment.currency), amount: -payment.amount },
-              { account: walletCode(payment.userId, payment.currency), amount: payment.amount },
+              { account: ledger.systemCode("custody", payment.currency), amount: -payment.amount },
+              { account: ledger.walletCode(payment.userId, payment.currency), amount: payment.amount },
             ],
           },
           { tx },
@@ -131,9 +138,7 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
         if (!posted.ok) throw new Error(`crediting payment ${payment.id} ran short on ${posted.account}`);
         const now = clock.now();
         try {
-          await tx.$executeRaw`UPDATE payments SET status = 'SUCCEEDED', external_id = ${input.externalId},
-              ledger_transaction_id = ${posted.transactionId}::uuid, updated_at = ${now}::timestamptz
-            WHERE id = ${payment.id}::uuid`;
+          await tx.execute(markSucceededSql(payment.id, input.externalId, posted.transactionId, now));
         } catch (e) {
           if (sqlState(e) === PG_UNIQUE_VIOLATION)
             throw conflict("external_id_in_use", "this provider charge is already attached to another payment");
@@ -159,12 +164,11 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
     },
 
     async fail(_ctx, input, opts): Promise<FailResult> {
-      return inTx(db, opts, async (tx) => {
+      return inSqlTx(sql, opts, async (tx) => {
         const payment = await readPayment(tx, input.paymentId, true);
         if (!payment || payment.provider !== input.provider) return { ok: false, code: "payment_not_found" };
         if (payment.status !== "PENDING") return { ok: true, payment, changed: false };
-        await tx.$executeRaw`UPDATE payments SET status = 'FAILED', updated_at = ${clock.now()}::timestamptz
-          WHERE id = ${payment.id}::uuid`;
+        await tx.execute(markFailedSql(payment.id, clock.now()));
         return { ok: true, payment: (await readPayment(tx, payment.id, false))!, changed: true };
       });
     },
@@ -184,7 +188,7 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
           memo: input.memo,
           metadata: input.metadata,
           legs: [
-            { account: walletCode(input.userId, input.currency), amount: -input.amount },
+            { account: ledger.walletCode(input.userId, input.currency), amount: -input.amount },
             { account: input.to, amount: input.amount },
           ],
         },
@@ -194,11 +198,8 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
 
     async findStarsChargeForOrder(_ctx, input, opts): Promise<StarsCharge | null> {
       if (!isUuid(input.orderId)) return null;
-      const [row] = await (opts?.tx ?? db).$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM payments
-        WHERE order_id = ${input.orderId}::uuid AND provider = 'telegram_stars' AND purpose = 'order'
-          AND status IN ('SUCCEEDED', 'REFUNDED') AND external_id IS NOT NULL
-        ORDER BY (status = 'SUCCEEDED') DESC, created_at, id LIMIT 1`;
-      const payment = row ? await readPayment(opts?.tx ?? db, row.id, false) : null;
+      const [row] = await (opts?.tx ?? sql).query<{ id: string }>(starsChargeForOrderSql(input.orderId));
+      const payment = row ? await readPayment(opts?.tx ?? sql, row.id, false) : null;
       if (!payment?.externalId || (payment.status !== "SUCCEEDED" && payment.status !== "REFUNDED")) return null;
       return {
         paymentId: payment.id,
@@ -216,7 +217,7 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
           "invalid_idempotency_key",
           "an idempotency key is a non-empty string of at most 200 characters",
         );
-      return inTx(db, opts, async (tx) => {
+      return inSqlTx(sql, opts, async (tx) => {
         // The row lock makes concurrent refunds of one payment run one at a time: the second sees REFUNDED.
         const payment = await readPayment(tx, input.paymentId, true);
         if (!payment || payment.provider === "wallet") return { ok: false, code: "payment_not_found" };
@@ -238,15 +239,14 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
               orderId: payment.orderId,
             },
             legs: [
-              { account: walletCode(payment.userId, payment.currency), amount: -payment.amount },
-              { account: systemCode("custody", payment.currency), amount: payment.amount },
+              { account: ledger.walletCode(payment.userId, payment.currency), amount: -payment.amount },
+              { account: ledger.systemCode("custody", payment.currency), amount: payment.amount },
             ],
           },
           { tx },
         );
         if (!posted.ok) return { ok: false, code: "insufficient_funds", payment };
-        await tx.$executeRaw`UPDATE payments SET status = 'REFUNDED', refund_transaction_id = ${posted.transactionId}::uuid,
-            updated_at = ${clock.now()}::timestamptz WHERE id = ${payment.id}::uuid`;
+        await tx.execute(markRefundedSql(payment.id, posted.transactionId, clock.now()));
         await recordEvents(tx, [
           {
             type: "payment.refunded",
@@ -267,6 +267,6 @@ export function createPayments({ db, clock, ledger, sandbox }: PaymentsDeps): Pa
     },
   };
 
-  const webhook = createSandboxWebhook({ db, clock, secret: sandbox.secret, payments });
+  const webhook = createSandboxWebhook({ sql, clock, secret: sandbox.secret, payments });
   return payments;
 }

@@ -1,5 +1,28 @@
-import type { PostResult } from "../ledger/index.ts";
-import type { CoreContext, Currency, TxOptions } from "../shared/index.ts";
+import type { CoreContext, Currency, SqlTxOptions } from "../shared/index.ts";
+
+/** A ledger posting's answer (the ledger's `PostResult`, structurally). */
+export type LedgerPostResult =
+  { ok: true; transactionId: string; replayed: boolean } | { ok: false; code: "insufficient_funds"; account: string };
+
+/**
+ * What payments needs from the ledger: postings in its transaction, and the chart of accounts' codes.
+ * The composition root passes the ledger itself; payments never imports it (docs/data-access.md).
+ */
+export interface PaymentsLedger {
+  post(
+    ctx: CoreContext,
+    input: {
+      idempotencyKey: string;
+      kind: string;
+      memo?: string;
+      metadata?: Record<string, unknown>;
+      legs: Array<{ account: string; amount: bigint }>;
+    },
+    opts?: SqlTxOptions,
+  ): Promise<LedgerPostResult>;
+  walletCode(userId: string, currency: Currency): string;
+  systemCode(name: "custody", currency: Currency): string;
+}
 
 export type PaymentProvider = "sandbox" | "wallet" | "telegram_stars";
 /** REFUNDED: the provider gave the money back to the payer (recordProviderRefund); terminal. */
@@ -139,20 +162,20 @@ export interface Payments {
   startTopUp(
     ctx: CoreContext,
     input: StartTopUpInput,
-    opts?: TxOptions,
+    opts?: SqlTxOptions,
   ): Promise<{ payment: Payment; checkoutUrl: string; replayed: boolean }>;
   /** A PENDING payment for any provider (e.g. Telegram Stars), idempotent on (purpose, user, key). */
   createPayment(
     ctx: CoreContext,
     input: CreatePaymentInput,
-    opts?: TxOptions,
+    opts?: SqlTxOptions,
   ): Promise<{ payment: Payment; replayed: boolean }>;
-  getPayment(ctx: CoreContext, paymentId: string, opts?: TxOptions): Promise<Payment | null>;
-  confirm(ctx: CoreContext, input: ConfirmInput, opts?: TxOptions): Promise<ConfirmResult>;
+  getPayment(ctx: CoreContext, paymentId: string, opts?: SqlTxOptions): Promise<Payment | null>;
+  confirm(ctx: CoreContext, input: ConfirmInput, opts?: SqlTxOptions): Promise<ConfirmResult>;
   fail(
     ctx: CoreContext,
     input: { provider: PaymentProvider; paymentId: string },
-    opts?: TxOptions,
+    opts?: SqlTxOptions,
   ): Promise<FailResult>;
   handleSandboxWebhook(rawBody: string, headers: Headers): Promise<SandboxWebhookResult>;
   /** The simulated sandbox provider: a signed event for this payment, as the provider would deliver it. */
@@ -161,12 +184,16 @@ export interface Payments {
     input: { paymentId: string; outcome: "succeeded" | "failed" },
   ): Promise<SandboxDelivery>;
   /** The `wallet` provider: pay from the user's balance (wallet −amount, `to` +amount) as one ledger posting. */
-  payFromWallet(ctx: CoreContext, input: PayFromWalletInput, opts?: TxOptions): Promise<PostResult>;
+  payFromWallet(ctx: CoreContext, input: PayFromWalletInput, opts?: SqlTxOptions): Promise<LedgerPostResult>;
   /**
    * The Telegram Stars charge that paid this order: a charged (SUCCEEDED or REFUNDED) `telegram_stars`
    * payment with purpose `order` for it, or null. If several were charged, the oldest not yet refunded.
    */
-  findStarsChargeForOrder(ctx: CoreContext, input: { orderId: string }, opts?: TxOptions): Promise<StarsCharge | null>;
+  findStarsChargeForOrder(
+    ctx: CoreContext,
+    input: { orderId: string },
+    opts?: SqlTxOptions,
+  ): Promise<StarsCharge | null>;
   /**
    * Books a provider refund of a charged payment in one transaction: `wallet −X, custody +X` (the money
    * leaves customer funds, back to the payer) under ledger key `provider-refund:<paymentId>`, and the
@@ -174,5 +201,9 @@ export interface Payments {
    * Call it BEFORE asking the provider to refund (e.g. `refundStarPayment`), and refund there only if it
    * returned ok: `insufficient_funds` means the buyer already spent the money, so it must not go back twice.
    */
-  recordProviderRefund(ctx: CoreContext, input: ProviderRefundInput, opts?: TxOptions): Promise<ProviderRefundResult>;
+  recordProviderRefund(
+    ctx: CoreContext,
+    input: ProviderRefundInput,
+    opts?: SqlTxOptions,
+  ): Promise<ProviderRefundResult>;
 }

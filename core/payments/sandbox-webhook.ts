@@ -1,18 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
-import { notFound, systemContext, type Clock, type CoreContext, type Db, type Tx } from "../shared/index.ts";
+import { notFound, systemContext, type Clock, type CoreContext, type SqlRunner, type SqlTx } from "../shared/index.ts";
 import { isUuid, readPayment } from "./payment-rows.ts";
+import { recordWebhookEventSql } from "./payments.sql.ts";
 import type { Payments, SandboxDelivery, SandboxWebhookResult } from "./payments.types.ts";
 import { sandboxEventSchema, type SandboxEvent } from "./sandbox-event.ts";
 import { signSandboxPayload, verifySandboxSignature, SANDBOX_SIGNATURE_HEADER } from "./sandbox-signature.ts";
 
 interface Deps {
-  db: Db;
+  sql: SqlRunner;
   clock: Clock;
   secret: string;
   payments: Pick<Payments, "confirm" | "fail">;
 }
 
-export function createSandboxWebhook({ db, clock, secret, payments }: Deps) {
+export function createSandboxWebhook({ sql, clock, secret, payments }: Deps) {
   /**
    * Verifies, parses and applies one delivery. The event id is recorded in the same transaction
    * as its effect, so a redelivery (sequential or concurrent) is a no-op, and a crash mid-way leaves
@@ -36,21 +37,15 @@ export function createSandboxWebhook({ db, clock, secret, payments }: Deps) {
       };
     const event = parsed.data;
     const ctx = systemContext(`sandbox:${event.id}`, { channel: "http" });
-    return db.$transaction(
-      async (tx) => {
-        const recorded = await tx.$queryRaw<{ id: string }[]>`INSERT INTO webhook_events
-            (source, event_id, payload_hash, received_at)
-          VALUES ('sandbox', ${event.id}, ${createHash("sha256").update(rawBody).digest("hex")},
-            ${clock.now()}::timestamptz)
-          ON CONFLICT DO NOTHING RETURNING event_id AS id`;
-        if (recorded.length === 0) return { ok: true, outcome: "duplicate", eventId: event.id };
-        return apply(ctx, event, { tx });
-      },
-      { timeout: 15_000, maxWait: 15_000 },
-    );
+    const payloadHash = createHash("sha256").update(rawBody).digest("hex");
+    return sql.transaction(async (tx) => {
+      const recorded = await tx.query(recordWebhookEventSql("sandbox", event.id, payloadHash, clock.now()));
+      if (recorded.length === 0) return { ok: true, outcome: "duplicate", eventId: event.id };
+      return apply(ctx, event, { tx });
+    });
   }
 
-  async function apply(ctx: CoreContext, event: SandboxEvent, opts: { tx: Tx }): Promise<SandboxWebhookResult> {
+  async function apply(ctx: CoreContext, event: SandboxEvent, opts: { tx: SqlTx }): Promise<SandboxWebhookResult> {
     const base = { ok: true as const, eventId: event.id };
     if (!isUuid(event.payment_id)) return { ...base, outcome: "ignored", reason: "unknown_payment" };
     if (event.type === "payment.failed") {
@@ -83,7 +78,7 @@ export function createSandboxWebhook({ db, clock, secret, payments }: Deps) {
     _ctx: CoreContext,
     input: { paymentId: string; outcome: "succeeded" | "failed" },
   ): Promise<SandboxDelivery> {
-    const payment = await readPayment(db, input.paymentId, false);
+    const payment = await readPayment(sql, input.paymentId, false);
     if (!payment || payment.provider !== "sandbox") throw notFound("payment_not_found", "no such sandbox payment");
     const now = clock.now();
     const event: SandboxEvent = {

@@ -1,31 +1,19 @@
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import type { Prisma } from "../../prisma/generated/client.ts";
 
+/**
+ * Prisma's client and transaction: admin CRUD and reports only (docs/data-access.md). The hot paths run
+ * on the SqlRunner (sql.ts) instead.
+ */
 export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;
-/** Core methods accept either the client or an open transaction, so flows can compose them. */
 export type DbOrTx = Db | Tx;
-
-/**
- * What the pipelining runner's transactions (app/pg-raw-sql.ts) add to Prisma's raw-SQL methods;
- * Prisma's own transaction client has neither, so callers check with `isPipelining`.
- */
-export interface PipeliningTx {
-  /** Sends a write now without waiting for it; its failure surfaces from the next awaited statement or COMMIT. */
-  $executeRawDeferred(sql: Prisma.Sql): void;
-  /** Sends the statement with COMMIT right behind it (one round trip); answers once committed. */
-  $queryRawAndCommit(sql: Prisma.Sql): Promise<unknown[]>;
-}
-
-export const isPipelining = (tx: DbOrTx): tx is Tx & PipeliningTx =>
-  typeof (tx as Partial<PipeliningTx>).$executeRawDeferred === "function" &&
-  typeof (tx as Partial<PipeliningTx>).$queryRawAndCommit === "function";
 
 export interface TxOptions {
   tx?: Tx;
 }
 
-/** Runs `fn` in the caller's transaction when there is one, else in a new one. */
+/** Runs `fn` in the caller's Prisma transaction when there is one, else in a new one. */
 export async function inTx<T>(db: Db, opts: TxOptions | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
   if (opts?.tx) return fn(opts.tx);
   return db.$transaction(fn, { timeout: 15_000, maxWait: 15_000 });
@@ -89,43 +77,6 @@ export function kamengFailure(e: unknown): { reason: string; detail?: string } |
     if (typeof reason === "string") return { reason, ...(typeof o.detail === "string" ? { detail: o.detail } : {}) };
   }
   return undefined;
-}
-
-/**
- * A transaction client whose raw statements run one after another in the order they were issued,
- * even when the caller issues the next before awaiting the last (as the flows do, for the pipelining
- * runner in app/pg-raw-sql.ts). As there, a failure fails the statements after it with the same error
- * (the first failure is the one reported), until a ROLLBACK TO SAVEPOINT.
- */
-export function inOrder(tx: Tx): Tx {
-  let last: Promise<unknown> = Promise.resolve();
-  let failure: { error: unknown } | undefined;
-  const target = tx as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  const raw = new Set(["$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe"]);
-  const call = (method: string, args: unknown[]) => {
-    const rollbackTo = typeof args[0] === "string" && /^\s*ROLLBACK TO SAVEPOINT\b/i.test(args[0]);
-    const run = async () => {
-      if (failure && !rollbackTo) throw failure.error;
-      try {
-        const result = await target[method]!(...args);
-        if (rollbackTo) failure = undefined;
-        return result;
-      } catch (e) {
-        failure ??= { error: e };
-        throw e;
-      }
-    };
-    const p = last.then(run, run);
-    p.catch(() => {}); // issued and never awaited when an earlier statement's failure is reported instead
-    last = p;
-    return p;
-  };
-  return new Proxy(target, {
-    get(t, prop) {
-      if (typeof prop === "string" && raw.has(prop)) return (...args: unknown[]) => call(prop, args);
-      return t[prop as string];
-    },
-  }) as unknown as Tx;
 }
 
 export const PG_UNIQUE_VIOLATION = "23505";

@@ -9,3 +9,5 @@ export * from "./money.ts";
 export * from "./request-hash.ts";
 export * from "./secret-box.ts";
 export * from "./outbox.ts";
+export * from "./sql.ts";
+export * from "./row-map.ts";

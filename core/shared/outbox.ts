@@ -1,5 +1,4 @@
-import type { Prisma } from "../../prisma/generated/client.ts";
-import type { Tx } from "./db.ts";
+import { sql, type SqlExecutor } from "./sql.ts";
 
 /**
  * Domain events are written to the outbox inside the transaction that causes them, so they exist
@@ -10,11 +9,16 @@ export interface DomainEvent<T extends string = string, P = Record<string, unkno
   payload: P;
 }
 
-export async function recordEvents(tx: Tx, events: DomainEvent[]): Promise<void> {
+/**
+ * Writes the events in the caller's transaction, in order: a runner's `SqlTx`, or a Prisma transaction
+ * through `prismaExecutor(tx)`.
+ */
+export async function recordEvents(tx: SqlExecutor, events: DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.outboxEvent.createMany({
-    data: events.map((e) => ({ type: e.type, payload: toJson(e.payload) as Prisma.InputJsonValue })),
-  });
+  const rows = JSON.stringify(events.map((e) => ({ type: e.type, payload: toJson(e.payload) })));
+  await tx.execute(sql`INSERT INTO outbox_events (type, payload)
+    SELECT e.value->>'type', e.value->'payload' FROM jsonb_array_elements(${rows}::jsonb) WITH ORDINALITY AS e
+    ORDER BY e.ordinality`);
 }
 
 /** JSON-safe copy: BigInt becomes a decimal string, Dates ISO strings. */

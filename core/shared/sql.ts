@@ -72,3 +72,17 @@ export function prismaExecutor(tx: {
     execute: (s: Sql) => tx.$executeRaw(s),
   };
 }
+
+/** Options of a core call that can run inside its caller's transaction on the runner. */
+export interface SqlTxOptions {
+  tx?: SqlTx;
+}
+
+/** Runs `fn` in the caller's transaction when there is one, else in a new one on `runner`. */
+export function inSqlTx<T>(
+  runner: SqlRunner,
+  opts: SqlTxOptions | undefined,
+  fn: (tx: SqlTx) => Promise<T>,
+): Promise<T> {
+  return opts?.tx ? fn(opts.tx) : runner.transaction(fn);
+}

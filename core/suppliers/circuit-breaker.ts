@@ -1,4 +1,5 @@
-import type { Clock, DbOrTx } from "../shared/index.ts";
+import type { Clock, SqlExecutor } from "../shared/index.ts";
+import { closeCircuitSql, countFailureSql } from "./suppliers.sql.ts";
 
 /**
  * A circuit breaker whose state lives in the `suppliers` row (`consecutive_failures`,
@@ -42,27 +43,18 @@ export class DbCircuitBreaker {
    * clean no statement is sent (a failure recorded meanwhile by another process then stands).
    */
   async recordSuccess(
-    db: DbOrTx,
+    db: SqlExecutor,
     supplierId: string,
     seen?: { consecutiveFailures: number; circuitOpenUntil: Date | null },
   ): Promise<void> {
     if (seen && seen.consecutiveFailures === 0 && seen.circuitOpenUntil === null) return;
-    await db.$executeRaw`
-      UPDATE suppliers SET consecutive_failures = 0, circuit_open_until = NULL
-      WHERE id = ${supplierId}::uuid AND (consecutive_failures <> 0 OR circuit_open_until IS NOT NULL)`;
+    await db.execute(closeCircuitSql(supplierId));
   }
 
   /** Counts a failure; opens (or re-opens, when half-open) the circuit at the threshold. */
-  async recordFailure(db: DbOrTx, supplierId: string): Promise<void> {
+  async recordFailure(db: SqlExecutor, supplierId: string): Promise<void> {
     const openUntil = new Date(this.clock.now().getTime() + this.opts.cooldownMs);
-    // The right-hand sides see the row before the update, hence `+ 1`.
-    await db.$executeRaw`
-      UPDATE suppliers SET
-        consecutive_failures = consecutive_failures + 1,
-        circuit_open_until = CASE
-          WHEN consecutive_failures + 1 >= ${this.opts.failureThreshold}::int THEN ${openUntil}::timestamptz
-          ELSE circuit_open_until END
-      WHERE id = ${supplierId}::uuid`;
+    await db.execute(countFailureSql(supplierId, this.opts.failureThreshold, openUntil));
   }
 
   state(row: { consecutiveFailures: number; circuitOpenUntil: Date | null }): CircuitState {

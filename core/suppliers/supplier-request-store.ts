@@ -1,8 +1,15 @@
-import { Prisma } from "../../prisma/generated/client.ts";
-import type { Clock, DbOrTx, SecretBox } from "../shared/index.ts";
+import type { Clock, SecretBox, SqlExecutor } from "../shared/index.ts";
 import type { SupplierCode, SupplierOutcome } from "./supplier-client.port.ts";
 import { isFinalOutcome } from "./supplier-client.port.ts";
-import type { SupplierRequestStatus } from "./types.ts";
+import {
+  ensureRequestSql,
+  pendingRequestsSql,
+  recordOutcomeSql,
+  requestSql,
+  touchRequestSql,
+  type SupplierRequestRow,
+} from "./suppliers.sql.ts";
+import type { PendingSupplierRequest, SupplierRequestStatus } from "./types.ts";
 
 /**
  * The `supplier_requests` row mirrors what we know of one request at the supplier:
@@ -21,21 +28,7 @@ type StoredOutcome =
       detail?: string;
     };
 
-export interface SupplierRequestRow {
-  requestKey: string;
-  orderId: string;
-  supplierId: string;
-  status: string;
-  result: unknown;
-}
-
-/** Selected as text (json parsed here) so Prisma and node-postgres return the same shapes. */
-const ROW_COLUMNS = Prisma.sql`request_key AS "requestKey", order_id::text AS "orderId",
-  supplier_id::text AS "supplierId", status, result::text AS result`;
-
-type RawRow = Omit<SupplierRequestRow, "result"> & { result: string | null };
-
-const fromRaw = (r: RawRow): SupplierRequestRow => ({ ...r, result: r.result === null ? null : JSON.parse(r.result) });
+export type { SupplierRequestRow };
 
 export function rowStatusFor(outcome: SupplierOutcome): SupplierRequestStatus {
   switch (outcome.status) {
@@ -59,32 +52,27 @@ export class SupplierRequestStore {
    * the usual case (the row inserted, or an existing one read by the same statement).
    */
   async ensure(
-    db: DbOrTx,
+    db: SqlExecutor,
     input: { requestKey: string; orderId: string; supplierId: string; newId: string },
   ): Promise<SupplierRequestRow> {
-    const now = this.clock.now();
-    const rows = await db.$queryRaw<RawRow[]>`
-      WITH ins AS (
-        INSERT INTO supplier_requests (id, request_key, order_id, supplier_id, status, created_at, updated_at)
-        VALUES (${input.newId}::uuid, ${input.requestKey}, ${input.orderId}::uuid, ${input.supplierId}::uuid,
-                'PENDING', ${now}, ${now})
-        ON CONFLICT (request_key) DO NOTHING
-        RETURNING ${ROW_COLUMNS}
-      )
-      SELECT * FROM ins
-      UNION ALL
-      SELECT ${ROW_COLUMNS} FROM supplier_requests
-      WHERE request_key = ${input.requestKey} AND NOT EXISTS (SELECT 1 FROM ins)`;
+    const rows = await db.query<SupplierRequestRow>(
+      ensureRequestSql({ ...input, id: input.newId, now: this.clock.now() }),
+    );
     // A row committed by a concurrent insert after this statement's snapshot: read it again.
-    const row = rows[0] ? fromRaw(rows[0]) : await this.find(db, input.requestKey);
+    const row = rows[0] ?? (await this.find(db, input.requestKey));
     if (!row) throw new Error("supplier request row vanished");
     return row;
   }
 
-  async find(db: DbOrTx, requestKey: string): Promise<SupplierRequestRow | null> {
-    const rows = await db.$queryRaw<RawRow[]>`
-      SELECT ${ROW_COLUMNS} FROM supplier_requests WHERE request_key = ${requestKey}`;
-    return rows[0] ? fromRaw(rows[0]) : null;
+  async find(db: SqlExecutor, requestKey: string): Promise<SupplierRequestRow | null> {
+    return (await db.query<SupplierRequestRow>(requestSql(requestKey)))[0] ?? null;
+  }
+
+  /** Requests still PENDING untouched for `olderThanMs`, oldest first (the polling job's work). */
+  pending(db: SqlExecutor, olderThanMs: number, limit: number): Promise<PendingSupplierRequest[]> {
+    return db.query<PendingSupplierRequest>(
+      pendingRequestsSql(new Date(this.clock.now().getTime() - olderThanMs), limit),
+    );
   }
 
   /** The outcome recorded on a row, codes decrypted; null while nothing has been recorded. */
@@ -120,23 +108,22 @@ export class SupplierRequestStore {
    * is never overturned, and a final failure is only replaced by a success (the supplier did deliver
    * after all). When the recorded outcome stands, the row is only touched (`updated_at`).
    */
-  async record(db: DbOrTx, requestKey: string, outcome: SupplierOutcome): Promise<SupplierOutcome> {
+  async record(db: SqlExecutor, requestKey: string, outcome: SupplierOutcome): Promise<SupplierOutcome> {
     const now = this.clock.now();
-    const externalRef = outcome.status === "failed" ? null : (outcome.externalRef ?? null);
-    const stored = JSON.stringify(this.toStored(outcome));
-    const error = outcome.status === "failed" ? outcome.reason : null;
-    const updated = await db.$executeRaw`
-      UPDATE supplier_requests SET
-        status = ${rowStatusFor(outcome)}, external_ref = COALESCE(${externalRef}, external_ref),
-        result = ${stored}::jsonb, error = ${error}, updated_at = ${now}
-      WHERE request_key = ${requestKey}
-        AND status <> 'SUCCEEDED'
-        AND NOT (${outcome.status !== "succeeded"}::boolean AND status = 'FAILED'
-                 AND (result->>'retryable')::boolean IS FALSE AND (result->>'unknown')::boolean IS FALSE)`;
+    const updated = await db.execute(
+      recordOutcomeSql({
+        requestKey,
+        status: rowStatusFor(outcome),
+        succeeded: outcome.status === "succeeded",
+        externalRef: outcome.status === "failed" ? null : (outcome.externalRef ?? null),
+        stored: JSON.stringify(this.toStored(outcome)),
+        error: outcome.status === "failed" ? outcome.reason : null,
+        now,
+      }),
+    );
     if (updated === 1) return outcome;
-    const rows = await db.$queryRaw<RawRow[]>`
-      UPDATE supplier_requests SET updated_at = ${now} WHERE request_key = ${requestKey} RETURNING ${ROW_COLUMNS}`;
-    const current = rows[0] ? this.outcomeOf(fromRaw(rows[0])) : null;
+    const [row] = await db.query<SupplierRequestRow>(touchRequestSql(requestKey, now));
+    const current = row ? this.outcomeOf(row) : null;
     if (!current) throw new Error("supplier request row vanished");
     return current;
   }

@@ -14,7 +14,7 @@ afterAll(() => shop?.dispose());
 const wiring = (over: Partial<BotsWiring> = {}): BotsWiring => {
   const c = shop.c;
   return {
-    db: c.rawDb,
+    sql: c.db.sql,
     clock: c.clock,
     secrets: c.secrets,
     catalog: c.catalog,

@@ -12,7 +12,7 @@ describe("turn dedupe and outbound delivery", () => {
   afterAll(() => t.drop());
 
   it("records a delivery id once, even concurrently", async () => {
-    const db = t.db.prisma;
+    const db = t.db.sql;
     const results = await Promise.all(Array.from({ length: 8 }, () => markTurnProcessed(db, "telegram", "42")));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await isTurnProcessed(db, "telegram", "42")).toBe(true);
@@ -22,7 +22,7 @@ describe("turn dedupe and outbound delivery", () => {
   });
 
   it("sends each deduped message once, records only after a successful send, and skips unknown channels", async () => {
-    const db = t.db.prisma;
+    const db = t.db.sql;
     const sent: string[] = [];
     let fail = true;
     const deliver = createOutboundDelivery({

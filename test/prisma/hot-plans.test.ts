@@ -1,14 +1,14 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Prisma } from "../../prisma/generated/client.ts";
+import { createCatalog } from "../../core/catalog/index.ts";
 import { createInventory } from "../../core/inventory/index.ts";
 import { createOrderStore } from "../../core/orders/index.ts";
-import { ManualClock, newId, SecretBox, systemContext, type Tx } from "../../core/shared/index.ts";
+import { ManualClock, newId, SecretBox, systemContext, type Sql, type SqlTx } from "../../core/shared/index.ts";
 import { createTestDatabase, type TestDatabase } from "../support/databases.ts";
 
 /**
  * The hot statements run as named prepared statements with `plan_cache_mode=force_generic_plan`
- * (app/pg-raw-sql.ts): planned once, without the parameter values. A generic plan that is fine on a fresh
+ * (app/db/pg-pipeline-runner.ts): planned once, without the parameter values. A generic plan that is fine on a fresh
  * table can flip once the table has statistics (the claim walked `codes_pkey` and filtered every code of
  * every product). So: a production-shaped database, ANALYZEd, and each statement's generic plan — taken
  * from the exact SQL the code sends — must reach the big tables through an index condition.
@@ -33,20 +33,23 @@ interface Captured {
   values: unknown[];
 }
 
-/** A transaction stand-in that records each statement and answers with `answer` (the code under test is not run for real). */
+/**
+ * A `SqlTx` that records each statement the code hands the port and answers with `answer` (the code
+ * under test is not run for real): exactly the statements the runner would prepare.
+ */
 function recorder(answer: (text: string) => unknown[] = () => []) {
   const statements: Captured[] = [];
-  const record = (args: unknown[]) => {
-    const [first, ...rest] = args;
-    const sql =
-      first instanceof Prisma.Sql ? first : Prisma.sql(first as TemplateStringsArray, ...(rest as Prisma.Sql[]));
-    statements.push({ text: sql.text, values: sql.values });
-    return Promise.resolve(answer(sql.text));
+  const record = <R>(s: Sql) => {
+    statements.push({ text: s.text, values: s.values });
+    return Promise.resolve(answer(s.text) as R[]);
   };
-  const tx = {
-    $queryRaw: (...a: unknown[]) => record(a),
-    $executeRaw: (...a: unknown[]) => record(a).then(() => 0),
-  } as unknown as Tx;
+  const tx: SqlTx = {
+    query: record,
+    execute: (s) => record(s).then(() => 0),
+    send: (s) => void record(s),
+    queryAndCommit: record,
+    savepoint: (fn) => fn(),
+  };
   return { tx, statements };
 }
 
@@ -155,7 +158,13 @@ describe("hot statements on an ANALYZEd, production-shaped database (generic pla
   }
 
   const inventory = () =>
-    createInventory({ db: undefined as never, clock, secrets: new SecretBox(Buffer.alloc(32, 1)) });
+    createInventory({
+      prisma: undefined as never,
+      sql: undefined as never,
+      catalog: undefined as never,
+      clock,
+      secrets: new SecretBox(Buffer.alloc(32, 1)),
+    });
 
   async function claimStatement(product: string, sell: boolean): Promise<Captured> {
     const r = recorder(() => [{ short: null, picked: 0, ids: [], enc: null }]);
@@ -201,7 +210,8 @@ describe("hot statements on an ANALYZEd, production-shaped database (generic pla
   });
 
   it("order reads, the expiry and stuck-order sweeps, inserts and transitions use indexes", async () => {
-    const store = createOrderStore({ db: undefined as never, clock });
+    const store = createOrderStore({ clock });
+    const catalog = createCatalog({ prisma: undefined as never, sql: undefined as never, clock });
     const r = recorder(() => [{}]);
     const orderId = newId();
     const userId = "00000000-0000-4000-8002-000000000007";
@@ -230,7 +240,7 @@ describe("hot statements on an ANALYZEd, production-shaped database (generic pla
         target: null,
         expiresAt: now,
       },
-      { productVersion: 1 },
+      { guard: catalog.stillOnSale(LAST_PRODUCT, 1) },
     );
     expect(r.statements).toHaveLength(10);
     for (const s of r.statements) expect(unboundedScans(await explain(s)), s.text).toEqual([]);

@@ -41,6 +41,26 @@ describe("pipelined PostgreSQL runner", () => {
     }
   });
 
+  it("a transaction that failed mid-pipeline hands its connection back usable", async () => {
+    const one = createPgPipelineRunner({ connectionString: t.url, max: 1 });
+    try {
+      for (let i = 0; i < 3; i++)
+        await expect(
+          one.transaction(async (tx) => {
+            tx.send(sql`SELECT kameng_fail(${"probe_failed"}::text)`);
+            await tx.execute(sql`INSERT INTO pipeline_probe VALUES (${100 + i}::int)`);
+          }),
+        ).rejects.toMatchObject({ code: "KM001", message: "probe_failed" });
+      // The one connection, after three rolled-back transactions: clean, and nothing of them committed.
+      await one.transaction((tx) => tx.execute(sql`INSERT INTO pipeline_probe VALUES (${200}::int)`));
+      expect(await one.query(sql`SELECT n FROM pipeline_probe WHERE n >= ${100}::int ORDER BY n`)).toEqual([
+        { n: 200 },
+      ]);
+    } finally {
+      await one.close();
+    }
+  });
+
   it("cancels a statement past the time limit; the pool stays usable", async () => {
     const limited = createPgPipelineRunner({ connectionString: t.url, max: 1, statementTimeoutMs: 200 });
     try {

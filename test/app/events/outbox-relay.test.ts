@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import type { PublishedEvent } from "../../../app/events/event-bus.port.ts";
 import { InProcessEventBus } from "../../../app/events/in-process-event-bus.ts";
 import { OutboxRelay } from "../../../app/events/outbox-relay.ts";
-import { createRawSql } from "../../../app/pg-raw-sql.ts";
-import type { Db } from "../../../core/shared/db.ts";
+import { createPgPipelineRunner } from "../../../app/db/pg-pipeline-runner.ts";
+import type { SqlRunner } from "../../../core/shared/sql.ts";
 import { ManualClock } from "../../../core/shared/clock.ts";
 import { recordEvents, type DomainEvent } from "../../../core/shared/outbox.ts";
 import { createPgliteDatabase, createTestDatabase, type TestDatabase } from "../../support/databases.ts";
@@ -11,6 +11,7 @@ import { waitFor } from "../../contracts/job-queue.contract.ts";
 
 let testDb: TestDatabase;
 const prisma = () => testDb.db.prisma;
+const runner = () => testDb.db.sql;
 
 beforeAll(async () => {
   testDb = await createTestDatabase("outboxrelay");
@@ -25,8 +26,8 @@ beforeEach(async () => {
 const events = (n: number, type = "order.paid"): DomainEvent[] =>
   Array.from({ length: n }, (_, i) => ({ type, payload: { orderId: `o-${i}`, userId: "u" } }));
 
-async function commit(evts: DomainEvent[], db = prisma()) {
-  await db.$transaction((tx) => recordEvents(tx, evts));
+async function commit(evts: DomainEvent[], db = runner()) {
+  await db.transaction((tx) => recordEvents(tx, evts));
 }
 
 async function unpublished(): Promise<string[]> {
@@ -41,11 +42,11 @@ describe("OutboxRelay on PostgreSQL", () => {
     const bus = new InProcessEventBus();
     const got: PublishedEvent[] = [];
     bus.subscribe("*", (e) => void got.push(e));
-    const relay = new OutboxRelay({ prisma: prisma(), bus });
+    const relay = new OutboxRelay({ sql: runner(), bus });
 
     await commit([{ type: "order.created", payload: { orderId: "a", userId: "u" } }]);
     await expect(
-      prisma().$transaction(async (tx) => {
+      runner().transaction(async (tx) => {
         await recordEvents(tx, [{ type: "order.paid", payload: { orderId: "rolled-back", userId: "u" } }]);
         throw new Error("abort");
       }),
@@ -66,23 +67,23 @@ describe("OutboxRelay on PostgreSQL", () => {
   });
 
   it("two relays in two processes flushing at once dispatch every event exactly once", async () => {
-    // The other process's relay runs on the hot-path runner, as the container wires it on PostgreSQL.
-    const other = createRawSql(testDb.url, 4);
+    // The other process's relay on a runner (a pool) of its own, as the container wires it on PostgreSQL.
+    const other = createPgPipelineRunner({ connectionString: testDb.url, max: 4 });
     try {
       await commit(events(300));
       const seen = new Map<string, number>();
       const perRelay = [0, 0];
-      const makeRelay = (db: Db, i: number) => {
+      const makeRelay = (sql: SqlRunner, i: number) => {
         const bus = new InProcessEventBus();
         bus.subscribe("order.paid", async (e) => {
           seen.set(e.id, (seen.get(e.id) ?? 0) + 1);
           perRelay[i]! += 1;
           await new Promise((r) => setImmediate(r));
         });
-        return new OutboxRelay({ prisma: db, bus, batchSize: 20 });
+        return new OutboxRelay({ sql, bus, batchSize: 20 });
       };
-      const a = makeRelay(testDb.db.prisma, 0);
-      const b = makeRelay(other.db, 1);
+      const a = makeRelay(runner(), 0);
+      const b = makeRelay(other, 1);
       const results = await Promise.all([a.flush(), b.flush(), a.flush(), b.flush()]);
       expect(seen.size).toBe(300);
       expect([...seen.values()].every((n) => n === 1)).toBe(true);
@@ -108,7 +109,7 @@ describe("OutboxRelay on PostgreSQL", () => {
       }
     });
     const logger = quiet();
-    const relay = new OutboxRelay({ prisma: prisma(), bus, logger, retryBaseMs: 0 });
+    const relay = new OutboxRelay({ sql: runner(), bus, logger, retryBaseMs: 0 });
     await commit(events(3));
 
     expect(await relay.flush()).toEqual({ published: 2, failed: 1 });
@@ -129,7 +130,7 @@ describe("OutboxRelay on PostgreSQL", () => {
     bus.subscribe("order.paid", () => {
       if (++calls === 1) throw new Error("down");
     });
-    const relay = new OutboxRelay({ prisma: prisma(), bus, clock, logger: quiet(), retryBaseMs: 1_000 });
+    const relay = new OutboxRelay({ sql: runner(), bus, clock, logger: quiet(), retryBaseMs: 1_000 });
     await commit(events(1));
     expect(await relay.flush()).toEqual({ published: 0, failed: 1 });
     expect(await relay.flush()).toEqual({ published: 0, failed: 0 });
@@ -151,7 +152,7 @@ describe("OutboxRelay on PostgreSQL", () => {
     });
     const logger = quiet();
     const relay = new OutboxRelay({
-      prisma: prisma(),
+      sql: runner(),
       bus,
       logger,
       retryBaseMs: 0,
@@ -177,7 +178,7 @@ describe("OutboxRelay on PostgreSQL", () => {
     const bus = new InProcessEventBus();
     const got: string[] = [];
     bus.subscribe("*", (e) => void got.push(e.payload.orderId as string));
-    const relay = new OutboxRelay({ prisma: prisma(), bus });
+    const relay = new OutboxRelay({ sql: runner(), bus });
     await commit(events(2));
     relay.notify();
     relay.notify();
@@ -197,7 +198,7 @@ describe("OutboxRelay on PostgreSQL", () => {
     bus.subscribe("*", (e) => void log.push(`event ${e.payload.orderId as string}`));
     bus.onBatch((batch) => void log.push(`batch ${batch.map((e) => e.payload.orderId as string).join(",")}`));
     const logger = quiet();
-    const relay = new OutboxRelay({ prisma: prisma(), bus, logger });
+    const relay = new OutboxRelay({ sql: runner(), bus, logger });
     await commit(events(3));
     await relay.flush();
     expect(log).toEqual(["batch o-0,o-1,o-2", "event o-0", "event o-1", "event o-2"]);
@@ -219,8 +220,8 @@ describe("OutboxRelay on PGlite (single-process mode)", () => {
       const bus = new InProcessEventBus();
       const counts: number[] = [];
       bus.subscribe("order.paid", async () => void counts.push(await db.prisma.outboxEvent.count()));
-      const relay = new OutboxRelay({ prisma: db.prisma, bus, mode: "single-process" });
-      await commit(events(2), db.prisma);
+      const relay = new OutboxRelay({ sql: db.sql, bus, mode: "single-process" });
+      await commit(events(2), db.sql);
       expect(await relay.flush()).toEqual({ published: 2, failed: 0 });
       expect(counts).toEqual([2, 2]);
       expect(await db.prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);

@@ -117,11 +117,11 @@ export async function createBotHarness(
   const shop: Shop = await createShop(label, opts);
   const c = shop.c;
   const prisma = c.db.prisma;
-  // As app/chat.ts wires them: on PostgreSQL, straight on node-postgres.
-  const identity: Identity = createIdentity({ db: c.rawDb, clock: c.clock, secrets: c.secrets });
-  const conversations = createConversations({ db: c.rawDb, clock: c.clock });
+  // As app/chat.ts wires them: on the container's runner.
+  const identity: Identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
+  const conversations = createConversations({ sql: c.db.sql, clock: c.clock });
   const payments = createPayments({
-    db: prisma,
+    sql: c.db.sql,
     clock: c.clock,
     ledger: c.ledger,
     sandbox: { secret: c.sandboxWebhookSecret, publicUrl: "http://pay.test" },

@@ -16,9 +16,9 @@ let app: ReturnType<typeof paymentRoutes>;
 
 beforeAll(async () => {
   tdb = await createTestDatabase("paymentroutes");
-  ledger = createLedger({ db: tdb.db.prisma, clock });
+  ledger = createLedger({ sql: tdb.db.sql, clock });
   payments = createPayments({
-    db: tdb.db.prisma,
+    sql: tdb.db.sql,
     clock,
     ledger,
     sandbox: { secret: SECRET, publicUrl: "http://localhost:3000" },

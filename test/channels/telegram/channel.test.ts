@@ -45,7 +45,7 @@ async function setup(handler: TurnHandler, over: Partial<TelegramChannelDeps> = 
     token: "123:FAKE",
     botInfo: FAKE_BOT_INFO,
     fetch: api.fetch,
-    db: testDb.db.prisma,
+    db: testDb.db.sql,
     handler,
     logger,
     setCanDm: async (id, v) => void canDm.push([id, v]),
@@ -371,8 +371,8 @@ describe("Telegram channel", () => {
 
 describe("UpdateDedupe (batched processed_updates marks)", () => {
   it("marks a batch in one statement: first delivery true, every repeat false, across instances", async () => {
-    const a = new UpdateDedupe(testDb.db.prisma, "telegram:dedupe-test");
-    const b = new UpdateDedupe(testDb.db.prisma, "telegram:dedupe-test");
+    const a = new UpdateDedupe(testDb.db.sql, "telegram:dedupe-test");
+    const b = new UpdateDedupe(testDb.db.sql, "telegram:dedupe-test");
     const ids = Array.from({ length: 50 }, (_, i) => `u${i}`);
     const first = await Promise.all([...ids.map((id) => a.mark(id)), a.mark("u0"), b.mark("u1")]);
     expect(first.filter(Boolean)).toHaveLength(50); // 50 distinct updates, each acted on once
@@ -381,7 +381,7 @@ describe("UpdateDedupe (batched processed_updates marks)", () => {
     expect(await Promise.all(ids.map((id) => b.mark(id)))).toEqual(ids.map(() => false));
     await a.unmark("u7");
     expect(await b.mark("u7")).toBe(true);
-    const sourceOther = new UpdateDedupe(testDb.db.prisma, "telegram:other-bot");
+    const sourceOther = new UpdateDedupe(testDb.db.sql, "telegram:other-bot");
     expect(await sourceOther.mark("u0")).toBe(true);
   });
 });
@@ -417,7 +417,7 @@ describe("startTelegram", () => {
     const started = await startTelegram({
       token: "123:FAKE",
       fetch: api.fetch, // no botInfo: fetched with getMe
-      db: testDb.db.prisma,
+      db: testDb.db.sql,
       handler: async () => [],
       logger: memoryLogger(),
       webhookSecret: "tg_webhook_secret_0123456789",
@@ -437,7 +437,7 @@ describe("startTelegram", () => {
       token: "123:FAKE",
       botInfo: FAKE_BOT_INFO,
       fetch: api.fetch,
-      db: testDb.db.prisma,
+      db: testDb.db.sql,
       handler: async () => [],
       logger: memoryLogger(),
       publicUrl: "http://localhost:3000",

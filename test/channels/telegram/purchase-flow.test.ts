@@ -42,9 +42,8 @@ const logs: { level: string; msg?: string; obj: object }[] = [];
 beforeAll(async () => {
   shop = await createShop("tgflow", { workers: true });
   const c = shop.c;
-  const prisma = c.db.prisma;
-  const identity = createIdentity({ db: prisma, clock: c.clock, secrets: c.secrets });
-  const conversations = createConversations({ db: prisma, clock: c.clock });
+  const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
+  const conversations = createConversations({ sql: c.db.sql, clock: c.clock });
   api = new FakeBotApi();
   const logger = {
     debug() {},
@@ -56,14 +55,14 @@ beforeAll(async () => {
     token: "123:FAKE",
     botInfo: FAKE_BOT_INFO,
     fetch: api.fetch,
-    db: prisma,
+    db: c.db.sql,
     handler: (turn) => bot.handle(turn),
     logger,
     setCanDm: (externalId, canDm) => identity.setCanDm(ctx, { channel: "telegram", externalId, canDm }),
     limits: { perChatIntervalMs: 10, marginMs: 0 },
   });
   const payments = createPayments({
-    db: prisma,
+    sql: c.db.sql,
     clock: c.clock,
     ledger: c.ledger,
     sandbox: { secret: c.sandboxWebhookSecret, publicUrl: "http://localhost:3000" },

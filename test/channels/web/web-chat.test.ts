@@ -21,7 +21,7 @@ beforeAll(async () => {
     handle: (turn) => h.bot.handle(turn),
     mailbox,
     secret: "web-chat-test-secret-0123456789",
-    dedupe: (id) => markTurnProcessed(h.prisma, "web", id),
+    dedupe: (id) => markTurnProcessed(h.shop.c.db.sql, "web", id),
     maxPollWaitMs: 2_000,
   });
 });

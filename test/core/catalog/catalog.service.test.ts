@@ -20,7 +20,12 @@ describe("catalog", () => {
 
   beforeAll(async () => {
     t = await createTestDatabase("catalog");
-    catalog = createCatalog({ db: t.db.prisma, clock: new ManualClock(), priceRules: [halfPriceForVip] });
+    catalog = createCatalog({
+      prisma: t.db.prisma,
+      sql: t.db.sql,
+      clock: new ManualClock(),
+      priceRules: [halfPriceForVip],
+    });
     phone = (await catalog.upsertCategory(ctx, { slug: "phone", nameZh: "话费", nameEn: "Phone credit", sortOrder: 1 }))
       .id;
     games = (

@@ -13,8 +13,8 @@ describe("conversation state", () => {
   let conv: ReturnType<typeof createConversations>;
   beforeAll(async () => {
     t = await createTestDatabase("conversations");
-    conv = createConversations({ db: t.db.prisma, clock });
-    const u = await createIdentity({ db: t.db.prisma, clock }).resolve(ctx, {
+    conv = createConversations({ sql: t.db.sql, clock });
+    const u = await createIdentity({ sql: t.db.sql, clock }).resolve(ctx, {
       channel: "telegram",
       externalId: "1",
       displayName: "A",

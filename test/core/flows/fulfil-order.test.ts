@@ -5,7 +5,11 @@ import { CLEAN, createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
 const MOBILE = "13800138000";
 
-describe("fulfil-order flow: DIRECT top-ups through simulated suppliers", () => {
+// Both SqlRunners: PostgreSQL's pipelined node-postgres and the embedded PGlite.
+describe.each([
+  { runner: "PostgreSQL, pipelined", embedded: false },
+  { runner: "embedded PGlite", embedded: true },
+])("fulfil-order flow: DIRECT top-ups through simulated suppliers ($runner)", ({ embedded }) => {
   let shop: Shop;
   // Callbacks from the sims reach the app in-process.
   const viaApp = (input: string | URL | Request, init?: RequestInit) => shop.app.request(String(input), init);
@@ -14,6 +18,7 @@ describe("fulfil-order flow: DIRECT top-ups through simulated suppliers", () => 
   beforeAll(async () => {
     shop = await createShop("fulfilorder", {
       workers: false,
+      embedded,
       container: {
         supplierTimeoutMs: 400,
         flowHooks: {
@@ -85,7 +90,7 @@ describe("fulfil-order flow: DIRECT top-ups through simulated suppliers", () => 
     const a = await shop.supplier("resume-a");
     const product = await shop.directProduct([{ supplierId: a.supplier.id, cost: 2800n }]);
     const { order } = await paidOrder(product.id);
-    const started = await shop.c.orders.store.transition(shop.c.db.prisma, {
+    const started = await shop.c.orders.store.transition(shop.c.db.sql, {
       orderId: order.id,
       path: ["PAID", "FULFILLING"],
       set: { supplierId: a.supplier.id },

@@ -1,14 +1,14 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ORDER_NOT_AT_STATUS } from "../../../core/orders/index.ts";
-import { asBuyer, kamengFailure, ManualClock } from "../../../core/shared/index.ts";
+import { asBuyer, kamengFailure, ManualClock, sql } from "../../../core/shared/index.ts";
 import { CLEAN, createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
-// Both transaction runners: PostgreSQL's pipelining raw-SQL runner (statements issued without waiting,
-// refusals raised) and the embedded default's Prisma client on PGlite (the same statements, in order).
+// Both SqlRunners: PostgreSQL's pipelined node-postgres and the embedded PGlite — the same flows,
+// statements issued without waiting and refusals raised on both.
 describe.each([
-  { runner: "PostgreSQL, pipelined raw SQL", embedded: false },
-  { runner: "embedded PGlite, Prisma", embedded: true },
+  { runner: "PostgreSQL, pipelined", embedded: false },
+  { runner: "embedded PGlite", embedded: true },
 ])("place-order flow ($runner)", ({ embedded }) => {
   let shop: Shop;
   const clock = new ManualClock(new Date());
@@ -265,9 +265,9 @@ describe.each([
     });
     if (!r.ok) throw new Error(r.code);
     const before = await counts();
-    const failure = await shop.prisma
-      .$transaction(async (tx) => {
-        await tx.$executeRaw`INSERT INTO outbox_events (type, payload) VALUES ('probe', '{}')`;
+    const failure = await shop.c.db.sql
+      .transaction(async (tx) => {
+        await tx.execute(sql`INSERT INTO outbox_events (type, payload) VALUES ('probe', '{}')`);
         // Already DELIVERED: not at a status the path starts from.
         await shop.c.orders.store.finalTransition(tx, {
           orderId: r.order.id,

@@ -17,8 +17,8 @@ describe("identity and conversations on PGlite", () => {
 
   it("resolves, links and keeps conversation state", async () => {
     const clock = new ManualClock();
-    const identity = createIdentity({ db: db.prisma, clock });
-    const conv = createConversations({ db: db.prisma, clock });
+    const identity = createIdentity({ sql: db.sql, clock });
+    const conv = createConversations({ sql: db.sql, clock });
     const [a, b] = await Promise.all([
       identity.resolve(ctx, { channel: "web", externalId: "w1", displayName: "A", privateChat: true }),
       identity.resolve(ctx, { channel: "web", externalId: "w1", displayName: "A", privateChat: true }),

@@ -16,7 +16,7 @@ describe("identity", () => {
   let identity: ReturnType<typeof createIdentity>;
   beforeAll(async () => {
     t = await createTestDatabase("identity");
-    identity = createIdentity({ db: t.db.prisma, clock, secrets: new SecretBox(Buffer.alloc(32, 3)) });
+    identity = createIdentity({ sql: t.db.sql, clock, secrets: new SecretBox(Buffer.alloc(32, 3)) });
   });
   afterAll(() => t.drop());
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCatalog, type Catalog } from "../../../core/catalog/index.ts";
 import { createInventory, type ClaimResult, type Inventory } from "../../../core/inventory/index.ts";
 import { ManualClock, newId, systemContext, type Db } from "../../../core/shared/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
@@ -12,18 +13,17 @@ describe("claim, release, sell, reveal", () => {
   let t: TestDatabase;
   let db: Db;
   let inventory: Inventory;
+  let catalog: Catalog;
   const clock = new ManualClock(new Date("2026-01-01T00:00:00Z"));
 
   const claimInTx = (productId: string, orderId: string, quantity: number) =>
-    db.$transaction((tx) => inventory.claim(ctx, { productId, orderId, quantity }, { tx }), {
-      timeout: 30_000,
-      maxWait: 30_000,
-    });
+    t.db.sql.transaction((tx) => inventory.claim(ctx, { productId, orderId, quantity }, { tx }));
 
   beforeAll(async () => {
     t = await createTestDatabase("claim", { poolSize: 32 });
     db = t.db.prisma;
-    inventory = createInventory({ db, clock, secrets: testSecrets() });
+    catalog = createCatalog({ prisma: db, sql: t.db.sql, clock });
+    inventory = createInventory({ prisma: db, sql: t.db.sql, clock, secrets: testSecrets(), catalog });
   });
   afterAll(() => t.drop());
 
@@ -90,7 +90,7 @@ describe("claim, release, sell, reveal", () => {
       content: "F-NEVER-1\nF-LATE-1,pw,2026-06-01\nF-SOON-1,pw,2026-02-01\nF-NEVER-2",
     });
     const order = async () => {
-      const r = await db.$transaction((tx) =>
+      const r = await t.db.sql.transaction((tx) =>
         inventory.claim(ctx, { productId, orderId: newId(), quantity: 1 }, { tx, sell: true }),
       );
       return r.ok ? r.codes?.[0]?.code : r.code;
@@ -125,7 +125,11 @@ describe("claim, release, sell, reveal", () => {
     const stock = await inventory.stock(ctx, { productId });
     expect(stock.products[0]).toMatchObject({ available: 1, reserved: 0, sold: 2 });
     expect(stock.batches).toMatchObject([{ productId, imported: 3, available: 1, sold: 2 }]);
-    expect(await inventory.lowStock(ctx, { threshold: 2 })).toContainEqual({
+    // The products to watch come from the catalog: inventory does not read its tables.
+    const products = (await catalog.listProducts(ctx))
+      .filter((p) => p.deliveryKind === "CODE")
+      .map((p) => ({ productId: p.id, sku: p.sku }));
+    expect(await inventory.lowStock(ctx, { threshold: 2, products })).toContainEqual({
       productId,
       sku: `SKU-${productId}`,
       available: 1,

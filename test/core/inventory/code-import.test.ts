@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCatalog } from "../../../core/catalog/index.ts";
 import { createInventory, type ImportProgress, type Inventory } from "../../../core/inventory/index.ts";
 import { ManualClock, systemContext } from "../../../core/shared/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
@@ -14,7 +15,9 @@ describe("importCodes", () => {
 
   beforeAll(async () => {
     t = await createTestDatabase("import");
-    inventory = createInventory({ db: t.db.prisma, clock: new ManualClock(), secrets });
+    const clock = new ManualClock();
+    const catalog = createCatalog({ prisma: t.db.prisma, sql: t.db.sql, clock });
+    inventory = createInventory({ prisma: t.db.prisma, sql: t.db.sql, clock, secrets, catalog });
     productId = await createProduct(t.db.prisma);
   });
   afterAll(() => t.drop());

@@ -10,7 +10,7 @@ let ledger: Ledger;
 
 beforeAll(async () => {
   tdb = await createTestDatabase("ledgerconc", { poolSize: 30 });
-  ledger = createLedger({ db: tdb.db.prisma, clock: systemClock });
+  ledger = createLedger({ sql: tdb.db.sql, clock: systemClock });
 });
 afterAll(async () => tdb?.drop());
 
@@ -137,24 +137,21 @@ describe("ledger under concurrency (real PostgreSQL)", () => {
     let posted!: () => void;
     const postedA = new Promise<void>((r) => (posted = r));
     // Order A pays and settles, then its transaction stays open (the flow is still working on it).
-    const slow = tdb.db.prisma.$transaction(
-      async (tx) => {
-        for (const legs of [
-          pay(a, 10n),
-          [
-            { account: escrow, amount: -10n },
-            { account: revenue, amount: 1n },
-            { account: custody, amount: 9n },
-          ],
-        ]) {
-          const r = await ledger.post(ctx, { idempotencyKey: randomUUID(), kind: "t", legs }, { tx });
-          expect(r.ok).toBe(true);
-        }
-        posted();
-        await gate;
-      },
-      { timeout: 20_000 },
-    );
+    const slow = tdb.db.sql.transaction(async (tx) => {
+      for (const legs of [
+        pay(a, 10n),
+        [
+          { account: escrow, amount: -10n },
+          { account: revenue, amount: 1n },
+          { account: custody, amount: 9n },
+        ],
+      ]) {
+        const r = await ledger.post(ctx, { idempotencyKey: randomUUID(), kind: "t", legs }, { tx });
+        expect(r.ok).toBe(true);
+      }
+      posted();
+      await gate;
+    });
     await postedA;
     // Order B touches the same escrow, revenue and custody: it must commit while A still holds its locks.
     const fast = await Promise.race([

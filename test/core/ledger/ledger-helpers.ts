@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { systemCode, walletCode, type Ledger } from "../../../core/ledger/index.ts";
 import { systemContext, type Currency } from "../../../core/shared/index.ts";
+import type { Database } from "../../../app/db/database.ts";
+import { createPgliteDatabase, createTestDatabase } from "../../support/databases.ts";
 
 export const ctx = systemContext("test-ledger");
 export const CUR: Currency = "CNY";
@@ -24,4 +26,27 @@ export async function topUp(ledger: Ledger, wallet: string, amount: bigint, key 
   });
   if (!r.ok) throw new Error("top-up failed");
   return r;
+}
+
+/**
+ * The databases the ledger suites run on: PostgreSQL (pipelined runner) and the embedded PGlite — the
+ * same ledger over the same SqlRunner port.
+ */
+export function ledgerDatabases(label: string) {
+  return [
+    {
+      engine: "PostgreSQL",
+      async open(): Promise<{ db: Database; close(): Promise<void> }> {
+        const t = await createTestDatabase(label);
+        return { db: t.db, close: () => t.drop() };
+      },
+    },
+    {
+      engine: "embedded PGlite",
+      async open(): Promise<{ db: Database; close(): Promise<void> }> {
+        const db = await createPgliteDatabase();
+        return { db, close: () => db.close() };
+      },
+    },
+  ];
 }

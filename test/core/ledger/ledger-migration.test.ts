@@ -74,7 +74,7 @@ describe(`migration ${SUMMED}`, () => {
         { code: escrow, balance: "0", mode: "SUMMED" },
         { code: wallet, balance: "40", mode: "CACHED" },
       ]);
-      const ledger = createLedger({ db: fresh.db.prisma, clock: new ManualClock() });
+      const ledger = createLedger({ sql: fresh.db.sql, clock: new ManualClock() });
       expect((await ledger.balance(ctx, escrow)).balance).toBe(60n);
       expect((await ledger.balance(ctx, custody)).balance).toBe(-100n);
       expect(await ledger.check(ctx)).toMatchObject({ ok: true, negative: [] });

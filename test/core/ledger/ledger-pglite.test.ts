@@ -11,7 +11,7 @@ let ledger: Ledger;
 
 beforeAll(async () => {
   db = await createPgliteDatabase();
-  ledger = createLedger({ db: db.prisma, clock: new ManualClock() });
+  ledger = createLedger({ sql: db.sql, clock: new ManualClock() });
 });
 afterAll(async () => db?.close());
 
@@ -37,7 +37,7 @@ describe("ledger on PGlite (the embedded engine)", () => {
       ],
     });
     expect(over).toEqual({ ok: false, code: "insufficient_funds", account: w });
-    const inTx = await db.prisma.$transaction(async (tx) =>
+    const inTx = await db.sql.transaction(async (tx) =>
       ledger.post(
         ctx,
         {

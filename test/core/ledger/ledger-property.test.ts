@@ -15,7 +15,7 @@ const platformCash = systemCode("platform_cash", CUR);
 
 beforeAll(async () => {
   tdb = await createTestDatabase("ledgerprop");
-  ledger = createLedger({ db: tdb.db.prisma, clock });
+  ledger = createLedger({ sql: tdb.db.sql, clock });
 });
 afterAll(async () => tdb?.drop());
 
@@ -225,7 +225,7 @@ async function run(ops: Op[]) {
         // A flow that posts and then fails: nothing of it may remain.
         const a = BigInt(op.amount);
         await expect(
-          tdb.db.prisma.$transaction(async (tx) => {
+          tdb.db.sql.transaction(async (tx) => {
             await ledger.post(
               ctx,
               {

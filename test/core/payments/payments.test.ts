@@ -19,9 +19,9 @@ const clock = new ManualClock(new Date("2026-03-01T00:00:00Z"));
 
 beforeAll(async () => {
   tdb = await createTestDatabase("payments");
-  ledger = createLedger({ db: tdb.db.prisma, clock });
+  ledger = createLedger({ sql: tdb.db.sql, clock });
   payments = createPayments({
-    db: tdb.db.prisma,
+    sql: tdb.db.sql,
     clock,
     ledger,
     sandbox: { secret: SECRET, publicUrl: "https://shop.example.com/" },
@@ -370,7 +370,7 @@ describe("Telegram Stars refunds", () => {
     const o = await starsPaidOrder(20n);
     await refundToWallet(o);
     await expect(
-      tdb.db.prisma.$transaction(async (tx) => {
+      tdb.db.sql.transaction(async (tx) => {
         const r = await payments.recordProviderRefund(ctx, { paymentId: o.payment.id, idempotencyKey: "k" }, { tx });
         expect(r.ok).toBe(true);
         throw new Error("telegram refused");

@@ -40,7 +40,8 @@ describe("suppliers", () => {
 
   const build = (over: Partial<Parameters<typeof createSuppliers>[0]> = {}) =>
     createSuppliers({
-      db,
+      prisma: db,
+      sql: t.db.sql,
       clock,
       secrets,
       callbackBaseUrl: CALLBACK_BASE,
