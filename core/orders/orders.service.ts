@@ -33,8 +33,8 @@ export interface TransitionInput {
   path: readonly OrderStatus[];
   reason?: string;
   set?: OrderPatch;
-  /** Extra fields for the outbox event's payload (always has orderId, userId, status). */
-  eventPayload?: Record<string, string | number | boolean | null>;
+  /** The optional fields of the order event's payload (core/events/catalog.ts), e.g. a refund's `reason`. */
+  eventPayload?: OrderEventExtras;
 }
 
 /** `kameng_fail` reason of an insert that did not happen (see OrderStore.insert). */
@@ -98,6 +98,34 @@ function mustMatch(reason: string, cte: "ins" | "u"): Prisma.Sql {
     WHERE CASE WHEN ${Prisma.raw(cte)}.id IS NULL THEN kameng_fail(${reason}) = 0 ELSE true END`;
 }
 
+/** The optional fields of an order event (see `orderEvent` in core/events/catalog.ts). */
+export interface OrderEventExtras {
+  reason?: string;
+}
+
+/**
+ * THE order-event builder: the outbox row for the order `row` (a CTE of the statement: the inserted or
+ * updated order) entering its current status, coming `from` a status (NULL for a new order). The insert
+ * and every transition write their events through it, so every order event has the catalog's shape
+ * (`orderEvent` in core/events/catalog.ts; test/core/events/order-events.test.ts parses every outbox row
+ * of every order path against it). No codes or secrets: consumers read what they need by id.
+ */
+function orderEventInsert(
+  type: ReturnType<typeof eventTypeFor>,
+  row: "ins" | "u",
+  from: Prisma.Sql,
+  extras: OrderEventExtras | undefined,
+  now: Date,
+): Prisma.Sql {
+  const r = Prisma.raw(row);
+  const extra = JSON.stringify({ ...(extras?.reason !== undefined ? { reason: extras.reason } : {}) });
+  return Prisma.sql`INSERT INTO outbox_events (type, payload, created_at)
+    SELECT ${type}, jsonb_build_object('orderId', ${r}.id::text, 'userId', ${r}.user_id::text, 'status', ${r}.status,
+      'from', ${from}, 'productId', ${r}.product_id::text, 'total', ${r}.total::text, 'currency', ${r}.currency,
+      'channel', ${r}.channel) || ${extra}::jsonb, ${now}::timestamptz
+    FROM ${r}`;
+}
+
 export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStore {
   const one = (rows: Order[]) => rows[0] ?? null;
 
@@ -115,7 +143,6 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
       const c = PATCH_COLUMNS[k];
       sets.push(Prisma.sql`${Prisma.raw(c.column)} = ${v}::${Prisma.raw(c.cast)}`);
     }
-    const extra = JSON.stringify(input.eventPayload ?? {});
     // A final transition that matched nothing must not commit what came before it.
     const tail = final ? mustMatch(ORDER_NOT_AT_STATUS, "u") : Prisma.sql`SELECT ${COLS} FROM u`;
     return Prisma.sql`
@@ -129,12 +156,7 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
         SELECT u.id, s.f, s.t, ${input.reason ?? null}, ${now}::timestamptz
         FROM u, unnest(${froms}::text[], ${tos}::text[]) WITH ORDINALITY AS s(f, t, i)
         WHERE s.i >= array_position(${froms}::text[], u.prev)),
-      ob AS (
-        INSERT INTO outbox_events (type, payload, created_at)
-        SELECT ${eventTypeFor(to)}, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
-          'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-          'channel', u.channel) || ${extra}::jsonb, ${now}::timestamptz
-        FROM u)
+      ob AS (${orderEventInsert(eventTypeFor(to), "u", Prisma.sql`u.prev`, input.eventPayload, now)})
       ${tail}`;
   }
 
@@ -145,14 +167,9 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
       // A delivered order's history still records every step it went through.
       const path = d ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["CREATED"];
       const outbox = d
-        ? Prisma.sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
-            SELECT 'order.delivered', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', status,
-              'from', 'CREATED', 'productId', product_id::text, 'total', total::text, 'currency', currency,
-              'channel', channel), ${now}::timestamptz FROM ins)`
+        ? Prisma.sql`, ob AS (${orderEventInsert("order.delivered", "ins", Prisma.sql`'CREATED'`, undefined, now)})`
         : opts.emitCreated
-          ? Prisma.sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
-            SELECT 'order.created', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', 'CREATED',
-              'productId', product_id::text, 'total', total::text, 'currency', currency, 'channel', channel), ${now}::timestamptz FROM ins)`
+          ? Prisma.sql`, ob AS (${orderEventInsert("order.created", "ins", Prisma.sql`NULL::text`, undefined, now)})`
           : Prisma.empty;
       const onSale =
         opts.productVersion === undefined
