@@ -31,7 +31,9 @@ import { sql, type SqlRunner } from "../../core/shared/sql.ts";
  *
  * Latency: `nudge()` after a commit in this process wakes the consumers of that event type at once; an
  * idle consumer polls every `pollMs` for other processes' commits, and polls sooner while events it wants
- * are committed above the horizon (waiting for an older transaction to end).
+ * are committed above the horizon (waiting for an older transaction to end). An idle poll costs one
+ * statement per process, shared by its consumers: the horizon alone (no table read). While it has not
+ * moved since a consumer last read up to it, no transaction has ended and nothing new can be read.
  */
 
 export interface ConsumerLogger {
@@ -71,7 +73,10 @@ export interface OutboxConsumersOptions {
   /** A failed event waits `retryBaseMs · 2^(attempts−1)`, at most `retryMaxMs`. Defaults 1 s and 5 min. */
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** How often due failures are looked for. Default 1 s. */
+  /**
+   * Due failures are looked for when one recorded or rescheduled here comes due, and at least this often
+   * (for failures an operator made due, or a previous owner left). Default 5 s.
+   */
   retryCheckMs?: number;
   /** A handler running longer counts as failed (it is not cancelled). Default 10 s. */
   handlerTimeoutMs?: number;
@@ -155,6 +160,10 @@ class ConsumerLoop {
   private written: Cursor = { txId: 0n, id: 0n };
   private lastCursorWrite = 0;
   private nextRetryCheck = 0;
+  /** The horizon this consumer last read everything below (undefined: read again before trusting it). */
+  private readHorizon: bigint | undefined;
+  /** The last pass left nothing to do right away (no full batch, nothing waiting above the horizon). */
+  private idle = false;
   private settleDelay = SETTLE_MIN_MS;
   private nudged = false;
   private wake: (() => void) | undefined;
@@ -170,6 +179,8 @@ class ConsumerLoop {
     private readonly logger: ConsumerLogger,
     private readonly onParked: (e: ParkedEvent) => void,
     private readonly counters: ConsumerCounters | undefined,
+    /** The snapshot horizon now (one statement shared by the process's consumers). */
+    private readonly horizon: () => Promise<bigint>,
   ) {}
 
   private get name() {
@@ -232,12 +243,25 @@ class ConsumerLoop {
     return this.passing;
   }
 
+  /** Nothing can be new for this consumer: idle, lease and retries not due, and the horizon where it read up to. */
+  private async nothingNew(): Promise<boolean> {
+    if (!this.idle || this.nudged || !this.leased || this.readHorizon === undefined) return false;
+    const now = performance.now();
+    if (now - this.leaseAt >= this.t.leaseMs / 3 || now >= this.nextRetryCheck) return false;
+    return (await this.horizon()) === this.readHorizon;
+  }
+
   private async loop(): Promise<void> {
     while (this.running) {
-      this.nudged = false;
       let delay: number;
       try {
+        if (await this.nothingNew()) {
+          await this.sleep(this.t.pollMs);
+          continue;
+        }
+        this.nudged = false;
         const r = await this.runOnce();
+        this.idle = r.leased && !r.more && !r.unsettled;
         if (!r.leased) delay = this.t.standbyPollMs;
         else if (r.more || this.nudged) delay = 0;
         else if (r.unsettled) {
@@ -274,11 +298,12 @@ class ConsumerLoop {
     result.leased = true;
 
     if (performance.now() >= this.nextRetryCheck) {
+      this.nextRetryCheck = performance.now() + this.t.retryCheckMs;
       const r = await this.retryDue();
       result.retried = r.retried;
       result.failed += r.failed;
       result.more ||= r.full;
-      this.nextRetryCheck = performance.now() + (r.full ? 0 : this.t.retryCheckMs);
+      if (r.full) this.nextRetryCheck = 0;
       if (!this.leased) return result;
     }
 
@@ -313,6 +338,7 @@ class ConsumerLoop {
       this.cursor = this.written = { txId: row.cursor_tx_id, id: row.cursor_id };
       this.lastCursorWrite = performance.now();
       this.nextRetryCheck = 0;
+      this.readHorizon = undefined;
       if (row.previous_owner && row.previous_owner !== this.owner)
         this.logger.info(
           { consumer: this.name, from: row.previous_owner },
@@ -326,6 +352,11 @@ class ConsumerLoop {
 
   private backoff(attempts: number): number {
     return Math.min(this.t.retryBaseMs * 2 ** Math.max(0, attempts - 1), this.t.retryMaxMs);
+  }
+
+  /** A failure recorded or rescheduled here comes due after `delayMs`: look for it then. */
+  private retryIn(delayMs: number): void {
+    this.nextRetryCheck = Math.min(this.nextRetryCheck, performance.now() + delayMs);
   }
 
   /** Parses a row; an event that does not match the catalog is parked at once (retrying cannot fix it). */
@@ -436,12 +467,15 @@ class ConsumerLoop {
       // Nothing of ours below the horizon: move on in memory (a restart rescans only events of other
       // types), and write the position now and then so those rescans stay short.
       if (after(this.cursor, next)) this.cursor = next;
+      this.readHorizon = head.horizon;
       if (after(this.written, this.cursor) && performance.now() - this.lastCursorWrite >= IDLE_CURSOR_WRITE_MS)
         if (!(await this.advance(this.cursor, []))) return { handled, failed: 0, full: false, unsettled: false };
       return { handled, failed: 0, full: false, unsettled: head.unsettled };
     }
     const kept = failures.filter((f) => events.slice(0, done).some((e) => e.row.id === f.eventId));
     if (!(await this.advance(next, kept))) return { handled, failed: 0, full: false, unsettled: false };
+    this.readHorizon = all && !full ? head.horizon : undefined;
+    for (const f of kept) if (!f.parked) this.retryIn(f.delayMs);
     for (const f of kept.filter((x) => x.parked)) {
       const row = found.find((r) => r.id === f.eventId)!;
       this.park({
@@ -540,6 +574,7 @@ class ConsumerLoop {
             parked_at = CASE WHEN ${parked}::boolean THEN clock_timestamp() END, updated_at = clock_timestamp()
         WHERE f.consumer = ${this.name} AND f.event_id = ${row.id}::bigint AND f.attempts = ${row.attempts}::int
           AND EXISTS (SELECT 1 FROM event_consumers c WHERE c.name = ${this.name} AND c.lease_owner = ${this.owner})`);
+      if (n > 0 && !parked) this.retryIn(this.backoff(attempts));
       if (n > 0 && parked)
         this.park({ consumer: this.name, eventId: row.id.toString(), type: row.type, attempts, error });
       else if (n > 0)
@@ -567,6 +602,7 @@ export class OutboxConsumers {
   private readonly logger: ConsumerLogger;
   private readonly onParked: (e: ParkedEvent) => void;
   private started = false;
+  private probe: { at: number; horizon: Promise<bigint> } | undefined;
 
   constructor(private readonly opts: OutboxConsumersOptions) {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -579,7 +615,7 @@ export class OutboxConsumers {
       maxAttempts: opts.maxAttempts ?? 10,
       retryBaseMs: opts.retryBaseMs ?? 1_000,
       retryMaxMs: opts.retryMaxMs ?? 300_000,
-      retryCheckMs: opts.retryCheckMs ?? 1_000,
+      retryCheckMs: opts.retryCheckMs ?? 5_000,
       handlerTimeoutMs: opts.handlerTimeoutMs ?? 10_000,
     };
     this.onParked =
@@ -606,6 +642,7 @@ export class OutboxConsumers {
       this.logger,
       this.onParked,
       this.opts.counters,
+      () => this.horizon(),
     );
     this.loops.set(consumer.name, loop);
     if (this.started)
@@ -618,6 +655,19 @@ export class OutboxConsumers {
       this.loops.delete(consumer.name);
       await loop.stop();
     };
+  }
+
+  /** The snapshot horizon, read at most once per few milliseconds for all the consumers of this process. */
+  private horizon(): Promise<bigint> {
+    const now = performance.now();
+    if (!this.probe || now - this.probe.at > 10) {
+      const horizon = this.opts.sql
+        .query<{ h: bigint }>(sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS h`)
+        .then((rows) => rows[0]!.h);
+      horizon.catch(() => (this.probe = undefined));
+      this.probe = { at: now, horizon };
+    }
+    return this.probe.horizon;
   }
 
   /** The names of the consumers hosted here. */
