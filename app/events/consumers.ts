@@ -30,6 +30,10 @@ export function shopNotifier(deps: {
     name: SHOP_NOTIFIER,
     types: SHOP_BOT_EVENT_TYPES,
     startFrom: "now",
+    // Each event costs a few reads (the order, its codes, the dedupe): several buyers' events at once,
+    // one buyer's in order (a top-up's "topping up…" before its "delivered").
+    concurrency: 8,
+    key: (event) => ("userId" in event.payload ? `user:${event.payload.userId}` : `product:${event.payload.productId}`),
     prepare: (events) => deps.bot.prepareEvents([...events]),
     async handle(event) {
       await deps.deliver(await deps.bot.onDomainEvent(event), event);

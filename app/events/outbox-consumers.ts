@@ -437,26 +437,8 @@ class ConsumerLoop {
     }));
     await this.prepare(events.flatMap((e) => (e.event ? [e.event] : [])));
 
-    let handled = 0;
-    let done = 0;
-    for (const { row, event } of events) {
-      if (!this.running && this.loopDone) break;
-      if (!(await this.stillLeased())) return { handled, failed: 0, full: false, unsettled: false };
-      if (event) {
-        try {
-          await this.handle(event);
-          handled++;
-        } catch (e) {
-          const parked = this.maxAttempts <= 1;
-          failures.push({ eventId: row.id, attempts: 1, delayMs: this.backoff(1), parked, error: errorText(e) });
-          this.logger.warn(
-            { consumer: this.name, eventId: event.id, type: event.type, attempts: 1, err: e },
-            "event handler failed; will retry",
-          );
-        }
-      }
-      done++;
-    }
+    const { handled, done, lost } = await this.handleAll(events, failures);
+    if (lost) return { handled, failed: 0, full: false, unsettled: false };
 
     // Where the cursor goes: past the last event handled, or — when the whole short batch was — up to the horizon.
     const all = done === events.length;
@@ -489,6 +471,57 @@ class ConsumerLoop {
     if (handled) this.counters?.handled(this.name, handled);
     if (kept.length) this.counters?.failed(this.name, kept.length);
     return { handled, failed: kept.length, full: full && all, unsettled: head.unsettled };
+  }
+
+  /**
+   * Handles a batch's events in order — up to the consumer's `concurrency` at once, events of one `key`
+   * one after another — recording failures. `done`: how many events from the start of the batch have
+   * finished (the cursor may pass those); `lost`: the lease was lost (nothing may be recorded).
+   */
+  private async handleAll(
+    items: Array<{ row: OutboxRow; event: CommittedEvent | undefined }>,
+    failures: NewFailure[],
+  ): Promise<{ handled: number; done: number; lost: boolean }> {
+    const limit = Math.max(1, this.consumer.concurrency ?? 1);
+    const finished = items.map(() => false);
+    const chains = new Map<string, Promise<void>>();
+    const running = new Set<Promise<void>>();
+    let handled = 0;
+    let lost = false;
+    for (let i = 0; i < items.length; i++) {
+      if (!this.running && this.loopDone) break;
+      while (running.size >= limit) await Promise.race(running);
+      if (!(await this.stillLeased())) {
+        lost = true;
+        break;
+      }
+      const { row, event } = items[i]!;
+      const key = event && limit > 1 && this.consumer.key ? this.consumer.key(event) : limit > 1 ? `#${i}` : "";
+      const run = async () => {
+        if (event) {
+          try {
+            await this.handle(event);
+            handled++;
+          } catch (e) {
+            const parked = this.maxAttempts <= 1;
+            failures.push({ eventId: row.id, attempts: 1, delayMs: this.backoff(1), parked, error: errorText(e) });
+            this.logger.warn(
+              { consumer: this.name, eventId: event.id, type: event.type, attempts: 1, err: e },
+              "event handler failed; will retry",
+            );
+          }
+        }
+        finished[i] = true;
+      };
+      const task = (chains.get(key) ?? Promise.resolve()).then(run);
+      chains.set(key, task);
+      const tracked: Promise<void> = task.finally(() => running.delete(tracked));
+      running.add(tracked);
+    }
+    await Promise.all(running);
+    let done = 0;
+    while (done < items.length && finished[done]) done++;
+    return { handled, done, lost };
   }
 
   /** Moves the cursor and records the batch's failures, in one statement, only while this process holds the lease. */

@@ -60,6 +60,7 @@ interface PhaseResult {
   purchasesPerS: number;
   delivered?: number;
   invariantsOk?: boolean;
+  notify?: { count: number; p50Ms: number; p99Ms: number; receivedCount: number; receivedP99Ms: number };
   sent: number;
   sentPerS: number;
   backlog: number;
@@ -178,6 +179,7 @@ async function runPhase(kind: "shop" | "echo"): Promise<PhaseResult> {
   if (verified) {
     r.delivered = verified.delivered;
     r.invariantsOk = verified.invariantsOk;
+    if (verified.notify) r.notify = verified.notify;
   }
   await channel.stop({ drainTimeoutMs: 0 });
   await scenario.close?.();
@@ -204,6 +206,15 @@ async function main() {
     ...(main.delivered !== undefined ? { tg_orders_delivered: main.delivered } : {}),
     ...(main.invariantsOk !== undefined ? { tg_invariants_ok: String(main.invariantsOk) } : {}),
     tg_messages_sent_per_s: main.sentPerS,
+    // Committed order.delivered → the shop notifier (an event consumer) hands the code message to the channel.
+    ...(main.notify
+      ? {
+          notify_p50_ms: round(main.notify.p50Ms),
+          notify_p99_ms: round(main.notify.p99Ms),
+          notify_received_p99_ms: round(main.notify.receivedP99Ms),
+          notify_count: main.notify.count,
+        }
+      : {}),
     tg_outbound_backlog: main.backlog,
   };
   if (results.shop && results.echo) {

@@ -28,6 +28,13 @@ export interface EventConsumer<T extends EventType = EventType> {
   handle(event: CommittedEvent<T>): Promise<void> | void;
   /** Attempts before a failing event is parked (default: the runner's, 10). */
   readonly maxAttempts?: number;
+  /**
+   * Events of a batch handled at once (default 1: one after another, in order). With more, events with
+   * the same `key` are still handled one after another in order (e.g. one user's messages); others may
+   * overlap. Without a `key`, concurrent events are unordered.
+   */
+  readonly concurrency?: number;
+  key?(event: CommittedEvent<T>): string;
 }
 
 /** Declares a consumer with its event types inferred (`defineConsumer({ types: ["order.paid"], … })`). */

@@ -190,6 +190,39 @@ export function eventConsumersContract(name: string, open: () => Promise<{ db: S
       expect(log.at(-1)).toBe("event 4");
     });
 
+    it("with concurrency, events of one key stay in order while other keys overlap (never more than the limit)", async () => {
+      const r = runner();
+      let active = 0;
+      let most = 0;
+      const order = new Map<string, string[]>();
+      const consumer = defineConsumer({
+        name: `concurrent-${randomUUID()}`,
+        types: ["order.paid"],
+        startFrom: "now",
+        concurrency: 4,
+        key: (e) => (e.payload.reason ?? "").split("-")[0]!,
+        async handle(e) {
+          active++;
+          most = Math.max(most, active);
+          const [key, n] = (e.payload.reason ?? "").split("-");
+          await new Promise((res) => setTimeout(res, n === "0" ? 40 : 5)); // a slow first event per key
+          order.set(key!, [...(order.get(key!) ?? []), n!]);
+          active--;
+        },
+      });
+      r.host(consumer);
+      await drain(r, consumer.name);
+      const keys = ["a", "b", "c", "d", "e", "f"];
+      await commit(
+        db,
+        [0, 1, 2].flatMap((n) => keys.map((k) => paid(`${k}-${n}`))),
+      );
+      await drain(r, consumer.name);
+      expect(Object.fromEntries(order)).toEqual(Object.fromEntries(keys.map((k) => [k, ["0", "1", "2"]])));
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(4);
+    });
+
     it("a failing consumer does not hold up another; its event is retried with backoff, then parked (alert) — visible, and retried on request", async () => {
       const parkedEvents: ParkedEvent[] = [];
       const r = runner({ retryBaseMs: 1_000, onParked: (e) => void parkedEvents.push(e) });

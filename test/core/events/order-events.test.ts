@@ -110,7 +110,9 @@ describe.each([
     // The order events say where the order came from, and a refund why.
     const ofOrder = (id: string, type: EventType) =>
       rows.filter((r) => r.type === type && (r.payload as { orderId?: string }).orderId === id).map((r) => r.payload);
-    expect(ofOrder(later.id, "order.delivered")).toEqual([expect.objectContaining({ status: "DELIVERED", from: "PAID" })]);
+    expect(ofOrder(later.id, "order.delivered")).toEqual([
+      expect.objectContaining({ status: "DELIVERED", from: "PAID" }),
+    ]);
     expect(ofOrder(later.id, "order.created")).toEqual([expect.objectContaining({ status: "CREATED", from: null })]);
     expect(ofOrder(refunded.id, "order.refunded")).toEqual([
       expect.objectContaining({ status: "REFUNDED", reason: expect.any(String) }),
