@@ -622,6 +622,42 @@ class ConsumerLoop {
   }
 }
 
+/** Any fixed 64-bit number: processes checking for a restored database take turns. */
+const REBASE_LOCK_ID = 72_707_115_002;
+
+/**
+ * Transaction ids come from the database cluster. A database restored from a logical dump into another
+ * cluster (pg_dump/pg_restore, logical replication; not pg_upgrade, which keeps them) carries `tx_id`s and
+ * cursors from the old cluster's counter, which may be ahead of the new one: new events would sort before
+ * the cursors and be skipped until the new counter caught up. Detected at start (a stored id beyond the
+ * next one this cluster will assign) and repaired under a lock: each cursor moves to just before the first
+ * event it may not have handled — after it in the old order, or written by this cluster (a `tx_id` below
+ * the next one) — and every committed row becomes `tx_id` 0 (id order). Nothing is skipped; a few events
+ * may be handled again. Returns how many consumers were moved.
+ */
+export async function rebaseAfterRestore(db: SqlRunner, logger: ConsumerLogger = noopLogger): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query(sql`SELECT pg_advisory_xact_lock(${REBASE_LOCK_ID}::bigint)`);
+    const [probe] = await tx.query<{ next: bigint; ahead: boolean }>(sql`
+      SELECT x.next, EXISTS (SELECT 1 FROM event_consumers WHERE cursor_tx_id > x.next)
+                     OR EXISTS (SELECT 1 FROM outbox_events WHERE tx_id > x.next) AS ahead
+      FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next) x`);
+    if (!probe?.ahead) return 0;
+    const moved = await tx.execute(sql`
+      UPDATE event_consumers c SET cursor_tx_id = 0, updated_at = clock_timestamp(),
+        cursor_id = COALESCE(
+          (SELECT min(e.id) - 1 FROM outbox_events e
+           WHERE (e.tx_id, e.id) > (c.cursor_tx_id, c.cursor_id) OR (e.tx_id > 0 AND e.tx_id < ${probe.next}::bigint)),
+          (SELECT COALESCE(max(e.id), 0) FROM outbox_events e))`);
+    await tx.execute(sql`UPDATE outbox_events SET tx_id = 0 WHERE tx_id <> 0`);
+    logger.error(
+      { consumers: moved },
+      "event cursors were ahead of this database cluster's transaction ids (restored from a logical dump?): rebased them",
+    );
+    return moved;
+  });
+}
+
 /**
  * The consumers this process hosts (`host`), each worked by its own loop once `start`ed. Which process
  * hosts what is decided by the composition (app/main.ts): `serve` hosts the shop notifier, the Stars
@@ -712,6 +748,7 @@ export class OutboxConsumers {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    await rebaseAfterRestore(this.opts.sql, this.logger);
     for (const loop of this.loops.values()) await loop.register();
     for (const loop of this.loops.values()) loop.start();
   }

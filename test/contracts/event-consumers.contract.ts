@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { consumerStatus, listFailures, retryFailures } from "../../app/events/consumer-admin.ts";
-import { OutboxConsumers, type OutboxConsumersOptions, type ParkedEvent } from "../../app/events/outbox-consumers.ts";
+import {
+  OutboxConsumers,
+  rebaseAfterRestore,
+  type OutboxConsumersOptions,
+  type ParkedEvent,
+} from "../../app/events/outbox-consumers.ts";
 import {
   defineConsumer,
   InvalidEventPayload,
@@ -323,6 +328,36 @@ export function eventConsumersContract(name: string, open: () => Promise<{ db: S
       await drain(next, consumer.name);
       expect(seen.map(tagOf)).toEqual(["while-away-1", "while-away-2"]);
       expect((await consumerStatus(db)).find((s) => s.name === consumer.name)).toMatchObject({ lag: 0 });
+    });
+
+    it("a database restored into a cluster whose transaction ids are behind: cursors are rebased, nothing new is skipped", async () => {
+      const r = runner();
+      const { consumer, seen } = recorder(["order.paid"]);
+      r.host(consumer);
+      await commit(db, [paid("old-handled")]);
+      await drain(r, consumer.name);
+      const before = seen.length;
+      await r.stop();
+      await commit(db, [paid("old-unhandled")]);
+      // As if these rows and cursors came from a cluster whose counter was far ahead of this one's.
+      const AHEAD = 1_000_000_000_000n;
+      await db.execute(sql`UPDATE outbox_events SET tx_id = tx_id + ${AHEAD}::bigint WHERE tx_id > 0`);
+      await db.execute(
+        sql`UPDATE event_consumers SET cursor_tx_id = cursor_tx_id + ${AHEAD}::bigint WHERE cursor_tx_id > 0`,
+      );
+      await commit(db, [paid("new-cluster")]); // written before any consumer started here
+
+      const logger = quietLogger();
+      const next = runner({ logger });
+      next.host(consumer);
+      await next.start(); // detects and repairs
+      expect(logger.error).toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/rebased/));
+      await waitFor(() => seen.length >= before + 2, 10_000, "events after the restore");
+      await commit(db, [paid("later")]);
+      next.nudge("order.paid");
+      await waitFor(() => seen.map(tagOf).includes("later"), 10_000, "a later event");
+      expect(seen.slice(before).map(tagOf)).toEqual(["old-unhandled", "new-cluster", "later"]);
+      expect(await rebaseAfterRestore(db)).toBe(0); // repaired once
     });
 
     it("started: a local commit is handled at once when nudged; a commit nobody nudged is found by the poll", async () => {
