@@ -13,6 +13,11 @@
  * against Telegram's limits (1/s per chat, 30/s overall, 20/min per group) as sliding windows.
  * Outbound messages are sent in the background under those limits, so at hundreds of updates/s most replies
  * are still queued when the inbound run ends: the bench reports how many were sent and how many wait.
+ * `shop` also reports notification latency: each order's delivery message goes out through the shop
+ * notifier event consumer, as in the app; `notify_p50_ms`/`notify_p99_ms` run from the commit of its
+ * `order.delivered` (the outbox row's created_at, taken just before the commit) to the message handed to
+ * the channel, and `notify_received_p99_ms` to the fake Bot API receiving it (Telegram's pacing included;
+ * only messages received before the drain ends).
  * The last line is the JSON the lead merges into `npm run bench`.
  */
 import { parseArgs } from "node:util";
