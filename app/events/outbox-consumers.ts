@@ -287,7 +287,8 @@ class ConsumerLoop {
       };
       const timer = setTimeout(done, Math.max(0, ms));
       this.wake = done;
-      if (!this.running) done();
+      // Stopping, or nudged while this loop was busy: no wait.
+      if (!this.running || (this.nudged && this.leased)) done();
     });
   }
 
