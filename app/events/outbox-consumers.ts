@@ -135,6 +135,12 @@ interface Cursor {
 const IDLE_CURSOR_WRITE_MS = 5_000;
 /** First re-poll delay while events wait above the horizon; doubles up to `pollMs`. */
 const SETTLE_MIN_MS = 5;
+/**
+ * Nudged while busy (commits keep coming): the next pass starts at least this long after the last one
+ * started, so that under load each pass takes a batch rather than one event (a nudge after an idle spell
+ * starts a pass at once).
+ */
+const NUDGE_SPACING_MS = 10;
 const ERROR_BACKOFF_MS = 2_000;
 const MAX_ERROR_CHARS = 2_000;
 
@@ -214,9 +220,10 @@ class ConsumerLoop {
   }
 
   nudge(): void {
+    // A nudge ends an idle wait when this process works the consumer (a standby waits for the lease; a
+    // loop already nudged keeps its spacing).
+    if (this.leased && !this.nudged) this.wake?.();
     this.nudged = true;
-    // A nudge ends the wait when this process works the consumer (a standby waits for the lease).
-    if (this.leased) this.wake?.();
   }
 
   /** Stops the loop (after the event in hand) and gives the lease back. */
@@ -256,14 +263,16 @@ class ConsumerLoop {
       let delay: number;
       try {
         if (await this.nothingNew()) {
-          await this.sleep(this.t.pollMs);
+          if (!this.nudged) await this.sleep(this.t.pollMs); // (a nudge during the probe: go on at once)
           continue;
         }
         this.nudged = false;
+        const started = performance.now();
         const r = await this.runOnce();
         this.idle = r.leased && !r.more && !r.unsettled;
         if (!r.leased) delay = this.t.standbyPollMs;
-        else if (r.more || this.nudged) delay = 0;
+        else if (r.more) delay = 0;
+        else if (this.nudged) delay = Math.max(0, NUDGE_SPACING_MS - (performance.now() - started));
         else if (r.unsettled) {
           delay = this.settleDelay;
           this.settleDelay = Math.min(this.settleDelay * 2, this.t.pollMs);
@@ -287,8 +296,7 @@ class ConsumerLoop {
       };
       const timer = setTimeout(done, Math.max(0, ms));
       this.wake = done;
-      // Stopping, or nudged while this loop was busy: no wait.
-      if (!this.running || (this.nudged && this.leased)) done();
+      if (!this.running) done();
     });
   }
 
