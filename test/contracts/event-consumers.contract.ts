@@ -54,6 +54,24 @@ export function restocked(available: number): Of<"stock.restocked"> {
 
 export const tagOf = (e: CommittedEvent) => ("reason" in e.payload ? (e.payload.reason ?? "") : "");
 
+/**
+ * Waits until every event in the outbox is below the snapshot horizon (on a shared test server another
+ * test file's transaction may hold the horizon back for a while).
+ */
+export async function settled(db: SqlRunner) {
+  await waitFor(
+    async () =>
+      (
+        await db.query<{
+          ok: boolean;
+        }>(sql`SELECT COALESCE(max(tx_id), 0) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS ok
+          FROM outbox_events`)
+      )[0]!.ok,
+    30_000,
+    "the outbox below the horizon",
+  );
+}
+
 /** Commits `events` in one transaction of the runner. */
 export const commit = (db: SqlRunner, events: NewEvent[]) => db.transaction((tx) => recordEvents(tx, events));
 
@@ -156,6 +174,8 @@ export function eventConsumersContract(name: string, open: () => Promise<{ db: S
 
     it("a consumer new from now skips earlier events; one from the beginning reads them all", async () => {
       await commit(db, [paid("before")]);
+      // "Now" is the horizon: an event committed before but not yet below it still counts as after.
+      await settled(db);
       const r = runner();
       const now = recorder(["order.paid"], { startFrom: "now" });
       const all = recorder(["order.paid"], { startFrom: "beginning" });
@@ -352,26 +372,26 @@ export function eventConsumersContract(name: string, open: () => Promise<{ db: S
       next.host(consumer);
       await next.start(); // detects and repairs
       expect(logger.error).toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/rebased/));
-      await waitFor(() => seen.length >= before + 2, 10_000, "events after the restore");
+      await waitFor(() => seen.length >= before + 2, 30_000, "events after the restore");
       await commit(db, [paid("later")]);
       next.nudge("order.paid");
-      await waitFor(() => seen.map(tagOf).includes("later"), 10_000, "a later event");
+      await waitFor(() => seen.map(tagOf).includes("later"), 30_000, "a later event");
       expect(seen.slice(before).map(tagOf)).toEqual(["old-unhandled", "new-cluster", "later"]);
       expect(await rebaseAfterRestore(db)).toBe(0); // repaired once
     });
 
-    it("started: a local commit is handled at once when nudged; a commit nobody nudged is found by the poll", async () => {
-      const r = runner({ pollMs: 60_000 });
+    it("started: a local commit is handled when nudged (not waiting for the poll); a commit nobody nudged is found by the poll", async () => {
+      const r = runner({ pollMs: 60_000 }); // only a nudge can bring the event within the test
       const { consumer, seen } = recorder(["order.paid"]);
       r.host(consumer);
       await r.start();
       await waitFor(async () => (await consumerStatus(db)).some((s) => s.name === consumer.name && s.leaseActive));
       await commit(db, [paid("nudged")]);
-      const t0 = performance.now();
       r.nudge("stock.restocked"); // not one of its types: no effect
       r.nudge("order.paid");
-      await waitFor(() => seen.length === 1, 5_000, "nudged event");
-      expect(performance.now() - t0).toBeLessThan(2_000);
+      // (Within ms on a quiet server; the margin is for another test file's long transaction holding the
+      // cluster-wide horizon back, which delays every consumer until it ends.)
+      await waitFor(() => seen.length === 1, 30_000, "nudged event");
       await r.stop();
 
       const polling = runner({ pollMs: 30 });
@@ -382,7 +402,7 @@ export function eventConsumersContract(name: string, open: () => Promise<{ db: S
         (await consumerStatus(db)).some((s) => s.name === other.consumer.name && s.leaseActive),
       );
       await commit(db, [paid("polled")]);
-      await waitFor(() => other.seen.length === 1, 5_000, "polled event");
+      await waitFor(() => other.seen.length === 1, 30_000, "polled event");
       expect(other.seen.map(tagOf)).toEqual(["polled"]);
       await polling.stop();
       // Stopping gives the lease back.

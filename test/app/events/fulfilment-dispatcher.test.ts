@@ -43,7 +43,7 @@ describe("the fulfilment dispatcher", () => {
     // A worker process starts: it hosts the dispatcher, which finds the paid order in the outbox.
     shop.c.events.host(shop.c.fulfilmentDispatcher);
     await shop.c.events.start();
-    await waitFor(async () => (await queued()) === 1, 10_000, "fulfil-order enqueued by the dispatcher");
+    await waitFor(async () => (await queued()) === 1, 30_000, "fulfil-order enqueued by the dispatcher");
     await shop.c.startWorkers({ concurrency: 2 });
     await shop.waitForStatus([placed.order.id], ["DELIVERED"], 20_000);
     expect((await consumerStatus(shop.c.db.sql)).find((s) => s.name === FULFILMENT_DISPATCHER)).toMatchObject({

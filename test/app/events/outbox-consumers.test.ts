@@ -188,7 +188,7 @@ describe("event consumers on PostgreSQL: several connections and processes", () 
         await new Promise((res) => setTimeout(res, 10));
       }
     })();
-    await waitFor(() => inA.length === 3, 10_000, "A in the middle of its batch");
+    await waitFor(() => inA.length === 3, 30_000, "A in the middle of its batch");
     expect((await b.runOnce(name)).leased).toBe(false); // A's lease still holds
     const t0 = performance.now();
     await waitFor(async () => (await b.runOnce(name)).leased, 10_000, "B takes the lease over");
