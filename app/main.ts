@@ -68,9 +68,12 @@ async function serveCommand() {
   const container = await createContainer(config, logger, { flowHooks: crashHook(config.NODE_ENV) });
   const demo = config.DEMO_SEED ?? !config.DATABASE_URL;
   if (demo) await startDemo(container);
-  container.startRelay();
   if (config.RUN_WORKERS) await container.startWorkers();
+  // Event consumers hosted by `serve`: the fulfilment dispatcher here, the shop notifier and the Stars
+  // refunder in startChat (docs/events.md).
+  container.events.host(container.fulfilmentDispatcher);
   const chat = await startChat(container, { demo });
+  await container.events.start();
   const app = createHttpApp(container, { chatRoutes: chat.routes });
   const server = await listen(app, config.PORT, config.HOST, logger);
   const where = config.DATABASE_URL ? "PostgreSQL" : `embedded PGlite in ${config.DATA_DIR}`;
@@ -100,7 +103,9 @@ async function workerCommand(o: { concurrency?: string; stuckAfterMs?: string })
     flowHooks: crashHook(config.NODE_ENV),
     ...(stuckAfterMs === undefined ? {} : { workerTuning: { stuckAfterMs } }),
   });
-  container.startRelay();
+  // The only event consumer a worker hosts: the fulfilment dispatcher (notifications wait for `serve`).
+  container.events.host(container.fulfilmentDispatcher);
+  await container.events.start();
   const concurrency = o.concurrency ? Number(o.concurrency) : config.WORKER_CONCURRENCY;
   await container.startWorkers({ concurrency });
   console.log(`kameng worker running (${container.jobs.kind}, concurrency ${concurrency})`);
