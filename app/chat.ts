@@ -77,6 +77,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
     staffChats: { telegram: config.TELEGRAM_STAFF_CHAT_IDS ?? [] },
+    shopOverrides: { timeZone: config.DEFAULT_TIME_ZONE },
   });
   const { router } = bots;
   const { identity } = bots.kit;

@@ -113,9 +113,9 @@ describe("web chat routes", () => {
     await press(cat.nameEn);
     await press(/Test card/);
     await press("1");
-    expect(plainOf(r.body.replies)).toContain("Wallet balance: CN¥100.00");
-    await press(/Pay CN¥19.90 from wallet/);
-    expect(plainOf(r.body.replies)).toContain("Paid CN¥19.90");
+    expect(plainOf(r.body.replies)).toContain("Wallet balance: ¥100.00");
+    await press(/Pay ¥19.90 from wallet/);
+    expect(plainOf(r.body.replies)).toContain("Paid ¥19.90");
 
     const userId = await h.userIdOf("web", browserId);
     const [order] = await h.c.orders.listForUser(ctx, { userId });
