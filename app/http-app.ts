@@ -17,13 +17,19 @@ export interface HttpAppOptions {
 /** Mounts every HTTP entry on one Hono app. Tests call `app.request()` on it with no server. */
 export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: HttpAppOptions = {}) {
   const app = createRootApp({ logger: c.logger, metrics: c.metrics });
-  app.route("/health", healthRoutes({ database: () => c.db.ping(), ...c.healthChecks, ...extraChecks }));
+  app.route(
+    "/health",
+    healthRoutes(
+      { database: () => c.db.ping(), ...c.healthChecks, ...extraChecks },
+      { onFailure: (check, err) => c.logger.warn({ check, err }, "health check failed") },
+    ),
+  );
   app.route("/metrics", metricsRoutes(c.metrics));
 
   // The sandbox payment provider: checkout page and signed webhook (channels/http).
   app.route("/", paymentRoutes({ payments: c.payments, checkoutSimulator: c.config.NODE_ENV !== "production" }));
   // Supplier callbacks (signed, no API key): registered before /v1 so its auth does not apply.
-  app.route("/", supplierCallbackRoutes({ suppliers: c.suppliers, orders: c.orders }));
+  app.route("/", supplierCallbackRoutes({ suppliers: c.suppliers, orders: c.orders, logger: c.logger }));
   app.route(
     "/v1",
     apiV1Routes({
