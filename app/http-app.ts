@@ -1,10 +1,11 @@
 import type { Hono } from "hono";
-import { apiV1Routes, supplierCallbackRoutes } from "../channels/api/index.ts";
+import { apiDocsRoutes, apiV1Routes, supplierCallbackRoutes } from "../channels/api/index.ts";
 import { paymentRoutes } from "../channels/http/payments.routes.ts";
 import { walletCode } from "../core/ledger/index.ts";
 import type { Container } from "./container.ts";
 import { healthRoutes } from "./http/health.ts";
 import { metricsRoutes } from "./http/metrics.ts";
+import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createRootApp } from "./http/root.ts";
 
 export interface HttpAppOptions {
@@ -17,6 +18,7 @@ export interface HttpAppOptions {
 /** Mounts every HTTP entry on one Hono app. Tests call `app.request()` on it with no server. */
 export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: HttpAppOptions = {}) {
   const app = createRootApp({ logger: c.logger, metrics: c.metrics });
+  const limits = rateLimitersOf(c);
   app.route(
     "/health",
     healthRoutes(
@@ -39,8 +41,10 @@ export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: Ht
       inventory: c.inventory,
       ledger: c.ledger,
       walletCode,
+      limits: { perKey: limits.apiKey, perIp: limits.ip, trustProxy: limits.trustProxy },
     }),
   );
+  app.route("/", apiDocsRoutes());
   if (chatRoutes) app.route("/", chatRoutes);
   return app;
 }

@@ -79,7 +79,12 @@ export interface OrderStore {
   get(db: DbOrTx, orderId: string): Promise<Order | null>;
   getForUpdate(tx: Tx, orderId: string): Promise<Order | null>;
   findByIdempotencyKey(db: DbOrTx, userId: string, idempotencyKey: string): Promise<Order | null>;
-  listForUser(db: DbOrTx, userId: string, opts?: { limit?: number; before?: Date }): Promise<Order[]>;
+  /** Newest first; `before` (+ `beforeId` to break ties on created_at) continues after a page's last order. */
+  listForUser(
+    db: DbOrTx,
+    userId: string,
+    opts?: { limit?: number; before?: Date; beforeId?: string },
+  ): Promise<Order[]>;
   events(db: DbOrTx, orderId: string): Promise<OrderEventRow[]>;
   /** CREATED orders whose payment window has closed. */
   dueForExpiry(db: DbOrTx, limit: number): Promise<Array<{ id: string }>>;
@@ -224,7 +229,11 @@ export function createOrderStore({ clock }: { db: Db; clock: Clock }): OrderStor
 
     async listForUser(db, userId, opts = {}) {
       const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
-      const before = opts.before ? Prisma.sql`AND created_at < ${opts.before}::timestamptz` : Prisma.empty;
+      const before = !opts.before
+        ? Prisma.empty
+        : opts.beforeId
+          ? Prisma.sql`AND (created_at, id) < (${opts.before}::timestamptz, ${opts.beforeId}::uuid)`
+          : Prisma.sql`AND created_at < ${opts.before}::timestamptz`;
       return db.$queryRaw<Order[]>`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid ${before}
         ORDER BY created_at DESC, id DESC LIMIT ${limit}::int`;
     },
