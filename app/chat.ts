@@ -8,6 +8,7 @@ import { createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import { publicUrl } from "./config.ts";
 import type { Container } from "./container.ts";
+import { rateLimitersOf } from "./http/rate-limiters.ts";
 
 export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
@@ -139,6 +140,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     );
   }
 
+  const limits = rateLimitersOf(c);
   if (mailbox)
     routes.route(
       "/",
@@ -148,6 +150,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
         // Derived from the code-encryption key: stable across restarts, so browsers keep their identity.
         secret: c.secrets.keyedHash("web-chat", "tokens"),
         dedupe: (id) => markTurnProcessed(db, "web", id),
+        limits: { perIp: limits.ip, perBrowser: limits.webBrowser, trustProxy: limits.trustProxy },
       }),
     );
 

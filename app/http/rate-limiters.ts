@@ -46,12 +46,12 @@ type LimitConfig = Pick<
 >;
 
 export function createRateLimiters(config: LimitConfig): RateLimiters {
+  // Connects on first use; a request waits for the connection, and if Redis cannot be reached (one
+  // retry), that request is counted by the in-memory insurance limiter instead.
   const redis = config.REDIS_URL
-    ? new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : undefined;
-  // A failed connection is retried by ioredis; until then the in-memory insurance limiter counts.
-  redis?.on("error", () => {});
-  if (redis) void redis.connect().catch(() => {});
+  redis?.on("error", () => {}); // reconnects on its own; the insurance limiter covers the gap
   const make = (name: string, perMinute: number): RateLimiter | undefined => {
     if (perMinute === 0) return undefined;
     const opts = { points: perMinute, duration: 60, keyPrefix: `${config.REDIS_PREFIX}:rl:${name}` };

@@ -39,7 +39,7 @@ export function openApiDocument(): Record<string, unknown> {
         .map(([status, codes]) => [
           String(status),
           {
-            description: codes.map((c) => `\`${c}\`: ${API_ERRORS[c].doc}`).join("; "),
+            description: codes.map((c) => `- \`${c}\`: ${API_ERRORS[c].doc}`).join("\n"),
             content: json(ref("Error")),
             ...(status === 429 ? { headers: retryAfter } : {}),
             ...(status === 405
@@ -78,6 +78,11 @@ export function openApiDocument(): Record<string, unknown> {
       ].join("\n\n"),
     },
     servers: [{ url: "/v1" }],
+    tags: [
+      { name: "Catalog", description: "What you can buy, at your prices" },
+      { name: "Orders", description: "Buying, and reading what you bought" },
+      { name: "Wallet", description: "Your balances" },
+    ],
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "`kmg_live_…` API key" } },
       schemas,
@@ -86,6 +91,7 @@ export function openApiDocument(): Record<string, unknown> {
     paths: {
       "/categories": {
         get: {
+          tags: ["Catalog"],
           summary: "Product categories",
           responses: {
             "200": {
@@ -98,6 +104,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/products": {
         get: {
+          tags: ["Catalog"],
           summary: "Products with your prices and stock",
           parameters: [
             { name: "category_id", in: "query", required: false, schema: { type: "string", format: "uuid" } },
@@ -113,6 +120,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/products/{id}": {
         get: {
+          tags: ["Catalog"],
           summary: "One product with your price and its stock",
           parameters: [uuidPath("the product id")],
           responses: {
@@ -126,6 +134,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/orders": {
         post: {
+          tags: ["Orders"],
           summary: "Place an order paid from your wallet",
           description:
             "A CODE product from stock is delivered at once: the answer is `DELIVERED` with its codes. A DIRECT top-up answers `PAID`; poll `GET /orders/{id}` until `DELIVERED` (or `REFUNDED`: the money is back in your wallet).",
@@ -164,6 +173,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
         get: {
+          tags: ["Orders"],
           summary: "Your orders, newest first, a page at a time",
           parameters: [
             {
@@ -202,6 +212,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/orders/{id}": {
         get: {
+          tags: ["Orders"],
           summary: "One of your orders, with its codes once delivered",
           parameters: [uuidPath("the order id")],
           responses: {
@@ -212,6 +223,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/wallet": {
         get: {
+          tags: ["Wallet"],
           summary: "Your wallet balances",
           responses: { "200": { description: "balances", content: json(ref("Wallet")) }, ...errors() },
         },

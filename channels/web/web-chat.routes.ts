@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { InboundTurn, Reply, TurnHandler } from "../../bots/turn.ts";
 import { safeForChat } from "../../bots/turn.ts";
 import { errorJson, expectedErrorHandler, readJson } from "../http/errors.ts";
+import { clientIp, overLimit, type RateLimiter } from "../http/rate-limit.ts";
 import { webChatPage } from "./page.ts";
 import { createWebTokens } from "./web-identity.ts";
 import type { WebMailbox } from "./web-mailbox.ts";
@@ -22,6 +23,8 @@ export interface WebChatDeps {
   title?: string;
   /** Longest long-poll wait (default 20 s). */
   maxPollWaitMs?: number;
+  /** New sessions per client IP, messages per browser; absent = no limit. */
+  limits?: { perIp?: RateLimiter; perBrowser?: RateLimiter; trustProxy?: boolean };
 }
 
 const turnBody = z.object({
@@ -71,11 +74,17 @@ export function webChatRoutes(deps: WebChatDeps) {
     return c.html(page);
   });
 
-  app.post("/web/session", (c) => c.json(tokens.issue()));
+  app.post("/web/session", async (c) => {
+    // A session is a new identity (with demo credit on the embedded default): counted per client IP.
+    const limited = await overLimit(c, deps.limits?.perIp, `ip:${clientIp(c, deps.limits?.trustProxy)}`);
+    return limited ?? c.json(tokens.issue());
+  });
 
   app.post("/web/turn", async (c) => {
     const browserId = browserOf(c.req.header("authorization"));
     if (!browserId) return unauthorized(c);
+    const limited = await overLimit(c, deps.limits?.perBrowser, `web:${browserId}`);
+    if (limited) return limited;
     const body = await readJson(c, turnBody);
     if (deps.dedupe && !(await deps.dedupe(`${browserId}:${body.id}`)))
       return c.body(json({ replies: [], duplicate: true }), 200, { "content-type": "application/json" });

@@ -5,6 +5,8 @@ import type { CodesReply, Reply } from "../../../bots/turn.ts";
 import { createWebMailbox, webChatRoutes } from "../../../channels/web/index.ts";
 import { createBotHarness, findButton, plainOf, type BotHarness } from "../../bots/support/bot-harness.ts";
 import { ctx } from "../../e2e/support/shop.ts";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { limiterPort } from "../../../app/http/rate-limiters.ts";
 
 let h: BotHarness;
 let app: ReturnType<typeof webChatRoutes>;
@@ -134,6 +136,37 @@ describe("web chat routes", () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(((await empty.json()) as { messages: unknown[] }).messages).toEqual([]);
+  });
+});
+
+describe("web chat limits", () => {
+  it("counts new sessions per client IP and messages per browser, answering 429 with Retry-After", async () => {
+    const limited = webChatRoutes({
+      handle: (turn) => h.bot.handle(turn),
+      mailbox,
+      secret: "web-chat-test-secret-0123456789",
+      limits: {
+        perIp: limiterPort(new RateLimiterMemory({ points: 2, duration: 60 })),
+        perBrowser: limiterPort(new RateLimiterMemory({ points: 3, duration: 60 })),
+      },
+    });
+    const from = (ip: string) => ({ incoming: { socket: { remoteAddress: ip } } });
+    const newSession = (ip: string) => limited.request("/web/session", { method: "POST" }, from(ip));
+    const [a, b, c] = [await newSession("192.0.2.1"), await newSession("192.0.2.1"), await newSession("192.0.2.1")];
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 429]);
+    expect(Number(c.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(((await c.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    expect((await newSession("192.0.2.2")).status).toBe(200);
+    const { token } = (await a.json()) as { token: string };
+    const say = (n: number) =>
+      limited.request("/web/turn", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ id: `limit-turn-${n}`, input: { kind: "command", command: "help", payload: "" } }),
+      });
+    const statuses = [];
+    for (let n = 0; n < 4; n++) statuses.push((await say(n)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
   });
 });
 
