@@ -4,7 +4,7 @@ import { createOutboundDelivery, SHOP_BOT_EVENT_TYPES, type OutboundSender } fro
 import { composeBots } from "../bots/compose.ts";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
 import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
-import { createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
+import { createSqlWebTranscript, createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import { publicUrl } from "./config.ts";
 import type { Container } from "./container.ts";
@@ -87,7 +87,9 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   canDm.set = (externalId, value) =>
     identity.setCanDm(systemContext("telegram-can-dm"), { channel: "telegram", externalId, canDm: value });
 
-  const mailbox = webEnabled ? createWebMailbox() : undefined;
+  // The web chat keeps each browser's conversation (encrypted) so a reload shows it again.
+  const transcript = webEnabled ? createSqlWebTranscript({ db, secrets: c.secrets }) : undefined;
+  const mailbox = webEnabled ? createWebMailbox({ ...(transcript ? { transcript } : {}) }) : undefined;
   const senders: Partial<Record<TurnChannel, OutboundSender>> = {};
   if (mailbox) senders.web = (m) => mailbox.deliver(m);
   if (telegram) {
@@ -151,6 +153,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
         secret: c.secrets.keyedHash("web-chat", "tokens"),
         dedupe: (id) => markTurnProcessed(db, "web", id),
         limits: { perIp: limits.ip, perBrowser: limits.webBrowser, trustProxy: limits.trustProxy },
+        ...(transcript ? { transcript } : {}),
       }),
     );
 
