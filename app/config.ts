@@ -84,7 +84,7 @@ export const configVariables = {
       .regex(/^[a-z0-9_-]{1,40}$/, { message: "must be 1–40 of a-z 0-9 _ -" })
       .default("kameng"),
     example: "kameng",
-    doc: "Key prefix for BullMQ queues.",
+    doc: "Key prefix for BullMQ queues and rate-limit counters.",
   },
   ALLOW_IN_MEMORY_QUEUE: {
     schema: bool.default(false),
@@ -165,12 +165,12 @@ export const configVariables = {
   SUPPLIER_SIM_FAILURE_RATE: {
     schema: rate.default(0),
     example: "0.3",
-    doc: "Embedded demo: share of direct top-ups the simulated supplier fails (the order is then refunded to the wallet).",
+    doc: "Demo shop: share of direct top-ups the simulated supplier fails (the order is then refunded to the wallet).",
   },
   SUPPLIER_SIM_LATENCY_MS: {
     schema: int(0, 60_000).default(300),
     example: "2000",
-    doc: "Embedded demo: how long the simulated supplier takes to answer, in ms.",
+    doc: "Demo shop: how long the simulated supplier takes to answer, in ms.",
   },
   RATE_LIMIT_API_PER_MINUTE: {
     schema: int(0, 1_000_000).default(600),
