@@ -4,11 +4,12 @@ import { createOutboundDelivery, type OutboundSender } from "../bots/outbound.ts
 import { composeBots } from "../bots/compose.ts";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
 import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
-import { createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
+import { createSqlWebTranscript, createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import { publicUrl } from "./config.ts";
 import type { Container } from "./container.ts";
 import { shopNotifier, starsRefunder } from "./events/consumers.ts";
+import { rateLimitersOf } from "./http/rate-limiters.ts";
 
 export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
@@ -78,6 +79,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
     staffChats: { telegram: config.TELEGRAM_STAFF_CHAT_IDS ?? [] },
+    shopOverrides: { timeZone: config.DEFAULT_TIME_ZONE },
   });
   const { router } = bots;
   const { identity } = bots.kit;
@@ -86,7 +88,9 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   canDm.set = (externalId, value) =>
     identity.setCanDm(systemContext("telegram-can-dm"), { channel: "telegram", externalId, canDm: value });
 
-  const mailbox = webEnabled ? createWebMailbox() : undefined;
+  // The web chat keeps each browser's conversation (encrypted) so a reload shows it again.
+  const transcript = webEnabled ? createSqlWebTranscript({ db, secrets: c.secrets }) : undefined;
+  const mailbox = webEnabled ? createWebMailbox({ ...(transcript ? { transcript } : {}) }) : undefined;
   const senders: Partial<Record<TurnChannel, OutboundSender>> = {};
   if (mailbox) senders.web = (m) => mailbox.deliver(m);
   if (telegram) {
@@ -142,6 +146,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     ),
   );
 
+  const limits = rateLimitersOf(c);
   if (mailbox)
     routes.route(
       "/",
@@ -151,6 +156,8 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
         // Derived from the code-encryption key: stable across restarts, so browsers keep their identity.
         secret: c.secrets.keyedHash("web-chat", "tokens"),
         dedupe: (id) => markTurnProcessed(db, "web", id),
+        limits: { perIp: limits.ip, perBrowser: limits.webBrowser, trustProxy: limits.trustProxy },
+        ...(transcript ? { transcript } : {}),
       }),
     );
 

@@ -335,6 +335,9 @@ async function main() {
     PORT: String(await freePort()),
     DATABASE_POOL_SIZE: env.BENCH_POOL_SIZE ?? "20",
     WORKER_CONCURRENCY: env.BENCH_WORKER_CONCURRENCY ?? "32",
+    // The bench measures the order pipeline: a handful of keys at full speed, not the API's limits.
+    RATE_LIMIT_API_PER_MINUTE: "0",
+    RATE_LIMIT_IP_PER_MINUTE: "0",
   };
   const config = parseConfig(appEnv);
   const c = await createContainer(config, createLogger("warn"));

@@ -136,7 +136,12 @@ export interface OrderStore {
   get(db: SqlExecutor, orderId: string): Promise<Order | null>;
   getForUpdate(tx: SqlExecutor, orderId: string): Promise<Order | null>;
   findByIdempotencyKey(db: SqlExecutor, userId: string, idempotencyKey: string): Promise<Order | null>;
-  listForUser(db: SqlExecutor, userId: string, opts?: { limit?: number; before?: Date }): Promise<Order[]>;
+  /** Newest first; `before` (+ `beforeId` to break ties on created_at) continues after a page's last order. */
+  listForUser(
+    db: SqlExecutor,
+    userId: string,
+    opts?: { limit?: number; before?: Date; beforeId?: string },
+  ): Promise<Order[]>;
   events(db: SqlExecutor, orderId: string): Promise<OrderEventRow[]>;
   /** CREATED orders whose payment window has closed. */
   dueForExpiry(db: SqlExecutor, limit: number): Promise<Array<{ id: string }>>;
@@ -292,7 +297,11 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
 
     async listForUser(db, userId, opts = {}) {
       const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
-      const before = opts.before ? sql`AND created_at < ${opts.before}::timestamptz` : empty;
+      const before = !opts.before
+        ? empty
+        : opts.beforeId
+          ? sql`AND (created_at, id) < (${opts.before}::timestamptz, ${opts.beforeId}::uuid)`
+          : sql`AND created_at < ${opts.before}::timestamptz`;
       return db.query<Order>(sql`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid ${before}
         ORDER BY created_at DESC, id DESC LIMIT ${limit}::int`);
     },
