@@ -157,6 +157,78 @@ export const configVariables = {
     example: "20",
     doc: "Largest file users may send the Telegram bot, in MB (20 is the Bot API's cap; a self-hosted Bot API server allows up to 2000).",
   },
+  WECHATY_PUPPET: {
+    schema: z
+      .string()
+      .regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, { message: "must be an npm package name" })
+      .optional(),
+    example: "wechaty-puppet-service",
+    doc: "Enables WeChat (wechaty): the puppet package to load (any installed puppet). Unset with `WECHATY_PUPPET_SERVICE_TOKEN` set = `wechaty-puppet-service`; both unset = WeChat off.",
+  },
+  WECHATY_PUPPET_SERVICE_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{4,256}$/, { message: "must be 4–256 of A-Z a-z 0-9 _ . : -" })
+      .optional(),
+    example: "puppet_padlocal_0123456789abcdef",
+    doc: "The puppet service token from your protocol provider (`insecure_…` for a service without TLS).",
+  },
+  WECHATY_PUPPET_SERVICE_ENDPOINT: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, { message: "must be host:port" })
+      .optional(),
+    example: "127.0.0.1:8788",
+    doc: "Where the puppet service listens; unset = found from the token through the Wechaty service discovery.",
+  },
+  WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: {
+    schema: bool.optional(),
+    example: "true",
+    doc: "Talk to the puppet service without TLS (a service on this machine or a private network).",
+  },
+  WECHAT_SEND_CONTACT_INTERVAL_MS: {
+    schema: int(0, 600_000).default(2000),
+    example: "2000",
+    doc: "WeChat: at least this long between two messages to one contact (WeChat bans accounts that send too fast).",
+  },
+  WECHAT_SEND_ROOM_INTERVAL_MS: {
+    schema: int(0, 600_000).default(3000),
+    example: "3000",
+    doc: "WeChat: at least this long between two messages to one room (group).",
+  },
+  WECHAT_SEND_ROOM_PER_MINUTE: {
+    schema: int(1, 10_000).default(10),
+    example: "10",
+    doc: "WeChat: messages per room in any minute.",
+  },
+  WECHAT_SEND_PER_MINUTE: {
+    schema: int(1, 100_000).default(20),
+    example: "20",
+    doc: "WeChat: messages in any minute, all chats together (the account's budget).",
+  },
+  WECHAT_SEND_JITTER_MS: {
+    schema: int(0, 60_000).default(1500),
+    example: "1500",
+    doc: "WeChat: a random extra wait of up to this long before each message, so sends do not look scripted.",
+  },
+  WECHAT_ROOM_KEYWORDS: {
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((w) => w.trim())
+          .filter(Boolean),
+      )
+      .optional(),
+    example: "菜单,商城,menu,shop",
+    doc: "WeChat rooms: besides @-mentions, the bot answers a message that is exactly one of these words (default `菜单,商城,购买,menu,shop,buy`).",
+  },
+  WECHAT_AUTO_ACCEPT_FRIENDS: {
+    schema: bool.default(true),
+    example: "false",
+    doc: "WeChat: accept friend requests (a buyer must be a contact to chat privately and receive codes).",
+  },
   DEFAULT_TIME_ZONE: {
     schema: timeZone.default("Asia/Shanghai"),
     example: "Asia/Shanghai",
@@ -247,6 +319,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** Whether WeChat is configured (`WECHATY_PUPPET` or a puppet service token). */
+export function wechatEnabled(config: Config): boolean {
+  return Boolean(config.WECHATY_PUPPET || config.WECHATY_PUPPET_SERVICE_TOKEN);
 }
 
 export function publicUrl(config: Config): string {

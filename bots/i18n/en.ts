@@ -173,6 +173,19 @@ export const en = {
   "link.same_user": "This app is already linked to that account.",
   "link.has_history":
     "This account already has orders or money in its wallet, so it can't be merged into another. Instead, get a code here and enter it on the other app.",
+  // Text-only channels (WeChat): numbered menus and the channel's own notices (bots/text, channels/wechat).
+  "text.reply_number": "Reply with a number to choose.",
+  "text.values": "Reply with a number: {{values}}",
+  "text.or_names": "Or reply: {{names}}",
+  "text.names": "You can also reply: {{names}}",
+  "text.menu_expired": "That menu has expired. Here is the current one.",
+  "text.out_of_range": "There is no option {{number}}. Reply with a number from 1 to {{max}}.",
+  "text.empty": "I read text only. Reply with a number from the menu, or send “menu”.",
+  "text.too_long":
+    "That message is too long (at most {{max}} characters). Reply with a number from the menu, or a product name.",
+  "text.non_text": "I can only read text messages. Reply with a number from the menu, or send “menu”.",
+  "text.codes_sent_privately": "@{{name}} Your codes were sent to you in a private chat.",
+  "text.add_friend": "@{{name}} Codes are only sent privately. Add me as a friend ({{bot}}) and send me “menu”.",
 } as const;
 
 export type MessageKey = keyof typeof en;

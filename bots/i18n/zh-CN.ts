@@ -170,4 +170,16 @@ export const zhCN: Record<MessageKey, string> = {
   "link.already_used": "绑定码已被使用，请在另一个应用中重新获取。",
   "link.same_user": "本应用已经绑定到该账户。",
   "link.has_history": "本账户已有订单或钱包余额，无法并入其他账户。请在这里获取绑定码，到另一个应用中输入。",
+  // 纯文本渠道（微信）：数字菜单与渠道提示（bots/text、channels/wechat）。
+  "text.reply_number": "回复数字即可选择。",
+  "text.values": "直接回复数字：{{values}}",
+  "text.or_names": "或回复：{{names}}",
+  "text.names": "也可以回复：{{names}}",
+  "text.menu_expired": "该菜单已过期，下面是当前菜单。",
+  "text.out_of_range": "没有选项 {{number}}。请回复 1 到 {{max}} 之间的数字。",
+  "text.empty": "我只能读取文字。请回复菜单中的数字，或发送“菜单”。",
+  "text.too_long": "消息太长了（最多 {{max}} 个字）。请回复菜单中的数字或商品名称。",
+  "text.non_text": "我只能读取文字消息。请回复菜单中的数字，或发送“菜单”。",
+  "text.codes_sent_privately": "@{{name}} 卡密已私聊发送给您。",
+  "text.add_friend": "@{{name}} 卡密只能私聊发送。请先添加我为好友（{{bot}}），再给我发送“菜单”。",
 };
