@@ -3,10 +3,13 @@ import { isTurnProcessed, markTurnProcessed } from "../bots/dedupe.ts";
 import { createOutboundDelivery, type OutboundSender } from "../bots/outbound.ts";
 import { composeBots } from "../bots/compose.ts";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
+import { createMenuStore, createTextTurns, type TextTurns } from "../bots/text/index.ts";
 import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
+import { buildWechat, createWechatChannel, type WechatAlert, type WechatChannel } from "../channels/wechat/index.ts";
+import type { Wechaty } from "wechaty";
 import { createSqlWebTranscript, createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
-import { publicUrl } from "./config.ts";
+import { publicUrl, wechatEnabled } from "./config.ts";
 import type { Container } from "./container.ts";
 import { shopNotifier, starsRefunder } from "./events/consumers.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
@@ -15,19 +18,29 @@ export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
   routes: Hono;
   telegram?: StartedTelegram;
+  wechat?: WechatChannel;
   stop(): Promise<void>;
+}
+
+export interface ChatOptions {
+  demo: boolean;
+  /** WeChat's operator alerts (login QR, logins, logouts, messages given up): the staff console plugs in here. */
+  wechatAlert?: (alert: WechatAlert) => void;
+  /** A wechaty built elsewhere (tests: the mock puppet in process) instead of the configured puppet. */
+  wechaty?: Wechaty;
 }
 
 /** The embedded demo credits each new web-chat buyer this much (CNY fen) so a first purchase needs no top-up. */
 const DEMO_CREDIT = 10_000n;
 
 /**
- * Wires the bots to their channels: the local web chat (on by default outside production) and Telegram
- * (when a token is set) call one router (bots/router.ts), which hands each turn to the shop bot (or, as
+ * Wires the bots to their channels: the local web chat (on by default outside production), Telegram
+ * (when a token is set) and WeChat (when a puppet is configured; its text turns pass through the numbered
+ * menus of bots/text) call one router (bots/router.ts), which hands each turn to the shop bot (or, as
  * they land, the staff and group-shop bots); committed domain events become messages for the buyer's
  * private chats.
  */
-export async function startChat(c: Container, opts: { demo: boolean }): Promise<ChatEdges> {
+export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEdges> {
   const { config, logger } = c;
   const db = c.db.sql;
   const routes = new Hono();
@@ -66,6 +79,43 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     if (telegram.routes) routes.route("/telegram", telegram.routes);
   }
 
+  // WeChat: built before the bots (they need its capabilities); its turns wait for the text layer.
+  let textReady!: (t: TextTurns) => void;
+  const text = new Promise<TextTurns>((resolve) => (textReady = resolve));
+  let wechat: WechatChannel | undefined;
+  if (wechatEnabled(config)) {
+    const wechatDeps = {
+      db,
+      secrets: c.secrets,
+      handler: async (turn: InboundTurn) => (await text).handle(turn),
+      present: async (chatId: string, replies: Reply[]) => (await text).present("wechat", chatId, replies),
+      notice: async (...a: Parameters<TextTurns["notice"]>) => (await text).notice(...a),
+      logger: logger.child({ part: "wechat" }),
+      ...(opts.wechatAlert ? { alert: opts.wechatAlert } : {}),
+      limits: {
+        contactIntervalMs: config.WECHAT_SEND_CONTACT_INTERVAL_MS,
+        roomIntervalMs: config.WECHAT_SEND_ROOM_INTERVAL_MS,
+        roomPerMinute: config.WECHAT_SEND_ROOM_PER_MINUTE,
+        perMinute: config.WECHAT_SEND_PER_MINUTE,
+        jitterMs: config.WECHAT_SEND_JITTER_MS,
+      },
+      ...(config.WECHAT_ROOM_KEYWORDS ? { roomKeywords: config.WECHAT_ROOM_KEYWORDS } : {}),
+      autoAcceptFriends: config.WECHAT_AUTO_ACCEPT_FRIENDS,
+    };
+    const puppet = {
+      ...(config.WECHATY_PUPPET ? { puppet: config.WECHATY_PUPPET } : {}),
+      ...(config.WECHATY_PUPPET_SERVICE_TOKEN ? { token: config.WECHATY_PUPPET_SERVICE_TOKEN } : {}),
+      ...(config.WECHATY_PUPPET_SERVICE_ENDPOINT ? { endpoint: config.WECHATY_PUPPET_SERVICE_ENDPOINT } : {}),
+      ...(config.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT !== undefined
+        ? { noTlsInsecureClient: config.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT }
+        : {}),
+    };
+    wechat = opts.wechaty
+      ? createWechatChannel({ ...wechatDeps, wechaty: opts.wechaty })
+      : buildWechat({ ...wechatDeps, ...puppet, dataDir: config.DATA_DIR });
+    channels.wechat = wechat.capabilities;
+  }
+
   const bots = composeBots({
     sql: db,
     clock: c.clock,
@@ -85,6 +135,15 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   const { identity } = bots.kit;
   const bot = bots.shop; // what the event subscriptions below deliver for
   botsReady((turn) => router.handle(turn));
+  if (wechat)
+    textReady(
+      createTextTurns({
+        handler: (turn) => router.handle(turn),
+        store: createMenuStore(bots.kit),
+        i18n: bots.kit.i18n,
+        clock: c.clock,
+      }),
+    );
   canDm.set = (externalId, value) =>
     identity.setCanDm(systemContext("telegram-can-dm"), { channel: "telegram", externalId, canDm: value });
 
@@ -100,6 +159,13 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
       void tg
         .send(m.chatId, m.replies)
         .catch((err: unknown) => logger.warn({ err, userId: m.userId }, "telegram send failed"));
+  }
+  if (wechat) {
+    const wx = wechat;
+    // Durable once written to the outbox: the notifier may mark the message sent.
+    senders.wechat = (m) => wx.send(m.chatId, m.replies);
+    // Not awaited: a puppet service that cannot be reached must not keep the shop from starting.
+    wx.start().catch((err: unknown) => logger.error({ err }, "wechat: could not start"));
   }
   const deliver = createOutboundDelivery({
     senders,
@@ -164,10 +230,12 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   return {
     routes,
     ...(telegram ? { telegram } : {}),
+    ...(wechat ? { wechat } : {}),
     async stop() {
       await Promise.all(unhost.map((u) => u()));
       mailbox?.close();
       await telegram?.channel.stop();
+      await wechat?.stop();
     },
   };
 }

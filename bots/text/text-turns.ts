@@ -22,6 +22,11 @@ export interface TextTurnsOptions {
 export interface TextTurns {
   /** A text channel's entry point: numbers and names → button presses, buttons → numbered text. */
   handle: TurnHandler;
+  /**
+   * A message the bot starts (a delivery, a refund), addressed to a private chat: its buttons numbered and
+   * kept as that chat's menu, like a turn's.
+   */
+  present(channel: InboundTurn["channel"], chatId: string, replies: Reply[]): Promise<Reply[]>;
   /** A channel's own notice (a hint, a redirect) in the sender's language. */
   notice(
     turn: { channel: InboundTurn["channel"]; from: TurnFrom },
@@ -89,6 +94,16 @@ export function createTextTurns(opts: TextTurnsOptions): TextTurns {
 
   return {
     handle,
+    present(channel, chatId, replies) {
+      const turn: InboundTurn = {
+        id: `outbound:${chatId}`,
+        channel,
+        chat: { id: chatId, kind: "private" },
+        from: { externalId: chatId, displayName: chatId },
+        input: { kind: "text", text: "" },
+      };
+      return present(turn, replies);
+    },
     async notice(turn, key, params) {
       return i18n.t(await localeOf(turn), key, params);
     },
