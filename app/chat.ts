@@ -83,6 +83,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
   let textReady!: (t: TextTurns) => void;
   const text = new Promise<TextTurns>((resolve) => (textReady = resolve));
   let wechat: WechatChannel | undefined;
+  let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
   if (wechatEnabled(config)) {
     const wechatDeps = {
       db,
@@ -164,8 +166,15 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     const wx = wechat;
     // Durable once written to the outbox: the notifier may mark the message sent.
     senders.wechat = (m) => wx.send(m.chatId, m.replies);
-    // Not awaited: a puppet service that cannot be reached must not keep the shop from starting.
-    wx.start().catch((err: unknown) => logger.error({ err }, "wechat: could not start"));
+    // Not awaited: a puppet service that cannot be reached must not keep the shop from starting; retried.
+    const startWechat = (attempt: number): void =>
+      void wx.start().catch((err: unknown) => {
+        if (stopped) return;
+        const waitMs = Math.min(5_000 * 2 ** attempt, 300_000);
+        logger.error({ err, retryInMs: waitMs }, "wechat: could not start; retrying");
+        retry = setTimeout(() => startWechat(attempt + 1), waitMs);
+      });
+    startWechat(0);
   }
   const deliver = createOutboundDelivery({
     senders,
@@ -235,6 +244,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       await Promise.all(unhost.map((u) => u()));
       mailbox?.close();
       await telegram?.channel.stop();
+      stopped = true;
+      clearTimeout(retry);
       await wechat?.stop();
     },
   };

@@ -59,7 +59,10 @@ export interface WechatChannel {
   readonly capabilities: ChannelCapabilities;
   readonly outbox: WechatOutbox;
   readonly budget: SendBudget;
-  /** Starts wechaty (the puppet logs in, or a QR code is printed) and the outbox sender. */
+  /**
+   * Starts the outbox sender and wechaty (the puppet logs in, or a QR code is printed). May be called again
+   * after it failed (a puppet service that could not be reached).
+   */
   start(): Promise<void>;
   /** Stops taking messages, waits for the ones being handled, stops the sender (unsent messages stay in the outbox). */
   stop(): Promise<void>;
@@ -83,6 +86,7 @@ export function createWechatChannel(deps: WechatChannelDeps): WechatChannel {
   let startedAt = Infinity;
   let logins = 0;
   let accepting = false;
+  let listening = false;
 
   const sender = new OutboxSender({
     outbox,
@@ -226,6 +230,15 @@ export function createWechatChannel(deps: WechatChannelDeps): WechatChannel {
     }
   };
 
+  function listen() {
+    wechaty.on("message", onMessage);
+    wechaty.on("scan", onScan);
+    wechaty.on("login", onLogin);
+    wechaty.on("logout", onLogout);
+    wechaty.on("error", onError);
+    wechaty.on("friendship", (f) => void onFriendship(f));
+  }
+
   return {
     wechaty,
     outbox,
@@ -242,14 +255,12 @@ export function createWechatChannel(deps: WechatChannelDeps): WechatChannel {
       },
     },
     async start() {
-      startedAt = now();
-      accepting = true;
-      wechaty.on("message", onMessage);
-      wechaty.on("scan", onScan);
-      wechaty.on("login", onLogin);
-      wechaty.on("logout", onLogout);
-      wechaty.on("error", onError);
-      wechaty.on("friendship", (f) => void onFriendship(f));
+      if (!listening) {
+        listening = true;
+        startedAt = now();
+        accepting = true;
+        listen();
+      }
       await sender.start();
       await wechaty.start();
     },

@@ -45,7 +45,8 @@ export class MockWechat {
       await sleep(20);
     }
     this.mocker.login(this.self);
-    while (!this.wechaty.isLoggedIn) {
+    // The puppet's own state: in the service test the wechaty here is never started (the service's is).
+    while (!this.puppet.isLoggedIn) {
       if (Date.now() > until) throw new Error("wechaty did not log in");
       await sleep(20);
     }
