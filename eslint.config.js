@@ -31,10 +31,17 @@ const CORE_OUTER = ["**/channels/**", "**/bots/**", "**/jobs/**", "**/app/**"];
 const CORE_MODULES = readdirSync(new URL("./core/", import.meta.url), { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== "shared" && d.name !== "flows")
   .map((d) => d.name);
+/**
+ * core/events is the shared event vocabulary (the catalog, recordEvents, the consumer contract): every
+ * module may import it; it imports core/shared only, like any module.
+ */
+const SHARED_VOCABULARY = new Set(["events"]);
 
 /** A core module imports core/shared and its own files only: another module's data comes through a port. */
 const otherModules = (module) => {
-  const others = CORE_MODULES.filter((m) => m !== module).join("|");
+  const others = CORE_MODULES.filter((m) => m !== module && (module === "events" || !SHARED_VOCABULARY.has(m))).join(
+    "|",
+  );
   return {
     regex: `^(\\.\\./)+(core/)?(${others})(/|$)`,
     message: `core/${module} must not import another core module: take it through a port in its deps (docs/data-access.md); core/flows composes modules`,

@@ -1,13 +1,15 @@
 import { Hono } from "hono";
 import { isTurnProcessed, markTurnProcessed } from "../bots/dedupe.ts";
-import { createOutboundDelivery, SHOP_BOT_EVENT_TYPES, type OutboundSender } from "../bots/outbound.ts";
+import { createOutboundDelivery, type OutboundSender } from "../bots/outbound.ts";
 import { composeBots } from "../bots/compose.ts";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
 import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
-import { createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
+import { createSqlWebTranscript, createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import { publicUrl } from "./config.ts";
 import type { Container } from "./container.ts";
+import { shopNotifier, starsRefunder } from "./events/consumers.ts";
+import { rateLimitersOf } from "./http/rate-limiters.ts";
 
 export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
@@ -77,6 +79,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
     staffChats: { telegram: config.TELEGRAM_STAFF_CHAT_IDS ?? [] },
+    shopOverrides: { timeZone: config.DEFAULT_TIME_ZONE },
   });
   const { router } = bots;
   const { identity } = bots.kit;
@@ -85,12 +88,14 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
   canDm.set = (externalId, value) =>
     identity.setCanDm(systemContext("telegram-can-dm"), { channel: "telegram", externalId, canDm: value });
 
-  const mailbox = webEnabled ? createWebMailbox() : undefined;
+  // The web chat keeps each browser's conversation (encrypted) so a reload shows it again.
+  const transcript = webEnabled ? createSqlWebTranscript({ db, secrets: c.secrets }) : undefined;
+  const mailbox = webEnabled ? createWebMailbox({ ...(transcript ? { transcript } : {}) }) : undefined;
   const senders: Partial<Record<TurnChannel, OutboundSender>> = {};
   if (mailbox) senders.web = (m) => mailbox.deliver(m);
   if (telegram) {
     const tg = telegram.channel;
-    // Telegram sends are rate limited (≈1/s per chat): queued in the channel, not awaited by the relay.
+    // Telegram sends are rate limited (≈1/s per chat): queued in the channel, not awaited by the notifier.
     senders.telegram = (m) =>
       void tg
         .send(m.chatId, m.replies)
@@ -104,40 +109,44 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     },
     logger: logger.child({ part: "outbound" }),
   });
-  const unsubscribe = SHOP_BOT_EVENT_TYPES.map((type) =>
-    c.events.subscribe(type, async (event) => void (await deliver(await bot.onDomainEvent(event)))),
+  // Committed domain events reach this process's consumers (docs/events.md): the shop notifier, and the
+  // Stars refunder (hosted without Telegram too, so a Stars refund it cannot make is parked, not skipped).
+  const unhost = [c.events.host(shopNotifier({ bot, deliver: (messages) => deliver(messages) }))];
+  const refundStars = telegram
+    ? starsRefundSubscriber({
+        channel: telegram.channel,
+        findStarsCharge: async (orderId) => {
+          const charge = await c.payments.findStarsChargeForOrder(systemContext("stars-refund"), { orderId });
+          if (!charge?.externalId) return null;
+          const who = await identity.identitiesOf(systemContext("stars-refund"), charge.userId);
+          const tgId = who.find((i) => i.channel === "telegram")?.externalId;
+          return tgId ? { telegramUserId: tgId, chargeId: charge.externalId } : null;
+        },
+        afterRefund: async ({ orderId }) => {
+          const charge = await c.payments.findStarsChargeForOrder(systemContext("stars-refund"), { orderId });
+          if (charge)
+            await c.payments.recordProviderRefund(systemContext("stars-refund"), {
+              paymentId: charge.paymentId,
+              idempotencyKey: `stars-refund:${charge.paymentId}`,
+            });
+        },
+        logger: logger.child({ part: "telegram" }),
+      })
+    : undefined;
+  unhost.push(
+    c.events.host(
+      starsRefunder(async (event) => {
+        if (refundStars) return refundStars(event);
+        const charge = await c.payments.findStarsChargeForOrder(systemContext("stars-refund"), {
+          orderId: event.payload.orderId,
+        });
+        if (charge?.externalId)
+          throw new Error("a Telegram Stars charge to refund, but Telegram is not configured (TELEGRAM_BOT_TOKEN)");
+      }),
+    ),
   );
-  const botEvents = new Set<string>(SHOP_BOT_EVENT_TYPES);
-  unsubscribe.push(c.events.onBatch((events) => bot.prepareEvents(events.filter((e) => botEvents.has(e.type)))));
 
-  if (telegram) {
-    const tg = telegram.channel;
-    unsubscribe.push(
-      c.events.subscribe(
-        "order.refunded",
-        starsRefundSubscriber({
-          channel: tg,
-          findStarsCharge: async (orderId) => {
-            const charge = await c.payments.findStarsChargeForOrder(systemContext("stars-refund"), { orderId });
-            if (!charge?.externalId) return null;
-            const who = await identity.identitiesOf(systemContext("stars-refund"), charge.userId);
-            const tgId = who.find((i) => i.channel === "telegram")?.externalId;
-            return tgId ? { telegramUserId: tgId, chargeId: charge.externalId } : null;
-          },
-          afterRefund: async ({ orderId }) => {
-            const charge = await c.payments.findStarsChargeForOrder(systemContext("stars-refund"), { orderId });
-            if (charge)
-              await c.payments.recordProviderRefund(systemContext("stars-refund"), {
-                paymentId: charge.paymentId,
-                idempotencyKey: `stars-refund:${charge.paymentId}`,
-              });
-          },
-          logger: logger.child({ part: "telegram" }),
-        }),
-      ),
-    );
-  }
-
+  const limits = rateLimitersOf(c);
   if (mailbox)
     routes.route(
       "/",
@@ -147,6 +156,8 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
         // Derived from the code-encryption key: stable across restarts, so browsers keep their identity.
         secret: c.secrets.keyedHash("web-chat", "tokens"),
         dedupe: (id) => markTurnProcessed(db, "web", id),
+        limits: { perIp: limits.ip, perBrowser: limits.webBrowser, trustProxy: limits.trustProxy },
+        ...(transcript ? { transcript } : {}),
       }),
     );
 
@@ -154,7 +165,7 @@ export async function startChat(c: Container, opts: { demo: boolean }): Promise<
     routes,
     ...(telegram ? { telegram } : {}),
     async stop() {
-      for (const u of unsubscribe) u();
+      await Promise.all(unhost.map((u) => u()));
       mailbox?.close();
       await telegram?.channel.stop();
     },

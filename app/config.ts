@@ -27,6 +27,24 @@ const url = (protocols: string[]) =>
     { message: `must be a ${protocols.map((p) => p.replace(":", "://")).join(" or ")} URL` },
   );
 
+/** A share between 0 and 1, e.g. `0.2`. */
+const rate = z
+  .string()
+  .regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, { message: "must be a number from 0 to 1, like 0.2" })
+  .transform(Number);
+
+const timeZone = z.string().refine(
+  (v) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: v });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an IANA time zone like Asia/Shanghai" },
+);
+
 const base64Key = z.string().refine((v) => Buffer.from(v, "base64").length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(v), {
   message: "must be 32 random bytes in base64 (44 characters)",
 });
@@ -66,7 +84,7 @@ export const configVariables = {
       .regex(/^[a-z0-9_-]{1,40}$/, { message: "must be 1–40 of a-z 0-9 _ -" })
       .default("kameng"),
     example: "kameng",
-    doc: "Key prefix for BullMQ queues.",
+    doc: "Key prefix for BullMQ queues and rate-limit counters.",
   },
   ALLOW_IN_MEMORY_QUEUE: {
     schema: bool.default(false),
@@ -139,10 +157,50 @@ export const configVariables = {
     example: "20",
     doc: "Largest file users may send the Telegram bot, in MB (20 is the Bot API's cap; a self-hosted Bot API server allows up to 2000).",
   },
+  DEFAULT_TIME_ZONE: {
+    schema: timeZone.default("Asia/Shanghai"),
+    example: "Asia/Shanghai",
+    doc: "Time zone for times shown to buyers whose chat does not tell theirs (the web chat sends the browser's).",
+  },
+  SUPPLIER_SIM_FAILURE_RATE: {
+    schema: rate.default(0),
+    example: "0.3",
+    doc: "Demo shop: share of direct top-ups the simulated supplier fails (the order is then refunded to the wallet).",
+  },
+  SUPPLIER_SIM_LATENCY_MS: {
+    schema: int(0, 60_000).default(300),
+    example: "2000",
+    doc: "Demo shop: how long the simulated supplier takes to answer, in ms.",
+  },
+  RATE_LIMIT_API_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(600),
+    example: "600",
+    doc: "Distributor API requests per API key per minute (0 = no limit); more get `429` with `Retry-After`.",
+  },
+  RATE_LIMIT_IP_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(60),
+    example: "60",
+    doc: "Unauthenticated requests per client IP per minute: new web-chat sessions, API calls without a valid key (0 = no limit).",
+  },
+  RATE_LIMIT_WEB_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(120),
+    example: "120",
+    doc: "Web-chat messages per browser per minute (0 = no limit).",
+  },
+  TRUST_PROXY: {
+    schema: bool.default(false),
+    example: "true",
+    doc: "Take the client IP from `X-Forwarded-For` (set only behind a reverse proxy that sets it).",
+  },
   LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     example: "info",
     doc: "Log verbosity.",
+  },
+  LOG_FORMAT: {
+    schema: z.enum(["auto", "json", "pretty"], { message: "must be auto, json or pretty" }).default("auto"),
+    example: "json",
+    doc: "`pretty`: readable lines; `json`: one JSON object per line; `auto`: pretty on a terminal, JSON otherwise.",
   },
 } as const;
 

@@ -28,12 +28,13 @@ import type { JobQueue } from "../jobs/job-queue.port.ts";
 import { publicUrl, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
-import { createMetrics, type Metrics } from "./http/metrics.ts";
+import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metrics.ts";
 import { localSecret, randomKeyBase64, randomToken } from "./local-secrets.ts";
 import type { Logger } from "./logger.ts";
-import type { EventBus } from "./events/event-bus.port.ts";
-import { InProcessEventBus } from "./events/in-process-event-bus.ts";
-import { OutboxRelay } from "./events/outbox-relay.ts";
+import { consumerStatus } from "./events/consumer-admin.ts";
+import { fulfilmentDispatcher } from "./events/consumers.ts";
+import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
+import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
 
 /**
@@ -57,15 +58,17 @@ export interface Container {
   orders: Orders;
   apiKeys: ApiKeys;
   jobs: JobQueue;
-  /** Committed domain events (published by the outbox relay); chat layers subscribe here. */
-  events: EventBus;
-  relay: OutboxRelay;
+  /**
+   * The event consumers this process hosts (docs/events.md): `events.host(consumer)` before or after
+   * `events.start()`; the composition decides which process hosts which (app/main.ts, app/chat.ts).
+   */
+  events: OutboxConsumers;
+  /** Enqueues `fulfil-order` for every paid order: hosted by `serve` and by `worker`. */
+  fulfilmentDispatcher: EventConsumer<"order.paid">;
   /** Health checks beyond the database (Redis when configured). */
   healthChecks: Record<string, () => Promise<void>>;
   /** Registers the job handlers and starts processing (the server with RUN_WORKERS, or `worker`). */
   startWorkers(opts?: { concurrency?: number }): Promise<void>;
-  /** Starts the outbox relay's sweeper (every process that commits order changes runs one). */
-  startRelay(opts?: { intervalMs?: number }): void;
   /** Runs on close, before the queue and the database close (the in-process supplier sim, …). */
   onClose(fn: () => Promise<void>): void;
   /** Closes what the container opened, last-opened first. */
@@ -85,10 +88,12 @@ export interface ContainerOptions {
   /** Supplier call timeout. */
   supplierTimeoutMs?: number;
   /**
-   * How a paid order reaches the fulfil queue: `direct` enqueues right after the commit (the relay's
-   * `order.paid` subscriber is the safety net, deduped by job id); `relay` only nudges the relay.
+   * How a paid order reaches the fulfil queue: `direct` enqueues right after the commit (the fulfilment
+   * dispatcher consumer is the safety net, deduped by job id); `consumer` leaves it to the dispatcher.
    */
-  dispatch?: "direct" | "relay";
+  dispatch?: "direct" | "consumer";
+  /** Event-consumer tuning (tests poll faster, retry sooner). */
+  eventTuning?: Omit<OutboxConsumersOptions, "sql" | "logger" | "counters">;
   /**
    * Wraps the hot-path runner (`db.sql`, and so every module's statements): the bench records what an
    * order sends through it (bench/capture). Never set in production.
@@ -170,21 +175,23 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ...(opts.supplierTimeoutMs ? { timeoutMs: opts.supplierTimeoutMs } : {}),
     });
     const flowLogger = logger.child({ part: "orders" });
-    const events = new InProcessEventBus();
-    const relay = new OutboxRelay({
+    const metrics = createMetrics();
+    const events = new OutboxConsumers({
       sql,
-      bus: events,
-      logger: logger.child({ part: "outbox" }),
-      clock,
-      mode: db.kind === "pglite" ? "single-process" : "row-locks",
+      logger: logger.child({ part: "events" }),
+      counters: {
+        handled: (consumer, n) => metrics.eventsHandled.inc({ consumer }, n),
+        failed: (consumer, n) => metrics.eventsFailed.inc({ consumer }, n),
+      },
+      ...opts.eventTuning,
     });
+    registerConsumerGauges(metrics, () => consumerStatus(db.sql));
     const dispatch = opts.dispatch ?? "direct";
     const enqueueFulfil = (orderId: string) =>
       jobs
         .enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) })
         .catch((e: unknown) => flowLogger.warn({ err: e, orderId }, "enqueue fulfil-order failed"));
-    events.subscribe("order.paid", async (e) => {
-      const orderId = String(e.payload.orderId);
+    const dispatcher = fulfilmentDispatcher(async (orderId) => {
       await jobs.enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) });
     });
     const orders = createOrders({
@@ -200,20 +207,19 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         ...opts.flowHooks,
         warn: (obj, msg) => flowLogger.warn(obj, msg),
         onCommitted: ({ type, order }) => {
-          // Fast path: the fulfil job is queued right after the commit; the relay's sweeper (every second)
-          // publishes the outbox in batches and covers a crash between the commit and this line, and the
-          // stuck-order sweeper covers a lost job. Nudging the relay after every commit instead costs a
-          // relay transaction per commit on the hot path.
-          if (dispatch === "direct") {
-            if (type === "order.paid") enqueueFulfil(order.id);
-          } else relay.notify();
+          // Fast path: the fulfil job is queued right after the commit; the fulfilment dispatcher (a
+          // consumer of order.paid) covers a crash between the commit and this line, and the stuck-order
+          // sweeper covers a lost job. The consumers of this event type hosted here are woken at once
+          // (other processes' consumers find it by polling).
+          if (dispatch === "direct" && type === "order.paid") enqueueFulfil(order.id);
+          events.nudge(type);
         },
       },
     });
     const apiKeys = createApiKeys({ db: prisma, clock, secrets });
 
-    let relayStarted = false;
-    const extraClosers: Array<() => Promise<void>> = [() => relay.stop()];
+    // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
+    const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
     let workersStarted = false;
     return {
       config,
@@ -222,7 +228,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       db,
       secrets,
       sandboxWebhookSecret,
-      metrics: createMetrics(),
+      metrics,
       ledger,
       payments,
       catalog,
@@ -232,13 +238,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       apiKeys,
       jobs,
       events,
-      relay,
+      fulfilmentDispatcher: dispatcher,
       healthChecks,
-      startRelay(o = {}) {
-        if (relayStarted) return;
-        relayStarted = true;
-        relay.start({ intervalMs: o.intervalMs ?? 1_000 });
-      },
       async startWorkers(o = {}) {
         if (workersStarted) return;
         workersStarted = true;

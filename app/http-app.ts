@@ -1,10 +1,11 @@
 import type { Hono } from "hono";
-import { apiV1Routes, supplierCallbackRoutes } from "../channels/api/index.ts";
+import { apiDocsRoutes, apiV1Routes, supplierCallbackRoutes } from "../channels/api/index.ts";
 import { paymentRoutes } from "../channels/http/payments.routes.ts";
 import { walletCode } from "../core/ledger/index.ts";
 import type { Container } from "./container.ts";
 import { healthRoutes } from "./http/health.ts";
 import { metricsRoutes } from "./http/metrics.ts";
+import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createRootApp } from "./http/root.ts";
 
 export interface HttpAppOptions {
@@ -17,13 +18,20 @@ export interface HttpAppOptions {
 /** Mounts every HTTP entry on one Hono app. Tests call `app.request()` on it with no server. */
 export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: HttpAppOptions = {}) {
   const app = createRootApp({ logger: c.logger, metrics: c.metrics });
-  app.route("/health", healthRoutes({ database: () => c.db.ping(), ...c.healthChecks, ...extraChecks }));
+  const limits = rateLimitersOf(c);
+  app.route(
+    "/health",
+    healthRoutes(
+      { database: () => c.db.ping(), ...c.healthChecks, ...extraChecks },
+      { onFailure: (check, err) => c.logger.warn({ check, err }, "health check failed") },
+    ),
+  );
   app.route("/metrics", metricsRoutes(c.metrics));
 
   // The sandbox payment provider: checkout page and signed webhook (channels/http).
   app.route("/", paymentRoutes({ payments: c.payments, checkoutSimulator: c.config.NODE_ENV !== "production" }));
   // Supplier callbacks (signed, no API key): registered before /v1 so its auth does not apply.
-  app.route("/", supplierCallbackRoutes({ suppliers: c.suppliers, orders: c.orders }));
+  app.route("/", supplierCallbackRoutes({ suppliers: c.suppliers, orders: c.orders, logger: c.logger }));
   app.route(
     "/v1",
     apiV1Routes({
@@ -33,8 +41,10 @@ export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: Ht
       inventory: c.inventory,
       ledger: c.ledger,
       walletCode,
+      limits: { perKey: limits.apiKey, perIp: limits.ip, trustProxy: limits.trustProxy },
     }),
   );
+  app.route("/", apiDocsRoutes());
   if (chatRoutes) app.route("/", chatRoutes);
   return app;
 }

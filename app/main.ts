@@ -1,17 +1,17 @@
 import { Command } from "commander";
 import { startChat } from "./chat.ts";
 import { publicUrl } from "./config.ts";
-import { createContainer, type Container, type ContainerOptions } from "./container.ts";
+import { createContainer, type ContainerOptions } from "./container.ts";
 import { createHttpApp } from "./http-app.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import { createLogger, logFormat, type Logger } from "./logger.ts";
 import { listen } from "./server.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
-import { localSecret, randomToken } from "./local-secrets.ts";
-import { startSupplierSim } from "./supplier-sim/index.ts";
-import { seedDemo } from "./seed/demo-seed.ts";
 import { registerOperatorCommands } from "./cli/commands.ts";
-import { action, loadConfig } from "./cli/cli-support.ts";
+import { action, CliError, loadConfig } from "./cli/cli-support.ts";
+import { startDemo } from "./demo.ts";
+import { checkPortFree, portProblem } from "./port-check.ts";
+import { demoKeyLines, startBanner } from "./start-banner.ts";
 
 /**
  * Test-only crash hook for the crash test: with KAMENG_TEST_CRASH_AFTER_SUPPLIER=1 a worker kills itself
@@ -44,51 +44,58 @@ function onShutdown(logger: Logger, stop: () => Promise<void>) {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-/** The embedded demo: the simulated supplier in-process and the demo catalog (first start prints a key). */
-async function startDemo(c: Container): Promise<void> {
-  const secret = await localSecret(c.config.DATA_DIR, "supplier-sim.secret", () => randomToken("simsec_"));
-  const sim = await startSupplierSim({ secret, latencyMs: 300, asyncRate: 0.25, callbackDelayMs: 1500 });
-  c.onClose(() => sim.stop());
-  const r = await seedDemo(c, { simUrl: sim.url, simSecret: secret });
-  c.logger.info({ sim: sim.url, products: r.products }, "demo shop seeded; simulated supplier running");
-  if (r.apiKey) {
-    const base = publicUrl(c.config);
-    console.log(`
-  demo distributor API key (shown once, keep it): ${r.apiKey}
-    curl -s ${base}/v1/products -H "Authorization: Bearer ${r.apiKey}"
-    curl -s ${base}/v1/orders -H "Authorization: Bearer ${r.apiKey}" -H "Idempotency-Key: first-order" \\
-         -H "Content-Type: application/json" -d '{"product_id":"<id from /v1/products>","quantity":1}'
-`);
-  }
-}
-
 async function serveCommand() {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
-  const container = await createContainer(config, logger, { flowHooks: crashHook(config.NODE_ENV) });
-  const demo = config.DEMO_SEED ?? !config.DATABASE_URL;
-  if (demo) await startDemo(container);
-  container.startRelay();
-  if (config.RUN_WORKERS) await container.startWorkers();
-  const chat = await startChat(container, { demo });
-  const app = createHttpApp(container, { chatRoutes: chat.routes });
-  const server = await listen(app, config.PORT, config.HOST, logger);
-  const where = config.DATABASE_URL ? "PostgreSQL" : `embedded PGlite in ${config.DATA_DIR}`;
-  const queue = config.REDIS_URL ? "BullMQ on Redis" : "in-process queue";
-  console.log(
-    `kameng listening on http://${config.HOST}:${server.port} (public ${publicUrl(config)}) — database: ${where}; jobs: ${queue}${config.RUN_WORKERS ? "" : " (workers off: run `npm run worker`)"}`,
-  );
-  if (chat.routes.routes.some((r) => r.path === "/")) console.log(`  web chat: ${publicUrl(config)}/`);
-  onShutdown(logger, async () => {
-    await server.stop();
-    await chat.stop();
-    await container.close();
+  const logger = createLogger(config.LOG_LEVEL, undefined, logFormat(config.LOG_FORMAT));
+  // Before the database is touched or a demo key is printed: a busy port ends the start here.
+  await checkPortFree(config.PORT, config.HOST).catch((e: Error) => {
+    throw new CliError(e.message, 69); // EX_UNAVAILABLE
   });
+  const container = await createContainer(config, logger, { flowHooks: crashHook(config.NODE_ENV) });
+  let chat: Awaited<ReturnType<typeof startChat>> | undefined;
+  let demoApiKey: string | undefined;
+  try {
+    const demo = config.DEMO_SEED ?? !config.DATABASE_URL;
+    if (demo) demoApiKey = (await startDemo(container)).apiKey;
+    if (config.RUN_WORKERS) await container.startWorkers();
+    // Event consumers hosted by `serve`: the fulfilment dispatcher here, the shop notifier and the Stars
+    // refunder in startChat (docs/events.md).
+    container.events.host(container.fulfilmentDispatcher);
+    chat = await startChat(container, { demo });
+    await container.events.start();
+    const app = createHttpApp(container, { chatRoutes: chat.routes });
+    const server = await listen(app, config.PORT, config.HOST, logger).catch((e: NodeJS.ErrnoException) => {
+      throw new CliError(portProblem(e, config.PORT, config.HOST), 69);
+    });
+    process.stdout.write(
+      startBanner({
+        listening: `http://${config.HOST}:${server.port}`,
+        publicUrl: publicUrl(config),
+        database: config.DATABASE_URL ? "PostgreSQL" : `embedded PGlite in ${config.DATA_DIR}`,
+        queue: config.REDIS_URL ? "BullMQ on Redis" : "in-process queue",
+        workersOff: !config.RUN_WORKERS,
+        webChat: chat.routes.routes.some((r) => r.path === "/"),
+        ...(demoApiKey ? { demoApiKey } : {}),
+      }),
+    );
+    const started = chat;
+    onShutdown(logger, async () => {
+      await server.stop();
+      await started.stop();
+      await container.close();
+    });
+  } catch (e) {
+    // Nothing may keep the process alive after a failed start (timers, workers, the supplier sim).
+    await chat?.stop().catch(() => {});
+    await container.close();
+    if (demoApiKey) process.stdout.write(demoKeyLines(publicUrl(config), demoApiKey).join("\n") + "\n");
+    throw e;
+  }
 }
 
 async function workerCommand(o: { concurrency?: string; stuckAfterMs?: string }) {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, undefined, logFormat(config.LOG_FORMAT));
   if (!config.DATABASE_URL)
     logger.warn("the embedded database belongs to one process: a separate worker needs DATABASE_URL (PostgreSQL)");
   if (!config.REDIS_URL)
@@ -100,7 +107,9 @@ async function workerCommand(o: { concurrency?: string; stuckAfterMs?: string })
     flowHooks: crashHook(config.NODE_ENV),
     ...(stuckAfterMs === undefined ? {} : { workerTuning: { stuckAfterMs } }),
   });
-  container.startRelay();
+  // The only event consumer a worker hosts: the fulfilment dispatcher (notifications wait for `serve`).
+  container.events.host(container.fulfilmentDispatcher);
+  await container.events.start();
   const concurrency = o.concurrency ? Number(o.concurrency) : config.WORKER_CONCURRENCY;
   await container.startWorkers({ concurrency });
   console.log(`kameng worker running (${container.jobs.kind}, concurrency ${concurrency})`);
@@ -130,7 +139,11 @@ const program = new Command()
 program
   .command("serve")
   .description("run the HTTP server (and, by default, the job workers; on the embedded database, the demo shop)")
-  .action(action(serveCommand));
+  .action(async () => {
+    await action(serveCommand)();
+    // A start that failed must not linger half-started: leave even if a handle is still open.
+    if (process.exitCode) process.exit(process.exitCode);
+  });
 program
   .command("worker")
   .description("run only the job workers (fulfilment, expiry, supplier polling), e.g. as extra processes")

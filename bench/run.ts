@@ -124,6 +124,9 @@ async function main() {
     PORT: String(await freePort()),
     DATABASE_POOL_SIZE: bench.poolSize,
     WORKER_CONCURRENCY: bench.workerConcurrency,
+    // The bench measures the order pipeline (and the sold-out burst's 1,000 buyers), not the API's limits.
+    RATE_LIMIT_API_PER_MINUTE: "0",
+    RATE_LIMIT_IP_PER_MINUTE: "0",
   };
   // The bench's own container: setup (the supplier's URL, the sold-out product), nothing on the hot path.
   const c = await createContainer(parseConfig({ ...appEnv, DATABASE_POOL_SIZE: "4" }), createLogger("warn"));

@@ -79,6 +79,8 @@ export interface TurnFrom {
   username?: string;
   /** IETF language tag from the platform, e.g. "zh-hans", "zh-CN", "en". */
   languageCode?: string;
+  /** The user's IANA time zone when the channel knows it (the web chat sends the browser's; Telegram does not). */
+  timeZone?: string;
 }
 
 export interface TextInput {

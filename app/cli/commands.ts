@@ -6,6 +6,7 @@ import { walletCode, systemCode } from "../../core/ledger/index.ts";
 import { CURRENCIES, currencySchema, requestHash, systemContext, type Currency } from "../../core/shared/index.ts";
 import type { Container } from "../container.ts";
 import { seedDemo } from "../seed/demo-seed.ts";
+import { consumerStatus, listFailures, retryFailures } from "../events/consumer-admin.ts";
 import { action, CliError, formatMinor, parseAmount, withContainer } from "./cli-support.ts";
 
 const ctx = () => systemContext(`cli:${process.pid}`, { channel: "cli" });
@@ -284,6 +285,81 @@ export function registerOperatorCommands(program: Command): void {
           }
           if (!ok) throw new CliError("ledger check FAILED", 2);
           console.log("ledger check ok");
+        });
+      }),
+    );
+
+  registerEventCommands(program);
+}
+
+/** `events consumers|failed|retry`: the event consumers' positions and failures (docs/events.md "Operating"). */
+function registerEventCommands(program: Command): void {
+  const events = program.command("events").description("domain-event consumers: lag, failures, retries");
+  events
+    .command("consumers")
+    .description("each consumer: its cursor, who holds its lease, its lag, failing and parked events")
+    .action(
+      action(async () => {
+        await withContainer(async (c) => {
+          const rows = await consumerStatus(c.db.sql);
+          if (rows.length === 0) console.log("no event consumers yet");
+          for (const s of rows) {
+            const age = s.oldestPendingAt ? ((s.now.getTime() - s.oldestPendingAt.getTime()) / 1000).toFixed(1) : "0";
+            const lease = s.leaseActive
+              ? `worked by ${s.leaseOwner} until ${s.leaseUntil!.toISOString()}`
+              : "not running anywhere";
+            console.log(`${s.name}: ${lease}`);
+            console.log(`  types ${s.types.join(", ")}`);
+            console.log(
+              `  cursor (${s.cursor.txId}, ${s.cursor.id}); lag ${s.lag} event(s), oldest ${age} s; failing ${s.failing}, parked ${s.parked}`,
+            );
+          }
+        });
+      }),
+    );
+  events
+    .command("failed")
+    .description("events a consumer failed to handle (retrying, or parked after their last attempt)")
+    .option("--consumer <name>", "only this consumer")
+    .option("--parked", "only parked events")
+    .option("--limit <n>", "at most this many rows", "100")
+    .action(
+      action(async (o: { consumer?: string; parked?: boolean; limit: string }) => {
+        const limit = Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new CliError("--limit must be a positive whole number");
+        await withContainer(async (c) => {
+          const rows = await listFailures(c.db.sql, {
+            ...(o.consumer ? { consumer: o.consumer } : {}),
+            parkedOnly: o.parked ?? false,
+            limit,
+          });
+          if (rows.length === 0) console.log("no failed events");
+          for (const f of rows) {
+            const state = f.parkedAt
+              ? `PARKED since ${f.parkedAt.toISOString()}`
+              : `next attempt ${f.nextAttemptAt.toISOString()}`;
+            console.log(
+              `${f.consumer} #${f.eventId} ${f.type} (${f.createdAt.toISOString()}): ${f.attempts} attempt(s), ${state}`,
+            );
+            console.log(`  last error: ${f.lastError}`);
+          }
+        });
+      }),
+    );
+  events
+    .command("retry")
+    .description("make failed events of a consumer due now (parked ones unparked): the running consumer retries them")
+    .requiredOption("--consumer <name>", "the consumer")
+    .argument("[eventIds...]", "event ids (see `events failed`)")
+    .option("--all-parked", "every parked event of the consumer")
+    .action(
+      action(async (eventIds: string[], o: { consumer: string; allParked?: boolean }) => {
+        if (!o.allParked && eventIds.length === 0) throw new CliError("name event ids, or pass --all-parked");
+        for (const id of eventIds)
+          if (!/^\d{1,19}$/.test(id)) throw new CliError(`not an event id: ${JSON.stringify(id)}`);
+        await withContainer(async (c) => {
+          const n = await retryFailures(c.db.sql, { consumer: o.consumer, eventIds, allParked: o.allParked ?? false });
+          console.log(`${n} event(s) of ${o.consumer} due for a retry now`);
         });
       }),
     );

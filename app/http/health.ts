@@ -2,8 +2,14 @@ import { Hono } from "hono";
 
 export type HealthCheck = () => Promise<void>;
 
-/** `/health`: 200 when every dependency answers, 503 naming the ones that do not. */
-export function healthRoutes(checks: Record<string, HealthCheck>, timeoutMs = 2000) {
+export interface HealthOptions {
+  timeoutMs?: number;
+  /** Where a failing check's error goes: the public answer only says which dependency is down. */
+  onFailure?: (name: string, error: Error) => void;
+}
+
+/** `/health`: 200 when every dependency answers, 503 naming the ones that do not (no error text). */
+export function healthRoutes(checks: Record<string, HealthCheck>, { timeoutMs = 2000, onFailure }: HealthOptions = {}) {
   return new Hono().get("/", async (c) => {
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
@@ -17,7 +23,8 @@ export function healthRoutes(checks: Record<string, HealthCheck>, timeoutMs = 20
           ]);
           return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
         } catch (e) {
-          return [name, { ok: false, error: (e as Error).message }] as const;
+          onFailure?.(name, e as Error);
+          return [name, { ok: false }] as const;
         }
       }),
     );

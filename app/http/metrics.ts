@@ -1,10 +1,15 @@
 import { Hono } from "hono";
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ConsumerStatus } from "../events/consumer-admin.ts";
 
 export interface Metrics {
   registry: Registry;
   httpRequests: Counter<"method" | "route" | "status">;
   httpDuration: Histogram<"method" | "route">;
+  /** Events handled by this process, per consumer (retries that succeeded included). */
+  eventsHandled: Counter<"consumer">;
+  /** Handler failures in this process, per consumer (each retry that failed counts). */
+  eventsFailed: Counter<"consumer">;
 }
 
 export function createMetrics(): Metrics {
@@ -25,7 +30,57 @@ export function createMetrics(): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    eventsHandled: new Counter({
+      name: "kameng_events_handled_total",
+      help: "Domain events handled by this process, per consumer",
+      labelNames: ["consumer"],
+      registers: [registry],
+    }),
+    eventsFailed: new Counter({
+      name: "kameng_events_failed_total",
+      help: "Domain-event handler failures in this process, per consumer",
+      labelNames: ["consumer"],
+      registers: [registry],
+    }),
   };
+}
+
+/**
+ * Per-consumer gauges read from the database at each scrape (every consumer, hosted here or not):
+ * lag (events after its cursor), the age of the oldest of them, failures waiting for a retry, parked
+ * failures, and whether a process holds its lease.
+ */
+export function registerConsumerGauges(metrics: Metrics, status: () => Promise<ConsumerStatus[]>): void {
+  let cached: { at: number; rows: Promise<ConsumerStatus[]> } | undefined;
+  const read = () => {
+    const now = performance.now();
+    if (!cached || now - cached.at > 500) {
+      const rows = status();
+      rows.catch(() => (cached = undefined));
+      cached = { at: now, rows };
+    }
+    return cached.rows;
+  };
+  const gauge = (name: string, help: string, value: (s: ConsumerStatus) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["consumer"],
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        for (const s of await read()) this.set({ consumer: s.name }, value(s));
+      },
+    });
+  gauge("kameng_event_consumer_lag", "Committed events of the consumer's types after its cursor", (s) => s.lag);
+  gauge("kameng_event_consumer_lag_seconds", "Age of the oldest event the consumer has not handled", (s) =>
+    s.oldestPendingAt ? Math.max(0, (s.now.getTime() - s.oldestPendingAt.getTime()) / 1000) : 0,
+  );
+  gauge("kameng_event_consumer_failing", "Failed events waiting for a retry", (s) => s.failing);
+  gauge("kameng_event_consumer_parked", "Failed events parked after their last attempt", (s) => s.parked);
+  gauge("kameng_event_consumer_leased", "1 when a process holds the consumer's lease (works it)", (s) =>
+    s.leaseActive ? 1 : 0,
+  );
 }
 
 export function metricsRoutes(metrics: Metrics) {

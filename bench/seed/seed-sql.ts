@@ -108,8 +108,14 @@ export function ordersStagingSql(z: ShapeSizes, c: SeedClock): string {
     ORDER BY x.j`;
 }
 
+/**
+ * The statements below over bench_seed_orders take `slice`, a condition on the slot `s.j`: the seed runs
+ * them a slice at a time, so that no transaction stays open long (a long-running transaction holds back
+ * the cluster-wide horizon every event consumer on this PostgreSQL reads below, in every database).
+ */
+
 /** payment_tx_id of a stock order is its settlement (one posting paid and settled it). */
-export function ordersSql(): string {
+export function ordersSql(slice: string): string {
   return `INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
                              currency, target, status, payment_tx_id, settle_tx_id, refund_tx_id, supplier_id, cost_total,
                              failure_reason, expires_at, paid_at, delivered_at, closed_at, created_at, updated_at)
@@ -126,11 +132,11 @@ export function ordersSql(): string {
            CASE s.kind WHEN 'R' THEN ${ts("s.ms + 2000")} WHEN 'E' THEN ${ts("s.ms + 900000")} END,
            ${ts("s.ms")},
            ${ts("s.ms + CASE s.kind WHEN 'D' THEN 300 WHEN 'R' THEN 2000 WHEN 'E' THEN 900000 ELSE 0 END")}
-    FROM bench_seed_orders s`;
+    FROM bench_seed_orders s WHERE ${slice}`;
 }
 
 /** Each step of an order's history, in order (as the order store writes them). */
-export function orderEventsSql(): string {
+export function orderEventsSql(slice: string): string {
   return `INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
     SELECT s.oid, e.f, e.t, e.r, ${ts("s.ms + e.dt")}
     FROM bench_seed_orders s CROSS JOIN LATERAL unnest(
@@ -143,7 +149,8 @@ export function orderEventsSql(): string {
                   ELSE ARRAY[NULL, NULL, NULL, NULL] END,
       CASE s.kind WHEN 'E' THEN ARRAY[0, 900000] WHEN 'R' THEN ARRAY[0, 0, 5, 2000, 2000]
                   WHEN 'D' THEN ARRAY[0, 0, 5, 300] ELSE ARRAY[0, 0, 0, 0] END
-    ) AS e(f, t, r, dt)`;
+    ) AS e(f, t, r, dt)
+    WHERE ${slice}`;
 }
 
 /**
@@ -151,7 +158,7 @@ export function orderEventsSql(): string {
  * (the relay's): historical events are marked published. (Per-consumer cursors are moved past them
  * instead, by the seed.)
  */
-export function outboxSql(published: boolean): string {
+export function outboxSql(published: boolean, slice: string): string {
   return `INSERT INTO outbox_events (type, payload, created_at${published ? ", published_at" : ""})
     SELECT e.type, jsonb_build_object('orderId', s.oid::text, 'userId', s.uid::text, 'status', e.status, 'from', e.prev,
              'productId', ${productIdSql("s.product")}::text, 'total', s.price::text, 'currency', 'CNY', 'channel', 'http'),
@@ -165,18 +172,21 @@ export function outboxSql(published: boolean): string {
       CASE s.kind WHEN 'S' THEN ARRAY['CREATED'] WHEN 'E' THEN ARRAY['CREATED']
                   WHEN 'D' THEN ARRAY['CREATED', 'PAID', 'FULFILLING'] ELSE ARRAY['CREATED', 'PAID', 'FULFILLING'] END,
       CASE s.kind WHEN 'S' THEN ARRAY[0] WHEN 'E' THEN ARRAY[900000] WHEN 'D' THEN ARRAY[0, 5, 300] ELSE ARRAY[0, 5, 2000] END
-    ) AS e(type, status, prev, dt)`;
+    ) AS e(type, status, prev, dt)
+    WHERE ${slice}`;
 }
 
 /** Every user's top-up (custody −F, wallet +F), then each order's postings, in time order. */
-export function ledgerTransactionsSql(z: ShapeSizes): string[] {
-  const meta = (sup: string) => `jsonb_build_object('orderId', s.oid::text, 'supplierId', '${sup}')`;
-  return [
-    `INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, metadata, created_at)
+export function fundingTransactionsSql(z: ShapeSizes): string {
+  return `INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, metadata, created_at)
      SELECT ${seedUuidSql("fundTx", "u", `${USER_T0} + u::bigint * 1000 + 1`)}, 'bench-fund:' || ${userIdSql("u")},
             '${REQUEST_HASH}', 'top_up', NULL, ${ts(`${USER_T0} + u::bigint * 1000 + 1`)}
-     FROM generate_series(1, ${z.users}) u`,
-    `INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
+     FROM generate_series(1, ${z.users}) u`;
+}
+
+export function ledgerTransactionsSql(slice: string): string {
+  const meta = (sup: string) => `jsonb_build_object('orderId', s.oid::text, 'supplierId', '${sup}')`;
+  return `INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
      SELECT t.id, t.key, '${REQUEST_HASH}', t.kind, t.reverses, t.memo, t.meta, ${ts("s.ms + t.dt")}
      FROM bench_seed_orders s CROSS JOIN LATERAL (VALUES
        (1, s.pay_id, 'order-pay:' || s.oid, 'order_payment', NULL::uuid, NULL::text,
@@ -186,19 +196,20 @@ export function ledgerTransactionsSql(z: ShapeSizes): string[] {
         CASE s.kind WHEN 'D' THEN 300 ELSE 0 END),
        (3, s.refund_id, 'order-refund:' || s.oid, 'reversal', s.pay_id, 'every supplier failed'::text, NULL::jsonb, 2000)
      ) AS t(ord, id, key, kind, reverses, memo, meta, dt)
-     WHERE t.id IS NOT NULL`,
-  ];
+     WHERE t.id IS NOT NULL AND ${slice}`;
 }
 
 /** The legs of each posting in entry order (settlementPosting, payInTx, reverse). */
-export function ledgerEntriesSql(z: ShapeSizes): string[] {
-  return [
-    `INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
+export function fundingEntriesSql(z: ShapeSizes): string {
+  return `INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
      SELECT ${seedUuidSql("fundTx", "u", `${USER_T0} + u::bigint * 1000 + 1`)}, l.acct, 'CNY', l.amount,
             ${ts(`${USER_T0} + u::bigint * 1000 + 1`)}
      FROM generate_series(1, ${z.users}) u CROSS JOIN LATERAL (VALUES
-       (${CUSTODY}, -${FUNDING}::bigint), (${walletIdSql("u")}, ${FUNDING}::bigint)) AS l(acct, amount)`,
-    `INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
+       (${CUSTODY}, -${FUNDING}::bigint), (${walletIdSql("u")}, ${FUNDING}::bigint)) AS l(acct, amount)`;
+}
+
+export function ledgerEntriesSql(slice: string): string {
+  return `INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
      SELECT CASE l.tx WHEN 1 THEN s.pay_id WHEN 2 THEN s.settle_id ELSE s.refund_id END, l.acct, 'CNY', l.amount,
             ${ts("s.ms + l.dt")}
      FROM bench_seed_orders s CROSS JOIN LATERAL (
@@ -211,8 +222,8 @@ export function ledgerEntriesSql(z: ShapeSizes): string[] {
          ('R', 1, s.wallet, -s.price, 0), ('R', 1, ${ESCROW}, s.price, 0),
          ('R', 3, s.wallet, s.price, 2000), ('R', 3, ${ESCROW}, -s.price, 2000)
        ) AS v(kind, tx, acct, amount, dt) WHERE v.kind = s.kind
-     ) AS l`,
-  ];
+     ) AS l
+     WHERE ${slice}`;
 }
 
 /** Wallets hold what their entries say; the shared accounts are summed on read (balance 0). */
@@ -233,8 +244,8 @@ export function accountsSql(z: ShapeSizes): string[] {
   ];
 }
 
-/** The codes in id order: sold ones linked to their stock order, unsold ones with real ciphertexts. */
-export function codesSql(z: ShapeSizes, c: SeedClock): string {
+/** The codes in id order: sold ones linked to their stock order, unsold ones with real ciphertexts (`slice`: on `b.index`). */
+export function codesSql(z: ShapeSizes, c: SeedClock, slice: string): string {
   const j = stockSlotSql("(b.sold_before + i + 1)");
   const sale = ts(slotMs(z, c, j));
   return `INSERT INTO codes (id, product_id, batch_id, code_hash, code_enc, password_enc, expires_at, status, order_id,
@@ -249,14 +260,16 @@ export function codesSql(z: ShapeSizes, c: SeedClock): string {
            CASE WHEN i < b.sold THEN ${sale} END, CASE WHEN i < b.sold THEN ${sale} END, ${ts("b.imported_at")}
     FROM bench_seed_batches b CROSS JOIN LATERAL generate_series(0, b.size - 1) i
     LEFT JOIN bench_seed_enc x ON x.id = b.first_code + i
+    WHERE ${slice}
     ORDER BY b.first_code + i`;
 }
 
-export function orderCodesSql(): string {
-  return `INSERT INTO order_codes (order_id, code_id, position) SELECT s.oid, s.code_id, 1 FROM bench_seed_orders s WHERE s.kind = 'S'`;
+export function orderCodesSql(slice: string): string {
+  return `INSERT INTO order_codes (order_id, code_id, position)
+    SELECT s.oid, s.code_id, 1 FROM bench_seed_orders s WHERE s.kind = 'S' AND ${slice}`;
 }
 
-export function supplierRequestsSql(z: ShapeSizes, c: SeedClock): string {
+export function supplierRequestsSql(z: ShapeSizes, c: SeedClock, slice: string): string {
   return `INSERT INTO supplier_requests (id, request_key, order_id, supplier_id, status, external_ref, result, error,
                                         created_at, updated_at)
     SELECT ${seedUuidSql("supplierRequest", "s.j", slotMs(z, c, "s.j"))}, s.oid::text || '.${SIM_SUPPLIER_ID}', s.oid,
@@ -265,5 +278,5 @@ export function supplierRequestsSql(z: ShapeSizes, c: SeedClock): string {
            CASE s.kind WHEN 'D' THEN jsonb_build_object('status', 'succeeded', 'externalRef', 'sim-' || s.j)
                 ELSE '{"status":"failed","retryable":false,"unknown":false,"reason":"rejected"}'::jsonb END,
            CASE s.kind WHEN 'R' THEN 'rejected' END, ${ts("s.ms + 5")}, ${ts("s.ms + 300")}
-    FROM bench_seed_orders s WHERE s.kind IN ('D', 'R')`;
+    FROM bench_seed_orders s WHERE s.kind IN ('D', 'R') AND ${slice}`;
 }

@@ -8,6 +8,8 @@ import { batchLayout, priceOf, shapeSizes, SEED_VERSION, type ShapeSizes } from 
 import {
   accountsSql,
   codesSql,
+  fundingEntriesSql,
+  fundingTransactionsSql,
   ledgerEntriesSql,
   ledgerTransactionsSql,
   orderCodesSql,
@@ -226,17 +228,34 @@ export async function seedShape(c: pg.Client, z: ShapeSizes, clock: SeedClock, l
         "SELECT 1 FROM information_schema.columns WHERE table_name = 'outbox_events' AND column_name = 'published_at'",
       )
     ).rowCount === 1;
+  // A slice of 100,000 orders (or codes) per statement: no transaction stays open for long.
+  const slices = (n: number, per: number, col: string) =>
+    Array.from({ length: Math.ceil(n / per) }, (_, i) => `${col} > ${i * per} AND ${col} <= ${(i + 1) * per}`);
+  const bySlot = <T>(f: (slice: string) => T) => slices(z.slots, 100_000, "s.j").map(f);
   await step("catalog, suppliers, batches, users", referenceSql(z, clock));
-  await step("order staging", ordersStagingSql(z, clock));
-  await step("orders", ordersSql());
-  await step("order events", orderEventsSql());
-  await step("outbox", outboxSql(hasPublishedAt));
-  await step("ledger transactions", ledgerTransactionsSql(z));
-  await step("ledger entries", ledgerEntriesSql(z));
+  await step("order staging", [
+    ordersStagingSql(z, clock),
+    "CREATE INDEX ON bench_seed_orders (j)",
+    "ANALYZE bench_seed_orders",
+  ]);
+  await step("orders", bySlot(ordersSql));
+  await step("order events", bySlot(orderEventsSql));
+  await step(
+    "outbox",
+    bySlot((s) => outboxSql(hasPublishedAt, s)),
+  );
+  await step("ledger transactions", [fundingTransactionsSql(z), ...bySlot(ledgerTransactionsSql)]);
+  await step("ledger entries", [fundingEntriesSql(z), ...bySlot(ledgerEntriesSql)]);
   await step("ledger accounts", accountsSql(z));
-  await step("codes", codesSql(z, clock));
-  await step("order codes", orderCodesSql());
-  await step("supplier requests", supplierRequestsSql(z, clock));
+  await step(
+    "codes",
+    slices(batches.length, Math.ceil(100_000 / z.batchSize), "b.index").map((s) => codesSql(z, clock, s)),
+  );
+  await step("order codes", bySlot(orderCodesSql));
+  await step(
+    "supplier requests",
+    bySlot((s) => supplierRequestsSql(z, clock, s)),
+  );
   const keyUsers = Array.from({ length: z.apiKeys }, (_, i) => i + 1);
   await c.query(
     `INSERT INTO api_keys (id, name, prefix, key_hash, user_id, created_at)

@@ -138,12 +138,11 @@ WITH cur AS (
         SELECT u.id, s.f, s.t, NULL::text, :now::timestamptz
         FROM u, unnest(:k8::text[], :k18::text[]) WITH ORDINALITY AS s(f, t, i)
         WHERE s.i >= array_position(:k8::text[], u.prev)),
-      ob AS (
-        INSERT INTO outbox_events (type, payload, created_at)
-        SELECT :k19, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
-          'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-          'channel', u.channel) || :k7::jsonb, :now::timestamptz
-        FROM u)
+      ob AS (INSERT INTO outbox_events (type, payload, created_at)
+    SELECT :k19::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
+      'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
+      'channel', u.channel) || :k7::jsonb, :now::timestamptz
+    FROM u)
       SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
     WHERE CASE WHEN u.id IS NULL THEN kameng_fail(:k20::text) = 0 ELSE true END;
 COMMIT;
@@ -166,12 +165,11 @@ WITH cur AS (
         SELECT u.id, s.f, s.t, NULL::text, :now::timestamptz
         FROM u, unnest(:k18::text[], :k22::text[]) WITH ORDINALITY AS s(f, t, i)
         WHERE s.i >= array_position(:k18::text[], u.prev)),
-      ob AS (
-        INSERT INTO outbox_events (type, payload, created_at)
-        SELECT :k23, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
-          'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-          'channel', u.channel) || :k7::jsonb, :now::timestamptz
-        FROM u)
+      ob AS (INSERT INTO outbox_events (type, payload, created_at)
+    SELECT :k23::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
+      'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
+      'channel', u.channel) || :k7::jsonb, :now::timestamptz
+    FROM u)
       SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM u;
 -- step 5: outside a transaction
 SELECT s.id::text AS "id", s.code AS "code", s.name AS "name", s.kind AS "kind", s.base_url AS "baseUrl", s.secret_enc AS "secretEnc", s.active AS "active", s.consecutive_failures AS "consecutiveFailures", s.circuit_open_until AS "circuitOpenUntil" FROM suppliers s WHERE s.id = :sim_supplier_id::uuid;
@@ -229,12 +227,11 @@ WITH cur AS (
         SELECT u.id, s.f, s.t, NULL::text, :now::timestamptz
         FROM u, unnest(:k37::text[], :k39::text[]) WITH ORDINALITY AS s(f, t, i)
         WHERE s.i >= array_position(:k37::text[], u.prev)),
-      ob AS (
-        INSERT INTO outbox_events (type, payload, created_at)
-        SELECT :k40, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
-          'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-          'channel', u.channel) || :k7::jsonb, :now::timestamptz
-        FROM u)
+      ob AS (INSERT INTO outbox_events (type, payload, created_at)
+    SELECT :k40::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
+      'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
+      'channel', u.channel) || :k7::jsonb, :now::timestamptz
+    FROM u)
       SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
     WHERE CASE WHEN u.id IS NULL THEN kameng_fail(:k20::text) = 0 ELSE true END;
 COMMIT;

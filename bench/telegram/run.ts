@@ -13,6 +13,11 @@
  * against Telegram's limits (1/s per chat, 30/s overall, 20/min per group) as sliding windows.
  * Outbound messages are sent in the background under those limits, so at hundreds of updates/s most replies
  * are still queued when the inbound run ends: the bench reports how many were sent and how many wait.
+ * `shop` also reports notification latency: each order's delivery message goes out through the shop
+ * notifier event consumer, as in the app; `notify_p50_ms`/`notify_p99_ms` run from the commit of its
+ * `order.delivered` (the outbox row's created_at, taken just before the commit) to the message handed to
+ * the channel, and `notify_received_p99_ms` to the fake Bot API receiving it (Telegram's pacing included;
+ * only messages received before the drain ends).
  * The last line is the JSON the lead merges into `npm run bench`.
  */
 import { parseArgs } from "node:util";
@@ -60,6 +65,7 @@ interface PhaseResult {
   purchasesPerS: number;
   delivered?: number;
   invariantsOk?: boolean;
+  notify?: { count: number; p50Ms: number; p99Ms: number; receivedCount: number; receivedP99Ms: number };
   sent: number;
   sentPerS: number;
   backlog: number;
@@ -178,6 +184,7 @@ async function runPhase(kind: "shop" | "echo"): Promise<PhaseResult> {
   if (verified) {
     r.delivered = verified.delivered;
     r.invariantsOk = verified.invariantsOk;
+    if (verified.notify) r.notify = verified.notify;
   }
   await channel.stop({ drainTimeoutMs: 0 });
   await scenario.close?.();
@@ -204,6 +211,17 @@ async function main() {
     ...(main.delivered !== undefined ? { tg_orders_delivered: main.delivered } : {}),
     ...(main.invariantsOk !== undefined ? { tg_invariants_ok: String(main.invariantsOk) } : {}),
     tg_messages_sent_per_s: main.sentPerS,
+    // Committed order.delivered → the shop notifier (an event consumer) hands the code message to the channel.
+    ...(main.notify
+      ? {
+          notify_p50_ms: round(main.notify.p50Ms),
+          notify_p99_ms: round(main.notify.p99Ms),
+          notify_count: main.notify.count,
+          // Only what reached the fake Bot API before the drain ended (Telegram's pacing queues the rest).
+          notify_received_count: main.notify.receivedCount,
+          ...(main.notify.receivedCount > 0 ? { notify_received_p99_ms: round(main.notify.receivedP99Ms) } : {}),
+        }
+      : {}),
     tg_outbound_backlog: main.backlog,
   };
   if (results.shop && results.echo) {

@@ -17,7 +17,12 @@ export interface Scenario {
   /** Yields updates one by one; returns true when the purchase completed. */
   conversation(user: TgUser, api: FakeBotApi): AsyncGenerator<Update, boolean, void>;
   /** After the run: waits for fulfilment, checks invariants; returns how many orders were delivered. */
-  verify?(log: (...a: unknown[]) => void): Promise<{ delivered: number; invariantsOk: boolean } | void>;
+  verify?(log: (...a: unknown[]) => void): Promise<{
+    delivered: number;
+    invariantsOk: boolean;
+    /** Delivery messages: commit → handed to the channel, and → received by the (fake) Bot API. */
+    notify?: { count: number; p50Ms: number; p99Ms: number; receivedCount: number; receivedP99Ms: number };
+  } | void>;
   close?(): Promise<void>;
 }
 

@@ -1,4 +1,8 @@
+import { shopNotifier } from "../../app/events/consumers.ts";
+import { isTurnProcessed, markTurnProcessed } from "../../bots/dedupe.ts";
 import { createI18n } from "../../bots/i18n/index.ts";
+import { createOutboundDelivery } from "../../bots/outbound.ts";
+import { shortOrderId } from "../../bots/shop/shop-kit.ts";
 import { createShopBot, shopPortsFromCore, type ShopBot } from "../../bots/shop/index.ts";
 import type { TelegramChannel } from "../../channels/telegram/index.ts";
 import { createConversations } from "../../core/conversations/index.ts";
@@ -6,7 +10,7 @@ import { createIdentity } from "../../core/identity/index.ts";
 import { systemCode, walletCode } from "../../core/ledger/index.ts";
 import { createShop, ctx, type Shop } from "../../test/e2e/support/shop.ts";
 import { callbackUpdate, textUpdate } from "../../test/channels/telegram/updates.ts";
-import type { FakeBotApi } from "../../test/channels/telegram/fake-bot-api.ts";
+import { stripHtml, type FakeBotApi } from "../../test/channels/telegram/fake-bot-api.ts";
 import { ReplyTap, type Scenario } from "./scenarios.ts";
 
 /**
@@ -62,27 +66,36 @@ export async function shopScenario(opts: {
     logger: { warn: () => {}, error: (o, m) => opts.log("bot error", m, o) },
   });
 
-  // What the outbox relay does in the app: delivered orders → the bot's delivery message → the channel.
-  const published = new Set<string>();
-  let stopWatch = false;
-  const watch = (async () => {
-    while (!stopWatch) {
-      const rows = await prisma.order.findMany({
-        where: { status: "DELIVERED", productId: product.id },
-        select: { id: true, userId: true },
-      });
-      for (const r of rows) {
-        if (published.has(r.id)) continue;
-        published.add(r.id);
-        for (const m of await bot.onDomainEvent({
-          type: "order.delivered",
-          payload: { orderId: r.id, userId: r.userId },
-        }))
-          if (m.channel === "telegram") void channel?.send(m.chatId, m.replies);
-      }
-      await new Promise((res) => setTimeout(res, 250));
-    }
-  })();
+  // As in the app (app/chat.ts): the shop notifier, a consumer of the committed events, hosted by this
+  // process's event consumers (nudged by each commit here), sends the delivery message to the channel.
+  // Notification latency: from the event's commit (its outbox created_at, taken just before the commit, so
+  // an upper bound) to the message handed to the channel — and to the fake Bot API receiving it, which
+  // also counts Telegram's pacing (≈1 message/s per chat, 30/s per bot) in the channel's queue.
+  const notified: Array<{ chatId: string; needle: string; committedAt: number; handedAt: number }> = [];
+  const deliver = createOutboundDelivery({
+    senders: { telegram: (m) => void channel?.send(m.chatId, m.replies) },
+    dedupe: {
+      seen: (k) => isTurnProcessed(c.db.sql, "outbound", k),
+      mark: async (k) => void (await markTurnProcessed(c.db.sql, "outbound", k)),
+    },
+  });
+  const unhost = c.events.host(
+    shopNotifier({
+      bot,
+      async deliver(messages, event) {
+        await deliver(messages);
+        if (event.type !== "order.delivered") return;
+        const handedAt = Date.now();
+        for (const m of messages)
+          notified.push({
+            chatId: m.chatId,
+            needle: `Order ${shortOrderId(event.payload.orderId)}`,
+            committedAt: event.createdAt.getTime(),
+            handedAt,
+          });
+      },
+    }),
+  );
 
   const press = (chatId: number, label: RegExp) => tap.button(chatId, (l) => label.test(l));
 
@@ -124,6 +137,7 @@ export async function shopScenario(opts: {
     },
     async verify(log) {
       log(`bot handler time: ${tap.stepSummary()}`);
+      const delivered = async () => prisma.order.count({ where: { productId: product.id, status: "DELIVERED" } });
       const deadline = Date.now() + 30_000;
       for (;;) {
         const byStatus = await prisma.order.groupBy({ by: ["status"], where: { productId: product.id }, _count: true });
@@ -134,17 +148,41 @@ export async function shopScenario(opts: {
         }
         await new Promise((r) => setTimeout(r, 200));
       }
+      const until = Date.now() + 30_000;
+      while (notified.length < (await delivered()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      const handed = notified.map((n) => n.handedAt - n.committedAt).sort((a, b) => a - b);
+      const received = notified
+        .flatMap((n) => {
+          const call = opts.api.calls.find(
+            (x) =>
+              x.method === "sendMessage" &&
+              x.payload.chat_id === n.chatId &&
+              stripHtml(String(x.payload.text)).includes(n.needle),
+          );
+          return call ? [performance.timeOrigin + call.at - n.committedAt] : [];
+        })
+        .sort((a, b) => a - b);
+      const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+      log(
+        `notifications: ${handed.length} delivery messages; commit → handed to the channel p50 ${pct(handed, 50).toFixed(1)} ms, p99 ${pct(handed, 99).toFixed(1)} ms; → received by the Bot API (${received.length} so far) p50 ${pct(received, 50).toFixed(0)} ms, p99 ${pct(received, 99).toFixed(0)} ms`,
+      );
       const inv = await shop.invariants();
       log(`invariants: ${JSON.stringify(inv)}`);
       const ok = Object.entries(inv).every(([k, v]) => (k.endsWith("Ok") ? v === true : v === 0));
       return {
-        delivered: await prisma.order.count({ where: { productId: product.id, status: "DELIVERED" } }),
+        delivered: await delivered(),
         invariantsOk: ok,
+        notify: {
+          count: handed.length,
+          p50Ms: pct(handed, 50),
+          p99Ms: pct(handed, 99),
+          receivedCount: received.length,
+          receivedP99Ms: pct(received, 99),
+        },
       };
     },
     async close() {
-      stopWatch = true;
-      await watch;
+      await unhost();
       await shop.dispose();
     },
   };

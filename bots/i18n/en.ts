@@ -36,7 +36,8 @@ export const en = {
   "shop.stock_direct": "instant top-up",
   "shop.card_price": "Price: {{price}}",
   "shop.card_face": "Face value: {{face}}",
-  "shop.card_stock": "Stock: {{stock}}",
+  "shop.card_stock": "Stock: {{count}}",
+  "shop.card_sold_out": "Stock: sold out",
   "shop.card_limits": "Quantity: {{min}}–{{max}} per order",
   "shop.card_direct_mobile": "Delivered as a top-up to a mainland China mobile number.",
   "shop.card_direct_mobile_carrier": "Delivered as a top-up to a {{carrier}} mobile number.",
@@ -50,6 +51,9 @@ export const en = {
   "shop.notify_ok": "OK — I'll tell you when {{name}} is back in stock.",
   "shop.restocked": "{{name}} is back in stock!",
   "shop.view_product": "View {{name}}",
+
+  "search.results": "Products matching “{{query}}”:",
+  "search.none": "No products match “{{query}}”. Browse the categories below, or try another name.",
 
   "carrier.CMCC": "China Mobile",
   "carrier.CUCC": "China Unicom",
@@ -73,6 +77,7 @@ export const en = {
     '"{{input}}" is not a valid mainland China mobile number (11 digits starting with 1). Please send it again.',
   "target.wrong_carrier":
     "{{input}} is a {{got}} number, but this product only tops up {{expected}} numbers. Please send a {{expected}} number or choose another product.",
+  "target.fitting_products": "These products top up {{got}} numbers; pick one to top up {{input}}:",
   "target.invalid_account":
     '"{{input}}" doesn\'t look like a valid account ID for this product. Please check it and send it again.',
 

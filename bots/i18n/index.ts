@@ -13,7 +13,19 @@ export type MessageParams = Record<string, string | number | bigint>;
 export interface I18n {
   t(locale: Locale, key: MessageKey, params?: MessageParams): string;
   money(locale: Locale, amount: bigint, currency: Currency | string): string;
-  date(locale: Locale, at: Date): string;
+  /** A date and time in `timeZone` (an IANA zone), with the zone shown: "Dec 2, 2026, 16:28 (GMT+8)". */
+  date(locale: Locale, at: Date, timeZone: string): string;
+}
+
+/** Whether `tz` names a time zone this runtime knows (IANA, e.g. "Asia/Shanghai"). */
+export function isTimeZone(tz: string): boolean {
+  if (tz.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function createI18n(): I18n {
@@ -31,6 +43,7 @@ export function createI18n(): I18n {
     interpolation: { escapeValue: false },
     showSupportNotice: false,
   } as Parameters<I18nInstance["init"]>[0]);
+  const dateFormats = new Map<string, { format(d: Date): string }>();
   const fixed = new Map<Locale, ReturnType<I18nInstance["getFixedT"]>>(
     SUPPORTED_LOCALES.map((l) => [l, inst.getFixedT(l)]),
   );
@@ -44,12 +57,30 @@ export function createI18n(): I18n {
     money(locale, amount, currency) {
       return formatMoney(amount, currency as Currency, locale);
     },
-    date(locale, at) {
-      return new Intl.DateTimeFormat(locale, {
-        dateStyle: "medium",
-        timeStyle: "short",
-        timeZone: locale === "zh-CN" ? "Asia/Shanghai" : "UTC",
-      }).format(at);
+    date(locale, at, timeZone) {
+      const key = `${locale}|${timeZone}`;
+      let f = dateFormats.get(key);
+      if (!f) {
+        const opts = {
+          timeZone,
+          year: "numeric",
+          month: "short",
+          day: "numeric",
+          hour: "2-digit",
+          minute: "2-digit",
+          hourCycle: "h23",
+        } as const;
+        const when = new Intl.DateTimeFormat(locale, opts);
+        const zone = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "shortOffset" });
+        f = {
+          format: (d: Date) => {
+            const z = zone.formatToParts(d).find((p) => p.type === "timeZoneName")?.value ?? timeZone;
+            return locale === "zh-CN" ? `${when.format(d)}（${z}）` : `${when.format(d)} (${z})`;
+          },
+        };
+        if (dateFormats.size < 200) dateFormats.set(key, f);
+      }
+      return f.format(at);
     },
   };
 }

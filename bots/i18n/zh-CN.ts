@@ -38,7 +38,8 @@ export const zhCN: Record<MessageKey, string> = {
   "shop.stock_direct": "即时直充",
   "shop.card_price": "价格：{{price}}",
   "shop.card_face": "面值：{{face}}",
-  "shop.card_stock": "库存：{{stock}}",
+  "shop.card_stock": "库存：{{count}}",
+  "shop.card_sold_out": "库存：已售罄",
   "shop.card_limits": "每单数量：{{min}}–{{max}}",
   "shop.card_direct_mobile": "直充到中国大陆手机号。",
   "shop.card_direct_mobile_carrier": "直充到{{carrier}}手机号。",
@@ -52,6 +53,9 @@ export const zhCN: Record<MessageKey, string> = {
   "shop.notify_ok": "好的，{{name}} 到货后我会通知您。",
   "shop.restocked": "{{name}} 已到货！",
   "shop.view_product": "查看 {{name}}",
+
+  "search.results": "与“{{query}}”匹配的商品：",
+  "search.none": "没有找到与“{{query}}”匹配的商品。可以浏览下方分类，或换个名称试试。",
 
   "carrier.CMCC": "中国移动",
   "carrier.CUCC": "中国联通",
@@ -74,6 +78,7 @@ export const zhCN: Record<MessageKey, string> = {
   "target.invalid_mobile": "“{{input}}”不是有效的中国大陆手机号（以 1 开头的 11 位数字）。请重新发送。",
   "target.wrong_carrier":
     "{{input}} 是{{got}}号码，但本商品只能充值{{expected}}号码。请发送{{expected}}号码或选择其他商品。",
+  "target.fitting_products": "以下商品可充值{{got}}号码，选择一个为 {{input}} 充值：",
   "target.invalid_account": "“{{input}}”不是本商品有效的账号格式，请检查后重新发送。",
 
   "confirm.title": "请确认订单",

@@ -77,7 +77,7 @@ export function createAccount(k: Kit) {
       t(s, "orders.detail_total", { total: money(s, o.total, o.currency) }),
       t(s, "orders.detail_status", { status: t(s, `status.${o.status}` as MessageKey) }),
       o.target ? t(s, "orders.detail_target", { target: o.target }) : null,
-      t(s, "orders.detail_created", { date: i18n.date(s.locale, o.createdAt) }),
+      t(s, "orders.detail_created", { date: i18n.date(s.locale, o.createdAt, s.timeZone) }),
     );
     const rows: ButtonRows = [];
     if (o.status === "DELIVERED" && (!p || p.deliveryKind === "CODE"))

@@ -8,8 +8,13 @@ import { type Kit } from "./shop-kit.ts";
 /** Stock counts in product lists may be this old (a display; the card and the purchase read fresh). */
 const LIST_STOCK_MAX_AGE_MS = 2_000;
 
+export interface BrowseNext {
+  /** Goes on with one quantity (a product that can only be bought in one quantity skips the question). */
+  buyQuantity(s: Session, p: Product, quantity: number): Promise<Reply[]>;
+}
+
 /** Browsing: categories, products with the buyer’s price and stock, product cards, stale re-checks. */
-export function createBrowse(k: Kit) {
+export function createBrowse(k: Kit, next: BrowseNext) {
   const {
     ports,
     t,
@@ -39,12 +44,20 @@ export function createBrowse(k: Kit) {
     const cat = await ports.catalog.getCategory(s.ctx, categoryId);
     if (!cat || !cat.active) return invalidButton(s);
     const products = (await ports.catalog.listProducts(s.ctx, { categoryId })).slice(0, 30);
-    if (!products.length)
-      return text(s, t(s, "shop.no_products"), [[btn(t(s, "common.back"), { op: "categories" }), ...menuRow(s)]]);
+    const back = [btn(t(s, "common.back"), { op: "categories" }), ...menuRow(s)];
+    if (!products.length) return text(s, t(s, "shop.no_products"), [back]);
+    return text(s, t(s, "shop.products_title", { category: pname(s, cat) }), [
+      ...(await productRows(s, products)),
+      back,
+    ]);
+  }
+
+  /** One button per product: name, the buyer's price, stock. */
+  async function productRows(s: Session, products: Product[]): Promise<ButtonRows> {
     const facts = await Promise.all(
       products.map((p) => Promise.all([priceFor(s, p), availableOf(s, p, LIST_STOCK_MAX_AGE_MS)])),
     );
-    const rows: ButtonRows = products.map((p, i) => {
+    return products.map((p, i) => {
       const [price, available] = facts[i]!;
       return [
         btn(
@@ -57,8 +70,6 @@ export function createBrowse(k: Kit) {
         ),
       ];
     });
-    rows.push([btn(t(s, "common.back"), { op: "categories" }), ...menuRow(s)]);
-    return text(s, t(s, "shop.products_title", { category: pname(s, cat) }), rows);
   }
 
   function deliveryLine(s: Session, p: Product): string {
@@ -78,8 +89,9 @@ export function createBrowse(k: Kit) {
       bold(pname(s, p)),
       t(s, "shop.card_price", { price: money(s, price, p.currency) }),
       p.faceValue !== price ? t(s, "shop.card_face", { face: money(s, p.faceValue, p.currency) }) : null,
-      t(s, "shop.card_stock", { stock: stockText(s, available) }),
-      t(s, "shop.card_limits", { min: p.minQty, max: p.maxQty }),
+      // DIRECT products have no stock: their delivery line says they are topped up at once.
+      available === null ? null : t(s, available > 0 ? "shop.card_stock" : "shop.card_sold_out", { count: available }),
+      p.minQty === p.maxQty ? null : t(s, "shop.card_limits", { min: p.minQty, max: p.maxQty }),
       deliveryLine(s, p),
     );
     if (available === 0) {
@@ -99,6 +111,9 @@ export function createBrowse(k: Kit) {
       return [text(s, url ? head : [...head, plain("\n"), plain(t(s, "group.no_deep_link"))], rows)];
     }
     const max = available === null ? p.maxQty : Math.min(p.maxQty, available);
+    // A product sold in one quantity only (a top-up of one): no "how many?" with a single button.
+    if (p.minQty === p.maxQty && max === p.minQty)
+      return [text(s, head, [back]), ...(await next.buyQuantity(s, p, p.minQty))];
     const picks = [1, 2, 3, 5, 10].filter((n) => n >= p.minQty && n <= max);
     if (!picks.includes(p.minQty) && p.minQty <= max) picks.unshift(p.minQty);
     const qtyRow = picks
@@ -112,6 +127,7 @@ export function createBrowse(k: Kit) {
     rows.push(back);
     await setState(s, (cur) => ({
       done: cur.done,
+      ...(cur.offered ? { offered: cur.offered } : {}),
       step: { kind: "quantity", productId: p.id, version: p.version, price: price.toString() },
     }));
     return [text(s, [...head, plain("\n\n"), plain(t(s, "shop.choose_quantity"))], rows)];
@@ -142,5 +158,5 @@ export function createBrowse(k: Kit) {
     return { ok: true, product: p };
   }
 
-  return { categoriesView, productsView, deliveryLine, productCard, recheck };
+  return { categoriesView, productsView, productRows, deliveryLine, productCard, recheck };
 }

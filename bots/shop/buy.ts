@@ -1,5 +1,6 @@
 import type { Product, QuoteResult, TargetResult } from "../../core/catalog/index.ts";
 import type { PlaceOrderResult } from "../../core/flows/index.ts";
+import { parseMainlandMobile } from "../../core/catalog/index.ts";
 import { assertExhaustive, isDomainError } from "../../core/shared/index.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { ButtonRows, InboundTurn, Reply } from "../turn.ts";
@@ -58,6 +59,12 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     const available = await availableOf(s, p);
     if (available !== null && available < quantity) return notEnoughStock(s, p, available, "qty.not_enough_stock");
     if (p.deliveryKind === "DIRECT") {
+      const offered = (await getState(s)).offered;
+      if (offered?.productIds.includes(p.id)) {
+        // Picked in place of a product that did not fit this number: top up the number already given.
+        const v = await ports.catalog.validateTarget(s.ctx, { productId: p.id, target: offered.target });
+        if (v.ok) return makeConfirmation(s, p, quantity, v.target ?? offered.target);
+      }
       const price = await priceFor(s, p);
       await setState(s, (cur) => ({
         done: cur.done,
@@ -140,6 +147,44 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       case "invalid_account":
         return t(s, "target.invalid_account", { input: shown });
     }
+  }
+
+  /**
+   * A number of another carrier than the product's: say so and offer the products that do top up
+   * that number; picking one goes straight to its confirmation for the same number.
+   */
+  async function offerFitting(
+    s: Session,
+    p: Product,
+    r: Extract<TargetResult, { code: "wrong_carrier" }>,
+    input: string,
+  ): Promise<Reply[]> {
+    const problem = targetProblem(s, r, input);
+    const parsed = parseMainlandMobile(input);
+    const fitting = parsed.ok
+      ? (await ports.catalog.listProducts(s.ctx, {}))
+          .filter(
+            (x) =>
+              x.id !== p.id &&
+              x.deliveryKind === "DIRECT" &&
+              x.targetKind === "MOBILE" &&
+              (x.carrier === null || x.carrier === parsed.carrier),
+          )
+          .slice(0, 8)
+      : [];
+    if (!parsed.ok || fitting.length === 0) return [targetPrompt(s, p, problem)];
+    await setState(s, (cur) => ({ ...cur, offered: { target: parsed.number, productIds: fitting.map((x) => x.id) } }));
+    return [
+      {
+        kind: "prompt",
+        placeholder: t(s, "target.placeholder_mobile"),
+        body: lines(
+          problem,
+          t(s, "target.fitting_products", { got: t(s, `carrier.${r.got}` as MessageKey), input: parsed.number }),
+        ),
+        buttons: [...(await browse.productRows(s, fitting)), [btn(t(s, "common.cancel"), { op: "cancel" })]],
+      },
+    ];
   }
 
   // ---------------------------------------------------------------------- buying: confirmation
@@ -465,6 +510,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     askQuantity,
     targetPrompt,
     targetProblem,
+    offerFitting,
     makeConfirmation,
     quoteProblem,
     confirmationView,

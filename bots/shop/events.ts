@@ -137,7 +137,12 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     if (event.type === "payment.succeeded") {
       // An order's own payment (Telegram Stars) is answered by the payment turn itself.
       if (p.purpose === "order") return [];
-      const amount = typeof p.amount === "string" || typeof p.amount === "number" ? BigInt(p.amount) : null;
+      const amount =
+        typeof p.amount === "bigint"
+          ? p.amount
+          : typeof p.amount === "string" || typeof p.amount === "number"
+            ? BigInt(p.amount)
+            : null;
       const cur = typeof p.currency === "string" ? p.currency : currency;
       if (amount === null) return [];
       return toUser(ctx, userId, undefined, async (loc, target) => {

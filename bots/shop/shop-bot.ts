@@ -1,7 +1,7 @@
 import { parseLocaleChoice } from "../../core/identity/index.ts";
 import type { CoreContext } from "../../core/shared/index.ts";
 import { buyerActor, isDomainError, type Actor } from "../../core/shared/index.ts";
-import type { MessageKey } from "../i18n/index.ts";
+import { isTimeZone, type MessageKey } from "../i18n/index.ts";
 import type { InboundTurn, Reply } from "../turn.ts";
 import { plain, safeForChat } from "../turn.ts";
 import { createAccount } from "./account.ts";
@@ -9,6 +9,7 @@ import { createBrowse } from "./browse.ts";
 import { createBuy } from "./buy.ts";
 import type { Action } from "./callback-data.ts";
 import { createEvents } from "./events.ts";
+import { createSearch } from "./search.ts";
 import type { Session, ShopBot, ShopBotDeps } from "./shop-bot.types.ts";
 import { createKit, defaultCaps, MAX_TEXT, UUID_RE } from "./shop-kit.ts";
 
@@ -31,6 +32,7 @@ const VISITOR: Actor = { kind: "visitor" };
 
 export function createShopBot(deps: ShopBotDeps): ShopBot {
   const k = createKit(deps);
+  const defaultTimeZone = deps.timeZone ?? "Asia/Shanghai";
   const {
     ports,
     identity,
@@ -49,7 +51,9 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     mainMenu,
     invalidButton,
   } = k;
-  const browse = createBrowse(k);
+  // Browsing and buying lead into each other: a product with one possible quantity goes straight on.
+  let buy: ReturnType<typeof createBuy> | undefined;
+  const browse = createBrowse(k, { buyQuantity: (s, p, q) => buy!.chooseQuantity(s, p, q) });
   const { categoriesView, productsView, productCard, recheck } = browse;
   const {
     parseQuantity,
@@ -57,6 +61,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     quantityPrompt,
     targetPrompt,
     targetProblem,
+    offerFitting,
     makeConfirmation,
     confirmationView,
     confirm,
@@ -65,7 +70,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     starsFor,
     precheckout,
     payment,
-  } = createBuy(k, browse);
+  } = (buy = createBuy(k, browse));
+  const search = createSearch(k, browse);
   const account = createAccount(k);
   const {
     ordersView,
@@ -181,7 +187,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
           if (p?.active) return productCard(s, p);
         }
         if (payload === "orders" && s.isPrivate) return [await ordersView(s)];
-        const welcome = t(s, "start.welcome", { name: s.turn.from.displayName.slice(0, 64) });
+        const name = s.turn.from.displayName.slice(0, 64);
+        const welcome = t(s, s.returning ? "start.welcome_back" : "start.welcome", { name });
         return [mainMenu(s, welcome)];
       }
       case "menu":
@@ -227,6 +234,11 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         const q = parseQuantity(input);
         const limits = { min: p.minQty, max: p.maxQty };
         if (!q.ok) {
+          // A name instead of a number: the buyer is looking for another product.
+          if (q.kind === "nan" && /\p{L}/u.test(input)) {
+            const found = await search.find(s, input);
+            if (found.length) return search.results(s, input, found);
+          }
           const key: MessageKey =
             q.kind === "nan" ? "qty.not_a_number" : q.kind === "small" ? "qty.too_small" : "qty.too_large";
           return [quantityPrompt(s, p, t(s, key, { ...limits, input: input.trim().slice(0, 20) }))];
@@ -235,7 +247,10 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
       }
       const target = input.trim();
       const v = await ports.catalog.validateTarget(s.ctx, { productId: p.id, target });
-      if (!v.ok) return [targetPrompt(s, p, targetProblem(s, v, target))];
+      if (!v.ok) {
+        if (v.code === "wrong_carrier") return offerFitting(s, p, v, target);
+        return [targetPrompt(s, p, targetProblem(s, v, target))];
+      }
       return makeConfirmation(s, p, step.quantity, v.target ?? target);
     }
     if (step?.kind === "confirm" && st.pending) {
@@ -243,7 +258,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
       if (p) return [await confirmationView(s, p, st.pending, t(s, "confirm.use_buttons"))];
     }
     if (step?.kind === "link_code") return consumeLink(s, input);
-    return [mainMenu(s, t(s, "common.use_buttons"))];
+    return search.results(s, input, await search.find(s, input));
   }
 
   async function route(s: Session): Promise<Reply[]> {
@@ -307,6 +322,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
       key: { userId: user.id, channel: turn.channel, chatId: turn.chat.id },
       isPrivate,
       edit: turn.input.kind === "button" && turn.input.messageId !== undefined,
+      returning: !resolved.created,
+      timeZone: turn.from.timeZone && isTimeZone(turn.from.timeZone) ? turn.from.timeZone : defaultTimeZone,
     };
     try {
       return safeForChat(await route(s), turn.chat);

@@ -29,6 +29,8 @@ export interface ShopBotDeps {
   nonce?: () => string;
   /** Link-code validity shown to users, minutes (must match identity's TTL; default 10). */
   linkCodeMinutes?: number;
+  /** Times are shown in the buyer's zone when their channel tells it, else in this one (default Asia/Shanghai). */
+  timeZone?: string;
 }
 
 export interface ShopBot extends ChatBot {
@@ -73,6 +75,11 @@ export interface ShopState {
   pending?: Pending;
   /** Recently used confirmation nonces → their order, to answer double taps. */
   done?: { nonce: string; orderId: string }[];
+  /**
+   * A number refused for its carrier, kept for the products offered in its place: picking one of them
+   * goes straight to the confirmation for that number.
+   */
+  offered?: { target: string; productIds: string[] };
 }
 
 export interface Session {
@@ -86,4 +93,8 @@ export interface Session {
   isPrivate: boolean;
   /** Button presses may replace the message they came from. */
   edit: boolean;
+  /** The IANA zone times are shown in. */
+  timeZone: string;
+  /** The user existed before this turn (greeted as returning). */
+  returning: boolean;
 }

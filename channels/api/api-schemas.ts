@@ -9,15 +9,30 @@ export const idempotencyKeySchema = z
 
 export const uuidParamSchema = z.uuid({ message: "must be a UUID" });
 
+/** One message per field, whatever is wrong with it: "required" when it is missing. */
+const orRequired = (message: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? "required" : message;
+const QUANTITY_RANGE = `must be a whole number from 1 to ${MAX_API_ORDER_QUANTITY}`;
+
 export const createOrderBodySchema = z
   .object({
-    product_id: z.uuid({ message: "must be a product UUID" }),
-    quantity: z.number().int().min(1).max(MAX_API_ORDER_QUANTITY),
-    target: z.string().min(1).max(64).optional().describe("Phone number or game account for DIRECT products"),
+    product_id: z.uuid({ error: orRequired("must be a product UUID") }),
+    quantity: z
+      .number({ error: orRequired(QUANTITY_RANGE) })
+      .int({ error: QUANTITY_RANGE, abort: true })
+      .min(1, { error: QUANTITY_RANGE, abort: true })
+      .max(MAX_API_ORDER_QUANTITY, { error: QUANTITY_RANGE })
+      .describe("Within the product's own min_qty–max_qty too (422 quantity_out_of_range otherwise)"),
+    target: z
+      .string({ error: "must be a string" })
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("Phone number or game account: required for DIRECT products, refused (422) for CODE products"),
   })
   .strict();
 
-const money = z.number().int().describe("Integer minor units (fen, cents, Stars)");
+const money = z.number().int().min(0).describe("Integer minor units (fen, cents, Stars)");
 
 export const codeSchema = z.object({ code: z.string(), password: z.string().optional() });
 
@@ -25,7 +40,7 @@ export const orderSchema = z.object({
   id: z.uuid(),
   status: z.enum(["CREATED", "PAID", "FULFILLING", "DELIVERED", "FAILED", "REFUNDED", "EXPIRED", "CANCELLED"]),
   product_id: z.uuid(),
-  quantity: z.number().int(),
+  quantity: z.number().int().min(1),
   unit_price: money,
   total: money,
   currency: z.string(),
@@ -50,13 +65,22 @@ export const productSchema = z.object({
   face_value: money,
   price: money.describe("The caller's unit price"),
   currency: z.string(),
-  min_qty: z.number().int(),
-  max_qty: z.number().int(),
-  stock: z.number().int().nullable().describe("Available codes; null for DIRECT products"),
+  min_qty: z.number().int().min(1),
+  max_qty: z.number().int().min(1),
+  stock: z.number().int().min(0).nullable().describe("Available codes; null for DIRECT products"),
+});
+
+export const categorySchema = z.object({
+  id: z.uuid(),
+  slug: z.string(),
+  name_zh: z.string(),
+  name_en: z.string(),
 });
 
 export const walletSchema = z.object({
-  balances: z.array(z.object({ currency: z.string(), balance: money, held: money, available: money })),
+  balances: z
+    .array(z.object({ currency: z.string(), balance: money, held: money, available: money }))
+    .describe("CNY always; another currency (USD, XTR Stars) only while its balance or held amount is not zero"),
 });
 
 export const errorSchema = z.object({
@@ -70,6 +94,7 @@ export const errorSchema = z.object({
 
 export type OrderJson = z.infer<typeof orderSchema>;
 export type ProductJson = z.infer<typeof productSchema>;
+export type CategoryJson = z.infer<typeof categorySchema>;
 
 /** The named schemas of the OpenAPI document (components.schemas). */
 export const apiSchemaRegistry = z.registry<{ id: string }>();
@@ -77,5 +102,6 @@ apiSchemaRegistry.add(createOrderBodySchema, { id: "CreateOrder" });
 apiSchemaRegistry.add(codeSchema, { id: "DeliveredCode" });
 apiSchemaRegistry.add(orderSchema, { id: "Order" });
 apiSchemaRegistry.add(productSchema, { id: "Product" });
+apiSchemaRegistry.add(categorySchema, { id: "Category" });
 apiSchemaRegistry.add(walletSchema, { id: "Wallet" });
 apiSchemaRegistry.add(errorSchema, { id: "Error" });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { apiSchemaRegistry } from "./api-schemas.ts";
+import { API_ERRORS, COMMON_ERRORS, type ApiErrorCode } from "./error-codes.ts";
 
 /** The OpenAPI 3.1 document of /v1, generated from the zod schemas the routes validate with. */
 let cached: Record<string, unknown> | undefined;
@@ -10,6 +11,11 @@ export function openApiDocument(): Record<string, unknown> {
     target: "draft-2020-12",
     unrepresentable: "any",
     uri: (id) => `#/components/schemas/${id}`,
+    // zod marks every integer with the safe-integer bounds; only the ranges we set are worth showing.
+    override: ({ jsonSchema: s }) => {
+      if (s.maximum === Number.MAX_SAFE_INTEGER) delete s.maximum;
+      if (s.minimum === Number.MIN_SAFE_INTEGER) delete s.minimum;
+    },
   });
   for (const s of Object.values(schemas)) {
     delete (s as { $schema?: string }).$schema;
@@ -17,10 +23,32 @@ export function openApiDocument(): Record<string, unknown> {
   }
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const json = (s: unknown) => ({ "application/json": { schema: s } });
-  const errors = (...codes: string[]) =>
-    Object.fromEntries(
-      codes.map((code) => [code, { description: ERROR_DESCRIPTIONS[code] ?? "error", content: json(ref("Error")) }]),
+  const retryAfter = {
+    "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer", minimum: 1 } },
+  };
+  /** One response per status, its description listing each code it can carry. */
+  const errors = (...specific: ApiErrorCode[]) => {
+    const byStatus = new Map<number, ApiErrorCode[]>();
+    for (const code of [...specific, ...COMMON_ERRORS]) {
+      const status = API_ERRORS[code].status;
+      byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+    }
+    return Object.fromEntries(
+      [...byStatus.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([status, codes]) => [
+          String(status),
+          {
+            description: codes.map((c) => `- \`${c}\`: ${API_ERRORS[c].doc}`).join("\n"),
+            content: json(ref("Error")),
+            ...(status === 429 ? { headers: retryAfter } : {}),
+            ...(status === 405
+              ? { headers: { Allow: { description: "The methods this path takes", schema: { type: "string" } } } }
+              : {}),
+          },
+        ]),
     );
+  };
   const bearer = [{ apiKey: [] }];
   const idempotencyHeader = {
     name: "Idempotency-Key",
@@ -29,23 +57,54 @@ export function openApiDocument(): Record<string, unknown> {
     description: "Same key + same body → the same order (`Idempotent-Replayed: true`); same key + another body → 409.",
     schema: { type: "string", pattern: "^[A-Za-z0-9._:-]{1,128}$" },
   };
+  const uuidPath = (description: string) => ({
+    name: "id",
+    in: "path",
+    required: true,
+    description,
+    schema: { type: "string", format: "uuid" },
+  });
+  const orderBody = json({ type: "object", required: ["order"], properties: { order: ref("Order") } });
   cached = {
     openapi: "3.1.0",
     info: {
       title: "kameng distributor API",
       version: "1",
-      description:
-        "Buy digital goods (card codes and direct top-ups) paid from your wallet. Money is integer minor units. Errors are `{ error: { code, message } }` with stable codes.",
+      description: [
+        "Buy digital goods (card codes and direct top-ups) paid from your wallet. Authenticate with `Authorization: Bearer <API key>`; the key acts as you, on your own orders and wallet only.",
+        "Money is integer minor units (fen for CNY, cents, Stars). Every `POST` takes an `Idempotency-Key`: retry freely with the same key.",
+        "Errors are `{ error: { code, message, details?, requestId } }` with the stable codes listed per response; an unknown path is 404 `route_not_found`.",
+        "Requests are rate limited per API key (and, without a valid key, per client IP): over the limit the answer is 429 `rate_limited` with `Retry-After`.",
+      ].join("\n\n"),
     },
     servers: [{ url: "/v1" }],
+    tags: [
+      { name: "Catalog", description: "What you can buy, at your prices" },
+      { name: "Orders", description: "Buying, and reading what you bought" },
+      { name: "Wallet", description: "Your balances" },
+    ],
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "`kmg_live_…` API key" } },
       schemas,
     },
     security: bearer,
     paths: {
+      "/categories": {
+        get: {
+          tags: ["Catalog"],
+          summary: "Product categories",
+          responses: {
+            "200": {
+              description: "categories, in shop order",
+              content: json({ type: "object", properties: { categories: { type: "array", items: ref("Category") } } }),
+            },
+            ...errors(),
+          },
+        },
+      },
       "/products": {
         get: {
+          tags: ["Catalog"],
           summary: "Products with your prices and stock",
           parameters: [
             { name: "category_id", in: "query", required: false, schema: { type: "string", format: "uuid" } },
@@ -55,67 +114,121 @@ export function openApiDocument(): Record<string, unknown> {
               description: "products",
               content: json({ type: "object", properties: { products: { type: "array", items: ref("Product") } } }),
             },
-            ...errors("401"),
+            ...errors("invalid_id"),
+          },
+        },
+      },
+      "/products/{id}": {
+        get: {
+          tags: ["Catalog"],
+          summary: "One product with your price and its stock",
+          parameters: [uuidPath("the product id")],
+          responses: {
+            "200": {
+              description: "the product",
+              content: json({ type: "object", properties: { product: ref("Product") } }),
+            },
+            ...errors("invalid_id", "product_not_found"),
           },
         },
       },
       "/orders": {
         post: {
+          tags: ["Orders"],
           summary: "Place an order paid from your wallet",
+          description:
+            "A CODE product from stock is delivered at once: the answer is `DELIVERED` with its codes. A DIRECT top-up answers `PAID`; poll `GET /orders/{id}` until `DELIVERED` (or `REFUNDED`: the money is back in your wallet).",
           parameters: [idempotencyHeader],
           requestBody: { required: true, content: json(ref("CreateOrder")) },
           responses: {
-            "201": {
-              description: "placed and paid; delivery follows (poll GET /orders/{id})",
-              content: json({ type: "object", properties: { order: ref("Order") } }),
-            },
+            "201": { description: "placed and paid", content: orderBody },
             "200": {
-              description: "a replay of the same request",
-              content: json({ type: "object", properties: { order: ref("Order") } }),
+              description: "a replay of an earlier request with this `Idempotency-Key`: the same order",
+              headers: {
+                "Idempotent-Replayed": {
+                  description: "`true`: nothing new was placed or charged",
+                  schema: { type: "string", enum: ["true"] },
+                },
+              },
+              content: orderBody,
             },
-            ...errors("400", "401", "402", "404", "409", "422"),
+            ...errors(
+              "malformed_json",
+              "invalid_data",
+              "idempotency_key_required",
+              "idempotency_key_invalid",
+              "insufficient_funds",
+              "product_unavailable",
+              "out_of_stock",
+              "idempotency_conflict",
+              "payload_too_large",
+              "quantity_out_of_range",
+              "target_required",
+              "target_not_allowed",
+              "invalid_mobile",
+              "wrong_carrier",
+              "invalid_account",
+              "ledger_retry",
+            ),
           },
         },
         get: {
-          summary: "Your recent orders",
+          tags: ["Orders"],
+          summary: "Your orders, newest first, a page at a time",
           parameters: [
-            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 100 } },
+            {
+              name: "limit",
+              in: "query",
+              required: false,
+              description: "Orders per page (default 20)",
+              schema: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+            },
+            {
+              name: "cursor",
+              in: "query",
+              required: false,
+              description: "`next_cursor` of the previous page",
+              schema: { type: "string" },
+            },
           ],
           responses: {
             "200": {
-              description: "orders",
-              content: json({ type: "object", properties: { orders: { type: "array", items: ref("Order") } } }),
+              description: "a page of orders (without codes: read an order to get them)",
+              content: json({
+                type: "object",
+                required: ["orders", "next_cursor"],
+                properties: {
+                  orders: { type: "array", items: ref("Order") },
+                  next_cursor: {
+                    type: ["string", "null"],
+                    description: "Pass as `cursor` for the next page; null when this page is the last",
+                  },
+                },
+              }),
             },
-            ...errors("400", "401"),
+            ...errors("invalid_limit", "invalid_cursor"),
           },
         },
       },
       "/orders/{id}": {
         get: {
+          tags: ["Orders"],
           summary: "One of your orders, with its codes once delivered",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }],
+          parameters: [uuidPath("the order id")],
           responses: {
-            "200": { description: "the order", content: json({ type: "object", properties: { order: ref("Order") } }) },
-            ...errors("400", "401", "404"),
+            "200": { description: "the order", content: orderBody },
+            ...errors("invalid_id", "order_not_found"),
           },
         },
       },
       "/wallet": {
         get: {
+          tags: ["Wallet"],
           summary: "Your wallet balances",
-          responses: { "200": { description: "balances", content: json(ref("Wallet")) }, ...errors("401") },
+          responses: { "200": { description: "balances", content: json(ref("Wallet")) }, ...errors() },
         },
       },
     },
   };
   return cached;
 }
-
-const ERROR_DESCRIPTIONS: Record<string, string> = {
-  "400": "malformed_json, invalid_data, invalid_id, idempotency_key_required, idempotency_key_invalid",
-  "401": "api_key_required, api_key_invalid",
-  "402": "insufficient_funds",
-  "404": "order_not_found, product_unavailable",
-  "409": "out_of_stock, idempotency_conflict",
-  "422": "quantity_out_of_range, target_required, invalid_mobile, wrong_carrier, invalid_account",
-};

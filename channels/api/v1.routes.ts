@@ -1,15 +1,17 @@
 import { Hono, type Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Product } from "../../core/catalog/index.ts";
+import type { Category, Product } from "../../core/catalog/index.ts";
 import type { Orders, PlaceOrderFailure } from "../../core/flows/index.ts";
 import type { Order } from "../../core/orders/index.ts";
 import { CURRENCIES, invalidData, type CoreContext, type Currency } from "../../core/shared/index.ts";
 import type { ApiCaller, ApiKeys } from "./api-keys.ts";
 import { errorJson, readJson } from "../http/errors.ts";
+import { clientIp, overLimit, type RateLimiter } from "../http/rate-limit.ts";
 import {
   createOrderBodySchema,
   idempotencyKeySchema,
   uuidParamSchema,
+  type CategoryJson,
   type OrderJson,
   type ProductJson,
 } from "./api-schemas.ts";
@@ -19,7 +21,9 @@ export interface ApiV1Deps {
   apiKeys: Pick<ApiKeys, "verify">;
   orders: Pick<Orders, "place" | "get" | "codesFor" | "listForUser">;
   catalog: {
+    listCategories(ctx: CoreContext): Promise<Category[]>;
     listProducts(ctx: CoreContext, input?: { categoryId?: string }): Promise<Product[]>;
+    getProduct(ctx: CoreContext, id: string): Promise<Product | null>;
     quote(
       ctx: CoreContext,
       input: { productId: string; quantity: number; userId?: string },
@@ -30,11 +34,28 @@ export interface ApiV1Deps {
   };
   ledger: { balance(ctx: CoreContext, code: string): Promise<{ balance: bigint; held: bigint; available: bigint }> };
   walletCode(userId: string, currency: Currency): string;
+  /** Requests per API key, and per client IP for requests without a valid key; absent = no limit. */
+  limits?: { perKey?: RateLimiter; perIp?: RateLimiter; trustProxy?: boolean };
 }
+
+/** The methods of each path (any other method: 405 with `Allow`). */
+const PATHS: Record<string, readonly string[]> = {
+  "/openapi.json": ["GET"],
+  "/categories": ["GET"],
+  "/products": ["GET"],
+  "/products/:id": ["GET"],
+  "/orders": ["GET", "POST"],
+  "/orders/:id": ["GET"],
+  "/wallet": ["GET"],
+};
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** The currency every wallet answer lists; others only when they hold something. */
+const WALLET_CURRENCY: Currency = "CNY";
 
 type Env = { Variables: { caller: ApiCaller; requestId: string } };
 
-const FAILURE_STATUS: Record<PlaceOrderFailure["code"], ContentfulStatusCode> = {
+export const FAILURE_STATUS: Record<PlaceOrderFailure["code"], ContentfulStatusCode> = {
   out_of_stock: 409,
   insufficient_funds: 402,
   product_unavailable: 404,
@@ -55,6 +76,21 @@ const FAILURE_MESSAGE: Record<PlaceOrderFailure["code"], string> = {
   wrong_carrier: "this product is limited to another carrier",
   invalid_account: "the target is not a valid account id for this product",
 };
+
+/** Orders per page at most (GET /orders). */
+const MAX_PAGE = 100;
+
+/** A page's last order as an opaque cursor: its creation time and id (orders are listed newest first). */
+export function encodeCursor(o: Pick<Order, "createdAt" | "id">): string {
+  return Buffer.from(`${o.createdAt.getTime()}.${o.id}`).toString("base64url");
+}
+
+export function decodeCursor(raw: string): { createdAt: Date; id: string } | null {
+  if (raw.length > 100) return null;
+  const m = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(raw, "base64url").toString());
+  if (!m || !uuidParamSchema.safeParse(m[2]).success) return null;
+  return { createdAt: new Date(Number(m[1])), id: m[2]! };
+}
 
 export function orderJson(o: Order, codes?: Array<{ code: string; password?: string | null }>): OrderJson {
   return {
@@ -84,15 +120,39 @@ export function orderJson(o: Order, codes?: Array<{ code: string; password?: str
 export function apiV1Routes(deps: ApiV1Deps) {
   const app = new Hono<Env>();
 
+  for (const [path, allowed] of Object.entries(PATHS)) {
+    const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : [])].join(", ");
+    app.on(
+      METHODS.filter((m) => !allowed.includes(m)),
+      path,
+      (c) => {
+        c.header("Allow", allow);
+        return errorJson(
+          c,
+          405,
+          "method_not_allowed",
+          `${c.req.method} is not allowed here; use ${allowed.join(" or ")}`,
+        );
+      },
+    );
+  }
+
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
   app.use("*", async (c, next) => {
     const header = c.req.header("authorization");
-    if (!header)
-      return errorJson(c, 401, "api_key_required", "send your API key as `Authorization: Bearer kmg_live_…`");
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     const caller = m ? await deps.apiKeys.verify(m[1]!) : null;
-    if (!caller) return errorJson(c, 401, "api_key_invalid", "the API key is not valid or has been revoked");
+    if (!caller) {
+      // Without a valid key the caller is counted by IP: guessing keys costs the guesser, not us.
+      const limited = await overLimit(c, deps.limits?.perIp, `ip:${clientIp(c, deps.limits?.trustProxy)}`);
+      if (limited) return limited;
+      return header
+        ? errorJson(c, 401, "api_key_invalid", "the API key is not valid or has been revoked")
+        : errorJson(c, 401, "api_key_required", "send your API key as `Authorization: Bearer kmg_live_…`");
+    }
+    const limited = await overLimit(c, deps.limits?.perKey, `key:${caller.keyId}`);
+    if (limited) return limited;
     c.set("caller", caller);
     if (c.req.method === "POST") {
       const key = c.req.header("idempotency-key");
@@ -117,15 +177,11 @@ export function apiV1Routes(deps: ApiV1Deps) {
     };
   };
 
-  app.get("/products", async (c) => {
-    const ctx = ctxOf(c);
-    const categoryId = c.req.query("category_id");
-    if (categoryId !== undefined && !uuidParamSchema.safeParse(categoryId).success)
-      throw invalidData("invalid_id", "category_id must be a UUID");
-    const products = await deps.catalog.listProducts(ctx, categoryId ? { categoryId } : {});
+  /** Products as the caller sees them: their unit price, and stock for CODE products. */
+  async function productsJson(ctx: CoreContext & { actor: { userId: string } }, products: Product[]) {
     const available = await deps.inventory.availableCounts(ctx, { productIds: products.map((p) => p.id) });
-    const out: ProductJson[] = await Promise.all(
-      products.map(async (p) => {
+    return Promise.all(
+      products.map(async (p): Promise<ProductJson> => {
         const q = await deps.catalog.quote(ctx, { productId: p.id, quantity: p.minQty, userId: ctx.actor.userId });
         return {
           id: p.id,
@@ -145,12 +201,50 @@ export function apiV1Routes(deps: ApiV1Deps) {
         };
       }),
     );
-    return c.json({ products: out });
+  }
+
+  app.get("/categories", async (c) => {
+    const categories = await deps.catalog.listCategories(ctxOf(c));
+    return c.json({
+      categories: categories
+        .filter((x) => x.active)
+        .map((x): CategoryJson => ({ id: x.id, slug: x.slug, name_zh: x.nameZh, name_en: x.nameEn })),
+    });
+  });
+
+  app.get("/products", async (c) => {
+    const ctx = ctxOf(c);
+    const categoryId = c.req.query("category_id");
+    if (categoryId !== undefined && !uuidParamSchema.safeParse(categoryId).success)
+      throw invalidData("invalid_id", "category_id must be a UUID");
+    const products = await deps.catalog.listProducts(ctx, categoryId ? { categoryId } : {});
+    return c.json({ products: await productsJson(ctx, products) });
+  });
+
+  app.get("/products/:id", async (c) => {
+    const ctx = ctxOf(c);
+    const id = c.req.param("id");
+    if (!uuidParamSchema.safeParse(id).success) throw invalidData("invalid_id", "the product id must be a UUID");
+    const product = await deps.catalog.getProduct(ctx, id.toLowerCase());
+    if (!product?.active) return errorJson(c, 404, "product_not_found", "no such product for sale");
+    const [json] = await productsJson(ctx, [product]);
+    return c.json({ product: json });
   });
 
   app.post("/orders", async (c) => {
     const ctx = ctxOf(c);
     const body = await readJson(c, createOrderBodySchema);
+    if (body.target !== undefined) {
+      // A code from stock goes to no phone or account: a target there is a mistake worth saying, not dropping.
+      const product = await deps.catalog.getProduct(ctx, body.product_id);
+      if (product?.deliveryKind === "CODE")
+        return errorJson(
+          c,
+          422,
+          "target_not_allowed",
+          "this product is a card code delivered in the answer: send `target` only for DIRECT top-ups",
+        );
+    }
     const res = await deps.orders.place(ctx, {
       userId: ctx.actor.userId,
       productId: body.product_id,
@@ -179,10 +273,29 @@ export function apiV1Routes(deps: ApiV1Deps) {
 
   app.get("/orders", async (c) => {
     const ctx = ctxOf(c);
-    const limit = Number(c.req.query("limit") ?? 20);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidData("invalid_limit", "limit must be 1–100");
-    const orders = await deps.orders.listForUser(ctx, { userId: ctx.actor.userId, limit });
-    return c.json({ orders: orders.map((o) => orderJson(o)) });
+    const rawLimit = c.req.query("limit");
+    const limit = rawLimit === undefined ? 20 : /^\d{1,3}$/.test(rawLimit) ? Number(rawLimit) : NaN;
+    if (!(limit >= 1 && limit <= MAX_PAGE))
+      throw invalidData("invalid_limit", `limit must be a whole number from 1 to ${MAX_PAGE}`);
+    const rawCursor = c.req.query("cursor");
+    const after = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
+    if (after === null) throw invalidData("invalid_cursor", "cursor must be a next_cursor this API returned");
+    const list = (n: number, from = after) =>
+      deps.orders.listForUser(ctx, {
+        userId: ctx.actor.userId,
+        limit: n,
+        ...(from ? { before: from.createdAt, beforeId: from.id } : {}),
+      });
+    // One more than asked says whether another page follows (the store reads at most MAX_PAGE at once).
+    const rows = await list(Math.min(limit + 1, MAX_PAGE));
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const more =
+      rows.length > limit || (page.length === MAX_PAGE && last !== undefined && (await list(1, last)).length > 0);
+    return c.json({
+      orders: page.map((o) => orderJson(o)),
+      next_cursor: more && last ? encodeCursor(last) : null,
+    });
   });
 
   app.get("/orders/:id", async (c) => {
@@ -202,7 +315,10 @@ export function apiV1Routes(deps: ApiV1Deps) {
         return { currency, balance: Number(b.balance), held: Number(b.held), available: Number(b.available) };
       }),
     );
-    return c.json({ balances });
+    // Empty wallets in currencies the caller never used say nothing: only the shop's currency is always listed.
+    return c.json({
+      balances: balances.filter((b) => b.currency === WALLET_CURRENCY || b.balance !== 0 || b.held !== 0),
+    });
   });
 
   return app;

@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SANDBOX_SIGNATURE_HEADER, type Payments, type SandboxWebhookResult } from "../../core/payments/index.ts";
 import { newId, systemContext } from "../../core/shared/index.ts";
 import { errorJson } from "./errors.ts";
-import { checkoutPage, resultPage } from "./payments-sandbox-page.ts";
+import { checkoutPage, messagePage } from "./payments-sandbox-page.ts";
 
 export interface PaymentRoutesDeps {
   payments: Pick<Payments, "getPayment" | "handleSandboxWebhook" | "simulateSandboxEvent">;
@@ -46,7 +46,10 @@ function mountCheckoutSimulator(app: Hono, payments: PaymentRoutesDeps["payments
   app.get("/pay/sandbox/:paymentId", async (c) => {
     const payment = await payments.getPayment(systemContext(newId(), { channel: "http" }), c.req.param("paymentId"));
     if (!payment || payment.provider !== "sandbox")
-      return c.html(resultPage("Payment not found 未找到支付", "This checkout link is not valid.", 404), 404);
+      return c.html(
+        messagePage("Payment not found 未找到支付", "This checkout link is not valid. 此支付链接无效。"),
+        404,
+      );
     return c.html(checkoutPage(payment));
   });
 
@@ -57,24 +60,21 @@ function mountCheckoutSimulator(app: Hono, payments: PaymentRoutesDeps["payments
     const ctx = systemContext(newId(), { channel: "http" });
     const payment = await payments.getPayment(ctx, c.req.param("paymentId"));
     if (!payment || payment.provider !== "sandbox")
-      return c.html(resultPage("Payment not found 未找到支付", "This checkout link is not valid.", 404), 404);
+      return c.html(
+        messagePage("Payment not found 未找到支付", "This checkout link is not valid. 此支付链接无效。"),
+        404,
+      );
     const delivery = await payments.simulateSandboxEvent(ctx, { paymentId: payment.id, outcome });
     const res = await app.request("/webhooks/sandbox", {
       method: "POST",
       body: delivery.rawBody,
       headers: { "content-type": "application/json", [SANDBOX_SIGNATURE_HEADER]: delivery.signature },
     });
-    const body = (await res.json()) as { outcome?: string; error?: { message: string } };
-    if (!res.ok)
-      return c.html(resultPage("Payment error 支付出错", body.error?.message ?? "the webhook was refused", 502), 502);
-    const [title, message] =
-      body.outcome === "credited"
-        ? ["Paid 支付成功", "Your wallet has been credited. 已充值到钱包，可返回聊天。"]
-        : body.outcome === "failed"
-          ? ["Payment declined 支付已拒绝", "Nothing was charged. 未扣款。"]
-          : body.outcome === "already_succeeded"
-            ? ["Already paid 已支付", "This payment was already credited. 此笔已入账。"]
-            : ["Nothing to do 无需操作", `The provider's event was ${body.outcome ?? "not applied"}.`];
-    return c.html(resultPage(title, message, 200));
+    if (!res.ok) {
+      const body = (await res.json()) as { error?: { message: string } };
+      return c.html(messagePage("Payment error 支付出错", body.error?.message ?? "the webhook was refused"), 502);
+    }
+    // Post/Redirect/Get: the result is the payment's own page, so reloading it pays nothing twice.
+    return c.redirect(`../${payment.id}`, 303);
   });
 }

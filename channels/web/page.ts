@@ -1,7 +1,9 @@
 /**
  * The local web chat page: plain HTML + JS, no build step. It renders the bot's Reply union
  * (bots/turn.ts) with DOM nodes only (never innerHTML with bot text), keeps its browser token in
- * localStorage, posts turns to /web/turn and long-polls /web/poll for progress and deliveries.
+ * localStorage, shows the conversation kept on the server (/web/history) on load, posts turns to
+ * /web/turn and long-polls /web/poll for progress and deliveries. Each kept message carries the
+ * server's id (`mid`): a reply with a known id replaces that message (an edit, or a repeat).
  */
 export function webChatPage(opts: { title: string }): string {
   const title = opts.title.replace(/[<>&"]/g, "");
@@ -58,8 +60,10 @@ export function webChatPage(opts: { title: string }): string {
   const statusEl = document.getElementById("status");
   let token = localStorage.getItem(TOKEN_KEY);
   let seq = 0;
-  let mid = 0;
+  let local = 0;
   const lang = navigator.language || "zh-CN";
+  let tz = "";
+  try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch {}
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -164,23 +168,31 @@ export function webChatPage(opts: { title: string }): string {
         return null;
     }
   }
+  function byMid(id) {
+    for (const n of log.querySelectorAll(".msg")) if (n.dataset.mid === id) return n;
+    return null;
+  }
   function show(replies, editMid) {
     let edited = false;
     for (const r of replies || []) {
-      const id = "m" + (++mid);
+      const id = r.mid || "l" + (++local);
       const node = renderReply(r, id);
       if (!node) continue;
-      const target = !edited && r.edit && editMid ? log.querySelector('[data-mid="' + editMid + '"]') : null;
-      if (target) { target.replaceWith(node); edited = true; }
+      const same = r.mid ? byMid(r.mid) : null;
+      const target = same || (!edited && r.edit && editMid ? byMid(editMid) : null);
+      if (target) { target.replaceWith(node); edited = edited || !same; }
       else log.appendChild(node);
     }
     scroll();
   }
   function mine(text) { log.appendChild(el("div", "msg me", text)); scroll(); }
 
-  async function sendTurn(inp, editMid) {
+  async function sendTurn(inp, editMid, silent) {
     try {
-      const j = await api("/web/turn", { id: turnId(), input: inp, lang });
+      const body = { id: turnId(), input: inp, lang };
+      if (tz) body.tz = tz;
+      if (silent) body.silent = true;
+      const j = await api("/web/turn", body);
       show(j.replies, editMid);
     } catch (e) {
       log.appendChild(el("div", "sys", "⚠ " + e.message)); scroll();
@@ -220,9 +232,18 @@ export function webChatPage(opts: { title: string }): string {
 
   (async () => {
     await ensureToken();
-    try { const h = await api("/web/poll?wait=0&after=0"); seq = h.head; } catch {}
+    try {
+      // The conversation so far (kept on the server for this browser), then only what is newer.
+      const h = await api("/web/history");
+      seq = h.head;
+      for (const m of h.messages) {
+        if (m.from === "me") mine(m.text);
+        else show([Object.assign({}, m.reply, { mid: m.mid, edit: false })]);
+      }
+      if (h.messages.length) log.appendChild(el("div", "sys", "· · ·"));
+    } catch {}
     const start = new URLSearchParams(location.search).get("start") || "";
-    await sendTurn({ kind: "command", command: "start", payload: start.slice(0, 64) });
+    await sendTurn({ kind: "command", command: "start", payload: start.slice(0, 64) }, undefined, true);
     poll();
   })();
 })();

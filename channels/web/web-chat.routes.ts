@@ -1,11 +1,14 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { isTimeZone } from "../../bots/i18n/index.ts";
 import type { InboundTurn, Reply, TurnHandler } from "../../bots/turn.ts";
 import { safeForChat } from "../../bots/turn.ts";
 import { errorJson, expectedErrorHandler, readJson } from "../http/errors.ts";
+import { clientIp, overLimit, type RateLimiter } from "../http/rate-limit.ts";
 import { webChatPage } from "./page.ts";
 import { createWebTokens } from "./web-identity.ts";
-import type { WebMailbox } from "./web-mailbox.ts";
+import { keep, type WebMailbox, type WebReply } from "./web-mailbox.ts";
+import { kept, type WebTranscript } from "./web-transcript.ts";
 
 export interface WebChatDeps {
   /** The bot entry point (e.g. `shopBot.handle`). */
@@ -22,6 +25,13 @@ export interface WebChatDeps {
   title?: string;
   /** Longest long-poll wait (default 20 s). */
   maxPollWaitMs?: number;
+  /**
+   * Where each browser's conversation is kept (the same as the mailbox's), so a reload shows it again.
+   * Without it, a reload starts an empty page (the account, wallet and orders stay).
+   */
+  transcript?: WebTranscript;
+  /** New sessions per client IP, messages per browser; absent = no limit. */
+  limits?: { perIp?: RateLimiter; perBrowser?: RateLimiter; trustProxy?: boolean };
 }
 
 const turnBody = z.object({
@@ -41,7 +51,14 @@ const turnBody = z.object({
   ]),
   lang: z.string().max(35).optional(),
   name: z.string().max(64).optional(),
+  /** The browser's IANA time zone (times are shown in it). */
+  tz: z.string().max(64).optional(),
+  /** A turn the page sends by itself (the /start on load): not shown as the buyer's message. */
+  silent: z.boolean().optional(),
 });
+
+/** Messages a reload shows at most. */
+const HISTORY_LIMIT = 100;
 
 const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 
@@ -71,11 +88,17 @@ export function webChatRoutes(deps: WebChatDeps) {
     return c.html(page);
   });
 
-  app.post("/web/session", (c) => c.json(tokens.issue()));
+  app.post("/web/session", async (c) => {
+    // A session is a new identity (with demo credit on the embedded default): counted per client IP.
+    const limited = await overLimit(c, deps.limits?.perIp, `ip:${clientIp(c, deps.limits?.trustProxy)}`);
+    return limited ?? c.json(tokens.issue());
+  });
 
   app.post("/web/turn", async (c) => {
     const browserId = browserOf(c.req.header("authorization"));
     if (!browserId) return unauthorized(c);
+    const limited = await overLimit(c, deps.limits?.perBrowser, `web:${browserId}`);
+    if (limited) return limited;
     const body = await readJson(c, turnBody);
     if (deps.dedupe && !(await deps.dedupe(`${browserId}:${body.id}`)))
       return c.body(json({ replies: [], duplicate: true }), 200, { "content-type": "application/json" });
@@ -89,11 +112,34 @@ export function webChatRoutes(deps: WebChatDeps) {
         externalId: browserId,
         displayName: body.name?.trim() || `Web ${browserId.slice(1, 7)}`,
         ...(body.lang ? { languageCode: body.lang } : {}),
+        ...(body.tz && isTimeZone(body.tz) ? { timeZone: body.tz } : {}),
       },
       input,
     };
+    const said = body.silent ? undefined : typedText(input);
+    if (said && deps.transcript) await deps.transcript.append(browserId, [{ from: "me", text: said }]);
     const replies: Reply[] = safeForChat(await deps.handle(turn), turn.chat);
-    return c.body(json({ replies }), 200, { "content-type": "application/json", "cache-control": "no-store" });
+    const shown = deps.transcript ? await record(deps.transcript, browserId, input, replies) : replies;
+    return c.body(json({ replies: shown }), 200, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+    });
+  });
+
+  /** The conversation so far (oldest first) and the mailbox position to poll from. */
+  app.get("/web/history", async (c) => {
+    const browserId = browserOf(c.req.header("authorization"));
+    if (!browserId) return unauthorized(c);
+    // Read the position first: a message delivered in between is in both, and the page keeps one.
+    const head = deps.mailbox.head(browserId);
+    const messages = deps.transcript ? await deps.transcript.recent(browserId, HISTORY_LIMIT) : [];
+    const safe = messages.map((m) =>
+      m.from === "bot" ? { ...m, reply: safeForChat([m.reply], { kind: "private" })[0] } : m,
+    );
+    return c.body(json({ messages: safe.filter((m) => m.from === "me" || m.reply), head }), 200, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+    });
   });
 
   app.get("/web/poll", async (c) => {
@@ -110,4 +156,35 @@ export function webChatRoutes(deps: WebChatDeps) {
   });
 
   return app;
+}
+
+/** What the buyer typed, as the page shows it. */
+function typedText(input: InboundTurn["input"]): string | undefined {
+  if (input.kind === "text") return input.text;
+  if (input.kind === "command") return `/${input.command}${input.payload ? ` ${input.payload}` : ""}`;
+  return undefined;
+}
+
+/**
+ * Keeps the bot's replies in the transcript: the first reply that edits replaces the message whose
+ * button was pressed (as on the page), the others are appended. Each reply comes back with its id.
+ */
+async function record(
+  transcript: WebTranscript,
+  browserId: string,
+  input: InboundTurn["input"],
+  replies: Reply[],
+): Promise<WebReply[]> {
+  const editOf = input.kind === "button" ? input.messageId : undefined;
+  const first = editOf ? replies.findIndex((r) => kept(r) && "edit" in r && r.edit === true) : -1;
+  if (first >= 0 && editOf && (await transcript.replace(browserId, editOf, replies[first]!))) {
+    const rest = await keep(
+      transcript,
+      browserId,
+      replies.filter((_, i) => i !== first),
+    );
+    rest.splice(first, 0, { ...replies[first]!, mid: editOf });
+    return rest;
+  }
+  return keep(transcript, browserId, replies);
 }

@@ -1,8 +1,12 @@
 import type { OutboundMessage, Reply } from "../../bots/turn.ts";
+import { kept, type WebTranscript } from "./web-transcript.ts";
+
+/** A reply with the transcript id it is kept under (none for a toast, or without a transcript). */
+export type WebReply = Reply & { mid?: string };
 
 export interface MailboxEntry {
   seq: number;
-  replies: Reply[];
+  replies: WebReply[];
 }
 
 /**
@@ -12,7 +16,8 @@ export interface MailboxEntry {
  * channel's outbound messages to the process serving the page (or run the web chat in one process).
  */
 export interface WebMailbox {
-  deliver(msg: Pick<OutboundMessage, "chatId" | "replies">): void;
+  /** Keeps the messages in the transcript (when there is one), then wakes the browser's poll. */
+  deliver(msg: Pick<OutboundMessage, "chatId" | "replies">): Promise<void>;
   /** Entries after `after`, waiting up to `waitMs` for the first one. */
   take(browserId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<MailboxEntry[]>;
   /** The newest sequence number for a browser (0 when none). */
@@ -22,7 +27,14 @@ export interface WebMailbox {
 }
 
 export function createWebMailbox(
-  opts: { maxPerBrowser?: number; ttlMs?: number; maxBrowsers?: number; now?: () => number } = {},
+  opts: {
+    maxPerBrowser?: number;
+    ttlMs?: number;
+    maxBrowsers?: number;
+    now?: () => number;
+    /** Where the browser's conversation is kept across reloads. */
+    transcript?: WebTranscript;
+  } = {},
 ): WebMailbox {
   const max = opts.maxPerBrowser ?? 200;
   const ttl = opts.ttlMs ?? 60 * 60_000;
@@ -48,9 +60,10 @@ export function createWebMailbox(
   };
 
   return {
-    deliver(msg) {
+    async deliver(msg) {
+      const replies = opts.transcript ? await keep(opts.transcript, msg.chatId, msg.replies) : msg.replies;
       const b = box(msg.chatId);
-      b.items.push({ seq: ++b.seq, replies: msg.replies, at: now() });
+      b.items.push({ seq: ++b.seq, replies, at: now() });
       prune(b);
       for (const w of [...b.waiters]) w();
     },
@@ -82,4 +95,15 @@ export function createWebMailbox(
       return out;
     },
   };
+}
+
+/** Appends the replies worth keeping to the transcript and tags each with its id. */
+export async function keep(transcript: WebTranscript, browserId: string, replies: Reply[]): Promise<WebReply[]> {
+  const toKeep = replies.filter(kept);
+  const mids = await transcript.append(
+    browserId,
+    toKeep.map((reply) => ({ from: "bot", reply })),
+  );
+  const midOf = new Map<Reply, string>(toKeep.map((r, i) => [r, mids[i]!]));
+  return replies.map((r) => (midOf.has(r) ? { ...r, mid: midOf.get(r)! } : r));
 }

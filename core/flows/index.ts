@@ -145,7 +145,7 @@ export function createOrders(deps: OrderFlowDeps) {
     },
     /** The order, if the actor may read it (its owner, staff with orders.read, the platform). */
     get: (ctx: CoreContext, input: { orderId: string }): Promise<Order> => owned(ctx, input.orderId, "orders.read"),
-    listForUser: (ctx: CoreContext, input: { userId: string; limit?: number; before?: Date }) =>
+    listForUser: (ctx: CoreContext, input: { userId: string; limit?: number; before?: Date; beforeId?: string }) =>
       store.listForUser(rt.read, input.userId, input),
     events: async (ctx: CoreContext, input: { orderId: string }): Promise<OrderEventRow[]> => {
       await owned(ctx, input.orderId, "orders.read");

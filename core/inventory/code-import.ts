@@ -4,11 +4,11 @@ import {
   newId,
   notFound,
   prismaExecutor,
-  recordEvents,
   type CoreContext,
   type DbOrTx,
   type TxOptions,
 } from "../shared/index.ts";
+import { recordEvents } from "../events/index.ts";
 import { parseCodeLine, readLines } from "./code-lines.ts";
 import type { ImportCodesInput, ImportResult, InventoryDeps } from "./inventory.types.ts";
 import { assertUuid, countAvailable, insertCodesChunkSql } from "./sql.ts";

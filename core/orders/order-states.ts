@@ -4,17 +4,9 @@
  * UPDATE (`WHERE id = $1 AND status = ANY($from)`), so an invalid or a concurrent second transition
  * changes nothing.
  */
-export const ORDER_STATUSES = [
-  "CREATED",
-  "PAID",
-  "FULFILLING",
-  "DELIVERED",
-  "FAILED",
-  "REFUNDED",
-  "EXPIRED",
-  "CANCELLED",
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { ORDER_STATUSES, type OrderStatus } from "../shared/order-statuses.ts";
+
+export { ORDER_STATUSES, type OrderStatus };
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   CREATED: ["PAID", "EXPIRED", "CANCELLED"],

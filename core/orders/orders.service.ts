@@ -88,8 +88,8 @@ export interface TransitionInput {
   path: readonly OrderStatus[];
   reason?: string;
   set?: OrderPatch;
-  /** Extra fields for the outbox event's payload (always has orderId, userId, status). */
-  eventPayload?: Record<string, string | number | boolean | null>;
+  /** The optional fields of the order event's payload (core/events/catalog.ts), e.g. a refund's `reason`. */
+  eventPayload?: OrderEventExtras;
 }
 
 /** `kameng_fail` reason of an insert that did not happen (see OrderStore.insert). */
@@ -136,7 +136,12 @@ export interface OrderStore {
   get(db: SqlExecutor, orderId: string): Promise<Order | null>;
   getForUpdate(tx: SqlExecutor, orderId: string): Promise<Order | null>;
   findByIdempotencyKey(db: SqlExecutor, userId: string, idempotencyKey: string): Promise<Order | null>;
-  listForUser(db: SqlExecutor, userId: string, opts?: { limit?: number; before?: Date }): Promise<Order[]>;
+  /** Newest first; `before` (+ `beforeId` to break ties on created_at) continues after a page's last order. */
+  listForUser(
+    db: SqlExecutor,
+    userId: string,
+    opts?: { limit?: number; before?: Date; beforeId?: string },
+  ): Promise<Order[]>;
   events(db: SqlExecutor, orderId: string): Promise<OrderEventRow[]>;
   /** CREATED orders whose payment window has closed. */
   dueForExpiry(db: SqlExecutor, limit: number): Promise<Array<{ id: string }>>;
@@ -153,6 +158,34 @@ export interface OrderStore {
 function mustMatch(reason: string, cte: "ins" | "u"): Sql {
   return sql`SELECT ${COLS} FROM (SELECT 1) AS one LEFT JOIN ${raw(cte)} ON true
     WHERE CASE WHEN ${raw(cte)}.id IS NULL THEN kameng_fail(${reason}::text) = 0 ELSE true END`;
+}
+
+/** The optional fields of an order event (see `orderEvent` in core/events/catalog.ts). */
+export interface OrderEventExtras {
+  reason?: string;
+}
+
+/**
+ * THE order-event builder: the outbox row for the order `row` (a CTE of the statement: the inserted or
+ * updated order) entering its current status, coming `from` a status (NULL for a new order). The insert
+ * and every transition write their events through it, so every order event has the catalog's shape
+ * (`orderEvent` in core/events/catalog.ts; test/core/events/order-events.test.ts parses every outbox row
+ * of every order path against it). No codes or secrets: consumers read what they need by id.
+ */
+function orderEventInsert(
+  type: ReturnType<typeof eventTypeFor>,
+  row: "ins" | "u",
+  from: Sql,
+  extras: OrderEventExtras | undefined,
+  now: Date,
+): Sql {
+  const r = raw(row);
+  const extra = JSON.stringify({ ...(extras?.reason !== undefined ? { reason: extras.reason } : {}) });
+  return sql`INSERT INTO outbox_events (type, payload, created_at)
+    SELECT ${type}::text, jsonb_build_object('orderId', ${r}.id::text, 'userId', ${r}.user_id::text, 'status', ${r}.status,
+      'from', ${from}, 'productId', ${r}.product_id::text, 'total', ${r}.total::text, 'currency', ${r}.currency,
+      'channel', ${r}.channel) || ${extra}::jsonb, ${now}::timestamptz
+    FROM ${r}`;
 }
 
 export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
@@ -172,7 +205,6 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
       const c = PATCH_COLUMNS[k];
       sets.push(sql`${raw(c.column)} = ${v}::${raw(c.cast)}`);
     }
-    const extra = JSON.stringify(input.eventPayload ?? {});
     // A final transition that matched nothing must not commit what came before it.
     const tail = final ? mustMatch(ORDER_NOT_AT_STATUS, "u") : sql`SELECT ${COLS} FROM u`;
     return sql`
@@ -186,12 +218,7 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
         SELECT u.id, s.f, s.t, ${input.reason ?? null}::text, ${now}::timestamptz
         FROM u, unnest(${froms}::text[], ${tos}::text[]) WITH ORDINALITY AS s(f, t, i)
         WHERE s.i >= array_position(${froms}::text[], u.prev)),
-      ob AS (
-        INSERT INTO outbox_events (type, payload, created_at)
-        SELECT ${eventTypeFor(to)}, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
-          'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-          'channel', u.channel) || ${extra}::jsonb, ${now}::timestamptz
-        FROM u)
+      ob AS (${orderEventInsert(eventTypeFor(to), "u", sql`u.prev`, input.eventPayload, now)})
       ${tail}`;
   }
 
@@ -202,14 +229,9 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
       // A delivered order's history still records every step it went through.
       const path = d ? ["CREATED", "PAID", "FULFILLING", "DELIVERED"] : ["CREATED"];
       const outbox = d
-        ? sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
-            SELECT 'order.delivered', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', status,
-              'from', 'CREATED', 'productId', product_id::text, 'total', total::text, 'currency', currency,
-              'channel', channel), ${now}::timestamptz FROM ins)`
+        ? sql`, ob AS (${orderEventInsert("order.delivered", "ins", sql`'CREATED'`, undefined, now)})`
         : opts.emitCreated
-          ? sql`, ob AS (INSERT INTO outbox_events (type, payload, created_at)
-            SELECT 'order.created', jsonb_build_object('orderId', id::text, 'userId', user_id::text, 'status', 'CREATED',
-              'productId', product_id::text, 'total', total::text, 'currency', currency, 'channel', channel), ${now}::timestamptz FROM ins)`
+          ? sql`, ob AS (${orderEventInsert("order.created", "ins", sql`NULL::text`, undefined, now)})`
           : empty;
       const rows = await tx.query<Order>(sql`
         WITH g AS (${opts.guard ?? sql`SELECT 1`}),
@@ -275,7 +297,11 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
 
     async listForUser(db, userId, opts = {}) {
       const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
-      const before = opts.before ? sql`AND created_at < ${opts.before}::timestamptz` : empty;
+      const before = !opts.before
+        ? empty
+        : opts.beforeId
+          ? sql`AND (created_at, id) < (${opts.before}::timestamptz, ${opts.beforeId}::uuid)`
+          : sql`AND created_at < ${opts.before}::timestamptz`;
       return db.query<Order>(sql`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid ${before}
         ORDER BY created_at DESC, id DESC LIMIT ${limit}::int`);
     },

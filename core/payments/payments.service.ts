@@ -6,12 +6,12 @@ import {
   MAX_MINOR,
   newId,
   PG_UNIQUE_VIOLATION,
-  recordEvents,
   sqlState,
   type Clock,
   type Currency,
   type SqlRunner,
 } from "../shared/index.ts";
+import { recordEvents } from "../events/index.ts";
 import { isUuid, readPayment } from "./payment-rows.ts";
 import {
   insertPaymentSql,

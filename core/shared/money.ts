@@ -31,9 +31,11 @@ function localeFormat(locale: string, currency: Currency, digits: number): Local
   const key = `${locale}|${currency}`;
   let f = localeFormats.get(key);
   if (!f) {
+    // The narrow symbol: "¥9.80" in English as in Chinese, the way product names write prices ("CN¥" mixed both).
     const parts = new Intl.NumberFormat(locale, {
       style: "currency",
       currency,
+      currencyDisplay: "narrowSymbol",
       minimumFractionDigits: digits,
     }).formatToParts(0);
     f = {

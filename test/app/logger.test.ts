@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../app/logger.ts";
+import { createLogger, logFormat } from "../../app/logger.ts";
 
 describe("logger", () => {
   it("never writes codes, passwords, secrets or tokens", () => {
@@ -24,5 +24,29 @@ describe("logger", () => {
     expect(out).toContain("delivered");
     for (const secret of ["CARD-1234-SECRET", "CARD-5678", "pw-1", "kmg_live_x", "123:ABC"])
       expect(out).not.toContain(secret);
+  });
+});
+
+describe("log format", () => {
+  it("is pretty on a terminal and JSON otherwise, unless LOG_FORMAT says", () => {
+    expect(logFormat("auto", true)).toBe("pretty");
+    expect(logFormat("auto", false)).toBe("json");
+    expect(logFormat("json", true)).toBe("json");
+    expect(logFormat("pretty", false)).toBe("pretty");
+  });
+
+  it("pretty lines are readable and still redacted", () => {
+    let out = "";
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        out += chunk;
+        done();
+      },
+    });
+    createLogger("info", sink, "pretty").info({ orderId: "o-1", code: "CARD-SECRET-1" }, "order delivered");
+    expect(out).toMatch(/INFO.*order delivered/);
+    expect(out).toContain("o-1");
+    expect(out).not.toContain("CARD-SECRET-1");
+    expect(() => JSON.parse(out)).toThrow();
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,6 +23,14 @@ describe("the service process on the embedded default", () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", checks: { database: { ok: true } } });
     expect(first.output()).toMatch(/database migrated/);
+    // What a newcomer needs, as plain lines apart from the logs (JSON, since stdout is not a terminal).
+    const out = first.output();
+    expect(out).toMatch(new RegExp(`^  web chat: +http://localhost:${port}/$`, "m"));
+    expect(out).toMatch(new RegExp(`^  API docs: +http://localhost:${port}/docs$`, "m"));
+    expect(out).toMatch(new RegExp(`^  metrics: +http://localhost:${port}/metrics$`, "m"));
+    const logLines = out.split("\n").filter((l) => l.includes('"level"'));
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const l of logLines) expect(() => JSON.parse(l), l).not.toThrow();
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
     expect(first.output()).toMatch(/stopped cleanly/);
@@ -35,6 +44,24 @@ describe("the service process on the embedded default", () => {
     expect(intruder.output()).toMatch(/is in use by process \d+/);
     second.child.kill("SIGINT");
     expect(await second.exited).toBe(0);
+  });
+
+  it("on a busy port exits at once with a clear message, before migrating, seeding or printing a key", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "kameng-busy-"));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, "127.0.0.1", resolve));
+    try {
+      const r = start({ PORT: String(port), DATA_DIR: dataDir });
+      expect(await r.exited).toBe(69);
+      expect(r.output()).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+      expect(r.output()).not.toMatch(/API key|database migrated|demo shop seeded/);
+      expect(r.output()).not.toMatch(/\n\s+at /);
+      expect(await readdir(dataDir)).toEqual([]); // the data folder was not touched
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 
   it("refuses a bad variable with a message naming it and no stack trace", async () => {

@@ -31,9 +31,17 @@ describe("i18n resources", () => {
     expect(i.t("en", "start.welcome_back", { name: "<Ann & Co>" })).toBe("Welcome back, <Ann & Co>!");
     expect(i.t("zh-CN", "qty.too_large", { min: 1, max: 10 })).toBe("每单最多 10 个。请输入 1 到 10 之间的数字。");
     expect(i.money("zh-CN", 12345n, "CNY")).toBe("¥123.45");
-    expect(i.money("en", 12345n, "CNY")).toBe("CN¥123.45");
+    expect(i.money("en", 12345n, "CNY")).toBe("¥123.45");
     expect(i.money("en", 150n, "XTR")).toBe("150 ⭐");
     expect(i.money("en", 123456789n, "USD")).toBe("$1,234,567.89");
+  });
+
+  it("shows times in the given zone, with the zone", () => {
+    const i = createI18n();
+    const at = new Date("2026-12-02T08:28:00Z");
+    expect(i.date("en", at, "Asia/Shanghai")).toBe("Dec 2, 2026, 16:28 (GMT+8)");
+    expect(i.date("zh-CN", at, "Asia/Shanghai")).toBe("2026年12月2日 16:28（GMT+8）");
+    expect(i.date("en", at, "America/New_York")).toBe("Dec 2, 2026, 03:28 (GMT-5)");
   });
 
   it("falls back to English for an unknown locale", () => {

@@ -15,8 +15,9 @@ import {
 
 let h: BotHarness;
 let ext = 1000;
-const tg = (over: { lang?: string; kind?: "private" | "group"; chatId?: string; externalId?: string } = {}) =>
-  h.client({ channel: "telegram", externalId: over.externalId ?? String(++ext), lang: over.lang ?? "en", ...over });
+const tg = (
+  over: { lang?: string; kind?: "private" | "group"; chatId?: string; externalId?: string; timeZone?: string } = {},
+) => h.client({ channel: "telegram", externalId: over.externalId ?? String(++ext), lang: over.lang ?? "en", ...over });
 
 beforeAll(async () => {
   h = await createBotHarness("shopbot", { workers: true });
@@ -64,17 +65,17 @@ describe("shop bot: purchase from the wallet", () => {
     expect(chat.text).toContain("Choose a category");
     await chat.press(category.nameEn);
     expect(chat.text).toContain("choose a product");
-    expect(buttonsOf(chat.last).map((b) => b.label)).toContain("Test card · CN¥10.00 · 5 in stock");
+    expect(buttonsOf(chat.last).map((b) => b.label)).toContain("Test card · ¥10.00 · 5 in stock");
     await chat.press(/Test card/);
-    expect(chat.text).toContain("Price: CN¥10.00");
+    expect(chat.text).toContain("Price: ¥10.00");
     expect(chat.text).toContain("How many?");
     await chat.press("2");
     expect(chat.text).toContain("Please confirm your order");
     expect(chat.text).toContain("Test card × 2");
-    expect(chat.text).toContain("Total: CN¥20.00");
-    expect(chat.text).toContain("Wallet balance: CN¥50.00");
-    const paid = await chat.press(/Pay CN¥20.00 from wallet/);
-    expect(plainOf(paid)).toMatch(/Paid CN¥20.00 from your wallet. Order #[0-9A-F]{8}/);
+    expect(chat.text).toContain("Total: ¥20.00");
+    expect(chat.text).toContain("Wallet balance: ¥50.00");
+    const paid = await chat.press(/Pay ¥20.00 from wallet/);
+    expect(plainOf(paid)).toMatch(/Paid ¥20.00 from your wallet. Order #[0-9A-F]{8}/);
     expect(await h.balance(userId)).toBe(3000n);
 
     const [order] = await h.c.orders.listForUser(ctx, { userId });
@@ -92,7 +93,7 @@ describe("shop bot: purchase from the wallet", () => {
     const resent = again.find((r): r is CodesReply => r.kind === "codes")!;
     expect(resent.items.map((i) => i.code)).toEqual(codes.items.map((i) => i.code));
     await chat.send("/balance");
-    expect(chat.text).toContain("CN¥30.00");
+    expect(chat.text).toContain("¥30.00");
   });
 
   it("offers a top-up when the balance is short, and nothing is charged", async () => {
@@ -100,10 +101,10 @@ describe("shop bot: purchase from the wallet", () => {
     const chat = tg();
     await openCard(chat, category.nameEn);
     await chat.press("1");
-    expect(chat.text).toContain("Your balance is CN¥15.00 short");
+    expect(chat.text).toContain("Your balance is ¥15.00 short");
     expect(() => findButton(chat.last, /from wallet/)).toThrow();
     const confirmation = chat.last;
-    const link = await chat.press(/Top up CN¥15.00/);
+    const link = await chat.press(/Top up ¥15.00/);
     const url = buttonsOf(link).find((b) => b.kind === "url");
     expect(url).toMatchObject({
       kind: "url",
@@ -112,7 +113,7 @@ describe("shop bot: purchase from the wallet", () => {
     const userId = await h.userIdOf("telegram", chat.opts.externalId);
     expect(await h.orderCount(userId)).toBe(0);
     // Pressing again reuses the same checkout.
-    const again = await chat.press(/Top up CN¥15.00/, confirmation);
+    const again = await chat.press(/Top up ¥15.00/, confirmation);
     expect(buttonsOf(again).find((b) => b.kind === "url")).toEqual(url);
 
     // The buyer pays on the sandbox checkout: the signed webhook credits the wallet once.
@@ -128,10 +129,10 @@ describe("shop bot: purchase from the wallet", () => {
       type: "payment.succeeded",
       payload: { paymentId, userId, amount: "1500", currency: "CNY", purpose: "topup", provider: "sandbox" },
     });
-    expect(plainOf(out[0]!.replies)).toContain("Top-up of CN¥15.00 received. Balance: CN¥15.00.");
+    expect(plainOf(out[0]!.replies)).toContain("Top-up of ¥15.00 received. Balance: ¥15.00.");
     const cont = findButton(out[0]!.replies, /Continue with your order/);
     const res = await chat.pressData(cont.data);
-    expect(plainOf(res)).toContain("Paid CN¥15.00 from your wallet");
+    expect(plainOf(res)).toContain("Paid ¥15.00 from your wallet");
     expect(await h.orderCount(userId)).toBe(1);
   });
 });
@@ -155,7 +156,7 @@ describe("shop bot: bad input", () => {
     await chat.send("6");
     expect(chat.text).toContain("Only 5 left");
     await chat.send(" 3 ");
-    expect(chat.text).toContain("Total: CN¥21.00");
+    expect(chat.text).toContain("Total: ¥21.00");
     const userId = await h.userIdOf("telegram", chat.opts.externalId);
     expect(await h.orderCount(userId)).toBe(0);
   });
@@ -329,7 +330,8 @@ describe("shop bot: bad input", () => {
     const chat = tg();
     await chat.send("/start");
     await chat.send("hello?");
-    expect(chat.text).toContain("Please use the buttons below");
+    // Free text is a product search: nothing matches, so the menu comes with a hint.
+    expect(chat.text).toContain("No products match “hello?”");
     expect(buttonsOf(chat.last).length).toBeGreaterThan(0);
     await openCard(chat, category.nameEn);
     await chat.press("1");
@@ -351,8 +353,8 @@ describe("shop bot: stale buttons", () => {
     const oldQty = findButton(chat.last, "1").data;
     await h.c.catalog.updateProduct(ctx, { productId: product.id, patch: { price: 1200n } });
     const r = await chat.pressData(oldQty);
-    expect(plainOf(r)).toContain("The price changed from CN¥10.00 to CN¥12.00");
-    expect(plainOf(r)).toContain("Price: CN¥12.00");
+    expect(plainOf(r)).toContain("The price changed from ¥10.00 to ¥12.00");
+    expect(plainOf(r)).toContain("Price: ¥12.00");
     const userId = await h.userIdOf("telegram", chat.opts.externalId);
     expect(await h.orderCount(userId)).toBe(0);
   });
@@ -364,14 +366,14 @@ describe("shop bot: stale buttons", () => {
     const userId = await h.userIdOf("telegram", chat.opts.externalId);
     await h.fund(userId, 10_000n);
     await chat.press("2");
-    const pay = findButton(chat.last, /Pay CN¥20.00/).data;
+    const pay = findButton(chat.last, /Pay ¥20.00/).data;
     await h.c.catalog.updateProduct(ctx, { productId: product.id, patch: { price: 900n } });
     const r = await chat.pressData(pay);
-    expect(plainOf(r)).toContain("The price changed from CN¥20.00 to CN¥18.00");
+    expect(plainOf(r)).toContain("The price changed from ¥20.00 to ¥18.00");
     expect(await h.orderCount(userId)).toBe(0);
     // The old button is dead; the new one buys at the new price.
     expect(plainOf(await chat.pressData(pay))).toContain("no longer valid");
-    await chat.press(/Pay CN¥18.00/, r);
+    await chat.press(/Pay ¥18.00/, r);
     expect(await h.balance(userId)).toBe(10_000n - 1800n);
   });
 
@@ -415,7 +417,7 @@ describe("shop bot: quantity after a refusal at Pay", () => {
     const userId = await h.userIdOf("telegram", chat.opts.externalId);
     await h.fund(userId, 10_000n);
     await chat.press("3");
-    const pay = findButton(chat.last, /Pay CN¥30.00/).data;
+    const pay = findButton(chat.last, /Pay ¥30.00/).data;
     // Someone else buys one code meanwhile.
     const other = tg();
     await other.send("/start");
@@ -430,7 +432,7 @@ describe("shop bot: quantity after a refusal at Pay", () => {
     expect(await h.orderCount(userId)).toBe(0);
     const typed = await chat.send("2");
     expect(plainOf(typed)).not.toContain("Please tap Pay or Cancel");
-    await chat.press(/Pay CN¥20.00/, typed);
+    await chat.press(/Pay ¥20.00/, typed);
     expect(await h.orderCount(userId)).toBe(1);
     expect(await h.balance(userId)).toBe(10_000n - 2000n);
   });
@@ -442,7 +444,7 @@ describe("shop bot: quantity after a refusal at Pay", () => {
     const userId = await h.userIdOf("telegram", chat.opts.externalId);
     await h.fund(userId, 10_000n);
     await chat.press("3");
-    const pay = findButton(chat.last, /Pay CN¥30.00/).data;
+    const pay = findButton(chat.last, /Pay ¥30.00/).data;
     await h.c.catalog.updateProduct(ctx, { productId: product.id, patch: { maxQty: 2 } });
 
     const refused = await chat.pressData(pay);
@@ -451,7 +453,7 @@ describe("shop bot: quantity after a refusal at Pay", () => {
     expect(plainOf(await chat.send("3"))).toContain("At most 2 per order");
     const typed = await chat.send("2");
     expect(plainOf(typed)).not.toContain("Please tap Pay or Cancel");
-    await chat.press(/Pay CN¥20.00/, typed);
+    await chat.press(/Pay ¥20.00/, typed);
     expect(await h.orderCount(userId)).toBe(1);
   });
 
@@ -500,7 +502,7 @@ describe("shop bot: concurrency and idempotency", () => {
     expect(await h.orderCount(userId)).toBe(1);
     expect(await h.balance(userId)).toBe(9000n);
     const texts = results.map(plainOf);
-    expect(texts.filter((t) => /Paid CN¥10.00 from your wallet/.test(t))).toHaveLength(1);
+    expect(texts.filter((t) => /Paid ¥10.00 from your wallet/.test(t))).toHaveLength(1);
     expect(texts.filter((t) => /already placed/.test(t))).toHaveLength(3);
   });
 
@@ -532,7 +534,7 @@ describe("shop bot: durable conversation state", () => {
     const other = new ChatClient(h.makeBot(), chat.opts);
     await other.send("4");
     expect(other.text).toContain("Test card × 4");
-    expect(other.text).toContain("Total: CN¥40.00");
+    expect(other.text).toContain("Total: ¥40.00");
   });
 });
 
@@ -633,7 +635,7 @@ describe("shop bot: identity", () => {
     expect(web.text).toContain("Linked!");
     expect(await h.userIdOf("web", "browser-link-1")).toBe(userId);
     await web.send("/balance");
-    expect(web.text).toContain("CN¥40.00");
+    expect(web.text).toContain("¥40.00");
     await web.send("/orders");
     expect(buttonsOf(web.last).some((b) => /Test card × 1/.test(b.label))).toBe(true);
     // Single use.
@@ -747,8 +749,141 @@ describe("shop bot: failed fulfilment", () => {
     const out = await h.bot.onDomainEvent({ type: "order.refunded", payload: { orderId: order!.id, userId } });
     expect(out).toHaveLength(1);
     expect(plainOf(out[0]!.replies)).toMatch(
-      /couldn't deliver order #[0-9A-F]{8} \(Mobile top-up\)\. CN¥30\.00 was refunded to your wallet\. New balance: CN¥50\.00\./,
+      /couldn't deliver order #[0-9A-F]{8} \(Mobile top-up\)\. ¥30\.00 was refunded to your wallet\. New balance: ¥50\.00\./,
     );
     expect(out[0]!.replies.some((r) => r.kind === "codes")).toBe(false);
   }, 60_000);
+});
+
+describe("shop bot: finding and choosing", () => {
+  let seq = 0;
+  /** A product with names of its own (the file's other products are all "Test card" / "Mobile top-up"). */
+  async function named(
+    nameZh: string,
+    nameEn: string,
+    o: { direct?: boolean; carrier?: "CMCC" | "CUCC" | "CTCC"; maxQty?: number; stock?: number } = {},
+  ) {
+    const cat = await h.shop.category();
+    const product = await h.c.catalog.upsertProduct(ctx, {
+      sku: `FIND-${++seq}-${Date.now().toString(36)}`,
+      categoryId: cat.id,
+      nameZh,
+      nameEn,
+      faceValue: 1000n,
+      currency: "CNY",
+      price: 1000n,
+      deliveryKind: o.direct ? "DIRECT" : "CODE",
+      targetKind: o.direct ? "MOBILE" : null,
+      carrier: o.carrier ?? null,
+      maxQty: o.maxQty ?? 10,
+    });
+    if (o.stock) await h.shop.importCodes(product.id, o.stock);
+    if (o.direct) {
+      const { supplier } = await h.shop.supplier(`find-sim-${seq}`);
+      await h.c.suppliers.linkProduct(ctx, { productId: product.id, supplierId: supplier.id, cost: 900n });
+    }
+    return { product, category: (await h.c.catalog.listCategories(ctx)).find((c) => c.id === cat.id)! };
+  }
+
+  it("a product sold one at a time skips the quantity question", async () => {
+    const { category } = await named("固定一份直充", "Fixed single top-up", { direct: true, maxQty: 1 });
+    const chat = tg();
+    await openCard(chat, category.nameEn, /Fixed single top-up/);
+    expect(chat.text).toContain("Fixed single top-up");
+    expect(chat.text).not.toContain("How many?");
+    expect(chat.text).not.toContain("Quantity:");
+    expect(buttonsOf(chat.last).map((b) => b.label)).not.toContain("1");
+    expect(chat.text).toContain("Send the mobile number to top up");
+    await chat.send("13800138000");
+    expect(chat.text).toContain("Please confirm your order");
+  });
+
+  it("labels stock once, says nothing about stock for top-ups, and writes money one way per locale", async () => {
+    const { category } = await named("单标签点卡", "Single label card", { stock: 4 });
+    const zh = tg({ lang: "zh-CN" });
+    await zh.send("/start");
+    await zh.press(/商城/);
+    await zh.press(category.nameZh);
+    await zh.press(/单标签点卡/);
+    expect(zh.text).toContain("库存：4");
+    expect(zh.text).not.toMatch(/库存：库存/);
+    expect(zh.text).toContain("价格：¥10.00");
+    const d = await named("无库存直充", "No stock top-up", { direct: true });
+    const en = tg();
+    await openCard(en, d.category.nameEn, /No stock top-up/);
+    expect(en.text).toContain("Price: ¥10.00");
+    expect(en.text).not.toContain("Stock:");
+    expect(en.text).not.toContain("CN¥");
+  });
+
+  it("free text searches products by their Chinese and English names", async () => {
+    await named("斑马视频会员 月卡", "Zebra Video VIP, 1 month", { stock: 2 });
+    await named("斑马游戏点卡", "Zebra game card", { stock: 2 });
+    const chat = tg();
+    await chat.send("/start");
+    await chat.send("斑马视频");
+    expect(chat.text).toContain("Zebra Video VIP, 1 month"); // one match: its card, in the buyer's language
+    expect(chat.text).toContain("How many?");
+    await chat.send("zebra");
+    expect(chat.text).toContain("Products matching “zebra”:");
+    const labels = buttonsOf(chat.last).map((b) => b.label);
+    expect(labels).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Zebra Video VIP/), expect.stringMatching(/^Zebra game card/)]),
+    );
+    await chat.press(/^Zebra game card/);
+    expect(chat.text).toContain("How many?");
+    // A name typed at the quantity question is a search too.
+    await chat.send("ＺＥＢＲＡ VIP");
+    expect(chat.text).toContain("How many?");
+    expect(chat.text).toContain("Zebra Video VIP");
+    await chat.send("/cancel");
+    await chat.send("xyzzy-nothing");
+    expect(chat.text).toContain("No products match “xyzzy-nothing”");
+  });
+
+  it("a number of another carrier is offered the products that top it up", async () => {
+    const unicom = await named("联通专享直充", "Unicom-only top-up", { direct: true, carrier: "CUCC", maxQty: 1 });
+    await named("移动专享直充", "Mobile-only top-up", { direct: true, carrier: "CMCC", maxQty: 1 });
+    await named("电信专享直充", "Telecom-only top-up", { direct: true, carrier: "CTCC", maxQty: 1 });
+    const chat = tg();
+    await chat.send("/start");
+    const userId = await h.userIdOf("telegram", chat.opts.externalId);
+    await h.fund(userId, 5_000n);
+    await openCard(chat, unicom.category.nameEn, /Unicom-only top-up/);
+    await chat.send("138 0013 8000");
+    expect(chat.text).toContain("138 0013 8000 is a China Mobile number");
+    expect(chat.text).toContain("These products top up China Mobile numbers; pick one to top up 13800138000:");
+    const labels = buttonsOf(chat.last).map((b) => b.label);
+    expect(labels.some((l) => l.startsWith("Mobile-only top-up"))).toBe(true);
+    expect(labels.some((l) => l.startsWith("Telecom-only top-up"))).toBe(false);
+    await chat.press(/^Mobile-only top-up/);
+    expect(chat.text).toContain("Please confirm your order");
+    expect(chat.text).toContain("Top up: 13800138000");
+    await chat.press(/from wallet/);
+    expect(chat.text).toContain("topping up 13800138000");
+  });
+
+  it("greets a returning buyer as returning and shows times in their zone, with the zone", async () => {
+    const { product } = await codeProduct(2, 100n);
+    const chat = tg({ externalId: "tz-1" });
+    expect(plainOf(await chat.send("/start"))).toContain("Welcome, Tester!");
+    expect(plainOf(await chat.send("/start"))).toContain("Welcome back, Tester!");
+    const userId = await h.userIdOf("telegram", "tz-1");
+    await h.fund(userId, 1_000n);
+    const r = await h.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: product.id,
+      quantity: 1,
+      idempotencyKey: "tz-order",
+      payWith: "wallet",
+    });
+    if (!r.ok) throw new Error(r.code);
+    await chat.send("/orders");
+    await chat.press(/Test card × 1/);
+    expect(chat.text).toMatch(/Placed: \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} \(GMT\+8\)/); // Telegram: the shop's zone
+    const web = tg({ externalId: "tz-1", timeZone: "America/New_York" });
+    await web.send("/orders");
+    await web.press(/Test card × 1/);
+    expect(web.text).toMatch(/Placed: .* \(GMT-[45]\)/);
+  });
 });

@@ -58,31 +58,36 @@ describe.skipIf(!haveChromium)("web chat in a real browser against `npm start`",
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(url);
     await page.getByText("Welcome,").waitFor();
+    expect(await page.locator(".msg").count()).toBe(1); // a first visit: nothing kept yet
     await page.getByRole("button", { name: "🛒 Shop" }).last().click();
     await page.getByRole("button", { name: "Game cards" }).click();
-    await page.getByRole("button", { name: /Tencent Q-coins ¥10 · CN¥9.80 · 20 in stock/ }).click();
+    await page.getByRole("button", { name: /Tencent Q-coins ¥10 · ¥9.80 · 20 in stock/ }).click();
     await page.getByText("How many?").waitFor();
     await page.getByRole("button", { name: "1", exact: true }).click();
-    await page.getByText("Wallet balance: CN¥100.00").waitFor();
-    await page.getByRole("button", { name: "✅ Pay CN¥9.80 from wallet" }).click();
-    await page.getByText(/Paid CN¥9.80 from your wallet/).waitFor();
+    await page.getByText("Wallet balance: ¥100.00").waitFor();
+    await page.getByRole("button", { name: "✅ Pay ¥9.80 from wallet" }).click();
+    await page.getByText(/Paid ¥9.80 from your wallet/).waitFor();
     // The code arrives by itself (fulfil job → outbox event → bot → mailbox → long poll).
     const code = page.locator(".codes .code").first();
     await code.waitFor({ timeout: 20_000 });
-    expect(await code.textContent()).toMatch(/^DEMO-GAME-QB-10-[0-9A-F]{12}$/);
+    const delivered = await code.textContent();
+    expect(delivered).toMatch(/^DEMO-GAME-QB-10-[0-9A-F]{12}$/);
     expect(await page.locator(".codes").getByRole("button", { name: "Copy" }).count()).toBe(2); // code + password
 
     // Typed text works too: the balance after the purchase.
     await page.locator("#text").fill("/balance");
     await page.locator("#text").press("Enter");
-    await page.getByText("Your wallet balance: CN¥90.20").waitFor();
+    await page.getByText("Your wallet balance: ¥90.20").waitFor();
 
-    // The identity survives a reload (token in localStorage): same wallet, the order is listed.
+    // The identity survives a reload (token in localStorage) and so does the conversation, kept on the
+    // server: the code is on the page again, and the buyer is greeted as returning.
     await page.reload();
-    await page.getByText("Welcome,").waitFor();
+    await page.getByText("Welcome back,").waitFor();
+    expect(await page.locator(".codes .code").first().textContent()).toBe(delivered);
+    await page.getByText("Your wallet balance: ¥90.20").waitFor();
     await page.locator("#text").fill("/orders");
     await page.locator("#text").press("Enter");
-    await page.getByRole("button", { name: /Tencent Q-coins ¥10 × 1 · CN¥9.80 · delivered/ }).waitFor();
+    await page.getByRole("button", { name: /Tencent Q-coins ¥10 × 1 · ¥9.80 · delivered/ }).waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });

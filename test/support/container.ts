@@ -8,6 +8,13 @@ import { createTestDatabase, type TestDatabase } from "./databases.ts";
 
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 
+/** Tests send many requests from one key and one (unknown) IP: limits are on only where a test sets them. */
+const NO_RATE_LIMITS = {
+  RATE_LIMIT_API_PER_MINUTE: "0",
+  RATE_LIMIT_IP_PER_MINUTE: "0",
+  RATE_LIMIT_WEB_PER_MINUTE: "0",
+};
+
 export interface TestContainer {
   container: Container;
   testDb: TestDatabase;
@@ -31,6 +38,7 @@ export async function createTestContainer(
     CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",
     DEMO_SEED: "false",
+    ...NO_RATE_LIMITS,
     ...env,
   });
   const container = await createContainer(config, createLogger(config.LOG_LEVEL), opts);
@@ -57,6 +65,7 @@ export async function createEmbeddedTestContainer(
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     DEMO_SEED: "false",
+    ...NO_RATE_LIMITS,
     ...env,
   });
   const container = await createContainer(config, createLogger(config.LOG_LEVEL), opts);

@@ -74,12 +74,14 @@ export async function readPrismaSchema(file: string): Promise<TableSpec[]> {
       const m = /^(\w+)\s+(\w+)(\?|\[\])?\s*(.*)$/.exec(line);
       if (!m) continue;
       const [, field, type, modifier, attrs] = m;
-      if (models.has(type!) || modifier === "[]") continue; // relation fields have no column
+      if (models.has(type!)) continue; // relation fields have no column
       const column = /@map\("([^"]+)"\)/.exec(attrs!)?.[1] ?? field!;
       fieldToColumn.set(field!, column);
+      const sqlType = nativeType(attrs!) ?? SCALARS[type!] ?? `?${type}`;
       spec.columns.push({
         name: column,
-        sqlType: nativeType(attrs!) ?? SCALARS[type!] ?? `?${type}`,
+        // A scalar list (`String[]`) is an array column, never null.
+        sqlType: modifier === "[]" ? `${sqlType}[]` : sqlType,
         nullable: modifier === "?",
       });
       if (/@id\b/.test(attrs!)) spec.primaryKey = [column];

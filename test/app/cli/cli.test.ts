@@ -5,6 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_ENCRYPTION_KEY } from "../../support/container.ts";
 import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
+import { sql } from "../../../core/shared/sql.ts";
+import { commit, paid } from "../../contracts/event-consumers.contract.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -58,6 +60,7 @@ describe("operator CLI", () => {
       "stock",
       "order",
       "ledger",
+      "events",
     ])
       expect(root.out).toContain(c);
     const sub = await cli("import-codes", "--help");
@@ -140,5 +143,34 @@ describe("operator CLI", () => {
     const badId = await cli("order", "show", "123");
     expect(badId.code).toBe(1);
     expect(badId.err).toContain("UUID");
+  }, 120_000);
+
+  it("events: each consumer's position and lag, the failed events, and a retry of the parked ones", async () => {
+    const db = shop.c.db.sql;
+    await commit(db, [paid("cli")]);
+    const [{ id }] = (await db.query<{ id: bigint }>(sql`SELECT max(id) AS id FROM outbox_events`)) as [{ id: bigint }];
+    await db.execute(sql`INSERT INTO event_failures (consumer, event_id, attempts, next_attempt_at, last_error, parked_at)
+      VALUES ('shop-notifier', ${id}::bigint, 10, now(), 'Error: chat down', now())`);
+
+    const consumers = await cli("events", "consumers");
+    expect(consumers.code, consumers.err).toBe(0);
+    expect(consumers.out).toMatch(/fulfilment-dispatcher: not running anywhere/);
+    expect(consumers.out).toMatch(/shop-notifier: not running anywhere\n.*\n.*failing 0, parked 1/);
+    expect(consumers.out).toMatch(/lag [1-9]\d* event/);
+
+    const failed = await cli("events", "failed", "--parked");
+    expect(failed.code, failed.err).toBe(0);
+    expect(failed.out).toContain(`shop-notifier #${id} order.paid`);
+    expect(failed.out).toMatch(/10 attempt\(s\), PARKED since/);
+    expect(failed.out).toContain("last error: Error: chat down");
+
+    const nothing = await cli("events", "retry", "--consumer", "shop-notifier");
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toContain("--all-parked");
+    const retry = await cli("events", "retry", "--consumer", "shop-notifier", "--all-parked");
+    expect(retry.code, retry.err).toBe(0);
+    expect(retry.out).toContain("1 event(s) of shop-notifier due for a retry now");
+    const row = await shop.prisma.eventFailure.findFirst({ where: { eventId: id } });
+    expect(row).toMatchObject({ parkedAt: null, attempts: 10 });
   }, 120_000);
 });

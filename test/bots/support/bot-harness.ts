@@ -62,6 +62,7 @@ export class ChatClient {
       kind?: "private" | "group";
       name?: string;
       lang?: string;
+      timeZone?: string;
     },
   ) {}
 
@@ -74,6 +75,7 @@ export class ChatClient {
         externalId: this.opts.externalId,
         displayName: this.opts.name ?? "Tester",
         ...(this.opts.lang ? { languageCode: this.opts.lang } : {}),
+        ...(this.opts.timeZone ? { timeZone: this.opts.timeZone } : {}),
       },
       input,
     };

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createShop, type Shop } from "../../e2e/support/shop.ts";
+import { API_ERRORS, FAILURE_STATUS } from "../../../channels/api/index.ts";
+import { asBuyer } from "../../../core/shared/index.ts";
+import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
-type ErrorBody = { error: { code: string; message: string } };
+type ErrorBody = {
+  error: { code: string; message: string; details?: { issues?: { path: string; message: string }[] } };
+};
 
 describe("/v1 distributor API: auth, validation, idempotency, ownership", () => {
   let shop: Shop;
@@ -84,12 +88,22 @@ describe("/v1 distributor API: auth, validation, idempotency, ownership", () => 
     await expectError(await post("{not json"), 400, "malformed_json");
     await expectError(await post(""), 400, "malformed_json");
     await expectError(await post("[]"), 400, "invalid_data");
-    await expectError(await post({ product_id: codeProductId, quantity: "1" }), 400, "invalid_data");
-    await expectError(await post({ product_id: codeProductId, quantity: 1.5 }), 400, "invalid_data");
-    for (const quantity of [0, -1, 1e9])
-      await expectError(await post({ product_id: codeProductId, quantity }), 400, "invalid_data");
-    await expectError(await post({ product_id: "not-a-uuid", quantity: 1 }), 400, "invalid_data");
-    await expectError(await post({ product_id: codeProductId }), 400, "invalid_data");
+    // One clear message per field, whatever is wrong with it.
+    const issues = async (body: unknown) => {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      return ((await res.json()) as ErrorBody).error.details!.issues!;
+    };
+    const range = "must be a whole number from 1 to 1000";
+    for (const quantity of [0, -1, 1.5, 1e9, 1e20, "1"])
+      expect(await issues({ product_id: codeProductId, quantity })).toEqual([{ path: "quantity", message: range }]);
+    expect(await issues({ product_id: "not-a-uuid", quantity: 1 })).toEqual([
+      { path: "product_id", message: "must be a product UUID" },
+    ]);
+    expect(await issues({ quantity: 1 })).toEqual([{ path: "product_id", message: "required" }]);
+    expect(await issues({ product_id: codeProductId })).toEqual([{ path: "quantity", message: "required" }]);
+    // A target for a card code is a mistake to report, not to drop.
+    await expectError(await post({ ...good, target: "13800138000" }), 422, "target_not_allowed");
     await expectError(await post({ ...good, price: 1 }), 400, "invalid_data");
     await expectError(
       await post({ product_id: "0190f0f0-0000-7000-8000-000000000000", quantity: 1 }),
@@ -175,7 +189,128 @@ describe("/v1 distributor API: auth, validation, idempotency, ownership", () => 
   it("reports the wallet; unknown routes are 404 with a code", async () => {
     const res = await shop.request("/v1/wallet", { key: other.key });
     const body = (await res.json()) as { balances: Array<{ currency: string; balance: number }> };
-    expect(body.balances.find((b) => b.currency === "CNY")!.balance).toBe(50_000 - 2000);
+    // Only the shop's currency, unless the caller holds another.
+    expect(body.balances).toEqual([{ currency: "CNY", balance: 50_000 - 2000, held: 0, available: 50_000 - 2000 }]);
+    await shop.fund(other.userId, 25n, "XTR");
+    const withStars = (await (await shop.request("/v1/wallet", { key: other.key })).json()) as typeof body;
+    expect(withStars.balances.map((b) => b.currency)).toEqual(["CNY", "XTR"]);
     await expectError(await shop.request("/v1/nothing", { key: other.key }), 404, "route_not_found");
+  });
+
+  it("answers a known path with another method 405 and Allow, before asking for a key", async () => {
+    for (const [method, path, allow] of [
+      ["PUT", "/v1/orders", "GET, POST, HEAD"],
+      ["DELETE", "/v1/orders/0190f0f0-0000-7000-8000-000000000000", "GET, HEAD"],
+      ["POST", "/v1/products", "GET, HEAD"],
+      ["PATCH", "/v1/wallet", "GET, HEAD"],
+    ] as const) {
+      for (const key of [buyer.key, undefined]) {
+        const res = await shop.app.request(path, {
+          method,
+          headers: key ? { authorization: `Bearer ${key}` } : {},
+        });
+        expect(res.headers.get("allow"), `${method} ${path}`).toBe(allow);
+        await expectError(res, 405, "method_not_allowed");
+      }
+    }
+  });
+
+  it("errors have the one body shape of every HTTP edge", async () => {
+    const res = await shop.request("/v1/orders", { key: buyer.key, idem: "shape-1", raw: "{nope" });
+    const body = (await res.json()) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(body)).toEqual(["error"]);
+    // The same keys /web/turn answers with (test/channels/web/web-chat.test.ts), here with a request id.
+    expect(Object.keys(body.error!).sort()).toEqual(["code", "message", "requestId"]);
+  });
+
+  it("lists categories, reads one product, and pages through orders with a cursor", async () => {
+    const cats = (await (await shop.request("/v1/categories", { key: buyer.key })).json()) as {
+      categories: Array<{ id: string; name_en: string }>;
+    };
+    const product = (await shop.c.catalog.getProduct(ctx, codeProductId))!;
+    expect(cats.categories.map((x) => x.id)).toContain(product.categoryId);
+    const one = await shop.request(`/v1/products/${codeProductId}`, { key: buyer.key });
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as { product: { id: string; price: number } }).product).toMatchObject({
+      id: codeProductId,
+      price: 1000,
+    });
+    await expectError(await shop.request("/v1/products/nope", { key: buyer.key }), 400, "invalid_id");
+    await expectError(
+      await shop.request("/v1/products/0190f0f0-0000-7000-8000-000000000000", { key: buyer.key }),
+      404,
+      "product_not_found",
+    );
+
+    // 23 orders: pages of 10 list each exactly once, newest first.
+    const pager = await shop.buyer(100_000n);
+    const cheap = (await shop.codeProduct({ price: 10n, stock: 23 })).id;
+    const placed = await Promise.all(
+      Array.from({ length: 23 }, (_, i) =>
+        shop.c.orders.place(asBuyer(ctx, pager.userId), {
+          userId: pager.userId,
+          productId: cheap,
+          quantity: 1,
+          idempotencyKey: `page-${i}`,
+          payWith: "wallet",
+        }),
+      ),
+    );
+    expect(placed.every((r) => r.ok)).toBe(true);
+    // The worst case for a time cursor: every order in the same millisecond.
+    await shop.prisma.$executeRaw`UPDATE orders SET created_at = date_trunc('milliseconds', now())
+      WHERE user_id = ${pager.userId}::uuid`;
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await shop.request(`/v1/orders?limit=10${cursor ? `&cursor=${cursor}` : ""}`, { key: pager.key });
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as {
+        orders: Array<{ id: string; created_at: string }>;
+        next_cursor: string | null;
+      };
+      seen.push(...page.orders.map((o) => o.id));
+      sizes.push(page.orders.length);
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(sizes).toEqual([10, 10, 3]);
+    expect(new Set(seen).size).toBe(23);
+    expect(seen.sort()).toEqual(placed.map((r) => (r.ok ? r.order.id : "")).sort());
+    await expectError(await shop.request("/v1/orders?cursor=bogus", { key: pager.key }), 400, "invalid_cursor");
+    await expectError(await shop.request("/v1/orders?limit=101", { key: pager.key }), 400, "invalid_limit");
+    await expectError(await shop.request("/v1/orders?limit=1e1", { key: pager.key }), 400, "invalid_limit");
+  });
+
+  it("documents every path, range, header and error code in the OpenAPI document", async () => {
+    const text = await (await shop.app.request("/v1/openapi.json")).text();
+    const doc = JSON.parse(text) as {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string; headers?: object }> }>>;
+      components: { schemas: Record<string, { properties: Record<string, { minimum?: number; maximum?: number }> }> };
+    };
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ["/categories", "/orders", "/orders/{id}", "/products", "/products/{id}", "/wallet"].sort(),
+    );
+    expect(text).not.toContain("9007199254740991");
+    expect(doc.components.schemas.CreateOrder!.properties.quantity).toMatchObject({ minimum: 1, maximum: 1000 });
+    expect(doc.components.schemas.Order!.properties.quantity).toEqual({ type: "integer", minimum: 1 });
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p));
+    for (const op of ops) {
+      expect(op.responses["429"]?.headers).toHaveProperty("Retry-After");
+      expect(op.responses["500"]?.description).toContain("internal_error");
+    }
+    expect(doc.paths["/orders"]!.post!.responses["200"]!.headers).toHaveProperty("Idempotent-Replayed");
+    const described = ops.flatMap((op) =>
+      Object.entries(op.responses).map(([status, r]) => `${status} ${r.description}`),
+    );
+    for (const [code, { status }] of Object.entries(API_ERRORS))
+      if (code !== "route_not_found")
+        expect(
+          described.some((d) => d.startsWith(`${status} `) && d.includes(`\`${code}\``)),
+          code,
+        ).toBe(true);
+    // Every refusal of an order placement is documented with the status the API answers it with.
+    for (const [code, status] of Object.entries(FAILURE_STATUS))
+      expect(API_ERRORS[code as keyof typeof API_ERRORS]?.status, code).toBe(status);
   });
 });

@@ -75,13 +75,22 @@ describe("sandbox checkout page", () => {
         method: "POST",
         body: new URLSearchParams({ outcome: "succeeded" }),
       });
+    // Post/Redirect/Get: pressing Pay lands on the payment's own page, which shows its result.
     const first = await pay();
-    expect(first.status).toBe(200);
-    expect(await first.text()).toContain("Paid");
-    const second = await pay();
-    expect(await second.text()).toContain("Already paid");
+    expect(first.status).toBe(303);
+    const landing = new URL(first.headers.get("location")!, `http://shop.test/pay/sandbox/${p.id}/pay`);
+    expect(landing.pathname).toBe(`/pay/sandbox/${p.id}`);
+    const result = await app.request(landing.pathname);
+    expect(result.status).toBe(200);
+    const shown = await result.text();
+    expect(shown).toContain("Paid 支付成功");
+    expect(shown).toContain("¥12.34 has been added to your wallet");
+    expect(shown).toContain("return to the chat");
+    expect(shown).not.toMatch(/HTTP \d{3}|<button/);
+    const second = await pay(); // a repeated POST (back button) pays nothing twice and lands on the same page
+    expect(second.status).toBe(303);
     expect(await balanceOf(p)).toBe(1234n);
-    expect(await (await app.request(`/pay/sandbox/${p.id}`)).text()).toContain("已支付");
+    expect(await (await app.request(`/pay/sandbox/${p.id}`)).text()).toContain("已充值到您的钱包");
   });
 
   it("Decline marks the payment failed; unknown payments are a 404", async () => {
@@ -90,7 +99,10 @@ describe("sandbox checkout page", () => {
       method: "POST",
       body: new URLSearchParams({ outcome: "failed" }),
     });
-    expect(await r.text()).toContain("declined");
+    expect(r.status).toBe(303);
+    const declined = await (await app.request(`/pay/sandbox/${p.id}`)).text();
+    expect(declined).toContain("Payment declined 支付未完成");
+    expect(declined).toContain("Nothing was charged");
     expect((await payments.getPayment(ctx, p.id))!.status).toBe("FAILED");
     expect((await app.request(`/pay/sandbox/${randomUUID()}`)).status).toBe(404);
     expect((await app.request(`/pay/sandbox/not-a-uuid`)).status).toBe(404);

@@ -206,9 +206,9 @@ describe("Telegram purchase flow (grammY, real core)", () => {
     expect(chat.replies[0]!.method).toBe("editMessageText");
     await chat.press(/Test card/);
     await chat.press(/^1$/);
-    expect(chat.text).toContain("Total: CN¥10.00");
+    expect(chat.text).toContain("Total: ¥10.00");
     await chat.press(/from wallet/);
-    expect(chat.text).toMatch(/Paid CN¥10.00 from your wallet/);
+    expect(chat.text).toMatch(/Paid ¥10.00 from your wallet/);
     expect(api.callsOf("answerCallbackQuery")).toHaveLength(chat.presses);
 
     const [order] = await shop.c.orders.listForUser(ctx, { userId });

@@ -38,7 +38,8 @@ export async function createShop(label: string, opts: ShopOptions = {}) {
   const sims: RunningSupplierSim[] = [];
   if (opts.workers !== false) {
     await c.startWorkers({ concurrency: 20 });
-    c.startRelay({ intervalMs: 500 });
+    c.events.host(c.fulfilmentDispatcher);
+    await c.events.start();
   }
   let seq = 0;
 

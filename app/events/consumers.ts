@@ -1,0 +1,66 @@
+import { SHOP_BOT_EVENT_TYPES } from "../../bots/outbound.ts";
+import type { OutboundMessage } from "../../bots/turn.ts";
+import { defineConsumer, type CommittedEvent, type EventConsumer } from "../../core/events/index.ts";
+
+/**
+ * The consumers kameng has today, by name (the names are rows in `event_consumers`: the migration that
+ * introduced cursors placed these three where the old relay stood). Which process hosts which is decided
+ * in app/main.ts; see docs/events.md to add one.
+ */
+export const SHOP_NOTIFIER = "shop-notifier";
+export const STARS_REFUNDER = "stars-refunder";
+export const FULFILMENT_DISPATCHER = "fulfilment-dispatcher";
+
+export type ShopNotifierEventType = (typeof SHOP_BOT_EVENT_TYPES)[number];
+
+/**
+ * The shop bot's notifier: committed order, payment and restock events → messages in the buyers' private
+ * chats. Idempotent on the event id: every message carries a dedupe key made of the event id, and the
+ * outbound delivery skips a key already sent.
+ */
+export function shopNotifier(deps: {
+  bot: {
+    onDomainEvent(event: CommittedEvent<ShopNotifierEventType>): Promise<OutboundMessage[]>;
+    prepareEvents(events: Array<CommittedEvent<ShopNotifierEventType>>): Promise<void>;
+  };
+  /** Sends the messages (e.g. `createOutboundDelivery(…)`); `event` is the one they answer. */
+  deliver(messages: OutboundMessage[], event: CommittedEvent<ShopNotifierEventType>): Promise<unknown>;
+}): EventConsumer<ShopNotifierEventType> {
+  return defineConsumer({
+    name: SHOP_NOTIFIER,
+    types: SHOP_BOT_EVENT_TYPES,
+    startFrom: "now",
+    // Each event costs a few reads (the order, its codes, the dedupe): several buyers' events at once,
+    // one buyer's in order (a top-up's "topping up…" before its "delivered").
+    concurrency: 8,
+    key: (event) => ("userId" in event.payload ? `user:${event.payload.userId}` : `product:${event.payload.productId}`),
+    prepare: (events) => deps.bot.prepareEvents([...events]),
+    async handle(event) {
+      await deps.deliver(await deps.bot.onDomainEvent(event), event);
+    },
+  });
+}
+
+/**
+ * Telegram Stars refunds: a refunded order paid with Stars gets its Stars back through the Bot API.
+ * Idempotent (a charge already refunded counts as done). `refund` throws when it cannot (the event is
+ * retried, then parked for an operator).
+ */
+export function starsRefunder(
+  refund: (event: CommittedEvent<"order.refunded">) => Promise<void>,
+): EventConsumer<"order.refunded"> {
+  return defineConsumer({ name: STARS_REFUNDER, types: ["order.refunded"], startFrom: "now", handle: refund });
+}
+
+/**
+ * The fulfilment dispatcher: every paid order reaches the `fulfil-order` queue, even when the process that
+ * committed the payment died before its own fast-path enqueue. Idempotent: the job id is the order's.
+ */
+export function fulfilmentDispatcher(enqueue: (orderId: string) => Promise<void>): EventConsumer<"order.paid"> {
+  return defineConsumer({
+    name: FULFILMENT_DISPATCHER,
+    types: ["order.paid"],
+    startFrom: "beginning",
+    handle: (event) => enqueue(event.payload.orderId),
+  });
+}

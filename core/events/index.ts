@@ -1,0 +1,3 @@
+export * from "./catalog.ts";
+export * from "./consumer.ts";
+export * from "./record.ts";
