@@ -3,7 +3,6 @@ import { createServer } from "node:net";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -20,9 +19,13 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `app/main.ts <args>` as a real process with only the given environment (plus PATH and HOME). */
+/**
+ * Runs `app/main.ts <args>` as a real process with only the given environment (plus PATH and HOME), as
+ * `npm start` does: node with tsx as its loader, so signals reach the service itself (tsx's own CLI would
+ * stand between them and kill a child that is busy when a signal arrives).
+ */
 export function startService(env: Record<string, string>, args = ["serve"]): ServiceProcess {
-  const child = spawn(TSX, ["app/main.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "app/main.ts", ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
   });

@@ -45,7 +45,14 @@ describe(`migration ${MIGRATION}: from the relay's published_at to per-consumer 
           [e.type, JSON.stringify(e.type === "stock.restocked" ? toJson(e.payload) : payload)],
         );
       }
-      expect((await migrate(conn, all)).applied).toEqual([MIGRATION]);
+      expect(
+        (
+          await migrate(
+            conn,
+            all.filter((m) => m.name <= MIGRATION),
+          )
+        ).applied,
+      ).toEqual([MIGRATION]);
     } finally {
       await conn.close();
     }
