@@ -11,7 +11,15 @@ import {
   walletCode,
   type Ledger,
 } from "../core/ledger/index.ts";
-import { CURRENCIES, SecretBox, systemClock, systemContext, type Clock, type Currency } from "../core/shared/index.ts";
+import {
+  CURRENCIES,
+  SecretBox,
+  systemClock,
+  systemContext,
+  type Clock,
+  type Currency,
+  type SqlRunner,
+} from "../core/shared/index.ts";
 import { createSuppliers, type Suppliers } from "../core/suppliers/index.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
 import { BullMqJobQueue } from "../jobs/bullmq-job-queue.ts";
@@ -86,16 +94,22 @@ export interface ContainerOptions {
   dispatch?: "direct" | "consumer";
   /** Event-consumer tuning (tests poll faster, retry sooner). */
   eventTuning?: Omit<OutboxConsumersOptions, "sql" | "logger" | "counters">;
+  /**
+   * Wraps the hot-path runner (`db.sql`, and so every module's statements): the bench records what an
+   * order sends through it (bench/capture). Never set in production.
+   */
+  wrapSql?: (sql: SqlRunner) => SqlRunner;
 }
 
 export async function createContainer(config: Config, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
   const closers: Array<() => Promise<void>> = [];
-  const db = await openDatabase({
+  const opened = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
   });
-  closers.push(() => db.close());
+  closers.push(() => opened.close());
+  const db: Database = opts.wrapSql ? { ...opened, sql: opts.wrapSql(opened.sql) } : opened;
   try {
     if (!opts.skipMigrations) {
       const conn = await db.connect();
