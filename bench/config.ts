@@ -39,6 +39,8 @@ export const bench = {
   serverNodeArgs: env.BENCH_SERVER_NODE_ARGS ? env.BENCH_SERVER_NODE_ARGS.split(" ") : [],
   keepDb: env.BENCH_KEEP_DB === "1",
   telegram: env.BENCH_TELEGRAM !== "0",
+  /** The WeChat mode (bench/wechat/run.ts, mock puppet); BENCH_WECHAT=0 skips it. */
+  wechat: env.BENCH_WECHAT !== "0",
   adminUrl:
     env.BENCH_PG_ADMIN_URL ??
     (existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)

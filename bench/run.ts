@@ -35,6 +35,7 @@
  *   shape_scale, seed_s, clone_s, bench_s               the database's size, seconds seeding (0: the
  *                                      cached template), cloning it, and the whole bench
  *   tg_*, notify_*                     the chat pipeline (bench/telegram/run.ts)
+ *   wechat_*                           WeChat by numbered menus on the mock puppet (bench/wechat/run.ts)
  *
  * Environment: BENCH_SECONDS (30, the mixed run), BENCH_KIND_SECONDS (15, each single-kind run; 0 skips),
  * BENCH_SAME_SQL_SECONDS (10; 0 skips), PGBENCH_SECONDS (10), BENCH_CONCURRENCY (48 buyers, closed loop;
@@ -269,9 +270,10 @@ async function main() {
     };
     // ── the chat pipeline: Telegram webhook updates driving complete purchases (issue 4), its own process ──
     const chat = bench.telegram ? runTelegramBench() : {};
+    const wechat = bench.wechat ? runWechatBench() : {};
     const benchS = Math.round((performance.now() - started) / 1000);
     log(`total bench time ${benchS} s`);
-    console.log(JSON.stringify({ ...result, ...chat, bench_s: benchS }));
+    console.log(JSON.stringify({ ...result, ...chat, ...wechat, bench_s: benchS }));
   } finally {
     for (const s of servers) if (s.exitCode === null) s.kill("SIGKILL");
     await sim.stop();
@@ -296,6 +298,24 @@ function runTelegramBench(): Record<string, unknown> {
   if (r.status !== 0 || !last.startsWith("{")) {
     log(`telegram bench failed (exit ${r.status})`);
     return { tg_error: `exit ${r.status}` };
+  }
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+/** bench/wechat/run.ts (the shop by numbered menus over wechaty with the mock puppet); its JSON line. */
+function runWechatBench(): Record<string, unknown> {
+  log("wechat: buyers on the mock puppet buying by numbered menus (bench/wechat/run.ts)");
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/wechat/run.ts"], {
+    cwd: ROOT,
+    env: process.env,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`wechat: ${line}`);
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !last.startsWith("{")) {
+    log(`wechat bench failed (exit ${r.status})`);
+    return { wechat_error: `exit ${r.status}` };
   }
   return JSON.parse(last) as Record<string, unknown>;
 }
