@@ -5,7 +5,7 @@ import { composeBots } from "../bots/compose.ts";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
 import { createMenuStore, createTextTurns, type TextTurns } from "../bots/text/index.ts";
 import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
-import { buildWechat, createWechatChannel, type WechatAlert, type WechatChannel } from "../channels/wechat/index.ts";
+import type { WechatAlert, WechatChannel } from "../channels/wechat/index.ts";
 import type { Wechaty } from "wechaty";
 import { createSqlWebTranscript, createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
@@ -112,6 +112,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
         ? { noTlsInsecureClient: config.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT }
         : {}),
     };
+    // Loaded only when configured: wechaty and its gRPC stack cost every other process (the CLI) seconds.
+    const { buildWechat, createWechatChannel } = await import("../channels/wechat/index.ts");
     wechat = opts.wechaty
       ? createWechatChannel({ ...wechatDeps, wechaty: opts.wechaty })
       : buildWechat({ ...wechatDeps, ...puppet, dataDir: config.DATA_DIR });
