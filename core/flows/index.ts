@@ -1,8 +1,16 @@
 import type { Product } from "../catalog/index.ts";
-import { createOrderStore, type Order, type OrderEventRow } from "../orders/index.ts";
 import {
+  createOrderReads,
+  createOrderStore,
+  parseOrderRef,
+  type NumberedOrder,
+  type OrderEventRow,
+} from "../orders/index.ts";
+import {
+  assertExhaustive,
   authorize,
   delegate,
+  invalidData,
   notFound,
   requires,
   withAccess,
@@ -39,6 +47,7 @@ export * from "./fulfil-order.flow.ts";
  */
 export function createOrders(deps: OrderFlowDeps) {
   const store = createOrderStore({ clock: deps.clock });
+  const orderReads = createOrderReads();
   const cacheMs = deps.productCacheMs ?? 5_000;
   const products = new Map<string, { at: number; product: Product }>();
   const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
@@ -89,8 +98,8 @@ export function createOrders(deps: OrderFlowDeps) {
   };
 
   /** The order, if the actor may `permission` it: its owner, staff with the permission, the platform. */
-  const owned = async (ctx: CoreContext, orderId: string, permission: Permission): Promise<Order> => {
-    const order = await store.get(rt.read, orderId);
+  const owned = async (ctx: CoreContext, orderId: string, permission: Permission): Promise<NumberedOrder> => {
+    const order = await orderReads.get(rt.read, orderId);
     if (!order) throw notFound("order_not_found", "no such order", { orderId });
     authorize(ctx, permission, { owner: order.userId, hide: ORDER_HIDDEN });
     return order;
@@ -144,9 +153,42 @@ export function createOrders(deps: OrderFlowDeps) {
       return results;
     },
     /** The order, if the actor may read it (its owner, staff with orders.read, the platform). */
-    get: (ctx: CoreContext, input: { orderId: string }): Promise<Order> => owned(ctx, input.orderId, "orders.read"),
-    listForUser: (ctx: CoreContext, input: { userId: string; limit?: number; before?: Date; beforeId?: string }) =>
-      store.listForUser(rt.read, input.userId, input),
+    get: (ctx: CoreContext, input: { orderId: string }): Promise<NumberedOrder> =>
+      owned(ctx, input.orderId, "orders.read"),
+    /**
+     * The order someone named: its number as people type it (`#k7m2 9qx4`, any case, with or without `#`,
+     * spaces or the dash) or its id. Read like `get`: a buyer finds only their own orders ("no such order"
+     * for anyone else's); a mistyped number (its check character does not match) is said to be mistyped.
+     */
+    async resolveRef(ctx: CoreContext, input: { ref: string }): Promise<NumberedOrder> {
+      const ref = parseOrderRef(input.ref);
+      switch (ref.kind) {
+        case "id":
+          return owned(ctx, ref.orderId, "orders.read");
+        case "number": {
+          const order = await orderReads.byNumber(rt.read, ref.number);
+          if (!order) throw notFound("order_not_found", `no order has the number ${ref.number}`, { ref: ref.number });
+          authorize(ctx, "orders.read", { owner: order.userId, hide: ORDER_HIDDEN });
+          return order;
+        }
+        case "mistyped":
+          throw invalidData(
+            "order_number_mistyped",
+            `${ref.number} is not an order number: a character is mistyped (its last character, a check, does not match)`,
+          );
+        case "invalid":
+          throw invalidData("invalid_order_ref", "name an order by its number (like K7M2-9QX4) or its id (a UUID)");
+        default:
+          return assertExhaustive(ref, "order reference");
+      }
+    },
+    listForUser: (
+      ctx: CoreContext,
+      input: { userId: string; limit?: number; before?: Date; beforeId?: string },
+    ): Promise<NumberedOrder[]> => orderReads.listForUser(rt.read, input.userId, input),
+    /** Orders sent to a phone number or account (any of `targets`), newest first: operators finding a buyer. */
+    byTargets: (ctx: CoreContext, input: { targets: string[]; limit?: number }): Promise<NumberedOrder[]> =>
+      orderReads.byTargets(rt.read, input.targets, input.limit ?? 20),
     events: async (ctx: CoreContext, input: { orderId: string }): Promise<OrderEventRow[]> => {
       await owned(ctx, input.orderId, "orders.read");
       return store.events(rt.read, input.orderId);
@@ -176,6 +218,9 @@ export function createOrders(deps: OrderFlowDeps) {
     expireDue: fulfil,
     sweepStuck: fulfil,
     get: reads,
+    resolveRef: reads,
+    // Anyone's orders: staff with orders.read and the platform only (a customer names no owner, so is refused).
+    byTargets: requires("orders.read"),
     listForUser: (ctx, input) => authorize(ctx, "orders.read", { owner: input.userId, hide: ORDER_HIDDEN }),
     events: reads,
     codesFor: { inside: "codes.reveal: only the order's owner (and the platform delivering them)" },

@@ -8,3 +8,5 @@ export {
   type OrderStore,
   type TransitionInput,
 } from "./orders.service.ts";
+export { createOrderReads, NUMBERED_ORDER_ROW, type OrderReads } from "./order-reads.ts";
+export { isOrderNumber, orderNumberCheck, parseOrderRef, type OrderRef } from "./order-number.ts";

@@ -27,6 +27,14 @@ export interface Order {
   updatedAt: Date;
 }
 
+/**
+ * An order as people see it: with its order number (`K7M2-9QX4`, assigned by the database; order-number.ts).
+ * The order reads return it (order-reads.ts); the hot path's statements return `Order`.
+ */
+export interface NumberedOrder extends Order {
+  number: string;
+}
+
 /** Columns a transition may set together with the status. */
 export interface OrderPatch {
   paymentTxId?: string;
