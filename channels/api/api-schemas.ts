@@ -38,6 +38,12 @@ export const codeSchema = z.object({ code: z.string(), password: z.string().opti
 
 export const orderSchema = z.object({
   id: z.uuid(),
+  number: z
+    .string()
+    .optional()
+    .describe(
+      "The order number buyers and support use (`K7M2-9QX4`), in the answers of `GET /orders` and `GET /orders/{id}` (which accepts it in place of the id)",
+    ),
   status: z.enum(["CREATED", "PAID", "FULFILLING", "DELIVERED", "FAILED", "REFUNDED", "EXPIRED", "CANCELLED"]),
   product_id: z.uuid(),
   quantity: z.number().int().min(1),

@@ -5,7 +5,11 @@
 export const API_ERRORS = {
   malformed_json: { status: 400, doc: "the body is not valid JSON" },
   invalid_data: { status: 400, doc: "a field is missing or wrong; `details.issues` names each (`path`, `message`)" },
-  invalid_id: { status: 400, doc: "an id in the path or query is not a UUID" },
+  invalid_id: { status: 400, doc: "an id in the path or query is not a UUID (an order: nor an order number)" },
+  order_number_mistyped: {
+    status: 400,
+    doc: "the path names an order number whose last character (a check character) does not match: a typo",
+  },
   invalid_limit: { status: 400, doc: "`limit` is not a whole number from 1 to 100" },
   invalid_cursor: { status: 400, doc: "`cursor` is not one this API returned" },
   idempotency_key_required: { status: 400, doc: "a POST without an `Idempotency-Key` header" },

@@ -214,10 +214,19 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           tags: ["Orders"],
           summary: "One of your orders, with its codes once delivered",
-          parameters: [uuidPath("the order id")],
+          parameters: [
+            {
+              name: "id",
+              in: "path",
+              required: true,
+              description:
+                "the order id (a UUID), or its order number (`K7M2-9QX4`; any case, with or without the dash)",
+              schema: { type: "string" },
+            },
+          ],
           responses: {
             "200": { description: "the order", content: orderBody },
-            ...errors("invalid_id", "order_not_found"),
+            ...errors("invalid_id", "order_number_mistyped", "order_not_found"),
           },
         },
       },

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Category, Product } from "../../core/catalog/index.ts";
 import type { Orders, PlaceOrderFailure } from "../../core/flows/index.ts";
-import type { Order } from "../../core/orders/index.ts";
+import { parseOrderRef, type NumberedOrder, type Order } from "../../core/orders/index.ts";
 import { CURRENCIES, invalidData, type CoreContext, type Currency } from "../../core/shared/index.ts";
 import type { ApiCaller, ApiKeys } from "./api-keys.ts";
 import { errorJson, readJson } from "../http/errors.ts";
@@ -19,7 +19,7 @@ import { openApiDocument } from "./openapi.ts";
 
 export interface ApiV1Deps {
   apiKeys: Pick<ApiKeys, "verify">;
-  orders: Pick<Orders, "place" | "get" | "codesFor" | "listForUser">;
+  orders: Pick<Orders, "place" | "resolveRef" | "codesFor" | "listForUser">;
   catalog: {
     listCategories(ctx: CoreContext): Promise<Category[]>;
     listProducts(ctx: CoreContext, input?: { categoryId?: string }): Promise<Product[]>;
@@ -92,9 +92,14 @@ export function decodeCursor(raw: string): { createdAt: Date; id: string } | nul
   return { createdAt: new Date(Number(m[1])), id: m[2]! };
 }
 
-export function orderJson(o: Order, codes?: Array<{ code: string; password?: string | null }>): OrderJson {
+/** An order as the API answers it; `number` when it was read with it (GETs: the placement does not read it). */
+export function orderJson(
+  o: Order | NumberedOrder,
+  codes?: Array<{ code: string; password?: string | null }>,
+): OrderJson {
   return {
     id: o.id,
+    ...("number" in o ? { number: o.number } : {}),
     status: o.status,
     product_id: o.productId,
     quantity: o.quantity,
@@ -300,10 +305,11 @@ export function apiV1Routes(deps: ApiV1Deps) {
 
   app.get("/orders/:id", async (c) => {
     const ctx = ctxOf(c);
-    const id = c.req.param("id");
-    if (!uuidParamSchema.safeParse(id).success) throw invalidData("invalid_id", "the order id must be a UUID");
-    const order = await deps.orders.get(ctx, { orderId: id });
-    const codes = order.status === "DELIVERED" ? await deps.orders.codesFor(ctx, { orderId: id }) : undefined;
+    const ref = c.req.param("id");
+    if (parseOrderRef(ref).kind === "invalid")
+      throw invalidData("invalid_id", "name the order by its id (a UUID) or its number (like K7M2-9QX4)");
+    const order = await deps.orders.resolveRef(ctx, { ref });
+    const codes = order.status === "DELIVERED" ? await deps.orders.codesFor(ctx, { orderId: order.id }) : undefined;
     return c.json({ order: orderJson(order, codes) });
   });
 

@@ -174,6 +174,41 @@ describe("/v1 distributor API: auth, validation, idempotency, ownership", () => 
     await expectError(await shop.request("/v1/orders?limit=0", { key: buyer.key }), 400, "invalid_limit");
   });
 
+  it("GETs carry the order number, and GET /orders/{id} takes the number as buyers type it (own orders only)", async () => {
+    const placed = await shop.request("/v1/orders", {
+      key: buyer.key,
+      idem: "order-number-1",
+      body: { product_id: codeProductId, quantity: 1 },
+    });
+    const { order } = (await placed.json()) as { order: { id: string } };
+    const list = (await (await shop.request("/v1/orders", { key: buyer.key })).json()) as {
+      orders: Array<{ id: string; number: string }>;
+    };
+    const number = list.orders.find((o) => o.id === order.id)!.number;
+    expect(number).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    for (const ref of [number, number.toLowerCase(), number.replace("-", ""), encodeURIComponent(`#${number}`)]) {
+      const res = await shop.request(`/v1/orders/${ref}`, { key: buyer.key });
+      expect(res.status, ref).toBe(200);
+      const got = (await res.json()) as { order: { id: string; number: string; codes: unknown[] } };
+      expect(got.order).toMatchObject({ id: order.id, number });
+      expect(got.order.codes).toHaveLength(1);
+    }
+    expect(
+      (
+        (await (await shop.request(`/v1/orders/${order.id}`, { key: buyer.key })).json()) as {
+          order: { number: string };
+        }
+      ).order.number,
+    ).toBe(number);
+    await expectError(await shop.request(`/v1/orders/${number}`, { key: other.key }), 404, "order_not_found");
+    const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    const typo = number.slice(0, -1) + alphabet[(alphabet.indexOf(number.at(-1)!) + 1) % 32];
+    const mistyped = await shop.request(`/v1/orders/${typo}`, { key: buyer.key });
+    const body = (await mistyped.clone().json()) as ErrorBody;
+    await expectError(mistyped, 400, "order_number_mistyped");
+    expect(body.error.message).toContain("mistyped");
+  });
+
   it("a DIRECT top-up over the API is delivered through the supplier", async () => {
     const res = await shop.request("/v1/orders", {
       key: buyer.key,
