@@ -2,7 +2,7 @@ import { shopNotifier } from "../../app/events/consumers.ts";
 import { isTurnProcessed, markTurnProcessed } from "../../bots/dedupe.ts";
 import { createI18n } from "../../bots/i18n/index.ts";
 import { createOutboundDelivery } from "../../bots/outbound.ts";
-import { shortOrderId } from "../../bots/shop/shop-kit.ts";
+import { orderLabel } from "../../bots/shop/shop-kit.ts";
 import { createShopBot, shopPortsFromCore, type ShopBot } from "../../bots/shop/index.ts";
 import type { TelegramChannel } from "../../channels/telegram/index.ts";
 import { createConversations } from "../../core/conversations/index.ts";
@@ -86,10 +86,11 @@ export async function shopScenario(opts: {
         await deliver(messages);
         if (event.type !== "order.delivered") return;
         const handedAt = Date.now();
+        const needle = `Order ${orderLabel(await c.orders.get(ctx, { orderId: event.payload.orderId }))}`;
         for (const m of messages)
           notified.push({
             chatId: m.chatId,
-            needle: `Order ${shortOrderId(event.payload.orderId)}`,
+            needle,
             committedAt: event.createdAt.getTime(),
             handedAt,
           });

@@ -1,11 +1,11 @@
-import type { Order } from "../../core/orders/index.ts";
+import type { NumberedOrder } from "../../core/orders/index.ts";
 import type { CoreContext, Locale } from "../../core/shared/index.ts";
 import { asBuyer, assertExhaustive, isDomainError } from "../../core/shared/index.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { ButtonRows, Reply } from "../turn.ts";
 import { bold, code, plain } from "../turn.ts";
 import type { Session } from "./shop-bot.types.ts";
-import { shortOrderId, type Kit } from "./shop-kit.ts";
+import { orderLabel, type Kit } from "./shop-kit.ts";
 
 /** The buyer’s own things: orders, codes (private only), balance, top-up menu, language, linking. */
 export function createAccount(k: Kit) {
@@ -45,7 +45,7 @@ export function createAccount(k: Kit) {
     const rows: ButtonRows = orders.map((o) => [
       btn(
         t(s, "orders.line", {
-          order: shortOrderId(o.id),
+          order: orderLabel(o),
           name: names.get(o.productId) ?? "?",
           quantity: o.quantity,
           total: money(s, o.total, o.currency),
@@ -58,7 +58,7 @@ export function createAccount(k: Kit) {
     return text(s, t(s, "orders.title"), rows);
   }
 
-  async function ownOrder(s: Session, orderId: string): Promise<Order | null> {
+  async function ownOrder(s: Session, orderId: string): Promise<NumberedOrder | null> {
     try {
       return await ports.orders.get(s.ctx, { orderId });
     } catch (e) {
@@ -72,7 +72,7 @@ export function createAccount(k: Kit) {
     if (!o) return [invalidButton(s)];
     const p = await ports.catalog.getProduct(s.ctx, o.productId);
     const body = lines(
-      bold(t(s, "orders.detail_title", { order: shortOrderId(o.id) })),
+      bold(t(s, "orders.detail_title", { order: orderLabel(o) })),
       t(s, "orders.detail_product", { name: p ? pname(s, p) : "?", quantity: o.quantity }),
       t(s, "orders.detail_total", { total: money(s, o.total, o.currency) }),
       t(s, "orders.detail_status", { status: t(s, `status.${o.status}` as MessageKey) }),
@@ -86,7 +86,7 @@ export function createAccount(k: Kit) {
     return [text(s, body, rows)];
   }
 
-  async function codesReply(loc: { locale: Locale }, o: Order, ctx: CoreContext): Promise<Reply | null> {
+  async function codesReply(loc: { locale: Locale }, o: NumberedOrder, ctx: CoreContext): Promise<Reply | null> {
     const codes = await ports.orders.codesFor(ctx, { orderId: o.id });
     if (!codes.length) return null;
     const p = await ports.catalog.getProduct(ctx, o.productId);
@@ -96,7 +96,7 @@ export function createAccount(k: Kit) {
       title: [
         bold(
           t(loc, "order.delivered_title", {
-            order: shortOrderId(o.id),
+            order: orderLabel(o),
             name: p ? pname(loc, p) : "?",
             quantity: o.quantity,
           }),

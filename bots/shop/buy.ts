@@ -6,7 +6,7 @@ import type { MessageKey } from "../i18n/index.ts";
 import type { ButtonRows, InboundTurn, Reply } from "../turn.ts";
 import { bold, plain } from "../turn.ts";
 import type { Pending, Session } from "./shop-bot.types.ts";
-import { shortOrderId, UUID_RE, type Kit } from "./shop-kit.ts";
+import { UUID_RE, type Kit } from "./shop-kit.ts";
 import type { createBrowse } from "./browse.ts";
 
 /** A recharge target refused while validating it, or when placing the order (same codes). */
@@ -30,6 +30,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     text,
     lines,
     menuRow,
+    labelOf,
     getState,
     setState,
     clearFlow,
@@ -273,7 +274,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
 
   async function alreadyPlaced(s: Session, orderId: string): Promise<Reply[]> {
     return [
-      text(s, t(s, "confirm.already_placed", { order: shortOrderId(orderId) }), [
+      text(s, t(s, "confirm.already_placed", { order: await labelOf(s, orderId) }), [
         [btn(t(s, "menu.orders"), { op: "order", orderId })],
         menuRow(s),
       ]),
@@ -332,7 +333,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       await finishPending(s, n, res.order.id);
       if (res.replayed) return alreadyPlaced(s, res.order.id);
       const total = money(s, res.order.total, res.order.currency);
-      const order = shortOrderId(res.order.id);
+      const order = await labelOf(s, res.order.id);
       const msg =
         v.product.deliveryKind === "DIRECT"
           ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
@@ -426,7 +427,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       {
         kind: "invoice",
         title: t(s, "stars.invoice_title", { name, quantity: pd.quantity }).slice(0, 32),
-        description: t(s, "stars.invoice_description", { order: shortOrderId(res.order.id) }).slice(0, 255),
+        description: t(s, "stars.invoice_description", { order: await labelOf(s, res.order.id) }).slice(0, 255),
         payload: `o:${res.order.id}`,
         currency: "XTR",
         amount: res.order.total,
@@ -480,7 +481,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     const res = await ports.orders.markPaid(s.ctx, { orderId, paymentId: input.chargeId });
     if (res.ok)
       return [
-        text(s, t(s, "stars.paid", { order: shortOrderId(orderId) }), [
+        text(s, t(s, "stars.paid", { order: await labelOf(s, orderId) }), [
           [btn(t(s, "menu.orders"), { op: "order", orderId })],
         ]),
       ];

@@ -1,11 +1,11 @@
 import type { IdentityRecord } from "../../core/identity/index.ts";
-import type { Order } from "../../core/orders/index.ts";
+import type { NumberedOrder } from "../../core/orders/index.ts";
 import type { CoreContext, DomainEvent, Locale } from "../../core/shared/index.ts";
 import { isDomainError, systemActor } from "../../core/shared/index.ts";
 import type { ButtonRows, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
 import { plain, safeForChat } from "../turn.ts";
 import type { ShopState } from "./shop-bot.types.ts";
-import { shortOrderId, UUID_RE, type Kit } from "./shop-kit.ts";
+import { orderLabel, UUID_RE, type Kit } from "./shop-kit.ts";
 import type { createAccount } from "./account.ts";
 
 /** The notifier acts as the platform: it tells buyers about their own orders, and delivers their codes privately. */
@@ -181,7 +181,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     // Nobody to tell (no private chat linked, as for an API-only account): none of the reads below.
     const reachable = await dmTargets(ctx, userId, undefined, known);
     if (reachable.length === 0) return [];
-    let order: Order;
+    let order: NumberedOrder;
     try {
       order = await ports.orders.get(ctx, { orderId });
     } catch (e) {
@@ -190,7 +190,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
     }
     const product = await ports.catalog.getProduct(ctx, order.productId);
     const name = (loc: { locale: Locale }) => (product ? pname(loc, product) : "?");
-    const short = shortOrderId(order.id);
+    const short = orderLabel(order);
     const tell = (build: (loc: { locale: Locale }) => Promise<Reply[]>) =>
       toUser(ctx, userId, order.channel, build, reachable);
     const ordersBtn = (loc: { locale: Locale }) => [[btn(t(loc, "menu.orders"), { op: "order", orderId: order.id })]];

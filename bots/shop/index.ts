@@ -1,6 +1,6 @@
 export {
   createShopBot,
-  shortOrderId,
+  orderLabel,
   type ShopBot,
   type ShopBotDeps,
   type ShopBotLogger,

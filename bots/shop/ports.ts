@@ -1,6 +1,6 @@
 import type { Category, Product, QuoteResult, TargetResult } from "../../core/catalog/index.ts";
 import type { PayOrderResult, PlaceOrderInput, PlaceOrderResult } from "../../core/flows/index.ts";
-import type { Order } from "../../core/orders/index.ts";
+import type { NumberedOrder } from "../../core/orders/index.ts";
 import type { CoreContext } from "../../core/shared/index.ts";
 
 /**
@@ -19,8 +19,8 @@ export interface ShopPorts {
   orders: {
     place(ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult>;
     /** Owner-only (ctx.userId); throws not_found otherwise. */
-    get(ctx: CoreContext, input: { orderId: string }): Promise<Order>;
-    listForUser(ctx: CoreContext, input: { userId: string; limit?: number }): Promise<Order[]>;
+    get(ctx: CoreContext, input: { orderId: string }): Promise<NumberedOrder>;
+    listForUser(ctx: CoreContext, input: { userId: string; limit?: number }): Promise<NumberedOrder[]>;
     codesFor(ctx: CoreContext, input: { orderId: string }): Promise<Array<{ code: string; password?: string | null }>>;
     markPaid(ctx: CoreContext, input: { orderId: string; paymentId?: string }): Promise<PayOrderResult>;
   };

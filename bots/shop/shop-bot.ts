@@ -14,7 +14,7 @@ import type { Session, ShopBot, ShopBotDeps } from "./shop-bot.types.ts";
 import { createKit, defaultCaps, MAX_TEXT, UUID_RE } from "./shop-kit.ts";
 
 export type { Session, ShopBot, ShopBotDeps, ShopBotLogger, ShopState } from "./shop-bot.types.ts";
-export { shortOrderId } from "./shop-kit.ts";
+export { orderLabel } from "./shop-kit.ts";
 
 /**
  * The consumer shop bot: a pure function of (turn, deps) → Reply[] plus durable state writes

@@ -16,7 +16,8 @@ export const defaultCaps: ChannelCapabilities = {
   files: false,
 };
 
-export const shortOrderId = (id: string) => `#${id.replace(/-/g, "").slice(-8).toUpperCase()}`;
+/** How an order is named to buyers: its order number (`#K7M2-9QX4`), which support and the CLI also take. */
+export const orderLabel = (order: { number: string }) => `#${order.number}`;
 
 export type Kit = ReturnType<typeof createKit>;
 
@@ -55,6 +56,8 @@ export function createKit(deps: ShopBotDeps) {
     return out;
   };
   const menuRow = (s: Session): CallbackButton[] => [btn(t(s, "common.menu"), { op: "menu" })];
+  /** The label of an order known by id only (its number is the database's: one read). */
+  const labelOf = async (s: Session, orderId: string) => orderLabel(await ports.orders.get(s.ctx, { orderId }));
 
   async function getState(s: Session): Promise<ShopState> {
     return (await conversations.get<ShopState>(s.ctx, s.key)).state ?? {};
@@ -124,6 +127,7 @@ export function createKit(deps: ShopBotDeps) {
     text,
     lines,
     menuRow,
+    labelOf,
     getState,
     setState,
     clearFlow,

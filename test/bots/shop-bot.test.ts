@@ -75,10 +75,11 @@ describe("shop bot: purchase from the wallet", () => {
     expect(chat.text).toContain("Total: ¥20.00");
     expect(chat.text).toContain("Wallet balance: ¥50.00");
     const paid = await chat.press(/Pay ¥20.00 from wallet/);
-    expect(plainOf(paid)).toMatch(/Paid ¥20.00 from your wallet. Order #[0-9A-F]{8}/);
     expect(await h.balance(userId)).toBe(3000n);
 
     const [order] = await h.c.orders.listForUser(ctx, { userId });
+    // Named by its order number, the one support and the CLI take.
+    expect(plainOf(paid)).toContain(`Paid ¥20.00 from your wallet. Order #${order!.number}`);
     const codes = await deliveredCodes(userId, order!.id);
     expect(codes.items).toHaveLength(2);
     expect(codes.items[0]!.code).toMatch(/^CODE-/);
@@ -749,8 +750,9 @@ describe("shop bot: failed fulfilment", () => {
     const out = await h.bot.onDomainEvent({ type: "order.refunded", payload: { orderId: order!.id, userId } });
     expect(out).toHaveLength(1);
     expect(plainOf(out[0]!.replies)).toMatch(
-      /couldn't deliver order #[0-9A-F]{8} \(Mobile top-up\)\. ¥30\.00 was refunded to your wallet\. New balance: ¥50\.00\./,
+      /couldn't deliver order #[0-9A-Z]{4}-[0-9A-Z]{4} \(Mobile top-up\)\. ¥30\.00 was refunded to your wallet\. New balance: ¥50\.00\./,
     );
+    expect(plainOf(out[0]!.replies)).toContain(`#${order!.number} `);
     expect(out[0]!.replies.some((r) => r.kind === "codes")).toBe(false);
   }, 60_000);
 });

@@ -81,7 +81,7 @@ describe("serve + WeChat over a puppet service (gRPC, localhost)", () => {
     expect(paid.status).toBe(303);
     const received = await wx.waitFor(buyer.id, /已到账/, 0, 30_000);
     const placed = await say(numberOf(received, /继续您的订单/), /订单/);
-    expect(placed).toMatch(/#[0-9A-F]{8}/);
+    expect(placed).toMatch(/#[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/);
     const codes = await wx.waitFor(buyer.id, /请妥善保管卡密/, 0, 30_000);
     expect(codes.split("\n").length).toBeGreaterThan(3);
   }, 120_000);

@@ -127,7 +127,7 @@ describe("one buyer on Telegram and WeChat", () => {
     await wxSay(mia, "menu", /Reply with a number/);
     const found = await wxSay(mia, "Test card", /Reply with a number:/);
     const confirm = await wxSay(mia, "1", /Confirm/i);
-    await wxSay(mia, numberOf(confirm, /wallet/i), /#[0-9A-F]{8}/);
+    await wxSay(mia, numberOf(confirm, /wallet/i), /#[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/);
     const wxCode = /^(CODE-\S+)$/m.exec(await wx.waitFor(mia.id, /CODE-/))![1]!;
     const wxOrder = await shop.prisma.order.findFirstOrThrow({ where: { productId: product.id, channel: "wechat" } });
     expect(found).toBeTruthy();
@@ -137,7 +137,7 @@ describe("one buyer on Telegram and WeChat", () => {
     await post(textUpdate(tg, `/start buy_${product.id}`));
     await tgWait(tg, /Test card/, from);
     await tgPress(tg, /^1$/, /Confirm/i);
-    await tgPress(tg, /from wallet/i, /#[0-9A-F]{8}/);
+    await tgPress(tg, /from wallet/i, /#[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/);
     const tgOrder = await shop.prisma.order.findFirstOrThrow({ where: { productId: product.id, channel: "telegram" } });
     await tgWait(tg, /CODE-/, from);
     expect(tgTexts(tg).slice(tgBefore).join("\n")).not.toContain(wxCode);

@@ -60,7 +60,7 @@ describe("WeChat: the shop bot by numbered menus", () => {
     const confirm = await say(alice, "2", /确认/);
     expect(confirm).toMatch(/× 2/);
     const placed = await say(alice, numberOf(confirm, /钱包|支付/), /订单/);
-    expect(placed).toMatch(/#[0-9A-F]{8}/);
+    expect(placed).toMatch(/#[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/);
     const codes = await wx.waitFor(alice.id, /CODE-/);
     const lines = codes.split("\n");
     expect(lines.filter((l) => /^CODE-\w+-\d+$/.test(l))).toHaveLength(2);
