@@ -8,6 +8,7 @@ import type { Container } from "../container.ts";
 import { seedDemo } from "../seed/demo-seed.ts";
 import { consumerStatus, listFailures, retryFailures } from "../events/consumer-admin.ts";
 import { action, CliError, formatMinor, parseAmount, withContainer } from "./cli-support.ts";
+import { registerUserCommands } from "./user-commands.ts";
 
 const ctx = () => systemContext(`cli:${process.pid}`, { channel: "cli" });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -234,14 +235,13 @@ export function registerOperatorCommands(program: Command): void {
     .description("orders")
     .command("show")
     .description("show an order with its history (never its codes)")
-    .argument("<id>", "order id")
+    .argument("<order>", "its number as the buyer sees it (K7M2-9QX4, #k7m29qx4) or its id")
     .action(
-      action(async (id: string) => {
-        if (!UUID.test(id)) throw new CliError(`the order id must be a UUID, got ${JSON.stringify(id)}`);
+      action(async (ref: string) => {
         await withContainer(async (c) => {
-          const o = await c.orders.get(ctx(), { orderId: id.toLowerCase() });
+          const o = await c.orders.resolveRef(ctx(), { ref });
           const digits = CURRENCIES[o.currency as Currency]?.minorDigits ?? 2;
-          console.log(`order ${o.id}: ${o.status}`);
+          console.log(`order #${o.number} (${o.id}): ${o.status}`);
           console.log(`  user ${o.userId} via ${o.channel}, product ${o.productId} × ${o.quantity}`);
           console.log(`  total ${formatMinor(o.total, digits)} ${o.currency}${o.target ? `, target ${o.target}` : ""}`);
           if (o.supplierId)
@@ -290,6 +290,7 @@ export function registerOperatorCommands(program: Command): void {
     );
 
   registerEventCommands(program);
+  registerUserCommands(program);
 }
 
 /** `events consumers|failed|retry`: the event consumers' positions and failures (docs/events.md "Operating"). */

@@ -40,6 +40,7 @@ export * from "./flow-deps.ts";
 export * from "./ports.ts";
 export * from "./place-order.flow.ts";
 export * from "./fulfil-order.flow.ts";
+export * from "./user-lookup.flow.ts";
 
 /**
  * The orders facade (docs/modules.md "core/orders and core/flows"): placement, payment, fulfilment,

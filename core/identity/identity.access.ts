@@ -20,6 +20,8 @@ export const identityAccess: AccessRules<Identity> = {
   identitiesOf: (ctx, userId) => selfOr("profile.read")(ctx, userId),
   identitiesOfUsers: manage,
   findIdentity: manage,
+  // Anyone's identities: staff who manage identities (support) and the platform.
+  findIdentities: manage,
   setCanDm: manage,
   setLocale: (ctx, input) => selfOr("profile.write")(ctx, input.userId),
   recordStartPayload: (ctx, input) => selfOr("profile.write")(ctx, input.userId),

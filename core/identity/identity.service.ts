@@ -1,6 +1,8 @@
 import type { Clock, CoreContext, Locale, SecretBox, SqlExecutor, SqlRunner, SqlTxOptions } from "../shared/index.ts";
 import { invalidData, newId, notFound } from "../shared/index.ts";
 import {
+  identitiesByExternalIdSql,
+  identitiesByUsernameSql,
   identitiesOfUserSql,
   identitiesOfUsersSql,
   IDENTITY_ROW,
@@ -57,6 +59,15 @@ export interface Identity {
     externalId: string,
     opts?: SqlTxOptions,
   ): Promise<IdentityRecord | null>;
+  /**
+   * Operators finding a user: identities with this external id on any channel, or with this username
+   * (`@name` or `name`, any case; Telegram usernames are recorded from every turn).
+   */
+  findIdentities(
+    ctx: CoreContext,
+    input: { externalId: string } | { username: string },
+    opts?: SqlTxOptions,
+  ): Promise<IdentityRecord[]>;
   /** The platform told us whether we can message the user (e.g. Telegram 403 "bot was blocked"). */
   setCanDm(
     ctx: CoreContext,
@@ -209,6 +220,15 @@ export function createIdentity({ sql, clock, secrets, linkCodeTtlMs = 10 * 60_00
 
     async findIdentity(_ctx, channel, externalId, opts) {
       return (await q(opts).query<IdentityRecord>(identitySql(channel, externalId)))[0] ?? null;
+    },
+
+    async findIdentities(_ctx, input, opts) {
+      if ("externalId" in input) {
+        const id = input.externalId.trim();
+        return id ? q(opts).query<IdentityRecord>(identitiesByExternalIdSql(id)) : [];
+      }
+      const name = input.username.trim().replace(/^@/, "");
+      return name ? q(opts).query<IdentityRecord>(identitiesByUsernameSql(name)) : [];
     },
 
     async setCanDm(_ctx, { channel, externalId, canDm }, opts) {

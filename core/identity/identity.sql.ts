@@ -76,6 +76,19 @@ export const identitiesOfUsersSql = (userIds: string[]) => sql`
   SELECT ${IDENTITY_COLUMNS} FROM channel_identities ci WHERE ci.user_id = ANY(${userIds}::uuid[])
   ORDER BY ci.created_at, ci.id`;
 
+// Operators finding a user (identity.findIdentities).
+
+/** Identities with this external id on any channel (a Telegram user id, a WeChat id, a web-chat browser id). */
+export const identitiesByExternalIdSql = (externalId: string) => sql`
+  SELECT ${IDENTITY_COLUMNS} FROM channel_identities ci WHERE ci.external_id = ${externalId}::text
+  ORDER BY ci.created_at, ci.id LIMIT 50`;
+
+/** Identities with this username, whatever its case (channel_identities_username_lower_idx). */
+export const identitiesByUsernameSql = (username: string) => sql`
+  SELECT ${IDENTITY_COLUMNS} FROM channel_identities ci
+  WHERE lower(ci.username) = lower(${username}::text) AND ci.username IS NOT NULL
+  ORDER BY ci.created_at, ci.id LIMIT 50`;
+
 export const setCanDmSql = (channel: string, externalId: string, canDm: boolean) => sql`
   UPDATE channel_identities SET can_dm = ${canDm}::boolean
   WHERE channel = ${channel}::text AND external_id = ${externalId}::text`;

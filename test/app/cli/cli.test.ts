@@ -137,12 +137,12 @@ describe("operator CLI", () => {
     if (!placed.ok) throw new Error(placed.code);
     const show = await cli("order", "show", placed.order.id);
     expect(show.code, show.err).toBe(0);
-    expect(show.out).toContain(`order ${placed.order.id}: DELIVERED`);
+    expect(show.out).toContain(`(${placed.order.id}): DELIVERED`);
     expect(show.out).toContain("CREATED → PAID");
     expect(show.out).toContain("FULFILLING → DELIVERED");
     const badId = await cli("order", "show", "123");
     expect(badId.code).toBe(1);
-    expect(badId.err).toContain("UUID");
+    expect(badId.err).toContain("name an order by its number");
   }, 120_000);
 
   it("events: each consumer's position and lag, the failed events, and a retry of the parked ones", async () => {

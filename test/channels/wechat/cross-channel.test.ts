@@ -143,16 +143,15 @@ describe("one buyer on Telegram and WeChat", () => {
     expect(tgTexts(tg).slice(tgBefore).join("\n")).not.toContain(wxCode);
     from = tgTexts(tg).length;
     await post(textUpdate(tg, "/orders"));
-    const shortOf = (id: string) => id.replace(/-/g, "").slice(-8).toUpperCase();
     await tgWait(tg, /^Your recent orders/, from);
     const tgList = JSON.stringify(api.calls.filter((c) => c.payload.chat_id === String(tg.id)).at(-1)?.payload);
-    expect(tgList).toContain(shortOf(wxOrder.id));
-    expect(tgList).toContain(shortOf(tgOrder.id));
+    expect(tgList).toContain(wxOrder.number);
+    expect(tgList).toContain(tgOrder.number);
 
     // The Telegram order's code, sent again to the WeChat private chat on request.
     const orders = await wxSay(mia, "orders", /Reply with a number/);
-    const short = shortOf(tgOrder.id);
-    expect(orders).toContain(shortOf(wxOrder.id));
+    const short = tgOrder.number;
+    expect(orders).toContain(wxOrder.number);
     const detail = await wxSay(mia, numberOf(orders, new RegExp(short)), /Send the code again/);
     const n = wx.textsTo(mia.id).length;
     mia.say(numberOf(detail, /Send the code again/)).to(wx.self);
