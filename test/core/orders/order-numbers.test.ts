@@ -69,6 +69,20 @@ describe("order numbers assigned by the database", () => {
     expect(ups).toBeLessThan(600);
   });
 
+  it("is a permutation: 100,000 sequence values give 100,000 numbers; the last value works, beyond it fails", async () => {
+    const [r] = await shop.c.db.sql.query<{ n: bigint }>(
+      sql`SELECT count(DISTINCT kameng_order_number(n)) AS n FROM generate_series(1::bigint, 100000::bigint) AS n`,
+    );
+    expect(Number(r!.n)).toBe(100000);
+    const [last] = await shop.c.db.sql.query<{ number: string }>(
+      sql`SELECT kameng_order_number(34359738367::bigint) AS number`,
+    );
+    expect(isOrderNumber(last!.number)).toBe(true);
+    await expect(shop.c.db.sql.query(sql`SELECT kameng_order_number(34359738368::bigint)`)).rejects.toThrow(
+      /out of range/,
+    );
+  });
+
   it("is unique in the database: a second order with a taken number is refused", async () => {
     const userId = await shop.user();
     const [taken] = await shop.c.db.sql.query<{ number: string }>(insertOrder(userId, 5000));
