@@ -101,7 +101,8 @@ export function createOrders(deps: OrderFlowDeps) {
   /** The order, if the actor may `permission` it: its owner, staff with the permission, the platform. */
   const owned = async (ctx: CoreContext, orderId: string, permission: Permission): Promise<NumberedOrder> => {
     const order = await orderReads.get(rt.read, orderId);
-    if (!order) throw notFound("order_not_found", "no such order", { orderId });
+    // The same answer as for someone else's order (ORDER_HIDDEN): no details that tell them apart.
+    if (!order) throw notFound(ORDER_HIDDEN.code, ORDER_HIDDEN.message);
     authorize(ctx, permission, { owner: order.userId, hide: ORDER_HIDDEN });
     return order;
   };
@@ -168,7 +169,7 @@ export function createOrders(deps: OrderFlowDeps) {
           return owned(ctx, ref.orderId, "orders.read");
         case "number": {
           const order = await orderReads.byNumber(rt.read, ref.number);
-          if (!order) throw notFound("order_not_found", `no order has the number ${ref.number}`, { ref: ref.number });
+          if (!order) throw notFound(ORDER_HIDDEN.code, ORDER_HIDDEN.message);
           authorize(ctx, "orders.read", { owner: order.userId, hide: ORDER_HIDDEN });
           return order;
         }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_ERRORS, FAILURE_STATUS } from "../../../channels/api/index.ts";
-import { asBuyer } from "../../../core/shared/index.ts";
+import { orderNumberCheck } from "../../../core/orders/index.ts";
+import { asBuyer, sql } from "../../../core/shared/index.ts";
 import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
 type ErrorBody = {
@@ -200,7 +201,14 @@ describe("/v1 distributor API: auth, validation, idempotency, ownership", () => 
         }
       ).order.number,
     ).toBe(number);
-    await expectError(await shop.request(`/v1/orders/${number}`, { key: other.key }), 404, "order_not_found");
+    // Another buyer's number and a number nobody has get the same answer: numbers cannot be probed.
+    const notMine = (await (await shop.request(`/v1/orders/${number}`, { key: other.key })).json()) as ErrorBody;
+    // A well-formed number no order has (one in 3·10^10 per order that it is taken: checked).
+    const unused = `ZZZZ-ZZZ${orderNumberCheck("ZZZZZZZ")}`;
+    expect(await shop.c.db.sql.query(sql`SELECT 1 FROM orders WHERE number = ${unused}::text`)).toEqual([]);
+    const nobodys = (await (await shop.request(`/v1/orders/${unused}`, { key: other.key })).json()) as ErrorBody;
+    expect(notMine.error).toMatchObject({ code: "order_not_found" });
+    expect({ ...nobodys.error, requestId: null }).toEqual({ ...notMine.error, requestId: null });
     const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     const typo = number.slice(0, -1) + alphabet[(alphabet.indexOf(number.at(-1)!) + 1) % 32];
     const mistyped = await shop.request(`/v1/orders/${typo}`, { key: buyer.key });
