@@ -7,4 +7,4 @@ export {
   type InsertOptions,
   type OrderStore,
   type TransitionInput,
-} from "./orders.service.ts";
+} from "./order-store.ts";
