@@ -1,6 +1,6 @@
 import { createApiKeys, type ApiKeys } from "../channels/api/index.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
-import { createOrders, type FlowHooks, type Orders } from "../core/flows/index.ts";
+import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
 import {
@@ -99,6 +99,8 @@ export interface ContainerOptions {
    * order sends through it (bench/capture). Never set in production.
    */
   wrapSql?: (sql: SqlRunner) => SqlRunner;
+  /** The placement pipeline's deciders (docs/order-pipeline.md); none today: every order is allowed. */
+  orderDeciders?: readonly OrderDecider[];
 }
 
 export async function createContainer(config: Config, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
@@ -203,6 +205,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
+      deciders: opts.orderDeciders ?? [],
       hooks: {
         ...opts.flowHooks,
         warn: (obj, msg) => flowLogger.warn(obj, msg),

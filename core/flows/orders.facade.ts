@@ -9,7 +9,7 @@ import {
   type CoreContext,
   type Permission,
 } from "../shared/index.ts";
-import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps } from "./flow-deps.ts";
+import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps, type RoutingCache } from "./flow-deps.ts";
 import {
   applySupplierOutcome,
   fulfilOrder,
@@ -37,11 +37,7 @@ export function createOrders(deps: OrderFlowDeps) {
   const cacheMs = deps.productCacheMs ?? 5_000;
   const products = new Map<string, { at: number; product: Product }>();
   const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
-  const rt: FlowRuntime = {
-    ...deps,
-    store,
-    transaction: (fn) => deps.sql.transaction(fn),
-    read: deps.sql,
+  const routing: RoutingCache = {
     async product(ctx, productId) {
       const now = deps.clock.now().getTime();
       const hit = products.get(productId);
@@ -53,7 +49,7 @@ export function createOrders(deps: OrderFlowDeps) {
       }
       return product;
     },
-    forgetProduct(productId) {
+    forget(productId) {
       products.delete(productId);
     },
     async stockSupplier(ctx, productId) {
@@ -66,26 +62,43 @@ export function createOrders(deps: OrderFlowDeps) {
       stockLinks.set(productId, { at: now, link });
       return link;
     },
-    cachedRouting(productId) {
+    cached(productId) {
       const now = deps.clock.now().getTime();
       const p = products.get(productId);
       const l = stockLinks.get(productId);
       if (!p || !l || now - p.at >= cacheMs || now - l.at >= cacheMs) return undefined;
       return { product: p.product, stock: l.link };
     },
-    committed(type, order) {
-      if (!order || !deps.hooks?.onCommitted) return;
-      try {
-        deps.hooks.onCommitted({ type, order });
-      } catch (e) {
-        deps.hooks.warn?.({ err: e, orderId: order.id }, "onCommitted hook failed (the outbox relay will catch up)");
-      }
+  };
+  const rt: FlowRuntime = {
+    orders: { store, transaction: (fn) => deps.sql.transaction(fn), read: deps.sql },
+    modules: {
+      ledger: deps.ledger,
+      accounts: deps.accounts,
+      catalog: deps.catalog,
+      inventory: deps.inventory,
+      suppliers: deps.suppliers,
     },
+    routing,
+    signals: {
+      committed(type, order) {
+        if (!order || !deps.hooks?.onCommitted) return;
+        try {
+          deps.hooks.onCommitted({ type, order });
+        } catch (e) {
+          deps.hooks.warn?.({ err: e, orderId: order.id }, "onCommitted hook failed (the outbox relay will catch up)");
+        }
+      },
+      warn: (obj, msg) => deps.hooks?.warn?.(obj, msg),
+      ...(deps.hooks?.afterSupplierCall ? { afterSupplierCall: deps.hooks.afterSupplierCall } : {}),
+    },
+    placement: { paymentWindowMs: deps.paymentWindowMs, deciders: deps.deciders ?? [] },
+    clock: deps.clock,
   };
 
   /** The order, if the actor may `permission` it: its owner, staff with the permission, the platform. */
   const owned = async (ctx: CoreContext, orderId: string, permission: Permission): Promise<Order> => {
-    const order = await store.get(rt.read, orderId);
+    const order = await store.get(rt.orders.read, orderId);
     if (!order) throw notFound("order_not_found", "no such order", { orderId });
     authorize(ctx, permission, { owner: order.userId, hide: ORDER_HIDDEN });
     return order;
@@ -116,7 +129,7 @@ export function createOrders(deps: OrderFlowDeps) {
      * fulfilled (or refunded) again. Returns the results; one failing order does not stop the rest.
      */
     async sweepStuck(ctx: CoreContext, opts: { olderThanMs?: number; limit?: number; deadlineMs?: number } = {}) {
-      const stuck = await store.stuck(rt.read, opts.olderThanMs ?? 30_000, opts.limit ?? 200);
+      const stuck = await store.stuck(rt.orders.read, opts.olderThanMs ?? 30_000, opts.limit ?? 200);
       const deadline = opts.deadlineMs ?? 30 * 60_000;
       const results: Array<FulfilResult | { orderId: string; error: string }> = [];
       for (const { id } of stuck) {
@@ -128,7 +141,7 @@ export function createOrders(deps: OrderFlowDeps) {
         }
         // Never limbo: past the deadline an order that is still not delivered is refunded.
         if ("error" in result || result.pending) {
-          const order = await store.get(rt.read, id);
+          const order = await store.get(rt.orders.read, id);
           const since = order?.paidAt ?? order?.createdAt;
           if (order && since && deps.clock.now().getTime() - since.getTime() > deadline)
             result = await refundOrder(rt, ctx, id, "not fulfilled before the deadline");
@@ -140,10 +153,10 @@ export function createOrders(deps: OrderFlowDeps) {
     /** The order, if the actor may read it (its owner, staff with orders.read, the platform). */
     get: (ctx: CoreContext, input: { orderId: string }): Promise<Order> => owned(ctx, input.orderId, "orders.read"),
     listForUser: (ctx: CoreContext, input: { userId: string; limit?: number; before?: Date; beforeId?: string }) =>
-      store.listForUser(rt.read, input.userId, input),
+      store.listForUser(rt.orders.read, input.userId, input),
     events: async (ctx: CoreContext, input: { orderId: string }): Promise<OrderEventRow[]> => {
       await owned(ctx, input.orderId, "orders.read");
-      return store.events(rt.read, input.orderId);
+      return store.events(rt.orders.read, input.orderId);
     },
     /** Decrypted codes of a DELIVERED order, for its owner only (never staff); callers deliver them privately. */
     async codesFor(ctx: CoreContext, input: { orderId: string }) {

@@ -1,3 +1,4 @@
+export * from "./order-pricing.ts";
 export * from "./order-states.ts";
 export * from "./types.ts";
 export {

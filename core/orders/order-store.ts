@@ -40,6 +40,7 @@ export const ORDER_ROW = rowMap<Order>("orders", {
   supplierId: { column: "supplier_id", cast: "text" },
   costTotal: { column: "cost_total" },
   failureReason: { column: "failure_reason" },
+  pricing: { column: "pricing" },
   expiresAt: { column: "expires_at" },
   paidAt: { column: "paid_at" },
   deliveredAt: { column: "delivered_at" },
@@ -237,11 +238,11 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
         WITH g AS (${opts.guard ?? sql`SELECT 1`}),
         ins AS (
           INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
-                              currency, target, status, expires_at, created_at, updated_at,
+                              currency, target, pricing, status, expires_at, created_at, updated_at,
                               payment_tx_id, settle_tx_id, supplier_id, cost_total, paid_at, delivered_at)
           SELECT ${o.id}::uuid, ${o.userId}::uuid, ${o.idempotencyKey}::text, ${o.requestHash}::text, ${o.channel}::text,
                   ${o.productId}::uuid, ${o.quantity}::int, ${o.unitPrice}::bigint, ${o.total}::bigint,
-                  ${o.currency}::bpchar, ${o.target}::text, ${path.at(-1)}::text,
+                  ${o.currency}::bpchar, ${o.target}::text, ${JSON.stringify(o.pricing)}::jsonb, ${path.at(-1)}::text,
                   ${o.expiresAt}::timestamptz, ${now}::timestamptz, ${now}::timestamptz,
                   ${d?.settleTxId ?? null}::uuid, ${d?.settleTxId ?? null}::uuid, ${d?.supplierId ?? null}::uuid,
                   ${d?.costTotal ?? null}::bigint, ${d ? now : null}::timestamptz, ${d ? now : null}::timestamptz
