@@ -98,7 +98,7 @@ WITH g AS (SELECT 1 FROM products p JOIN categories c ON c.id = p.category_id
                FROM ins, unnest(ARRAY[NULL]::text[] || :k8::text[], :k9::text[]) WITH ORDINALITY AS s(f, t, i)
                ORDER BY s.i)
         SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN ins ON true
-    WHERE CASE WHEN ins.id IS NULL THEN kameng_fail(:k10::text) = 0 ELSE true END;
+    WHERE CASE WHEN ins.id IS NOT NULL THEN true ELSE kameng_fail(:k10::text) = 0 END;
 WITH
     ins AS (
       INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
@@ -127,7 +127,7 @@ WITH
       FROM (VALUES (:v3::text, :k12::bigint, :k13::int),(:k15::text, :k3::bigint, :k1::int)) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
       ORDER BY x.ord
     )
-    SELECT CASE WHEN (SELECT count(*) FROM t) = :k16::int THEN 0
+    SELECT CASE WHEN (SELECT count(*) FROM t) = :k16::int  THEN 0
         ELSE kameng_fail(:k17::text) END AS ok;
 WITH cur AS (
         SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k9::text[]) FOR UPDATE),
@@ -145,7 +145,7 @@ WITH cur AS (
       'channel', u.channel) || :k8::jsonb, :now::timestamptz
     FROM u)
       SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
-    WHERE CASE WHEN u.id IS NULL THEN kameng_fail(:k21::text) = 0 ELSE true END;
+    WHERE CASE WHEN u.id IS NOT NULL THEN true ELSE kameng_fail(:k21::text) = 0 END;
 COMMIT;
 \endpipeline
 -- step 2: outside a transaction
@@ -216,7 +216,7 @@ WITH
       FROM (VALUES (:k15::text, :k12::bigint, :k13::int),(:k30::text, :k31::bigint, :k1::int),(:v8::text, :k32::bigint, :k16::int),(:k33::text, :k3::bigint, :k34::int),(:k35::text, :k12::bigint, :k36::int)) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
       ORDER BY x.ord
     )
-    SELECT CASE WHEN (SELECT count(*) FROM t) = :k37::int THEN 0
+    SELECT CASE WHEN (SELECT count(*) FROM t) = :k37::int  THEN 0
         ELSE kameng_fail(:k17::text) END AS ok;
 WITH cur AS (
         SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k38::text[]) FOR UPDATE),
@@ -234,6 +234,6 @@ WITH cur AS (
       'channel', u.channel) || :k8::jsonb, :now::timestamptz
     FROM u)
       SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
-    WHERE CASE WHEN u.id IS NULL THEN kameng_fail(:k21::text) = 0 ELSE true END;
+    WHERE CASE WHEN u.id IS NOT NULL THEN true ELSE kameng_fail(:k21::text) = 0 END;
 COMMIT;
 \endpipeline

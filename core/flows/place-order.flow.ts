@@ -1,4 +1,3 @@
-import { CLAIM_SHORT } from "../inventory/index.ts";
 import { encodePricing, eventTypeFor, ORDER_NOT_INSERTED, type NewOrder, type Order } from "../orders/index.ts";
 import {
   authorize,
@@ -91,12 +90,7 @@ async function placeOnce(
   });
   const replay = async (): Promise<PlaceOrderResult | null> => {
     const existing = await rt.orders.store.findByIdempotencyKey(rt.orders.read, input.userId, input.idempotencyKey);
-    if (!existing) return null;
-    if (existing.requestHash !== hash)
-      throw conflict("idempotency_conflict", "this idempotency key was already used for a different order request", {
-        orderId: existing.id,
-      });
-    return { ok: true, order: existing, replayed: true };
+    return existing ? replayOf(existing, hash) : null;
   };
 
   // resolve → price → decide: reads only. A refusal from the cached product is confirmed against a
@@ -124,6 +118,11 @@ async function commitStage(
   replay: () => Promise<PlaceOrderResult | null>,
 ): Promise<PlaceOrderResult | typeof PRODUCT_CHANGED> {
   const { product, pricing } = priced;
+  if (product.deliveryKind === "CODE") {
+    // Sold out a moment ago (a claim in this process ran short): refused before any transaction.
+    const short = rt.modules.inventory.knownShort(ctx, { productId: product.id, quantity: priced.quantity });
+    if (short) return (await replay()) ?? { ok: false, code: "out_of_stock", available: short.available };
+  }
   // A CODE product paid from the wallet is delivered from stock in the placing transaction: the buyer
   // has the code at once, and no job, second transaction or queue round trip is spent on it.
   const deliverNow =
@@ -165,25 +164,28 @@ async function commitStage(
     const placed = await withLedgerRetry(() =>
       rt.orders.transaction(async (tx) => {
         // Issued back to back, each without waiting for the one before: a pipelining runner sends the
-        // whole order in one round trip. So a refusal is raised (kameng_fail), not returned, and
-        // nothing issued after it runs.
-        const inserted = issued(
-          rt.orders.store.insert(tx, order, {
-            emitCreated: input.payWith === "later",
-            guard: rt.modules.catalog.stillOnSale(product.id, priced.productVersion),
-            ...(delivered ? { delivered } : {}),
-          }),
-        );
+        // whole order in one round trip. The claim goes first and gates the rest: when it finds too few
+        // codes, the insert and the posting write nothing and the transaction commits empty — a refusal
+        // costs no ERROR, no ROLLBACK and no row. Other refusals are raised (kameng_fail), and nothing
+        // issued after them runs.
         const claimed =
           product.deliveryKind === "CODE"
             ? issued(
                 rt.modules.inventory.claim(
                   ctx,
                   { productId: product.id, orderId: order.id, quantity: input.quantity },
-                  { tx, freshOrder: true, sell: deliverNow !== undefined, failIfShort: true },
+                  { tx, freshOrder: true, sell: deliverNow !== undefined },
                 ),
               )
             : undefined;
+        const inserted = issued(
+          rt.orders.store.insert(tx, order, {
+            emitCreated: input.payWith === "later",
+            guard: rt.modules.catalog.stillOnSale(product.id, priced.productVersion),
+            ...(delivered ? { delivered } : {}),
+            ...(claimed ? { onlyIf: rt.modules.inventory.claimedSql(order.id) } : {}),
+          }),
+        );
         if (settlement?.posting) {
           const posting = settlement.posting;
           const posted = await afterDeferredPosting(rt, true, () =>
@@ -193,6 +195,7 @@ async function commitStage(
               deferred: true,
               last: true,
               transactionId: settleTxId!,
+              ...(claimed ? { onlyIf: rt.orders.store.existsSql(order.id) } : {}),
             }),
           );
           if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
@@ -200,6 +203,8 @@ async function commitStage(
         if (deliverNow || input.payWith === "later") {
           const row = await inserted;
           const claim = await claimed;
+          if (claim && !claim.ok) return { short: claim.available, existing: row };
+          if (!row) throw new Error(`order ${order.id} was neither inserted nor refused`);
           return { order: row, codes: claim?.ok ? claim.codes : undefined };
         }
         const paid = await payInTx(rt, ctx, tx, asCreated(order, now));
@@ -207,6 +212,10 @@ async function commitStage(
         return { order: paid.order };
       }),
     );
+    if (placed.short !== undefined)
+      return placed.existing
+        ? replayOf(placed.existing, hash)
+        : { ok: false, code: "out_of_stock", available: placed.short };
     rt.signals.committed(
       placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status),
       placed.order,
@@ -217,14 +226,21 @@ async function commitStage(
     const refusal = kamengFailure(e);
     // Not inserted and no order under this key: the product changed since it was priced.
     if (refusal?.reason === ORDER_NOT_INSERTED) return (await replay()) ?? PRODUCT_CHANGED;
-    if (refusal?.reason === CLAIM_SHORT)
-      return { ok: false, code: "out_of_stock", available: Number(refusal.detail ?? 0) };
     if (sqlState(e) === PG_UNIQUE_VIOLATION) {
       const r = await replay();
       if (r) return r;
     }
     throw e;
   }
+}
+
+/** The answer to a request whose idempotency key already placed `existing`. */
+function replayOf(existing: Order, hash: string): PlaceOrderResult {
+  if (existing.requestHash !== hash)
+    throw conflict("idempotency_conflict", "this idempotency key was already used for a different order request", {
+      orderId: existing.id,
+    });
+  return { ok: true, order: existing, replayed: true };
 }
 
 /** The order as its insert will have written it (for the steps issued before the insert has answered). */

@@ -15,6 +15,8 @@ export interface InventoryDeps {
   secrets: SecretBox;
   /** Imports take codes for CODE products only. */
   catalog: InventoryCatalog;
+  /** How long a claim that ran short is remembered for refusing at once (StockHints). Default 2 s. */
+  stockHintMs?: number;
 }
 
 export type CodeStatus = "AVAILABLE" | "RESERVED" | "SOLD" | "EXPIRED";

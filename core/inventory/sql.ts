@@ -37,6 +37,9 @@ export async function countAvailable(client: SqlExecutor, productId: string, now
 
 // Claims, releases, sales.
 
+/** A row once the order holds codes (claimed in this transaction or before). */
+export const claimedSql = (orderId: string) => sql`SELECT 1 FROM order_codes WHERE order_id = ${orderId}::uuid LIMIT 1`;
+
 export const heldCodesSql = (orderId: string) => sql`
   SELECT id, product_id::text AS product_id FROM codes
   WHERE order_id = ${orderId}::uuid AND status IN ('RESERVED', 'SOLD') ORDER BY id`;
