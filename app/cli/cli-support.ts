@@ -41,16 +41,18 @@ export async function withContainer<T>(
 ): Promise<T> {
   const run = currentRun();
   if (run.container) return fn(run.container);
-  const config = await loadConfig();
-  if (!config.DATABASE_URL) {
-    const { embeddedDatabaseHolder } = await import("../db/data-dir-lock.ts");
-    const holder = await embeddedDatabaseHolder(config.DATA_DIR);
+  // Read before the config (zod) is loaded: a command handed over loads nothing more (config.ts: "" = unset).
+  if (!run.env.DATABASE_URL) {
+    const { embeddedDatabaseHolder, DEFAULT_DATA_DIR } = await import("../db/data-dir-lock.ts");
+    const dataDir = run.env.DATA_DIR || DEFAULT_DATA_DIR;
+    const holder = await embeddedDatabaseHolder(dataDir);
     if (holder !== undefined) {
       const { handToRunningShop } = await import("./admin-client.ts");
-      const code = await handToRunningShop(config.DATA_DIR, holder, run);
+      const code = await handToRunningShop(dataDir, holder, run);
       throw new HandedOver("", code);
     }
   }
+  const config = await loadConfig();
   const [{ createContainer }, { createLogger }] = await Promise.all([
     import("../container.ts"),
     import("../logger.ts"),

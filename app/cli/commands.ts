@@ -4,7 +4,9 @@ import { action, CliError, parseAmount, withContainer } from "./cli-support.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
 // Commands print through out()/err() (never console.log): the same code runs inside serve's admin channel.
+// Inside withContainer: a command handed to the running shop loads none of it in the CLI's own process.
 const lib = () => import("./cli-lib.ts");
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Rejected and duplicate lines `import-codes` names before it says "… and N more". */
 export const IMPORT_LINES_SHOWN = 20;
@@ -51,8 +53,8 @@ function registerImportCodes(program: Command): void {
     .action(
       action(async (file: string, o: { product: string; source?: string; progress: boolean }) => {
         const data = await readInputFile(file);
-        const { ctx, productBySku } = await lib();
         await withContainer(async (c) => {
+          const { ctx, productBySku } = await lib();
           const product = await productBySku(c, o.product);
           if (product.deliveryKind !== "CODE")
             throw new CliError(`${o.product} is a DIRECT product: it is fulfilled by suppliers, not from codes`);
@@ -115,8 +117,8 @@ function registerApiKeyCommands(program: Command): void {
     .action(
       action(async (o: { user?: string; newUser?: string; name: string }) => {
         if (!o.user === !o.newUser) throw new CliError("give exactly one of --user <id> or --new-user <name>");
-        const { newId, userById, userLabel } = await lib();
         await withContainer(async (c) => {
+          const { newId, userById, userLabel } = await lib();
           let user;
           if (o.newUser) {
             user = await c.db.prisma.user.create({ data: { id: newId(), displayName: o.newUser } });
@@ -148,8 +150,8 @@ function registerApiKeyCommands(program: Command): void {
     .option("--user <id>")
     .action(
       action(async (o: { user?: string }) => {
-        const { userById, userLabel, when } = await lib();
         await withContainer(async (c) => {
+          const { userById, userLabel, when } = await lib();
           if (o.user) await userById(c, o.user);
           const keys = await c.apiKeys.list(o.user ? { userId: o.user.toLowerCase() } : {});
           if (keys.length === 0) return out("no API keys");
@@ -186,14 +188,14 @@ function registerWalletCommands(program: Command): void {
     )
     .action(
       action(async (o: { user: string; amount: string; currency: string; reason: string; idempotencyKey?: string }) => {
-        const { CURRENCIES, currencySchema, ctx, money, requestHash, systemCode, userById, userLabel, walletCode } =
-          await lib();
-        const cur = currencySchema.safeParse(o.currency.toUpperCase());
-        if (!cur.success) throw new CliError(`--currency must be one of ${Object.keys(CURRENCIES).join(", ")}`);
-        const currency = cur.data;
-        const amount = parseAmount(o.amount, CURRENCIES[currency].minorDigits);
         if (o.reason.trim().length < 3) throw new CliError("--reason must say why (at least 3 characters)");
         await withContainer(async (c) => {
+          const { CURRENCIES, currencySchema, ctx, money, requestHash, systemCode, userById, userLabel, walletCode } =
+            await lib();
+          const cur = currencySchema.safeParse(o.currency.toUpperCase());
+          if (!cur.success) throw new CliError(`--currency must be one of ${Object.keys(CURRENCIES).join(", ")}`);
+          const currency = cur.data;
+          const amount = parseAmount(o.amount, CURRENCIES[currency].minorDigits);
           const user = await userById(c, o.user);
           const key =
             o.idempotencyKey ??
@@ -227,8 +229,8 @@ function registerStockAndOrders(program: Command): void {
     .option("--product <sku>", "one product, with its batches")
     .action(
       action(async (o: { product?: string }) => {
-        const { ctx, productBySku, when } = await lib();
         await withContainer(async (c) => {
+          const { ctx, productBySku, when } = await lib();
           const product = o.product ? await productBySku(c, o.product) : undefined;
           const products = product ? [product] : await c.catalog.listProducts(ctx(), { includeInactive: true });
           const report = await c.inventory.stock(ctx(), product ? { productId: product.id } : {});
@@ -266,9 +268,9 @@ function registerStockAndOrders(program: Command): void {
     .argument("<id>", "order id")
     .action(
       action(async (id: string) => {
-        const { ctx, isUuid, money, userLabel, when } = await lib();
-        if (!isUuid(id)) throw new CliError(`the order id must be a UUID, got ${JSON.stringify(id)}`);
+        if (!UUID.test(id)) throw new CliError(`the order id must be a UUID, got ${JSON.stringify(id)}`);
         await withContainer(async (c) => {
+          const { ctx, money, userLabel, when } = await lib();
           const o = await c.orders.get(ctx(), { orderId: id.toLowerCase() });
           const [product, user, supplier] = await Promise.all([
             c.catalog.getProduct(ctx(), o.productId),
@@ -304,8 +306,8 @@ function registerLedgerCommands(program: Command): void {
     )
     .action(
       action(async () => {
-        const { CURRENCIES, ctx, money, parseAccountCode } = await lib();
         await withContainer(async (c) => {
+          const { CURRENCIES, ctx, money, parseAccountCode } = await lib();
           const check = await c.ledger.check(ctx());
           let ok = check.ok;
           const amount = (account: string, v: bigint) => money(v, parseAccountCode(account).currency);

@@ -1,6 +1,9 @@
 import { readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 
+/** DATA_DIR when unset (app/config.ts). */
+export const DEFAULT_DATA_DIR = "./data";
+
 /** The lock file of the embedded database in DATA_DIR (app/db/database.ts opens DATA_DIR/pglite). */
 export const lockFileOf = (dataDir: string) => path.join(dataDir, "pglite.lock");
 

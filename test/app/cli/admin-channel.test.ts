@@ -35,8 +35,9 @@ describe("operator commands next to a running serve on the embedded default", ()
     dataDir = await mkdtemp(path.join(tmpdir(), "kameng-admin-"));
     port = await freePort();
     shop = startService({ DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "test" });
-    await waitForOutput(shop, /listening on http:\/\/127\.0\.0\.1:\d+/, 90_000);
-  }, 120_000);
+    // A first start migrates and seeds the demo: minutes, not seconds, on a loaded 2-core machine.
+    await waitForOutput(shop, /listening on http:\/\/127\.0\.0\.1:\d+/, 240_000);
+  }, 300_000);
   afterAll(async () => {
     shop?.child.kill("SIGTERM");
     await shop?.exited;
