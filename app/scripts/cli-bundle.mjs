@@ -66,11 +66,11 @@ async function build() {
   const tmp = `${MANIFEST}.${process.pid}`;
   await writeFile(tmp, JSON.stringify(manifest));
   await rename(tmp, MANIFEST); // atomic: a CLI starting meanwhile sees the old bundle or this one
-  // Earlier builds nobody points at any more (a build another CLI is running right now is younger).
+  // Earlier builds nobody points at any more: kept an hour, for CLI processes still running from them.
   for (const d of await readdir(CACHE))
     if (d.startsWith("build-") && d !== dir) {
       const s = await stat(path.join(CACHE, d)).catch(() => null);
-      if (s && Date.now() - s.mtimeMs > 60_000) await rm(path.join(CACHE, d), { recursive: true, force: true });
+      if (s && Date.now() - s.mtimeMs > 3_600_000) await rm(path.join(CACHE, d), { recursive: true, force: true });
     }
   return path.join(outdir, "main.js");
 }
