@@ -27,6 +27,9 @@ export async function openAdminChannel(c: Container): Promise<AdminChannel> {
   const socketPath = adminSocketOf(dataDir);
   const secretPath = adminSecretOf(dataDir);
   const logger = c.logger.child({ part: "admin-channel" });
+  // sun_path holds 107 bytes on Linux; a longer path would bind somewhere else or fail obscurely.
+  if (Buffer.byteLength(socketPath) > 107)
+    throw new Error(`the admin socket path ${socketPath} is too long for a Unix socket: use a shorter DATA_DIR`);
   const secret = randomBytes(32).toString("base64url");
   // This process holds the database lock: files left by an earlier run are stale.
   await unlink(secretPath).catch(() => {});

@@ -66,10 +66,11 @@ export async function serveCommand() {
     chat = await startChat(container, { demo });
     await container.events.start();
     // Only this process may open the embedded database: operator commands reach it over the admin channel.
-    if (container.db.kind === "pglite") {
-      const admin = await openAdminChannel(container);
-      container.onClose(() => admin.close());
-    }
+    if (container.db.kind === "pglite")
+      await openAdminChannel(container).then(
+        (admin) => container.onClose(() => admin.close()),
+        (e: Error) => logger.warn(`no admin channel (${e.message}): CLI commands need this process stopped`),
+      );
     const app = createHttpApp(container, { chatRoutes: chat.routes });
     const server = await listen(app, config.PORT, config.HOST, logger).catch((e: NodeJS.ErrnoException) => {
       throw new CliError(portProblem(e, config.PORT, config.HOST), 69);

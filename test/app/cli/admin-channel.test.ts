@@ -3,7 +3,10 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openAdminChannel } from "../../../app/cli/admin-channel.ts";
 import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
+import type { Container } from "../../../app/container.ts";
+import { createLogger } from "../../../app/logger.ts";
 import { freePort, startService, waitForOutput, type ServiceProcess } from "../../support/service-process.ts";
 
 /**
@@ -141,4 +144,12 @@ describe("operator commands next to a running serve on the embedded default", ()
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/"erp" {2}revoked/);
   }, 60_000);
+});
+
+describe("the admin channel's socket path", () => {
+  it("is refused with a clear message when DATA_DIR is too long for a Unix socket (serve then starts without it)", async () => {
+    const dataDir = path.join(tmpdir(), "kameng-".padEnd(120, "x"));
+    const c = { config: { DATA_DIR: dataDir }, logger: createLogger("silent") } as unknown as Container;
+    await expect(openAdminChannel(c)).rejects.toThrow(/admin socket path .* is too long for a Unix socket/);
+  });
 });
