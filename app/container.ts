@@ -1,4 +1,5 @@
-import { createApiKeys, type ApiKeys } from "../channels/api/index.ts";
+// api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
+import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
@@ -22,7 +23,6 @@ import {
 } from "../core/shared/index.ts";
 import { createSuppliers, type Suppliers } from "../core/suppliers/index.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
-import { BullMqJobQueue } from "../jobs/bullmq-job-queue.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
 import { publicUrl, type Config } from "./config.ts";
@@ -135,6 +135,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     let jobs: JobQueue;
     const healthChecks: Record<string, () => Promise<void>> = {};
     if (config.REDIS_URL) {
+      // Loaded only with Redis: BullMQ and ioredis are a noticeable part of a CLI command's start-up.
+      const { BullMqJobQueue } = await import("../jobs/bullmq-job-queue.ts");
       jobs = new BullMqJobQueue({
         url: config.REDIS_URL,
         prefix: config.REDIS_PREFIX,

@@ -162,15 +162,19 @@ export const insertCodesChunkSql = (c: {
     FROM unnest(${c.hashes}::text[], ${c.codes}::text[], ${c.passwords}::text[], ${c.expiries}::timestamptz[])
       AS t(h, c, p, e)
     ON CONFLICT (code_hash) DO NOTHING
-    RETURNING 1
-  ), n AS (SELECT count(*)::int AS inserted FROM ins)
+    RETURNING code_hash
+  ), n AS (
+    SELECT count(*)::int AS inserted,
+           ARRAY(SELECT t.h FROM unnest(${c.hashes}::text[]) AS t(h) EXCEPT SELECT code_hash FROM ins) AS skipped
+    FROM ins
+  )
   UPDATE code_batches b
   SET imported = b.imported + n.inserted,
       duplicate = b.duplicate + ${c.hashes.length + c.duplicates}::int - n.inserted,
       rejected = b.rejected + ${c.rejected}::int
   FROM n
   WHERE b.id = ${c.batchId}::uuid
-  RETURNING n.inserted`;
+  RETURNING n.inserted, n.skipped`;
 
 // Counts and reports.
 
