@@ -1,3 +1,4 @@
+export * from "./order-pricing.ts";
 export * from "./order-states.ts";
 export * from "./types.ts";
 export {
@@ -7,6 +8,6 @@ export {
   type InsertOptions,
   type OrderStore,
   type TransitionInput,
-} from "./orders.service.ts";
+} from "./order-store.ts";
 export { createOrderReads, NUMBERED_ORDER_ROW, type OrderReads } from "./order-reads.ts";
 export { isOrderNumber, orderNumberCheck, parseOrderRef, type OrderRef } from "./order-number.ts";

@@ -1,5 +1,5 @@
 import { empty, rowMap, selectList, sql, type SqlExecutor } from "../shared/index.ts";
-import { ORDER_ROW } from "./orders.service.ts";
+import { ORDER_ROW } from "./order-store.ts";
 import type { NumberedOrder } from "./types.ts";
 
 /*

@@ -1,13 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { registerOperatorCommands } from "../../../app/cli/commands.ts";
-import { userLookupOf } from "../../../app/cli/user-commands.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
+import { userLookupOf } from "../../../app/cli/user-lookup-text.ts";
 import { createIdentity } from "../../../core/identity/index.ts";
 import { buyerActor, newId, systemContext, type CoreContext, type StaffRole } from "../../../core/shared/index.ts";
-import { TEST_ENCRYPTION_KEY } from "../../support/container.ts";
 import { createShop, type Shop } from "../../e2e/support/shop.ts";
 
 const asStaff = (role: StaffRole): CoreContext => ({
@@ -16,51 +11,24 @@ const asStaff = (role: StaffRole): CoreContext => ({
 });
 
 /**
- * `user find`, `user show` and `order show` by number, run in process through the CLI's own commander
- * program against this file's database (the commands open their container from the environment).
+ * `user find`, `user show` and `order show` by number, run in process through the CLI (runCli) against
+ * this file's shop.
  */
 describe("operator CLI: finding a buyer, and orders by their number", () => {
   let shop: Shop;
-  let dir: string;
-  const saved = { ...process.env };
   let alice: string;
   let bob: string;
   let codeOrder: { id: string; number: string };
   let directOrder: { id: string; number: string };
 
   const cli = async (...args: string[]) => {
-    const program = new Command().exitOverride();
-    registerOperatorCommands(program);
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-    const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-    process.exitCode = undefined;
-    try {
-      await program.parseAsync(args, { from: "user" });
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-    }
-    const code = process.exitCode ?? 0;
-    process.exitCode = undefined;
-    return { code, out: out.join("\n"), err: err.join("\n") };
+    const io = bufferIo();
+    const code = await runCli(args, { io, container: shop.c });
+    return { code, out: io.out().trimEnd(), err: io.err().trimEnd() };
   };
 
   beforeAll(async () => {
     shop = await createShop("cliusers", { workers: false });
-    dir = await mkdtemp(path.join(tmpdir(), "kameng-cli-users-"));
-    delete process.env.REDIS_URL;
-    Object.assign(process.env, {
-      NODE_ENV: "test",
-      DATABASE_URL: shop.t.testDb!.url,
-      DATABASE_POOL_SIZE: "2",
-      CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",
-      DATA_DIR: dir,
-      DEMO_SEED: "false",
-      LOG_LEVEL: "silent",
-    });
     const identity = createIdentity({ sql: shop.c.db.sql, clock: shop.c.clock, secrets: shop.c.secrets });
     const sys = systemContext("test");
     // Telegram records the sender's username on every turn; a renamed user is found by the new name.
@@ -95,11 +63,7 @@ describe("operator CLI: finding a buyer, and orders by their number", () => {
     codeOrder = await place(card.id, "cli-users-1", null);
     directOrder = await place(topUp.id, "cli-users-2", "13800138000");
   });
-  afterAll(async () => {
-    process.env = saved;
-    await shop?.dispose();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => shop?.dispose());
 
   it("finds a buyer by Telegram id, @username (any case), order number, phone number, and web-chat id", async () => {
     for (const [query, detail] of [
@@ -143,12 +107,12 @@ describe("operator CLI: finding a buyer, and orders by their number", () => {
       expect(r.code, `${ref}: ${r.err}`).toBe(0);
       expect(r.out).toContain(`user ${alice}  Alice`);
       expect(r.out).toMatch(/telegram 7001001 @Alice_TG {2}private chat open/);
-      expect(r.out).toContain("wallet:\n  60.00 CNY");
+      expect(r.out).toContain("wallet:\n  ¥60.00");
       expect(r.out).toContain("last 2 orders:");
       expect(r.out).toMatch(
-        new RegExp(`#${codeOrder.number} .* DELIVERED +CLI-USER-CARD Test card × 1 {2}10\\.00 CNY`),
+        new RegExp(`#${codeOrder.number} .* DELIVERED +CLI-USER-CARD Test card × 1 {2}¥10\\.00`),
       );
-      expect(r.out).toMatch(new RegExp(`#${directOrder.number} .* PAID .* × 1 {2}30\\.00 CNY {2}→ 13800138000`));
+      expect(r.out).toMatch(new RegExp(`#${directOrder.number} .* PAID .* × 1 {2}¥30\\.00 {2}→ 13800138000`));
     }
     const one = await cli("user", "show", alice, "--orders", "1");
     expect(one.out).toContain("last 1 order:");
