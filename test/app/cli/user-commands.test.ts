@@ -109,9 +109,7 @@ describe("operator CLI: finding a buyer, and orders by their number", () => {
       expect(r.out).toMatch(/telegram 7001001 @Alice_TG {2}private chat open/);
       expect(r.out).toContain("wallet:\n  ¥60.00");
       expect(r.out).toContain("last 2 orders:");
-      expect(r.out).toMatch(
-        new RegExp(`#${codeOrder.number} .* DELIVERED +CLI-USER-CARD Test card × 1 {2}¥10\\.00`),
-      );
+      expect(r.out).toMatch(new RegExp(`#${codeOrder.number} .* DELIVERED +CLI-USER-CARD Test card × 1 {2}¥10\\.00`));
       expect(r.out).toMatch(new RegExp(`#${directOrder.number} .* PAID .* × 1 {2}¥30\\.00 {2}→ 13800138000`));
     }
     const one = await cli("user", "show", alice, "--orders", "1");
