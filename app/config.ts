@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_STARS_PER_CNY } from "../core/payments/stars-price.ts";
 
 /**
  * The only place that reads the environment. Every variable is listed here with an example, which
@@ -151,6 +152,15 @@ export const configVariables = {
       .optional(),
     example: "-1001234567890",
     doc: "Telegram groups of the staff console (comma-separated chat ids): the shop bot never answers there.",
+  },
+  STARS_PER_CNY: {
+    schema: z
+      .string()
+      .regex(/^\d{1,6}(\.\d{1,6})?$/, { message: "must be a positive decimal number of Stars per yuan, like 11 or 10.5" })
+      .refine((v) => Number(v) > 0, { message: "must be more than 0" })
+      .default(DEFAULT_STARS_PER_CNY),
+    example: "11",
+    doc: "Telegram: Stars per yuan for paying CNY prices in Stars (rounded up to a whole Star, shown beside the price); the order is still settled in CNY.",
   },
   TELEGRAM_MAX_FILE_MB: {
     schema: int(1, 2000).default(20),

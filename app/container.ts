@@ -163,6 +163,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       clock,
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
+      starsRates: { CNY: config.STARS_PER_CNY },
     });
     const catalog = createCatalog({ prisma, sql, clock });
     const inventory = createInventory({ prisma, sql, clock, secrets, catalog });
