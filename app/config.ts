@@ -156,7 +156,9 @@ export const configVariables = {
   STARS_PER_CNY: {
     schema: z
       .string()
-      .regex(/^\d{1,6}(\.\d{1,6})?$/, { message: "must be a positive decimal number of Stars per yuan, like 11 or 10.5" })
+      .regex(/^\d{1,6}(\.\d{1,6})?$/, {
+        message: "must be a positive decimal number of Stars per yuan, like 11 or 10.5",
+      })
       .refine((v) => Number(v) > 0, { message: "must be more than 0" })
       .default(DEFAULT_STARS_PER_CNY),
     example: "11",

@@ -144,7 +144,8 @@ export const zhCN: Record<MessageKey, string> = {
 
   "stars.beside": "{{price}}（{{stars}}）",
   "stars.invoice_price": "订单 {{order}}：{{price}}，以 {{stars}} 支付（每 ¥1 = {{rate}} ⭐）。卡密将在本私聊中发放。",
-  "stars.price_changed": "自发送此账单以来，Stars 价格已变化（{{old}} → {{new}}）。未扣款：请重新打开商品，按当前价格支付。",
+  "stars.price_changed":
+    "自发送此账单以来，Stars 价格已变化（{{old}} → {{new}}）。未扣款：请重新打开商品，按当前价格支付。",
   "stars.invoice_stale": "此账单已失效（订单已过期或已变更）。未扣款：请重新打开商品购买。",
   "stars.already_paid": "该订单已支付，未重复扣款。",
   "stars.paid_credit": "✅ 已收到 {{stars}}（合 {{price}}）。订单 {{order}} 正在处理。",

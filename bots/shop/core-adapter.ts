@@ -123,7 +123,9 @@ function invoicePayment(p: Payment): StarsInvoicePayment | null {
     userId: p.userId,
     status: p.status,
     stars: p.amount,
-    credit: p.credit ? { amount: p.credit.amount, currency: p.credit.currency } : { amount: p.amount, currency: p.currency },
+    credit: p.credit
+      ? { amount: p.credit.amount, currency: p.credit.currency }
+      : { amount: p.amount, currency: p.currency },
     rate: p.credit?.exchangeRate ?? null,
   };
 }

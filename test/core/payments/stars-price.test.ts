@@ -91,7 +91,12 @@ describe("payments: a Stars charge for a CNY order credits the CNY price, and it
       await payments.startStarsPayment(buyer, { userId, orderId: randomUUID(), amount: 100n, currency: "USD" }),
     ).toEqual({ ok: false, code: "stars_unavailable" });
     // An XTR order: the Stars are its price, no credit in another currency.
-    const xtr = await payments.startStarsPayment(buyer, { userId, orderId: randomUUID(), amount: 50n, currency: "XTR" });
+    const xtr = await payments.startStarsPayment(buyer, {
+      userId,
+      orderId: randomUUID(),
+      amount: 50n,
+      currency: "XTR",
+    });
     expect(xtr).toMatchObject({ ok: true, stars: 50n, payment: { amount: 50n, currency: "XTR", credit: null } });
     expect(await tdb.db.prisma.payment.count({ where: { userId } })).toBe(2);
   });
