@@ -1,10 +1,9 @@
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChat, type ChatEdges } from "../../app/chat.ts";
 import { createHttpApp } from "../../app/http-app.ts";
 import { sleep } from "../../core/shared/index.ts";
+import { serveFakeBotApi, type FakeBotApiServer } from "../channels/telegram/fake-bot-api-server.ts";
 import { FakeBotApi, stripHtml, type RecordedCall } from "../channels/telegram/fake-bot-api.ts";
 import {
   callbackUpdate,
@@ -24,28 +23,19 @@ import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
  */
 const SECRET = "tg_stars_secret_0123456789";
 let api: FakeBotApi;
-let apiServer: ServerType;
+let apiServer: FakeBotApiServer | undefined;
 let shop: Shop;
 let chat: ChatEdges;
 let app: ReturnType<typeof createHttpApp>;
 
 beforeAll(async () => {
   api = new FakeBotApi();
-  apiServer = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      {
-        fetch: async (req) => api.fetch(req.url, { method: req.method, body: await req.text() }),
-        port: 0,
-        hostname: "127.0.0.1",
-      },
-      () => resolve(s),
-    );
-  });
+  apiServer = await serveFakeBotApi(api);
   shop = await createShop("tgstars", {
     workers: true,
     env: {
       TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
-      TELEGRAM_API_ROOT: `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`,
+      TELEGRAM_API_ROOT: apiServer.root,
       TELEGRAM_WEBHOOK_SECRET: SECRET,
       PUBLIC_URL: "https://shop.example",
       STARS_PER_CNY: "11",
@@ -58,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await chat?.stop();
   await shop?.dispose();
-  await new Promise<void>((r) => (apiServer ? apiServer.close(() => r()) : r()));
+  await apiServer?.close();
 });
 
 const post = async (u: Update) => {
