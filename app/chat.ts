@@ -74,6 +74,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       handler: async (turn) => (await handle)(turn),
       logger: logger.child({ part: "telegram" }),
       setCanDm: (id, v) => canDm.set?.(id, v) ?? Promise.resolve(),
+      onWebhookRejected: (reason) => c.metrics.webhookRejections.inc({ source: "telegram", reason }),
     });
     channels.telegram = telegram.channel.capabilities;
     if (telegram.routes) routes.route("/telegram", telegram.routes);

@@ -98,6 +98,11 @@ export const configVariables = {
     doc: "Run job workers inside the server process (`npm run worker` runs them separately).",
   },
   WORKER_CONCURRENCY: { schema: int(1, 500).default(50), example: "50", doc: "Jobs run at once per worker process." },
+  WORKER_METRICS_PORT: {
+    schema: int(1, 65535).optional(),
+    example: "9464",
+    doc: "`npm run worker` serves its own `/metrics` (its supplier calls and job failures) on this port at `HOST`; unset = none.",
+  },
   CODE_ENCRYPTION_KEY: {
     schema: base64Key.optional(),
     example: "q0Vh1c8v2mQ7o5pW3mJk9sX1yZ4bN6cD8eF0gH2iJ4k=",

@@ -8,3 +8,4 @@ export {
   type OrderStore,
   type TransitionInput,
 } from "./orders.service.ts";
+export { liveOrderStatuses, orderCountsSql } from "./order-counts.sql.ts";

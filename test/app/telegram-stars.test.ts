@@ -101,6 +101,17 @@ async function invoiceFor(u: TgUser, productId: string, target?: string) {
 const lastPrecheckout = () => api.callsOf("answerPreCheckoutQuery").at(-1)!.payload;
 
 describe("Telegram Stars for products priced in CNY (app wiring)", () => {
+  it("a webhook call with a wrong secret is refused and counted on /metrics by reason", async () => {
+    const res = await app.request("/telegram/webhook", {
+      method: "POST",
+      body: JSON.stringify(textUpdate(newUser(), "/start")),
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": "wrong-secret-0123" },
+    });
+    expect(res.status).toBe(403);
+    const metrics = await (await app.request("/metrics")).text();
+    expect(metrics).toContain('kameng_webhook_rejections_total{source="telegram",reason="bad_secret"} 1');
+  });
+
   it("shows the Stars price beside the CNY one, invoices it, approves the pre-checkout and delivers once", async () => {
     const product = await shop.codeProduct({ stock: 2, price: 980n });
     const u = newUser();
