@@ -105,6 +105,8 @@ export const en = {
   "order.fulfilling_direct": "⏳ Order {{order}}: topping up {{target}}…",
   "order.delivered_title": "🎁 Order {{order}} — {{name}} × {{quantity}}",
   "order.delivered_direct": "✅ Order {{order}} delivered: {{target}} was topped up with {{name}}.",
+  "order.refunded_stars":
+    "Sorry, we couldn't deliver order {{order}} ({{name}}). Your {{stars}} are being refunded to your Telegram account.",
   "order.refunded":
     "Sorry, we couldn't deliver order {{order}} ({{name}}). {{total}} was refunded to your wallet. New balance: {{balance}}.",
   "order.expired": "Order {{order}} expired unpaid and was cancelled.",

@@ -104,6 +104,7 @@ export const zhCN: Record<MessageKey, string> = {
   "order.fulfilling_direct": "⏳ 订单 {{order}}：正在为 {{target}} 充值…",
   "order.delivered_title": "🎁 订单 {{order}} — {{name}} × {{quantity}}",
   "order.delivered_direct": "✅ 订单 {{order}} 已完成：已为 {{target}} 充值 {{name}}。",
+  "order.refunded_stars": "抱歉，订单 {{order}}（{{name}}）未能发货。您支付的 {{stars}} 将退回到您的 Telegram 账户。",
   "order.refunded": "抱歉，订单 {{order}}（{{name}}）未能发货，{{total}} 已退回您的钱包。当前余额：{{balance}}。",
   "order.expired": "订单 {{order}} 超时未支付，已取消。",
   "order.code_label": "卡号",

@@ -9,7 +9,7 @@ import type { ShopPorts, StarsInvoicePayment, StarsPorts } from "./ports.ts";
 
 /** The payments module's calls the bot uses. */
 export type PaymentsLike = Pick<Payments, "startTopUp" | "createPayment" | "confirm"> &
-  Partial<Pick<Payments, "getPayment" | "quoteStars" | "startStarsPayment">>;
+  Partial<Pick<Payments, "getPayment" | "quoteStars" | "startStarsPayment" | "findStarsChargeForOrder">>;
 
 export interface CoreModules {
   catalog: Pick<Catalog, "listCategories" | "getCategory" | "listProducts" | "getProduct" | "quote" | "validateTarget">;
@@ -109,7 +109,7 @@ function paymentsPort(
         if (!r.ok) throw new Error(`Stars payment ${payment.id} not confirmed: ${r.code}`);
         return r;
       }),
-    ...(payments.getPayment && payments.quoteStars && payments.startStarsPayment
+    ...(payments.getPayment && payments.quoteStars && payments.startStarsPayment && payments.findStarsChargeForOrder
       ? { stars: starsPort(payments as Required<PaymentsLike>) }
       : {}),
   };
@@ -141,6 +141,9 @@ function starsPort(payments: Required<PaymentsLike>): StarsPorts {
     async get(ctx, paymentId) {
       const p = await payments.getPayment(ctx, paymentId);
       return p ? invoicePayment(p) : null;
+    },
+    async chargedFor(ctx, orderId) {
+      return (await payments.findStarsChargeForOrder(ctx, { orderId }))?.amount ?? null;
     },
     async confirm(buyerCtx, { userId, paymentId, chargeId, amount, currency }) {
       // Telegram reported the charge (a verified update): recording it is the platform's business.

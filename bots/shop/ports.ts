@@ -79,6 +79,8 @@ export interface StarsPorts {
     input: { userId: string; orderId: string; amount: bigint; currency: string },
   ): Promise<StarsInvoicePayment | null>;
   get(ctx: CoreContext, paymentId: string): Promise<StarsInvoicePayment | null>;
+  /** The Stars charged for an order (its Telegram Stars charge), or null when it was not paid in Stars. */
+  chargedFor?(ctx: CoreContext, orderId: string): Promise<bigint | null>;
   /**
    * Telegram charged the buyer for the invoice of `paymentId`: credits the order's price to their wallet once
    * per charge (a second charge for one invoice is credited too, never lost); returns the invoice's payment.

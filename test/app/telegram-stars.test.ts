@@ -218,6 +218,11 @@ describe("Telegram Stars for products priced in CNY (app wiring)", () => {
     await sleep(300);
     expect(refunds().map((r) => r.response.ok)).toEqual([true]);
     expect(refunds()[0]!.payload).toEqual({ user_id: u.id, telegram_payment_charge_id: chargeId });
+    // The buyer is told where the money goes: back as Stars, not into the wallet.
+    await until(
+      "the refund message",
+      () => textOf(toUser(u)).includes("Your 330 ⭐ are being refunded to your Telegram account.") || undefined,
+    );
     expect(await shop.walletBalance(userId, "CNY")).toBe(0n);
     expect(await shop.walletBalance(userId, "XTR")).toBe(0n);
     expect((await shop.c.ledger.reconcile(ctx, "CNY")).ok).toBe(true);
