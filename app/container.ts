@@ -58,7 +58,7 @@ export interface Container {
   sandboxWebhookSecret: string;
   metrics: Metrics;
   /** The business gauges' caching (ContainerOptions.businessGauges), for the HTTP app that registers them. */
-  businessGauges: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "maxStockProducts">;
+  businessGauges: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "stockEveryMs" | "maxStockProducts">;
   ledger: Ledger;
   payments: Payments;
   catalog: Catalog;
@@ -97,7 +97,7 @@ export interface ContainerOptions {
   /** Supplier call timeout. */
   supplierTimeoutMs?: number;
   /** How the scrape-time business gauges cache their reads (tests: 0, to see each action at once). */
-  businessGauges?: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "maxStockProducts">;
+  businessGauges?: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "stockEveryMs" | "maxStockProducts">;
   /**
    * How a paid order reaches the fulfil queue: `direct` enqueues right after the commit (the fulfilment
    * dispatcher consumer is the safety net, deduped by job id); `consumer` leaves it to the dispatcher.

@@ -29,6 +29,8 @@ export interface BusinessGaugeDeps {
   cacheMs?: number;
   /** The count over every order is refreshed at most this often (default 60 s); live statuses every read. */
   totalsEveryMs?: number;
+  /** Stock counts are re-read at most this often (default 30 s): they count every sellable code. */
+  stockEveryMs?: number;
   /** At most this many products get a stock series (the emptiest first; default 200). */
   maxStockProducts?: number;
 }
@@ -91,7 +93,7 @@ export function registerBusinessGauges(metrics: Metrics, deps: BusinessGaugeDeps
     },
   });
 
-  const stock = cached(cacheMs, async () => {
+  const stock = cached(deps.stockEveryMs ?? 30_000, async () => {
     const products = (await deps.catalog.listProducts(ctx, {})).filter((p) => p.active && p.deliveryKind === "CODE");
     const counts = await deps.inventory.availableCounts(ctx, { productIds: products.map((p) => p.id) });
     const rows = products

@@ -14,7 +14,7 @@ beforeAll(async () => {
   shop = await createShop("bizmetrics", {
     workers: true,
     container: {
-      businessGauges: { cacheMs: 0, totalsEveryMs: 0, maxStockProducts: 3 },
+      businessGauges: { cacheMs: 0, totalsEveryMs: 0, stockEveryMs: 0, maxStockProducts: 3 },
       jobOverrides: { "fulfil-order": { attempts: 2, backoff: { type: "exponential", delayMs: 50 } } },
     },
   });
