@@ -74,6 +74,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       handler: async (turn) => (await handle)(turn),
       logger: logger.child({ part: "telegram" }),
       setCanDm: (id, v) => canDm.set?.(id, v) ?? Promise.resolve(),
+      onWebhookRejected: (reason) => c.metrics.webhookRejections.inc({ source: "telegram", reason }),
     });
     channels.telegram = telegram.channel.capabilities;
     if (telegram.routes) routes.route("/telegram", telegram.routes);
@@ -199,13 +200,17 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
           const tgId = who.find((i) => i.channel === "telegram")?.externalId;
           return tgId ? { telegramUserId: tgId, chargeId: charge.externalId } : null;
         },
-        afterRefund: async ({ orderId }) => {
+        // Booked before Telegram is asked (payments.recordProviderRefund's contract): `wallet −X, custody +X`
+        // for what the charge credited (the order's CNY price, or the Stars), so Stars never go back for
+        // money the buyer has already spent; a retry after a failed Bot API call replays the booking.
+        beforeRefund: async ({ orderId }) => {
           const charge = await c.payments.findStarsChargeForOrder(systemContext("stars-refund"), { orderId });
-          if (charge)
-            await c.payments.recordProviderRefund(systemContext("stars-refund"), {
-              paymentId: charge.paymentId,
-              idempotencyKey: `stars-refund:${charge.paymentId}`,
-            });
+          if (!charge) return "skip";
+          const r = await c.payments.recordProviderRefund(systemContext("stars-refund"), {
+            paymentId: charge.paymentId,
+            idempotencyKey: `stars-refund:${charge.paymentId}`,
+          });
+          return r.ok ? "refund" : "skip";
         },
         logger: logger.child({ part: "telegram" }),
       })

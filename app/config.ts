@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_STARS_PER_CNY } from "../core/payments/stars-price.ts";
 import { DEFAULT_DATA_DIR } from "./db/data-dir-lock.ts";
 
 /**
@@ -98,6 +99,11 @@ export const configVariables = {
     doc: "Run job workers inside the server process (`npm run worker` runs them separately).",
   },
   WORKER_CONCURRENCY: { schema: int(1, 500).default(50), example: "50", doc: "Jobs run at once per worker process." },
+  WORKER_METRICS_PORT: {
+    schema: int(1, 65535).optional(),
+    example: "9464",
+    doc: "`npm run worker` serves its own `/metrics` (its supplier calls and job failures) on this port at `HOST`; unset = none.",
+  },
   CODE_ENCRYPTION_KEY: {
     schema: base64Key.optional(),
     example: "q0Vh1c8v2mQ7o5pW3mJk9sX1yZ4bN6cD8eF0gH2iJ4k=",
@@ -152,6 +158,17 @@ export const configVariables = {
       .optional(),
     example: "-1001234567890",
     doc: "Telegram groups of the staff console (comma-separated chat ids): the shop bot never answers there.",
+  },
+  STARS_PER_CNY: {
+    schema: z
+      .string()
+      .regex(/^\d{1,6}(\.\d{1,6})?$/, {
+        message: "must be a positive decimal number of Stars per yuan, like 11 or 10.5",
+      })
+      .refine((v) => Number(v) > 0, { message: "must be more than 0" })
+      .default(DEFAULT_STARS_PER_CNY),
+    example: "11",
+    doc: "Telegram: Stars per yuan for paying CNY prices in Stars (rounded up to a whole Star, shown beside the price); the order is still settled in CNY.",
   },
   TELEGRAM_MAX_FILE_MB: {
     schema: int(1, 2000).default(20),

@@ -21,7 +21,14 @@ import {
   type Currency,
   type SqlRunner,
 } from "../core/shared/index.ts";
-import { createSuppliers, type Suppliers } from "../core/suppliers/index.ts";
+import {
+  createSuppliers,
+  DEFAULT_SUPPLIER_TIMEOUT_MS,
+  HttpSupplierClient,
+  type Suppliers,
+} from "../core/suppliers/index.ts";
+import { countJobFailures, supplierClientMetrics } from "./metrics-instruments.ts";
+import type { BusinessGaugeDeps } from "./http/business-gauges.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
@@ -50,6 +57,8 @@ export interface Container {
   secrets: SecretBox;
   sandboxWebhookSecret: string;
   metrics: Metrics;
+  /** The business gauges' caching (ContainerOptions.businessGauges), for the HTTP app that registers them. */
+  businessGauges: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "stockEveryMs" | "maxStockProducts">;
   ledger: Ledger;
   payments: Payments;
   catalog: Catalog;
@@ -87,6 +96,8 @@ export interface ContainerOptions {
   workerTuning?: Pick<WorkerDeps, "pollPendingAfterMs" | "stuckAfterMs" | "fulfilDeadlineMs" | "repeatEveryMs">;
   /** Supplier call timeout. */
   supplierTimeoutMs?: number;
+  /** How the scrape-time business gauges cache their reads (tests: 0, to see each action at once). */
+  businessGauges?: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "stockEveryMs" | "maxStockProducts">;
   /**
    * How a paid order reaches the fulfil queue: `direct` enqueues right after the commit (the fulfilment
    * dispatcher consumer is the safety net, deduped by job id); `consumer` leaves it to the dispatcher.
@@ -155,6 +166,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     }
     await jobs.init();
     closers.push(() => jobs.close());
+    const metrics = createMetrics();
+    countJobFailures(jobs, metrics);
 
     const ledger = createLedger({ sql, clock });
     // The shared accounts exist before the first order: created lazily, the first concurrent orders
@@ -162,11 +175,13 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     for (const cur of Object.keys(CURRENCIES) as Currency[])
       for (const name of SYSTEM_ACCOUNT_NAMES)
         await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
+    const supplierMetrics = supplierClientMetrics(metrics);
     const payments = createPayments({
       sql,
       clock,
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
+      starsRates: { CNY: config.STARS_PER_CNY },
     });
     const catalog = createCatalog({ prisma, sql, clock });
     const inventory = createInventory({ prisma, sql, clock, secrets, catalog });
@@ -177,9 +192,19 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       secrets,
       callbackBaseUrl: publicUrl(config),
       ...(opts.supplierTimeoutMs ? { timeoutMs: opts.supplierTimeoutMs } : {}),
+      // The generic HTTP protocol, timed and counted per supplier in this process (/metrics).
+      clientFor: (s) =>
+        supplierMetrics(
+          new HttpSupplierClient({
+            baseUrl: s.baseUrl,
+            secret: s.secret,
+            clock,
+            timeoutMs: opts.supplierTimeoutMs ?? DEFAULT_SUPPLIER_TIMEOUT_MS,
+          }),
+          s.code,
+        ),
     });
     const flowLogger = logger.child({ part: "orders" });
-    const metrics = createMetrics();
     const events = new OutboxConsumers({
       sql,
       logger: logger.child({ part: "events" }),
@@ -234,6 +259,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       secrets,
       sandboxWebhookSecret,
       metrics,
+      businessGauges: opts.businessGauges ?? {},
       ledger,
       payments,
       catalog,

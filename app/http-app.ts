@@ -4,6 +4,7 @@ import { paymentRoutes } from "../channels/http/payments.routes.ts";
 import { walletCode } from "../core/ledger/index.ts";
 import type { Container } from "./container.ts";
 import { healthRoutes } from "./http/health.ts";
+import { registerBusinessGauges } from "./http/business-gauges.ts";
 import { metricsRoutes } from "./http/metrics.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createRootApp } from "./http/root.ts";
@@ -26,12 +27,35 @@ export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: Ht
       { onFailure: (check, err) => c.logger.warn({ check, err }, "health check failed") },
     ),
   );
+  registerBusinessGauges(c.metrics, {
+    sql: c.db.sql,
+    catalog: c.catalog,
+    inventory: c.inventory,
+    jobs: c.jobs,
+    ...c.businessGauges,
+  });
   app.route("/metrics", metricsRoutes(c.metrics));
+  const rejected = (source: string) => (reason: string) => c.metrics.webhookRejections.inc({ source, reason });
 
   // The sandbox payment provider: checkout page and signed webhook (channels/http).
-  app.route("/", paymentRoutes({ payments: c.payments, checkoutSimulator: c.config.NODE_ENV !== "production" }));
+  app.route(
+    "/",
+    paymentRoutes({
+      payments: c.payments,
+      checkoutSimulator: c.config.NODE_ENV !== "production",
+      onRejected: rejected("sandbox"),
+    }),
+  );
   // Supplier callbacks (signed, no API key): registered before /v1 so its auth does not apply.
-  app.route("/", supplierCallbackRoutes({ suppliers: c.suppliers, orders: c.orders, logger: c.logger }));
+  app.route(
+    "/",
+    supplierCallbackRoutes({
+      suppliers: c.suppliers,
+      orders: c.orders,
+      logger: c.logger,
+      onRejected: rejected("supplier"),
+    }),
+  );
   app.route(
     "/v1",
     apiV1Routes({

@@ -1,4 +1,6 @@
+import { Hono } from "hono";
 import { startChat } from "../chat.ts";
+import { metricsRoutes } from "../http/metrics.ts";
 import { publicUrl } from "../config.ts";
 import { createContainer, type ContainerOptions } from "../container.ts";
 import { createHttpApp } from "../http-app.ts";
@@ -120,8 +122,23 @@ export async function workerCommand(o: { concurrency?: string; stuckAfterMs?: st
   await container.events.start();
   const concurrency = o.concurrency ? Number(o.concurrency) : config.WORKER_CONCURRENCY;
   await container.startWorkers({ concurrency });
-  out(`kameng worker running (${container.jobs.kind}, concurrency ${concurrency})`);
-  onShutdown(logger, () => container.close());
+  // Its per-process metrics (supplier calls, job failures) are only known here: scraped from this port.
+  const metrics = config.WORKER_METRICS_PORT
+    ? await listen(
+        new Hono().route("/metrics", metricsRoutes(container.metrics)),
+        config.WORKER_METRICS_PORT,
+        config.HOST,
+        logger,
+      )
+    : undefined;
+  out(
+    `kameng worker running (${container.jobs.kind}, concurrency ${concurrency})` +
+      (metrics ? `; metrics: http://${config.HOST}:${metrics.port}/metrics` : ""),
+  );
+  onShutdown(logger, async () => {
+    await metrics?.stop();
+    await container.close();
+  });
 }
 
 export async function migrateCommand() {

@@ -10,6 +10,15 @@ export interface Metrics {
   eventsHandled: Counter<"consumer">;
   /** Handler failures in this process, per consumer (each retry that failed counts). */
   eventsFailed: Counter<"consumer">;
+  /** Supplier calls made by this process, by supplier code, operation and outcome. */
+  supplierRequests: Counter<"supplier" | "op" | "outcome">;
+  supplierDuration: Histogram<"supplier" | "op">;
+  /** Job attempts that failed in this process (a retry will follow unless it was the last). */
+  jobFailures: Counter<"job">;
+  /** Jobs whose last attempt failed in this process (their exhaustion handler ran, e.g. a refund). */
+  jobsExhausted: Counter<"job">;
+  /** Webhook requests this process refused, by source and reason. */
+  webhookRejections: Counter<"source" | "reason">;
 }
 
 export function createMetrics(): Metrics {
@@ -42,6 +51,51 @@ export function createMetrics(): Metrics {
       labelNames: ["consumer"],
       registers: [registry],
     }),
+    supplierRequests: new Counter({
+      name: "kameng_supplier_requests_total",
+      help: "Supplier calls made by this process, by supplier code, operation (place|query) and outcome (succeeded, pending, or the failure reason)",
+      labelNames: ["supplier", "op", "outcome"],
+      registers: [registry],
+    }),
+    supplierDuration: new Histogram({
+      name: "kameng_supplier_request_duration_seconds",
+      help: "Supplier call duration in this process, by supplier code and operation",
+      labelNames: ["supplier", "op"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    jobFailures: new Counter({
+      name: "kameng_job_failures_total",
+      help: "Job attempts that failed in this process, per job name (retried unless it was the last)",
+      labelNames: ["job"],
+      registers: [registry],
+    }),
+    jobsExhausted: new Counter({
+      name: "kameng_jobs_exhausted_total",
+      help: "Jobs whose last attempt failed in this process, per job name",
+      labelNames: ["job"],
+      registers: [registry],
+    }),
+    webhookRejections: new Counter({
+      name: "kameng_webhook_rejections_total",
+      help: "Webhook requests refused by this process, by source (sandbox, supplier, telegram) and reason",
+      labelNames: ["source", "reason"],
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * A label value from a set that is not fixed in code (supplier codes, product SKUs): the first `max` distinct
+ * values pass, later ones become "other", so a misconfiguration cannot grow the series without bound.
+ */
+export function boundedLabels(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return "other";
+    seen.add(value);
+    return value;
   };
 }
 

@@ -107,6 +107,8 @@ export const en = {
   "order.fulfilling_direct": "⏳ Order {{order}}: topping up {{target}}…",
   "order.delivered_title": "🎁 Order {{order}} — {{name}} × {{quantity}}",
   "order.delivered_direct": "✅ Order {{order}} delivered: {{target}} was topped up with {{name}}.",
+  "order.refunded_stars":
+    "Sorry, we couldn't deliver order {{order}} ({{name}}). Your {{stars}} are being refunded to your Telegram account.",
   "order.refunded":
     "Sorry, we couldn't deliver order {{order}} ({{name}}). {{total}} was refunded to your wallet. New balance: {{balance}}.",
   "order.expired": "Order {{order}} expired unpaid and was cancelled.",
@@ -146,6 +148,17 @@ export const en = {
   "topup.continue": "Continue with your order: {{name}} × {{quantity}} ({{total}})",
   "topup.unavailable": "Top-ups are not available right now.",
 
+  "stars.beside": "{{price}} ({{stars}})",
+  "stars.invoice_price":
+    "Order {{order}}: {{price}} paid as {{stars}} ({{rate}} ⭐ per ¥1). Delivered privately in this chat.",
+  "stars.price_changed":
+    "The price in Stars changed since this invoice was sent ({{old}} → {{new}}). Nothing was charged: open the product again to pay the current price.",
+  "stars.invoice_stale":
+    "This invoice is no longer valid (the order expired or changed). Nothing was charged: open the product again to buy it.",
+  "stars.already_paid": "This order is already paid. Nothing more was charged.",
+  "stars.paid_credit": "✅ Payment of {{stars}} received for {{price}}. Order {{order}} is being prepared.",
+  "stars.credited_instead":
+    "This order could no longer be paid, so your {{stars}} payment was added to your balance: {{balance}}.",
   "stars.invoice_title": "{{name}} × {{quantity}}",
   "stars.invoice_description": "Order {{order}} — delivered privately in this chat.",
   "stars.not_payable": "This order can no longer be paid.",

@@ -105,6 +105,7 @@ export const zhCN: Record<MessageKey, string> = {
   "order.fulfilling_direct": "⏳ 订单 {{order}}：正在为 {{target}} 充值…",
   "order.delivered_title": "🎁 订单 {{order}} — {{name}} × {{quantity}}",
   "order.delivered_direct": "✅ 订单 {{order}} 已完成：已为 {{target}} 充值 {{name}}。",
+  "order.refunded_stars": "抱歉，订单 {{order}}（{{name}}）未能发货。您支付的 {{stars}} 将退回到您的 Telegram 账户。",
   "order.refunded": "抱歉，订单 {{order}}（{{name}}）未能发货，{{total}} 已退回您的钱包。当前余额：{{balance}}。",
   "order.expired": "订单 {{order}} 超时未支付，已取消。",
   "order.code_label": "卡号",
@@ -143,6 +144,14 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.continue": "继续您的订单：{{name}} × {{quantity}}（{{total}}）",
   "topup.unavailable": "暂时无法充值。",
 
+  "stars.beside": "{{price}}（{{stars}}）",
+  "stars.invoice_price": "订单 {{order}}：{{price}}，以 {{stars}} 支付（每 ¥1 = {{rate}} ⭐）。卡密将在本私聊中发放。",
+  "stars.price_changed":
+    "自发送此账单以来，Stars 价格已变化（{{old}} → {{new}}）。未扣款：请重新打开商品，按当前价格支付。",
+  "stars.invoice_stale": "此账单已失效（订单已过期或已变更）。未扣款：请重新打开商品购买。",
+  "stars.already_paid": "该订单已支付，未重复扣款。",
+  "stars.paid_credit": "✅ 已收到 {{stars}}（合 {{price}}）。订单 {{order}} 正在处理。",
+  "stars.credited_instead": "该订单已无法支付，您支付的 {{stars}} 已计入余额：{{balance}}。",
   "stars.invoice_title": "{{name}} × {{quantity}}",
   "stars.invoice_description": "订单 {{order}} — 卡密将在本私聊中发放。",
   "stars.not_payable": "该订单已无法支付。",

@@ -19,6 +19,7 @@ export function createBrowse(k: Kit, next: BrowseNext) {
     ports,
     t,
     money,
+    priceText,
     pname,
     btn,
     text,
@@ -63,7 +64,7 @@ export function createBrowse(k: Kit, next: BrowseNext) {
         btn(
           t(s, "shop.product_line", {
             name: pname(s, p),
-            price: money(s, price, p.currency),
+            price: priceText(s, price, p.currency),
             stock: stockText(s, available),
           }),
           { op: "product", productId: p.id, version: p.version, price },
@@ -87,7 +88,7 @@ export function createBrowse(k: Kit, next: BrowseNext) {
     const head = lines(
       prefix,
       bold(pname(s, p)),
-      t(s, "shop.card_price", { price: money(s, price, p.currency) }),
+      t(s, "shop.card_price", { price: priceText(s, price, p.currency) }),
       p.faceValue !== price ? t(s, "shop.card_face", { face: money(s, p.faceValue, p.currency) }) : null,
       // DIRECT products have no stock: their delivery line says they are topped up at once.
       available === null ? null : t(s, available > 0 ? "shop.card_stock" : "shop.card_sold_out", { count: available }),

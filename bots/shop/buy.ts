@@ -5,6 +5,8 @@ import { assertExhaustive, isDomainError } from "../../core/shared/index.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { ButtonRows, InboundTurn, Reply } from "../turn.ts";
 import { bold, plain } from "../turn.ts";
+import type { Order } from "../../core/orders/index.ts";
+import type { StarsInvoicePayment, StarsPorts } from "./ports.ts";
 import type { Pending, Session } from "./shop-bot.types.ts";
 import { UUID_RE, type Kit } from "./shop-kit.ts";
 import type { createBrowse } from "./browse.ts";
@@ -25,6 +27,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     nonce,
     t,
     money,
+    priceText,
     pname,
     btn,
     text,
@@ -231,13 +234,15 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
 
   async function confirmationView(s: Session, p: Product, pd: Pending, prefix?: string): Promise<Reply> {
     const total = BigInt(pd.total);
+    // Telegram: Stars pay for any product (priced in Stars, or at the configured rate), whatever the balance.
+    const stars = s.caps.starsInvoices ? (ports.payments?.stars?.quote(total, pd.currency) ?? null) : null;
     const balance = await ports.wallet.balance(s.ctx, { userId: s.user.id, currency: pd.currency });
     const body = lines(
       prefix,
       bold(t(s, "confirm.title")),
       t(s, "confirm.line_product", { name: pname(s, p), quantity: pd.quantity }),
       pd.target ? t(s, "confirm.line_target", { target: pd.target }) : null,
-      bold(t(s, "confirm.line_total", { total: money(s, total, pd.currency) })),
+      bold(t(s, "confirm.line_total", { total: priceText(s, total, pd.currency) })),
       t(s, "confirm.line_balance", { balance: money(s, balance, pd.currency) }),
     );
     const rows: ButtonRows = [];
@@ -252,11 +257,15 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
         rows.push([
           btn(t(s, "confirm.topup", { amount: money(s, short, pd.currency) }), { op: "topup_for", nonce: pd.nonce }),
         ]);
-      if (s.caps.starsInvoices && pd.currency === "XTR" && ports.payments?.confirmStars)
+      if (stars === null && s.caps.starsInvoices && pd.currency === "XTR" && ports.payments?.confirmStars)
         rows.push([
           btn(t(s, "confirm.pay_stars", { amount: money(s, total, "XTR") }), { op: "stars_for", nonce: pd.nonce }),
         ]);
     }
+    if (stars !== null)
+      rows.push([
+        btn(t(s, "confirm.pay_stars", { amount: money(s, stars, "XTR") }), { op: "stars_for", nonce: pd.nonce }),
+      ]);
     rows.push([btn(t(s, "common.cancel"), { op: "cancel" })]);
     return text(s, body, rows);
   }
@@ -408,11 +417,13 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
   }
 
   async function starsFor(s: Session, n: string): Promise<Reply[]> {
-    if (!s.caps.starsInvoices || !ports.payments?.confirmStars) return [invalidButton(s)];
+    const starsPort = ports.payments?.stars;
+    if (!s.caps.starsInvoices || !(starsPort ?? ports.payments?.confirmStars)) return [invalidButton(s)];
     const found = await pendingFor(s, n);
     if (!found || "doneOrder" in found) return [invalidButton(s)];
     const pd = found.pending;
-    if (pd.currency !== "XTR") return [invalidButton(s)];
+    if (starsPort ? starsPort.quote(BigInt(pd.total), pd.currency) === null : pd.currency !== "XTR")
+      return [invalidButton(s)];
     const v = await revalidate(s, pd);
     if (!v.ok) return v.replies;
     const res = await ports.orders.place(s.ctx, {
@@ -426,6 +437,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     if (!res.ok) return placeRefused(s, v.product, pd, res);
     await finishPending(s, n, res.order.id);
     const name = pname(s, v.product);
+    if (starsPort) return starsInvoice(s, starsPort, res.order, name);
     return [
       {
         kind: "invoice",
@@ -439,6 +451,140 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     ];
   }
 
+  /** The invoice for a placed (CREATED) order: a PENDING Stars payment at today's rate, its id in the payload. */
+  async function starsInvoice(s: Session, starsPort: StarsPorts, order: Order, name: string): Promise<Reply[]> {
+    const pay = await starsPort.start(s.ctx, {
+      userId: s.user.id,
+      orderId: order.id,
+      amount: order.total,
+      currency: order.currency,
+    });
+    if (!pay) return [invalidButton(s)];
+    const short = await labelOf(s, order.id);
+    const description =
+      order.currency === "XTR"
+        ? t(s, "stars.invoice_description", { order: short })
+        : t(s, "stars.invoice_price", {
+            order: short,
+            price: money(s, order.total, order.currency),
+            stars: money(s, pay.stars, "XTR"),
+            rate: rateOf(pay),
+          });
+    return [
+      {
+        kind: "invoice",
+        title: t(s, "stars.invoice_title", { name, quantity: order.quantity }).slice(0, 32),
+        description: description.slice(0, 255),
+        payload: `s:${pay.paymentId}`,
+        currency: "XTR",
+        amount: pay.stars,
+        label: `${name} × ${order.quantity}`,
+      },
+    ];
+  }
+
+  /** The rate an invoice was priced at, as Stars per major unit ("11"), from its payment. */
+  function rateOf(pay: StarsInvoicePayment): string {
+    return pay.rate ?? "1";
+  }
+
+  function paymentFromPayload(payload: string): string | null {
+    const m = /^s:([0-9a-f-]{36})$/i.exec(payload);
+    return m && UUID_RE.test(m[1]!) ? m[1]!.toLowerCase() : null;
+  }
+
+  /**
+   * Pre-checkout of an `s:` invoice: approved only while its payment is unpaid, its order is still waiting
+   * for payment (not expired), the product is on sale and the Stars asked are still the order's Stars
+   * price at the configured rate; otherwise refused with what went wrong (Telegram shows it; nothing is charged).
+   */
+  async function starsPrecheckout(
+    s: Session,
+    input: Extract<InboundTurn["input"], { kind: "precheckout" }>,
+    paymentId: string,
+  ): Promise<Reply[]> {
+    const answer = (error?: string): Reply[] => [
+      { kind: "answer_precheckout", queryId: input.queryId, ok: error === undefined, ...(error ? { error } : {}) },
+    ];
+    const starsPort = ports.payments?.stars;
+    const pay = starsPort ? await starsPort.get(s.ctx, paymentId) : null;
+    if (!starsPort || !pay || pay.userId !== s.user.id) return answer(t(s, "stars.not_payable"));
+    if (pay.status === "SUCCEEDED" || pay.status === "REFUNDED") return answer(t(s, "stars.already_paid"));
+    let o: Order;
+    try {
+      o = await ports.orders.get(s.ctx, { orderId: pay.orderId });
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+      return answer(t(s, "stars.not_payable"));
+    }
+    if (o.status === "PAID" || o.status === "FULFILLING" || o.status === "DELIVERED")
+      return answer(t(s, "stars.already_paid"));
+    if (o.status !== "CREATED" || o.expiresAt.getTime() <= clock.now().getTime())
+      return answer(t(s, "stars.invoice_stale"));
+    const p = await ports.catalog.getProduct(s.ctx, o.productId);
+    if (!p?.active) return answer(t(s, "stars.invoice_stale"));
+    const now = starsPort.quote(o.total, o.currency);
+    if (
+      input.currency !== "XTR" ||
+      input.amount !== pay.stars ||
+      now !== pay.stars ||
+      pay.credit.amount !== o.total ||
+      pay.credit.currency !== o.currency
+    )
+      return answer(
+        t(s, "stars.price_changed", {
+          old: money(s, input.amount, "XTR"),
+          new: now === null ? "—" : money(s, now, "XTR"),
+        }),
+      );
+    return answer();
+  }
+
+  /** A successful payment of an `s:` invoice: credit the order's price once per charge, then pay the order. */
+  async function starsPayment(
+    s: Session,
+    input: Extract<InboundTurn["input"], { kind: "payment" }>,
+    paymentId: string,
+  ): Promise<Reply[]> {
+    const starsPort = ports.payments?.stars;
+    if (!starsPort) return [text(s, t(s, "common.error"))];
+    const pay = await starsPort.confirm(s.ctx, {
+      userId: s.user.id,
+      paymentId,
+      chargeId: input.chargeId,
+      amount: input.amount,
+      currency: input.currency,
+    });
+    const res = await ports.orders.markPaid(s.ctx, { orderId: pay.orderId, paymentId: input.chargeId });
+    const stars = money(s, input.amount, "XTR");
+    if (res.ok)
+      return [
+        text(
+          s,
+          res.order.currency === "XTR"
+            ? t(s, "stars.paid", { order: await labelOf(s, pay.orderId) })
+            : t(s, "stars.paid_credit", {
+                stars,
+                price: money(s, res.order.total, res.order.currency),
+                order: await labelOf(s, pay.orderId),
+              }),
+          [[btn(t(s, "menu.orders"), { op: "order", orderId: pay.orderId })]],
+        ),
+      ];
+    switch (res.code) {
+      // The charge stays credited to the wallet (in the order's currency): say so with the balance.
+      case "insufficient_funds":
+      case "order_not_payable":
+      case "order_expired": {
+        const cur = pay.credit.currency;
+        const balance = await ports.wallet.balance(s.ctx, { userId: s.user.id, currency: cur });
+        return [text(s, t(s, "stars.credited_instead", { stars, balance: money(s, balance, cur) }), [menuRow(s)])];
+      }
+      default:
+        return assertExhaustive(res, "pay-order failure");
+    }
+  }
+
   function orderFromPayload(payload: string): string | null {
     const m = /^o:([0-9a-f-]{36})$/i.exec(payload);
     return m && UUID_RE.test(m[1]!) ? m[1]!.toLowerCase() : null;
@@ -448,6 +594,8 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     s: Session,
     input: Extract<InboundTurn["input"], { kind: "precheckout" }>,
   ): Promise<Reply[]> {
+    const paymentId = paymentFromPayload(input.invoicePayload);
+    if (paymentId) return starsPrecheckout(s, input, paymentId);
     const no = (): Reply[] => [
       { kind: "answer_precheckout", queryId: input.queryId, ok: false, error: t(s, "stars.not_payable") },
     ];
@@ -471,6 +619,8 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
   }
 
   async function payment(s: Session, input: Extract<InboundTurn["input"], { kind: "payment" }>): Promise<Reply[]> {
+    const paymentId = paymentFromPayload(input.invoicePayload);
+    if (paymentId) return starsPayment(s, input, paymentId);
     const orderId = orderFromPayload(input.invoicePayload);
     if (!orderId || !ports.payments?.confirmStars) return [text(s, t(s, "common.error"))];
     // Credit first (idempotent on the charge id), then pay the order from that balance.

@@ -3,12 +3,13 @@ import type { Orders } from "../../core/flows/index.ts";
 import type { Inventory } from "../../core/inventory/index.ts";
 import type { Ledger } from "../../core/ledger/index.ts";
 import { walletCode } from "../../core/ledger/index.ts";
-import type { Payments } from "../../core/payments/index.ts";
+import type { Payment, Payments } from "../../core/payments/index.ts";
 import { delegate, type Currency } from "../../core/shared/index.ts";
-import type { ShopPorts } from "./ports.ts";
+import type { ShopPorts, StarsInvoicePayment, StarsPorts } from "./ports.ts";
 
 /** The payments module's calls the bot uses. */
-export type PaymentsLike = Pick<Payments, "startTopUp" | "createPayment" | "confirm">;
+export type PaymentsLike = Pick<Payments, "startTopUp" | "createPayment" | "confirm"> &
+  Partial<Pick<Payments, "getPayment" | "quoteStars" | "startStarsPayment" | "findStarsChargeForOrder">>;
 
 export interface CoreModules {
   catalog: Pick<Catalog, "listCategories" | "getCategory" | "listProducts" | "getProduct" | "quote" | "validateTarget">;
@@ -108,5 +109,73 @@ function paymentsPort(
         if (!r.ok) throw new Error(`Stars payment ${payment.id} not confirmed: ${r.code}`);
         return r;
       }),
+    ...(payments.getPayment && payments.quoteStars && payments.startStarsPayment && payments.findStarsChargeForOrder
+      ? { stars: starsPort(payments as Required<PaymentsLike>) }
+      : {}),
+  };
+}
+
+function invoicePayment(p: Payment): StarsInvoicePayment | null {
+  if (p.provider !== "telegram_stars" || p.purpose !== "order" || !p.orderId) return null;
+  return {
+    paymentId: p.id,
+    orderId: p.orderId,
+    userId: p.userId,
+    status: p.status,
+    stars: p.amount,
+    credit: p.credit
+      ? { amount: p.credit.amount, currency: p.credit.currency }
+      : { amount: p.amount, currency: p.currency },
+    rate: p.credit?.exchangeRate ?? null,
+  };
+}
+
+/** Stars for orders of any price: one PENDING payment per invoice, confirmed by the charge Telegram reports. */
+function starsPort(payments: Required<PaymentsLike>): StarsPorts {
+  return {
+    quote: (amount, currency) => payments.quoteStars(amount, currency as Currency)?.stars ?? null,
+    async start(ctx, input) {
+      const r = await payments.startStarsPayment(ctx, { ...input, currency: input.currency as Currency });
+      return r.ok ? invoicePayment(r.payment) : null;
+    },
+    async get(ctx, paymentId) {
+      const p = await payments.getPayment(ctx, paymentId);
+      return p ? invoicePayment(p) : null;
+    },
+    async chargedFor(ctx, orderId) {
+      return (await payments.findStarsChargeForOrder(ctx, { orderId }))?.amount ?? null;
+    },
+    async confirm(buyerCtx, { userId, paymentId, chargeId, amount, currency }) {
+      // Telegram reported the charge (a verified update): recording it is the platform's business.
+      const ctx = delegate(buyerCtx, "telegram-stars");
+      const p = await payments.getPayment(ctx, paymentId);
+      const invoice = p && p.userId === userId ? invoicePayment(p) : null;
+      if (!p || !invoice) throw new Error(`no Stars invoice payment ${paymentId}`);
+      let target = p;
+      if (p.status !== "PENDING" && p.status !== "FAILED" && p.externalId !== chargeId) {
+        // A second charge for one invoice (two pre-checkouts approved at once): credited too, never lost.
+        target = (
+          await payments.createPayment(ctx, {
+            provider: "telegram_stars",
+            purpose: "order",
+            userId,
+            orderId: p.orderId!,
+            amount: p.amount,
+            currency: p.currency,
+            ...(p.credit ? { credit: p.credit } : {}),
+            idempotencyKey: `stars:${chargeId}`,
+          })
+        ).payment;
+      }
+      const r = await payments.confirm(ctx, {
+        provider: "telegram_stars",
+        paymentId: target.id,
+        externalId: chargeId,
+        amount,
+        currency: currency as Currency,
+      });
+      if (!r.ok) throw new Error(`Stars payment ${target.id} not confirmed: ${r.code}`);
+      return invoice;
+    },
   };
 }

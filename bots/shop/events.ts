@@ -220,7 +220,21 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
           const r = await codesReply(loc, order, ctx);
           return r ? [r] : [];
         });
-      case "order.refunded":
+      case "order.refunded": {
+        // Paid in Stars: the Stars go back to the buyer's Telegram account (the stars-refunder), not the wallet.
+        const stars = (await ports.payments?.stars?.chargedFor?.(ctx, order.id)) ?? null;
+        if (stars !== null)
+          return tell(async (loc) => [
+            {
+              kind: "text",
+              body: [
+                plain(
+                  t(loc, "order.refunded_stars", { order: short, name: name(loc), stars: money(loc, stars, "XTR") }),
+                ),
+              ],
+              buttons: ordersBtn(loc),
+            },
+          ]);
         return tell(async (loc) => {
           const balance = await ports.wallet.balance(ctx, { userId, currency: order.currency });
           return [
@@ -240,6 +254,7 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
             },
           ];
         });
+      }
       case "order.expired":
         return tell(async (loc) => [{ kind: "text", body: [plain(t(loc, "order.expired", { order: short }))] }]);
       default:

@@ -46,10 +46,47 @@ export interface ShopPorts {
       ctx: CoreContext,
       input: { userId: string; amount: bigint; currency: string; idempotencyKey: string },
     ): Promise<{ checkoutUrl: string }>;
-    /** Credits a Telegram Stars payment to the user's XTR wallet, once per chargeId. */
+    /** Credits a Telegram Stars payment to the user's XTR wallet, once per chargeId (invoices `o:<orderId>`). */
     confirmStars?(
       ctx: CoreContext,
       input: { userId: string; orderId: string; chargeId: string; amount: bigint; currency: string },
     ): Promise<unknown>;
+    /** Stars are offered for orders of any price (invoices `s:<paymentId>`): see `StarsPorts`. */
+    stars?: StarsPorts;
   };
+}
+
+/** A Stars payment issued for an order's invoice (payments.startStarsPayment). */
+export interface StarsInvoicePayment {
+  paymentId: string;
+  orderId: string;
+  userId: string;
+  status: "PENDING" | "SUCCEEDED" | "FAILED" | "REFUNDED";
+  /** Stars charged. */
+  stars: bigint;
+  /** The order's price the Stars stand for (CNY for a CNY order; the Stars themselves for an XTR one). */
+  credit: { amount: bigint; currency: string };
+  /** Stars per major unit of `credit.currency` the Stars were priced at (null for an XTR order). */
+  rate: string | null;
+}
+
+export interface StarsPorts {
+  /** The Stars price of an amount at the configured rate (rounded up); null when Stars cannot pay it. */
+  quote(amount: bigint, currency: string): bigint | null;
+  /** The PENDING Stars payment an order's invoice is issued for; null when Stars cannot pay the order's currency. */
+  start(
+    ctx: CoreContext,
+    input: { userId: string; orderId: string; amount: bigint; currency: string },
+  ): Promise<StarsInvoicePayment | null>;
+  get(ctx: CoreContext, paymentId: string): Promise<StarsInvoicePayment | null>;
+  /** The Stars charged for an order (its Telegram Stars charge), or null when it was not paid in Stars. */
+  chargedFor?(ctx: CoreContext, orderId: string): Promise<bigint | null>;
+  /**
+   * Telegram charged the buyer for the invoice of `paymentId`: credits the order's price to their wallet once
+   * per charge (a second charge for one invoice is credited too, never lost); returns the invoice's payment.
+   */
+  confirm(
+    ctx: CoreContext,
+    input: { userId: string; paymentId: string; chargeId: string; amount: bigint; currency: string },
+  ): Promise<StarsInvoicePayment>;
 }

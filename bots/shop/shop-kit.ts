@@ -33,6 +33,12 @@ export function createKit(deps: ShopBotDeps) {
   // ------------------------------------------------------------------------------- small helpers
   const t = (s: { locale: Locale }, key: MessageKey, params?: MessageParams) => i18n.t(s.locale, key, params);
   const money = (s: { locale: Locale }, amount: bigint, cur: string) => i18n.money(s.locale, amount, cur);
+  /** A price, with its Stars price beside it where the chat can pay in Stars (Telegram) and it is not in Stars already. */
+  const priceText = (s: Session, amount: bigint, cur: string): string => {
+    const stars = s.caps.starsInvoices && cur !== "XTR" ? ports.payments?.stars?.quote(amount, cur) : null;
+    const shown = money(s, amount, cur);
+    return stars ? t(s, "stars.beside", { price: shown, stars: money(s, stars, "XTR") }) : shown;
+  };
   const pname = (s: { locale: Locale }, p: Pick<Product, "nameZh" | "nameEn">) =>
     s.locale === "zh-CN" ? p.nameZh : p.nameEn;
   const btn = (label: string, action: Action): CallbackButton => ({
@@ -122,6 +128,7 @@ export function createKit(deps: ShopBotDeps) {
     linkMinutes,
     t,
     money,
+    priceText,
     pname,
     btn,
     text,

@@ -19,6 +19,8 @@ export interface SupplierCallbackDeps {
   };
   /** Where refused callbacks are reported with their reason (the caller only learns "unauthorized"). */
   logger?: { warn(obj: object, msg: string): void };
+  /** Told about each refused callback with its real reason (for `/metrics`; the caller only learns "unauthorized"). */
+  onRejected?(reason: string): void;
 }
 
 /** Failures before a callback is authenticated: answered alike, so a caller learns nothing from which. */
@@ -56,6 +58,7 @@ export function supplierCallbackRoutes(deps: SupplierCallbackDeps) {
         { supplierCode: supplierCode.slice(0, 64), reason: e.code, detail: e.message, requestId: ctx.requestId },
         "supplier callback refused",
       );
+      deps.onRejected?.(e.code);
       return errorJson(c, 401, "unauthorized", "the callback could not be authenticated");
     }
     const result = await deps.orders.applySupplierOutcome(

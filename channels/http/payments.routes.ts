@@ -9,6 +9,8 @@ export interface PaymentRoutesDeps {
   payments: Pick<Payments, "getPayment" | "handleSandboxWebhook" | "simulateSandboxEvent">;
   /** Serve the simulated provider's checkout page (it credits wallets for free): never in production. */
   checkoutSimulator: boolean;
+  /** Told about each refused webhook by its failure code (for `/metrics`). */
+  onRejected?(reason: Extract<SandboxWebhookResult, { ok: false }>["code"]): void;
 }
 
 const FAILURE_STATUS: Record<Extract<SandboxWebhookResult, { ok: false }>["code"], ContentfulStatusCode> = {
@@ -23,14 +25,17 @@ const FAILURE_STATUS: Record<Extract<SandboxWebhookResult, { ok: false }>["code"
  * The sandbox provider's two faces, mounted at the root: its hosted checkout page (whose buttons make
  * the simulated provider deliver a signed webhook) and our webhook receiver.
  */
-export function paymentRoutes({ payments, checkoutSimulator }: PaymentRoutesDeps) {
+export function paymentRoutes({ payments, checkoutSimulator, onRejected }: PaymentRoutesDeps) {
   const app = new Hono();
   if (checkoutSimulator) mountCheckoutSimulator(app, payments);
 
   app.post("/webhooks/sandbox", async (c) => {
     const rawBody = await c.req.text();
     const result = await payments.handleSandboxWebhook(rawBody, c.req.raw.headers);
-    if (!result.ok) return errorJson(c, FAILURE_STATUS[result.code], result.code, result.message);
+    if (!result.ok) {
+      onRejected?.(result.code);
+      return errorJson(c, FAILURE_STATUS[result.code], result.code, result.message);
+    }
     return c.json({
       received: true,
       eventId: result.eventId,

@@ -14,6 +14,11 @@ export interface StarsRefundDeps {
   /** The Stars charge of an order, or null when the order was not paid with Stars. */
   findStarsCharge(orderId: string): Promise<StarsCharge | null>;
   /**
+   * Before asking Telegram: book the refund (e.g. `payments.recordProviderRefund`, idempotent per charge).
+   * `"skip"` means it must not be refunded (the buyer already spent what the order refund gave back).
+   */
+  beforeRefund?(input: StarsCharge & { orderId: string }): Promise<"refund" | "skip">;
+  /**
    * After Telegram returned the Stars: book it (e.g. `wallet −T, custody +T` in XTR, idempotent on the
    * charge id), since the order refund itself credited the buyer's XTR wallet.
    */
@@ -33,6 +38,10 @@ export function starsRefundSubscriber(deps: StarsRefundDeps) {
     if (!orderId) return;
     const charge = await deps.findStarsCharge(orderId);
     if (!charge) return;
+    if ((await deps.beforeRefund?.({ ...charge, orderId })) === "skip") {
+      deps.logger.warn({ orderId }, "telegram: Stars not refunded (the refund was already spent)");
+      return;
+    }
     try {
       const { alreadyRefunded } = await deps.channel.refundStarPayment(charge.telegramUserId, charge.chargeId);
       deps.logger.info({ orderId, alreadyRefunded }, "telegram: Stars refunded");

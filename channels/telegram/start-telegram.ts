@@ -5,6 +5,8 @@ import { telegramWebhookRoutes } from "./webhook.routes.ts";
 export interface StartTelegramOptions extends TelegramChannelDeps {
   /** `TELEGRAM_WEBHOOK_SECRET`: webhook mode when set, long polling otherwise. */
   webhookSecret?: string;
+  /** Told about each refused webhook request, by reason (for `/metrics`). */
+  onWebhookRejected?(reason: string): void;
   /** `PUBLIC_URL`; the webhook is `${publicUrl}${mountPath}/webhook`. */
   publicUrl: string;
   /** Where the caller mounts `routes` (default `/telegram`). */
@@ -31,7 +33,11 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Started
   const channel = await createTelegramChannel(opts);
   const mount = (opts.mountPath ?? "/telegram").replace(/\/+$/, "");
   if (opts.webhookSecret) {
-    const routes = telegramWebhookRoutes({ channel, secretToken: opts.webhookSecret });
+    const routes = telegramWebhookRoutes({
+      channel,
+      secretToken: opts.webhookSecret,
+      ...(opts.onWebhookRejected ? { onRejected: opts.onWebhookRejected } : {}),
+    });
     const webhookUrl = `${opts.publicUrl.replace(/\/+$/, "")}${mount}/webhook`;
     if (opts.registerWebhook !== false) {
       try {

@@ -9,6 +9,8 @@ export interface TelegramWebhookOptions {
   secretToken: string;
   /** Largest accepted body; Telegram updates are small. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Told about each refused request, by reason (for `/metrics`). */
+  onRejected?(reason: "bad_secret" | "too_large" | "malformed"): void;
 }
 
 export const TELEGRAM_SECRET_HEADER = "x-telegram-bot-api-secret-token";
@@ -31,19 +33,31 @@ export function telegramWebhookRoutes(opts: TelegramWebhookOptions) {
   const maxBody = opts.maxBodyBytes ?? 1 << 20;
   const app = new Hono();
   app.post("/webhook", async (c) => {
-    if (!secretMatches(c.req.header(TELEGRAM_SECRET_HEADER), opts.secretToken))
+    if (!secretMatches(c.req.header(TELEGRAM_SECRET_HEADER), opts.secretToken)) {
+      opts.onRejected?.("bad_secret");
       return c.json({ ok: false, error: "forbidden" }, 403);
+    }
     const length = Number(c.req.header("content-length") ?? 0);
-    if (length > maxBody) return c.json({ ok: false, error: "too large" }, 413);
+    if (length > maxBody) {
+      opts.onRejected?.("too_large");
+      return c.json({ ok: false, error: "too large" }, 413);
+    }
     let update: unknown;
     try {
       const raw = await c.req.text();
-      if (raw.length > maxBody) return c.json({ ok: false, error: "too large" }, 413);
+      if (raw.length > maxBody) {
+        opts.onRejected?.("too_large");
+        return c.json({ ok: false, error: "too large" }, 413);
+      }
       update = JSON.parse(raw);
     } catch {
+      opts.onRejected?.("malformed");
       return c.json({ ok: false, error: "malformed JSON" }, 400);
     }
-    if (!isUpdate(update)) return c.json({ ok: false, error: "not a Telegram update" }, 400);
+    if (!isUpdate(update)) {
+      opts.onRejected?.("malformed");
+      return c.json({ ok: false, error: "not a Telegram update" }, 400);
+    }
     const outcome = await opts.channel.handleUpdate(update);
     return c.json({ ok: true, outcome });
   });

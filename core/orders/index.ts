@@ -11,3 +11,4 @@ export {
 } from "./order-store.ts";
 export { createOrderReads, NUMBERED_ORDER_ROW, type OrderReads } from "./order-reads.ts";
 export { isOrderNumber, orderNumberCheck, parseOrderRef, type OrderRef } from "./order-number.ts";
+export { liveOrderStatuses, orderCountsSql } from "./order-counts.sql.ts";

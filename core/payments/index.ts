@@ -15,3 +15,4 @@ export {
 } from "./sandbox-signature.ts";
 export { sandboxEventSchema, type SandboxEvent } from "./sandbox-event.ts";
 export type * from "./payments.types.ts";
+export { DEFAULT_STARS_PER_CNY, parseStarsRate, starsPrice, type StarsQuote, type StarsRates } from "./stars-price.ts";

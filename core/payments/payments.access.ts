@@ -12,6 +12,9 @@ export const paymentsAccess: AccessRules<Payments> = {
   createPayment: confirm,
   // The sandbox checkout page reads a payment by its id, an unguessable capability in the checkout link.
   getPayment: "public",
+  quoteStars: "pure",
+  // Issuing a Stars invoice for an order is its owner's (paying it); the charge itself is confirmed by the platform.
+  startStarsPayment: own("orders.pay"),
   confirm,
   fail: confirm,
   handleSandboxWebhook: "pure",

@@ -30,12 +30,15 @@ import type {
   StarsCharge,
 } from "./payments.types.ts";
 import { createSandboxWebhook } from "./sandbox-webhook.ts";
+import { parseStarsRate, starsPrice, type StarsRates } from "./stars-price.ts";
 
 export interface PaymentsDeps {
   sql: SqlRunner;
   clock: Clock;
   ledger: PaymentsLedger;
   sandbox: { secret: string; publicUrl: string };
+  /** Stars per major unit for orders priced in other currencies (config `STARS_PER_CNY`); none: Stars pay XTR prices only. */
+  starsRates?: StarsRates;
 }
 
 const PROVIDERS: readonly string[] = ["sandbox", "wallet", "telegram_stars"];
@@ -49,8 +52,9 @@ function assertCurrency(currency: unknown): asserts currency is Currency {
   if (!currencySchema.safeParse(currency).success) throw invalidData("invalid_currency", "unknown currency");
 }
 
-export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): Payments {
+export function createPayments({ sql, clock, ledger, sandbox, starsRates = {} }: PaymentsDeps): Payments {
   if (sandbox.secret.length < 16) throw new Error("the sandbox webhook secret must be at least 16 characters");
+  for (const rate of Object.values(starsRates)) parseStarsRate(rate);
   const publicUrl = sandbox.publicUrl.replace(/\/+$/, "");
 
   const payments: Payments = {
@@ -63,6 +67,14 @@ export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): P
       if (!PROVIDERS.includes(input.provider)) throw invalidData("unsupported_provider", "unknown payment provider");
       if (input.purpose !== "topup" && input.purpose !== "order")
         throw invalidData("invalid_purpose", "a payment is for a top-up or an order");
+      const credit = input.credit ?? null;
+      if (credit) {
+        assertAmount(credit.amount);
+        assertCurrency(credit.currency);
+        parseStarsRate(credit.exchangeRate);
+        if (credit.currency === input.currency)
+          throw invalidData("invalid_credit", "a payment credits another currency than it charges, or none");
+      }
       if (typeof input.idempotencyKey !== "string" || !input.idempotencyKey || input.idempotencyKey.length > 200)
         throw invalidData(
           "invalid_idempotency_key",
@@ -72,7 +84,9 @@ export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): P
       const orderId = input.orderId ?? null;
       return inSqlTx(sql, opts, async (tx) => {
         const now = clock.now();
-        const inserted = await tx.query<{ id: string }>(insertPaymentSql({ id: newId(), ...input, orderId, key, now }));
+        const inserted = await tx.query<{ id: string }>(
+          insertPaymentSql({ id: newId(), ...input, orderId, credit, key, now }),
+        );
         const id = inserted[0]?.id ?? (await tx.query<{ id: string }>(paymentIdByKeySql(key)))[0]?.id;
         const payment = id ? await readPayment(tx, id, false) : null;
         if (!payment) throw new Error("payment row vanished");
@@ -80,7 +94,10 @@ export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): P
           payment.amount !== input.amount ||
           payment.currency !== input.currency ||
           payment.provider !== input.provider ||
-          payment.orderId !== orderId
+          payment.orderId !== orderId ||
+          payment.credit?.amount !== credit?.amount ||
+          payment.credit?.currency !== credit?.currency ||
+          payment.credit?.exchangeRate !== credit?.exchangeRate
         )
           throw conflict("idempotency_conflict", "this idempotency key was already used for a different payment");
         return { payment, replayed: !inserted[0] };
@@ -106,6 +123,32 @@ export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): P
 
     getPayment: (_ctx, paymentId, opts) => readPayment(opts?.tx ?? sql, paymentId, false),
 
+    quoteStars: (amount, currency) => starsPrice(amount, currency, starsRates),
+
+    async startStarsPayment(ctx, input, opts) {
+      assertAmount(input.amount);
+      assertCurrency(input.currency);
+      const quote = starsPrice(input.amount, input.currency, starsRates);
+      if (!quote) return { ok: false, code: "stars_unavailable" };
+      const { payment, replayed } = await payments.createPayment(
+        ctx,
+        {
+          provider: "telegram_stars",
+          purpose: "order",
+          userId: input.userId,
+          orderId: input.orderId,
+          amount: quote.stars,
+          currency: "XTR",
+          ...(input.currency === "XTR"
+            ? {}
+            : { credit: { amount: input.amount, currency: input.currency, exchangeRate: quote.rate } }),
+          idempotencyKey: `stars-invoice:${input.orderId}:${quote.rate}`,
+        },
+        opts,
+      );
+      return { ok: true, payment, stars: quote.stars, rate: quote.rate, replayed };
+    },
+
     async confirm(ctx, input, opts): Promise<ConfirmResult> {
       assertAmount(input.amount);
       assertCurrency(input.currency);
@@ -121,16 +164,28 @@ export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): P
           return { ok: true, payment, credited: false, ledgerTransactionId: payment.ledgerTransactionId! };
 
         // A failed payment can still succeed later (the customer retried at the provider); never the reverse.
+        // A charge in another currency (Stars for a CNY order) credits what it was priced at.
+        const credited = payment.credit ?? payment;
         const posted = await ledger.post(
           ctx,
           {
             idempotencyKey: `topup:${payment.id}`,
             kind: "topup",
             memo: `${payment.provider} payment ${payment.id}`,
-            metadata: { paymentId: payment.id, provider: payment.provider, externalId: input.externalId },
+            metadata: {
+              paymentId: payment.id,
+              provider: payment.provider,
+              externalId: input.externalId,
+              ...(payment.credit
+                ? {
+                    charged: `${payment.amount} ${payment.currency}`,
+                    exchangeRate: `${payment.credit.exchangeRate} ${payment.currency}/${payment.credit.currency}`,
+                  }
+                : {}),
+            },
             legs: [
-              { account: ledger.systemCode("custody", payment.currency), amount: -payment.amount },
-              { account: ledger.walletCode(payment.userId, payment.currency), amount: payment.amount },
+              { account: ledger.systemCode("custody", credited.currency), amount: -credited.amount },
+              { account: ledger.walletCode(payment.userId, credited.currency), amount: credited.amount },
             ],
           },
           { tx },
@@ -207,6 +262,7 @@ export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): P
         externalId: payment.externalId,
         amount: payment.amount,
         currency: payment.currency,
+        credit: payment.credit,
         status: payment.status,
       };
     },
@@ -224,8 +280,10 @@ export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): P
         if (payment.status === "REFUNDED")
           return { ok: true, payment, refundTransactionId: payment.refundTransactionId!, replayed: true };
         if (payment.status !== "SUCCEEDED") return { ok: false, code: "not_refundable", payment };
-        // The reverse of the confirmation's `custody −X, wallet +X`. The wallet guard refuses it when the
-        // payer no longer holds X: their money was spent, so the provider must not hand it back as well.
+        // The reverse of the confirmation's `custody −X, wallet +X` (X: what it credited). The wallet guard
+        // refuses it when the payer no longer holds X: their money was spent, so the provider must not hand
+        // it back as well.
+        const credited = payment.credit ?? payment;
         const posted = await ledger.post(
           ctx,
           {
@@ -239,8 +297,8 @@ export function createPayments({ sql, clock, ledger, sandbox }: PaymentsDeps): P
               orderId: payment.orderId,
             },
             legs: [
-              { account: ledger.walletCode(payment.userId, payment.currency), amount: -payment.amount },
-              { account: ledger.systemCode("custody", payment.currency), amount: payment.amount },
+              { account: ledger.walletCode(payment.userId, credited.currency), amount: -credited.amount },
+              { account: ledger.systemCode("custody", credited.currency), amount: credited.amount },
             ],
           },
           { tx },

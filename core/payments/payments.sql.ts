@@ -1,12 +1,19 @@
 import { rowMap, selectList, sql, type Currency } from "../shared/index.ts";
 import type { Payment } from "./payments.types.ts";
 
+/** A payments row as read (payment-rows.ts turns it into a `Payment`). */
+export type PaymentRow = Omit<Payment, "credit"> & {
+  creditAmount: bigint | null;
+  creditCurrency: string | null;
+  exchangeRate: string | null;
+};
+
 /**
  * Every statement of the payments module (tables payments, webhook_events), run on the SqlRunner: a
  * confirmation is one transaction with its ledger posting and its outbox event.
  */
 
-export const PAYMENT_ROW = rowMap<Payment>(
+export const PAYMENT_ROW = rowMap<PaymentRow>(
   "payments",
   {
     id: { column: "id", cast: "text" },
@@ -20,6 +27,9 @@ export const PAYMENT_ROW = rowMap<Payment>(
     externalId: { column: "external_id" },
     ledgerTransactionId: { column: "ledger_transaction_id", cast: "text" },
     refundTransactionId: { column: "refund_transaction_id", cast: "text" },
+    creditAmount: { column: "credit_amount" },
+    creditCurrency: { column: "credit_currency" },
+    exchangeRate: { column: "exchange_rate" },
     createdAt: { column: "created_at" },
     updatedAt: { column: "updated_at" },
   },
@@ -44,12 +54,15 @@ export const insertPaymentSql = (p: {
   orderId: string | null;
   currency: Currency;
   amount: bigint;
+  credit: { amount: bigint; currency: Currency; exchangeRate: string } | null;
   key: string;
   now: Date;
 }) => sql`INSERT INTO payments
-      (id, provider, purpose, user_id, order_id, currency, amount, status, idempotency_key, created_at, updated_at)
+      (id, provider, purpose, user_id, order_id, currency, amount, status, idempotency_key, created_at, updated_at,
+       credit_amount, credit_currency, exchange_rate)
     VALUES (${p.id}::uuid, ${p.provider}::text, ${p.purpose}::text, ${p.userId}::uuid, ${p.orderId}::uuid,
-      ${p.currency}::bpchar, ${p.amount}::bigint, 'PENDING', ${p.key}::text, ${p.now}::timestamptz, ${p.now}::timestamptz)
+      ${p.currency}::bpchar, ${p.amount}::bigint, 'PENDING', ${p.key}::text, ${p.now}::timestamptz, ${p.now}::timestamptz,
+      ${p.credit?.amount ?? null}::bigint, ${p.credit?.currency ?? null}::bpchar, ${p.credit?.exchangeRate ?? null}::text)
     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id::text AS id`;
 
 export const paymentIdByKeySql = (key: string) =>

@@ -1,4 +1,5 @@
 import type { CoreContext, Currency, SqlTxOptions } from "../shared/index.ts";
+import type { StarsQuote } from "./stars-price.ts";
 
 /** A ledger posting's answer (the ledger's `PostResult`, structurally). */
 export type LedgerPostResult =
@@ -41,8 +42,21 @@ export interface Payment {
   ledgerTransactionId: string | null;
   /** The ledger transaction of the provider refund (`wallet −X, custody +X`), once REFUNDED. */
   refundTransactionId: string | null;
+  /**
+   * What the confirmation credits when it differs from the charge: a Stars charge (XTR) for an order priced
+   * in CNY credits the order's total in CNY; `exchangeRate` is the Stars per major unit used. Null: the
+   * payment credits its own amount and currency.
+   */
+  credit: PaymentCredit | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface PaymentCredit {
+  amount: bigint;
+  currency: Currency;
+  /** Charge units per major unit of `currency`, a decimal string (e.g. "11" Stars per yuan). */
+  exchangeRate: string;
 }
 
 export interface StartTopUpInput {
@@ -62,9 +76,31 @@ export interface CreatePaymentInput {
   orderId?: string;
   amount: bigint;
   currency: Currency;
+  /** Credit this to the wallet instead of `amount`/`currency` (a charge in another currency). */
+  credit?: PaymentCredit;
   /** Scoped to the user and purpose. */
   idempotencyKey: string;
 }
+
+export interface StartStarsPaymentInput {
+  userId: string;
+  /** The order the Stars pay for (CREATED, not yet paid). */
+  orderId: string;
+  /** The order's total and currency: what the wallet is credited once the Stars are charged. */
+  amount: bigint;
+  currency: Currency;
+}
+
+export type StartStarsPaymentResult =
+  | {
+      ok: true;
+      /** PENDING `telegram_stars` payment: amount = Stars (XTR), credit = the order's total (unless XTR). */
+      payment: Payment;
+      stars: bigint;
+      rate: string;
+      replayed: boolean;
+    }
+  | { ok: false; code: "stars_unavailable" };
 
 export interface ConfirmInput {
   provider: PaymentProvider;
@@ -122,8 +158,11 @@ export interface StarsCharge {
   userId: string;
   /** `telegram_payment_charge_id`. */
   externalId: string;
+  /** The Stars charged (what Telegram gives back); currency XTR. */
   amount: bigint;
   currency: Currency;
+  /** What it credited the wallet when the order was priced in another currency (and so what a refund takes back). */
+  credit: PaymentCredit | null;
   /** SUCCEEDED, or REFUNDED once recordProviderRefund has booked the refund. */
   status: "SUCCEEDED" | "REFUNDED";
 }
@@ -171,6 +210,18 @@ export interface Payments {
     opts?: SqlTxOptions,
   ): Promise<{ payment: Payment; replayed: boolean }>;
   getPayment(ctx: CoreContext, paymentId: string, opts?: SqlTxOptions): Promise<Payment | null>;
+  /** The Stars price of an amount at the configured rates (rounded up), or null when Stars cannot pay that currency. */
+  quoteStars(amount: bigint, currency: Currency): StarsQuote | null;
+  /**
+   * The PENDING Telegram Stars payment an invoice for an order is issued for: its Stars at the configured
+   * rate now, crediting the order's total once charged. Idempotent per (order, rate): a changed rate makes a
+   * new payment (the old invoice's pre-checkout is then refused as a changed price).
+   */
+  startStarsPayment(
+    ctx: CoreContext,
+    input: StartStarsPaymentInput,
+    opts?: SqlTxOptions,
+  ): Promise<StartStarsPaymentResult>;
   confirm(ctx: CoreContext, input: ConfirmInput, opts?: SqlTxOptions): Promise<ConfirmResult>;
   fail(
     ctx: CoreContext,

@@ -40,6 +40,7 @@ describe("serve (no workers) + two workers: every buyer gets every message exact
   const procs: Proc[] = [];
   let server: Proc;
   let workers: Proc[];
+  let workerMetricsPorts: number[];
   let codeProduct: { id: string };
   let topUp: { id: string };
 
@@ -89,7 +90,10 @@ describe("serve (no workers) + two workers: every buyer gets every message exact
       TELEGRAM_WEBHOOK_SECRET: SECRET,
     });
     server = start(["serve"], { RUN_WORKERS: "false" });
-    workers = [0, 1].map(() => start(["worker", "--concurrency", "8", "--stuck-after-ms", "3000"]));
+    workerMetricsPorts = [await freePort(), await freePort()];
+    workers = workerMetricsPorts.map((p) =>
+      start(["worker", "--concurrency", "8", "--stuck-after-ms", "3000"], { WORKER_METRICS_PORT: String(p) }),
+    );
     await Promise.all([ready(server, /listening on http/), ...workers.map((w) => ready(w, /worker running/))]);
   }, 120_000);
 
@@ -213,6 +217,23 @@ describe("serve (no workers) + two workers: every buyer gets every message exact
     // The direct top-ups were fulfilled in the workers, not in serve.
     const charged = await shop.prisma.order.count({ where: { status: "DELIVERED", productId: topUp.id } });
     expect(charged).toBe(BUYERS_PER_ROUND);
+
+    // /metrics: serve reports the orders from the database (the workers did the work); the supplier calls
+    // are counted where they were made, so the workers' own endpoints add up to every top-up, serve's to none.
+    const scrape = async (p: number) => (await fetch(`http://127.0.0.1:${p}/metrics`)).text();
+    const series = (text: string, line: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith(`${line} `))
+          ?.slice(line.length + 1) ?? 0,
+      );
+    const fromServe = await scrape(port);
+    expect(series(fromServe, 'kameng_orders{status="DELIVERED",channel="telegram"}')).toBe(2 * BUYERS_PER_ROUND);
+    const placed = 'kameng_supplier_requests_total{supplier="topology-sim",op="place",outcome="succeeded"}';
+    expect(series(fromServe, placed)).toBe(0);
+    const perWorker = await Promise.all(workerMetricsPorts.map(async (p) => series(await scrape(p), placed)));
+    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(BUYERS_PER_ROUND);
   }, 120_000);
 
   it("and again while a worker is killed (SIGKILL) mid-run", async () => {

@@ -244,6 +244,7 @@ describe("Telegram Stars refunds", () => {
       externalId: o.chargeId,
       amount: o.amount,
       currency: "XTR",
+      credit: null,
       status: "SUCCEEDED",
     });
     expect(await payments.findStarsChargeForOrder(ctx, { orderId: randomUUID() })).toBeNull();
