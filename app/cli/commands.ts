@@ -8,6 +8,7 @@ import type { Container } from "../container.ts";
 import { seedDemo } from "../seed/demo-seed.ts";
 import { consumerStatus, listFailures, retryFailures } from "../events/consumer-admin.ts";
 import { action, CliError, formatMinor, parseAmount, withContainer } from "./cli-support.ts";
+import { registerStaffCommands } from "./staff-commands.ts";
 
 const ctx = () => systemContext(`cli:${process.pid}`, { channel: "cli" });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -290,6 +291,7 @@ export function registerOperatorCommands(program: Command): void {
     );
 
   registerEventCommands(program);
+  registerStaffCommands(program);
 }
 
 /** `events consumers|failed|retry`: the event consumers' positions and failures (docs/events.md "Operating"). */
