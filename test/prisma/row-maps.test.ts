@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPROVAL_ROW } from "../../core/approvals/index.ts";
 import { AUDIT_ROW } from "../../core/audit/index.ts";
 import { CATEGORY_ROW, PRODUCT_ROW } from "../../core/catalog/catalog.sql.ts";
 import { IDENTITY_ROW, USER_ROW } from "../../core/identity/identity.sql.ts";
@@ -31,6 +32,7 @@ const MAPS: Array<RowMap<never>> = [
   PENDING_REQUEST_ROW,
   STAFF_ROW,
   AUDIT_ROW,
+  APPROVAL_ROW,
 ] as Array<RowMap<never>>;
 
 type Query = Pick<pg.ClientBase, "query">;
