@@ -143,6 +143,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
             createStaffBot({
               ...createStaffConsole(c),
               orders: c.orders,
+              inventory: c.inventory,
+              catalog: c.catalog,
               isStaffChat: (channel, chatId) => channel === "telegram" && staffGroups.has(chatId),
               ...(kit.logger ? { logger: kit.logger } : {}),
             }),

@@ -1,5 +1,7 @@
 import type { Approvals, ApprovalRequest } from "../../core/approvals/index.ts";
 import type { Audit } from "../../core/audit/index.ts";
+import type { Catalog } from "../../core/catalog/index.ts";
+import type { Inventory } from "../../core/inventory/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
 import { localeFromLanguage } from "../../core/identity/index.ts";
 import {
@@ -21,6 +23,8 @@ export interface StaffBotDeps {
   audit: Pick<Audit, "record">;
   approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
   orders: Pick<Orders, "get" | "events">;
+  inventory: Pick<Inventory, "stock">;
+  catalog: Pick<Catalog, "listProducts">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
   logger?: BotLogger;
@@ -149,6 +153,22 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         if (r.status === "executed") return say(m.refunded(orderId));
         if (r.status === "failed") return say(m.refundFailed(r.error));
         return [approvalButtons(r.request, m)];
+      }
+      case "stock": {
+        if (args.length > 0) return usage(ctx, command, m, "stock");
+        const report = await deps.inventory.stock(ctx, {});
+        const products = (await deps.catalog.listProducts(ctx, { includeInactive: true })).filter(
+          (p) => p.deliveryKind === "CODE",
+        );
+        await audited(ctx, command, "ok", { products: products.length });
+        const byId = new Map(report.products.map((p) => [p.productId, p]));
+        const rows = products.map((p) => {
+          const s = byId.get(p.id);
+          const n = (v: number | undefined) => String(v ?? 0).padStart(7);
+          return `${p.sku.slice(0, 20).padEnd(20)} ${n(s?.available)} ${n(s?.reserved)} ${n(s?.sold)}${p.active ? "" : ` ${m.offSale}`}`;
+        });
+        const head = `${"SKU".padEnd(20)} ${m.available.padStart(7)} ${m.reserved.padStart(7)} ${m.sold.padStart(7)}`;
+        return [text(bold(m.stock), plain("\n"), { text: [head, ...rows].join("\n"), style: "pre" })];
       }
       case "pending": {
         const list = await deps.approvals.pending(ctx, { limit: 10 });

@@ -8,6 +8,7 @@ const en = {
     "Staff commands:",
     "order <order id> — status history and payment",
     "refund <order id> <reason> — refund (a second person approves above the threshold)",
+    "stock — codes in stock per product",
     "pending — approval requests waiting",
     "approve <request id> / reject <request id> — decide a request",
     "help — this list",
@@ -42,6 +43,11 @@ const en = {
   alreadyDecided: (status: string) => `Already decided (${status}).`,
   expired: "This request has expired. Ask again if it is still needed.",
   noPending: "No approval requests are waiting.",
+  stock: "Stock (card codes)",
+  available: "avail",
+  reserved: "reserv",
+  sold: "sold",
+  offSale: "(off sale)",
   pendingItem: (summary: string, by: string, reason: string) => `${summary}\n  asked by ${by}: ${reason}`,
 };
 
@@ -54,6 +60,7 @@ const zh: Messages = {
     "员工命令：",
     "order <订单号> — 状态历史与支付",
     "refund <订单号> <原因> — 退款（超过阈值需另一人审批）",
+    "stock — 各商品库存",
     "pending — 待审批的请求",
     "approve <请求号> / reject <请求号> — 审批",
     "help — 本列表",
@@ -87,6 +94,11 @@ const zh: Messages = {
   alreadyDecided: (status) => `已经处理过（${status}）。`,
   expired: "该请求已过期。如仍需要，请重新发起。",
   noPending: "没有待审批的请求。",
+  stock: "库存（卡密）",
+  available: "可售",
+  reserved: "预留",
+  sold: "已售",
+  offSale: "（已下架）",
   pendingItem: (summary, by, reason) => `${summary}\n  发起人 ${by}：${reason}`,
 };
 

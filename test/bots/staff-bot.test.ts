@@ -53,6 +53,8 @@ describe("the staff bot in a Telegram staff group", () => {
       staff: createStaffBot({
         ...con,
         orders: shop.c.orders,
+        inventory: shop.c.inventory,
+        catalog: shop.c.catalog,
         isStaffChat: (channel, chatId) => channel === "telegram" && staffChats.has(chatId),
       }),
       staffChats: { telegram: staffChats },
@@ -154,7 +156,13 @@ describe("the staff bot in a Telegram staff group", () => {
   it("a staff member's private chat is the shop's, and the staff bot itself refuses a chat that is not a staff channel", async () => {
     await router.handle(turn("501", cmd("pending"), { chat: "501" }));
     expect(shopTurns.map((t) => t.chat.id)).toEqual(["501"]);
-    const bot = createStaffBot({ ...con, orders: shop.c.orders, isStaffChat: () => false });
+    const bot = createStaffBot({
+      ...con,
+      orders: shop.c.orders,
+      inventory: shop.c.inventory,
+      catalog: shop.c.catalog,
+      isStaffChat: () => false,
+    });
     expect(words(await bot.handle(turn("501", cmd("pending"), { chat: "-100888" })))).toBe(
       "Staff commands work only in the staff channel. Your attempt was recorded.",
     );
@@ -163,6 +171,21 @@ describe("the staff bot in a Telegram staff group", () => {
       outcome: "refused",
       details: { code: "not_staff_channel" },
     });
+  });
+
+  it("shows stock per code product to roles with stock.read; others are refused", async () => {
+    await con.staff.add(cli, { name: "Otto", role: "operator", telegramUserId: "504" });
+    const p = await shop.codeProduct({ stock: 3, sku: "STAFF-CARD-10" });
+    const r = await router.handle(turn("504", cmd("stock"), { lang: "zh-CN" }));
+    const table = words(r);
+    expect(table).toContain("库存（卡密）");
+    expect(table).toMatch(/STAFF-CARD-10\s+3\s+0\s+0/);
+    expect(table).not.toContain(productId); // DIRECT products have no stock
+    expect(r[0]!.kind === "text" && r[0]!.body.some((part) => part.style === "pre")).toBe(true);
+    expect(words(await router.handle(turn("501", cmd("stock"))))).toBe(
+      "Your role (finance) may not do that. The attempt was recorded.",
+    );
+    expect(p.sku).toBe("STAFF-CARD-10");
   });
 
   it("lists pending requests, and the whole trail still verifies", async () => {
