@@ -20,7 +20,7 @@ import { staffMessages, type StaffMessages } from "./staff-messages.ts";
 
 export interface StaffBotDeps {
   staff: Pick<Staff, "actorFor">;
-  audit: Pick<Audit, "record">;
+  audit: Pick<Audit, "record" | "trail">;
   approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
   orders: Pick<Orders, "get" | "events">;
   inventory: Pick<Inventory, "stock">;
@@ -169,6 +169,26 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         });
         const head = `${"SKU".padEnd(20)} ${m.available.padStart(7)} ${m.reserved.padStart(7)} ${m.sold.padStart(7)}`;
         return [text(bold(m.stock), plain("\n"), { text: [head, ...rows].join("\n"), style: "pre" })];
+      }
+      case "audit": {
+        const [kind, id] = args;
+        const query =
+          kind === "order" && id && UUID_RE.test(id)
+            ? { targetType: "order", targetId: id.toLowerCase() }
+            : kind === "staff" && id && UUID_RE.test(id)
+              ? { actorUserId: id.toLowerCase() }
+              : null;
+        if (!query || args.length !== 2)
+          return usage(ctx, command, m, "audit order <order id> | audit staff <user id>");
+        const entries = await deps.audit.trail(ctx, query, { limit: 15 });
+        await audited(ctx, command, "ok", { kind, count: entries.length }, { type: kind!, id: id!.toLowerCase() });
+        if (entries.length === 0) return say(m.noAudit);
+        const lines = entries.map(
+          (e) =>
+            `#${e.seq} ${time(e.at)} ${e.actor} [${e.channel}] ${e.action} ${e.outcome}` +
+            (e.approvalId ? ` (${e.approvalId.slice(0, 8)}…)` : ""),
+        );
+        return [text(bold(m.auditTrail), plain("\n"), { text: lines.join("\n"), style: "pre" })];
       }
       case "pending": {
         const list = await deps.approvals.pending(ctx, { limit: 10 });

@@ -11,6 +11,7 @@ const en = {
     "stock — codes in stock per product",
     "pending — approval requests waiting",
     "approve <request id> / reject <request id> — decide a request",
+    "audit order <order id> | audit staff <user id> — the audit trail",
     "help — this list",
   ].join("\n"),
   unknownCommand: (c: string) => `Unknown command “${c}”. Send help for the list.`,
@@ -48,6 +49,8 @@ const en = {
   reserved: "reserv",
   sold: "sold",
   offSale: "(off sale)",
+  auditTrail: "Audit trail (newest first)",
+  noAudit: "No audit entries.",
   pendingItem: (summary: string, by: string, reason: string) => `${summary}\n  asked by ${by}: ${reason}`,
 };
 
@@ -63,6 +66,7 @@ const zh: Messages = {
     "stock — 各商品库存",
     "pending — 待审批的请求",
     "approve <请求号> / reject <请求号> — 审批",
+    "audit order <订单号> | audit staff <用户号> — 审计记录",
     "help — 本列表",
   ].join("\n"),
   unknownCommand: (c) => `未知命令“${c}”。发送 help 查看列表。`,
@@ -99,6 +103,8 @@ const zh: Messages = {
   reserved: "预留",
   sold: "已售",
   offSale: "（已下架）",
+  auditTrail: "审计记录（最新在前）",
+  noAudit: "没有审计记录。",
   pendingItem: (summary, by, reason) => `${summary}\n  发起人 ${by}：${reason}`,
 };
 

@@ -188,6 +188,23 @@ describe("the staff bot in a Telegram staff group", () => {
     expect(p.sku).toBe("STAFF-CARD-10");
   });
 
+  it("shows an order's audit trail to owners and admins; others are refused", async () => {
+    const admin = await con.staff.add(cli, { name: "Ada", role: "admin", telegramUserId: "505" });
+    const order = await paidOrder(1);
+    await router.handle(turn("501", cmd("refund", `${order.id} shown in the trail`)));
+    const r = words(await router.handle(turn("505", cmd("audit", `order ${order.id}`))));
+    expect(r).toContain("Audit trail (newest first)");
+    expect(r).toMatch(/orders\.refund ok/);
+    expect(r).toMatch(/bot\.refund ok|staff:finance/);
+    expect(words(await router.handle(turn("505", cmd("audit", `staff ${admin.userId}`))))).toMatch(/bot\.audit ok/);
+    expect(words(await router.handle(turn("501", cmd("audit", `order ${order.id}`))))).toBe(
+      "Your role (finance) may not do that. The attempt was recorded.",
+    );
+    expect(words(await router.handle(turn("505", cmd("audit", "order nope"))))).toBe(
+      "Usage: audit order <order id> | audit staff <user id>",
+    );
+  });
+
   it("lists pending requests, and the whole trail still verifies", async () => {
     const big = await paidOrder(3);
     await router.handle(turn("502", cmd("refund", `${big.id} wrong product`)));
