@@ -1,10 +1,9 @@
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChat, type ChatEdges } from "../../app/chat.ts";
 import { createHttpApp } from "../../app/http-app.ts";
 import { asBuyer, sleep } from "../../core/shared/index.ts";
 import { FakeBotApi, stripHtml } from "../channels/telegram/fake-bot-api.ts";
+import { serveFakeBotApi, type FakeBotApiServer } from "../channels/telegram/fake-bot-api-server.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
 import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
 
@@ -16,24 +15,15 @@ import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
 const SECRET = "tg_wiring_secret_0123456789";
 const STAFF_GROUP = -100900900;
 let api: FakeBotApi;
-let apiServer: ServerType;
+let apiServer: FakeBotApiServer | undefined;
 let shop: Shop;
 let chat: ChatEdges;
 let app: ReturnType<typeof createHttpApp>;
 
 beforeAll(async () => {
   api = new FakeBotApi();
-  apiServer = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      {
-        fetch: async (req) => api.fetch(req.url, { method: req.method, body: await req.text() }),
-        port: 0,
-        hostname: "127.0.0.1",
-      },
-      () => resolve(s),
-    );
-  });
-  const apiRoot = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+  apiServer = await serveFakeBotApi(api);
+  const apiRoot = apiServer.root;
   shop = await createShop("chatwiring", {
     workers: true,
     env: {
@@ -51,7 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await chat?.stop();
   await shop?.dispose();
-  await new Promise<void>((r) => (apiServer ? apiServer.close(() => r()) : r()));
+  await apiServer?.close();
 });
 
 const post = (body: unknown, secret = SECRET) =>

@@ -4,9 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_ENCRYPTION_KEY } from "../support/container.ts";
-import { TEST_REDIS_URL } from "../support/env.ts";
 import { CLEAN, createShop, ctx, type Shop } from "./support/shop.ts";
+import { serviceEnv } from "./support/service-env.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -28,20 +27,7 @@ describe("crash: a worker process killed after the supplier call and before the 
   const worker = (extraEnv: Record<string, string>, args: string[] = []) => {
     const child = spawn(process.execPath, ["--import", "tsx", "app/main.ts", "worker", "--concurrency", "4", ...args], {
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: "test",
-        DATABASE_URL: shop.t.testDb!.url,
-        DATABASE_POOL_SIZE: "4",
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: shop.c.config.REDIS_PREFIX,
-        CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-        SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",
-        DATA_DIR: dataDir,
-        DEMO_SEED: "false",
-        LOG_LEVEL: "warn",
-        ...extraEnv,
-      },
+      env: serviceEnv(shop, dataDir, extraEnv),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

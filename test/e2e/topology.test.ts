@@ -1,17 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asBuyer, sleep } from "../../core/shared/index.ts";
 import { FakeBotApi, stripHtml, type RecordedCall } from "../channels/telegram/fake-bot-api.ts";
+import { serveFakeBotApi, type FakeBotApiServer } from "../channels/telegram/fake-bot-api-server.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
-import { TEST_ENCRYPTION_KEY } from "../support/container.ts";
-import { TEST_REDIS_URL } from "../support/env.ts";
 import { freePort } from "../support/service-process.ts";
 import { CLEAN, createShop, ctx, type Shop } from "./support/shop.ts";
+import { serviceEnv } from "./support/service-env.ts";
 
 /**
  * The scaled-out topology the README documents: `serve` with RUN_WORKERS=false and two `worker`
@@ -35,7 +33,7 @@ interface Proc {
 describe("serve (no workers) + two workers: every buyer gets every message exactly once", () => {
   let shop: Shop;
   let api: FakeBotApi;
-  let apiServer: ServerType;
+  let apiServer: FakeBotApiServer | undefined;
   let dataDir: string;
   let port: number;
   let env: Record<string, string>;
@@ -73,16 +71,7 @@ describe("serve (no workers) + two workers: every buyer gets every message exact
 
   beforeAll(async () => {
     api = new FakeBotApi();
-    apiServer = await new Promise<ServerType>((resolve) => {
-      const s = serve(
-        {
-          fetch: async (req) => api.fetch(req.url, { method: req.method, body: await req.text() }),
-          port: 0,
-          hostname: "127.0.0.1",
-        },
-        () => resolve(s),
-      );
-    });
+    apiServer = await serveFakeBotApi(api);
     // This process only seeds the shop and funds buyers; it hosts no event consumer and runs no worker.
     shop = await createShop("topology", { redis: true, workers: false });
     const { supplier } = await shop.supplier("topology-sim", { latencyMs: 150 });
@@ -90,25 +79,15 @@ describe("serve (no workers) + two workers: every buyer gets every message exact
     codeProduct = await shop.codeProduct({ stock: 4 * BUYERS_PER_ROUND, price: 1000n });
     dataDir = await mkdtemp(path.join(tmpdir(), "kameng-topology-"));
     port = await freePort();
-    env = {
-      PATH: process.env.PATH ?? "",
-      NODE_ENV: "test",
-      DATABASE_URL: shop.t.testDb!.url,
+    env = serviceEnv(shop, dataDir, {
       DATABASE_POOL_SIZE: "6",
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: shop.c.config.REDIS_PREFIX,
-      CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",
-      DATA_DIR: dataDir,
-      DEMO_SEED: "false",
       WEB_CHAT: "false",
-      LOG_LEVEL: "warn",
       PORT: String(port),
       PUBLIC_URL: "https://shop.example",
       TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
-      TELEGRAM_API_ROOT: `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`,
+      TELEGRAM_API_ROOT: apiServer.root,
       TELEGRAM_WEBHOOK_SECRET: SECRET,
-    };
+    });
     server = start(["serve"], { RUN_WORKERS: "false" });
     workers = [0, 1].map(() => start(["worker", "--concurrency", "8", "--stuck-after-ms", "3000"]));
     await Promise.all([ready(server, /listening on http/), ...workers.map((w) => ready(w, /worker running/))]);
@@ -118,7 +97,7 @@ describe("serve (no workers) + two workers: every buyer gets every message exact
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
     await Promise.all(procs.map((p) => p.exited));
     await shop?.dispose();
-    await new Promise<void>((r) => (apiServer ? apiServer.close(() => r()) : r()));
+    await apiServer?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 

@@ -1,11 +1,10 @@
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChat, type ChatEdges } from "../../../app/chat.ts";
 import { createHttpApp } from "../../../app/http-app.ts";
 import { sleep } from "../../../core/shared/index.ts";
 import { createShop, type Shop } from "../../e2e/support/shop.ts";
 import { FakeBotApi, stripHtml } from "../telegram/fake-bot-api.ts";
+import { serveFakeBotApi, type FakeBotApiServer } from "../telegram/fake-bot-api-server.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../telegram/updates.ts";
 import { MockWechat, numberOf } from "./mock-wechat.ts";
 import type { mock } from "wechaty-puppet-mock";
@@ -18,7 +17,7 @@ import type { mock } from "wechaty-puppet-mock";
  */
 const SECRET = "tg_wx_secret_0123456789";
 let api: FakeBotApi;
-let apiServer: ServerType;
+let apiServer: FakeBotApiServer | undefined;
 let shop: Shop;
 let chat: ChatEdges;
 let app: ReturnType<typeof createHttpApp>;
@@ -26,21 +25,12 @@ let wx: MockWechat;
 
 beforeAll(async () => {
   api = new FakeBotApi();
-  apiServer = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      {
-        fetch: async (req) => api.fetch(req.url, { method: req.method, body: await req.text() }),
-        port: 0,
-        hostname: "127.0.0.1",
-      },
-      () => resolve(s),
-    );
-  });
+  apiServer = await serveFakeBotApi(api);
   shop = await createShop("wxlink", {
     workers: true,
     env: {
       TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
-      TELEGRAM_API_ROOT: `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`,
+      TELEGRAM_API_ROOT: apiServer.root,
       TELEGRAM_WEBHOOK_SECRET: SECRET,
       PUBLIC_URL: "https://shop.example",
       WECHATY_PUPPET: "wechaty-puppet-mock",
@@ -58,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await chat?.stop();
   await shop?.dispose();
-  await new Promise<void>((r) => (apiServer ? apiServer.close(() => r()) : r()));
+  await apiServer?.close();
 });
 
 const post = (body: unknown) =>
