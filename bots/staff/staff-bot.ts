@@ -23,7 +23,7 @@ export interface StaffBotDeps {
   audit: Pick<Audit, "record" | "trail">;
   approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
   orders: Pick<Orders, "get" | "events">;
-  inventory: Pick<Inventory, "stock">;
+  inventory: Pick<Inventory, "stock" | "maskedCodes">;
   catalog: Pick<Catalog, "listProducts">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
@@ -119,6 +119,8 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "order <order id>");
         const order = await deps.orders.get(ctx, { orderId: orderId! });
         const events = await deps.orders.events(ctx, { orderId: order.id });
+        // Codes are never shown in the staff channel: masked, with their hash prefix.
+        const codes = await deps.inventory.maskedCodes(ctx, { orderId: order.id });
         await audited(ctx, command, "ok", {}, { type: "order", id: order.id });
         const money = formatMoney(order.total, order.currency as Currency, locale);
         const lines: TextPart[] = [
@@ -134,6 +136,9 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
               `${m.paid}: ${time(order.paidAt)}`,
               `${m.delivered}: ${time(order.deliveredAt)}`,
               ...(order.failureReason ? [`${m.failure}: ${order.failureReason}`] : []),
+              ...(codes.length > 0
+                ? [`${m.codes}:`, ...codes.map((c) => `  ${c.masked}  #${c.hashPrefix}  ${c.status}`)]
+                : []),
               `${m.history}:`,
               ...events.map(
                 (e) =>

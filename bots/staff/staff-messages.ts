@@ -31,6 +31,7 @@ const en = {
   delivered: "Delivered",
   failure: "Failure",
   history: "History",
+  codes: "Codes (masked)",
   refunded: (id: string) => `Order ${id} refunded to the buyer's wallet.`,
   refundFailed: (why: string) => `The refund failed: ${why}`,
   pendingApproval: (summary: string, expires: string) =>
@@ -86,6 +87,7 @@ const zh: Messages = {
   delivered: "交付",
   failure: "失败原因",
   history: "历史",
+  codes: "卡密（已遮盖）",
   refunded: (id) => `订单 ${id} 已退款到买家钱包。`,
   refundFailed: (why) => `退款失败：${why}`,
   pendingApproval: (summary, expires) => `需要另一人审批：${summary}\n过期时间 ${expires}。`,

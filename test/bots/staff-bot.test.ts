@@ -104,6 +104,34 @@ describe("the staff bot in a Telegram staff group", () => {
     });
   });
 
+  it("shows a delivered order's codes only masked (ABCD…WXYZ) with their hash prefix, never whole", async () => {
+    const p = await shop.codeProduct({ stock: 0, price: 1000n });
+    await shop.c.inventory.importCodes(ctx, {
+      productId: p.id,
+      source: "test",
+      content: ["ABCDEFGH12345678WXYZ,pass-secret-1", "SHORTCD8"].join("\n"),
+    });
+    const { userId } = await shop.buyer(100_000n);
+    const placed = await shop.c.orders.place(
+      { ...ctx, actor: { kind: "buyer", userId } },
+      { userId, productId: p.id, quantity: 2, idempotencyKey: `masked-${p.id}`, payWith: "wallet" },
+    );
+    if (!placed.ok) throw new Error(placed.code);
+    expect(placed.order.status).toBe("DELIVERED");
+    const r = await router.handle(turn("503", cmd("order", placed.order.id)));
+    const shown = words(r);
+    expect(shown).toMatch(
+      /Codes \(masked\):\n {2}ABCD…WXYZ {2}#[0-9a-f]{12} {2}SOLD\n {2}SH…D8 {2}#[0-9a-f]{12} {2}SOLD/,
+    );
+    for (const secret of ["ABCDEFGH12345678WXYZ", "EFGH1234", "pass-secret-1", "SHORTCD8"])
+      expect(shown).not.toContain(secret);
+    expect(r.some((x) => x.kind === "codes")).toBe(false);
+    // Masked codes are staff reading an order: a buyer asking for them, even their own, is refused.
+    await expect(
+      shop.c.inventory.maskedCodes({ ...ctx, actor: { kind: "buyer", userId } }, { orderId: placed.order.id }),
+    ).rejects.toMatchObject({ type: "forbidden" });
+  });
+
   it("refunds at once under the threshold; above it asks a second person, with buttons that decide once", async () => {
     const small = await paidOrder(1);
     expect(words(await router.handle(turn("501", cmd("refund", `${small.id} buyer asked`))))).toBe(
