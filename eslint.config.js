@@ -61,6 +61,20 @@ export default tseslint.config(
     },
   },
   {
+    // A command may run inside serve (the admin channel) or a test: it prints through out()/err().
+    files: ["app/cli/**/*.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        ...["log", "error", "warn", "info"].map((property) => ({
+          object: "console",
+          property,
+          message: "print through out()/err() from app/cli/cli-run.ts: the command may run inside serve",
+        })),
+      ],
+    },
+  },
+  {
     files: ["core/**/*.ts"],
     rules: layerRule(
       "core must not depend on a platform, HTTP or queue library",

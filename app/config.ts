@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CURRENCIES, type Currency } from "../core/shared/money.ts";
+import { DEFAULT_DATA_DIR } from "./db/data-dir-lock.ts";
 
 /**
  * The only place that reads the environment. Every variable is listed here with an example, which
@@ -85,7 +86,7 @@ export const configVariables = {
     doc: "Public base URL for checkout links and webhooks (default `http://localhost:PORT`).",
   },
   DATA_DIR: {
-    schema: z.string().min(1).default("./data"),
+    schema: z.string().min(1).default(DEFAULT_DATA_DIR),
     example: "/var/lib/kameng",
     doc: "Folder for the embedded database, generated keys and secrets.",
   },

@@ -1,6 +1,7 @@
-import { createApiKeys, type ApiKeys } from "../channels/api/index.ts";
+// api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
+import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
-import { createOrders, type FlowHooks, type Orders } from "../core/flows/index.ts";
+import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
 import {
@@ -22,7 +23,6 @@ import {
 } from "../core/shared/index.ts";
 import { createSuppliers, type Suppliers } from "../core/suppliers/index.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
-import { BullMqJobQueue } from "../jobs/bullmq-job-queue.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
 import { publicUrl, type Config } from "./config.ts";
@@ -99,6 +99,8 @@ export interface ContainerOptions {
    * order sends through it (bench/capture). Never set in production.
    */
   wrapSql?: (sql: SqlRunner) => SqlRunner;
+  /** The placement pipeline's deciders (docs/order-pipeline.md); none today: every order is allowed. */
+  orderDeciders?: readonly OrderDecider[];
 }
 
 export async function createContainer(config: Config, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
@@ -133,6 +135,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     let jobs: JobQueue;
     const healthChecks: Record<string, () => Promise<void>> = {};
     if (config.REDIS_URL) {
+      // Loaded only with Redis: BullMQ and ioredis are a noticeable part of a CLI command's start-up.
+      const { BullMqJobQueue } = await import("../jobs/bullmq-job-queue.ts");
       jobs = new BullMqJobQueue({
         url: config.REDIS_URL,
         prefix: config.REDIS_PREFIX,
@@ -203,6 +207,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
+      deciders: opts.orderDeciders ?? [],
       hooks: {
         ...opts.flowHooks,
         warn: (obj, msg) => flowLogger.warn(obj, msg),

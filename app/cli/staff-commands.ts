@@ -1,10 +1,15 @@
 import type { Command } from "commander";
-import { STAFF_ROLES, systemContext, type StaffRole } from "../../core/shared/index.ts";
+import { STAFF_ROLES, type StaffRole } from "../../core/shared/actor.ts";
 import type { StaffMember } from "../../core/staff/index.ts";
-import { createStaffConsole } from "../staff-console.ts";
+import type { Container } from "../container.ts";
+import { out } from "./cli-run.ts";
 import { action, CliError, withContainer } from "./cli-support.ts";
 
-const ctx = () => systemContext(`cli:${process.pid}`, { channel: "cli" });
+/** The staff console and the CLI's context, loaded when a command runs (`--help` stays fast; see commands.ts). */
+async function consoleOf(c: Container) {
+  const [{ createStaffConsole }, { ctx }] = await Promise.all([import("../staff-console.ts"), import("./cli-lib.ts")]);
+  return { ...createStaffConsole(c), ctx: ctx() };
+}
 
 function role(raw: string): StaffRole {
   if (!(STAFF_ROLES as readonly string[]).includes(raw))
@@ -37,13 +42,14 @@ export function registerStaffCommands(program: Command): void {
       action(async (o: { name: string; role: string; slack?: string; telegram?: string }) => {
         const r = role(o.role);
         await withContainer(async (c) => {
-          const m = await createStaffConsole(c).staff.add(ctx(), {
+          const k = await consoleOf(c);
+          const m = await k.staff.add(k.ctx, {
             name: o.name,
             role: r,
             ...(o.slack !== undefined ? { slackUserId: o.slack } : {}),
             ...(o.telegram !== undefined ? { telegramUserId: o.telegram } : {}),
           });
-          console.log(`staff member added: ${line(m)}`);
+          out(`staff member added: ${line(m)}`);
         });
       }),
     );
@@ -53,9 +59,10 @@ export function registerStaffCommands(program: Command): void {
     .action(
       action(async () => {
         await withContainer(async (c) => {
-          const all = await createStaffConsole(c).staff.list(ctx());
-          if (all.length === 0) console.log("no staff members yet (add the first owner with `staff add --role owner`)");
-          for (const m of all) console.log(line(m));
+          const k = await consoleOf(c);
+          const all = await k.staff.list(k.ctx);
+          if (all.length === 0) out("no staff members yet (add the first owner with `staff add --role owner`)");
+          for (const m of all) out(line(m));
         });
       }),
     );
@@ -68,8 +75,9 @@ export function registerStaffCommands(program: Command): void {
       action(async (userId: string, raw: string) => {
         const r = role(raw);
         await withContainer(async (c) => {
-          const { before, after } = await createStaffConsole(c).staff.setRole(ctx(), { userId, role: r });
-          console.log(`${after.name}: ${before.role} → ${after.role}`);
+          const k = await consoleOf(c);
+          const { before, after } = await k.staff.setRole(k.ctx, { userId, role: r });
+          out(`${after.name}: ${before.role} → ${after.role}`);
         });
       }),
     );
@@ -80,8 +88,9 @@ export function registerStaffCommands(program: Command): void {
     .action(
       action(async (userId: string) => {
         await withContainer(async (c) => {
-          const m = await createStaffConsole(c).staff.remove(ctx(), { userId });
-          console.log(`staff member removed: ${line(m)}`);
+          const k = await consoleOf(c);
+          const m = await k.staff.remove(k.ctx, { userId });
+          out(`staff member removed: ${line(m)}`);
         });
       }),
     );
@@ -93,9 +102,10 @@ export function registerStaffCommands(program: Command): void {
     .action(
       action(async () => {
         await withContainer(async (c) => {
-          const r = await createStaffConsole(c).audit.verify(ctx());
+          const k = await consoleOf(c);
+          const r = await k.audit.verify(k.ctx);
           if (r.ok) {
-            console.log(`audit chain intact: ${r.rows} rows, head at ${r.headSeq}`);
+            out(`audit chain intact: ${r.rows} rows, head at ${r.headSeq}`);
             return;
           }
           throw new CliError(
@@ -118,13 +128,14 @@ export function registerStaffCommands(program: Command): void {
         const m = o.target ? /^([a-z_]+):(.+)$/.exec(o.target) : null;
         if (o.target && !m) throw new CliError("--target must look like order:<id> or staff:<userId>");
         await withContainer(async (c) => {
+          const k = await consoleOf(c);
           const q = m
             ? { targetType: m[1]!, targetId: m[2]! }
             : o.actor
               ? { actorUserId: o.actor }
               : { recent: true as const };
-          for (const e of await createStaffConsole(c).audit.trail(ctx(), q, { limit }))
-            console.log(
+          for (const e of await k.audit.trail(k.ctx, q, { limit }))
+            out(
               `#${e.seq} ${e.at.toISOString()} ${e.actor} [${e.channel}] ${e.action} ${e.outcome}` +
                 (e.targetType ? ` ${e.targetType}:${e.targetId}` : "") +
                 ` ${JSON.stringify(e.details)}`,

@@ -1,4 +1,11 @@
 import { readFile, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+/** DATA_DIR when unset (app/config.ts). */
+export const DEFAULT_DATA_DIR = "./data";
+
+/** The lock file of the embedded database in DATA_DIR (app/db/database.ts opens DATA_DIR/pglite). */
+export const lockFileOf = (dataDir: string) => path.join(dataDir, "pglite.lock");
 
 /**
  * PGlite is one in-process PostgreSQL: two processes opening the same data folder would corrupt it.
@@ -21,6 +28,12 @@ export async function lockDataDir(file: string): Promise<() => Promise<void>> {
     }
   }
   throw new Error(`could not lock ${file}`);
+}
+
+/** The live process (not this one) that holds the embedded database in `dataDir`, if any. */
+export async function embeddedDatabaseHolder(dataDir: string): Promise<number | undefined> {
+  const pid = Number((await readFile(lockFileOf(dataDir), "utf8").catch(() => "")).trim());
+  return pid > 0 && pid !== process.pid && isAlive(pid) ? pid : undefined;
 }
 
 function isAlive(pid: number): boolean {

@@ -7,7 +7,7 @@ import { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
 import type { SqlRunner } from "../../core/shared/sql.ts";
 import { createPgPipelineRunner } from "./pg-pipeline-runner.ts";
 import { createPgliteRunner } from "./pglite-runner.ts";
-import { lockDataDir } from "./data-dir-lock.ts";
+import { lockDataDir, lockFileOf } from "./data-dir-lock.ts";
 import { connectPostgres, pgliteConnection, type SqlConnection } from "./sql-connection.ts";
 
 export type DatabaseKind = "postgres" | "pglite";
@@ -54,7 +54,7 @@ function openPostgres(connectionString: string, max: number): Database {
 
 async function openPglite(dir: string): Promise<Database> {
   await mkdir(dir, { recursive: true });
-  const unlock = await lockDataDir(path.join(dir, "..", "pglite.lock"));
+  const unlock = await lockDataDir(lockFileOf(path.dirname(dir)));
   const lite = await PGlite.create(dir).catch(async (e: unknown) => {
     await unlock();
     throw e;

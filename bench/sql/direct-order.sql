@@ -15,55 +15,56 @@ SELECT v.product_id,
   '2990' AS k3,
   'CNY' AS k4,
   '13800138000' AS k5,
-  'CREATED' AS k6,
+  E'{"v"\x3a1,"currency"\x3a"CNY","quantity"\x3a1,"unitPrice"\x3a"2990","total"\x3a"2990","lines"\x3a[{"source"\x3a"retail","unitAmount"\x3a"2990","amount"\x3a"2990"}]}' AS k6,
+  'CREATED' AS k7,
   v.now_plus_15m,
   v.now,
-  '{}' AS k7,
-  '{"CREATED"}' AS k8,
-  'order_not_inserted' AS k9,
+  '{}' AS k8,
+  '{"CREATED"}' AS k9,
+  'order_not_inserted' AS k10,
   v.new_id3,
   E'order-pay\x3a' || v.new_id1 AS v1,
-  'order_payment' AS k10,
+  'order_payment' AS k11,
   E'{"orderId"\x3a"' || v.new_id1 || '"}' AS v2,
   E'wallet\x3a' || v.user_id || E'\x3aCNY' AS v3,
-  '-2990' AS k11,
-  '0' AS k12,
-  E'{"system\x3aorder_escrow\x3aCNY"}' AS k13,
-  E'system\x3aorder_escrow\x3aCNY' AS k14,
-  '2' AS k15,
-  'ledger_account_missing' AS k16,
-  'PAID' AS k17,
-  '{"PAID"}' AS k18,
-  'order.paid' AS k19,
-  'order_not_at_status' AS k20,
-  'FULFILLING' AS k21,
+  '-2990' AS k12,
+  '0' AS k13,
+  E'{"system\x3aorder_escrow\x3aCNY"}' AS k14,
+  E'system\x3aorder_escrow\x3aCNY' AS k15,
+  '2' AS k16,
+  'ledger_account_missing' AS k17,
+  'PAID' AS k18,
+  '{"PAID"}' AS k19,
+  'order.paid' AS k20,
+  'order_not_at_status' AS k21,
+  'FULFILLING' AS k22,
   v.sim_supplier_id,
-  '{"FULFILLING"}' AS k22,
-  'order.fulfilling' AS k23,
+  '{"FULFILLING"}' AS k23,
+  'order.fulfilling' AS k24,
   v.new_id4,
   v.new_id1 || '.' || v.sim_supplier_id AS v4,
-  'SUCCEEDED' AS k24,
-  'SIM00000003' AS k25,
-  E'{"status"\x3a"succeeded","externalRef"\x3a"SIM00000003"}' AS k26,
-  'false' AS k27,
+  'SUCCEEDED' AS k25,
+  'SIM00000003' AS k26,
+  E'{"status"\x3a"succeeded","externalRef"\x3a"SIM00000003"}' AS k27,
+  'false' AS k28,
   v.new_id5,
   E'order-settle\x3a' || v.new_id1 AS v5,
-  'order_settlement' AS k28,
+  'order_settlement' AS k29,
   E'{"orderId"\x3a"' || v.new_id1 || E'","supplierId"\x3a"' || v.sim_supplier_id || '"}' AS v6,
   E'{"system\x3aorder_escrow\x3aCNY","system\x3arevenue\x3aCNY","supplier_payable\x3a' || v.sim_supplier_id || E'\x3aCNY","system\x3acustody\x3aCNY","system\x3aplatform_cash\x3aCNY"}' AS v7,
-  E'system\x3arevenue\x3aCNY' AS k29,
-  '40' AS k30,
+  E'system\x3arevenue\x3aCNY' AS k30,
+  '40' AS k31,
   E'supplier_payable\x3a' || v.sim_supplier_id || E'\x3aCNY' AS v8,
-  '2950' AS k31,
-  E'system\x3acustody\x3aCNY' AS k32,
-  '3' AS k33,
-  E'system\x3aplatform_cash\x3aCNY' AS k34,
-  '4' AS k35,
-  '5' AS k36,
-  '{"PAID","FULFILLING"}' AS k37,
-  'DELIVERED' AS k38,
-  '{"FULFILLING","DELIVERED"}' AS k39,
-  'order.delivered' AS k40
+  '2950' AS k32,
+  E'system\x3acustody\x3aCNY' AS k33,
+  '3' AS k34,
+  E'system\x3aplatform_cash\x3aCNY' AS k35,
+  '4' AS k36,
+  '5' AS k37,
+  '{"PAID","FULFILLING"}' AS k38,
+  'DELIVERED' AS k39,
+  '{"FULFILLING","DELIVERED"}' AS k40,
+  'order.delivered' AS k41
 FROM (SELECT (lpad(to_hex((1719792000000 + (:p)::bigint)::bigint), 12, '0') || '7a028' || lpad(to_hex((:p)::bigint), 15, '0'))::uuid::text AS product_id,
   (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid::text AS new_id1,
   (lpad(to_hex((1735689600000 + (:u)::bigint * 1000)::bigint), 12, '0') || '7a018' || lpad(to_hex((:u)::bigint), 15, '0'))::uuid::text AS user_id,
@@ -81,11 +82,11 @@ WITH g AS (SELECT 1 FROM products p JOIN categories c ON c.id = p.category_id
     WHERE p.id = :product_id::uuid AND p.version = :k1::int AND p.active AND c.active),
         ins AS (
           INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
-                              currency, target, status, expires_at, created_at, updated_at,
+                              currency, target, pricing, status, expires_at, created_at, updated_at,
                               payment_tx_id, settle_tx_id, supplier_id, cost_total, paid_at, delivered_at)
           SELECT :new_id1::uuid, :user_id::uuid, :new_id2::text, :opaque_hash::text, :k2::text,
                   :product_id::uuid, :k1::int, :k3::bigint, :k3::bigint,
-                  :k4::bpchar, :k5::text, :k6::text,
+                  :k4::bpchar, :k5::text, :k6::jsonb, :k7::text,
                   :now_plus_15m::timestamptz, :now::timestamptz, :now::timestamptz,
                   NULL::uuid, NULL::uuid, NULL::uuid,
                   NULL::bigint, NULL::timestamptz, NULL::timestamptz
@@ -94,18 +95,18 @@ WITH g AS (SELECT 1 FROM products p JOIN categories c ON c.id = p.category_id
           RETURNING *),
         ev AS (INSERT INTO order_events (order_id, from_status, to_status, created_at)
                SELECT ins.id, s.f, s.t, :now::timestamptz
-               FROM ins, unnest(ARRAY[NULL]::text[] || :k7::text[], :k8::text[]) WITH ORDINALITY AS s(f, t, i)
+               FROM ins, unnest(ARRAY[NULL]::text[] || :k8::text[], :k9::text[]) WITH ORDINALITY AS s(f, t, i)
                ORDER BY s.i)
-        SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN ins ON true
-    WHERE CASE WHEN ins.id IS NULL THEN kameng_fail(:k9::text) = 0 ELSE true END;
+        SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN ins ON true
+    WHERE CASE WHEN ins.id IS NOT NULL THEN true ELSE kameng_fail(:k10::text) = 0 END;
 WITH
     ins AS (
       INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
-      VALUES (:new_id3::uuid, :v1::text, :opaque_hash::text, :k10::text,
+      VALUES (:new_id3::uuid, :v1::text, :opaque_hash::text, :k11::text,
         NULL::uuid, NULL::text, :v2::jsonb, :now::timestamptz)
        RETURNING id
     ),
-    v(code, delta, released) AS (VALUES (:v3::text, :k11::bigint, :k12::bigint)),
+    v(code, delta, released) AS (VALUES (:v3::text, :k12::bigint, :k13::bigint)),
     l AS MATERIALIZED (SELECT id FROM ledger_accounts
       WHERE code IN (:v3::text) AND EXISTS (SELECT 1 FROM ins)
       ORDER BY id FOR UPDATE),
@@ -115,7 +116,7 @@ WITH
       WHERE a.id = l.id AND a.code = v.code AND a.balance_mode = 'CACHED'
       RETURNING a.id, a.code, a.currency
     ),
-    s AS (SELECT a.id, a.code, a.currency FROM unnest(:k13::text[]) AS w(code)
+    s AS (SELECT a.id, a.code, a.currency FROM unnest(:k14::text[]) AS w(code)
         CROSS JOIN LATERAL (SELECT id, code, currency FROM ledger_accounts
           WHERE code = w.code AND balance_mode = 'SUMMED' LIMIT 1) AS a
         WHERE EXISTS (SELECT 1 FROM ins)),
@@ -123,32 +124,32 @@ WITH
     e AS (
       INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
       SELECT ins.id, t.id, t.currency, x.amount, :now::timestamptz
-      FROM (VALUES (:v3::text, :k11::bigint, :k12::int),(:k14::text, :k3::bigint, :k1::int)) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
+      FROM (VALUES (:v3::text, :k12::bigint, :k13::int),(:k15::text, :k3::bigint, :k1::int)) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
       ORDER BY x.ord
     )
-    SELECT CASE WHEN (SELECT count(*) FROM t) = :k15::int THEN 0
-        ELSE kameng_fail(:k16::text) END AS ok;
+    SELECT CASE WHEN (SELECT count(*) FROM t) = :k16::int  THEN 0
+        ELSE kameng_fail(:k17::text) END AS ok;
 WITH cur AS (
-        SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k8::text[]) FOR UPDATE),
+        SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k9::text[]) FOR UPDATE),
       u AS (
-        UPDATE orders o SET status = :k17::text, updated_at = :now::timestamptz, payment_tx_id = :new_id3::uuid, paid_at = :now::timestamptz FROM cur WHERE o.id = cur.id
+        UPDATE orders o SET status = :k18::text, updated_at = :now::timestamptz, payment_tx_id = :new_id3::uuid, paid_at = :now::timestamptz FROM cur WHERE o.id = cur.id
         RETURNING o.*, cur.prev),
       ev AS (
         INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
         SELECT u.id, s.f, s.t, NULL::text, :now::timestamptz
-        FROM u, unnest(:k8::text[], :k18::text[]) WITH ORDINALITY AS s(f, t, i)
-        WHERE s.i >= array_position(:k8::text[], u.prev)),
+        FROM u, unnest(:k9::text[], :k19::text[]) WITH ORDINALITY AS s(f, t, i)
+        WHERE s.i >= array_position(:k9::text[], u.prev)),
       ob AS (INSERT INTO outbox_events (type, payload, created_at)
-    SELECT :k19::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
+    SELECT :k20::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
       'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-      'channel', u.channel) || :k7::jsonb, :now::timestamptz
+      'channel', u.channel) || :k8::jsonb, :now::timestamptz
     FROM u)
-      SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
-    WHERE CASE WHEN u.id IS NULL THEN kameng_fail(:k20::text) = 0 ELSE true END;
+      SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
+    WHERE CASE WHEN u.id IS NOT NULL THEN true ELSE kameng_fail(:k21::text) = 0 END;
 COMMIT;
 \endpipeline
 -- step 2: outside a transaction
-SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM orders WHERE id = :new_id1::uuid;
+SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM orders WHERE id = :new_id1::uuid;
 -- step 3: outside a transaction
 SELECT s.id::text AS "supplierId", s.code, s.kind, l.cost, l.priority, l.supplier_sku AS "supplierSku",
          s.consecutive_failures AS "consecutiveFailures", s.circuit_open_until AS "circuitOpenUntil"
@@ -156,21 +157,21 @@ SELECT s.id::text AS "supplierId", s.code, s.kind, l.cost, l.priority, l.supplie
   WHERE l.product_id = :product_id::uuid AND l.active AND s.active;
 -- step 4: outside a transaction
 WITH cur AS (
-        SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k18::text[]) FOR UPDATE),
+        SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k19::text[]) FOR UPDATE),
       u AS (
-        UPDATE orders o SET status = :k21::text, updated_at = :now::timestamptz, supplier_id = :sim_supplier_id::uuid FROM cur WHERE o.id = cur.id
+        UPDATE orders o SET status = :k22::text, updated_at = :now::timestamptz, supplier_id = :sim_supplier_id::uuid FROM cur WHERE o.id = cur.id
         RETURNING o.*, cur.prev),
       ev AS (
         INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
         SELECT u.id, s.f, s.t, NULL::text, :now::timestamptz
-        FROM u, unnest(:k18::text[], :k22::text[]) WITH ORDINALITY AS s(f, t, i)
-        WHERE s.i >= array_position(:k18::text[], u.prev)),
+        FROM u, unnest(:k19::text[], :k23::text[]) WITH ORDINALITY AS s(f, t, i)
+        WHERE s.i >= array_position(:k19::text[], u.prev)),
       ob AS (INSERT INTO outbox_events (type, payload, created_at)
-    SELECT :k23::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
+    SELECT :k24::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
       'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-      'channel', u.channel) || :k7::jsonb, :now::timestamptz
+      'channel', u.channel) || :k8::jsonb, :now::timestamptz
     FROM u)
-      SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM u;
+      SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM u;
 -- step 5: outside a transaction
 SELECT s.id::text AS "id", s.code AS "code", s.name AS "name", s.kind AS "kind", s.base_url AS "baseUrl", s.secret_enc AS "secretEnc", s.active AS "active", s.consecutive_failures AS "consecutiveFailures", s.circuit_open_until AS "circuitOpenUntil" FROM suppliers s WHERE s.id = :sim_supplier_id::uuid;
 -- step 6: outside a transaction
@@ -187,11 +188,11 @@ WITH ins AS (
   WHERE r.request_key = :v4::text AND NOT EXISTS (SELECT 1 FROM ins);
 -- step 7: outside a transaction
 UPDATE supplier_requests SET
-    status = :k24::text, external_ref = COALESCE(:k25::text, external_ref),
-    result = :k26::jsonb, error = NULL::text, updated_at = :now::timestamptz
+    status = :k25::text, external_ref = COALESCE(:k26::text, external_ref),
+    result = :k27::jsonb, error = NULL::text, updated_at = :now::timestamptz
   WHERE request_key = :v4::text
     AND status <> 'SUCCEEDED'
-    AND NOT (:k27::boolean AND status = 'FAILED'
+    AND NOT (:k28::boolean AND status = 'FAILED'
              AND (result->>'retryable')::boolean IS FALSE AND (result->>'unknown')::boolean IS FALSE);
 -- step 8: a transaction in 1 round trip
 \startpipeline
@@ -199,7 +200,7 @@ BEGIN;
 WITH
     ins AS (
       INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
-      VALUES (:new_id5::uuid, :v5::text, :opaque_hash::text, :k28::text,
+      VALUES (:new_id5::uuid, :v5::text, :opaque_hash::text, :k29::text,
         NULL::uuid, NULL::text, :v6::jsonb, :now::timestamptz)
        RETURNING id
     ),
@@ -212,27 +213,27 @@ WITH
     e AS (
       INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
       SELECT ins.id, t.id, t.currency, x.amount, :now::timestamptz
-      FROM (VALUES (:k14::text, :k11::bigint, :k12::int),(:k29::text, :k30::bigint, :k1::int),(:v8::text, :k31::bigint, :k15::int),(:k32::text, :k3::bigint, :k33::int),(:k34::text, :k11::bigint, :k35::int)) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
+      FROM (VALUES (:k15::text, :k12::bigint, :k13::int),(:k30::text, :k31::bigint, :k1::int),(:v8::text, :k32::bigint, :k16::int),(:k33::text, :k3::bigint, :k34::int),(:k35::text, :k12::bigint, :k36::int)) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
       ORDER BY x.ord
     )
-    SELECT CASE WHEN (SELECT count(*) FROM t) = :k36::int THEN 0
-        ELSE kameng_fail(:k16::text) END AS ok;
+    SELECT CASE WHEN (SELECT count(*) FROM t) = :k37::int  THEN 0
+        ELSE kameng_fail(:k17::text) END AS ok;
 WITH cur AS (
-        SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k37::text[]) FOR UPDATE),
+        SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k38::text[]) FOR UPDATE),
       u AS (
-        UPDATE orders o SET status = :k38::text, updated_at = :now::timestamptz, settle_tx_id = :new_id5::uuid, delivered_at = :now::timestamptz, supplier_id = :sim_supplier_id::uuid, cost_total = :k31::bigint FROM cur WHERE o.id = cur.id
+        UPDATE orders o SET status = :k39::text, updated_at = :now::timestamptz, settle_tx_id = :new_id5::uuid, delivered_at = :now::timestamptz, supplier_id = :sim_supplier_id::uuid, cost_total = :k32::bigint FROM cur WHERE o.id = cur.id
         RETURNING o.*, cur.prev),
       ev AS (
         INSERT INTO order_events (order_id, from_status, to_status, reason, created_at)
         SELECT u.id, s.f, s.t, NULL::text, :now::timestamptz
-        FROM u, unnest(:k37::text[], :k39::text[]) WITH ORDINALITY AS s(f, t, i)
-        WHERE s.i >= array_position(:k37::text[], u.prev)),
+        FROM u, unnest(:k38::text[], :k40::text[]) WITH ORDINALITY AS s(f, t, i)
+        WHERE s.i >= array_position(:k38::text[], u.prev)),
       ob AS (INSERT INTO outbox_events (type, payload, created_at)
-    SELECT :k40::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
+    SELECT :k41::text, jsonb_build_object('orderId', u.id::text, 'userId', u.user_id::text, 'status', u.status,
       'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
-      'channel', u.channel) || :k7::jsonb, :now::timestamptz
+      'channel', u.channel) || :k8::jsonb, :now::timestamptz
     FROM u)
-      SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
-    WHERE CASE WHEN u.id IS NULL THEN kameng_fail(:k20::text) = 0 ELSE true END;
+      SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
+    WHERE CASE WHEN u.id IS NOT NULL THEN true ELSE kameng_fail(:k21::text) = 0 END;
 COMMIT;
 \endpipeline

@@ -6,82 +6,58 @@
 \set u random(1, :users)
 \set p random(1, :hot)
 SELECT v.product_id,
+  v.now,
   '1' AS k1,
+  'SOLD' AS k2,
   v.new_id1,
+  'false' AS k3,
+  'out_of_stock' AS k4,
+  'true' AS k5,
   v.user_id,
   v.new_id2,
   '0000000000000000000000000000000000000000000000000000000000000000' AS opaque_hash,
-  'http' AS k2,
-  '990' AS k3,
-  'CNY' AS k4,
-  'DELIVERED' AS k5,
+  'http' AS k6,
+  '990' AS k7,
+  'CNY' AS k8,
+  E'{"v"\x3a1,"currency"\x3a"CNY","quantity"\x3a1,"unitPrice"\x3a"990","total"\x3a"990","lines"\x3a[{"source"\x3a"retail","unitAmount"\x3a"990","amount"\x3a"990"}]}' AS k9,
+  'DELIVERED' AS k10,
   v.now_plus_15m,
-  v.now,
   v.new_id3,
   v.stock_supplier_id,
-  '900' AS k6,
-  '{"CREATED","PAID","FULFILLING"}' AS k7,
-  '{"CREATED","PAID","FULFILLING","DELIVERED"}' AS k8,
-  'order.delivered' AS k9,
-  '{}' AS k10,
-  'order_not_inserted' AS k11,
-  'SOLD' AS k12,
-  'true' AS k13,
-  'out_of_stock' AS k14,
+  '900' AS k11,
+  '{"CREATED","PAID","FULFILLING"}' AS k12,
+  '{"CREATED","PAID","FULFILLING","DELIVERED"}' AS k13,
+  'order.delivered' AS k14,
+  '{}' AS k15,
+  'order_not_inserted' AS k16,
   E'order-settle\x3a' || v.new_id1 AS v1,
-  'order_settlement' AS k15,
+  'order_settlement' AS k17,
   E'{"orderId"\x3a"' || v.new_id1 || E'","supplierId"\x3a"' || v.stock_supplier_id || '"}' AS v2,
   E'wallet\x3a' || v.user_id || E'\x3aCNY' AS v3,
-  '-990' AS k16,
-  '0' AS k17,
+  '-990' AS k18,
+  '0' AS k19,
   E'{"system\x3arevenue\x3aCNY","supplier_payable\x3a' || v.stock_supplier_id || E'\x3aCNY","system\x3acustody\x3aCNY","system\x3aplatform_cash\x3aCNY"}' AS v4,
-  E'system\x3arevenue\x3aCNY' AS k18,
-  '90' AS k19,
+  E'system\x3arevenue\x3aCNY' AS k20,
+  '90' AS k21,
   E'supplier_payable\x3a' || v.stock_supplier_id || E'\x3aCNY' AS v5,
-  '2' AS k20,
-  E'system\x3acustody\x3aCNY' AS k21,
-  '3' AS k22,
-  E'system\x3aplatform_cash\x3aCNY' AS k23,
-  '4' AS k24,
-  '5' AS k25,
-  'ledger_account_missing' AS k26
+  '2' AS k22,
+  E'system\x3acustody\x3aCNY' AS k23,
+  '3' AS k24,
+  E'system\x3aplatform_cash\x3aCNY' AS k25,
+  '4' AS k26,
+  '5' AS k27,
+  'ledger_account_missing' AS k28
 FROM (SELECT (lpad(to_hex((1719792000000 + (:p)::bigint)::bigint), 12, '0') || '7a028' || lpad(to_hex((:p)::bigint), 15, '0'))::uuid::text AS product_id,
+  now()::text AS now,
   (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid::text AS new_id1,
   (lpad(to_hex((1735689600000 + (:u)::bigint * 1000)::bigint), 12, '0') || '7a018' || lpad(to_hex((:u)::bigint), 15, '0'))::uuid::text AS user_id,
   (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid::text AS new_id2,
   (now() + interval '15 minutes')::text AS now_plus_15m,
-  now()::text AS now,
   (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid::text AS new_id3,
   '018cc251-f401-7a03-8000-000000000001' AS stock_supplier_id) AS v \gset
 -- step 1: a transaction in 1 round trip
 \startpipeline
 BEGIN;
-WITH g AS (SELECT 1 FROM products p JOIN categories c ON c.id = p.category_id
-    WHERE p.id = :product_id::uuid AND p.version = :k1::int AND p.active AND c.active),
-        ins AS (
-          INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
-                              currency, target, status, expires_at, created_at, updated_at,
-                              payment_tx_id, settle_tx_id, supplier_id, cost_total, paid_at, delivered_at)
-          SELECT :new_id1::uuid, :user_id::uuid, :new_id2::text, :opaque_hash::text, :k2::text,
-                  :product_id::uuid, :k1::int, :k3::bigint, :k3::bigint,
-                  :k4::bpchar, NULL::text, :k5::text,
-                  :now_plus_15m::timestamptz, :now::timestamptz, :now::timestamptz,
-                  :new_id3::uuid, :new_id3::uuid, :stock_supplier_id::uuid,
-                  :k6::bigint, :now::timestamptz, :now::timestamptz
-          FROM g
-          ON CONFLICT (user_id, idempotency_key) DO NOTHING
-          RETURNING *),
-        ev AS (INSERT INTO order_events (order_id, from_status, to_status, created_at)
-               SELECT ins.id, s.f, s.t, :now::timestamptz
-               FROM ins, unnest(ARRAY[NULL]::text[] || :k7::text[], :k8::text[]) WITH ORDINALITY AS s(f, t, i)
-               ORDER BY s.i)
-        , ob AS (INSERT INTO outbox_events (type, payload, created_at)
-    SELECT :k9::text, jsonb_build_object('orderId', ins.id::text, 'userId', ins.user_id::text, 'status', ins.status,
-      'from', 'CREATED', 'productId', ins.product_id::text, 'total', ins.total::text, 'currency', ins.currency,
-      'channel', ins.channel) || :k10::jsonb, :now::timestamptz
-    FROM ins)
-        SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN ins ON true
-    WHERE CASE WHEN ins.id IS NULL THEN kameng_fail(:k11::text) = 0 ELSE true END;
 WITH picked AS (
     SELECT id FROM codes
     WHERE product_id = :product_id::uuid AND status = 'AVAILABLE' AND COALESCE(expires_at, 'infinity'::timestamptz) > :now::timestamptz
@@ -91,7 +67,7 @@ WITH picked AS (
   ), enough AS (
     SELECT count(*)::int AS n FROM picked
   ), taken AS (
-    UPDATE codes c SET status = :k12::text, order_id = :new_id1::uuid,
+    UPDATE codes c SET status = :k2::text, order_id = :new_id1::uuid,
       reserved_at = :now::timestamptz, sold_at = :now::timestamptz
     FROM enough
     WHERE enough.n = :k1::int AND c.id IN (SELECT id FROM picked)
@@ -101,22 +77,50 @@ WITH picked AS (
     SELECT :new_id1::uuid, id, (row_number() OVER (ORDER BY id))::int FROM taken
     RETURNING code_id
   )
-  SELECT CASE WHEN :k13::boolean AND (SELECT n FROM enough) < :k1::int
-           THEN kameng_fail(:k14::text, (SELECT n FROM enough)::text) END AS short,
+  SELECT CASE WHEN :k3::boolean AND (SELECT n FROM enough) < :k1::int
+           THEN kameng_fail(:k4::text, (SELECT n FROM enough)::text) END AS short,
          (SELECT n FROM enough) AS picked,
          COALESCE((SELECT array_agg(code_id ORDER BY code_id) FROM linked), '{}') AS ids,
-         CASE WHEN :k13::boolean
+         CASE WHEN :k5::boolean
            THEN (SELECT array_agg(x ORDER BY id, k) FROM taken,
                  LATERAL (VALUES (0, code_enc), (1, password_enc)) AS v(k, x))
          END AS enc;
+WITH g AS (SELECT 1 FROM products p JOIN categories c ON c.id = p.category_id
+    WHERE p.id = :product_id::uuid AND p.version = :k1::int AND p.active AND c.active),
+        ins AS (
+          INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
+                              currency, target, pricing, status, expires_at, created_at, updated_at,
+                              payment_tx_id, settle_tx_id, supplier_id, cost_total, paid_at, delivered_at)
+          SELECT :new_id1::uuid, :user_id::uuid, :new_id2::text, :opaque_hash::text, :k6::text,
+                  :product_id::uuid, :k1::int, :k7::bigint, :k7::bigint,
+                  :k8::bpchar, NULL::text, :k9::jsonb, :k10::text,
+                  :now_plus_15m::timestamptz, :now::timestamptz, :now::timestamptz,
+                  :new_id3::uuid, :new_id3::uuid, :stock_supplier_id::uuid,
+                  :k11::bigint, :now::timestamptz, :now::timestamptz
+          FROM g WHERE EXISTS (SELECT 1 FROM order_codes WHERE order_id = :new_id1::uuid LIMIT 1)
+          ON CONFLICT (user_id, idempotency_key) DO NOTHING
+          RETURNING *),
+        ev AS (INSERT INTO order_events (order_id, from_status, to_status, created_at)
+               SELECT ins.id, s.f, s.t, :now::timestamptz
+               FROM ins, unnest(ARRAY[NULL]::text[] || :k12::text[], :k13::text[]) WITH ORDINALITY AS s(f, t, i)
+               ORDER BY s.i)
+        , ob AS (INSERT INTO outbox_events (type, payload, created_at)
+    SELECT :k14::text, jsonb_build_object('orderId', ins.id::text, 'userId', ins.user_id::text, 'status', ins.status,
+      'from', 'CREATED', 'productId', ins.product_id::text, 'total', ins.total::text, 'currency', ins.currency,
+      'channel', ins.channel) || :k15::jsonb, :now::timestamptz
+    FROM ins)
+        SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN ins ON true
+    WHERE CASE WHEN ins.id IS NOT NULL THEN true WHEN EXISTS (SELECT 1 FROM order_codes WHERE order_id = :new_id1::uuid LIMIT 1) THEN kameng_fail(:k16::text) = 0 ELSE false END
+        UNION ALL SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM orders WHERE user_id = :user_id::uuid
+                AND idempotency_key = :new_id2::text AND NOT EXISTS (SELECT 1 FROM order_codes WHERE order_id = :new_id1::uuid LIMIT 1);
 WITH
     ins AS (
       INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
-      VALUES (:new_id3::uuid, :v1::text, :opaque_hash::text, :k15::text,
-        NULL::uuid, NULL::text, :v2::jsonb, :now::timestamptz)
+      SELECT :new_id3::uuid, :v1::text, :opaque_hash::text, :k17::text,
+        NULL::uuid, NULL::text, :v2::jsonb, :now::timestamptz WHERE EXISTS (SELECT 1 FROM orders WHERE id = :new_id1::uuid)
        RETURNING id
     ),
-    v(code, delta, released) AS (VALUES (:v3::text, :k16::bigint, :k17::bigint)),
+    v(code, delta, released) AS (VALUES (:v3::text, :k18::bigint, :k19::bigint)),
     l AS MATERIALIZED (SELECT id FROM ledger_accounts
       WHERE code IN (:v3::text) AND EXISTS (SELECT 1 FROM ins)
       ORDER BY id FOR UPDATE),
@@ -134,10 +138,10 @@ WITH
     e AS (
       INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at)
       SELECT ins.id, t.id, t.currency, x.amount, :now::timestamptz
-      FROM (VALUES (:v3::text, :k16::bigint, :k17::int),(:k18::text, :k19::bigint, :k1::int),(:v5::text, :k6::bigint, :k20::int),(:k21::text, :k3::bigint, :k22::int),(:k23::text, :k16::bigint, :k24::int)) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
+      FROM (VALUES (:v3::text, :k18::bigint, :k19::int),(:k20::text, :k21::bigint, :k1::int),(:v5::text, :k11::bigint, :k22::int),(:k23::text, :k7::bigint, :k24::int),(:k25::text, :k18::bigint, :k26::int)) AS x(code, amount, ord) JOIN t ON t.code = x.code CROSS JOIN ins
       ORDER BY x.ord
     )
-    SELECT CASE WHEN (SELECT count(*) FROM t) = :k25::int THEN 0
-        ELSE kameng_fail(:k26::text) END AS ok;
+    SELECT CASE WHEN (SELECT count(*) FROM t) = :k27::int OR NOT EXISTS (SELECT 1 FROM ins) THEN 0
+        ELSE kameng_fail(:k28::text) END AS ok;
 COMMIT;
 \endpipeline

@@ -101,6 +101,8 @@ export const en = {
     "✅ Paid {{total}} from your wallet. Order {{order}} is being prepared; your code will appear here in a moment.",
   "order.placed_wallet_direct": "✅ Paid {{total}} from your wallet. Order {{order}}: topping up {{target}} now.",
   "order.insufficient": "Your balance isn't enough for this order.",
+  "order.blocked":
+    "This order cannot be placed. If you think this is a mistake, contact support and quote reference {{reference}}.",
   "order.out_of_stock": "Sorry, not enough stock: only {{available}} left.",
   "order.fulfilling_direct": "⏳ Order {{order}}: topping up {{target}}…",
   "order.delivered_title": "🎁 Order {{order}} — {{name}} × {{quantity}}",

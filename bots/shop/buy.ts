@@ -359,6 +359,9 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       case "product_unavailable":
         await clearFlow(s);
         return [text(s, t(s, "confirm.gone"), [menuRow(s)])];
+      case "order_blocked":
+        await clearFlow(s);
+        return [text(s, t(s, "order.blocked", { reference: res.reference }), [menuRow(s)])];
       case "target_required":
       case "invalid_mobile":
       case "wrong_carrier":

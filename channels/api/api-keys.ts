@@ -23,6 +23,10 @@ export interface ApiKeysDeps {
 
 export function createApiKeys({ db, clock, secrets, cacheMs = 2_000 }: ApiKeysDeps) {
   const cache = new Map<string, { at: number; caller: ApiCaller | null }>();
+  /** Lookups in flight by key hash: concurrent misses for one key share one (a burst of one buyer's requests). */
+  const inFlight = new Map<string, Promise<ApiCaller | null>>();
+  /** Bumped by every revoke: a lookup that started before one does not fill the cache. */
+  let generation = 0;
   const lastUsedWritten = new Map<string, number>();
   const hashOf = (key: string) => secrets.keyedHash(key, HASH_PURPOSE);
 
@@ -52,7 +56,9 @@ export function createApiKeys({ db, clock, secrets, cacheMs = 2_000 }: ApiKeysDe
         where: { ...(isUuid ? { id: input.idOrPrefix } : { prefix: input.idOrPrefix }), revokedAt: null },
         data: { revokedAt: clock.now() },
       });
+      generation++;
       cache.clear();
+      inFlight.clear();
       return { revoked: res.count };
     },
 
@@ -79,23 +85,36 @@ export function createApiKeys({ db, clock, secrets, cacheMs = 2_000 }: ApiKeysDe
       const now = clock.now().getTime();
       const hit = cache.get(hash);
       if (hit && now - hit.at < cacheMs) return hit.caller;
-      const row = await db.apiKey.findUnique({
-        where: { keyHash: hash },
-        select: { id: true, userId: true, keyHash: true, revokedAt: true },
+      const shared = inFlight.get(hash);
+      if (shared) return shared;
+      const lookup = lookUp(hash, now).finally(() => {
+        if (inFlight.get(hash) === lookup) inFlight.delete(hash);
       });
-      const caller =
-        row && row.revokedAt === null && constantTimeEqual(row.keyHash, hash)
-          ? { keyId: row.id, userId: row.userId }
-          : null;
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { at: now, caller });
-      if (caller && now - (lastUsedWritten.get(caller.keyId) ?? 0) > 60_000) {
-        lastUsedWritten.set(caller.keyId, now);
-        void db.apiKey.update({ where: { id: caller.keyId }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
-      }
-      return caller;
+      inFlight.set(hash, lookup);
+      return lookup;
     },
   };
+
+  async function lookUp(hash: string, now: number): Promise<ApiCaller | null> {
+    const started = generation;
+    const row = await db.apiKey.findUnique({
+      where: { keyHash: hash },
+      select: { id: true, userId: true, keyHash: true, revokedAt: true },
+    });
+    const caller =
+      row && row.revokedAt === null && constantTimeEqual(row.keyHash, hash)
+        ? { keyId: row.id, userId: row.userId }
+        : null;
+    if (started === generation) {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { at: now, caller });
+    }
+    if (caller && now - (lastUsedWritten.get(caller.keyId) ?? 0) > 60_000) {
+      lastUsedWritten.set(caller.keyId, now);
+      void db.apiKey.update({ where: { id: caller.keyId }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+    }
+    return caller;
+  }
 }
 
 export type ApiKeys = ReturnType<typeof createApiKeys>;

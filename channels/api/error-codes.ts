@@ -13,6 +13,10 @@ export const API_ERRORS = {
   api_key_required: { status: 401, doc: "no `Authorization: Bearer <API key>` header" },
   api_key_invalid: { status: 401, doc: "the API key is malformed, unknown or revoked" },
   insufficient_funds: { status: 402, doc: "the wallet balance does not cover the order" },
+  order_blocked: {
+    status: 403,
+    doc: "the order was refused by a placement check (risk, limits); `details.reference` identifies the decision for support",
+  },
   order_not_found: { status: 404, doc: "no such order among yours" },
   product_not_found: { status: 404, doc: "no such product for sale" },
   product_unavailable: { status: 404, doc: "the product does not exist or is not for sale now" },

@@ -1,5 +1,6 @@
 export { createApiKeys, API_KEY_PATTERN, type ApiKeys, type ApiCaller } from "./api-keys.ts";
-export { apiV1Routes, orderJson, FAILURE_STATUS, type ApiV1Deps } from "./v1.routes.ts";
+export { apiV1Routes, orderJson, type ApiV1Deps } from "./v1.routes.ts";
+export { placeOrderFailureAnswer } from "./place-order-failures.ts";
 export { supplierCallbackRoutes, type SupplierCallbackDeps } from "./supplier-callback.routes.ts";
 export { openApiDocument } from "./openapi.ts";
 export * from "./api-schemas.ts";

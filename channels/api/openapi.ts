@@ -158,6 +158,7 @@ export function openApiDocument(): Record<string, unknown> {
               "idempotency_key_required",
               "idempotency_key_invalid",
               "insufficient_funds",
+              "order_blocked",
               "product_unavailable",
               "out_of_stock",
               "idempotency_conflict",

@@ -1,11 +1,11 @@
 import { Hono, type Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Category, Product } from "../../core/catalog/index.ts";
-import type { Orders, PlaceOrderFailure } from "../../core/flows/index.ts";
+import type { Orders } from "../../core/flows/index.ts";
 import type { Order } from "../../core/orders/index.ts";
 import { CURRENCIES, invalidData, type CoreContext, type Currency } from "../../core/shared/index.ts";
 import type { ApiCaller, ApiKeys } from "./api-keys.ts";
 import { errorJson, readJson } from "../http/errors.ts";
+import { placeOrderFailureAnswer } from "./place-order-failures.ts";
 import { clientIp, overLimit, type RateLimiter } from "../http/rate-limit.ts";
 import {
   createOrderBodySchema,
@@ -54,28 +54,6 @@ const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 const WALLET_CURRENCY: Currency = "CNY";
 
 type Env = { Variables: { caller: ApiCaller; requestId: string } };
-
-export const FAILURE_STATUS: Record<PlaceOrderFailure["code"], ContentfulStatusCode> = {
-  out_of_stock: 409,
-  insufficient_funds: 402,
-  product_unavailable: 404,
-  quantity_out_of_range: 422,
-  target_required: 422,
-  invalid_mobile: 422,
-  wrong_carrier: 422,
-  invalid_account: 422,
-};
-
-const FAILURE_MESSAGE: Record<PlaceOrderFailure["code"], string> = {
-  out_of_stock: "not enough codes in stock for this quantity",
-  insufficient_funds: "the wallet balance does not cover this order",
-  product_unavailable: "no such product, or it is not for sale now",
-  quantity_out_of_range: "the quantity is outside this product's limits",
-  target_required: "this product needs a target (phone number or account)",
-  invalid_mobile: "the target is not a valid mainland mobile number",
-  wrong_carrier: "this product is limited to another carrier",
-  invalid_account: "the target is not a valid account id for this product",
-};
 
 /** Orders per page at most (GET /orders). */
 const MAX_PAGE = 100;
@@ -254,14 +232,8 @@ export function apiV1Routes(deps: ApiV1Deps) {
       payWith: "wallet",
     });
     if (!res.ok) {
-      const { ok: _ok, code, ...details } = res;
-      return errorJson(
-        c,
-        FAILURE_STATUS[code],
-        code,
-        FAILURE_MESSAGE[code],
-        Object.keys(details).length ? details : undefined,
-      );
+      const a = placeOrderFailureAnswer(res);
+      return errorJson(c, a.status, a.code, a.message, a.details);
     }
     if (res.replayed) c.header("Idempotent-Replayed", "true");
     // Stock products are delivered while the order is placed: the codes come back in this response.

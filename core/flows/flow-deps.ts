@@ -18,6 +18,7 @@ import type {
   SupplierOutcomePort,
   SuppliersPort,
 } from "./ports.ts";
+import type { OrderDecider } from "./place-order.stages.ts";
 
 /** A committed order change, handed to `onCommitted` right after the commit (the outbox has it too). */
 export interface CommittedChange {
@@ -57,24 +58,62 @@ export interface OrderFlowDeps {
   hooks?: FlowHooks;
   /** Product rows are cached this long for routing facts (delivery kind, sku); prices always come from quote. */
   productCacheMs?: number;
+  /** The placement pipeline's deciders, asked in order before money moves (docs/order-pipeline.md). */
+  deciders?: readonly OrderDecider[];
 }
 
-export interface FlowRuntime extends OrderFlowDeps {
+/** The order store and where its statements run. */
+export interface OrderDb {
   store: OrderStore;
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   /** Where order reads outside a transaction go. */
   read: SqlExecutor;
+}
+
+/** The other modules the flows call (through their ports). */
+export interface FlowModules {
+  ledger: LedgerPort;
+  accounts: AccountCodes;
+  catalog: CatalogPort;
+  inventory: InventoryPort;
+  suppliers: SuppliersPort;
+}
+
+/** Routing facts (the product, its STOCK supplier link), cached for `productCacheMs`. */
+export interface RoutingCache {
   product(ctx: CoreContext, productId: string): Promise<Product | null>;
   /** Drops the cached product (it was found changed). */
-  forgetProduct(productId: string): void;
+  forget(productId: string): void;
   /** The STOCK supplier link of a CODE product (its unit cost), cached like products; null when none. */
   stockSupplier(ctx: CoreContext, productId: string): Promise<SupplierCandidatePort | null>;
   /**
    * Both of the above when they are cached and fresh, without I/O: for use inside a transaction, where
    * a read on another connection could wait forever on the embedded database's single connection.
    */
-  cachedRouting(productId: string): { product: Product; stock: SupplierCandidatePort | null } | undefined;
+  cached(productId: string): { product: Product; stock: SupplierCandidatePort | null } | undefined;
+}
+
+/** What the flows tell the rest of the process: committed changes, operator warnings, the crash-test hook. */
+export interface FlowSignals {
   committed(type: string, order: Order | null | undefined): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  afterSupplierCall?: FlowHooks["afterSupplierCall"];
+}
+
+/** How orders are placed: the payment window and the placement pipeline's deciders. */
+export interface PlacementPolicy {
+  paymentWindowMs: number;
+  deciders: readonly OrderDecider[];
+}
+
+/** What every flow runs with, in named parts (built once by `createOrders`). */
+export interface FlowRuntime {
+  orders: OrderDb;
+  modules: FlowModules;
+  routing: RoutingCache;
+  signals: FlowSignals;
+  placement: PlacementPolicy;
+  clock: Clock;
 }
 
 /**
@@ -138,7 +177,7 @@ export async function afterDeferredPosting<T>(
   try {
     return await run();
   } catch (e) {
-    const failure = rt.ledger.deferredFailure(e);
+    const failure = rt.modules.ledger.deferredFailure(e);
     if (failure === "insufficient_funds" && walletDebited)
       throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
     if (failure === "ledger_retry") throw unavailable("ledger_retry", "a ledger account was missing; retry");

@@ -1,8 +1,8 @@
 import type { Product } from "../catalog/index.ts";
-import type { Order, OrderStatus } from "../orders/index.ts";
+import { pricingOf, type Order, type OrderStatus } from "../orders/index.ts";
 import { DomainError, notFound, type CoreContext, type SqlTx } from "../shared/index.ts";
 import { afterDeferredPosting, FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
-import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
+import type { AccountCodes, SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
 
 export const fulfilOrderFlowId = "fulfil-order";
 export const settleOrderStepId = "settle-order";
@@ -43,10 +43,29 @@ export async function fulfilOrder(
   input: { orderId: string },
   opts: FulfilOptions = {},
 ): Promise<FulfilResult> {
+  // Each round reads the order and acts on its status. A round that finds the order moved on under it
+  // (another run, a callback) goes round again from what it is now; each extra round needs a concurrent
+  // change, so a few are plenty — past that the job queue retries later.
+  for (let round = 1; ; round++) {
+    const result = await fulfilRound(rt, ctx, input.orderId, opts);
+    if (result !== AGAIN) return result;
+    if (round >= MAX_ROUNDS) throw new FulfilmentRetry(input.orderId, "the order kept changing while being fulfilled");
+  }
+}
+
+const AGAIN = Symbol("read the order again");
+const MAX_ROUNDS = 5;
+
+async function fulfilRound(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  orderId: string,
+  opts: FulfilOptions,
+): Promise<FulfilResult | typeof AGAIN> {
   // Read first (no lock): a DIRECT order goes to its supplier without opening a transaction, and a
   // CODE order is delivered by one transaction that locks it and checks its state again.
-  const order = await rt.store.get(rt.read, input.orderId);
-  if (!order) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+  const order = await rt.orders.store.get(rt.orders.read, orderId);
+  if (!order) throw notFound("order_not_found", "no such order", { orderId });
   switch (order.status) {
     case "CREATED":
     case "DELIVERED":
@@ -58,16 +77,17 @@ export async function fulfilOrder(
       return refundOrder(rt, ctx, order.id, order.failureReason ?? "fulfilment failed");
     case "PAID":
     case "FULFILLING": {
-      const product = await rt.product(ctx, order.productId);
+      const product = await rt.routing.product(ctx, order.productId);
       if (!product) throw notFound("product_not_found", "the order's product is gone", { productId: order.productId });
       if (product.deliveryKind !== "CODE") return fulfilDirect(rt, ctx, order, product, opts);
       const fast = await deliverFromStock(rt, ctx, order.id);
       if ("status" in fast) return fast;
-      // The order moved on under us (or is not what it seemed): go again from what it is now.
-      if (!fast.order) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
+      if (!fast.order) throw notFound("order_not_found", "no such order", { orderId });
+      // Not delivered from stock: still PAID/FULFILLING means it is not a stock order after all; any
+      // other status means it moved on under us.
       return fast.order.status === "PAID" || fast.order.status === "FULFILLING"
         ? fulfilDirect(rt, ctx, fast.order, product, opts)
-        : fulfilOrder(rt, ctx, input, opts);
+        : AGAIN;
     }
   }
 }
@@ -86,7 +106,10 @@ async function deliverFromStock(
   if (!("warm" in first)) return first;
   // The product's routing facts were not cached: load them outside any transaction (on the embedded
   // database a read inside would wait for the one connection this transaction holds), then go again.
-  const known = { product: await rt.product(ctx, first.warm), stock: await rt.stockSupplier(ctx, first.warm) };
+  const known = {
+    product: await rt.routing.product(ctx, first.warm),
+    stock: await rt.routing.stockSupplier(ctx, first.warm),
+  };
   const second = await deliverFromStockOnce(rt, ctx, orderId, known);
   if ("warm" in second) throw new Error(`routing facts of product ${first.warm} vanished`);
   return second;
@@ -101,17 +124,17 @@ async function deliverFromStockOnce(
   known?: RoutingFacts,
 ): Promise<FulfilResult | { order: Order | null } | { warm: string }> {
   try {
-    const delivered = await rt.transaction(async (tx) => {
-      const current = await rt.store.getForUpdate(tx, orderId);
+    const delivered = await rt.orders.transaction(async (tx) => {
+      const current = await rt.orders.store.getForUpdate(tx, orderId);
       if (!current || (current.status !== "PAID" && current.status !== "FULFILLING")) throw new Rollback(current);
-      const facts = known ?? rt.cachedRouting(current.productId);
+      const facts = known ?? rt.routing.cached(current.productId);
       if (!facts) throw new Rollback({ warm: current.productId });
       if (facts.product?.deliveryKind !== "CODE") throw new Rollback(current);
-      await rt.inventory.markSold(ctx, { orderId }, { tx });
+      await rt.modules.inventory.markSold(ctx, { orderId }, { tx });
       // Our own stock may be linked as a STOCK supplier with a unit cost; without one the cost is zero.
       return settleAndDeliver(rt, ctx, tx, current, facts.stock);
     });
-    rt.committed("order.delivered", delivered);
+    rt.signals.committed("order.delivered", delivered);
     return { orderId, status: delivered.status, changed: true };
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;
@@ -132,10 +155,10 @@ export async function settleAndDeliver(
   order: Order,
   supplier: { supplierId: string; cost: bigint } | null,
 ): Promise<Order> {
-  const { posting, cost: c } = settlementPosting(rt, order, supplier, false);
+  const { posting, cost: c } = settlementPosting(rt.modules.accounts, order, supplier, false);
   let settleTxId: string | undefined;
   if (posting) {
-    const posted = await rt.ledger.post(
+    const posted = await rt.modules.ledger.post(
       ctx,
       posting,
       // A refused settlement rolls the whole transaction back: no savepoint needed, and the posting
@@ -147,7 +170,7 @@ export async function settleAndDeliver(
   }
   // Last statement, sent with COMMIT where the runner can (the order row is locked by the caller).
   return afterDeferredPosting(rt, false, () =>
-    rt.store.finalTransition(tx, {
+    rt.orders.store.finalTransition(tx, {
       orderId: order.id,
       path: ["PAID", "FULFILLING", "DELIVERED"],
       set: {
@@ -165,23 +188,24 @@ export async function settleAndDeliver(
  * Null when there is nothing to post (a free order at no cost).
  */
 export function settlementPosting(
-  rt: Pick<FlowRuntime, "accounts">,
+  accounts: AccountCodes,
   order: Order,
   supplier: { supplierId: string; cost: bigint } | null,
   fromWallet: boolean,
 ) {
-  const t = order.total;
+  // Posted from the breakdown stored at placement, never a recomputed price.
+  const t = pricingOf(order).total;
   const cost = supplier ? supplier.cost * BigInt(order.quantity) : 0n;
   const cur = order.currency;
   if (t === 0n && cost === 0n) return { posting: null, cost };
   const legs = [
     fromWallet
-      ? { account: rt.accounts.walletCode(order.userId, cur), amount: -t }
-      : { account: rt.accounts.systemCode("order_escrow", cur), amount: -t },
-    { account: rt.accounts.systemCode("revenue", cur), amount: t - cost },
-    ...(supplier ? [{ account: rt.accounts.supplierPayableCode(supplier.supplierId, cur), amount: cost }] : []),
-    { account: rt.accounts.systemCode("custody", cur), amount: t },
-    { account: rt.accounts.systemCode("platform_cash", cur), amount: -t },
+      ? { account: accounts.walletCode(order.userId, cur), amount: -t }
+      : { account: accounts.systemCode("order_escrow", cur), amount: -t },
+    { account: accounts.systemCode("revenue", cur), amount: t - cost },
+    ...(supplier ? [{ account: accounts.supplierPayableCode(supplier.supplierId, cur), amount: cost }] : []),
+    { account: accounts.systemCode("custody", cur), amount: t },
+    { account: accounts.systemCode("platform_cash", cur), amount: -t },
   ].filter((l) => l.amount !== 0n);
   const posting = {
     idempotencyKey: `order-settle:${order.id}`,
@@ -198,8 +222,8 @@ async function fulfilDirect(
   order: Order,
   product: Product,
   opts: FulfilOptions,
-): Promise<FulfilResult> {
-  const all = await rt.suppliers.candidates(ctx, order.productId, { includeOpen: true });
+): Promise<FulfilResult | typeof AGAIN> {
+  const all = await rt.modules.suppliers.candidates(ctx, order.productId, { includeOpen: true });
   // Same ranking without the open circuits (candidates() ranks open ones last).
   const healthy = all.filter((c) => c.circuit !== "open");
   const http = (cs: SupplierCandidatePort[]) => cs.filter((c) => c.kind !== "STOCK");
@@ -210,13 +234,13 @@ async function fulfilDirect(
   if (current.status === "PAID") {
     const first = http(healthy)[0] ?? http(all)[0];
     if (!first) return refundOrder(rt, ctx, order.id, "no supplier for this product");
-    const started = await rt.store.transition(rt.read, {
+    const started = await rt.orders.store.transition(rt.orders.read, {
       orderId: order.id,
       path: ["PAID", "FULFILLING"],
       set: { supplierId: first.supplierId },
     });
-    if (!started) return fulfilOrder(rt, ctx, { orderId: order.id }, opts);
-    rt.committed("order.fulfilling", started);
+    if (!started) return AGAIN;
+    rt.signals.committed("order.fulfilling", started);
     current = started;
     resumed = false;
   }
@@ -229,20 +253,25 @@ async function fulfilDirect(
       const next =
         http(healthy).find((c) => !tried.has(c.supplierId)) ?? http(all).find((c) => !tried.has(c.supplierId));
       if (!next) break;
-      const switched = await rt.store.switchSupplier(rt.read, order.id, current.supplierId, next.supplierId);
+      const switched = await rt.orders.store.switchSupplier(
+        rt.orders.read,
+        order.id,
+        current.supplierId,
+        next.supplierId,
+      );
       if (!switched) {
         // Someone else moved the order on (a callback, another run): let its state decide.
-        const now = await rt.store.get(rt.read, order.id);
+        const now = await rt.orders.store.get(rt.orders.read, order.id);
         return now ? noop(now) : noop(current);
       }
       current = switched;
       supplierId = next.supplierId;
     }
     const cand = byId.get(supplierId);
-    const requestKey = rt.suppliers.requestKey(order.id, supplierId);
+    const requestKey = rt.modules.suppliers.requestKey(order.id, supplierId);
     const sid = supplierId;
     const place = (): Promise<SupplierOutcomePort> =>
-      rt.suppliers.place(ctx, {
+      rt.modules.suppliers.place(ctx, {
         supplierId: sid,
         requestKey,
         orderId: order.id,
@@ -254,7 +283,7 @@ async function fulfilDirect(
     if (resumed) {
       // A run before us may have reached the supplier: ask before placing (placing again is also safe: the
       // supplier dedupes on the request key).
-      const asked = await rt.suppliers.query(ctx, { supplierId, requestKey }).catch((e: unknown) => {
+      const asked = await rt.modules.suppliers.query(ctx, { supplierId, requestKey }).catch((e: unknown) => {
         // No request row yet: the run that moved the order to FULFILLING has not reached the supplier.
         if (e instanceof DomainError && e.code === "supplier_request_not_found") return null;
         throw e;
@@ -264,11 +293,11 @@ async function fulfilDirect(
     } else {
       outcome = await place();
       if (outcome.status === "failed" && outcome.unknown)
-        outcome = await rt.suppliers.query(ctx, { supplierId, requestKey });
+        outcome = await rt.modules.suppliers.query(ctx, { supplierId, requestKey });
     }
 
     if (outcome.status === "succeeded") {
-      await rt.hooks?.afterSupplierCall?.(current, outcome);
+      await rt.signals.afterSupplierCall?.(current, outcome);
       return deliverDirect(rt, ctx, current, supplierId, cand?.cost ?? null, outcome);
     }
     if (outcome.status === "pending") return noop(current, true);
@@ -294,23 +323,23 @@ async function deliverDirect(
     // No read first: the order's amounts are fixed, and the transition (last) locks it and moves it
     // only from FULFILLING, so the whole delivery is one round trip; an order that moved on under us
     // fails the transaction (its settlement key is taken, or the transition matches nothing).
-    const delivered = await rt.transaction(async (tx) => {
+    const delivered = await rt.orders.transaction(async (tx) => {
       if (outcome.codes?.length)
-        await rt.inventory.addSupplierCodes(
+        await rt.modules.inventory.addSupplierCodes(
           ctx,
           { productId: order.productId, orderId: order.id, supplierId, codes: outcome.codes },
           { tx },
         );
       return settleAndDeliver(rt, ctx, tx, order, { supplierId, cost: unitCost ?? 0n });
     });
-    rt.committed("order.delivered", delivered);
+    rt.signals.committed("order.delivered", delivered);
     return { orderId: order.id, status: delivered.status, changed: true };
   } catch (e) {
     // Still FULFILLING (or gone): a real failure, for the job to retry.
-    const now = await rt.store.get(rt.read, order.id);
+    const now = await rt.orders.store.get(rt.orders.read, order.id);
     if (!now || now.status === "FULFILLING") throw e;
     if (now.status === "REFUNDED" || now.status === "FAILED")
-      rt.hooks?.warn?.(
+      rt.signals.warn(
         { orderId: order.id, supplierId, status: now.status },
         "a supplier reported success for an order already refunded: reconcile with the supplier",
       );
@@ -329,15 +358,15 @@ export async function refundOrder(
   reason: string,
 ): Promise<FulfilResult> {
   try {
-    const refunded = await rt.transaction(async (tx) => {
-      const current = await rt.store.getForUpdate(tx, orderId);
+    const refunded = await rt.orders.transaction(async (tx) => {
+      const current = await rt.orders.store.getForUpdate(tx, orderId);
       if (!current) throw notFound("order_not_found", "no such order", { orderId });
       if (current.status !== "PAID" && current.status !== "FULFILLING" && current.status !== "FAILED")
         throw new Rollback(current);
-      await rt.inventory.release(ctx, { orderId }, { tx });
+      await rt.modules.inventory.release(ctx, { orderId }, { tx });
       let refundTxId: string | undefined;
       if (current.paymentTxId) {
-        const reversed = await rt.ledger.reverse(
+        const reversed = await rt.modules.ledger.reverse(
           ctx,
           { transactionId: current.paymentTxId, idempotencyKey: `order-refund:${orderId}`, reason },
           { tx },
@@ -345,7 +374,7 @@ export async function refundOrder(
         if (!reversed.ok) throw new Error(`refund of order ${orderId} was refused: ${reversed.code}`);
         refundTxId = reversed.transactionId;
       }
-      return rt.store.finalTransition(tx, {
+      return rt.orders.store.finalTransition(tx, {
         orderId,
         path: ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
         reason,
@@ -353,7 +382,7 @@ export async function refundOrder(
         eventPayload: { reason },
       });
     });
-    rt.committed("order.refunded", refunded);
+    rt.signals.committed("order.refunded", refunded);
     return { orderId, status: refunded.status, changed: true };
   } catch (e) {
     if (e instanceof Rollback) return noop(e.result as Order);
@@ -370,12 +399,12 @@ export async function applySupplierOutcome(
   ctx: CoreContext,
   input: { orderId: string; supplierId: string; outcome: SupplierOutcomePort },
 ): Promise<FulfilResult> {
-  const order = await rt.store.get(rt.read, input.orderId);
+  const order = await rt.orders.store.get(rt.orders.read, input.orderId);
   if (!order) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
   const { outcome } = input;
   if (order.status !== "FULFILLING") {
     if (outcome.status === "succeeded" && (order.status === "REFUNDED" || order.status === "FAILED"))
-      rt.hooks?.warn?.(
+      rt.signals.warn(
         { orderId: order.id, supplierId: input.supplierId },
         "a supplier reported success for an order already refunded: reconcile with the supplier",
       );
@@ -385,14 +414,14 @@ export async function applySupplierOutcome(
     // A supplier we failed over from reports success after all: the order is (or will be) bought
     // elsewhere, so this one must be reconciled with that supplier by hand.
     if (outcome.status === "succeeded")
-      rt.hooks?.warn?.(
+      rt.signals.warn(
         { orderId: order.id, supplierId: input.supplierId, current: order.supplierId },
         "a supplier we failed over from reported success: reconcile with the supplier",
       );
     return noop(order);
   }
   if (outcome.status === "succeeded") {
-    const cand = (await rt.suppliers.candidates(ctx, order.productId, { includeOpen: true })).find(
+    const cand = (await rt.modules.suppliers.candidates(ctx, order.productId, { includeOpen: true })).find(
       (c) => c.supplierId === input.supplierId,
     );
     return deliverDirect(rt, ctx, order, input.supplierId, cand?.cost ?? null, outcome);

@@ -1,5 +1,4 @@
-import { CLAIM_SHORT } from "../inventory/index.ts";
-import { eventTypeFor, ORDER_NOT_INSERTED, type NewOrder, type Order } from "../orders/index.ts";
+import { encodePricing, eventTypeFor, ORDER_NOT_INSERTED, type NewOrder, type Order } from "../orders/index.ts";
 import {
   authorize,
   delegate,
@@ -22,6 +21,8 @@ import {
   type FlowRuntime,
 } from "./flow-deps.ts";
 import { settlementPosting } from "./fulfil-order.flow.ts";
+import type { PlaceOrderFailure } from "./place-order.failures.ts";
+import { decideStage, priceStage, resolveStage, type PricedOrder } from "./place-order.stages.ts";
 import type { DeliveredCode } from "./ports.ts";
 
 export const placeOrderFlowId = "place-order";
@@ -35,16 +36,6 @@ export interface PlaceOrderInput {
   idempotencyKey: string;
   payWith: "wallet" | "later";
 }
-
-export type PlaceOrderFailure =
-  | { ok: false; code: "out_of_stock"; available: number }
-  | { ok: false; code: "insufficient_funds" }
-  | { ok: false; code: "product_unavailable" }
-  | { ok: false; code: "quantity_out_of_range"; min: number; max: number }
-  | { ok: false; code: "target_required" }
-  | { ok: false; code: "invalid_mobile"; reason: string }
-  | { ok: false; code: "wrong_carrier"; expected: string; got: string }
-  | { ok: false; code: "invalid_account"; expected: string };
 
 export type PlaceOrderResult =
   | {
@@ -63,20 +54,21 @@ export type PayOrderResult =
   | { ok: false; code: "order_expired" };
 
 /**
- * Place (and, with `payWith: "wallet"`, pay) an order in ONE transaction: insert the order (the
- * UNIQUE(user_id, idempotency_key) row is the idempotency record), claim stock for CODE products, and
- * pay: a CODE order is then delivered at once (one posting pays and settles it), a DIRECT one posts
- * `wallet −T, escrow +T` and moves CREATED → PAID for the fulfil job. Any expected failure rolls
- * everything back and is returned: nothing changed. Validation and the quote run before the
- * transaction (reads only); the statements are issued without waiting, so on PostgreSQL a stock order
- * is one round trip, and the wallet row is locked only from the posting to the commit.
+ * Place (and, with `payWith: "wallet"`, pay) an order: the pipeline's stages resolve → price → decide
+ * (place-order.stages.ts; reads only, a refusal writes nothing) and then the commit, ONE transaction:
+ * insert the order with its price breakdown (the UNIQUE(user_id, idempotency_key) row is the
+ * idempotency record), claim stock for CODE products, and pay: a CODE order is then delivered at once
+ * (one posting pays and settles it), a DIRECT one posts `wallet −T, escrow +T` and moves CREATED → PAID
+ * for the fulfil job. Any expected failure rolls everything back and is returned: nothing changed. The
+ * commit's statements are issued without waiting, so on PostgreSQL a stock order is one round trip, and
+ * the wallet row is locked only from the posting to the commit. docs/order-pipeline.md.
  */
 export async function placeOrder(rt: FlowRuntime, ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   // Priced from the cached product first; if it changed since (the insert checks its version), once
   // more from a fresh read.
   const first = await placeOnce(rt, ctx, input, false);
   if (first !== PRODUCT_CHANGED) return first;
-  rt.forgetProduct(input.productId);
+  rt.routing.forget(input.productId);
   const second = await placeOnce(rt, ctx, input, true);
   if (second !== PRODUCT_CHANGED) return second;
   throw conflict("product_changed", "the product changed while the order was being placed; try again");
@@ -97,49 +89,68 @@ async function placeOnce(
     payWith: input.payWith,
   });
   const replay = async (): Promise<PlaceOrderResult | null> => {
-    const existing = await rt.store.findByIdempotencyKey(rt.read, input.userId, input.idempotencyKey);
-    if (!existing) return null;
-    if (existing.requestHash !== hash)
-      throw conflict("idempotency_conflict", "this idempotency key was already used for a different order request", {
-        orderId: existing.id,
-      });
-    return { ok: true, order: existing, replayed: true };
+    const existing = await rt.orders.store.findByIdempotencyKey(rt.orders.read, input.userId, input.idempotencyKey);
+    return existing ? replayOf(existing, hash) : null;
   };
 
-  const product = await rt.product(ctx, input.productId);
-  if (!product) return (await replay()) ?? { ok: false, code: "product_unavailable" };
-  const quote = fresh
-    ? await rt.catalog.quote(ctx, { productId: input.productId, quantity: input.quantity, userId: input.userId })
-    : await rt.catalog.priceFor(ctx, product, { quantity: input.quantity, userId: input.userId });
-  // A refusal from the cached product is confirmed against a fresh read before the buyer sees it.
-  if (!quote.ok) return fresh ? ((await replay()) ?? quote) : PRODUCT_CHANGED;
-  const target = rt.catalog.checkTarget(product, input.target);
-  if (!target.ok) return fresh ? ((await replay()) ?? target) : PRODUCT_CHANGED;
+  // resolve → price → decide: reads only. A refusal from the cached product is confirmed against a
+  // fresh read before the buyer sees it; any refusal first checks whether the key already placed an order.
+  const refused = async (f: PlaceOrderFailure, final: boolean) => (final ? ((await replay()) ?? f) : PRODUCT_CHANGED);
+  const resolved = await resolveStage(rt, ctx, input);
+  if (!resolved.ok) return refused(resolved, fresh || resolved.code === "product_unavailable");
+  const priced = await priceStage(rt, ctx, resolved.value, fresh);
+  if (!priced.ok) return refused(priced, fresh);
+  const decided = await decideStage(rt, ctx, priced.value);
+  if (!decided.ok) return refused(decided, true);
+  return commitStage(rt, ctx, input, hash, decided.value, replay);
+}
+
+/**
+ * The commit stage: the order (with its breakdown) inserted, its codes claimed, paid — and a stock order
+ * settled and delivered — in ONE transaction whose statements are issued without waiting.
+ */
+async function commitStage(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: PlaceOrderInput,
+  hash: string,
+  priced: PricedOrder,
+  replay: () => Promise<PlaceOrderResult | null>,
+): Promise<PlaceOrderResult | typeof PRODUCT_CHANGED> {
+  const { product, pricing } = priced;
+  if (product.deliveryKind === "CODE") {
+    // Sold out a moment ago (a claim in this process ran short): refused before any transaction.
+    const short = rt.modules.inventory.knownShort(ctx, { productId: product.id, quantity: priced.quantity });
+    if (short) return (await replay()) ?? { ok: false, code: "out_of_stock", available: short.available };
+  }
   // A CODE product paid from the wallet is delivered from stock in the placing transaction: the buyer
   // has the code at once, and no job, second transaction or queue round trip is spent on it.
   const deliverNow =
     product.deliveryKind === "CODE" && input.payWith === "wallet"
-      ? { stock: await rt.stockSupplier(ctx, product.id) }
+      ? { stock: await rt.routing.stockSupplier(ctx, product.id) }
       : undefined;
 
   const now = rt.clock.now();
   const order: NewOrder = {
     id: newId(),
-    userId: input.userId,
+    userId: priced.buyer.userId,
     idempotencyKey: input.idempotencyKey,
     requestHash: hash,
     channel: ctx.channel,
     productId: product.id,
-    quantity: input.quantity,
-    unitPrice: quote.unitPrice,
-    total: quote.total,
-    currency: quote.currency,
-    target: target.target,
-    expiresAt: new Date(now.getTime() + rt.paymentWindowMs),
+    quantity: priced.quantity,
+    unitPrice: pricing.unitPrice,
+    total: pricing.total,
+    currency: pricing.currency,
+    target: priced.target,
+    pricing: encodePricing(pricing),
+    expiresAt: new Date(now.getTime() + rt.placement.paymentWindowMs),
   };
   // Delivered now: the order is written DELIVERED at once, its codes claimed straight to SOLD, and one
   // posting pays and settles it (its id chosen here, so the order row can name it), sent with COMMIT.
-  const settlement = deliverNow ? settlementPosting(rt, asCreated(order, now), deliverNow.stock, true) : undefined;
+  const settlement = deliverNow
+    ? settlementPosting(rt.modules.accounts, asCreated(order, now), deliverNow.stock, true)
+    : undefined;
   const settleTxId = settlement?.posting ? newId() : null;
   const delivered =
     deliverNow && settlement
@@ -151,36 +162,40 @@ async function placeOnce(
       : undefined;
   try {
     const placed = await withLedgerRetry(() =>
-      rt.transaction(async (tx) => {
+      rt.orders.transaction(async (tx) => {
         // Issued back to back, each without waiting for the one before: a pipelining runner sends the
-        // whole order in one round trip. So a refusal is raised (kameng_fail), not returned, and
-        // nothing issued after it runs.
-        const inserted = issued(
-          rt.store.insert(tx, order, {
-            emitCreated: input.payWith === "later",
-            guard: rt.catalog.stillOnSale(product.id, quote.productVersion),
-            ...(delivered ? { delivered } : {}),
-          }),
-        );
+        // whole order in one round trip. The claim goes first and gates the rest: when it finds too few
+        // codes, the insert and the posting write nothing and the transaction commits empty — a refusal
+        // costs no ERROR, no ROLLBACK and no row. Other refusals are raised (kameng_fail), and nothing
+        // issued after them runs.
         const claimed =
           product.deliveryKind === "CODE"
             ? issued(
-                rt.inventory.claim(
+                rt.modules.inventory.claim(
                   ctx,
                   { productId: product.id, orderId: order.id, quantity: input.quantity },
-                  { tx, freshOrder: true, sell: deliverNow !== undefined, failIfShort: true },
+                  { tx, freshOrder: true, sell: deliverNow !== undefined },
                 ),
               )
             : undefined;
+        const inserted = issued(
+          rt.orders.store.insert(tx, order, {
+            emitCreated: input.payWith === "later",
+            guard: rt.modules.catalog.stillOnSale(product.id, priced.productVersion),
+            ...(delivered ? { delivered } : {}),
+            ...(claimed ? { onlyIf: rt.modules.inventory.claimedSql(order.id) } : {}),
+          }),
+        );
         if (settlement?.posting) {
           const posting = settlement.posting;
           const posted = await afterDeferredPosting(rt, true, () =>
-            rt.ledger.post(ctx, posting, {
+            rt.modules.ledger.post(ctx, posting, {
               tx,
               callerRollsBackOnFailure: true,
               deferred: true,
               last: true,
               transactionId: settleTxId!,
+              ...(claimed ? { onlyIf: rt.orders.store.existsSql(order.id) } : {}),
             }),
           );
           if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
@@ -188,6 +203,8 @@ async function placeOnce(
         if (deliverNow || input.payWith === "later") {
           const row = await inserted;
           const claim = await claimed;
+          if (claim && !claim.ok) return { short: claim.available, existing: row };
+          if (!row) throw new Error(`order ${order.id} was neither inserted nor refused`);
           return { order: row, codes: claim?.ok ? claim.codes : undefined };
         }
         const paid = await payInTx(rt, ctx, tx, asCreated(order, now));
@@ -195,21 +212,35 @@ async function placeOnce(
         return { order: paid.order };
       }),
     );
-    rt.committed(placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status), placed.order);
+    if (placed.short !== undefined)
+      return placed.existing
+        ? replayOf(placed.existing, hash)
+        : { ok: false, code: "out_of_stock", available: placed.short };
+    rt.signals.committed(
+      placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status),
+      placed.order,
+    );
     return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
   } catch (e) {
     if (e instanceof Rollback) return e.result as PlaceOrderFailure;
     const refusal = kamengFailure(e);
     // Not inserted and no order under this key: the product changed since it was priced.
     if (refusal?.reason === ORDER_NOT_INSERTED) return (await replay()) ?? PRODUCT_CHANGED;
-    if (refusal?.reason === CLAIM_SHORT)
-      return { ok: false, code: "out_of_stock", available: Number(refusal.detail ?? 0) };
     if (sqlState(e) === PG_UNIQUE_VIOLATION) {
       const r = await replay();
       if (r) return r;
     }
     throw e;
   }
+}
+
+/** The answer to a request whose idempotency key already placed `existing`. */
+function replayOf(existing: Order, hash: string): PlaceOrderResult {
+  if (existing.requestHash !== hash)
+    throw conflict("idempotency_conflict", "this idempotency key was already used for a different order request", {
+      orderId: existing.id,
+    });
+  return { ok: true, order: existing, replayed: true };
 }
 
 /** The order as its insert will have written it (for the steps issued before the insert has answered). */
@@ -243,15 +274,15 @@ export async function payInTx(
 ): Promise<{ ok: true; order: Order } | { ok: false; code: "insufficient_funds" }> {
   let paymentTxId: string | undefined;
   if (order.total > 0n) {
-    const posted = await rt.ledger.post(
+    const posted = await rt.modules.ledger.post(
       ctx,
       {
         idempotencyKey: `order-pay:${order.id}`,
         kind: "order_payment",
         metadata: { orderId: order.id },
         legs: [
-          { account: rt.accounts.walletCode(order.userId, order.currency), amount: -order.total },
-          { account: rt.accounts.systemCode("order_escrow", order.currency), amount: order.total },
+          { account: rt.modules.accounts.walletCode(order.userId, order.currency), amount: -order.total },
+          { account: rt.modules.accounts.systemCode("order_escrow", order.currency), amount: order.total },
         ],
       },
       // A refused payment rolls the whole transaction back (the callers throw Rollback), so no savepoint;
@@ -264,7 +295,7 @@ export async function payInTx(
   // The transaction's last statement (sent with COMMIT where the runner can): the wallet row the
   // posting locked is released one round trip sooner.
   const paid = await afterDeferredPosting(rt, true, () =>
-    rt.store.finalTransition(tx, {
+    rt.orders.store.finalTransition(tx, {
       orderId: order.id,
       path: ["CREATED", "PAID"],
       set: { paymentTxId, paidAt: rt.clock.now() },
@@ -281,8 +312,8 @@ export async function payFromWallet(
 ): Promise<PayOrderResult> {
   try {
     const order = await withLedgerRetry(() =>
-      rt.transaction(async (tx) => {
-        const current = await rt.store.getForUpdate(tx, input.orderId);
+      rt.orders.transaction(async (tx) => {
+        const current = await rt.orders.store.getForUpdate(tx, input.orderId);
         if (!current) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
         authorize(ctx, "orders.pay", { owner: current.userId, hide: ORDER_HIDDEN });
         if (current.status === "PAID" || current.status === "FULFILLING" || current.status === "DELIVERED")
@@ -296,7 +327,7 @@ export async function payFromWallet(
         return paid.order;
       }),
     );
-    rt.committed("order.paid", order);
+    rt.signals.committed("order.paid", order);
     return { ok: true, order, replayed: false };
   } catch (e) {
     if (e instanceof Rollback) return e.result as PayOrderResult;
@@ -310,21 +341,21 @@ export async function cancelOrder(
   ctx: CoreContext,
   input: { orderId: string; reason?: string },
 ): Promise<Order> {
-  const order = await rt.transaction(async (tx) => {
-    const current = await rt.store.get(tx, input.orderId);
+  const order = await rt.orders.transaction(async (tx) => {
+    const current = await rt.orders.store.get(tx, input.orderId);
     if (!current) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
     authorize(ctx, "orders.cancel", { owner: current.userId, hide: ORDER_HIDDEN });
-    const cancelled = await rt.store.transition(tx, {
+    const cancelled = await rt.orders.store.transition(tx, {
       orderId: input.orderId,
       path: ["CREATED", "CANCELLED"],
       reason: input.reason ?? "cancelled",
       set: { closedAt: rt.clock.now() },
     });
     if (!cancelled) throw conflict("order_not_cancellable", `an order that is ${current.status} cannot be cancelled`);
-    await rt.inventory.release(delegate(ctx, "orders.cancel"), { orderId: input.orderId }, { tx });
+    await rt.modules.inventory.release(delegate(ctx, "orders.cancel"), { orderId: input.orderId }, { tx });
     return cancelled;
   });
-  rt.committed("order.cancelled", order);
+  rt.signals.committed("order.cancelled", order);
   return order;
 }
 
@@ -334,22 +365,22 @@ export async function expireDueOrders(
   ctx: CoreContext,
   opts: { limit?: number } = {},
 ): Promise<number> {
-  const due = await rt.store.dueForExpiry(rt.read, opts.limit ?? 500);
+  const due = await rt.orders.store.dueForExpiry(rt.orders.read, opts.limit ?? 500);
   let n = 0;
   for (const { id } of due) {
-    const order = await rt.transaction(async (tx) => {
-      const expired = await rt.store.transition(tx, {
+    const order = await rt.orders.transaction(async (tx) => {
+      const expired = await rt.orders.store.transition(tx, {
         orderId: id,
         path: ["CREATED", "EXPIRED"],
         reason: "payment window closed",
         set: { closedAt: rt.clock.now() },
       });
-      if (expired) await rt.inventory.release(ctx, { orderId: id }, { tx });
+      if (expired) await rt.modules.inventory.release(ctx, { orderId: id }, { tx });
       return expired;
     });
     if (order) {
       n++;
-      rt.committed("order.expired", order);
+      rt.signals.committed("order.expired", order);
     }
   }
   return n;

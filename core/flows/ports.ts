@@ -1,5 +1,5 @@
 import type { Catalog } from "../catalog/index.ts";
-import type { CoreContext, SqlTx } from "../shared/index.ts";
+import type { CoreContext, Sql, SqlTx } from "../shared/index.ts";
 
 /**
  * What the order flows need from the other modules, as structural types: the composition root passes
@@ -30,6 +30,8 @@ export interface LedgerPort {
       deferred?: boolean;
       last?: boolean;
       transactionId?: string;
+      /** With `deferred`: posted only if this returns a row; otherwise nothing, quietly. */
+      onlyIf?: Sql;
     },
   ): Promise<LedgerPostResult>;
   deferredFailure(e: unknown): "insufficient_funds" | "ledger_retry" | undefined;
@@ -69,6 +71,10 @@ export interface InventoryPort {
      */
     opts: { tx: SqlTx; freshOrder?: boolean; sell?: boolean; failIfShort?: boolean },
   ): Promise<ClaimResult>;
+  /** A recent claim found fewer than `quantity` codes (a hint for refusing before a transaction; never for selling). */
+  knownShort(ctx: CoreContext, input: { productId: string; quantity: number }): { available: number } | null;
+  /** A statement returning a row once the order holds codes (gates the statements issued after its claim). */
+  claimedSql(orderId: string): Sql;
   release(ctx: CoreContext, input: { orderId: string }, opts: { tx: SqlTx }): Promise<unknown>;
   markSold(ctx: CoreContext, input: { orderId: string }, opts: { tx: SqlTx }): Promise<unknown>;
   addSupplierCodes(

@@ -19,6 +19,7 @@ const PROGRESS_LINES = 5000;
 export const STOCK_RESTOCKED = "stock.restocked";
 
 interface Row {
+  line: number;
   hash: string;
   codeEnc: string;
   passwordEnc: string | null;
@@ -56,10 +57,13 @@ export async function importCodes(
   const batchId = newId();
   await client.codeBatch.create({ data: { id: batchId, productId: input.productId, source, createdAt: now } });
 
-  const result: ImportResult = { batchId, imported: 0, duplicate: 0, rejected: 0, errors: [] };
+  const result: ImportResult = { batchId, imported: 0, duplicate: 0, rejected: 0, errors: [], duplicates: [] };
+  const noteDuplicate = (line: number, of: "file" | "stock") => {
+    if (result.duplicates.length < MAX_IMPORT_ERRORS) result.duplicates.push({ line, of });
+  };
   let lines = 0;
   let chunk: Row[] = [];
-  let chunkHashes = new Set<string>();
+  let chunkHashes = new Map<string, number>();
   let chunkDuplicates = 0;
   let chunkRejected = 0;
   let inflight: Promise<void> = Promise.resolve();
@@ -72,14 +76,23 @@ export async function importCodes(
     const duplicates = chunkDuplicates;
     const rejected = chunkRejected;
     chunk = [];
-    chunkHashes = new Set();
+    chunkHashes = new Map();
     chunkDuplicates = 0;
     chunkRejected = 0;
     // At most one INSERT in flight: wait for the previous before sending this one.
     await inflight;
     inflight = (async () => {
-      const inserted = await insertChunk(client, input.productId, batchId, now, rows, duplicates, rejected);
+      const { inserted, skipped } = await insertChunk(
+        client,
+        input.productId,
+        batchId,
+        now,
+        rows,
+        duplicates,
+        rejected,
+      );
       result.imported += inserted;
+      if (skipped.size) for (const r of rows) if (skipped.has(r.hash)) noteDuplicate(r.line, "stock");
       result.duplicate += rows.length - inserted + duplicates;
       report();
     })();
@@ -88,6 +101,7 @@ export async function importCodes(
 
   for await (const line of readLines(input.content)) {
     lines = line.no;
+    if (!line.overlong && line.text.trim() === "") continue; // blank lines separate nothing and count as nothing
     const parsed = parseCodeLine(line, now, line.no === 1);
     if (parsed.ok === "header") continue;
     if (!parsed.ok) {
@@ -96,10 +110,13 @@ export async function importCodes(
       if (result.errors.length < MAX_IMPORT_ERRORS) result.errors.push({ line: line.no, reason: parsed.reason });
     } else {
       const hash = secrets.keyedHash(parsed.code, "code");
-      if (chunkHashes.has(hash)) chunkDuplicates++;
-      else {
-        chunkHashes.add(hash);
+      if (chunkHashes.has(hash)) {
+        chunkDuplicates++;
+        noteDuplicate(line.no, "file");
+      } else {
+        chunkHashes.set(hash, line.no);
         chunk.push({
+          line: line.no,
           hash,
           codeEnc: secrets.encrypt(parsed.code),
           passwordEnc: parsed.password === null ? null : secrets.encrypt(parsed.password),
@@ -112,15 +129,19 @@ export async function importCodes(
   }
   await flush();
   await inflight;
-
-  if (result.imported > 0) {
-    await inTx(prisma, opts, async (tx) => {
-      const available = await countAvailable(prismaExecutor(tx), input.productId, now);
-      await recordEvents(prismaExecutor(tx), [
-        { type: STOCK_RESTOCKED, payload: { productId: input.productId, available, batchId } },
-      ]);
-    });
+  result.duplicates.sort((a, b) => a.line - b.line);
+  if (result.imported === 0) {
+    // Nothing new: no empty batch is left behind (no code refers to it).
+    await client.codeBatch.delete({ where: { id: batchId } });
+    return { ...result, batchId: null };
   }
+
+  await inTx(prisma, opts, async (tx) => {
+    const available = await countAvailable(prismaExecutor(tx), input.productId, now);
+    await recordEvents(prismaExecutor(tx), [
+      { type: STOCK_RESTOCKED, payload: { productId: input.productId, available, batchId } },
+    ]);
+  });
   return result;
 }
 
@@ -132,9 +153,9 @@ async function insertChunk(
   rows: Row[],
   duplicates: number,
   rejected: number,
-): Promise<number> {
-  if (rows.length === 0 && duplicates === 0 && rejected === 0) return 0;
-  const [res] = await prismaExecutor(client).query<{ inserted: number }>(
+): Promise<{ inserted: number; skipped: Set<string> }> {
+  if (rows.length === 0 && duplicates === 0 && rejected === 0) return { inserted: 0, skipped: new Set() };
+  const [res] = await prismaExecutor(client).query<{ inserted: number; skipped: string[] }>(
     insertCodesChunkSql({
       productId,
       batchId,
@@ -147,5 +168,5 @@ async function insertChunk(
       rejected,
     }),
   );
-  return res?.inserted ?? 0;
+  return { inserted: res?.inserted ?? 0, skipped: new Set(res?.skipped ?? []) };
 }

@@ -10,6 +10,8 @@ const fulfil = requires("orders.fulfil");
 export const inventoryAccess: AccessRules<Inventory> = {
   importCodes: requires("codes.import"),
   claim: fulfil,
+  knownShort: "public",
+  claimedSql: "pure",
   release: fulfil,
   markSold: fulfil,
   addSupplierCodes: fulfil,

@@ -5,6 +5,8 @@ import type { ImportCodesInput, InventoryDeps, SupplierCode } from "./inventory.
 import { dueRestockNotifications, subscribeRestock, unsubscribeRestock } from "./restock-subscriptions.ts";
 import { availableCounts, expireCodes, lowStock, stock } from "./stock-report.ts";
 import { maskedCodes } from "./masked-codes.ts";
+import { claimedSql } from "./sql.ts";
+import { StockHints } from "./stock-hints.ts";
 import { addSupplierCodes, reveal } from "./supplier-codes.ts";
 
 export type Inventory = ReturnType<typeof createInventory>;
@@ -15,11 +17,35 @@ export type Inventory = ReturnType<typeof createInventory>;
  * batch bookkeeping and the operators' report).
  */
 export function createInventory(deps: InventoryDeps) {
+  const hints = new StockHints(() => deps.clock.now().getTime(), deps.stockHintMs ?? 2_000);
   return {
-    importCodes: (ctx: CoreContext, input: ImportCodesInput, opts?: TxOptions) => importCodes(deps, ctx, input, opts),
-    claim: (ctx: CoreContext, input: { productId: string; orderId: string; quantity: number }, opts?: ClaimOptions) =>
-      claim(deps, ctx, input, opts),
-    release: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => release(deps, ctx, input, opts),
+    async importCodes(ctx: CoreContext, input: ImportCodesInput, opts?: TxOptions) {
+      const result = await importCodes(deps, ctx, input, opts);
+      if (result.imported > 0) hints.restocked(input.productId);
+      return result;
+    },
+    async claim(
+      ctx: CoreContext,
+      input: { productId: string; orderId: string; quantity: number },
+      opts?: ClaimOptions,
+    ) {
+      const result = await claim(deps, ctx, input, opts);
+      if (!result.ok) hints.sawShort(input.productId, result.available);
+      return result;
+    },
+    /**
+     * A recent claim in this process found fewer than `quantity` codes (a hint, for refusing a burst of
+     * buyers of a sold-out product before any transaction; a claim still decides every sale).
+     */
+    knownShort: (_ctx: CoreContext, input: { productId: string; quantity: number }) =>
+      hints.knownShort(input.productId, input.quantity),
+    /** A statement that returns a row once the order holds codes (to gate statements issued after its claim). */
+    claimedSql: (orderId: string) => claimedSql(orderId),
+    async release(ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) {
+      const result = await release(deps, ctx, input, opts);
+      if (result.released > 0) hints.restocked();
+      return result;
+    },
     markSold: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => markSold(deps, ctx, input, opts),
     addSupplierCodes: (
       ctx: CoreContext,

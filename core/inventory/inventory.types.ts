@@ -15,6 +15,8 @@ export interface InventoryDeps {
   secrets: SecretBox;
   /** Imports take codes for CODE products only. */
   catalog: InventoryCatalog;
+  /** How long a claim that ran short is remembered for refusing at once (StockHints). Default 2 s. */
+  stockHintMs?: number;
 }
 
 export type CodeStatus = "AVAILABLE" | "RESERVED" | "SOLD" | "EXPIRED";
@@ -35,12 +37,15 @@ export interface ImportCodesInput {
 }
 
 export interface ImportResult {
-  batchId: string;
+  /** null when nothing was imported: no batch is kept for a file of duplicates and rejected lines. */
+  batchId: string | null;
   imported: number;
   duplicate: number;
   rejected: number;
   /** The first MAX_IMPORT_ERRORS rejected lines; `rejected` is the exact count. */
   errors: { line: number; reason: LineRejection }[];
+  /** The first MAX_IMPORT_ERRORS duplicate lines: of an earlier line of the file, or of a code already stored. */
+  duplicates: { line: number; of: "file" | "stock" }[];
 }
 
 export type ClaimResult =

@@ -37,6 +37,9 @@ export async function countAvailable(client: SqlExecutor, productId: string, now
 
 // Claims, releases, sales.
 
+/** A row once the order holds codes (claimed in this transaction or before). */
+export const claimedSql = (orderId: string) => sql`SELECT 1 FROM order_codes WHERE order_id = ${orderId}::uuid LIMIT 1`;
+
 export const heldCodesSql = (orderId: string) => sql`
   SELECT id, product_id::text AS product_id FROM codes
   WHERE order_id = ${orderId}::uuid AND status IN ('RESERVED', 'SOLD') ORDER BY id`;
@@ -166,15 +169,19 @@ export const insertCodesChunkSql = (c: {
     FROM unnest(${c.hashes}::text[], ${c.codes}::text[], ${c.passwords}::text[], ${c.expiries}::timestamptz[])
       AS t(h, c, p, e)
     ON CONFLICT (code_hash) DO NOTHING
-    RETURNING 1
-  ), n AS (SELECT count(*)::int AS inserted FROM ins)
+    RETURNING code_hash
+  ), n AS (
+    SELECT count(*)::int AS inserted,
+           ARRAY(SELECT t.h FROM unnest(${c.hashes}::text[]) AS t(h) EXCEPT SELECT code_hash FROM ins) AS skipped
+    FROM ins
+  )
   UPDATE code_batches b
   SET imported = b.imported + n.inserted,
       duplicate = b.duplicate + ${c.hashes.length + c.duplicates}::int - n.inserted,
       rejected = b.rejected + ${c.rejected}::int
   FROM n
   WHERE b.id = ${c.batchId}::uuid
-  RETURNING n.inserted`;
+  RETURNING n.inserted, n.skipped`;
 
 // Counts and reports.
 

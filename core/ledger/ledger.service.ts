@@ -51,6 +51,7 @@ export function createLedger({ sql, clock }: LedgerDeps): Ledger {
         return postDeferred(opts.tx, await build(opts.tx), known, clock.now(), {
           last: opts.last,
           transactionId: opts.transactionId,
+          onlyIf: opts.onlyIf,
         });
       try {
         return await postTransaction(opts.tx, await build(opts.tx), known, clock.now(), opts.transactionId);

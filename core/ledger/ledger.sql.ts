@@ -69,7 +69,10 @@ export function postingSql(
   now: Date,
   mode: "checked" | "deferred",
   accountMissing: string,
+  /** Deferred only: no row from it → nothing is written and nothing raised (see PostOptions.onlyIf). */
+  onlyIf?: Sql,
 ): Sql {
+  if (onlyIf && mode !== "deferred") throw new Error("onlyIf is for deferred postings");
   const metadata = p.metadata === null ? null : JSON.stringify(toJson(p.metadata));
   const checked = mode === "checked";
   const cached = [...net.entries()].filter(([, d]) => d.balanceMode === "CACHED");
@@ -105,13 +108,14 @@ export function postingSql(
   const legs = p.legs.map((l, i) => sql`(${l.account.code}::text, ${l.amount}::bigint, ${i}::int)`);
   const result = checked
     ? sql`SELECT (SELECT count(*)::int FROM ins) AS inserted, COALESCE((SELECT array_agg(code) FROM t), '{}') AS written`
-    : sql`SELECT CASE WHEN (SELECT count(*) FROM t) = ${net.size}::int THEN 0
+    : sql`SELECT CASE WHEN (SELECT count(*) FROM t) = ${net.size}::int ${onlyIf ? sql`OR NOT EXISTS (SELECT 1 FROM ins)` : empty} THEN 0
         ELSE kameng_fail(${accountMissing}::text) END AS ok`;
+  const row = sql`${transactionId}::uuid, ${p.idempotencyKey}::text, ${p.requestHash}::text, ${p.kind}::text,
+        ${p.reversesId}::uuid, ${p.memo}::text, ${metadata}::jsonb, ${now}::timestamptz`;
   return sql`WITH
     ins AS (
       INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)
-      VALUES (${transactionId}::uuid, ${p.idempotencyKey}::text, ${p.requestHash}::text, ${p.kind}::text,
-        ${p.reversesId}::uuid, ${p.memo}::text, ${metadata}::jsonb, ${now}::timestamptz)
+      ${onlyIf ? sql`SELECT ${row} WHERE EXISTS (${onlyIf})` : sql`VALUES (${row})`}
       ${checked ? sql`ON CONFLICT DO NOTHING` : empty} RETURNING id
     ),
     ${update},

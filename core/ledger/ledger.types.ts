@@ -1,4 +1,4 @@
-import type { CoreContext, Currency, SqlTxOptions } from "../shared/index.ts";
+import type { CoreContext, Currency, Sql, SqlTxOptions } from "../shared/index.ts";
 
 export type AccountKind = "WALLET" | "ESCROW" | "CUSTODY" | "PLATFORM_CASH" | "REVENUE" | "SUPPLIER_PAYABLE";
 export type SystemAccountName = "order_escrow" | "custody" | "platform_cash" | "revenue";
@@ -133,6 +133,12 @@ export interface PostOptions extends SqlTxOptions {
   last?: boolean;
   /** The new transaction's id, chosen by the caller so statements issued before the posting can name it. */
   transactionId?: string;
+  /**
+   * With `deferred`: a statement that must return a row for the posting to be written. When it returns
+   * none, nothing is posted and nothing is raised — an earlier statement of the caller's (e.g. a claim that
+   * found no stock) has already decided, and the transaction commits empty instead of failing.
+   */
+  onlyIf?: Sql;
 }
 
 /** The chart of accounts' codes (pure): what other modules name accounts by, through their ledger port. */

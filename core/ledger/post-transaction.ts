@@ -1,4 +1,4 @@
-import { conflict, newId, unavailable, type SqlExecutor, type SqlTx } from "../shared/index.ts";
+import { conflict, newId, unavailable, type Sql, type SqlExecutor, type SqlTx } from "../shared/index.ts";
 import { ensureAccounts, type KnownAccounts } from "./lock-accounts.ts";
 import { postingSql, reversalOfSql, transactionByKeySql } from "./ledger.sql.ts";
 import type { BalanceMode, PostResult } from "./ledger.types.ts";
@@ -91,10 +91,10 @@ export async function postDeferred(
   p: Posting,
   known: KnownAccounts,
   now: Date,
-  opts: { last?: boolean; transactionId?: string } = {},
+  opts: { last?: boolean; transactionId?: string; onlyIf?: Sql | undefined } = {},
 ): Promise<PostResult> {
   const transactionId = await newPosting(tx, p, known, now, opts.transactionId);
-  const statement = postingSql(p, netChanges(p), transactionId, now, "deferred", ACCOUNT_MISSING);
+  const statement = postingSql(p, netChanges(p), transactionId, now, "deferred", ACCOUNT_MISSING, opts.onlyIf);
   // `last`: the posting and COMMIT leave together, and the answer means committed.
   if (opts.last) await tx.queryAndCommit(statement);
   else tx.send(statement);

@@ -1,3 +1,4 @@
+export * from "./order-pricing.ts";
 export * from "./order-states.ts";
 export * from "./types.ts";
 export {
@@ -7,4 +8,4 @@ export {
   type InsertOptions,
   type OrderStore,
   type TransitionInput,
-} from "./orders.service.ts";
+} from "./order-store.ts";

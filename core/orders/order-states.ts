@@ -1,6 +1,6 @@
 /**
  * The order state machine as one table. Every status change goes through `transition()` in
- * orders.service.ts, which checks a path against this table and applies it as one conditional
+ * order-store.ts, which checks a path against this table and applies it as one conditional
  * UPDATE (`WHERE id = $1 AND status = ANY($from)`), so an invalid or a concurrent second transition
  * changes nothing.
  */

@@ -1,3 +1,4 @@
+import type { StoredPricing } from "./order-pricing.ts";
 import type { OrderStatus } from "./order-states.ts";
 
 export interface Order {
@@ -19,6 +20,8 @@ export interface Order {
   supplierId: string | null;
   costTotal: bigint | null;
   failureReason: string | null;
+  /** The price breakdown stored at placement (null on orders placed before it was stored). */
+  pricing: StoredPricing | null;
   expiresAt: Date;
   paidAt: Date | null;
   deliveredAt: Date | null;
@@ -52,6 +55,7 @@ export interface NewOrder {
   total: bigint;
   currency: string;
   target: string | null;
+  pricing: StoredPricing;
   expiresAt: Date;
 }
 

@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCatalog } from "../../core/catalog/index.ts";
 import { createInventory } from "../../core/inventory/index.ts";
-import { createOrderStore } from "../../core/orders/index.ts";
+import { createOrderStore, encodePricing, retailPricing } from "../../core/orders/index.ts";
 import { ManualClock, newId, SecretBox, systemContext, type Sql, type SqlTx } from "../../core/shared/index.ts";
 import { createTestDatabase, type TestDatabase } from "../support/databases.ts";
 
@@ -238,6 +238,7 @@ describe("hot statements on an ANALYZEd, production-shaped database (generic pla
         total: 100n,
         currency: "CNY",
         target: null,
+        pricing: encodePricing(retailPricing({ currency: "CNY", quantity: 1, unitPrice: 100n, total: 100n })),
         expiresAt: now,
       },
       { guard: catalog.stillOnSale(LAST_PRODUCT, 1) },

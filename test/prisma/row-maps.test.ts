@@ -5,7 +5,7 @@ import { AUDIT_ROW } from "../../core/audit/index.ts";
 import { CATEGORY_ROW, PRODUCT_ROW } from "../../core/catalog/catalog.sql.ts";
 import { IDENTITY_ROW, USER_ROW } from "../../core/identity/identity.sql.ts";
 import { ACCOUNT_ROW } from "../../core/ledger/ledger.sql.ts";
-import { ORDER_EVENT_ROW, ORDER_ROW } from "../../core/orders/orders.service.ts";
+import { ORDER_EVENT_ROW, ORDER_ROW } from "../../core/orders/order-store.ts";
 import { PAYMENT_ROW } from "../../core/payments/payments.sql.ts";
 import type { RowMap } from "../../core/shared/index.ts";
 import { STAFF_ROW } from "../../core/staff/index.ts";

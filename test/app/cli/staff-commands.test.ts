@@ -1,10 +1,9 @@
-import { Command } from "commander";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { registerStaffCommands } from "../../../app/cli/staff-commands.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
 import { TEST_ENCRYPTION_KEY } from "../../support/container.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
 
@@ -33,22 +32,9 @@ describe("CLI: staff and audit", () => {
 
   /** Runs one command in this process, as `npm run cli -- …` would; its output and exit code. */
   const cli = async (...args: string[]) => {
-    const program = new Command().exitOverride();
-    registerStaffCommands(program);
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-    const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-    process.exitCode = undefined;
-    try {
-      await program.parseAsync(["node", "cli", ...args]);
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-    }
-    const code = process.exitCode ?? 0;
-    process.exitCode = undefined;
-    return { code, out: out.join("\n"), err: err.join("\n") };
+    const io = bufferIo();
+    const code = await runCli(args, { io });
+    return { code, out: io.out(), err: io.err() };
   };
 
   it("adds the first owner, lists, changes roles, refuses bad input, removes — and the chain verifies", async () => {

@@ -90,7 +90,7 @@ describe.each([
     const a = await shop.supplier("resume-a");
     const product = await shop.directProduct([{ supplierId: a.supplier.id, cost: 2800n }]);
     const { order } = await paidOrder(product.id);
-    const started = await shop.c.orders.store.transition(shop.c.db.sql, {
+    const started = await shop.orderStore.transition(shop.c.db.sql, {
       orderId: order.id,
       path: ["PAID", "FULFILLING"],
       set: { supplierId: a.supplier.id },

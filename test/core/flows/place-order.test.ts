@@ -269,7 +269,7 @@ describe.each([
       .transaction(async (tx) => {
         await tx.execute(sql`INSERT INTO outbox_events (type, payload) VALUES ('probe', '{}')`);
         // Already DELIVERED: not at a status the path starts from.
-        await shop.c.orders.store.finalTransition(tx, {
+        await shop.orderStore.finalTransition(tx, {
           orderId: r.order.id,
           path: ["PAID", "FULFILLING", "DELIVERED"],
         });

@@ -22,7 +22,7 @@ describe("importCodes", () => {
   });
   afterAll(() => t.drop());
 
-  it("imports, dedupes in the file and against stock, and reports rejected lines by number", async () => {
+  it("imports, dedupes in the file and against stock, names duplicate and rejected lines, ignores blank lines", async () => {
     const first = await inventory.importCodes(ctx, { productId, source: "test", content: "OLD-1\nOLD-2\n" });
     expect(first).toMatchObject({ imported: 2, duplicate: 0, rejected: 0, errors: [] });
 
@@ -32,24 +32,28 @@ describe("importCodes", () => {
       "NEW-2", // 3
       "NEW-1,other", // 4: duplicate in file
       "OLD-2", // 5: duplicate of stock
-      "", // 6
-      "NEW-3,pw,not-a-date", // 7
-      "x".repeat(300), // 8
-      "NEW-4,pw,2025-01-01", // 9: expired (clock is 2026-01-01)
+      "", // 6: blank, ignored
+      "   ", // 7: blank, ignored
+      "NEW-3,pw,not-a-date", // 8
+      "x".repeat(300), // 9
+      "NEW-4,pw,2025-01-01", // 10: expired (clock is 2026-01-01)
     ].join("\n");
     const res = await inventory.importCodes(ctx, { productId, source: "test", content: file });
-    expect(res).toMatchObject({ imported: 2, duplicate: 2, rejected: 4 });
+    expect(res).toMatchObject({ imported: 2, duplicate: 2, rejected: 3 });
     expect(res.errors).toEqual([
-      { line: 6, reason: "empty_line" },
-      { line: 7, reason: "bad_expiry" },
-      { line: 8, reason: "too_long" },
-      { line: 9, reason: "expired" },
+      { line: 8, reason: "bad_expiry" },
+      { line: 9, reason: "too_long" },
+      { line: 10, reason: "expired" },
     ]);
-    const batch = await t.db.prisma.codeBatch.findUniqueOrThrow({ where: { id: res.batchId } });
-    expect(batch).toMatchObject({ imported: 2, duplicate: 2, rejected: 4, source: "test" });
+    expect(res.duplicates).toEqual([
+      { line: 4, of: "file" },
+      { line: 5, of: "stock" },
+    ]);
+    const batch = await t.db.prisma.codeBatch.findUniqueOrThrow({ where: { id: res.batchId! } });
+    expect(batch).toMatchObject({ imported: 2, duplicate: 2, rejected: 3, source: "test" });
 
     // Encrypted at rest: the raw columns never hold the plain code or password.
-    const rows = await t.db.prisma.code.findMany({ where: { batchId: res.batchId }, orderBy: { id: "asc" } });
+    const rows = await t.db.prisma.code.findMany({ where: { batchId: res.batchId! }, orderBy: { id: "asc" } });
     expect(rows).toHaveLength(2);
     for (const r of rows) {
       expect(r.codeEnc).not.toContain("NEW-");
@@ -81,6 +85,17 @@ describe("importCodes", () => {
       .catch((e) => e);
     expect(err).toMatchObject({ type: "invalid_data", code: "not_a_code_product" });
     expect(JSON.stringify({ ...err, message: err.message })).not.toContain("SECRET-CODE");
+  });
+
+  it("keeps no batch when nothing was imported (duplicates, rejected or blank lines only)", async () => {
+    const batches = await t.db.prisma.codeBatch.count();
+    for (const content of ["", "\n \n\n", "OLD-1\nOLD-2\n", ",x\n\nOLD-1"]) {
+      const res = await inventory.importCodes(ctx, { productId, source: "empty", content });
+      expect(res).toMatchObject({ batchId: null, imported: 0 });
+    }
+    const dup = await inventory.importCodes(ctx, { productId, source: "empty", content: ",x\n\nOLD-1" });
+    expect(dup).toMatchObject({ duplicate: 1, rejected: 1, duplicates: [{ line: 3, of: "stock" }] });
+    expect(await t.db.prisma.codeBatch.count()).toBe(batches);
   });
 
   it("caps the error list but keeps counts exact", async () => {

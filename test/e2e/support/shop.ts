@@ -3,6 +3,7 @@ import type { ContainerOptions } from "../../../app/container.ts";
 import { createHttpApp } from "../../../app/http-app.ts";
 import { startSupplierSim, type RunningSupplierSim } from "../../../app/supplier-sim/index.ts";
 import { systemCode, walletCode } from "../../../core/ledger/index.ts";
+import { createOrderStore } from "../../../core/orders/index.ts";
 import { newId, sleep, systemContext, type Currency } from "../../../core/shared/index.ts";
 import { createEmbeddedTestContainer, createTestContainer, type TestContainer } from "../../support/container.ts";
 import { TEST_REDIS_URL } from "../../support/env.ts";
@@ -157,6 +158,8 @@ export async function createShop(label: string, opts: ShopOptions = {}) {
     async order(orderId: string) {
       return c.orders.get(ctx, { orderId });
     },
+    /** The order store itself (the facade does not expose it), for tests that drive a state change directly. */
+    orderStore: createOrderStore({ clock: c.clock }),
     async waitForStatus(orderIds: string[], statuses: string[], timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -40,6 +40,7 @@ export const ORDER_ROW = rowMap<Order>("orders", {
   supplierId: { column: "supplier_id", cast: "text" },
   costTotal: { column: "cost_total" },
   failureReason: { column: "failure_reason" },
+  pricing: { column: "pricing" },
   expiresAt: { column: "expires_at" },
   paidAt: { column: "paid_at" },
   deliveredAt: { column: "delivered_at" },
@@ -111,15 +112,25 @@ export interface InsertOptions {
    * the outbox — the same rows a CREATED → … → DELIVERED transition leaves, without updating the row.
    */
   delivered?: { settleTxId: string | null; supplierId?: string | null; costTotal?: bigint | null };
+  /**
+   * A statement issued before the insert that decides whether there is an order at all (the claim of its
+   * codes: the inventory's `claimedSql`). No row from it → nothing is inserted and the insert answers
+   * null without raising, so a refused order writes nothing and its transaction commits empty (no
+   * ERROR, no ROLLBACK). With a row, a missing insert still fails as below.
+   */
+  onlyIf?: Sql;
 }
 
 export interface OrderStore {
   /**
    * Inserts a CREATED order unless (userId, idempotencyKey) exists, and only if `opts.guard` returns a
    * row. Not inserted → the statement fails with `kameng_fail('order_not_inserted')`, so the statements
-   * the caller issued behind it (without waiting) do not run.
+   * the caller issued behind it (without waiting) do not run — unless `opts.onlyIf` returned no row:
+   * then, quietly, the order already placed under the same key (another id), or null.
    */
-  insert(tx: SqlTx, order: NewOrder, opts?: InsertOptions): Promise<Order>;
+  insert(tx: SqlTx, order: NewOrder, opts?: InsertOptions): Promise<Order | null>;
+  /** A statement that returns a row once the order exists (to gate statements issued after its insert). */
+  existsSql(orderId: string): Sql;
   /** Applies a transition path; null when the order is not at a status the path starts from. */
   transition(db: SqlExecutor, input: TransitionInput): Promise<Order | null>;
   /**
@@ -155,9 +166,14 @@ export interface OrderStore {
  * aborts the transaction. (Checked in WHERE, which is always evaluated: PostgreSQL skips an unreferenced
  * column of a CTE, so a guard there would never run.)
  */
-function mustMatch(reason: string, cte: "ins" | "u"): Sql {
-  return sql`SELECT ${COLS} FROM (SELECT 1) AS one LEFT JOIN ${raw(cte)} ON true
-    WHERE CASE WHEN ${raw(cte)}.id IS NULL THEN kameng_fail(${reason}::text) = 0 ELSE true END`;
+function mustMatch(reason: string, cte: "ins" | "u", unless?: Sql): Sql {
+  const c = raw(cte);
+  // One CASE, evaluated in order (the conditions of an AND may be evaluated in any order).
+  const otherwise = unless
+    ? sql`WHEN EXISTS (${unless}) THEN kameng_fail(${reason}::text) = 0 ELSE false`
+    : sql`ELSE kameng_fail(${reason}::text) = 0`;
+  return sql`SELECT ${COLS} FROM (SELECT 1) AS one LEFT JOIN ${c} ON true
+    WHERE CASE WHEN ${c}.id IS NOT NULL THEN true ${otherwise} END`;
 }
 
 /** The optional fields of an order event (see `orderEvent` in core/events/catalog.ts). */
@@ -237,15 +253,15 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
         WITH g AS (${opts.guard ?? sql`SELECT 1`}),
         ins AS (
           INSERT INTO orders (id, user_id, idempotency_key, request_hash, channel, product_id, quantity, unit_price, total,
-                              currency, target, status, expires_at, created_at, updated_at,
+                              currency, target, pricing, status, expires_at, created_at, updated_at,
                               payment_tx_id, settle_tx_id, supplier_id, cost_total, paid_at, delivered_at)
           SELECT ${o.id}::uuid, ${o.userId}::uuid, ${o.idempotencyKey}::text, ${o.requestHash}::text, ${o.channel}::text,
                   ${o.productId}::uuid, ${o.quantity}::int, ${o.unitPrice}::bigint, ${o.total}::bigint,
-                  ${o.currency}::bpchar, ${o.target}::text, ${path.at(-1)}::text,
+                  ${o.currency}::bpchar, ${o.target}::text, ${JSON.stringify(o.pricing)}::jsonb, ${path.at(-1)}::text,
                   ${o.expiresAt}::timestamptz, ${now}::timestamptz, ${now}::timestamptz,
                   ${d?.settleTxId ?? null}::uuid, ${d?.settleTxId ?? null}::uuid, ${d?.supplierId ?? null}::uuid,
                   ${d?.costTotal ?? null}::bigint, ${d ? now : null}::timestamptz, ${d ? now : null}::timestamptz
-          FROM g
+          FROM g ${opts.onlyIf ? sql`WHERE EXISTS (${opts.onlyIf})` : empty}
           ON CONFLICT (user_id, idempotency_key) DO NOTHING
           RETURNING *),
         ev AS (INSERT INTO order_events (order_id, from_status, to_status, created_at)
@@ -253,9 +269,19 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
                FROM ins, unnest(ARRAY[NULL]::text[] || ${path.slice(0, -1)}::text[], ${path}::text[]) WITH ORDINALITY AS s(f, t, i)
                ORDER BY s.i)
         ${outbox}
-        ${mustMatch(ORDER_NOT_INSERTED, "ins")}`);
-      return rows[0]!;
+        ${mustMatch(ORDER_NOT_INSERTED, "ins", opts.onlyIf)}
+        ${
+          // Refused quietly: the order already placed under this key, if any (read from the statement's
+          // snapshot, so never the row this statement inserted), answers the retry without another read.
+          opts.onlyIf
+            ? sql`UNION ALL SELECT ${COLS} FROM orders WHERE user_id = ${o.userId}::uuid
+                AND idempotency_key = ${o.idempotencyKey}::text AND NOT EXISTS (${opts.onlyIf})`
+            : empty
+        }`);
+      return rows[0] ?? null;
     },
+
+    existsSql: (orderId) => sql`SELECT 1 FROM orders WHERE id = ${orderId}::uuid`,
 
     async transition(db, input) {
       return one(await db.query<Order>(transitionSql(input, false)));

@@ -1,0 +1,193 @@
+import type { Product } from "../catalog/index.ts";
+import { createOrderStore, type Order, type OrderEventRow } from "../orders/index.ts";
+import {
+  authorize,
+  delegate,
+  notFound,
+  requires,
+  withAccess,
+  type CoreContext,
+  type Permission,
+} from "../shared/index.ts";
+import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps, type RoutingCache } from "./flow-deps.ts";
+import {
+  applySupplierOutcome,
+  fulfilOrder,
+  refundOrder,
+  type FulfilOptions,
+  type FulfilResult,
+} from "./fulfil-order.flow.ts";
+import {
+  cancelOrder,
+  expireDueOrders,
+  payFromWallet,
+  placeOrder,
+  type PayOrderResult,
+  type PlaceOrderInput,
+  type PlaceOrderResult,
+} from "./place-order.flow.ts";
+import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
+
+/**
+ * The orders facade (docs/modules.md "core/orders and core/flows"): placement, payment, fulfilment,
+ * refunds, expiry and reads, composed from the order store and the other modules.
+ */
+export function createOrders(deps: OrderFlowDeps) {
+  const store = createOrderStore({ clock: deps.clock });
+  const cacheMs = deps.productCacheMs ?? 5_000;
+  const products = new Map<string, { at: number; product: Product }>();
+  const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
+  const routing: RoutingCache = {
+    async product(ctx, productId) {
+      const now = deps.clock.now().getTime();
+      const hit = products.get(productId);
+      if (hit && now - hit.at < cacheMs) return hit.product;
+      const product = await deps.catalog.getProduct(ctx, productId);
+      if (product) {
+        if (products.size > 10_000) products.clear();
+        products.set(productId, { at: now, product });
+      }
+      return product;
+    },
+    forget(productId) {
+      products.delete(productId);
+    },
+    async stockSupplier(ctx, productId) {
+      const now = deps.clock.now().getTime();
+      const hit = stockLinks.get(productId);
+      if (hit && now - hit.at < cacheMs) return hit.link;
+      const all = await deps.suppliers.candidates(ctx, productId, { includeOpen: true });
+      const link = all.find((c) => c.kind === "STOCK") ?? null;
+      if (stockLinks.size > 10_000) stockLinks.clear();
+      stockLinks.set(productId, { at: now, link });
+      return link;
+    },
+    cached(productId) {
+      const now = deps.clock.now().getTime();
+      const p = products.get(productId);
+      const l = stockLinks.get(productId);
+      if (!p || !l || now - p.at >= cacheMs || now - l.at >= cacheMs) return undefined;
+      return { product: p.product, stock: l.link };
+    },
+  };
+  const rt: FlowRuntime = {
+    orders: { store, transaction: (fn) => deps.sql.transaction(fn), read: deps.sql },
+    modules: {
+      ledger: deps.ledger,
+      accounts: deps.accounts,
+      catalog: deps.catalog,
+      inventory: deps.inventory,
+      suppliers: deps.suppliers,
+    },
+    routing,
+    signals: {
+      committed(type, order) {
+        if (!order || !deps.hooks?.onCommitted) return;
+        try {
+          deps.hooks.onCommitted({ type, order });
+        } catch (e) {
+          deps.hooks.warn?.({ err: e, orderId: order.id }, "onCommitted hook failed (the outbox relay will catch up)");
+        }
+      },
+      warn: (obj, msg) => deps.hooks?.warn?.(obj, msg),
+      ...(deps.hooks?.afterSupplierCall ? { afterSupplierCall: deps.hooks.afterSupplierCall } : {}),
+    },
+    placement: { paymentWindowMs: deps.paymentWindowMs, deciders: deps.deciders ?? [] },
+    clock: deps.clock,
+  };
+
+  /** The order, if the actor may `permission` it: its owner, staff with the permission, the platform. */
+  const owned = async (ctx: CoreContext, orderId: string, permission: Permission): Promise<Order> => {
+    const order = await store.get(rt.orders.read, orderId);
+    if (!order) throw notFound("order_not_found", "no such order", { orderId });
+    authorize(ctx, permission, { owner: order.userId, hide: ORDER_HIDDEN });
+    return order;
+  };
+
+  const facade = {
+    place: (ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> => placeOrder(rt, ctx, input),
+    payFromWallet: (ctx: CoreContext, input: { orderId: string }): Promise<PayOrderResult> =>
+      payFromWallet(rt, ctx, input),
+    /** External payments (e.g. Stars) credit the wallet first (payments.confirm); then the order pays from it. */
+    markPaid: (ctx: CoreContext, input: { orderId: string; paymentId?: string }): Promise<PayOrderResult> =>
+      payFromWallet(rt, ctx, { orderId: input.orderId }),
+    cancel: (ctx: CoreContext, input: { orderId: string; reason?: string }) => cancelOrder(rt, ctx, input),
+    fulfil: (ctx: CoreContext, input: { orderId: string }, opts?: FulfilOptions): Promise<FulfilResult> =>
+      fulfilOrder(rt, ctx, input, opts),
+    /** The fulfil job ran out of retries: never leave the order in limbo. */
+    refundExhausted: (ctx: CoreContext, input: { orderId: string; reason?: string }): Promise<FulfilResult> =>
+      refundOrder(rt, ctx, input.orderId, input.reason ?? "fulfilment retries exhausted"),
+    refund: (ctx: CoreContext, input: { orderId: string; reason: string }): Promise<FulfilResult> =>
+      refundOrder(rt, ctx, input.orderId, input.reason),
+    applySupplierOutcome: (
+      ctx: CoreContext,
+      input: { orderId: string; supplierId: string; outcome: SupplierOutcomePort },
+    ): Promise<FulfilResult> => applySupplierOutcome(rt, ctx, input),
+    expireDue: (ctx: CoreContext, opts?: { limit?: number }): Promise<number> => expireDueOrders(rt, ctx, opts),
+    /**
+     * Recovers orders whose job was lost: PAID/FULFILLING/FAILED orders untouched for `olderThanMs` are
+     * fulfilled (or refunded) again. Returns the results; one failing order does not stop the rest.
+     */
+    async sweepStuck(ctx: CoreContext, opts: { olderThanMs?: number; limit?: number; deadlineMs?: number } = {}) {
+      const stuck = await store.stuck(rt.orders.read, opts.olderThanMs ?? 30_000, opts.limit ?? 200);
+      const deadline = opts.deadlineMs ?? 30 * 60_000;
+      const results: Array<FulfilResult | { orderId: string; error: string }> = [];
+      for (const { id } of stuck) {
+        let result: FulfilResult | { orderId: string; error: string };
+        try {
+          result = await fulfilOrder(rt, ctx, { orderId: id });
+        } catch (e) {
+          result = { orderId: id, error: (e as Error).message };
+        }
+        // Never limbo: past the deadline an order that is still not delivered is refunded.
+        if ("error" in result || result.pending) {
+          const order = await store.get(rt.orders.read, id);
+          const since = order?.paidAt ?? order?.createdAt;
+          if (order && since && deps.clock.now().getTime() - since.getTime() > deadline)
+            result = await refundOrder(rt, ctx, id, "not fulfilled before the deadline");
+        }
+        results.push(result);
+      }
+      return results;
+    },
+    /** The order, if the actor may read it (its owner, staff with orders.read, the platform). */
+    get: (ctx: CoreContext, input: { orderId: string }): Promise<Order> => owned(ctx, input.orderId, "orders.read"),
+    listForUser: (ctx: CoreContext, input: { userId: string; limit?: number; before?: Date; beforeId?: string }) =>
+      store.listForUser(rt.orders.read, input.userId, input),
+    events: async (ctx: CoreContext, input: { orderId: string }): Promise<OrderEventRow[]> => {
+      await owned(ctx, input.orderId, "orders.read");
+      return store.events(rt.orders.read, input.orderId);
+    },
+    /** Decrypted codes of a DELIVERED order, for its owner only (never staff); callers deliver them privately. */
+    async codesFor(ctx: CoreContext, input: { orderId: string }) {
+      const order = await owned(ctx, input.orderId, "codes.reveal");
+      if (order.status !== "DELIVERED") return [];
+      return deps.inventory.reveal(delegate(ctx, "orders.codesFor"), { orderId: order.id });
+    },
+  };
+  const fulfil = requires("orders.fulfil");
+  const pays = { inside: "orders.pay by the order's owner, checked once the order is read under its lock" };
+  const reads = { inside: "orders.read, checked against the order's owner once read" };
+  // Customers place, pay, cancel and read their own orders; staff read, refund and retry by role (and
+  // never see codes); fulfilment, expiry and sweeps are the platform's.
+  return withAccess("orders", facade, {
+    place: (ctx, input) => authorize(ctx, "orders.place", { owner: input.userId, hide: USER_HIDDEN }),
+    payFromWallet: pays,
+    markPaid: pays,
+    cancel: { inside: "orders.cancel by the order's owner, checked once the order is read" },
+    fulfil,
+    refundExhausted: fulfil,
+    refund: requires("orders.refund"),
+    applySupplierOutcome: fulfil,
+    expireDue: fulfil,
+    sweepStuck: fulfil,
+    get: reads,
+    listForUser: (ctx, input) => authorize(ctx, "orders.read", { owner: input.userId, hide: ORDER_HIDDEN }),
+    events: reads,
+    codesFor: { inside: "codes.reveal: only the order's owner (and the platform delivering them)" },
+  });
+}
+
+const USER_HIDDEN = { code: "user_not_found", message: "no such user" };
+
+export type Orders = ReturnType<typeof createOrders>;

@@ -1,0 +1,98 @@
+import type { Product } from "../catalog/index.ts";
+import { retailPricing, type PriceBreakdown } from "../orders/index.ts";
+import type { CoreContext } from "../shared/index.ts";
+import type { FlowRuntime } from "./flow-deps.ts";
+import type { PlaceOrderFailure } from "./place-order.failures.ts";
+
+/*
+ * The placement pipeline's stages before the commit (docs/order-pipeline.md):
+ *   resolve (product, buyer, target) → price (a breakdown) → decide (the deciders) → commit.
+ * Each stage reads only; a refusal is a PlaceOrderFailure and nothing has been written. The commit
+ * (place-order.flow.ts) writes the order with its breakdown, claims, pays and delivers in one
+ * pipelined transaction.
+ */
+
+export const resolveStageId = "resolve";
+export const priceStageId = "price";
+export const decideStageId = "decide";
+export const commitStageId = "commit";
+
+/** What is being bought, by whom, for which target. */
+export interface ResolvedOrder {
+  product: Product;
+  buyer: { userId: string };
+  quantity: number;
+  target: string | null;
+}
+
+/** The priced order: the breakdown stored on the order, and the product version it was priced at. */
+export interface PricedOrder extends ResolvedOrder {
+  pricing: PriceBreakdown;
+  productVersion: number;
+}
+
+export type StageResult<T> = { ok: true; value: T } | PlaceOrderFailure;
+
+/** A decider's answer. `block` carries a reference (its own record of why) that the buyer can quote. */
+export type OrderDecision = { kind: "allow" } | { kind: "block"; reference: string };
+
+/**
+ * A step that may refuse an order before money moves (risk rules, limits, KYC). Asked in order; the first
+ * `block` wins. Reads only: it runs before the transaction and may not write into it.
+ */
+export interface OrderDecider {
+  name: string;
+  decide(ctx: CoreContext, order: PricedOrder): Promise<OrderDecision> | OrderDecision;
+}
+
+/** `fresh`: the product is read fresh rather than from the routing cache (see placeOrder). */
+export async function resolveStage(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: { userId: string; productId: string; quantity: number; target?: string | null },
+): Promise<StageResult<ResolvedOrder>> {
+  const product = await rt.routing.product(ctx, input.productId);
+  if (!product) return { ok: false, code: "product_unavailable" };
+  const target = rt.modules.catalog.checkTarget(product, input.target);
+  if (!target.ok) return target;
+  return {
+    ok: true,
+    value: { product, buyer: { userId: input.userId }, quantity: input.quantity, target: target.target },
+  };
+}
+
+/**
+ * The price breakdown: today the catalog's quote (retail, or the price rule that applied) as one line.
+ * A price chain or a discount adds its lines here; the total is what the buyer pays and what the
+ * settlement posting is built from.
+ */
+export async function priceStage(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  order: ResolvedOrder,
+  fresh: boolean,
+): Promise<StageResult<PricedOrder>> {
+  const { catalog } = rt.modules;
+  const request = { quantity: order.quantity, userId: order.buyer.userId };
+  const quote = fresh
+    ? await catalog.quote(ctx, { productId: order.product.id, ...request })
+    : await catalog.priceFor(ctx, order.product, request);
+  if (!quote.ok) return quote;
+  return {
+    ok: true,
+    value: { ...order, pricing: retailPricing(quote, quote.priceSource), productVersion: quote.productVersion },
+  };
+}
+
+/** Asks each decider in turn; the first `block` refuses the order (`order_blocked`). */
+export async function decideStage(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  order: PricedOrder,
+): Promise<StageResult<PricedOrder>> {
+  for (const decider of rt.placement.deciders) {
+    const decision = await decider.decide(ctx, order);
+    if (decision.kind === "block") return { ok: false, code: "order_blocked", reference: decision.reference };
+  }
+  return { ok: true, value: order };
+}
