@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { isTurnProcessed, markTurnProcessed } from "../bots/dedupe.ts";
 import { createOutboundDelivery, type OutboundSender } from "../bots/outbound.ts";
 import { composeBots } from "../bots/compose.ts";
+import { createStaffBot } from "../bots/staff/index.ts";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
 import { createMenuStore, createTextTurns, type TextTurns } from "../bots/text/index.ts";
 import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
@@ -13,6 +14,7 @@ import { publicUrl, wechatEnabled } from "./config.ts";
 import type { Container } from "./container.ts";
 import { shopNotifier, starsRefunder } from "./events/consumers.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
+import { createStaffConsole } from "./staff-console.ts";
 
 export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
@@ -121,6 +123,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     channels.wechat = wechat.capabilities;
   }
 
+  const staffGroups = new Set(config.TELEGRAM_STAFF_CHAT_IDS ?? []);
   const bots = composeBots({
     sql: db,
     clock: c.clock,
@@ -133,7 +136,21 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
-    staffChats: { telegram: config.TELEGRAM_STAFF_CHAT_IDS ?? [] },
+    staffChats: { telegram: staffGroups },
+    // The operators' console answers in the configured staff groups (and nowhere else).
+    ...(staffGroups.size > 0
+      ? {
+          staff: (kit) =>
+            createStaffBot({
+              ...createStaffConsole(c),
+              orders: c.orders,
+              inventory: c.inventory,
+              catalog: c.catalog,
+              isStaffChat: (channel, chatId) => channel === "telegram" && staffGroups.has(chatId),
+              ...(kit.logger ? { logger: kit.logger } : {}),
+            }),
+        }
+      : {}),
     shopOverrides: { timeZone: config.DEFAULT_TIME_ZONE },
   });
   const { router } = bots;

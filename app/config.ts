@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_STARS_PER_CNY } from "../core/payments/stars-price.ts";
+import { CURRENCIES, type Currency } from "../core/shared/money.ts";
 import { DEFAULT_DATA_DIR } from "./db/data-dir-lock.ts";
 
 /**
@@ -49,6 +50,27 @@ const timeZone = z.string().refine(
 
 const base64Key = z.string().refine((v) => Buffer.from(v, "base64").length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(v), {
   message: "must be 32 random bytes in base64 (44 characters)",
+});
+
+/** `CNY:100,USD:15,XTR:1000` (major units per currency) → minor units per currency; an error text when invalid. */
+export function parseApprovalThresholds(v: string): Partial<Record<Currency, bigint>> | string {
+  const out: Partial<Record<Currency, bigint>> = {};
+  for (const pair of v.split(",")) {
+    const m = /^\s*([A-Z]{3}):(\d{1,12})(?:\.(\d{1,2}))?\s*$/.exec(pair);
+    if (!m) return "must be CURRENCY:amount pairs separated by commas, like CNY:100,USD:15,XTR:1000";
+    const code = m[1] as Currency;
+    if (!(code in CURRENCIES)) return `unknown currency ${code} (one of ${Object.keys(CURRENCIES).join(", ")})`;
+    const digits = CURRENCIES[code].minorDigits;
+    const frac = m[3] ?? "";
+    if (frac.length > digits) return `${code} has ${digits} decimal places at most`;
+    out[code] = BigInt(m[2]!) * 10n ** BigInt(digits) + BigInt(frac.padEnd(digits, "0") || "0");
+  }
+  return out;
+}
+
+const approvalThresholds = z.string().superRefine((v, zctx) => {
+  const r = parseApprovalThresholds(v);
+  if (typeof r === "string") zctx.addIssue({ code: "custom", message: r });
 });
 
 export const configVariables = {
@@ -149,6 +171,16 @@ export const configVariables = {
     schema: url(["http:", "https:"]).optional(),
     example: "http://localhost:8081",
     doc: "A self-hosted Bot API server.",
+  },
+  STAFF_APPROVAL_REFUND_OVER: {
+    schema: approvalThresholds.default("CNY:100,USD:15,XTR:1000"),
+    example: "CNY:100,USD:15,XTR:1000",
+    doc: "Staff refunds above this amount per currency (major units) need a second staff member's approval; a currency left out needs approval for any amount.",
+  },
+  STAFF_APPROVAL_TTL_HOURS: {
+    schema: int(1, 720).default(24),
+    example: "24",
+    doc: "Approval requests of the staff console expire after this many hours.",
   },
   TELEGRAM_STAFF_CHAT_IDS: {
     schema: z

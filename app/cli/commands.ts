@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { currentRun, err, out, readInputFile } from "./cli-run.ts";
 import { action, CliError, parseAmount, withContainer } from "./cli-support.ts";
 import { registerUserCommands } from "./user-commands.ts";
+import { registerStaffCommands } from "./staff-commands.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
 // Commands print through out()/err() (never console.log): the same code runs inside serve's admin channel.
@@ -39,6 +40,7 @@ export function registerOperatorCommands(program: Command): void {
   registerLedgerCommands(program);
   registerEventCommands(program);
   registerUserCommands(program);
+  registerStaffCommands(program);
 }
 
 function registerImportCodes(program: Command): void {

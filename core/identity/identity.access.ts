@@ -15,6 +15,7 @@ const manage = (ctx: CoreContext) => authorize(ctx, "identity.manage");
  */
 export const identityAccess: AccessRules<Identity> = {
   resolve: "public",
+  createUser: manage,
   findUser: (ctx, userId) => selfOr("profile.read")(ctx, userId),
   getUser: (ctx, userId) => selfOr("profile.read")(ctx, userId),
   identitiesOf: (ctx, userId) => selfOr("profile.read")(ctx, userId),

@@ -48,6 +48,12 @@ export interface IdentityDeps {
 export interface Identity {
   /** The user behind a channel identity, created on first sight (race-safe), `can_dm` recorded. */
   resolve(ctx: CoreContext, input: ResolveInput, opts?: SqlTxOptions): Promise<Resolved>;
+  /** A user with no chat identity yet (a staff account created by an owner; its chats are bound elsewhere). */
+  createUser(
+    ctx: CoreContext,
+    input: { displayName: string; locale?: Locale },
+    opts?: SqlTxOptions,
+  ): Promise<UserRecord>;
   findUser(ctx: CoreContext, userId: string, opts?: SqlTxOptions): Promise<UserRecord | null>;
   getUser(ctx: CoreContext, userId: string, opts?: SqlTxOptions): Promise<UserRecord>;
   identitiesOf(ctx: CoreContext, userId: string, opts?: SqlTxOptions): Promise<IdentityRecord[]>;
@@ -195,6 +201,20 @@ export function createIdentity({ sql, clock, secrets, linkCodeTtlMs = 10 * 60_00
         };
       }
       return { user: found.user, identity, created: false };
+    },
+
+    async createUser(_ctx, { displayName, locale }, opts) {
+      if (locale !== undefined && !isLocale(locale))
+        throw invalidData("invalid_locale", `unsupported locale ${String(locale)}`);
+      const [u] = await q(opts).query<UserRecord>(
+        insertUserSql({
+          id: newId(),
+          displayName: cleanName(displayName),
+          locale: locale ?? "zh-CN",
+          now: clock.now(),
+        }),
+      );
+      return toUser(u!);
     },
 
     findUser: (_ctx, userId, opts) => findUser(q(opts), userId),

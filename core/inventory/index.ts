@@ -10,6 +10,7 @@ export const createInventory = (deps: InventoryDeps): Inventory =>
 export { IMPORT_CHUNK_ROWS, MAX_IMPORT_ERRORS, STOCK_RESTOCKED } from "./code-import.ts";
 export { CLAIM_SHORT, MAX_CLAIM_QUANTITY, type ClaimOptions } from "./code-claim.ts";
 export { MAX_FIELD_LENGTH, parseExpiry, type LineRejection } from "./code-lines.ts";
+export { maskCode, type MaskedCode } from "./masked-codes.ts";
 export type {
   BatchStock,
   ClaimResult,

@@ -16,6 +16,7 @@ export const inventoryAccess: AccessRules<Inventory> = {
   markSold: fulfil,
   addSupplierCodes: fulfil,
   reveal: requires("codes.reveal"),
+  maskedCodes: requires("orders.read"),
   stock: requires("stock.read"),
   availableCounts: "public",
   lowStock: requires("stock.read"),

@@ -4,6 +4,7 @@ import { importCodes } from "./code-import.ts";
 import type { ImportCodesInput, InventoryDeps, SupplierCode } from "./inventory.types.ts";
 import { dueRestockNotifications, subscribeRestock, unsubscribeRestock } from "./restock-subscriptions.ts";
 import { availableCounts, expireCodes, lowStock, stock } from "./stock-report.ts";
+import { maskedCodes } from "./masked-codes.ts";
 import { claimedSql } from "./sql.ts";
 import { StockHints } from "./stock-hints.ts";
 import { addSupplierCodes, reveal } from "./supplier-codes.ts";
@@ -52,6 +53,9 @@ export function createInventory(deps: InventoryDeps) {
       opts?: SqlTxOptions,
     ) => addSupplierCodes(deps, ctx, input, opts),
     reveal: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => reveal(deps, ctx, input, opts),
+    /** An order's codes masked (`ABCD…WXYZ`), for staff looking an order up: never the codes themselves. */
+    maskedCodes: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) =>
+      maskedCodes(deps, ctx, input, opts),
     stock: (ctx: CoreContext, input: { productId?: string } = {}, opts?: TxOptions) => stock(deps, ctx, input, opts),
     availableCounts: (ctx: CoreContext, input: { productIds?: string[] } = {}, opts?: SqlTxOptions) =>
       availableCounts(deps, ctx, input, opts),

@@ -142,6 +142,13 @@ export const soldCodesSql = (orderId: string) => sql`
   WHERE oc.order_id = ${orderId}::uuid AND c.order_id = ${orderId}::uuid AND c.status = 'SOLD'
   ORDER BY oc.position`;
 
+/** The order's codes with their status, for staff (masked by the caller: never shown whole). */
+export const orderCodesForStaffSql = (orderId: string) => sql`
+  SELECT c.code_enc, c.code_hash, c.status
+  FROM order_codes oc JOIN codes c ON c.id = oc.code_id
+  WHERE oc.order_id = ${orderId}::uuid
+  ORDER BY oc.position`;
+
 // Imports (through Prisma: see the header).
 
 /** One chunk of an import, and the batch's counters bumped by what it inserted, skipped and rejected. */

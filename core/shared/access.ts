@@ -40,6 +40,8 @@ export const PERMISSIONS = [
   /** Any user's identities and profile (operators finding a buyer; the platform messaging one). */
   "identity.manage",
   "staff.manage",
+  /** The staff audit trail: read it, verify its hash chain. */
+  "audit.read",
   "reports.read",
   "events.manage",
 ] as const;

@@ -1,5 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPROVAL_ROW } from "../../core/approvals/index.ts";
+import { AUDIT_ROW } from "../../core/audit/index.ts";
 import { CATEGORY_ROW, PRODUCT_ROW } from "../../core/catalog/catalog.sql.ts";
 import { IDENTITY_ROW, USER_ROW } from "../../core/identity/identity.sql.ts";
 import { ACCOUNT_ROW } from "../../core/ledger/ledger.sql.ts";
@@ -7,6 +9,7 @@ import { ORDER_EVENT_ROW, ORDER_ROW } from "../../core/orders/order-store.ts";
 import { NUMBERED_ORDER_ROW } from "../../core/orders/order-reads.ts";
 import { PAYMENT_ROW } from "../../core/payments/payments.sql.ts";
 import type { RowMap } from "../../core/shared/index.ts";
+import { STAFF_ROW } from "../../core/staff/index.ts";
 import { PENDING_REQUEST_ROW, SUPPLIER_REQUEST_ROW, SUPPLIER_ROW } from "../../core/suppliers/suppliers.sql.ts";
 import { createTestDatabase, type TestDatabase } from "../support/databases.ts";
 
@@ -29,6 +32,9 @@ const MAPS: Array<RowMap<never>> = [
   SUPPLIER_ROW,
   SUPPLIER_REQUEST_ROW,
   PENDING_REQUEST_ROW,
+  STAFF_ROW,
+  AUDIT_ROW,
+  APPROVAL_ROW,
 ] as Array<RowMap<never>>;
 
 type Query = Pick<pg.ClientBase, "query">;

@@ -1,0 +1,31 @@
+import { createApprovals, type Approvals } from "../core/approvals/index.ts";
+import { createAudit, type Audit } from "../core/audit/index.ts";
+import { refundOrderAction } from "../core/flows/refund-order.action.ts";
+import { createIdentity } from "../core/identity/index.ts";
+import { createStaff, type Staff } from "../core/staff/index.ts";
+import { parseApprovalThresholds } from "./config.ts";
+import type { Container } from "./container.ts";
+
+/** The operators' console's core modules, wired from the container (the CLI and the staff bot share them). */
+export interface StaffConsole {
+  staff: Staff;
+  audit: Audit;
+  approvals: Approvals;
+}
+
+export function createStaffConsole(c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config">): StaffConsole {
+  const audit = createAudit({ sql: c.db.sql, clock: c.clock });
+  const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
+  const staff = createStaff({ sql: c.db.sql, clock: c.clock, users: identity, audit });
+  const refundOver = parseApprovalThresholds(c.config.STAFF_APPROVAL_REFUND_OVER);
+  if (typeof refundOver === "string") throw new Error(`STAFF_APPROVAL_REFUND_OVER ${refundOver}`); // parseConfig checked it
+  const approvals = createApprovals({
+    sql: c.db.sql,
+    clock: c.clock,
+    audit,
+    ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,
+    // Every action that may need a second person, registered once by name.
+    actions: [refundOrderAction({ orders: c.orders, thresholds: refundOver })],
+  });
+  return { staff, audit, approvals };
+}

@@ -1,0 +1,277 @@
+import type { Approvals, ApprovalRequest } from "../../core/approvals/index.ts";
+import type { Audit } from "../../core/audit/index.ts";
+import type { Catalog } from "../../core/catalog/index.ts";
+import type { Inventory } from "../../core/inventory/index.ts";
+import type { Orders } from "../../core/flows/index.ts";
+import { localeFromLanguage } from "../../core/identity/index.ts";
+import {
+  formatMoney,
+  isDomainError,
+  type Actor,
+  type CoreContext,
+  type Currency,
+  type Locale,
+} from "../../core/shared/index.ts";
+import type { Staff, StaffActor } from "../../core/staff/index.ts";
+import type { BotLogger, ChatBot } from "../chat-bot.ts";
+import { bold, code, plain, type InboundTurn, type Reply, type TextPart, type TurnChannel } from "../turn.ts";
+import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
+import { staffMessages, type StaffMessages } from "./staff-messages.ts";
+
+export interface StaffBotDeps {
+  staff: Pick<Staff, "actorFor">;
+  audit: Pick<Audit, "record" | "trail">;
+  approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
+  orders: Pick<Orders, "get" | "events">;
+  inventory: Pick<Inventory, "stock" | "maskedCodes">;
+  catalog: Pick<Catalog, "listProducts">;
+  /** Whether a chat is a staff channel (the router sends only those; checked again here). */
+  isStaffChat(channel: TurnChannel, chatId: string): boolean;
+  logger?: BotLogger;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const text = (...body: TextPart[]): Reply => ({ kind: "text", body });
+const say = (s: string): Reply[] => [text(plain(s))];
+const time = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—");
+
+/**
+ * The operators' console, written once against the turn model (Slack and a Telegram staff group render
+ * it). Every sender is resolved to a staff actor in the core; anyone else — or anyone outside a staff
+ * channel — is refused before any command, and the refusal is audited. Every command is audited.
+ */
+export function createStaffBot(deps: StaffBotDeps): ChatBot {
+  function contextFor(turn: InboundTurn, actor: Actor, locale: Locale): CoreContext {
+    return {
+      channel: turn.channel,
+      actor,
+      externalUserId: turn.from.externalId,
+      locale,
+      requestId: `staff-bot:${turn.channel}:${turn.id}`,
+    };
+  }
+
+  const audited = (
+    ctx: CoreContext,
+    command: string,
+    outcome: "ok" | "refused" | "failed",
+    details: Record<string, unknown>,
+    target?: { type: string; id: string },
+  ) =>
+    deps.audit.record(ctx, {
+      action: `bot.${command}`,
+      outcome,
+      details,
+      ...(target ? { targetType: target.type, targetId: target.id } : {}),
+    });
+
+  /** A core refusal as a reply in the user's language (and its audit row). */
+  async function refusal(
+    ctx: CoreContext,
+    command: string,
+    e: unknown,
+    m: StaffMessages,
+    actor: StaffActor,
+  ): Promise<Reply[]> {
+    if (!isDomainError(e)) throw e;
+    await audited(ctx, command, "refused", { code: e.code, message: e.message });
+    switch (e.type) {
+      case "forbidden":
+        return say(m.forbidden(actor.role));
+      case "not_found":
+        return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
+      case "conflict":
+        return say(e.code === "order_not_refundable" ? m.notRefundable(e.message) : m.invalid(e.message));
+      case "invalid_data":
+        return say(m.invalid(e.message));
+      default:
+        return say(m.error);
+    }
+  }
+
+  function approvalButtons(r: ApprovalRequest, m: StaffMessages): Reply {
+    return {
+      kind: "text",
+      body: [plain(m.pendingApproval(r.summary, time(r.expiresAt))), plain("\n"), code(r.id)],
+      buttons: [
+        [
+          { kind: "callback", label: m.approve, data: decisionButton("approve", r.id) },
+          { kind: "callback", label: m.reject, data: decisionButton("reject", r.id) },
+        ],
+      ],
+    };
+  }
+
+  async function run(
+    ctx: CoreContext,
+    command: StaffCommandName,
+    args: string[],
+    rest: string,
+    m: StaffMessages,
+    locale: Locale,
+  ): Promise<Reply[]> {
+    switch (command) {
+      case "help":
+        await audited(ctx, command, "ok", {});
+        return say(m.help);
+      case "order": {
+        const [orderId] = args;
+        if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "order <order id>");
+        const order = await deps.orders.get(ctx, { orderId: orderId! });
+        const events = await deps.orders.events(ctx, { orderId: order.id });
+        // Codes are never shown in the staff channel: masked, with their hash prefix.
+        const codes = await deps.inventory.maskedCodes(ctx, { orderId: order.id });
+        await audited(ctx, command, "ok", {}, { type: "order", id: order.id });
+        const money = formatMoney(order.total, order.currency as Currency, locale);
+        const lines: TextPart[] = [
+          bold(`${m.order} `),
+          code(order.id),
+          plain(
+            [
+              "",
+              `${m.status}: ${order.status}`,
+              `${m.total}: ${money} (${order.quantity} × ${formatMoney(order.unitPrice, order.currency as Currency, locale)})`,
+              `${m.buyer}: ${order.userId}`,
+              `${m.created}: ${time(order.createdAt)}`,
+              `${m.paid}: ${time(order.paidAt)}`,
+              `${m.delivered}: ${time(order.deliveredAt)}`,
+              ...(order.failureReason ? [`${m.failure}: ${order.failureReason}`] : []),
+              ...(codes.length > 0
+                ? [`${m.codes}:`, ...codes.map((c) => `  ${c.masked}  #${c.hashPrefix}  ${c.status}`)]
+                : []),
+              `${m.history}:`,
+              ...events.map(
+                (e) =>
+                  `  ${time(e.createdAt)}  ${e.fromStatus ?? "·"} → ${e.toStatus}${e.reason ? ` (${e.reason})` : ""}`,
+              ),
+            ].join("\n"),
+          ),
+        ];
+        return [text(...lines)];
+      }
+      case "refund": {
+        const [orderId] = args;
+        const reason = rest.slice(rest.indexOf(orderId ?? "") + (orderId ?? "").length).trim();
+        if (!orderId || !UUID_RE.test(orderId) || reason.length < 3)
+          return usage(ctx, command, m, "refund <order id> <reason>");
+        const r = await deps.approvals.submit(ctx, { action: "orders.refund", payload: { orderId }, reason });
+        if (r.status === "executed") return say(m.refunded(orderId));
+        if (r.status === "failed") return say(m.refundFailed(r.error));
+        return [approvalButtons(r.request, m)];
+      }
+      case "stock": {
+        if (args.length > 0) return usage(ctx, command, m, "stock");
+        const report = await deps.inventory.stock(ctx, {});
+        const products = (await deps.catalog.listProducts(ctx, { includeInactive: true })).filter(
+          (p) => p.deliveryKind === "CODE",
+        );
+        await audited(ctx, command, "ok", { products: products.length });
+        const byId = new Map(report.products.map((p) => [p.productId, p]));
+        const rows = products.map((p) => {
+          const s = byId.get(p.id);
+          const n = (v: number | undefined) => String(v ?? 0).padStart(7);
+          return `${p.sku.slice(0, 20).padEnd(20)} ${n(s?.available)} ${n(s?.reserved)} ${n(s?.sold)}${p.active ? "" : ` ${m.offSale}`}`;
+        });
+        const head = `${"SKU".padEnd(20)} ${m.available.padStart(7)} ${m.reserved.padStart(7)} ${m.sold.padStart(7)}`;
+        return [text(bold(m.stock), plain("\n"), { text: [head, ...rows].join("\n"), style: "pre" })];
+      }
+      case "audit": {
+        const [kind, id] = args;
+        const query =
+          kind === "order" && id && UUID_RE.test(id)
+            ? { targetType: "order", targetId: id.toLowerCase() }
+            : kind === "staff" && id && UUID_RE.test(id)
+              ? { actorUserId: id.toLowerCase() }
+              : null;
+        if (!query || args.length !== 2)
+          return usage(ctx, command, m, "audit order <order id> | audit staff <user id>");
+        const entries = await deps.audit.trail(ctx, query, { limit: 15 });
+        await audited(ctx, command, "ok", { kind, count: entries.length }, { type: kind!, id: id!.toLowerCase() });
+        if (entries.length === 0) return say(m.noAudit);
+        const lines = entries.map(
+          (e) =>
+            `#${e.seq} ${time(e.at)} ${e.actor} [${e.channel}] ${e.action} ${e.outcome}` +
+            (e.approvalId ? ` (${e.approvalId.slice(0, 8)}…)` : ""),
+        );
+        return [text(bold(m.auditTrail), plain("\n"), { text: lines.join("\n"), style: "pre" })];
+      }
+      case "pending": {
+        const list = await deps.approvals.pending(ctx, { limit: 10 });
+        await audited(ctx, command, "ok", { count: list.length });
+        if (list.length === 0) return say(m.noPending);
+        return list.map((r) => ({
+          ...approvalButtons(r, m),
+          body: [plain(m.pendingItem(r.summary, r.requestedByLabel, r.reason)), plain("\n"), code(r.id)],
+        }));
+      }
+      case "approve":
+      case "reject": {
+        const [requestId] = args;
+        if (args.length !== 1 || !UUID_RE.test(requestId!)) return usage(ctx, command, m, `${command} <request id>`);
+        const r =
+          command === "approve"
+            ? await deps.approvals.approve(ctx, { requestId: requestId! })
+            : await deps.approvals.reject(ctx, { requestId: requestId! });
+        if (r.ok) {
+          const done = (command === "approve" ? m.approved : m.rejected)(r.request.summary);
+          return [{ kind: "text", body: [plain(done)], edit: true }];
+        }
+        switch (r.code) {
+          case "own_request":
+            return say(m.ownRequest);
+          case "already_decided":
+            return say(m.alreadyDecided(r.request.status));
+          case "expired":
+            return say(m.expired);
+          case "execution_failed":
+            return say(m.approvedFailed(r.request.summary, r.error));
+        }
+      }
+    }
+  }
+
+  async function usage(ctx: CoreContext, command: string, m: StaffMessages, u: string): Promise<Reply[]> {
+    await audited(ctx, command, "refused", { code: "usage" });
+    return say(m.usage(u));
+  }
+
+  return {
+    name: "staff",
+    async handle(turn) {
+      const locale = localeFromLanguage(turn.from.languageCode);
+      const m = staffMessages(locale);
+      const input = turn.input;
+      if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button") return [];
+      const parsed = parseStaffInput(input);
+      const commandName = parsed.ok ? parsed.command : "unknown";
+      const actor = await deps.staff.actorFor(
+        contextFor(turn, { kind: "visitor" }, locale),
+        turn.channel,
+        turn.from.externalId,
+      );
+      // Nobody gets past here without being staff, in a staff channel: refused and recorded, no command run.
+      const who = actor ?? ({ kind: "visitor" } as const);
+      const ctx = contextFor(turn, who, locale);
+      const where = { chatId: turn.chat.id, externalId: turn.from.externalId, command: commandName };
+      if (!actor) {
+        await audited(ctx, commandName, "refused", { code: "not_staff", ...where });
+        return say(m.notStaff);
+      }
+      if (!deps.isStaffChat(turn.channel, turn.chat.id)) {
+        await audited(ctx, commandName, "refused", { code: "not_staff_channel", ...where });
+        return say(m.notStaffChannel);
+      }
+      if (!parsed.ok) {
+        await audited(ctx, commandName, "refused", { code: "unknown_command", given: parsed.command.slice(0, 64) });
+        return say(m.unknownCommand(parsed.command.slice(0, 64)));
+      }
+      try {
+        return await run(ctx, parsed.command, parsed.args, parsed.rest, m, locale);
+      } catch (e) {
+        if (isDomainError(e)) return refusal(ctx, parsed.command, e, m, actor);
+        deps.logger?.error({ err: e, turnId: turn.id, command: parsed.command }, "staff bot: command failed");
+        return say(m.error);
+      }
+    },
+  };
+}

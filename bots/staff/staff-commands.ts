@@ -1,0 +1,30 @@
+import type { ButtonInput, CommandInput, TextInput } from "../turn.ts";
+
+/** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
+export const STAFF_COMMANDS = ["help", "order", "refund", "stock", "pending", "approve", "reject", "audit"] as const;
+export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
+
+export type ParsedStaffCommand =
+  { ok: true; command: StaffCommandName; args: string[]; rest: string } | { ok: false; command: string };
+
+/** Button data of an approval decision: `sa:<approve|reject>:<request id>` (≤ 64 bytes). */
+export const decisionButton = (decision: "approve" | "reject", requestId: string) =>
+  `sa:${decision === "approve" ? "a" : "r"}:${requestId}`;
+
+/** What the staff member asked for: a `/command`, a text line, or a decision button. */
+export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): ParsedStaffCommand {
+  if (input.kind === "button") {
+    const m = /^sa:([ar]):([0-9a-f-]{36})$/i.exec(input.data);
+    if (!m) return { ok: false, command: "button" };
+    return { ok: true, command: m[1] === "a" ? "approve" : "reject", args: [m[2]!], rest: "" };
+  }
+  let line = input.kind === "command" ? `${input.command} ${input.payload}` : input.text;
+  line = line.trim().replace(/^\//, "");
+  // Slack's slash command arrives as `km <words>`.
+  if (/^km(\s|$)/i.test(line)) line = line.slice(2).trim();
+  const [head = "", ...words] = line.split(/\s+/).filter(Boolean);
+  const command = head.toLowerCase();
+  if (!(STAFF_COMMANDS as readonly string[]).includes(command)) return { ok: false, command: head || "?" };
+  const rest = line.slice(line.toLowerCase().indexOf(command) + command.length).trim();
+  return { ok: true, command: command as StaffCommandName, args: words, rest };
+}

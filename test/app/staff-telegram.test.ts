@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startChat, type ChatEdges } from "../../app/chat.ts";
+import { createHttpApp } from "../../app/http-app.ts";
+import { createStaffConsole } from "../../app/staff-console.ts";
+import { sleep, systemContext } from "../../core/shared/index.ts";
+import { FakeBotApi, stripHtml } from "../channels/telegram/fake-bot-api.ts";
+import { serveFakeBotApi, type FakeBotApiServer } from "../channels/telegram/fake-bot-api-server.ts";
+import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
+import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
+
+/**
+ * The staff console in a Telegram staff group as `npm start` wires it (app/chat.ts): webhook in, the fake
+ * Bot API out. A refund over the threshold is asked by one finance member and approved by another with
+ * the rendered button.
+ */
+const SECRET = "tg_staff_secret_0123456789";
+const STAFF_GROUP = -100700700;
+const fang: TgUser = { id: 7_100_001, first_name: "Fang", language_code: "en" };
+const fei: TgUser = { id: 7_100_002, first_name: "Fei", language_code: "zh-hans" };
+let api: FakeBotApi;
+let apiServer: FakeBotApiServer | undefined;
+let shop: Shop;
+let chat: ChatEdges;
+let app: ReturnType<typeof createHttpApp>;
+
+beforeAll(async () => {
+  api = new FakeBotApi();
+  apiServer = await serveFakeBotApi(api);
+  shop = await createShop("stafftelegram", {
+    workers: false, // a paid top-up stays PAID: refundable
+    env: {
+      TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
+      TELEGRAM_API_ROOT: apiServer.root,
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+      PUBLIC_URL: "https://shop.example",
+      TELEGRAM_STAFF_CHAT_IDS: `${STAFF_GROUP}`,
+      STAFF_APPROVAL_REFUND_OVER: "CNY:50",
+    },
+  });
+  const staff = createStaffConsole(shop.c).staff;
+  const cli = systemContext("cli:test", { channel: "cli" });
+  await staff.add(cli, { name: "Fang", role: "finance", telegramUserId: String(fang.id) });
+  await staff.add(cli, { name: "Fei", role: "finance", telegramUserId: String(fei.id) });
+  chat = await startChat(shop.c, { demo: false });
+  app = createHttpApp(shop.c, { chatRoutes: chat.routes });
+}, 60_000);
+
+afterAll(async () => {
+  await chat?.stop();
+  await shop?.dispose();
+  await apiServer?.close();
+});
+
+const post = (body: unknown) =>
+  app.request("/telegram/webhook", {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+  });
+const toGroup = () => api.calls.filter((c) => c.payload.chat_id === String(STAFF_GROUP));
+
+async function waitForGroup(pattern: RegExp, ms = 10_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const hit = toGroup().find((c) => pattern.test(stripHtml(String(c.payload.text ?? ""))));
+    if (hit) return hit;
+    if (Date.now() > until)
+      throw new Error(
+        `no ${pattern} in:\n${toGroup()
+          .map((c) => stripHtml(String(c.payload.text)))
+          .join("\n")}`,
+      );
+    await sleep(30);
+  }
+}
+
+describe("the staff console in a Telegram staff group", () => {
+  it("a refund over the threshold is asked by one member and approved by another with the button", async () => {
+    const sup = await shop.supplier("stafftgsim");
+    const product = await shop.directProduct([{ supplierId: sup.supplier.id, cost: 2500n }], 3000n);
+    const { userId } = await shop.buyer(100_000n);
+    const placed = await shop.c.orders.place(
+      { ...ctx, actor: { kind: "buyer", userId } },
+      {
+        userId,
+        productId: product.id,
+        quantity: 2,
+        target: "13800138000",
+        idempotencyKey: "tg-staff-1",
+        payWith: "wallet",
+      },
+    );
+    if (!placed.ok) throw new Error(placed.code);
+    const orderId = placed.order.id;
+
+    expect((await post(textUpdate(fang, `/refund ${orderId} charged twice`, { groupId: STAFF_GROUP }))).status).toBe(
+      200,
+    );
+    const asked = await waitForGroup(/Needs a second person's approval/);
+    const keyboard = (
+      asked.payload.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> }
+    ).inline_keyboard;
+    const approve = keyboard.flat().find((b) => b.text === "Approve")!;
+    expect(approve.callback_data).toMatch(/^sa:a:[0-9a-f-]{36}$/);
+    expect((await shop.order(orderId)).status).toBe("PAID");
+
+    expect((await post(callbackUpdate(fei, approve.callback_data, { groupId: STAFF_GROUP }))).status).toBe(200);
+    const until = Date.now() + 10_000;
+    while ((await shop.order(orderId)).status !== "REFUNDED" && Date.now() < until) await sleep(30);
+    expect((await shop.order(orderId)).status).toBe("REFUNDED");
+    // Fei writes in Chinese: the answer (an edit of the request's message, or a new one) is in Chinese.
+    const said = async () =>
+      api.calls
+        .filter((c) => c.payload.chat_id === String(STAFF_GROUP) || c.method === "editMessageText")
+        .map((c) => stripHtml(String(c.payload.text ?? "")))
+        .join("\n");
+    const until2 = Date.now() + 10_000;
+    while (!/已批准并执行/.test(await said()) && Date.now() < until2) await sleep(30);
+    expect(await said()).toContain(`已批准并执行：refund order ${orderId} (PAID): ¥60.00`);
+  });
+});
