@@ -10,11 +10,14 @@ import {
   assertExhaustive,
   authorize,
   delegate,
+  forbidden,
+  formatMoney,
   invalidData,
   notFound,
   requires,
   withAccess,
   type CoreContext,
+  type Currency,
   type Permission,
 } from "../shared/index.ts";
 import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps, type RoutingCache } from "./flow-deps.ts";
@@ -127,8 +130,25 @@ export function createOrders(deps: OrderFlowDeps) {
     /** The fulfil job ran out of retries: never leave the order in limbo. */
     refundExhausted: (ctx: CoreContext, input: { orderId: string; reason?: string }): Promise<FulfilResult> =>
       refundOrder(rt, ctx, input.orderId, input.reason ?? "fulfilment retries exhausted"),
-    refund: (ctx: CoreContext, input: { orderId: string; reason: string }): Promise<FulfilResult> =>
-      refundOrder(rt, ctx, input.orderId, input.reason),
+    /**
+     * Staff (or the platform) refund an order: PAID/FULFILLING/FAILED, or DELIVERED (its codes burned).
+     * A staff member calling this directly (CLI, API) may refund at most `staffRefundOver`; above it the
+     * refund needs the staff console's approval, which executes it as the platform on their behalf.
+     */
+    async refund(ctx: CoreContext, input: { orderId: string; reason: string }): Promise<FulfilResult> {
+      authorize(ctx, "orders.refund");
+      if (ctx.actor?.kind === "staff") {
+        const order = await owned(ctx, input.orderId, "orders.refund");
+        const over = deps.staffRefundOver?.[order.currency as Currency];
+        if (over === undefined || order.total > over)
+          throw forbidden(
+            "approval_required",
+            `refunding ${formatMoney(order.total, order.currency as Currency, "en")} needs a second staff member's approval: ` +
+              "request it in the staff console (refund <order> <reason>)",
+          );
+      }
+      return refundOrder(rt, delegate(ctx, "orders.refund"), input.orderId, input.reason, { delivered: true });
+    },
     applySupplierOutcome: (
       ctx: CoreContext,
       input: { orderId: string; supplierId: string; outcome: SupplierOutcomePort },
@@ -220,7 +240,7 @@ export function createOrders(deps: OrderFlowDeps) {
     cancel: { inside: "orders.cancel by the order's owner, checked once the order is read" },
     fulfil,
     refundExhausted: fulfil,
-    refund: requires("orders.refund"),
+    refund: { inside: "orders.refund; a staff member directly: only up to staffRefundOver (else approval_required)" },
     applySupplierOutcome: fulfil,
     expireDue: fulfil,
     sweepStuck: fulfil,
