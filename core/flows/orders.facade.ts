@@ -1,4 +1,5 @@
 import type { Product } from "../catalog/index.ts";
+import { recordEvents } from "../events/index.ts";
 import {
   createOrderReads,
   createOrderStore,
@@ -9,6 +10,7 @@ import {
 import {
   assertExhaustive,
   authorize,
+  conflict,
   delegate,
   forbidden,
   formatMoney,
@@ -221,6 +223,28 @@ export function createOrders(deps: OrderFlowDeps) {
       await owned(ctx, input.orderId, "orders.read");
       return store.events(rt.orders.read, input.orderId);
     },
+    /**
+     * Sends a DELIVERED order's codes again, to the buyer's private chats only: an
+     * `order.redelivery_requested` event the shop notifier delivers like the delivery. The codes never
+     * pass through the caller (staff see them masked).
+     */
+    async redeliver(ctx: CoreContext, input: { orderId: string }): Promise<NumberedOrder> {
+      const order = await owned(ctx, input.orderId, "orders.redeliver");
+      if (order.status !== "DELIVERED")
+        throw conflict(
+          "order_not_delivered",
+          `the order is ${order.status}: only a delivered order's codes can be sent again`,
+          { status: order.status },
+        );
+      await recordEvents(rt.orders.read, [
+        {
+          type: "order.redelivery_requested",
+          payload: { orderId: order.id, userId: order.userId, requestedBy: requester(ctx) },
+        },
+      ]);
+      rt.signals.committed("order.redelivery_requested", order);
+      return order;
+    },
     /** Decrypted codes of a DELIVERED order, for its owner only (never staff); callers deliver them privately. */
     async codesFor(ctx: CoreContext, input: { orderId: string }) {
       const order = await owned(ctx, input.orderId, "codes.reveal");
@@ -250,8 +274,17 @@ export function createOrders(deps: OrderFlowDeps) {
     byTargets: requires("orders.read"),
     listForUser: (ctx, input) => authorize(ctx, "orders.read", { owner: input.userId, hide: ORDER_HIDDEN }),
     events: reads,
+    redeliver: { inside: "orders.redeliver (support, operator, admin, owner; the platform), checked once read" },
     codesFor: { inside: "codes.reveal: only the order's owner (and the platform delivering them)" },
   });
+}
+
+/** Who asked, for an event payload: `staff:<user id>`, `system:<process>`. */
+function requester(ctx: CoreContext): string {
+  const a = ctx.actor;
+  if (!a) return "unknown";
+  if (a.kind === "system") return `system:${a.process}`;
+  return "userId" in a ? `${a.kind}:${a.userId}` : a.kind;
 }
 
 const USER_HIDDEN = { code: "user_not_found", message: "no such user" };
