@@ -68,6 +68,13 @@ export function parseApprovalThresholds(v: string): Partial<Record<Currency, big
   return out;
 }
 
+/** The parsed staff refund threshold (parseConfig has checked it: an invalid one throws here). */
+export function staffRefundOver(v: string): Partial<Record<Currency, bigint>> {
+  const r = parseApprovalThresholds(v);
+  if (typeof r === "string") throw new Error(`STAFF_APPROVAL_REFUND_OVER ${r}`);
+  return r;
+}
+
 const approvalThresholds = z.string().superRefine((v, zctx) => {
   const r = parseApprovalThresholds(v);
   if (typeof r === "string") zctx.addIssue({ code: "custom", message: r });

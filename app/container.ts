@@ -32,7 +32,7 @@ import type { BusinessGaugeDeps } from "./http/business-gauges.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
-import { publicUrl, type Config } from "./config.ts";
+import { publicUrl, staffRefundOver, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metrics.ts";
@@ -233,6 +233,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
       deciders: opts.orderDeciders ?? [],
+      staffRefundOver: staffRefundOver(config.STAFF_APPROVAL_REFUND_OVER),
       hooks: {
         ...opts.flowHooks,
         warn: (obj, msg) => flowLogger.warn(obj, msg),

@@ -3,7 +3,7 @@ import { createAudit, type Audit } from "../core/audit/index.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
 import { createIdentity } from "../core/identity/index.ts";
 import { createStaff, type Staff } from "../core/staff/index.ts";
-import { parseApprovalThresholds } from "./config.ts";
+import { staffRefundOver } from "./config.ts";
 import type { Container } from "./container.ts";
 
 /** The operators' console's core modules, wired from the container (the CLI and the staff bot share them). */
@@ -17,8 +17,7 @@ export function createStaffConsole(c: Pick<Container, "db" | "clock" | "secrets"
   const audit = createAudit({ sql: c.db.sql, clock: c.clock });
   const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
   const staff = createStaff({ sql: c.db.sql, clock: c.clock, users: identity, audit });
-  const refundOver = parseApprovalThresholds(c.config.STAFF_APPROVAL_REFUND_OVER);
-  if (typeof refundOver === "string") throw new Error(`STAFF_APPROVAL_REFUND_OVER ${refundOver}`); // parseConfig checked it
+  const refundOver = staffRefundOver(c.config.STAFF_APPROVAL_REFUND_OVER);
   const approvals = createApprovals({
     sql: c.db.sql,
     clock: c.clock,

@@ -4,6 +4,7 @@ import type { OutboundMessage, TurnChannel } from "./turn.ts";
 export const SHOP_BOT_EVENT_TYPES = [
   "order.fulfilling",
   "order.delivered",
+  "order.redelivery_requested",
   "order.refunded",
   "order.expired",
   "payment.succeeded",

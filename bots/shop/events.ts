@@ -203,6 +203,13 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
             body: [plain(t(loc, "order.fulfilling_direct", { order: short, target: order.target ?? "" }))],
           },
         ]);
+      case "order.redelivery_requested":
+        // Staff asked to send the codes again: the same private delivery (none once refunded).
+        if (order.status !== "DELIVERED") return [];
+        return tell(async (loc) => {
+          const r = await codesReply(loc, order, ctx);
+          return r ? [r] : [];
+        });
       case "order.delivered":
         return tell(async (loc) => {
           if (product?.deliveryKind === "DIRECT")

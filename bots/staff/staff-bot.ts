@@ -22,7 +22,7 @@ export interface StaffBotDeps {
   staff: Pick<Staff, "actorFor">;
   audit: Pick<Audit, "record" | "trail">;
   approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
-  orders: Pick<Orders, "get" | "events">;
+  orders: Pick<Orders, "get" | "events" | "redeliver">;
   inventory: Pick<Inventory, "stock" | "maskedCodes">;
   catalog: Pick<Catalog, "listProducts">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
@@ -81,7 +81,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "not_found":
         return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
       case "conflict":
-        return say(e.code === "order_not_refundable" ? m.notRefundable(e.message) : m.invalid(e.message));
+        return say(
+          e.code === "order_not_refundable"
+            ? m.notRefundable(e.message)
+            : e.code === "order_not_delivered"
+              ? m.notDelivered(e.message)
+              : m.invalid(e.message),
+        );
       case "invalid_data":
         return say(m.invalid(e.message));
       default:
@@ -158,6 +164,25 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         if (r.status === "executed") return say(m.refunded(orderId));
         if (r.status === "failed") return say(m.refundFailed(r.error));
         return [approvalButtons(r.request, m)];
+      }
+      case "redeliver": {
+        const [orderId] = args;
+        if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "redeliver <order id>");
+        const order = await deps.orders.redeliver(ctx, { orderId: orderId! });
+        // The buyer gets the codes in their private chat; here only masked, with their hash prefix.
+        const codes = await deps.inventory.maskedCodes(ctx, { orderId: order.id });
+        await audited(ctx, command, "ok", { codes: codes.length }, { type: "order", id: order.id });
+        return [
+          text(
+            plain(m.redelivered(order.id)),
+            ...(codes.length > 0
+              ? [
+                  plain("\n"),
+                  { text: codes.map((c) => `${c.masked}  #${c.hashPrefix}`).join("\n"), style: "pre" as const },
+                ]
+              : []),
+          ),
+        ];
       }
       case "stock": {
         if (args.length > 0) return usage(ctx, command, m, "stock");

@@ -1,7 +1,17 @@
 import type { ButtonInput, CommandInput, TextInput } from "../turn.ts";
 
 /** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
-export const STAFF_COMMANDS = ["help", "order", "refund", "stock", "pending", "approve", "reject", "audit"] as const;
+export const STAFF_COMMANDS = [
+  "help",
+  "order",
+  "refund",
+  "redeliver",
+  "stock",
+  "pending",
+  "approve",
+  "reject",
+  "audit",
+] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
 
 export type ParsedStaffCommand =

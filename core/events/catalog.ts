@@ -53,6 +53,15 @@ export const eventCatalog = {
   "order.refunded": orderEvent("REFUNDED"),
   "order.expired": orderEvent("EXPIRED"),
   "order.cancelled": orderEvent("CANCELLED"),
+  /**
+   * Staff asked for a delivered order's codes to be sent again to the buyer's private chats (the shop
+   * notifier delivers them like a delivery). `requestedBy`: who asked (`staff:<user id>`, `system:<process>`).
+   */
+  "order.redelivery_requested": z.object({
+    orderId: id,
+    userId: id,
+    requestedBy: z.string().min(1),
+  }),
   /** A provider's payment credited the payer's wallet (a top-up, or the money for one order). */
   "payment.succeeded": z.object({
     paymentId: id,

@@ -5,6 +5,7 @@ import {
   unavailable,
   type Clock,
   type CoreContext,
+  type Currency,
   type SqlExecutor,
   type SqlRunner,
   type SqlTx,
@@ -60,6 +61,11 @@ export interface OrderFlowDeps {
   productCacheMs?: number;
   /** The placement pipeline's deciders, asked in order before money moves (docs/order-pipeline.md). */
   deciders?: readonly OrderDecider[];
+  /**
+   * Minor units per currency a staff member may refund by calling `refund` directly (CLI, API); above
+   * it (or in a currency left out) the refund goes through the staff console's approvals. Unset: none.
+   */
+  staffRefundOver?: Partial<Record<Currency, bigint>>;
 }
 
 /** The order store and where its statements run. */

@@ -356,11 +356,14 @@ export async function refundOrder(
   ctx: CoreContext,
   orderId: string,
   reason: string,
+  /** `delivered`: a DELIVERED order may be refunded too (staff only: the facade's `refund`, never a job). */
+  opts: { delivered?: boolean } = {},
 ): Promise<FulfilResult> {
   try {
     const refunded = await rt.orders.transaction(async (tx) => {
       const current = await rt.orders.store.getForUpdate(tx, orderId);
       if (!current) throw notFound("order_not_found", "no such order", { orderId });
+      if (current.status === "DELIVERED" && opts.delivered) return refundDelivered(rt, ctx, tx, current, reason);
       if (current.status !== "PAID" && current.status !== "FULFILLING" && current.status !== "FAILED")
         throw new Rollback(current);
       await rt.modules.inventory.release(ctx, { orderId }, { tx });
@@ -388,6 +391,42 @@ export async function refundOrder(
     if (e instanceof Rollback) return noop(e.result as Order);
     throw e;
   }
+}
+
+/**
+ * DELIVERED → REFUNDED under the order's lock: the delivered codes are burned (the buyer has seen them),
+ * the settlement is reversed and then the payment (when it was a posting of its own), so the buyer's
+ * wallet gets the total back once — each reversal has its own idempotency key.
+ */
+async function refundDelivered(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  tx: SqlTx,
+  order: Order,
+  reason: string,
+): Promise<Order> {
+  await rt.modules.inventory.burnSold(ctx, { orderId: order.id }, { tx });
+  let refundTxId: string | undefined;
+  const postings = [
+    { transactionId: order.settleTxId, key: `order-refund-settlement:${order.id}` },
+    // Paid and settled by one posting (delivered at placement): the payment is that same posting.
+    ...(order.paymentTxId !== order.settleTxId
+      ? [{ transactionId: order.paymentTxId, key: `order-refund:${order.id}` }]
+      : []),
+  ];
+  for (const { transactionId, key } of postings) {
+    if (!transactionId) continue;
+    const reversed = await rt.modules.ledger.reverse(ctx, { transactionId, idempotencyKey: key, reason }, { tx });
+    if (!reversed.ok) throw new Error(`refund of delivered order ${order.id} was refused: ${reversed.code}`);
+    refundTxId = reversed.transactionId;
+  }
+  return rt.orders.store.finalTransition(tx, {
+    orderId: order.id,
+    path: ["DELIVERED", "REFUNDED"],
+    reason,
+    set: { refundTxId, closedAt: rt.clock.now() },
+    eventPayload: { reason },
+  });
 }
 
 /**

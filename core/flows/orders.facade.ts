@@ -1,4 +1,5 @@
 import type { Product } from "../catalog/index.ts";
+import { recordEvents } from "../events/index.ts";
 import {
   createOrderReads,
   createOrderStore,
@@ -9,12 +10,16 @@ import {
 import {
   assertExhaustive,
   authorize,
+  conflict,
   delegate,
+  forbidden,
+  formatMoney,
   invalidData,
   notFound,
   requires,
   withAccess,
   type CoreContext,
+  type Currency,
   type Permission,
 } from "../shared/index.ts";
 import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps, type RoutingCache } from "./flow-deps.ts";
@@ -127,8 +132,25 @@ export function createOrders(deps: OrderFlowDeps) {
     /** The fulfil job ran out of retries: never leave the order in limbo. */
     refundExhausted: (ctx: CoreContext, input: { orderId: string; reason?: string }): Promise<FulfilResult> =>
       refundOrder(rt, ctx, input.orderId, input.reason ?? "fulfilment retries exhausted"),
-    refund: (ctx: CoreContext, input: { orderId: string; reason: string }): Promise<FulfilResult> =>
-      refundOrder(rt, ctx, input.orderId, input.reason),
+    /**
+     * Staff (or the platform) refund an order: PAID/FULFILLING/FAILED, or DELIVERED (its codes burned).
+     * A staff member calling this directly (CLI, API) may refund at most `staffRefundOver`; above it the
+     * refund needs the staff console's approval, which executes it as the platform on their behalf.
+     */
+    async refund(ctx: CoreContext, input: { orderId: string; reason: string }): Promise<FulfilResult> {
+      authorize(ctx, "orders.refund");
+      if (ctx.actor?.kind === "staff") {
+        const order = await owned(ctx, input.orderId, "orders.refund");
+        const over = deps.staffRefundOver?.[order.currency as Currency];
+        if (over === undefined || order.total > over)
+          throw forbidden(
+            "approval_required",
+            `refunding ${formatMoney(order.total, order.currency as Currency, "en")} needs a second staff member's approval: ` +
+              "request it in the staff console (refund <order> <reason>)",
+          );
+      }
+      return refundOrder(rt, delegate(ctx, "orders.refund"), input.orderId, input.reason, { delivered: true });
+    },
     applySupplierOutcome: (
       ctx: CoreContext,
       input: { orderId: string; supplierId: string; outcome: SupplierOutcomePort },
@@ -201,6 +223,28 @@ export function createOrders(deps: OrderFlowDeps) {
       await owned(ctx, input.orderId, "orders.read");
       return store.events(rt.orders.read, input.orderId);
     },
+    /**
+     * Sends a DELIVERED order's codes again, to the buyer's private chats only: an
+     * `order.redelivery_requested` event the shop notifier delivers like the delivery. The codes never
+     * pass through the caller (staff see them masked).
+     */
+    async redeliver(ctx: CoreContext, input: { orderId: string }): Promise<NumberedOrder> {
+      const order = await owned(ctx, input.orderId, "orders.redeliver");
+      if (order.status !== "DELIVERED")
+        throw conflict(
+          "order_not_delivered",
+          `the order is ${order.status}: only a delivered order's codes can be sent again`,
+          { status: order.status },
+        );
+      await recordEvents(rt.orders.read, [
+        {
+          type: "order.redelivery_requested",
+          payload: { orderId: order.id, userId: order.userId, requestedBy: requester(ctx) },
+        },
+      ]);
+      rt.signals.committed("order.redelivery_requested", order);
+      return order;
+    },
     /** Decrypted codes of a DELIVERED order, for its owner only (never staff); callers deliver them privately. */
     async codesFor(ctx: CoreContext, input: { orderId: string }) {
       const order = await owned(ctx, input.orderId, "codes.reveal");
@@ -220,7 +264,7 @@ export function createOrders(deps: OrderFlowDeps) {
     cancel: { inside: "orders.cancel by the order's owner, checked once the order is read" },
     fulfil,
     refundExhausted: fulfil,
-    refund: requires("orders.refund"),
+    refund: { inside: "orders.refund; a staff member directly: only up to staffRefundOver (else approval_required)" },
     applySupplierOutcome: fulfil,
     expireDue: fulfil,
     sweepStuck: fulfil,
@@ -230,8 +274,17 @@ export function createOrders(deps: OrderFlowDeps) {
     byTargets: requires("orders.read"),
     listForUser: (ctx, input) => authorize(ctx, "orders.read", { owner: input.userId, hide: ORDER_HIDDEN }),
     events: reads,
+    redeliver: { inside: "orders.redeliver (support, operator, admin, owner; the platform), checked once read" },
     codesFor: { inside: "codes.reveal: only the order's owner (and the platform delivering them)" },
   });
+}
+
+/** Who asked, for an event payload: `staff:<user id>`, `system:<process>`. */
+function requester(ctx: CoreContext): string {
+  const a = ctx.actor;
+  if (!a) return "unknown";
+  if (a.kind === "system") return `system:${a.process}`;
+  return "userId" in a ? `${a.kind}:${a.userId}` : a.kind;
 }
 
 const USER_HIDDEN = { code: "user_not_found", message: "no such user" };

@@ -77,6 +77,8 @@ export interface InventoryPort {
   claimedSql(orderId: string): Sql;
   release(ctx: CoreContext, input: { orderId: string }, opts: { tx: SqlTx }): Promise<unknown>;
   markSold(ctx: CoreContext, input: { orderId: string }, opts: { tx: SqlTx }): Promise<unknown>;
+  /** A delivered order refunded: its sold codes are burned (never sold again). */
+  burnSold(ctx: CoreContext, input: { orderId: string }, opts: { tx: SqlTx }): Promise<unknown>;
   addSupplierCodes(
     ctx: CoreContext,
     input: {

@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { defineAction, type AnyReviewableAction } from "../approvals/index.ts";
-import { conflict, formatMoney, type CoreContext, type Currency } from "../shared/index.ts";
+import { conflict, delegate, formatMoney, type CoreContext, type Currency } from "../shared/index.ts";
 import type { Orders } from "./index.ts";
 
-/** Statuses `orders.refund` can move to REFUNDED (the payment is reversed to the buyer's wallet). */
-const REFUNDABLE = new Set(["PAID", "FULFILLING", "FAILED"]);
+/**
+ * Statuses `orders.refund` can move to REFUNDED (the payment is reversed to the buyer's wallet; a
+ * delivered order's codes are burned).
+ */
+const REFUNDABLE = new Set(["PAID", "FULFILLING", "FAILED", "DELIVERED"]);
 
 /**
  * A staff refund as a reviewable action (core/approvals): over the configured amount per currency (a
@@ -30,9 +33,7 @@ export function refundOrderAction(deps: {
       if (!REFUNDABLE.has(o.status))
         throw conflict(
           "order_not_refundable",
-          o.status === "DELIVERED"
-            ? "the order was delivered: refunding a delivered code is not available yet"
-            : `the order is ${o.status}: only paid, fulfilling or failed orders can be refunded`,
+          `the order is ${o.status}: only paid, fulfilling, failed or delivered orders can be refunded`,
           { status: o.status },
         );
     },
@@ -47,7 +48,11 @@ export function refundOrderAction(deps: {
     },
     target: (p) => ({ type: "order", id: p.orderId }),
     async execute(ctx, p, meta) {
-      const r = await deps.orders.refund(ctx, { orderId: p.orderId, reason: `staff refund: ${meta.reason}` });
+      // Checked here (permission, threshold, a second person above it): the platform refunds on their behalf.
+      const r = await deps.orders.refund(delegate(ctx, "approvals.orders.refund"), {
+        orderId: p.orderId,
+        reason: `staff refund: ${meta.reason}`,
+      });
       if (!r.changed)
         throw conflict("order_not_refundable", `the order is ${r.status}: nothing was refunded`, { status: r.status });
       return { orderId: r.orderId, status: r.status };

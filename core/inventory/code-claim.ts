@@ -1,6 +1,6 @@
 import { conflict, invalidData, type CoreContext, type SqlExecutor, type SqlTxOptions } from "../shared/index.ts";
 import type { ClaimResult, InventoryDeps } from "./inventory.types.ts";
-import { assertUuid, claimSql, heldCodesSql, markSoldSql, releaseSql } from "./sql.ts";
+import { assertUuid, burnSoldSql, claimSql, heldCodesSql, markSoldSql, releaseSql } from "./sql.ts";
 
 export const MAX_CLAIM_QUANTITY = 1000;
 
@@ -99,4 +99,19 @@ export async function markSold(
   assertUuid(input.orderId, "orderId");
   const sold = await (opts?.tx ?? deps.sql).execute(markSoldSql(input.orderId, deps.clock.now()));
   return { sold };
+}
+
+/**
+ * A delivered order refunded: its SOLD codes become BURNED — the buyer has seen them, so they are never
+ * sold again nor counted as available. Idempotent (a second call burns nothing more).
+ */
+export async function burnSold(
+  deps: InventoryDeps,
+  _ctx: CoreContext,
+  input: { orderId: string },
+  opts?: SqlTxOptions,
+): Promise<{ burned: number }> {
+  assertUuid(input.orderId, "orderId");
+  const burned = await (opts?.tx ?? deps.sql).execute(burnSoldSql(input.orderId));
+  return { burned };
 }

@@ -14,6 +14,7 @@ export const inventoryAccess: AccessRules<Inventory> = {
   claimedSql: "pure",
   release: fulfil,
   markSold: fulfil,
+  burnSold: fulfil,
   addSupplierCodes: fulfil,
   reveal: requires("codes.reveal"),
   maskedCodes: requires("orders.read"),

@@ -1,5 +1,5 @@
 import type { CoreContext, SqlTxOptions, TxOptions } from "../shared/index.ts";
-import { claim, type ClaimOptions, markSold, release } from "./code-claim.ts";
+import { burnSold, claim, type ClaimOptions, markSold, release } from "./code-claim.ts";
 import { importCodes } from "./code-import.ts";
 import type { ImportCodesInput, InventoryDeps, SupplierCode } from "./inventory.types.ts";
 import { dueRestockNotifications, subscribeRestock, unsubscribeRestock } from "./restock-subscriptions.ts";
@@ -47,6 +47,7 @@ export function createInventory(deps: InventoryDeps) {
       return result;
     },
     markSold: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => markSold(deps, ctx, input, opts),
+    burnSold: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => burnSold(deps, ctx, input, opts),
     addSupplierCodes: (
       ctx: CoreContext,
       input: { productId: string; orderId: string; supplierId: string; codes: SupplierCode[] },

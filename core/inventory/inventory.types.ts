@@ -19,7 +19,8 @@ export interface InventoryDeps {
   stockHintMs?: number;
 }
 
-export type CodeStatus = "AVAILABLE" | "RESERVED" | "SOLD" | "EXPIRED";
+/** BURNED: sold, then its order refunded (the buyer saw it): never sold again. */
+export type CodeStatus = "AVAILABLE" | "RESERVED" | "SOLD" | "EXPIRED" | "BURNED";
 
 export interface ImportProgress {
   lines: number;

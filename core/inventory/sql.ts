@@ -96,6 +96,10 @@ export const markSoldSql = (orderId: string, now: Date) => sql`
   UPDATE codes SET status = 'SOLD', sold_at = ${now}::timestamptz
   WHERE order_id = ${orderId}::uuid AND status = 'RESERVED'`;
 
+/** A delivered order refunded: its SOLD codes are burned (never sold again, never counted as stock). */
+export const burnSoldSql = (orderId: string) => sql`
+  UPDATE codes SET status = 'BURNED' WHERE order_id = ${orderId}::uuid AND status = 'SOLD'`;
+
 // Codes a supplier returned for an order.
 
 export const codesByHashSql = (hashes: string[]) => sql`

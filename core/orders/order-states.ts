@@ -13,13 +13,17 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   PAID: ["FULFILLING"],
   FULFILLING: ["DELIVERED", "FAILED"],
   FAILED: ["REFUNDED"],
-  DELIVERED: [],
+  // Only a staff refund (the orders facade's `refund`): the delivered codes are burned, the money returned.
+  DELIVERED: ["REFUNDED"],
   REFUNDED: [],
   EXPIRED: [],
   CANCELLED: [],
 };
 
-export const TERMINAL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => TRANSITIONS[s].length === 0);
+/** Statuses the pipeline never moves an order out of (a DELIVERED order leaves only by a staff refund). */
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter(
+  (s) => TRANSITIONS[s].length === 0 || s === "DELIVERED",
+);
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
   return TRANSITIONS[from].includes(to);

@@ -48,6 +48,8 @@ describe.each([
     const later = await place(card.id, "later");
     expect((await o.payFromWallet(u, { orderId: later.id })).ok).toBe(true);
     await o.fulfil(ctx, { orderId: later.id });
+    // Its codes sent again on an operator's request (order.redelivery_requested).
+    await o.redeliver(ctx, { orderId: later.id });
     // A direct top-up: paid, fulfilling, delivered by the supplier.
     const direct = await place(topUp.id, "wallet", "13800138000");
     await o.fulfil(ctx, { orderId: direct.id });
