@@ -17,8 +17,7 @@ export interface SlackMessage {
 }
 
 export type SlackBlock =
-  | { type: "section"; text: { type: "mrkdwn"; text: string } }
-  | { type: "actions"; elements: SlackButton[] };
+  { type: "section"; text: { type: "mrkdwn"; text: string } } | { type: "actions"; elements: SlackButton[] };
 
 export interface SlackButton {
   type: "button";

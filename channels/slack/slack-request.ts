@@ -37,8 +37,7 @@ export type SlackRequest =
   | { ok: true; kind: "action"; body: BlockActions }
   | { ok: false; error: string };
 
-const problem = (e: z.ZodError) =>
-  e.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+const problem = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
 
 /** A raw (already signature-checked) body → a slash command or a block action. */
 export function parseSlackRequest(rawBody: string): SlackRequest {
@@ -53,11 +52,15 @@ export function parseSlackRequest(rawBody: string): SlackRequest {
     const type = (json as { type?: unknown } | null)?.type;
     if (type !== "block_actions") return { ok: false, error: `payload.type: ${JSON.stringify(type)} is not handled` };
     const parsed = blockActionsSchema.safeParse(json);
-    return parsed.success ? { ok: true, kind: "action", body: parsed.data } : { ok: false, error: problem(parsed.error) };
+    return parsed.success
+      ? { ok: true, kind: "action", body: parsed.data }
+      : { ok: false, error: problem(parsed.error) };
   }
   if (!("command" in form)) return { ok: false, error: "body: neither a slash command nor an interaction payload" };
   const parsed = slashCommandSchema.safeParse(form);
-  return parsed.success ? { ok: true, kind: "command", body: parsed.data } : { ok: false, error: problem(parsed.error) };
+  return parsed.success
+    ? { ok: true, kind: "command", body: parsed.data }
+    : { ok: false, error: problem(parsed.error) };
 }
 
 /**
@@ -69,7 +72,11 @@ export function commandToTurn(c: SlashCommand): InboundTurn {
     id: c.trigger_id,
     channel: "slack",
     chat: { id: c.channel_id, kind: "group" },
-    from: { externalId: c.user_id, displayName: c.user_name ?? c.user_id, ...(c.user_name ? { username: c.user_name } : {}) },
+    from: {
+      externalId: c.user_id,
+      displayName: c.user_name ?? c.user_id,
+      ...(c.user_name ? { username: c.user_name } : {}),
+    },
     input: { kind: "command", command: c.command.slice(1).toLowerCase(), payload: c.text.trim() },
   };
 }

@@ -1,5 +1,5 @@
 import { App, isValidSlackRequest, LogLevel, type Receiver } from "@slack/bolt";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { safeForChat, type ChannelCapabilities, type InboundTurn, type TurnHandler } from "../../bots/turn.ts";
 import { renderForSlack, type SlackMessage } from "./block-kit.ts";
 import {
@@ -123,10 +123,13 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
   }
 
   const routes = new Hono();
-  const receive = async (c: import("hono").Context) => {
+  const receive = async (c: Context) => {
     const raw = await c.req.text();
     if (!verified(raw, c.req.header("x-slack-signature"), c.req.header("x-slack-request-timestamp")))
-      return c.json({ error: "invalid_signature", message: "the Slack request signature is missing, wrong or stale" }, 401);
+      return c.json(
+        { error: "invalid_signature", message: "the Slack request signature is missing, wrong or stale" },
+        401,
+      );
     const req = parseSlackRequest(raw);
     if (!req.ok) return c.json({ error: "bad_request", message: req.error }, 400);
     const form = Object.fromEntries(new URLSearchParams(raw));
@@ -135,7 +138,11 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     let acked!: () => void;
     const ack = new Promise<void>((resolve) => (acked = resolve));
     const work = app
-      .processEvent({ body, ack: async () => acked(), ...(Number.isInteger(retry) && retry > 0 ? { retryNum: retry } : {}) })
+      .processEvent({
+        body,
+        ack: async () => acked(),
+        ...(Number.isInteger(retry) && retry > 0 ? { retryNum: retry } : {}),
+      })
       .catch((err: unknown) => deps.logger.error({ err }, "slack: processing failed"));
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
