@@ -1,4 +1,4 @@
-import { App, isValidSlackRequest, LogLevel, type Receiver } from "@slack/bolt";
+import { App, isValidSlackRequest, LogLevel, webApi, type Receiver } from "@slack/bolt";
 import { Hono, type Context } from "hono";
 import { safeForChat, type ChannelCapabilities, type InboundTurn, type TurnHandler } from "../../bots/turn.ts";
 import { renderForSlack, type SlackMessage } from "./block-kit.ts";
@@ -52,32 +52,42 @@ const FAILED = "出错了，请稍后再试。/ Something went wrong, please try
 export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
   const now = deps.now ?? Date.now;
   const receiver: Receiver = { init: () => undefined, start: async () => undefined, stop: async () => undefined };
+  const clientOptions = { ...(deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {}), logLevel: webApi.LogLevel.ERROR };
   const app = new App({
-    token: deps.botToken,
     receiver,
-    // No auth.test at start: the token is checked by the first call, and Slack being down must not stop the shop.
-    tokenVerificationEnabled: false,
+    // No auth.test: Bolt would call it before every ack (with token verification off) or once at start
+    // (failing for good when Slack is unreachable then). Replies go through `client` below, whose token
+    // the first post checks. We receive no message events, so there is no "own message" to ignore.
+    authorize: async () => ({}),
+    ignoreSelf: false,
     logLevel: LogLevel.ERROR,
-    clientOptions: { ...(deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {}) },
+    clientOptions,
   });
+  // The bot token travels in the Authorization header; 429s are waited out (`Retry-After`) and retried.
+  const client = new webApi.WebClient(deps.botToken, clientOptions);
   const inFlight = new Set<Promise<unknown>>();
 
   async function post(turn: InboundTurn, m: SlackMessage): Promise<void> {
     const channel = turn.chat.id;
     const ts = turn.input.kind === "button" ? turn.input.messageId : undefined;
     if (m.ephemeral) {
-      await app.client.chat.postEphemeral({ channel, user: turn.from.externalId, text: m.text, blocks: m.blocks });
+      await client.chat.postEphemeral({
+        channel,
+        user: turn.from.externalId,
+        text: m.text,
+        blocks: m.blocks,
+      });
       return;
     }
     if (m.edit && ts) {
       try {
-        await app.client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
+        await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
         return;
       } catch (err) {
         deps.logger.warn({ err, channel }, "slack: chat.update failed; posting instead");
       }
     }
-    await app.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+    await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
   }
 
   async function answer(turn: InboundTurn): Promise<void> {

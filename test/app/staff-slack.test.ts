@@ -17,6 +17,7 @@ const OTHER_CHANNEL = "C0RANDOM9";
 const FANG = "U0FANG001";
 const FEI = "U0FEI0002";
 const STRANGER = "U0NOBODY9";
+const TOKEN = "xoxb-000000000-000000000000-TESTtokenTESTtoken";
 let api: FakeSlackApi;
 let shop: Shop;
 let chat: ChatEdges;
@@ -28,7 +29,7 @@ beforeAll(async () => {
     workers: false, // a paid top-up stays PAID: refundable
     env: {
       SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: "xoxb-000000000-000000000000-TESTtokenTESTtoken",
+      SLACK_BOT_TOKEN: TOKEN,
       SLACK_STAFF_CHANNEL_ID: STAFF_CHANNEL,
       SLACK_API_URL: api.url,
       STAFF_APPROVAL_REFUND_OVER: "CNY:50",
@@ -85,6 +86,9 @@ describe("the staff console in Slack", () => {
     expect(shown(reply!)).toContain(`\`${orderId}\``);
     expect(shown(reply!)).toMatch(/Status: PAID/);
     expect(reply!.params.text).toContain(orderId); // the notification fallback
+    expect(reply!.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(reply!.params.token).toBeUndefined();
+    expect(api.calls.map((c) => c.method)).toEqual(["chat.postMessage"]); // no auth.test before the ack
   });
 
   it("a refund over the threshold: asked by one member, approved by another's button press, done once", async () => {

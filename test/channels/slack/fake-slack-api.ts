@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 /** One Web API call as Slack received it (form-encoded; `blocks` arrives as a JSON string). */
 export interface SlackApiCall {
   method: string;
+  /** The Authorization header (the bot token travels here, never in the body). */
+  authorization: string | undefined;
   params: Record<string, string>;
   blocks: Array<{
     type: string;
@@ -32,7 +34,12 @@ export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
     req.on("end", () => {
       const method = (req.url ?? "").replace(/^\/api\//, "").split("?")[0]!;
       const params = Object.fromEntries(new URLSearchParams(raw));
-      calls.push({ method, params, blocks: params.blocks ? JSON.parse(params.blocks) : [] });
+      calls.push({
+        method,
+        authorization: req.headers.authorization,
+        params,
+        blocks: params.blocks ? JSON.parse(params.blocks) : [],
+      });
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ ok: true, channel: params.channel, ts: `1764000000.${String(++ts).padStart(6, "0")}` }));
     });
