@@ -22,11 +22,14 @@ export interface FakeSlackApi {
   /** What to set as SLACK_API_URL. */
   url: string;
   calls: SlackApiCall[];
+  /** Methods answered `{ ok: false, error: "message_not_found" }` (as Slack does for a deleted message). */
+  failing: Set<string>;
   close(): Promise<void>;
 }
 
 export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
   const calls: SlackApiCall[] = [];
+  const failing = new Set<string>();
   let ts = 0;
   const server: Server = createServer((req, res) => {
     let raw = "";
@@ -41,6 +44,7 @@ export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
         blocks: params.blocks ? JSON.parse(params.blocks) : [],
       });
       res.setHeader("content-type", "application/json");
+      if (failing.has(method)) return void res.end(JSON.stringify({ ok: false, error: "message_not_found" }));
       res.end(JSON.stringify({ ok: true, channel: params.channel, ts: `1764000000.${String(++ts).padStart(6, "0")}` }));
     });
   });
@@ -48,6 +52,7 @@ export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
     calls,
+    failing,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
