@@ -169,7 +169,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               inventory: c.inventory,
               catalog: c.catalog,
               isStaffChat: (channel, chatId) =>
-                (channel === "telegram" && staffGroups.has(chatId)) || (channel === "slack" && chatId === slackChannelId),
+                (channel === "telegram" && staffGroups.has(chatId)) ||
+                (channel === "slack" && chatId === slackChannelId),
               ...(kit.logger ? { logger: kit.logger } : {}),
             }),
         }

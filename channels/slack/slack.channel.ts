@@ -1,5 +1,6 @@
 import { App, isValidSlackRequest, LogLevel, webApi, type Receiver } from "@slack/bolt";
 import { Hono, type Context } from "hono";
+import { errorJson } from "../http/errors.ts";
 import { safeForChat, type ChannelCapabilities, type InboundTurn, type TurnHandler } from "../../bots/turn.ts";
 import { renderForSlack, type SlackMessage } from "./block-kit.ts";
 import {
@@ -136,12 +137,9 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
   const receive = async (c: Context) => {
     const raw = await c.req.text();
     if (!verified(raw, c.req.header("x-slack-signature"), c.req.header("x-slack-request-timestamp")))
-      return c.json(
-        { error: "invalid_signature", message: "the Slack request signature is missing, wrong or stale" },
-        401,
-      );
+      return errorJson(c, 401, "invalid_signature", "the Slack request signature is missing, wrong or stale");
     const req = parseSlackRequest(raw);
-    if (!req.ok) return c.json({ error: "bad_request", message: req.error }, 400);
+    if (!req.ok) return errorJson(c, 400, "bad_request", req.error);
     const form = Object.fromEntries(new URLSearchParams(raw));
     const body = req.kind === "command" ? form : (JSON.parse(form.payload!) as Record<string, unknown>);
     const retry = Number(c.req.header("x-slack-retry-num") ?? "");

@@ -174,7 +174,7 @@ describe("the staff console in Slack", () => {
     for (const init of [forged, unsigned, stale, future, tampered, badTimestamp]) {
       const res = await send("commands", body, init);
       expect(res.status).toBe(401);
-      expect(await res.json()).toMatchObject({ error: "invalid_signature" });
+      expect(await res.json()).toMatchObject({ error: { code: "invalid_signature" } });
     }
     expect(api.calls).toEqual([]);
     expect(await auditCount()).toBe(audited);
@@ -213,9 +213,9 @@ describe("the staff console in Slack", () => {
     for (const [body, message] of cases) {
       const res = await send("interactivity", body);
       expect(res.status, body).toBe(400);
-      const json = (await res.json()) as { error: string; message: string };
-      expect(json.error).toBe("bad_request");
-      expect(json.message).toMatch(message);
+      const json = (await res.json()) as { error: { code: string; message: string } };
+      expect(json.error.code).toBe("bad_request");
+      expect(json.error.message).toMatch(message);
     }
     expect(api.calls).toEqual([]);
     expect(await auditCount()).toBe(audited);
