@@ -170,7 +170,7 @@ describe("serve (no workers) + two workers: every buyer gets every message exact
       45_000,
     );
     const expected = (o: (typeof orders)[number]) => {
-      const short = `#${o.id.replace(/-/g, "").slice(-8).toUpperCase()}`;
+      const short = `#${o.number}`;
       return o.kind === "CODE"
         ? { [`🎁 Order ${short}`]: 1 }
         : { [`⏳ Order ${short}: topping up`]: 1, [`✅ Order ${short} delivered`]: 1 };
