@@ -3,6 +3,7 @@ import { Hono, type Context } from "hono";
 import { errorJson } from "../http/errors.ts";
 import { safeForChat, type ChannelCapabilities, type InboundTurn, type TurnHandler } from "../../bots/turn.ts";
 import { renderForSlack, type SlackMessage } from "./block-kit.ts";
+import { createPostPacer, type PostPacerOptions } from "./post-pacer.ts";
 import {
   actionToTurn,
   blockActionsSchema,
@@ -28,6 +29,8 @@ export interface SlackChannelDeps {
   logger: SlackLogger;
   /** Milliseconds since the epoch (the signature's 5-minute window). */
   now?: () => number;
+  /** Posts per channel: ≈1/s with a short burst by default (Slack's rule). */
+  pacing?: PostPacerOptions;
 }
 
 export interface SlackChannel {
@@ -48,7 +51,8 @@ const FAILED = "出错了，请稍后再试。/ Something went wrong, please try
  * signature (and the 5-minute window) on the raw body, check the payload, then hand it to
  * `app.processEvent`. Listeners ack at once (Slack's 3-second rule: the HTTP response is sent on ack)
  * and post the bot's replies afterwards with `chat.postMessage` (`chat.update` for an edit of the
- * message whose button was pressed). The Web client retries on 429 after `Retry-After`.
+ * message whose button was pressed), paced per channel (post-pacer.ts); the Web client retries on 429
+ * after `Retry-After`.
  */
 export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
   const now = deps.now ?? Date.now;
@@ -66,6 +70,7 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
   });
   // The bot token travels in the Authorization header; 429s are waited out (`Retry-After`) and retried.
   const client = new webApi.WebClient(deps.botToken, clientOptions);
+  const pace = createPostPacer(deps.pacing);
   const inFlight = new Set<Promise<unknown>>();
 
   async function post(turn: InboundTurn, m: SlackMessage): Promise<void> {
@@ -104,7 +109,7 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     }
     for (const m of messages) {
       try {
-        await post(turn, m);
+        await pace(turn.chat.id, () => post(turn, m));
       } catch (err) {
         deps.logger.error({ err, channel: turn.chat.id }, "slack: posting a reply failed");
       }
