@@ -83,7 +83,9 @@ export class OutboxSender {
 
   /** Resolves once nothing is left to send (every message sent or given up). */
   idle(): Promise<void> {
-    if (!this.running || (!this.dirty && this.queued() === 0)) return Promise.resolve();
+    if (!this.running) return Promise.resolve();
+    // Rows may have been written without a nudge (another process, a direct enqueue): read the outbox again first.
+    this.nudge();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -100,14 +102,23 @@ export class OutboxSender {
   private async run(): Promise<void> {
     const { now, pollMs, logger } = this.deps;
     while (this.running) {
+      // Only those who asked before this read of the outbox learn that it is empty.
+      let asked: (() => void)[] = [];
       try {
+        asked = this.dirty ? this.idleWaiters.splice(0) : [];
         if (this.dirty) await this.reload();
         const next = this.pick();
         if (!next) {
-          for (const w of this.idleWaiters.splice(0)) w();
+          for (const w of asked.splice(0)) w();
+          if (this.idleWaiters.length > 0) {
+            this.dirty = true; // asked while the outbox was being read: read it again for them now
+            continue;
+          }
           await this.sleep(pollMs, true);
+          this.dirty = true; // the poll: rows other processes wrote reach this sender within pollMs
           continue;
         }
+        this.idleWaiters.unshift(...asked.splice(0));
         if (this.deps.paused?.()) {
           await this.sleep(pollMs, true);
           continue;
@@ -122,6 +133,8 @@ export class OutboxSender {
         if (!this.running) break;
         await this.sendOne(next.message);
       } catch (err) {
+        this.idleWaiters.unshift(...asked);
+        this.dirty = true;
         logger.error({ err }, "wechat: outbox sender failed; retrying");
         await this.sleep(pollMs, true);
       }

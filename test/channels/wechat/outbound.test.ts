@@ -81,6 +81,25 @@ describe("WeChat outbound limits", () => {
     }
   }, 30_000);
 
+  it("sends what another process wrote to the outbox (no nudge) within the poll interval, and idle() waits for it", async () => {
+    const wx = new MockWechat();
+    const ch = await channelWith(wx, async () => [], { sender: { pollMs: 200 } });
+    try {
+      const a = wx.contact("A");
+      await ch.idle();
+      // Written to the table directly, as a notifier in another process would: nobody nudges this sender.
+      await ch.outbox.enqueue([{ chatId: a.id, room: false, text: "from elsewhere" }], new Date());
+      const until = Date.now() + 5_000;
+      while (wx.textsTo(a.id).length === 0 && Date.now() < until) await sleep(50);
+      expect(wx.textsTo(a.id)).toEqual(["from elsewhere"]);
+      await ch.outbox.enqueue([{ chatId: a.id, room: false, text: "and again" }], new Date());
+      await ch.idle();
+      expect(wx.textsTo(a.id)).toEqual(["from elsewhere", "and again"]);
+    } finally {
+      await ch.stop();
+    }
+  });
+
   it("retries a failed send with backoff, keeps the chat's order, and gives up after the last attempt", async () => {
     const wx = new MockWechat();
     const given: string[] = [];
