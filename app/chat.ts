@@ -6,11 +6,12 @@ import { createStaffBot } from "../bots/staff/index.ts";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
 import { createMenuStore, createTextTurns, type TextTurns } from "../bots/text/index.ts";
 import { starsRefundSubscriber, startTelegram, type StartedTelegram } from "../channels/telegram/index.ts";
+import type { SlackChannel } from "../channels/slack/index.ts";
 import type { WechatAlert, WechatChannel } from "../channels/wechat/index.ts";
 import type { Wechaty } from "wechaty";
 import { createSqlWebTranscript, createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
-import { publicUrl, wechatEnabled } from "./config.ts";
+import { publicUrl, slackEnabled, wechatEnabled } from "./config.ts";
 import type { Container } from "./container.ts";
 import { shopNotifier, starsRefunder } from "./events/consumers.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
@@ -21,6 +22,7 @@ export interface ChatEdges {
   routes: Hono;
   telegram?: StartedTelegram;
   wechat?: WechatChannel;
+  slack?: SlackChannel;
   stop(): Promise<void>;
 }
 
@@ -123,6 +125,25 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     channels.wechat = wechat.capabilities;
   }
 
+  // Slack: the staff console only (slash commands and buttons at /slack/commands and /slack/interactivity).
+  let slack: SlackChannel | undefined;
+  const slackChannelId = slackEnabled(config) ? config.SLACK_STAFF_CHANNEL_ID : undefined;
+  if (slackChannelId) {
+    // Loaded only when configured, like WeChat: Bolt and its Web API client cost every other process.
+    const { createSlackChannel } = await import("../channels/slack/index.ts");
+    slack = createSlackChannel({
+      signingSecret: config.SLACK_SIGNING_SECRET!,
+      botToken: config.SLACK_BOT_TOKEN!,
+      ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
+      handler: async (turn) => (await handle)(turn),
+      dedupe: (id) => markTurnProcessed(db, "slack", id),
+      logger: logger.child({ part: "slack" }),
+      now: () => c.clock.now().getTime(),
+    });
+    channels.slack = slack.capabilities;
+    routes.route("/slack", slack.routes);
+  }
+
   const staffGroups = new Set(config.TELEGRAM_STAFF_CHAT_IDS ?? []);
   const bots = composeBots({
     sql: db,
@@ -137,8 +158,9 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
     staffChats: { telegram: staffGroups },
-    // The operators' console answers in the configured staff groups (and nowhere else).
-    ...(staffGroups.size > 0
+    ...(slack ? { staffOnlyChannels: ["slack" as const] } : {}),
+    // The operators' console answers in the configured staff groups and Slack channel (and nowhere else).
+    ...(staffGroups.size > 0 || slackChannelId
       ? {
           staff: (kit) =>
             createStaffBot({
@@ -146,7 +168,9 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               orders: c.orders,
               inventory: c.inventory,
               catalog: c.catalog,
-              isStaffChat: (channel, chatId) => channel === "telegram" && staffGroups.has(chatId),
+              isStaffChat: (channel, chatId) =>
+                (channel === "telegram" && staffGroups.has(chatId)) ||
+                (channel === "slack" && chatId === slackChannelId),
               ...(kit.logger ? { logger: kit.logger } : {}),
             }),
         }
@@ -264,6 +288,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     routes,
     ...(telegram ? { telegram } : {}),
     ...(wechat ? { wechat } : {}),
+    ...(slack ? { slack } : {}),
     async stop() {
       await Promise.all(unhost.map((u) => u()));
       mailbox?.close();
@@ -271,6 +296,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       stopped = true;
       clearTimeout(retry);
       await wechat?.stop();
+      await slack?.stop();
     },
   };
 }

@@ -198,6 +198,35 @@ export const configVariables = {
     example: "-1001234567890",
     doc: "Telegram groups of the staff console (comma-separated chat ids): the shop bot never answers there.",
   },
+  SLACK_SIGNING_SECRET: {
+    schema: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, { message: "must be the app's 32-character hex signing secret" })
+      .optional(),
+    example: "8f742231b10e8888abcd9900aa1285a5",
+    doc: "Enables the staff console in Slack (with `SLACK_BOT_TOKEN` and `SLACK_STAFF_CHANNEL_ID`): the Slack app's signing secret.",
+  },
+  SLACK_BOT_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^xoxb-[A-Za-z0-9-]{10,}$/, { message: "must be a bot token like xoxb-…" })
+      .optional(),
+    example: "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    doc: "Slack: the app's bot token (scopes `commands`, `chat:write`).",
+  },
+  SLACK_STAFF_CHANNEL_ID: {
+    schema: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{6,}$/, { message: "must be a Slack channel id like C0123ABCD" })
+      .optional(),
+    example: "C0123ABCD45",
+    doc: "Slack: the staff channel; commands from anywhere else are refused.",
+  },
+  SLACK_API_URL: {
+    schema: url(["http:", "https:"]).optional(),
+    example: "https://slack.com/api/",
+    doc: "Slack Web API base (default Slack's own; GovSlack, or a local fake in tests).",
+  },
   STARS_PER_CNY: {
     schema: z
       .string()
@@ -374,6 +403,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         `CODE_ENCRYPTION_KEY=(unset): production needs an explicit key, not a generated key file (example: CODE_ENCRYPTION_KEY=${configVariables.CODE_ENCRYPTION_KEY.example})`,
       );
   }
+  if (problems.length === 0) {
+    const slack = ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_STAFF_CHANNEL_ID"] as const;
+    const missing = slack.filter((k) => !config[k]);
+    if (missing.length > 0 && missing.length < slack.length)
+      problems.push(
+        `${missing.join(", ")}=(unset): Slack needs all of ${slack.join(", ")} (or none of them, to leave Slack off)`,
+      );
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
@@ -381,6 +418,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 /** Whether WeChat is configured (`WECHATY_PUPPET` or a puppet service token). */
 export function wechatEnabled(config: Config): boolean {
   return Boolean(config.WECHATY_PUPPET || config.WECHATY_PUPPET_SERVICE_TOKEN);
+}
+
+/** Whether the Slack staff console is configured (all of its three variables; parseConfig refuses some). */
+export function slackEnabled(config: Config): boolean {
+  return Boolean(config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN && config.SLACK_STAFF_CHANNEL_ID);
 }
 
 export function publicUrl(config: Config): string {

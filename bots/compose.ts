@@ -39,6 +39,8 @@ export interface BotsWiring extends CoreModules {
   groupShop?: (kit: BotKit) => ChatBot;
   /** Staff group chat ids per channel (their turns go to the staff bot, never to the shop). */
   staffChats?: BotRouterOptions["staffChats"];
+  /** Channels only the staff bot serves (Slack). */
+  staffOnlyChannels?: BotRouterOptions["staffOnlyChannels"];
   /** The distributor's shop a group is bound to (asked only when a group-shop bot is registered). */
   groupShopOf?: BotRouterOptions["groupShopOf"];
 }
@@ -90,6 +92,7 @@ export function composeBots(w: BotsWiring): ComposedBots {
     ...(staff ? { staff } : {}),
     ...(groupShop ? { groupShop } : {}),
     ...(w.staffChats ? { staffChats: w.staffChats } : {}),
+    ...(w.staffOnlyChannels ? { staffOnlyChannels: w.staffOnlyChannels } : {}),
     ...(w.groupShopOf ? { groupShopOf: w.groupShopOf } : {}),
     i18n: kit.i18n,
     ...(kit.logger ? { logger: kit.logger } : {}),

@@ -16,6 +16,11 @@ export interface BotRouterOptions {
   groupShop?: ChatBot;
   /** Staff group chat ids, per channel. */
   staffChats?: Partial<Record<TurnChannel, Iterable<string>>>;
+  /**
+   * Channels that only the staff bot serves (Slack): every turn there goes to it, from any chat, so a
+   * command outside the staff channel gets the staff bot's (audited) refusal, never the shop.
+   */
+  staffOnlyChannels?: Iterable<TurnChannel>;
   /** Which distributor's shop a group is bound to (null: none). Asked only when a group-shop bot exists. */
   groupShopOf?: (channel: TurnChannel, chatId: string) => Promise<GroupShopBinding | null>;
   /** For the reply when routing itself fails (default: the bots' messages). */
@@ -46,11 +51,13 @@ export function createBotRouter(opts: BotRouterOptions): BotRouter {
     staff: opts.staff,
     groupshop: opts.groupShop,
   };
+  const staffOnly = new Set<string>(opts.staffOnlyChannels ?? []);
   let i18n = opts.i18n;
   const unanswered = new Set<string>();
   const groupShopOf = opts.groupShop ? opts.groupShopOf : undefined;
 
   async function route(turn: InboundTurn): Promise<TurnRoute | null> {
+    if (staffOnly.has(turn.channel)) return opts.staff ? { bot: "staff" } : null;
     if (turn.chat.kind === "private") return { bot: "shop" };
     if (staffChats.get(turn.channel)?.has(turn.chat.id)) return opts.staff ? { bot: "staff" } : null;
     const binding = groupShopOf ? await groupShopOf(turn.channel, turn.chat.id) : null;

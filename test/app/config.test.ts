@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, configVariables, parseConfig } from "../../app/config.ts";
+import { ConfigError, configVariables, parseConfig, slackEnabled } from "../../app/config.ts";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -52,6 +52,25 @@ describe("configuration", () => {
     expect(parseConfig({})).toMatchObject({ TELEGRAM_STAFF_CHAT_IDS: undefined, TELEGRAM_MAX_FILE_MB: 20 });
   });
 
+  it("turns Slack on with all three of its variables, off with none, and refuses some of them", () => {
+    const trio = {
+      SLACK_SIGNING_SECRET: configVariables.SLACK_SIGNING_SECRET.example,
+      SLACK_BOT_TOKEN: configVariables.SLACK_BOT_TOKEN.example,
+      SLACK_STAFF_CHANNEL_ID: configVariables.SLACK_STAFF_CHANNEL_ID.example,
+    };
+    expect(slackEnabled(parseConfig(trio))).toBe(true);
+    expect(slackEnabled(parseConfig({}))).toBe(false);
+    const partial = problemsOf({ SLACK_BOT_TOKEN: trio.SLACK_BOT_TOKEN });
+    expect(partial).toEqual([
+      "SLACK_SIGNING_SECRET, SLACK_STAFF_CHANNEL_ID=(unset): Slack needs all of SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_STAFF_CHANNEL_ID (or none of them, to leave Slack off)",
+    ]);
+    expect(problemsOf({ ...trio, SLACK_BOT_TOKEN: "xoxp-user-token" })[0]).toMatch(
+      /SLACK_BOT_TOKEN="xoxp-user-token": must be a bot token like xoxb-/,
+    );
+    expect(problemsOf({ ...trio, SLACK_STAFF_CHANNEL_ID: "#ops" })[0]).toMatch(/must be a Slack channel id/);
+    expect(problemsOf({ ...trio, SLACK_SIGNING_SECRET: "secret" })[0]).toMatch(/32-character hex signing secret/);
+  });
+
   it("reports every bad variable at once", () => {
     expect(problemsOf({ PORT: "x", LOG_LEVEL: "y", REDIS_URL: "z" })).toHaveLength(3);
   });
@@ -76,8 +95,19 @@ describe("configuration", () => {
       REDIS_URL: "redis://h:6379",
       CODE_ENCRYPTION_KEY: configVariables.CODE_ENCRYPTION_KEY.example,
     };
+    const slackTrio = {
+      SLACK_SIGNING_SECRET: configVariables.SLACK_SIGNING_SECRET.example,
+      SLACK_BOT_TOKEN: configVariables.SLACK_BOT_TOKEN.example,
+      SLACK_STAFF_CHANNEL_ID: configVariables.SLACK_STAFF_CHANNEL_ID.example,
+    };
     for (const [name, def] of Object.entries(configVariables)) {
-      const env = name === "NODE_ENV" ? { ...productionNeeds, NODE_ENV: def.example } : { [name]: def.example };
+      // Slack's three variables come together (one alone is a configuration error of its own).
+      const env =
+        name === "NODE_ENV"
+          ? { ...productionNeeds, NODE_ENV: def.example }
+          : /^SLACK_(SIGNING_SECRET|BOT_TOKEN|STAFF_CHANNEL_ID)$/.test(name)
+            ? { ...slackTrio, [name]: def.example }
+            : { [name]: def.example };
       expect(problemsOf(env), name).toEqual([]);
     }
   });

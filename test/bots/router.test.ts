@@ -54,6 +54,20 @@ function setup(over: Partial<BotRouterOptions> = {}) {
 }
 
 describe("bot router", () => {
+  it("sends every turn of a staff-only channel (Slack) to the staff bot, whatever the chat", async () => {
+    const { router, shop, staff } = setup({ staffOnlyChannels: ["slack"] });
+    const slack = { channel: "slack" } as const;
+    expect(text(await router.handle(turn({ id: "C0STAFF", kind: "group" }, slack)))).toBe("staff here");
+    expect(text(await router.handle(turn({ id: "C0OTHER", kind: "group" }, slack)))).toBe("staff here");
+    expect(text(await router.handle(turn({ id: "D0DIRECT", kind: "private" }, slack)))).toBe("staff here");
+    expect(shop.seen).toHaveLength(0);
+    expect(staff.seen).toHaveLength(3);
+    // Without a staff bot nobody answers there (never the shop).
+    const bare = createBotRouter({ shop: shop.bot, staffOnlyChannels: ["slack"] });
+    expect(await bare.handle(turn({ id: "C0STAFF", kind: "group" }, slack))).toEqual([]);
+    expect(shop.seen).toHaveLength(0);
+  });
+
   it("sends private chats to the shop, the staff group to staff, a bound group to its group shop", async () => {
     const { router, shop, staff, groupShop } = setup();
     expect(text(await router.handle(turn(privateChat)))).toBe("shop here");

@@ -1,0 +1,178 @@
+import { App, isValidSlackRequest, LogLevel, webApi, type Receiver } from "@slack/bolt";
+import { Hono, type Context } from "hono";
+import { errorJson } from "../http/errors.ts";
+import { safeForChat, type ChannelCapabilities, type InboundTurn, type TurnHandler } from "../../bots/turn.ts";
+import { renderForSlack, type SlackMessage } from "./block-kit.ts";
+import { createPostPacer, type PostPacerOptions } from "./post-pacer.ts";
+import {
+  actionToTurn,
+  blockActionsSchema,
+  commandToTurn,
+  parseSlackRequest,
+  slashCommandSchema,
+} from "./slack-request.ts";
+
+export interface SlackLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SlackChannelDeps {
+  signingSecret: string;
+  botToken: string;
+  /** Web API base, e.g. `https://slack.com/api/` (GovSlack, or a local fake in tests). */
+  apiUrl?: string;
+  handler: TurnHandler;
+  /** Records a delivery id; false when it was seen before (a retried or replayed request). */
+  dedupe(id: string): Promise<boolean>;
+  logger: SlackLogger;
+  /** Milliseconds since the epoch (the signature's 5-minute window). */
+  now?: () => number;
+  /** Posts per channel: ≈1/s with a short burst by default (Slack's rule). */
+  pacing?: PostPacerOptions;
+}
+
+export interface SlackChannel {
+  /** `POST /commands` (slash commands) and `POST /interactivity` (buttons); mount under `/slack`. */
+  routes: Hono;
+  capabilities: ChannelCapabilities;
+  /** Resolves once every request accepted so far has been answered in Slack (tests, shutdown). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Slack refuses requests whose timestamp is more than 5 minutes off (replays). */
+const WINDOW_S = 5 * 60;
+const FAILED = "出错了，请稍后再试。/ Something went wrong, please try again.";
+
+/**
+ * The staff console in Slack. Bolt runs behind a receiver of our own: the Hono routes verify the v0
+ * signature (and the 5-minute window) on the raw body, check the payload, then hand it to
+ * `app.processEvent`. Listeners ack at once (Slack's 3-second rule: the HTTP response is sent on ack)
+ * and post the bot's replies afterwards with `chat.postMessage` (`chat.update` for an edit of the
+ * message whose button was pressed), paced per channel (post-pacer.ts); the Web client retries on 429
+ * after `Retry-After`.
+ */
+export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
+  const now = deps.now ?? Date.now;
+  const receiver: Receiver = { init: () => undefined, start: async () => undefined, stop: async () => undefined };
+  const clientOptions = { ...(deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {}), logLevel: webApi.LogLevel.ERROR };
+  const app = new App({
+    receiver,
+    // No auth.test: Bolt would call it before every ack (with token verification off) or once at start
+    // (failing for good when Slack is unreachable then). Replies go through `client` below, whose token
+    // the first post checks. We receive no message events, so there is no "own message" to ignore.
+    authorize: async () => ({}),
+    ignoreSelf: false,
+    logLevel: LogLevel.ERROR,
+    clientOptions,
+  });
+  // The bot token travels in the Authorization header; 429s are waited out (`Retry-After`) and retried.
+  const client = new webApi.WebClient(deps.botToken, clientOptions);
+  const pace = createPostPacer(deps.pacing);
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function post(turn: InboundTurn, m: SlackMessage): Promise<void> {
+    const channel = turn.chat.id;
+    const ts = turn.input.kind === "button" ? turn.input.messageId : undefined;
+    if (m.ephemeral) {
+      await client.chat.postEphemeral({
+        channel,
+        user: turn.from.externalId,
+        text: m.text,
+        blocks: m.blocks,
+      });
+      return;
+    }
+    if (m.edit && ts) {
+      try {
+        await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
+        return;
+      } catch (err) {
+        deps.logger.warn({ err, channel }, "slack: chat.update failed; posting instead");
+      }
+    }
+    await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+  }
+
+  async function answer(turn: InboundTurn): Promise<void> {
+    if (!(await deps.dedupe(turn.id))) return;
+    let messages: SlackMessage[];
+    try {
+      const rendered = renderForSlack(safeForChat(await deps.handler(turn), turn.chat));
+      for (const note of rendered.notes) deps.logger.warn({ turnId: turn.id }, note.msg);
+      messages = rendered.messages;
+    } catch (err) {
+      deps.logger.error({ err, turnId: turn.id }, "slack: the bot failed");
+      messages = [{ text: FAILED, blocks: [{ type: "section", text: { type: "mrkdwn", text: FAILED } }] }];
+    }
+    for (const m of messages) {
+      try {
+        await pace(turn.chat.id, () => post(turn, m));
+      } catch (err) {
+        deps.logger.error({ err, channel: turn.chat.id }, "slack: posting a reply failed");
+      }
+    }
+  }
+
+  app.command(/.*/, async ({ body, ack }) => {
+    await ack();
+    await answer(commandToTurn(slashCommandSchema.parse(body)));
+  });
+  app.action(/^km:/, async ({ body, ack }) => {
+    await ack();
+    const turn = actionToTurn(blockActionsSchema.parse(body));
+    if (turn) await answer(turn);
+  });
+  app.error(async (err) => deps.logger.error({ err }, "slack: a listener failed"));
+
+  function verified(raw: string, signature: string | undefined, timestamp: string | undefined): boolean {
+    if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
+    if (Math.abs(Math.floor(now() / 1000) - Number(timestamp)) > WINDOW_S) return false;
+    return isValidSlackRequest({
+      signingSecret: deps.signingSecret,
+      body: raw,
+      headers: { "x-slack-signature": signature, "x-slack-request-timestamp": Number(timestamp) },
+      nowMilliseconds: now(),
+    });
+  }
+
+  const routes = new Hono();
+  const receive = async (c: Context) => {
+    const raw = await c.req.text();
+    if (!verified(raw, c.req.header("x-slack-signature"), c.req.header("x-slack-request-timestamp")))
+      return errorJson(c, 401, "invalid_signature", "the Slack request signature is missing, wrong or stale");
+    const req = parseSlackRequest(raw);
+    if (!req.ok) return errorJson(c, 400, "bad_request", req.error);
+    const form = Object.fromEntries(new URLSearchParams(raw));
+    const body = req.kind === "command" ? form : (JSON.parse(form.payload!) as Record<string, unknown>);
+    const retry = Number(c.req.header("x-slack-retry-num") ?? "");
+    let acked!: () => void;
+    const ack = new Promise<void>((resolve) => (acked = resolve));
+    const work = app
+      .processEvent({
+        body,
+        ack: async () => acked(),
+        ...(Number.isInteger(retry) && retry > 0 ? { retryNum: retry } : {}),
+      })
+      .catch((err: unknown) => deps.logger.error({ err }, "slack: processing failed"));
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    await Promise.race([ack, work]);
+    return c.body(null, 200);
+  };
+  routes.post("/commands", receive);
+  routes.post("/interactivity", receive);
+
+  return {
+    routes,
+    capabilities: { deepLink: () => null, starsInvoices: false, buttons: "native", files: false },
+    async idle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    async stop() {
+      await this.idle();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import type { Reply } from "../../../bots/turn.ts";
+import { renderForSlack, SLACK_SECTION_LIMIT, toMrkdwn } from "../../../channels/slack/block-kit.ts";
+
+describe("Slack Block Kit rendering", () => {
+  it("escapes &, < and > and renders styles, code and tables monospace", () => {
+    expect(
+      toMrkdwn([
+        { text: "Order ", style: "bold" },
+        { text: "<!channel> & co" },
+        { text: "ab12", style: "code" },
+        { text: "SKU  1\nX    2", style: "pre" },
+        { text: "note", style: "italic" },
+      ]),
+    ).toBe("*Order *&lt;!channel&gt; &amp; co`ab12````SKU  1\nX    2```_note_");
+  });
+
+  it("renders callback buttons as actions carrying the data verbatim, URL buttons as links", () => {
+    const { messages } = renderForSlack([
+      {
+        kind: "text",
+        body: [{ text: "Refund?" }],
+        buttons: [
+          [
+            { kind: "callback", label: "Approve", data: "sa:a:1" },
+            { kind: "callback", label: "Reject", data: "sa:r:1" },
+          ],
+          [{ kind: "url", label: "Docs", url: "https://example.com" }],
+        ],
+      },
+    ]);
+    expect(messages).toEqual([
+      {
+        text: "Refund?",
+        blocks: [
+          { type: "section", text: { type: "mrkdwn", text: "Refund?" } },
+          {
+            type: "actions",
+            elements: [
+              { type: "button", text: { type: "plain_text", text: "Approve" }, action_id: "km:0:0", value: "sa:a:1" },
+              { type: "button", text: { type: "plain_text", text: "Reject" }, action_id: "km:0:1", value: "sa:r:1" },
+            ],
+          },
+          {
+            type: "actions",
+            elements: [
+              {
+                type: "button",
+                text: { type: "plain_text", text: "Docs" },
+                action_id: "km:url:1:0",
+                url: "https://example.com",
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("never renders a code delivery, and says so without the code", () => {
+    const codes: Reply = {
+      kind: "codes",
+      orderId: "o-1",
+      title: [{ text: "Your codes" }],
+      items: [{ code: "SECRET-CODE-1234" }],
+      labels: { code: "Code", password: "Password", copy: "Copy" },
+    };
+    const { messages, notes } = renderForSlack([codes, { kind: "text", body: [{ text: "after" }] }]);
+    expect(messages.map((m) => m.text)).toEqual(["after"]);
+    expect(JSON.stringify({ messages, notes })).not.toContain("SECRET-CODE-1234");
+    expect(notes).toEqual([{ msg: "slack: a code delivery for order o-1 was refused (a shared channel)" }]);
+  });
+
+  it("splits long text into sections under Slack's limit at line ends; edits and toasts are marked", () => {
+    const line = "x".repeat(99);
+    const long = Array.from({ length: 70 }, () => line).join("\n");
+    const { messages } = renderForSlack([
+      { kind: "text", body: [{ text: long }], edit: true },
+      { kind: "toast", text: "Done" },
+    ]);
+    const sections = messages[0]!.blocks.map((b) => (b.type === "section" ? b.text.text : ""));
+    expect(sections.length).toBe(3);
+    expect(sections.every((s) => s.length <= SLACK_SECTION_LIMIT)).toBe(true);
+    expect(sections.join("\n")).toBe(long);
+    expect(messages[0]!.edit).toBe(true);
+    expect(messages[1]).toMatchObject({ text: "Done", ephemeral: true });
+  });
+});

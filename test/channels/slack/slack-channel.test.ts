@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { InboundTurn, Reply } from "../../../bots/turn.ts";
+import { createSlackChannel } from "../../../channels/slack/index.ts";
+import { serveFakeSlackApi, shown, type FakeSlackApi } from "./fake-slack-api.ts";
+import { blockActionBody, signedInit, slashCommandBody } from "./signed-requests.ts";
+
+/** The channel alone (no shop): acking before the bot answers, failures, the turns it builds. */
+const SECRET = "abcdefabcdefabcdefabcdefabcdef01";
+let api: FakeSlackApi;
+beforeAll(async () => void (api = await serveFakeSlackApi()));
+afterAll(async () => api.close());
+beforeEach(() => void api.calls.splice(0));
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+function channel(handler: (turn: InboundTurn) => Promise<Reply[]>) {
+  const seen = new Set<string>();
+  return createSlackChannel({
+    signingSecret: SECRET,
+    botToken: "xoxb-1-2-abcdefghijkl",
+    apiUrl: api.url,
+    handler,
+    dedupe: async (id) => !seen.has(id) && Boolean(seen.add(id)),
+    logger: quiet,
+  });
+}
+
+describe("the Slack channel", () => {
+  it("acks (an empty 200) before the bot has answered, then posts the answer", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const turns: InboundTurn[] = [];
+    const ch = channel(async (turn) => {
+      turns.push(turn);
+      await gate;
+      return [{ kind: "text", body: [{ text: "pong" }] }];
+    });
+    const body = slashCommandBody({ userId: "U0ANN0001", channelId: "C0OPS0001", text: "  order  abc " });
+    const res = await ch.routes.request("/commands", signedInit(SECRET, body));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("");
+    expect(api.calls).toEqual([]); // still thinking
+    expect(turns).toHaveLength(1);
+    expect(turns[0]).toMatchObject({
+      channel: "slack",
+      chat: { id: "C0OPS0001", kind: "group" },
+      from: { externalId: "U0ANN0001" },
+      input: { kind: "command", command: "km", payload: "order  abc" },
+    });
+    release();
+    await ch.idle();
+    expect(api.calls.map((c) => [c.method, c.params.channel, shown(c)])).toEqual([
+      ["chat.postMessage", "C0OPS0001", "pong"],
+    ]);
+  });
+
+  it("turns a button press into a button turn and edits the pressed message; falls back to a new one", async () => {
+    const turns: InboundTurn[] = [];
+    const ch = channel(async (turn) => {
+      turns.push(turn);
+      return [{ kind: "text", body: [{ text: "done" }], edit: true }];
+    });
+    const press = blockActionBody({ userId: "U0BOB0001", channelId: "C0OPS0001", value: "sa:a:x", messageTs: "17.1" });
+    expect((await ch.routes.request("/interactivity", signedInit(SECRET, press))).status).toBe(200);
+    await ch.idle();
+    expect(turns[0]).toMatchObject({ input: { kind: "button", data: "sa:a:x", messageId: "17.1" } });
+    expect(api.calls.map((c) => [c.method, c.params.ts])).toEqual([["chat.update", "17.1"]]);
+
+    // The pressed message is gone: the answer is posted as a new message instead.
+    api.calls.splice(0);
+    api.failing.add("chat.update");
+    try {
+      const again = blockActionBody({
+        userId: "U0BOB0001",
+        channelId: "C0OPS0001",
+        value: "sa:a:y",
+        messageTs: "17.2",
+      });
+      await ch.routes.request("/interactivity", signedInit(SECRET, again));
+      await ch.idle();
+    } finally {
+      api.failing.delete("chat.update");
+    }
+    expect(api.calls.map((c) => [c.method, shown(c)])).toEqual([
+      ["chat.update", "done"],
+      ["chat.postMessage", "done"],
+    ]);
+  });
+
+  it("posts a clear failure when the bot throws, and answers a delivery only once", async () => {
+    const ch = channel(async () => {
+      throw new Error("database down");
+    });
+    const init = signedInit(SECRET, slashCommandBody({ userId: "U0ANN0001", channelId: "C0OPS0001", text: "stock" }));
+    await ch.routes.request("/commands", init);
+    await ch.routes.request("/commands", init);
+    await ch.idle();
+    expect(api.calls.map(shown)).toEqual(["出错了，请稍后再试。/ Something went wrong, please try again."]);
+  });
+});
