@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChat, type ChatEdges } from "../../app/chat.ts";
-import { createHttpApp } from "../../app/http-app.ts";
+import type { ChatEdges } from "../../app/chat.ts";
 import { asBuyer, sleep } from "../../core/shared/index.ts";
-import { FakeBotApi, stripHtml } from "../channels/telegram/fake-bot-api.ts";
-import { serveFakeBotApi, type FakeBotApiServer } from "../channels/telegram/fake-bot-api-server.ts";
+import type { FakeBotApi } from "../channels/telegram/fake-bot-api.ts";
+import { stripHtml } from "../channels/telegram/fake-bot-api.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
-import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
+import { ctx, type Shop } from "../e2e/support/shop.ts";
+import { startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
 
 /**
  * The composition of app/chat.ts as `npm start` runs it: the Telegram channel configured from the
@@ -14,42 +14,23 @@ import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
  */
 const SECRET = "tg_wiring_secret_0123456789";
 const STAFF_GROUP = -100900900;
+let h: TelegramChatApp | undefined;
 let api: FakeBotApi;
-let apiServer: FakeBotApiServer | undefined;
 let shop: Shop;
 let chat: ChatEdges;
-let app: ReturnType<typeof createHttpApp>;
 
 beforeAll(async () => {
-  api = new FakeBotApi();
-  apiServer = await serveFakeBotApi(api);
-  const apiRoot = apiServer.root;
-  shop = await createShop("chatwiring", {
+  h = await startTelegramChatApp("chatwiring", {
     workers: true,
-    env: {
-      TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
-      TELEGRAM_API_ROOT: apiRoot,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      PUBLIC_URL: "https://shop.example",
-      TELEGRAM_STAFF_CHAT_IDS: `${STAFF_GROUP}, -100900901`,
-    },
+    webhookSecret: SECRET,
+    env: { TELEGRAM_STAFF_CHAT_IDS: `${STAFF_GROUP}, -100900901` },
   });
-  chat = await startChat(shop.c, { demo: false });
-  app = createHttpApp(shop.c, { chatRoutes: chat.routes });
+  ({ api, shop, chat } = h);
 }, 60_000);
 
-afterAll(async () => {
-  await chat?.stop();
-  await shop?.dispose();
-  await apiServer?.close();
-});
+afterAll(() => h?.close());
 
-const post = (body: unknown, secret = SECRET) =>
-  app.request("/telegram/webhook", {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
-  });
+const post = (body: unknown, secret = SECRET) => h!.post(body, secret);
 
 const toUser = (u: TgUser) => api.calls.filter((c) => c.payload.chat_id === String(u.id));
 

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startChat, type ChatEdges } from "../../app/chat.ts";
-import { createHttpApp } from "../../app/http-app.ts";
+import type { ChatEdges } from "../../app/chat.ts";
+import type { createHttpApp } from "../../app/http-app.ts";
 import { createStaffConsole } from "../../app/staff-console.ts";
 import { sql, systemContext } from "../../core/shared/index.ts";
 import { serveFakeSlackApi, shown, type FakeSlackApi } from "../channels/slack/fake-slack-api.ts";
 import { blockActionBody, signedInit, slackSignature, slashCommandBody } from "../channels/slack/signed-requests.ts";
-import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
+import { ctx, type Shop } from "../e2e/support/shop.ts";
+import { startChatApp, type ChatApp } from "./support/chat-app.ts";
 
 /**
  * The staff console in Slack as `npm start` wires it (app/chat.ts): signed slash commands and button
@@ -19,13 +20,14 @@ const FEI = "U0FEI0002";
 const STRANGER = "U0NOBODY9";
 const TOKEN = "xoxb-000000000-000000000000-TESTtokenTESTtoken";
 let api: FakeSlackApi;
+let h: ChatApp | undefined;
 let shop: Shop;
 let chat: ChatEdges;
 let app: ReturnType<typeof createHttpApp>;
 
 beforeAll(async () => {
   api = await serveFakeSlackApi();
-  shop = await createShop("staffslack", {
+  h = await startChatApp("staffslack", {
     workers: false, // a paid top-up stays PAID: refundable
     env: {
       SLACK_SIGNING_SECRET: SECRET,
@@ -34,18 +36,18 @@ beforeAll(async () => {
       SLACK_API_URL: api.url,
       STAFF_APPROVAL_REFUND_OVER: "CNY:50",
     },
+    setup: async (s: Shop) => {
+      const staff = createStaffConsole(s.c).staff;
+      const cli = systemContext("cli:test", { channel: "cli" });
+      await staff.add(cli, { name: "Fang", role: "finance", slackUserId: FANG });
+      await staff.add(cli, { name: "Fei", role: "finance", slackUserId: FEI });
+    },
   });
-  const staff = createStaffConsole(shop.c).staff;
-  const cli = systemContext("cli:test", { channel: "cli" });
-  await staff.add(cli, { name: "Fang", role: "finance", slackUserId: FANG });
-  await staff.add(cli, { name: "Fei", role: "finance", slackUserId: FEI });
-  chat = await startChat(shop.c, { demo: false });
-  app = createHttpApp(shop.c, { chatRoutes: chat.routes });
+  ({ shop, chat, app } = h);
 }, 60_000);
 
 afterAll(async () => {
-  await chat?.stop();
-  await shop?.dispose();
+  await h?.close();
   await api?.close();
 });
 

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChat, type ChatEdges } from "../../app/chat.ts";
-import { createHttpApp } from "../../app/http-app.ts";
 import { createStaffConsole } from "../../app/staff-console.ts";
 import { sleep, systemContext } from "../../core/shared/index.ts";
-import { FakeBotApi, stripHtml } from "../channels/telegram/fake-bot-api.ts";
-import { serveFakeBotApi, type FakeBotApiServer } from "../channels/telegram/fake-bot-api-server.ts";
+import type { FakeBotApi } from "../channels/telegram/fake-bot-api.ts";
+import { stripHtml } from "../channels/telegram/fake-bot-api.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
-import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
+import { ctx, type Shop } from "../e2e/support/shop.ts";
+import { startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
 
 /**
  * The staff console in a Telegram staff group as `npm start` wires it (app/chat.ts): webhook in, the fake
@@ -17,46 +16,28 @@ const SECRET = "tg_staff_secret_0123456789";
 const STAFF_GROUP = -100700700;
 const fang: TgUser = { id: 7_100_001, first_name: "Fang", language_code: "en" };
 const fei: TgUser = { id: 7_100_002, first_name: "Fei", language_code: "zh-hans" };
+let h: TelegramChatApp | undefined;
 let api: FakeBotApi;
-let apiServer: FakeBotApiServer | undefined;
 let shop: Shop;
-let chat: ChatEdges;
-let app: ReturnType<typeof createHttpApp>;
 
 beforeAll(async () => {
-  api = new FakeBotApi();
-  apiServer = await serveFakeBotApi(api);
-  shop = await createShop("stafftelegram", {
+  h = await startTelegramChatApp("stafftelegram", {
     workers: false, // a paid top-up stays PAID: refundable
-    env: {
-      TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
-      TELEGRAM_API_ROOT: apiServer.root,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      PUBLIC_URL: "https://shop.example",
-      TELEGRAM_STAFF_CHAT_IDS: `${STAFF_GROUP}`,
-      STAFF_APPROVAL_REFUND_OVER: "CNY:50",
+    webhookSecret: SECRET,
+    env: { TELEGRAM_STAFF_CHAT_IDS: `${STAFF_GROUP}`, STAFF_APPROVAL_REFUND_OVER: "CNY:50" },
+    setup: async (s: Shop) => {
+      const staff = createStaffConsole(s.c).staff;
+      const cli = systemContext("cli:test", { channel: "cli" });
+      await staff.add(cli, { name: "Fang", role: "finance", telegramUserId: String(fang.id) });
+      await staff.add(cli, { name: "Fei", role: "finance", telegramUserId: String(fei.id) });
     },
   });
-  const staff = createStaffConsole(shop.c).staff;
-  const cli = systemContext("cli:test", { channel: "cli" });
-  await staff.add(cli, { name: "Fang", role: "finance", telegramUserId: String(fang.id) });
-  await staff.add(cli, { name: "Fei", role: "finance", telegramUserId: String(fei.id) });
-  chat = await startChat(shop.c, { demo: false });
-  app = createHttpApp(shop.c, { chatRoutes: chat.routes });
+  ({ api, shop } = h);
 }, 60_000);
 
-afterAll(async () => {
-  await chat?.stop();
-  await shop?.dispose();
-  await apiServer?.close();
-});
+afterAll(() => h?.close());
 
-const post = (body: unknown) =>
-  app.request("/telegram/webhook", {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
-  });
+const post = (body: unknown) => h!.post(body);
 const toGroup = () => api.calls.filter((c) => c.payload.chat_id === String(STAFF_GROUP));
 
 async function waitForGroup(pattern: RegExp, ms = 10_000) {

@@ -1,10 +1,9 @@
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChat, type ChatEdges } from "../../app/chat.ts";
-import { createHttpApp } from "../../app/http-app.ts";
+import type { ChatEdges } from "../../app/chat.ts";
 import { sleep } from "../../core/shared/index.ts";
-import { serveFakeBotApi, type FakeBotApiServer } from "../channels/telegram/fake-bot-api-server.ts";
-import { FakeBotApi, stripHtml, type RecordedCall } from "../channels/telegram/fake-bot-api.ts";
+import type { FakeBotApi } from "../channels/telegram/fake-bot-api.ts";
+import { stripHtml, type RecordedCall } from "../channels/telegram/fake-bot-api.ts";
 import {
   callbackUpdate,
   preCheckoutUpdate,
@@ -12,7 +11,8 @@ import {
   textUpdate,
   type TgUser,
 } from "../channels/telegram/updates.ts";
-import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
+import { ctx, type Shop } from "../e2e/support/shop.ts";
+import { startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
 
 /**
  * Stars for products priced in CNY, as `npm start` wires it (app/chat.ts, the container's payments with
@@ -22,41 +22,21 @@ import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
  * HTTP (TELEGRAM_API_ROOT); updates arrive at the webhook as Telegram sends them.
  */
 const SECRET = "tg_stars_secret_0123456789";
+let h: TelegramChatApp | undefined;
 let api: FakeBotApi;
-let apiServer: FakeBotApiServer | undefined;
 let shop: Shop;
 let chat: ChatEdges;
-let app: ReturnType<typeof createHttpApp>;
+let app: TelegramChatApp["app"];
 
 beforeAll(async () => {
-  api = new FakeBotApi();
-  apiServer = await serveFakeBotApi(api);
-  shop = await createShop("tgstars", {
-    workers: true,
-    env: {
-      TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
-      TELEGRAM_API_ROOT: apiServer.root,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      PUBLIC_URL: "https://shop.example",
-      STARS_PER_CNY: "11",
-    },
-  });
-  chat = await startChat(shop.c, { demo: false });
-  app = createHttpApp(shop.c, { chatRoutes: chat.routes });
+  h = await startTelegramChatApp("tgstars", { workers: true, webhookSecret: SECRET, env: { STARS_PER_CNY: "11" } });
+  ({ api, shop, chat, app } = h);
 }, 60_000);
 
-afterAll(async () => {
-  await chat?.stop();
-  await shop?.dispose();
-  await apiServer?.close();
-});
+afterAll(() => h?.close());
 
 const post = async (u: Update) => {
-  const res = await app.request("/telegram/webhook", {
-    method: "POST",
-    body: JSON.stringify(u),
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
-  });
+  const res = await h!.post(u);
   expect(res.status).toBe(200);
   await chat.telegram!.channel.drain();
 };

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChat, type ChatEdges } from "../../../app/chat.ts";
-import { createHttpApp } from "../../../app/http-app.ts";
 import { sleep } from "../../../core/shared/index.ts";
-import { createShop, type Shop } from "../../e2e/support/shop.ts";
-import { FakeBotApi, stripHtml } from "../telegram/fake-bot-api.ts";
-import { serveFakeBotApi, type FakeBotApiServer } from "../telegram/fake-bot-api-server.ts";
+import type { Shop } from "../../e2e/support/shop.ts";
+import type { FakeBotApi } from "../telegram/fake-bot-api.ts";
+import { stripHtml } from "../telegram/fake-bot-api.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../telegram/updates.ts";
 import { MockWechat, numberOf } from "./mock-wechat.ts";
 import type { mock } from "wechaty-puppet-mock";
+import { startTelegramChatApp, type TelegramChatApp } from "../../app/support/chat-app.ts";
 
 /**
  * One buyer on every channel: Telegram (webhook, fake Bot API over HTTP) and WeChat (mock puppet) in one
@@ -16,47 +15,31 @@ import type { mock } from "wechaty-puppet-mock";
  * on Telegram can be sent again to the WeChat private chat.
  */
 const SECRET = "tg_wx_secret_0123456789";
+let h: TelegramChatApp | undefined;
 let api: FakeBotApi;
-let apiServer: FakeBotApiServer | undefined;
 let shop: Shop;
-let chat: ChatEdges;
-let app: ReturnType<typeof createHttpApp>;
 let wx: MockWechat;
 
 beforeAll(async () => {
-  api = new FakeBotApi();
-  apiServer = await serveFakeBotApi(api);
-  shop = await createShop("wxlink", {
+  wx = new MockWechat();
+  h = await startTelegramChatApp("wxlink", {
     workers: true,
+    webhookSecret: SECRET,
     env: {
-      TELEGRAM_BOT_TOKEN: "123456789:TESTtokenTESTtokenTESTtoken",
-      TELEGRAM_API_ROOT: apiServer.root,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      PUBLIC_URL: "https://shop.example",
       WECHATY_PUPPET: "wechaty-puppet-mock",
       WECHAT_SEND_CONTACT_INTERVAL_MS: "0",
       WECHAT_SEND_JITTER_MS: "0",
       WECHAT_SEND_PER_MINUTE: "100000",
     },
+    chat: { wechaty: wx.wechaty },
   });
-  wx = new MockWechat();
-  chat = await startChat(shop.c, { demo: false, wechaty: wx.wechaty });
-  app = createHttpApp(shop.c, { chatRoutes: chat.routes });
+  ({ api, shop } = h);
   await wx.login();
 }, 60_000);
 
-afterAll(async () => {
-  await chat?.stop();
-  await shop?.dispose();
-  await apiServer?.close();
-});
+afterAll(() => h?.close());
 
-const post = (body: unknown) =>
-  app.request("/telegram/webhook", {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
-  });
+const post = (body: unknown) => h!.post(body);
 const tgTexts = (u: TgUser) =>
   api.calls.filter((c) => c.payload.chat_id === String(u.id)).map((c) => stripHtml(String(c.payload.text ?? "")));
 
