@@ -5,7 +5,7 @@ import { createStaffConsole } from "../../app/staff-console.ts";
 import { sql, systemContext } from "../../core/shared/index.ts";
 import { serveFakeSlackApi, shown, type FakeSlackApi } from "../channels/slack/fake-slack-api.ts";
 import { blockActionBody, signedInit, slackSignature, slashCommandBody } from "../channels/slack/signed-requests.ts";
-import { ctx, type Shop } from "../e2e/support/shop.ts";
+import type { Shop } from "../e2e/support/shop.ts";
 import { startChatApp, type ChatApp } from "./support/chat-app.ts";
 
 /**
@@ -69,13 +69,8 @@ const auditCount = async () =>
 async function paidOrder(key: string) {
   const sup = await shop.supplier(`slacksim${key}`);
   const product = await shop.directProduct([{ supplierId: sup.supplier.id, cost: 2500n }], 3000n);
-  const { userId } = await shop.buyer(100_000n);
-  const placed = await shop.c.orders.place(
-    { ...ctx, actor: { kind: "buyer", userId } },
-    { userId, productId: product.id, quantity: 2, target: "13800138000", idempotencyKey: key, payWith: "wallet" },
-  );
-  if (!placed.ok) throw new Error(placed.code);
-  return { orderId: placed.order.id, userId };
+  const { userId, order } = await shop.paidTopUp(product.id, 2, key);
+  return { orderId: order.id, userId };
 }
 
 describe("the staff console in Slack", () => {

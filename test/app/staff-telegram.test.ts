@@ -4,7 +4,7 @@ import { sleep, systemContext } from "../../core/shared/index.ts";
 import type { FakeBotApi } from "../channels/telegram/fake-bot-api.ts";
 import { stripHtml } from "../channels/telegram/fake-bot-api.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
-import { ctx, type Shop } from "../e2e/support/shop.ts";
+import type { Shop } from "../e2e/support/shop.ts";
 import { startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
 
 /**
@@ -59,20 +59,8 @@ describe("the staff console in a Telegram staff group", () => {
   it("a refund over the threshold is asked by one member and approved by another with the button", async () => {
     const sup = await shop.supplier("stafftgsim");
     const product = await shop.directProduct([{ supplierId: sup.supplier.id, cost: 2500n }], 3000n);
-    const { userId } = await shop.buyer(100_000n);
-    const placed = await shop.c.orders.place(
-      { ...ctx, actor: { kind: "buyer", userId } },
-      {
-        userId,
-        productId: product.id,
-        quantity: 2,
-        target: "13800138000",
-        idempotencyKey: "tg-staff-1",
-        payWith: "wallet",
-      },
-    );
-    if (!placed.ok) throw new Error(placed.code);
-    const orderId = placed.order.id;
+    const { order } = await shop.paidTopUp(product.id, 2, "tg-staff-1");
+    const orderId = order.id;
 
     expect((await post(textUpdate(fang, `/refund ${orderId} charged twice`, { groupId: STAFF_GROUP }))).status).toBe(
       200,

@@ -62,15 +62,7 @@ describe("the staff bot in a Telegram staff group", () => {
   });
   afterAll(() => shop.dispose());
 
-  async function paidOrder(quantity: number) {
-    const { userId } = await shop.buyer(100_000n);
-    const r = await shop.c.orders.place(
-      { ...ctx, actor: { kind: "buyer", userId } },
-      { userId, productId, quantity, target: "13800138000", idempotencyKey: `k-${Math.random()}`, payWith: "wallet" },
-    );
-    if (!r.ok) throw new Error(r.code);
-    return r.order;
-  }
+  const paidOrder = async (quantity: number) => (await shop.paidTopUp(productId, quantity)).order;
   const lastAudit = async () => (await con.audit.trail(cli, { recent: true }, { limit: 1 }))[0]!;
 
   it("refuses anyone who is not staff before any command runs, in their language, and audits it", async () => {

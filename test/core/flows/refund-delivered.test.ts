@@ -1,30 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffConsole, type StaffConsole } from "../../../app/staff-console.ts";
-import { systemContext, type CoreContext, type StaffRole } from "../../../core/shared/index.ts";
+import { systemContext, type CoreContext } from "../../../core/shared/index.ts";
 import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
+import { staffContexts } from "../staff/staff-contexts.ts";
 
 describe("refunding a DELIVERED order (staff only): codes burned, money back once", () => {
   let shop: Shop;
   let con: StaffConsole;
-  const staff: Record<string, CoreContext> = {};
+  let staff: Record<string, CoreContext> = {};
   const cli = systemContext("cli:test", { channel: "cli" });
 
   beforeAll(async () => {
     shop = await createShop("refunddelivered", { workers: false, env: { STAFF_APPROVAL_REFUND_OVER: "CNY:50" } });
     con = createStaffConsole(shop.c);
-    for (const [name, role] of [
-      ["fang", "finance"],
-      ["fei", "finance"],
-      ["sam", "support"],
-    ] as Array<[string, StaffRole]>) {
-      const m = await con.staff.add(cli, { name, role });
-      staff[name] = {
-        ...cli,
-        channel: "cli",
-        requestId: `req-${name}`,
-        actor: { kind: "staff", userId: m.userId, role },
-      };
-    }
+    staff = await staffContexts(con, { fang: "finance", fei: "finance", sam: "support" });
   });
   afterAll(() => shop.dispose());
 
@@ -85,27 +74,15 @@ describe("refunding a DELIVERED order (staff only): codes burned, money back onc
   it("a delivered order paid into escrow first reverses the settlement and the payment: the buyer gets it once", async () => {
     const sup = await shop.supplier("rdsim");
     const product = await shop.directProduct([{ supplierId: sup.supplier.id, cost: 2500n }], 3000n);
-    const { userId } = await shop.buyer(100_000n);
-    const placed = await shop.c.orders.place(
-      { ...ctx, actor: { kind: "buyer", userId } },
-      {
-        userId,
-        productId: product.id,
-        quantity: 1,
-        target: "13800138000",
-        idempotencyKey: "rd-direct",
-        payWith: "wallet",
-      },
-    );
-    if (!placed.ok) throw new Error(placed.code);
-    await shop.c.orders.fulfil(ctx, { orderId: placed.order.id });
-    await shop.waitForStatus([placed.order.id], ["DELIVERED"]);
+    const { userId, order } = await shop.paidTopUp(product.id, 1, "rd-direct");
+    await shop.c.orders.fulfil(ctx, { orderId: order.id });
+    await shop.waitForStatus([order.id], ["DELIVERED"]);
     const before = await shop.walletBalance(userId);
-    const r = await shop.c.orders.refund(staff.fei!, { orderId: placed.order.id, reason: "supplier reversed it" });
+    const r = await shop.c.orders.refund(staff.fei!, { orderId: order.id, reason: "supplier reversed it" });
     expect(r).toMatchObject({ status: "REFUNDED", changed: true });
     expect(await shop.walletBalance(userId)).toBe(before + 3000n);
     const reversals = await shop.c.db.prisma.$queryRaw<Array<{ n: bigint }>>`
-      SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'reversal' AND idempotency_key LIKE ${`%${placed.order.id}`}`;
+      SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'reversal' AND idempotency_key LIKE ${`%${order.id}`}`;
     expect(Number(reversals[0]!.n)).toBe(2);
     const inv = await shop.invariants();
     expect(inv.ledgerOk && inv.reconcileOk).toBe(true);

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffConsole, type StaffConsole } from "../../../app/staff-console.ts";
-import { systemContext, type CoreContext, type StaffRole } from "../../../core/shared/index.ts";
-import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
+import { systemContext, type CoreContext } from "../../../core/shared/index.ts";
+import { createShop, type Shop } from "../../e2e/support/shop.ts";
+import { staffContexts } from "../staff/staff-contexts.ts";
 
 describe("a staff refund through approvals (orders.refund as a reviewable action)", () => {
   let shop: Shop;
   let con: StaffConsole;
   let productId: string;
-  const members: Record<string, CoreContext> = {};
+  let members: Record<string, CoreContext> = {};
   const cli = systemContext("cli:test", { channel: "cli" });
 
   beforeAll(async () => {
@@ -16,31 +17,14 @@ describe("a staff refund through approvals (orders.refund as a reviewable action
     con = createStaffConsole(shop.c);
     const sup = await shop.supplier("refundsim");
     productId = (await shop.directProduct([{ supplierId: sup.supplier.id, cost: 2500n }], 3000n)).id;
-    for (const [name, role] of [
-      ["fang", "finance"],
-      ["fei", "finance"],
-      ["sam", "support"],
-    ] as Array<[string, StaffRole]>) {
-      const m = await con.staff.add(cli, { name, role });
-      members[name] = {
-        ...cli,
-        channel: "slack",
-        requestId: `req-${name}`,
-        actor: { kind: "staff", userId: m.userId, role },
-      };
-    }
+    members = await staffContexts(con, { fang: "finance", fei: "finance", sam: "support" }, "slack");
   });
   afterAll(() => shop.dispose());
 
   async function paidOrder(quantity: number) {
-    const { userId } = await shop.buyer(100_000n);
-    const r = await shop.c.orders.place(
-      { ...ctx, actor: { kind: "buyer", userId } },
-      { userId, productId, quantity, target: "13800138000", idempotencyKey: `k-${Math.random()}`, payWith: "wallet" },
-    );
-    if (!r.ok) throw new Error(`order not placed: ${r.code}`);
-    expect(r.order.status).toBe("PAID");
-    return { userId, order: r.order };
+    const placed = await shop.paidTopUp(productId, quantity);
+    expect(placed.order.status).toBe("PAID");
+    return placed;
   }
 
   it("refunds at once at or under the threshold (¥30 ≤ ¥50): the buyer's wallet gets it back", async () => {

@@ -141,6 +141,16 @@ export async function createShop(label: string, opts: ShopOptions = {}) {
       const key = await c.apiKeys.create({ userId, name: "test" });
       return { userId, key: key.key };
     },
+    /** A new funded buyer's top-up of a DIRECT product, paid from the wallet (it stays PAID while no worker runs). */
+    async paidTopUp(productId: string, quantity = 1, idempotencyKey = `topup-${++seq}`) {
+      const { userId } = await shop.buyer(100_000n);
+      const r = await c.orders.place(
+        { ...ctx, actor: { kind: "buyer", userId } },
+        { userId, productId, quantity, target: "13800138000", idempotencyKey, payWith: "wallet" },
+      );
+      if (!r.ok) throw new Error(`order not placed: ${r.code}`);
+      return { userId, order: r.order };
+    },
     async walletBalance(userId: string, currency: Currency = "CNY") {
       return (await c.ledger.balance(ctx, walletCode(userId, currency))).balance;
     },
