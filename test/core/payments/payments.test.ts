@@ -1,31 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLedger, systemCode, walletCode, type Ledger } from "../../../core/ledger/index.ts";
-import {
-  createPayments,
-  signSandboxPayload,
-  verifySandboxSignature,
-  type Payments,
-} from "../../../core/payments/index.ts";
-import { ManualClock, systemContext } from "../../../core/shared/index.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
+import { systemCode, walletCode, type Ledger } from "../../../core/ledger/index.ts";
+import { signSandboxPayload, verifySandboxSignature, type Payments } from "../../../core/payments/index.ts";
+import { systemContext } from "../../../core/shared/index.ts";
+import type { TestDatabase } from "../../support/databases.ts";
+import { openPayments, SANDBOX_SECRET } from "./payments-fixture.ts";
 
 const ctx = systemContext("test-payments");
-const SECRET = "whsec_test_secret_0123456789";
+const SECRET = SANDBOX_SECRET;
 let tdb: TestDatabase;
 let ledger: Ledger;
 let payments: Payments;
-const clock = new ManualClock(new Date("2026-03-01T00:00:00Z"));
-
 beforeAll(async () => {
-  tdb = await createTestDatabase("payments");
-  ledger = createLedger({ sql: tdb.db.sql, clock });
-  payments = createPayments({
-    sql: tdb.db.sql,
-    clock,
-    ledger,
-    sandbox: { secret: SECRET, publicUrl: "https://shop.example.com/" },
-  });
+  ({ tdb, ledger, payments } = await openPayments("payments"));
 });
 afterAll(async () => tdb?.drop());
 

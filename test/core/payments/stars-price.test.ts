@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLedger, systemCode, walletCode, type Ledger } from "../../../core/ledger/index.ts";
+import { systemCode, walletCode, type Ledger } from "../../../core/ledger/index.ts";
 import { createPayments, parseStarsRate, starsPrice, type Payments } from "../../../core/payments/index.ts";
-import { asBuyer, ManualClock, systemContext } from "../../../core/shared/index.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
+import type { ManualClock } from "../../../core/shared/index.ts";
+import { asBuyer, systemContext } from "../../../core/shared/index.ts";
+import type { TestDatabase } from "../../support/databases.ts";
+import { openPayments, SANDBOX_SECRET } from "./payments-fixture.ts";
 
 const ctx = systemContext("test-stars-price");
-const SECRET = "whsec_test_secret_0123456789";
+const SECRET = SANDBOX_SECRET;
 
 describe("starsPrice: a CNY amount in whole Stars at an exact decimal rate, rounded up", () => {
   it("converts fen at the rate and rounds any fraction of a Star up", () => {
@@ -37,18 +39,10 @@ describe("payments: a Stars charge for a CNY order credits the CNY price, and it
   let tdb: TestDatabase;
   let ledger: Ledger;
   let payments: Payments;
-  const clock = new ManualClock(new Date("2026-03-01T00:00:00Z"));
+  let clock: ManualClock;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase("starsprice");
-    ledger = createLedger({ sql: tdb.db.sql, clock });
-    payments = createPayments({
-      sql: tdb.db.sql,
-      clock,
-      ledger,
-      sandbox: { secret: SECRET, publicUrl: "https://shop.example.com/" },
-      starsRates: { CNY: "11" },
-    });
+    ({ tdb, ledger, payments, clock } = await openPayments("starsprice", { starsRates: { CNY: "11" } }));
   });
   afterAll(async () => tdb?.drop());
 
