@@ -3,6 +3,7 @@ import type { OutboundMessage, TurnChannel } from "./turn.ts";
 /** The domain events the shop bot turns into messages (app/chat.ts subscribes it to them). */
 export const SHOP_BOT_EVENT_TYPES = [
   "order.fulfilling",
+  "order.awaiting_stock",
   "order.delivered",
   "order.redelivery_requested",
   "order.refunded",

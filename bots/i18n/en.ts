@@ -97,6 +97,8 @@ export const en = {
   "confirm.already_placed": "This order was already placed (order {{order}}).",
   "confirm.use_buttons": "Please tap Pay or Cancel below.",
 
+  "order.awaiting_stock":
+    "⏳ Order {{order}} ({{name}}) is paid ({{total}}) but sold out right now. It is next in line: you get the code here as soon as we restock, or your money back in your wallet if we cannot restock in time.",
   "order.placed_wallet":
     "✅ Paid {{total}} from your wallet. Order {{order}} is being prepared; your code will appear here in a moment.",
   "order.placed_wallet_direct": "✅ Paid {{total}} from your wallet. Order {{order}}: topping up {{target}} now.",
@@ -133,6 +135,7 @@ export const en = {
   "status.CREATED": "awaiting payment",
   "status.PAID": "paid",
   "status.FULFILLING": "in progress",
+  "status.AWAITING_STOCK": "paid, waiting for stock",
   "status.DELIVERED": "delivered",
   "status.FAILED": "failed",
   "status.REFUNDED": "refunded",

@@ -97,6 +97,8 @@ export const zhCN: Record<MessageKey, string> = {
   "confirm.already_placed": "该订单已提交（订单 {{order}}）。",
   "confirm.use_buttons": "请点击下方的支付或取消。",
 
+  "order.awaiting_stock":
+    "⏳ 订单 {{order}}（{{name}}）已支付 {{total}}，但暂时缺货。已为您排队补单：补货后卡密会第一时间发到这里；若未能及时补货，款项将退回您的钱包。",
   "order.placed_wallet": "✅ 已从钱包支付 {{total}}。订单 {{order}} 正在处理，卡密稍后发到这里。",
   "order.placed_wallet_direct": "✅ 已从钱包支付 {{total}}。订单 {{order}}：正在为 {{target}} 充值。",
   "order.insufficient": "您的余额不足以支付此订单。",
@@ -129,6 +131,7 @@ export const zhCN: Record<MessageKey, string> = {
   "status.CREATED": "待支付",
   "status.PAID": "已支付",
   "status.FULFILLING": "处理中",
+  "status.AWAITING_STOCK": "已支付，等待补货",
   "status.DELIVERED": "已发货",
   "status.FAILED": "失败",
   "status.REFUNDED": "已退款",

@@ -344,9 +344,11 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       const total = money(s, res.order.total, res.order.currency);
       const order = await labelOf(s, res.order.id);
       const msg =
-        v.product.deliveryKind === "DIRECT"
-          ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
-          : t(s, "order.placed_wallet", { total, order });
+        res.order.status === "AWAITING_STOCK"
+          ? t(s, "order.awaiting_stock", { total, order, name: pname(s, v.product) })
+          : v.product.deliveryKind === "DIRECT"
+            ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
+            : t(s, "order.placed_wallet", { total, order });
       return [text(s, msg, [[btn(t(s, "menu.orders"), { op: "order", orderId: res.order.id })], menuRow(s)])];
     }
     return placeRefused(s, v.product, pd, res);
@@ -517,7 +519,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       if (!isDomainError(e)) throw e;
       return answer(t(s, "stars.not_payable"));
     }
-    if (o.status === "PAID" || o.status === "FULFILLING" || o.status === "DELIVERED")
+    if (o.status === "PAID" || o.status === "FULFILLING" || o.status === "AWAITING_STOCK" || o.status === "DELIVERED")
       return answer(t(s, "stars.already_paid"));
     if (o.status !== "CREATED" || o.expiresAt.getTime() <= clock.now().getTime())
       return answer(t(s, "stars.invoice_stale"));

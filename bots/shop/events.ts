@@ -203,6 +203,25 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
             body: [plain(t(loc, "order.fulfilling_direct", { order: short, target: order.target ?? "" }))],
           },
         ]);
+      case "order.awaiting_stock":
+        // 补单: paid while sold out. A wallet purchase hears it in the buy reply (from CREATED); an order
+        // paid later (Stars) that found no stock when fulfilled is told here.
+        if (event.payload.from === "CREATED") return [];
+        return tell(async (loc) => [
+          {
+            kind: "text",
+            body: [
+              plain(
+                t(loc, "order.awaiting_stock", {
+                  order: short,
+                  name: name(loc),
+                  total: money(loc, order.total, order.currency),
+                }),
+              ),
+            ],
+            buttons: ordersBtn(loc),
+          },
+        ]);
       case "order.redelivery_requested":
         // Staff asked to send the codes again: the same private delivery (none once refunded).
         if (order.status !== "DELIVERED") return [];

@@ -44,12 +44,15 @@ export const productInputSchema = z
     minQty: z.number().int().min(1).max(MAX_ORDER_QUANTITY).default(1),
     maxQty: z.number().int().min(1).max(MAX_ORDER_QUANTITY).default(10),
     active: z.boolean().default(true),
+    acceptBackorders: z.boolean().default(false),
   })
   .superRefine((p, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
     if (p.maxQty < p.minQty) issue("maxQty", "must be at least minQty");
     if (p.deliveryKind === "DIRECT" && !p.targetKind) issue("targetKind", "a DIRECT product needs a target kind");
     if (p.deliveryKind === "CODE" && p.targetKind) issue("targetKind", "a CODE product has no target");
+    if (p.acceptBackorders && p.deliveryKind !== "CODE")
+      issue("acceptBackorders", "only CODE products take backorders (they wait for codes)");
     if (p.carrier && p.targetKind !== "MOBILE") issue("carrier", "only MOBILE products have a carrier");
     if (p.targetPattern !== null) {
       if (p.targetKind !== "GAME_ACCOUNT") issue("targetPattern", "only GAME_ACCOUNT products have a pattern");

@@ -303,6 +303,7 @@ function toProduct(row: ProductRow): Product {
     minQty: row.minQty,
     maxQty: row.maxQty,
     active: row.active,
+    acceptBackorders: row.acceptBackorders,
     version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

@@ -23,6 +23,7 @@ export const PRODUCT_ROW = rowMap<Product>("products", {
   minQty: { column: "min_qty" },
   maxQty: { column: "max_qty" },
   active: { column: "active" },
+  acceptBackorders: { column: "accept_backorders" },
   version: { column: "version" },
   createdAt: { column: "created_at" },
   updatedAt: { column: "updated_at" },

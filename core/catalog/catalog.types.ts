@@ -35,6 +35,8 @@ export interface Product {
   minQty: number;
   maxQty: number;
   active: boolean;
+  /** 补单: a CODE product that takes paid orders while out of stock (they wait in AWAITING_STOCK). */
+  acceptBackorders: boolean;
   /** Bumped whenever what a buy button buys changes (price, limits, active, target rules). */
   version: number;
   createdAt: Date;
@@ -68,6 +70,7 @@ export interface ProductInput {
   minQty?: number;
   maxQty?: number;
   active?: boolean;
+  acceptBackorders?: boolean;
 }
 
 export type ProductPatch = Partial<Omit<ProductInput, "id">>;

@@ -47,6 +47,8 @@ export const eventCatalog = {
   "order.created": orderEvent("CREATED"),
   "order.paid": orderEvent("PAID"),
   "order.fulfilling": orderEvent("FULFILLING"),
+  /** 补单: paid while the product is out of stock; it waits for an import (the buyer is told). */
+  "order.awaiting_stock": orderEvent("AWAITING_STOCK"),
   "order.delivered": orderEvent("DELIVERED"),
   /** Reserved: written when an order stops at FAILED. Today every failure continues to REFUNDED in the same transition. */
   "order.failed": orderEvent("FAILED"),

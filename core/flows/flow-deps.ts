@@ -1,5 +1,5 @@
 import type { Product } from "../catalog/index.ts";
-import type { Order, OrderStore } from "../orders/index.ts";
+import type { BackorderQueue, Order, OrderStore } from "../orders/index.ts";
 import {
   DomainError,
   unavailable,
@@ -71,6 +71,8 @@ export interface OrderFlowDeps {
 /** The order store and where its statements run. */
 export interface OrderDb {
   store: OrderStore;
+  /** 补单: the AWAITING_STOCK queues and their lock (core/orders/backorder-queue.ts). */
+  backorders: BackorderQueue;
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   /** Where order reads outside a transaction go. */
   read: SqlExecutor;

@@ -1,7 +1,8 @@
 import type { Product } from "../catalog/index.ts";
-import { pricingOf, type Order, type OrderStatus } from "../orders/index.ts";
+import { eventTypeFor, pricingOf, type Order, type OrderStatus } from "../orders/index.ts";
 import { DomainError, notFound, type CoreContext, type SqlTx } from "../shared/index.ts";
 import { afterDeferredPosting, FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
+import { takeStockInQueue } from "./backorder-stock.ts";
 import type { AccountCodes, SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
 
 export const fulfilOrderFlowId = "fulfil-order";
@@ -68,6 +69,7 @@ async function fulfilRound(
   if (!order) throw notFound("order_not_found", "no such order", { orderId });
   switch (order.status) {
     case "CREATED":
+    case "AWAITING_STOCK":
     case "DELIVERED":
     case "REFUNDED":
     case "EXPIRED":
@@ -130,11 +132,23 @@ async function deliverFromStockOnce(
       const facts = known ?? rt.routing.cached(current.productId);
       if (!facts) throw new Rollback({ warm: current.productId });
       if (facts.product?.deliveryKind !== "CODE") throw new Rollback(current);
+      // 补单 products (and CODE orders staff re-routed to a supplier) may hold no codes yet: take them
+      // from stock behind any waiting order, or wait for an import (or go to the supplier).
+      if (facts.product.acceptBackorders || current.status === "FULFILLING") {
+        const stocked = await takeStockInQueue(rt, ctx, tx, current);
+        if (!stocked && current.status === "FULFILLING") throw new Rollback(current);
+        if (!stocked)
+          return rt.orders.store.finalTransition(tx, {
+            orderId,
+            path: ["PAID", "AWAITING_STOCK"],
+            reason: "out of stock: waiting for an import",
+          });
+      }
       await rt.modules.inventory.markSold(ctx, { orderId }, { tx });
       // Our own stock may be linked as a STOCK supplier with a unit cost; without one the cost is zero.
       return settleAndDeliver(rt, ctx, tx, current, facts.stock);
     });
-    rt.signals.committed("order.delivered", delivered);
+    rt.signals.committed(eventTypeFor(delivered.status), delivered);
     return { orderId, status: delivered.status, changed: true };
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;
@@ -172,7 +186,8 @@ export async function settleAndDeliver(
   return afterDeferredPosting(rt, false, () =>
     rt.orders.store.finalTransition(tx, {
       orderId: order.id,
-      path: ["PAID", "FULFILLING", "DELIVERED"],
+      // A backorder filled from an import goes straight from AWAITING_STOCK.
+      path: order.status === "AWAITING_STOCK" ? ["AWAITING_STOCK", "DELIVERED"] : ["PAID", "FULFILLING", "DELIVERED"],
       set: {
         settleTxId,
         deliveredAt: rt.clock.now(),
@@ -347,8 +362,11 @@ async function deliverDirect(
   }
 }
 
+/** What `refundOrder` refunds without `delivered` (a backorder waiting for stock included). */
+const REFUNDABLE: readonly OrderStatus[] = ["PAID", "FULFILLING", "FAILED", "AWAITING_STOCK"];
+
 /**
- * PAID/FULFILLING/FAILED → REFUNDED in one transaction: release reserved codes, reverse the payment
+ * PAID/FULFILLING/FAILED/AWAITING_STOCK → REFUNDED in one transaction: release reserved codes, reverse the payment
  * (`wallet +T, escrow −T`), record the reason. Idempotent.
  */
 export async function refundOrder(
@@ -356,16 +374,19 @@ export async function refundOrder(
   ctx: CoreContext,
   orderId: string,
   reason: string,
-  /** `delivered`: a DELIVERED order may be refunded too (staff only: the facade's `refund`, never a job). */
-  opts: { delivered?: boolean } = {},
+  /**
+   * `delivered`: a DELIVERED order may be refunded too (staff only: the facade's `refund`, never a job).
+   * `from`: refund only an order at one of these statuses.
+   */
+  opts: { delivered?: boolean; from?: readonly OrderStatus[] } = {},
 ): Promise<FulfilResult> {
   try {
     const refunded = await rt.orders.transaction(async (tx) => {
       const current = await rt.orders.store.getForUpdate(tx, orderId);
       if (!current) throw notFound("order_not_found", "no such order", { orderId });
       if (current.status === "DELIVERED" && opts.delivered) return refundDelivered(rt, ctx, tx, current, reason);
-      if (current.status !== "PAID" && current.status !== "FULFILLING" && current.status !== "FAILED")
-        throw new Rollback(current);
+      // `from`: only orders still at one of these (the backorders job refunds only those still waiting).
+      if (!(opts.from ?? REFUNDABLE).includes(current.status)) throw new Rollback(current);
       await rt.modules.inventory.release(ctx, { orderId }, { tx });
       let refundTxId: string | undefined;
       if (current.paymentTxId) {
@@ -379,7 +400,7 @@ export async function refundOrder(
       }
       return rt.orders.store.finalTransition(tx, {
         orderId,
-        path: ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
+        path: current.status === "AWAITING_STOCK" ? ["AWAITING_STOCK", "REFUNDED"] : ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
         reason,
         set: { refundTxId, failureReason: reason, closedAt: rt.clock.now() },
         eventPayload: { reason },

@@ -1,6 +1,7 @@
 import type { Product } from "../catalog/index.ts";
 import { recordEvents } from "../events/index.ts";
 import {
+  createBackorderQueue,
   createOrderReads,
   createOrderStore,
   parseOrderRef,
@@ -22,6 +23,13 @@ import {
   type Currency,
   type Permission,
 } from "../shared/index.ts";
+import {
+  fillAllBackorders,
+  fillBackorder,
+  fillBackorders,
+  refundOverdueBackorders,
+  rerouteBackorder,
+} from "./backorders.flow.ts";
 import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps, type RoutingCache } from "./flow-deps.ts";
 import {
   applySupplierOutcome,
@@ -85,7 +93,12 @@ export function createOrders(deps: OrderFlowDeps) {
     },
   };
   const rt: FlowRuntime = {
-    orders: { store, transaction: (fn) => deps.sql.transaction(fn), read: deps.sql },
+    orders: {
+      store,
+      backorders: createBackorderQueue(),
+      transaction: (fn) => deps.sql.transaction(fn),
+      read: deps.sql,
+    },
     modules: {
       ledger: deps.ledger,
       accounts: deps.accounts,
@@ -245,6 +258,31 @@ export function createOrders(deps: OrderFlowDeps) {
       rt.signals.committed("order.redelivery_requested", order);
       return order;
     },
+    /** 补单: orders waiting for stock, oldest first (all products, or one). */
+    backorders: (ctx: CoreContext, input: { productId?: string; limit?: number } = {}): Promise<NumberedOrder[]> =>
+      rt.orders.backorders.list(rt.orders.read, input),
+    /**
+     * Fills a product's waiting orders from its stock, oldest first (after an import). Whoever may import
+     * codes may ask; the deliveries are the platform's.
+     */
+    fillBackorders: (ctx: CoreContext, input: { productId: string }) =>
+      fillBackorders(rt, delegate(ctx, "orders.fillBackorders"), input),
+    /** Staff fill one waiting order now, out of turn, from the product's stock. */
+    async fillBackorder(ctx: CoreContext, input: { orderId: string }) {
+      const order = await owned(ctx, input.orderId, "orders.retry");
+      return fillBackorder(rt, delegate(ctx, "orders.fillBackorder"), order);
+    },
+    /** Staff send a waiting order to the product's suppliers instead (refunded if every one fails). */
+    async rerouteBackorder(ctx: CoreContext, input: { orderId: string }): Promise<FulfilResult> {
+      const order = await owned(ctx, input.orderId, "orders.retry");
+      return rerouteBackorder(rt, delegate(ctx, "orders.rerouteBackorder"), order);
+    },
+    /** The backorders job: every waiting order that stock can fill now, then refund the overdue ones. */
+    async sweepBackorders(ctx: CoreContext, input: { maxWaitMs: number }) {
+      const { filled } = await fillAllBackorders(rt, ctx);
+      const { refunded } = await refundOverdueBackorders(rt, ctx, input);
+      return { filled, refunded };
+    },
     /** Decrypted codes of a DELIVERED order, for its owner only (never staff); callers deliver them privately. */
     async codesFor(ctx: CoreContext, input: { orderId: string }) {
       const order = await owned(ctx, input.orderId, "codes.reveal");
@@ -276,6 +314,11 @@ export function createOrders(deps: OrderFlowDeps) {
     events: reads,
     redeliver: { inside: "orders.redeliver (support, operator, admin, owner; the platform), checked once read" },
     codesFor: { inside: "codes.reveal: only the order's owner (and the platform delivering them)" },
+    backorders: requires("orders.read"),
+    fillBackorders: requires("codes.import"),
+    fillBackorder: { inside: "orders.retry, checked once the order is read" },
+    rerouteBackorder: { inside: "orders.retry, checked once the order is read" },
+    sweepBackorders: fulfil,
   });
 }
 

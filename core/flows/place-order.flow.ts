@@ -10,7 +10,6 @@ import {
   requestHash,
   sqlState,
   type CoreContext,
-  type SqlTx,
 } from "../shared/index.ts";
 import {
   afterDeferredPosting,
@@ -21,12 +20,15 @@ import {
   type FlowRuntime,
 } from "./flow-deps.ts";
 import { settlementPosting } from "./fulfil-order.flow.ts";
+import { asCreated, payInTx } from "./pay-in-tx.ts";
+import { commitBackorderable } from "./place-order.backorder.ts";
 import type { PlaceOrderFailure } from "./place-order.failures.ts";
 import { decideStage, priceStage, resolveStage, type PricedOrder } from "./place-order.stages.ts";
 import type { DeliveredCode } from "./ports.ts";
 
 export const placeOrderFlowId = "place-order";
 export const payOrderStepId = "pay-order-from-wallet";
+export { payInTx };
 
 export interface PlaceOrderInput {
   userId: string;
@@ -118,7 +120,8 @@ async function commitStage(
   replay: () => Promise<PlaceOrderResult | null>,
 ): Promise<PlaceOrderResult | typeof PRODUCT_CHANGED> {
   const { product, pricing } = priced;
-  if (product.deliveryKind === "CODE") {
+  const backorderable = product.deliveryKind === "CODE" && product.acceptBackorders;
+  if (product.deliveryKind === "CODE" && !backorderable) {
     // Sold out a moment ago (a claim in this process ran short): refused before any transaction.
     const short = rt.modules.inventory.knownShort(ctx, { productId: product.id, quantity: priced.quantity });
     if (short) return (await replay()) ?? { ok: false, code: "out_of_stock", available: short.available };
@@ -146,6 +149,27 @@ async function commitStage(
     pricing: encodePricing(pricing),
     expiresAt: new Date(now.getTime() + rt.placement.paymentWindowMs),
   };
+  if (backorderable) {
+    try {
+      const placed = await withLedgerRetry(() =>
+        rt.orders.transaction((tx) =>
+          commitBackorderable(rt, ctx, tx, {
+            order,
+            payWith: input.payWith,
+            stock: deliverNow?.stock ?? null,
+            guard: rt.modules.catalog.stillOnSale(product.id, priced.productVersion),
+          }),
+        ),
+      );
+      rt.signals.committed(
+        placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status),
+        placed.order,
+      );
+      return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
+    } catch (e) {
+      return refusedCommit(e, replay);
+    }
+  }
   // Delivered now: the order is written DELIVERED at once, its codes claimed straight to SOLD, and one
   // posting pays and settles it (its id chosen here, so the order row can name it), sent with COMMIT.
   const settlement = deliverNow
@@ -222,16 +246,24 @@ async function commitStage(
     );
     return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
   } catch (e) {
-    if (e instanceof Rollback) return e.result as PlaceOrderFailure;
-    const refusal = kamengFailure(e);
-    // Not inserted and no order under this key: the product changed since it was priced.
-    if (refusal?.reason === ORDER_NOT_INSERTED) return (await replay()) ?? PRODUCT_CHANGED;
-    if (sqlState(e) === PG_UNIQUE_VIOLATION) {
-      const r = await replay();
-      if (r) return r;
-    }
-    throw e;
+    return refusedCommit(e, replay);
   }
+}
+
+/** A commit that threw: an expected refusal (rolled back), a replay, a changed product — or the error. */
+async function refusedCommit(
+  e: unknown,
+  replay: () => Promise<PlaceOrderResult | null>,
+): Promise<PlaceOrderResult | typeof PRODUCT_CHANGED> {
+  if (e instanceof Rollback) return e.result as PlaceOrderFailure;
+  const refusal = kamengFailure(e);
+  // Not inserted and no order under this key: the product changed since it was priced.
+  if (refusal?.reason === ORDER_NOT_INSERTED) return (await replay()) ?? PRODUCT_CHANGED;
+  if (sqlState(e) === PG_UNIQUE_VIOLATION) {
+    const r = await replay();
+    if (r) return r;
+  }
+  throw e;
 }
 
 /** The answer to a request whose idempotency key already placed `existing`. */
@@ -241,67 +273,6 @@ function replayOf(existing: Order, hash: string): PlaceOrderResult {
       orderId: existing.id,
     });
   return { ok: true, order: existing, replayed: true };
-}
-
-/** The order as its insert will have written it (for the steps issued before the insert has answered). */
-function asCreated(o: NewOrder, now: Date): Order {
-  return {
-    ...o,
-    status: "CREATED",
-    paymentTxId: null,
-    settleTxId: null,
-    refundTxId: null,
-    supplierId: null,
-    costTotal: null,
-    failureReason: null,
-    paidAt: null,
-    deliveredAt: null,
-    closedAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
-/**
- * `wallet −T, escrow +T` then CREATED → PAID; the caller's transaction holds everything, and this is
- * its last step (the caller has inserted or locked the order, so the transition cannot miss).
- */
-export async function payInTx(
-  rt: FlowRuntime,
-  ctx: CoreContext,
-  tx: SqlTx,
-  order: Order,
-): Promise<{ ok: true; order: Order } | { ok: false; code: "insufficient_funds" }> {
-  let paymentTxId: string | undefined;
-  if (order.total > 0n) {
-    const posted = await rt.modules.ledger.post(
-      ctx,
-      {
-        idempotencyKey: `order-pay:${order.id}`,
-        kind: "order_payment",
-        metadata: { orderId: order.id },
-        legs: [
-          { account: rt.modules.accounts.walletCode(order.userId, order.currency), amount: -order.total },
-          { account: rt.modules.accounts.systemCode("order_escrow", order.currency), amount: order.total },
-        ],
-      },
-      // A refused payment rolls the whole transaction back (the callers throw Rollback), so no savepoint;
-      // the posting rides along with the transition below, where a failure arrives.
-      { tx, callerRollsBackOnFailure: true, deferred: true },
-    );
-    if (!posted.ok) return { ok: false, code: "insufficient_funds" };
-    paymentTxId = posted.transactionId;
-  }
-  // The transaction's last statement (sent with COMMIT where the runner can): the wallet row the
-  // posting locked is released one round trip sooner.
-  const paid = await afterDeferredPosting(rt, true, () =>
-    rt.orders.store.finalTransition(tx, {
-      orderId: order.id,
-      path: ["CREATED", "PAID"],
-      set: { paymentTxId, paidAt: rt.clock.now() },
-    }),
-  );
-  return { ok: true, order: paid };
 }
 
 /** Pays a CREATED (`payWith: "later"`) order from the buyer's wallet, once. */

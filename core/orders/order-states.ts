@@ -9,8 +9,11 @@ import { ORDER_STATUSES, type OrderStatus } from "../shared/order-statuses.ts";
 export { ORDER_STATUSES, type OrderStatus };
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  CREATED: ["PAID", "EXPIRED", "CANCELLED"],
-  PAID: ["FULFILLING"],
+  // CREATED → AWAITING_STOCK: a backorder paid from the wallet while placed (nothing in stock).
+  CREATED: ["PAID", "EXPIRED", "CANCELLED", "AWAITING_STOCK"],
+  PAID: ["FULFILLING", "AWAITING_STOCK"],
+  // Filled from an import (→ DELIVERED), re-routed to a supplier by staff (→ FULFILLING), or refunded.
+  AWAITING_STOCK: ["DELIVERED", "FULFILLING", "REFUNDED"],
   FULFILLING: ["DELIVERED", "FAILED"],
   FAILED: ["REFUNDED"],
   // Only a staff refund (the orders facade's `refund`): the delivered codes are burned, the money returned.

@@ -6,6 +6,8 @@ export const ORDER_STATUSES = [
   "CREATED",
   "PAID",
   "FULFILLING",
+  // 补单: paid, the product out of stock; waits (money in escrow) for an import, a re-route or a refund.
+  "AWAITING_STOCK",
   "DELIVERED",
   "FAILED",
   "REFUNDED",

@@ -1,0 +1,70 @@
+import type { NewOrder, Order } from "../orders/index.ts";
+import { newId, type CoreContext, type Sql, type SqlTx } from "../shared/index.ts";
+import { afterDeferredPosting, issued, Rollback, type FlowRuntime } from "./flow-deps.ts";
+import { settlementPosting } from "./fulfil-order.flow.ts";
+import { asCreated, payInTx } from "./pay-in-tx.ts";
+import type { DeliveredCode, SupplierCandidatePort } from "./ports.ts";
+
+/**
+ * The commit stage for a 补单 product (a CODE product that accepts backorders): a claim that runs short
+ * does not refuse the order. Under the product's queue lock — so a new buyer never takes codes an older
+ * waiting order is owed — it claims only when nobody waits, then:
+ * - codes, paid from the wallet: delivered at once, as for any stock order (one posting pays and settles);
+ * - no codes, paid from the wallet: paid into escrow and written AWAITING_STOCK (an import fills it);
+ * - paid later: CREATED, holding its codes when there were any (else the fulfil job queues it once paid).
+ * Costs a round trip more than a normal stock order (the lock and the claim are awaited); products that
+ * do not take backorders keep the one-round-trip commit, and their sold-out refusal writes nothing.
+ */
+export async function commitBackorderable(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  tx: SqlTx,
+  input: { order: NewOrder; payWith: "wallet" | "later"; stock: SupplierCandidatePort | null; guard: Sql },
+): Promise<{ order: Order; codes?: DeliveredCode[] }> {
+  const { order, payWith, stock, guard } = input;
+  const now = rt.clock.now();
+  const { waiting } = await rt.orders.backorders.lock(tx, order.productId);
+  const deliverNow = payWith === "wallet";
+  const claim = waiting
+    ? null
+    : await rt.modules.inventory.claim(
+        ctx,
+        { productId: order.productId, orderId: order.id, quantity: order.quantity },
+        { tx, freshOrder: true, sell: deliverNow },
+      );
+
+  if (!deliverNow) {
+    const row = await rt.orders.store.insert(tx, order, { guard, emitCreated: true });
+    return { order: row! };
+  }
+
+  if (claim?.ok) {
+    const { posting, cost } = settlementPosting(rt.modules.accounts, asCreated(order, now), stock, true);
+    const settleTxId = posting ? newId() : null;
+    const inserted = issued(
+      rt.orders.store.insert(tx, order, {
+        guard,
+        delivered: { settleTxId, supplierId: stock?.supplierId ?? null, costTotal: stock ? cost : null },
+      }),
+    );
+    if (posting) {
+      const posted = await afterDeferredPosting(rt, true, () =>
+        rt.modules.ledger.post(ctx, posting, {
+          tx,
+          callerRollsBackOnFailure: true,
+          deferred: true,
+          last: true,
+          transactionId: settleTxId!,
+        }),
+      );
+      if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
+    }
+    return { order: (await inserted)!, ...(claim.codes ? { codes: claim.codes } : {}) };
+  }
+
+  // Nothing to deliver (or others wait first): paid into escrow, waiting in line.
+  await rt.orders.store.insert(tx, order, { guard });
+  const paid = await payInTx(rt, ctx, tx, asCreated(order, now), "AWAITING_STOCK");
+  if (!paid.ok) throw new Rollback(paid);
+  return { order: paid.order };
+}
