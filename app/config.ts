@@ -189,6 +189,11 @@ export const configVariables = {
     example: "24",
     doc: "Approval requests of the staff console expire after this many hours.",
   },
+  BACKORDER_MAX_WAIT_MINUTES: {
+    schema: int(1, 525_600).default(1440),
+    example: "1440",
+    doc: "补单: an order paid while its product was out of stock is refunded to the buyer's wallet when no import filled it within this many minutes.",
+  },
   TELEGRAM_STAFF_CHAT_IDS: {
     schema: z
       .string()

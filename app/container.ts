@@ -93,7 +93,10 @@ export interface ContainerOptions {
   /** Lower attempts/backoff per job (tests). */
   jobOverrides?: Partial<Record<keyof Jobs, Partial<Omit<JobSpec, "schema">>>>;
   /** Worker tuning (tests lower the sweeper's thresholds). */
-  workerTuning?: Pick<WorkerDeps, "pollPendingAfterMs" | "stuckAfterMs" | "fulfilDeadlineMs" | "repeatEveryMs">;
+  workerTuning?: Pick<
+    WorkerDeps,
+    "pollPendingAfterMs" | "stuckAfterMs" | "fulfilDeadlineMs" | "repeatEveryMs" | "backorderMaxWaitMs"
+  >;
   /** Supplier call timeout. */
   supplierTimeoutMs?: number;
   /** How the scrape-time business gauges cache their reads (tests: 0, to see each action at once). */
@@ -276,7 +279,15 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         if (workersStarted) return;
         workersStarted = true;
         await startWorkers(
-          { jobs, orders, suppliers, ledger, logger: jobLogger, ...opts.workerTuning },
+          {
+            jobs,
+            orders,
+            suppliers,
+            ledger,
+            logger: jobLogger,
+            backorderMaxWaitMs: config.BACKORDER_MAX_WAIT_MINUTES * 60_000,
+            ...opts.workerTuning,
+          },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
         );
       },

@@ -4,6 +4,7 @@ import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
 import {
+  backordersJob,
   expireHoldsJob,
   expireOrdersJob,
   fulfilOrderJob,
@@ -25,6 +26,8 @@ export interface WorkerDeps {
   stuckAfterMs?: number;
   /** A FULFILLING order still not delivered this long after payment is refunded (never limbo). */
   fulfilDeadlineMs?: number;
+  /** 补单: orders waiting for stock longer than this are refunded (BACKORDER_MAX_WAIT_MINUTES). */
+  backorderMaxWaitMs?: number;
   /** Override the catalog's repeat intervals (tests). */
   repeatEveryMs?: Partial<Record<string, number>>;
 }
@@ -80,12 +83,17 @@ export function registerJobHandlers(d: WorkerDeps): void {
   d.jobs.handle(expireHoldsJob, async (_p, meta) => {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
+
+  d.jobs.handle(backordersJob, async (_p, meta) => {
+    const r = await d.orders.sweepBackorders(ctx(meta.jobId), { maxWaitMs: d.backorderMaxWaitMs ?? 24 * 3_600_000 });
+    if (r.filled || r.refunded) d.logger.info(r, "backorders: filled from stock / refunded after waiting too long");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const) {
+  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob, backordersJob] as const) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

@@ -23,6 +23,7 @@ export const fulfilOrderJob = "fulfil-order";
 export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
+export const backordersJob = "backorders";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -44,6 +45,8 @@ export const jobCatalog = {
     repeatEveryMs: 15_000,
   },
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
+  // 补单: fills waiting orders stock can cover (an import whose fill was lost), refunds the overdue ones.
+  [backordersJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 120_000, repeatEveryMs: 60_000 },
 } satisfies JobCatalog;
 
 export type Jobs = typeof jobCatalog;

@@ -3,6 +3,7 @@ import { currentRun, err, out, readInputFile } from "./cli-run.ts";
 import { action, CliError, parseAmount, withContainer } from "./cli-support.ts";
 import { registerUserCommands } from "./user-commands.ts";
 import { registerStaffCommands } from "./staff-commands.ts";
+import { registerBackorderCommands } from "./backorder-commands.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
 // Commands print through out()/err() (never console.log): the same code runs inside serve's admin channel.
@@ -41,6 +42,7 @@ export function registerOperatorCommands(program: Command): void {
   registerEventCommands(program);
   registerUserCommands(program);
   registerStaffCommands(program);
+  registerBackorderCommands(program);
 }
 
 function registerImportCodes(program: Command): void {
@@ -83,6 +85,11 @@ function registerImportCodes(program: Command): void {
           for (const l of named.slice(0, IMPORT_LINES_SHOWN)) out(`  line ${l.line}: ${l.why}`);
           const more = r.duplicate + r.rejected - Math.min(named.length, IMPORT_LINES_SHOWN);
           if (more > 0) out(`  … and ${more} more duplicate or rejected line(s)`);
+          // 补单: the new codes go to the orders waiting for them first, oldest first.
+          if (r.imported > 0) {
+            const { filled } = await c.orders.fillBackorders(ctx(), { productId: product.id });
+            if (filled.length) out(`filled ${filled.length} waiting order(s) (backorders)`);
+          }
           if (r.imported === 0 && r.duplicate === 0)
             throw new CliError(r.rejected ? `no valid code in ${file}` : `no codes in ${file}`);
         });

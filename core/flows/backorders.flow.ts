@@ -48,7 +48,9 @@ async function fillNext(rt: FlowRuntime, ctx: CoreContext, productId: string, or
   const order = await rt.orders.transaction(async (tx) => {
     const { waiting } = await rt.orders.backorders.lock(tx, productId);
     if (!waiting) return null;
-    const next = orderId ? await rt.orders.store.getForUpdate(tx, orderId) : await rt.orders.backorders.oldest(tx, productId);
+    const next = orderId
+      ? await rt.orders.store.getForUpdate(tx, orderId)
+      : await rt.orders.backorders.oldest(tx, productId);
     if (!next || next.status !== "AWAITING_STOCK") return null;
     const claimed = await rt.modules.inventory.claim(
       ctx,
@@ -133,4 +135,3 @@ function assertWaiting(order: Order): void {
       status: order.status,
     });
 }
-

@@ -400,7 +400,10 @@ export async function refundOrder(
       }
       return rt.orders.store.finalTransition(tx, {
         orderId,
-        path: current.status === "AWAITING_STOCK" ? ["AWAITING_STOCK", "REFUNDED"] : ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
+        path:
+          current.status === "AWAITING_STOCK"
+            ? ["AWAITING_STOCK", "REFUNDED"]
+            : ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
         reason,
         set: { refundTxId, failureReason: reason, closedAt: rt.clock.now() },
         eventPayload: { reason },

@@ -7,7 +7,7 @@ import type { Orders } from "./index.ts";
  * Statuses `orders.refund` can move to REFUNDED (the payment is reversed to the buyer's wallet; a
  * delivered order's codes are burned).
  */
-const REFUNDABLE = new Set(["PAID", "FULFILLING", "FAILED", "DELIVERED"]);
+const REFUNDABLE = new Set(["PAID", "FULFILLING", "FAILED", "DELIVERED", "AWAITING_STOCK"]);
 
 /**
  * A staff refund as a reviewable action (core/approvals): over the configured amount per currency (a
@@ -33,7 +33,7 @@ export function refundOrderAction(deps: {
       if (!REFUNDABLE.has(o.status))
         throw conflict(
           "order_not_refundable",
-          `the order is ${o.status}: only paid, fulfilling, failed or delivered orders can be refunded`,
+          `the order is ${o.status}: only paid, fulfilling, failed, waiting (backorder) or delivered orders can be refunded`,
           { status: o.status },
         );
     },
