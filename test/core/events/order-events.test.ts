@@ -57,6 +57,12 @@ describe.each([
     const refunded = await place(failing.id, "wallet", "13800138001");
     await o.fulfil(ctx, { orderId: refunded.id }).catch(() => undefined);
     await o.refund(ctx, { orderId: refunded.id, reason: "supplier failed" });
+    // 补单: a backorder paid while out of stock waits (order.awaiting_stock), then an import fills it.
+    const backorder = await shop.codeProduct({ price: 500n });
+    await shop.c.catalog.updateProduct(ctx, { productId: backorder.id, patch: { acceptBackorders: true } });
+    expect((await place(backorder.id, "wallet")).status).toBe("AWAITING_STOCK");
+    await shop.importCodes(backorder.id, 1);
+    expect((await o.fillBackorders(ctx, { productId: backorder.id })).filled).toHaveLength(1);
     // Cancelled, and expired.
     await o.cancel(u, { orderId: (await place(card.id, "later")).id });
     const expiring = await place(card.id, "later");
