@@ -1,6 +1,9 @@
 import { createApprovals, type Approvals } from "../core/approvals/index.ts";
 import { createAudit, type Audit } from "../core/audit/index.ts";
+import { createUserLookup, type UserLookup } from "../core/flows/index.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
+import { walletCode } from "../core/ledger/index.ts";
+import type { Suppliers } from "../core/suppliers/index.ts";
 import { createIdentity } from "../core/identity/index.ts";
 import { createStaff, type Staff } from "../core/staff/index.ts";
 import { staffRefundOver } from "./config.ts";
@@ -11,9 +14,14 @@ export interface StaffConsole {
   staff: Staff;
   audit: Audit;
   approvals: Approvals;
+  /** Finding buyers (and their orders) by chat id, @username, target — the staff `order` look-up. */
+  users: UserLookup;
+  suppliers: Suppliers;
 }
 
-export function createStaffConsole(c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config">): StaffConsole {
+export function createStaffConsole(
+  c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config" | "ledger" | "catalog" | "suppliers">,
+): StaffConsole {
   const audit = createAudit({ sql: c.db.sql, clock: c.clock });
   const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
   const staff = createStaff({ sql: c.db.sql, clock: c.clock, users: identity, audit });
@@ -26,5 +34,6 @@ export function createStaffConsole(c: Pick<Container, "db" | "clock" | "secrets"
     // Every action that may need a second person, registered once by name.
     actions: [refundOrderAction({ orders: c.orders, thresholds: refundOver })],
   });
-  return { staff, audit, approvals };
+  const users = createUserLookup({ identity, orders: c.orders, ledger: c.ledger, walletCode, catalog: c.catalog });
+  return { staff, audit, approvals, users, suppliers: c.suppliers };
 }

@@ -1,2 +1,8 @@
 export { createStaffBot, type StaffBotDeps } from "./staff-bot.ts";
-export { decisionButton, parseStaffInput, STAFF_COMMANDS, type StaffCommandName } from "./staff-commands.ts";
+export {
+  backorderButton,
+  decisionButton,
+  parseStaffInput,
+  STAFF_COMMANDS,
+  type StaffCommandName,
+} from "./staff-commands.ts";

@@ -4,29 +4,33 @@ import type { Catalog } from "../../core/catalog/index.ts";
 import type { Inventory } from "../../core/inventory/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
 import { localeFromLanguage } from "../../core/identity/index.ts";
-import {
-  formatMoney,
-  isDomainError,
-  type Actor,
-  type CoreContext,
-  type Currency,
-  type Locale,
-} from "../../core/shared/index.ts";
+import { isDomainError, type Actor, type CoreContext, type Locale } from "../../core/shared/index.ts";
 import type { Staff, StaffActor } from "../../core/staff/index.ts";
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import { bold, code, plain, type InboundTurn, type Reply, type TextPart, type TurnChannel } from "../turn.ts";
+import {
+  backorderActionCommand,
+  backorderModeCommand,
+  backordersCommand,
+  orderCommand,
+  type CommandKit,
+  type OrderCommandDeps,
+} from "./order-commands.ts";
+import { orderMessages } from "./order-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
 
-export interface StaffBotDeps {
+export interface StaffBotDeps extends OrderCommandDeps {
   staff: Pick<Staff, "actorFor">;
   audit: Pick<Audit, "record" | "trail">;
   approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
-  orders: Pick<Orders, "get" | "events" | "redeliver">;
+  orders: OrderCommandDeps["orders"] & Pick<Orders, "get" | "events" | "redeliver">;
   inventory: Pick<Inventory, "stock" | "maskedCodes">;
-  catalog: Pick<Catalog, "listProducts">;
+  catalog: OrderCommandDeps["catalog"] & Pick<Catalog, "listProducts">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
+  /** The clock for ages (how long a backorder has waited); default the system clock. */
+  now?: () => Date;
   logger?: BotLogger;
 }
 
@@ -81,6 +85,8 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "not_found":
         return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
       case "conflict":
+        if (e.code === "no_supplier") return say(orderMessages(ctx.locale).noSupplier);
+        if (e.code === "order_not_awaiting_stock") return say(orderMessages(ctx.locale).notWaiting(e.message));
         return say(
           e.code === "order_not_refundable"
             ? m.notRefundable(e.message)
@@ -120,41 +126,15 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "help":
         await audited(ctx, command, "ok", {});
         return say(m.help);
-      case "order": {
-        const [orderId] = args;
-        if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "order <order id>");
-        const order = await deps.orders.get(ctx, { orderId: orderId! });
-        const events = await deps.orders.events(ctx, { orderId: order.id });
-        // Codes are never shown in the staff channel: masked, with their hash prefix.
-        const codes = await deps.inventory.maskedCodes(ctx, { orderId: order.id });
-        await audited(ctx, command, "ok", {}, { type: "order", id: order.id });
-        const money = formatMoney(order.total, order.currency as Currency, locale);
-        const lines: TextPart[] = [
-          bold(`${m.order} `),
-          code(order.id),
-          plain(
-            [
-              "",
-              `${m.status}: ${order.status}`,
-              `${m.total}: ${money} (${order.quantity} × ${formatMoney(order.unitPrice, order.currency as Currency, locale)})`,
-              `${m.buyer}: ${order.userId}`,
-              `${m.created}: ${time(order.createdAt)}`,
-              `${m.paid}: ${time(order.paidAt)}`,
-              `${m.delivered}: ${time(order.deliveredAt)}`,
-              ...(order.failureReason ? [`${m.failure}: ${order.failureReason}`] : []),
-              ...(codes.length > 0
-                ? [`${m.codes}:`, ...codes.map((c) => `  ${c.masked}  #${c.hashPrefix}  ${c.status}`)]
-                : []),
-              `${m.history}:`,
-              ...events.map(
-                (e) =>
-                  `  ${time(e.createdAt)}  ${e.fromStatus ?? "·"} → ${e.toStatus}${e.reason ? ` (${e.reason})` : ""}`,
-              ),
-            ].join("\n"),
-          ),
-        ];
-        return [text(...lines)];
-      }
+      case "order":
+        return orderCommand(deps, kit(ctx, command, m, locale), rest);
+      case "backorders":
+        return backordersCommand(deps, kit(ctx, command, m, locale), args);
+      case "fill":
+      case "reroute":
+        return backorderActionCommand(deps, kit(ctx, command, m, locale), command, args);
+      case "backorder":
+        return backorderModeCommand(deps, kit(ctx, command, m, locale), args);
       case "refund": {
         const [orderId] = args;
         const reason = rest.slice(rest.indexOf(orderId ?? "") + (orderId ?? "").length).trim();
@@ -253,6 +233,18 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         }
       }
     }
+  }
+
+  /** The helpers a command in its own file gets (order-commands.ts). */
+  function kit(ctx: CoreContext, command: string, m: StaffMessages, locale: Locale): CommandKit {
+    return {
+      ctx,
+      m,
+      locale,
+      audited: (outcome, details, target) => audited(ctx, command, outcome, details, target),
+      usage: (u) => usage(ctx, command, m, u),
+      now: () => deps.now?.() ?? new Date(),
+    };
   }
 
   async function usage(ctx: CoreContext, command: string, m: StaffMessages, u: string): Promise<Reply[]> {

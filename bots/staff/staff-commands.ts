@@ -11,6 +11,10 @@ export const STAFF_COMMANDS = [
   "approve",
   "reject",
   "audit",
+  "backorders",
+  "fill",
+  "reroute",
+  "backorder",
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
 
@@ -21,9 +25,15 @@ export type ParsedStaffCommand =
 export const decisionButton = (decision: "approve" | "reject", requestId: string) =>
   `sa:${decision === "approve" ? "a" : "r"}:${requestId}`;
 
+/** Button data of a 补单 action on a waiting order: `sb:<f|r>:<order id>` (fill from stock / re-route). */
+export const backorderButton = (action: "fill" | "reroute", orderId: string) =>
+  `sb:${action === "fill" ? "f" : "r"}:${orderId}`;
+
 /** What the staff member asked for: a `/command`, a text line, or a decision button. */
 export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): ParsedStaffCommand {
   if (input.kind === "button") {
+    const b = /^sb:([fr]):([0-9a-f-]{36})$/i.exec(input.data);
+    if (b) return { ok: true, command: b[1] === "f" ? "fill" : "reroute", args: [b[2]!], rest: "" };
     const m = /^sa:([ar]):([0-9a-f-]{36})$/i.exec(input.data);
     if (!m) return { ok: false, command: "button" };
     return { ok: true, command: m[1] === "a" ? "approve" : "reject", args: [m[2]!], rest: "" };

@@ -6,7 +6,10 @@ const en = {
   notStaffChannel: "Staff commands work only in the staff channel. Your attempt was recorded.",
   help: [
     "Staff commands:",
-    "order <order id> — status history and payment",
+    "order <number | id | buyer | @username | phone/account | supplier ref> — find orders: status history, payment, supplier attempts",
+    "backorders [sku] — orders waiting for stock (补单), oldest first, with Fill / Send to supplier buttons",
+    "fill <order> / reroute <order> — fill a waiting order from stock now / send it to a supplier",
+    "backorder <sku> on|off — take paid orders while out of stock",
     "refund <order id> <reason> — refund (a second person approves above the threshold; a delivered order's codes are burned)",
     "redeliver <order id> — send a delivered order's codes to the buyer's private chat again",
     "stock — codes in stock per product",
@@ -65,7 +68,10 @@ const zh: Messages = {
   notStaffChannel: "员工命令只能在员工频道使用。本次操作已记录。",
   help: [
     "员工命令：",
-    "order <订单号> — 状态历史与支付",
+    "order <订单号 | ID | 买家 | @用户名 | 手机号/账号 | 供应商单号> — 查订单：状态历史、支付、供应商请求",
+    "backorders [sku] — 等待补货的订单（补单），最早在前，带补单/转供应商按钮",
+    "fill <订单> / reroute <订单> — 立即用库存补单 / 转给供应商",
+    "backorder <sku> on|off — 缺货时是否接受已支付订单",
     "refund <订单号> <原因> — 退款（超过阈值需另一人审批；已发货订单的卡密作废）",
     "redeliver <订单号> — 将已发货订单的卡密重新私信发送给买家",
     "stock — 各商品库存",

@@ -6,6 +6,7 @@ import {
   type SuppliersDeps,
 } from "./suppliers.service.ts";
 
+export type { SupplierAttempt } from "./supplier-attempts.ts";
 export { requestKey, type Suppliers, type SuppliersDeps, type SupplierConnection } from "./suppliers.service.ts";
 /** Suppliers, every call checked against its actor (suppliers.access.ts). */
 export const createSuppliers = (deps: SuppliersDeps): Suppliers =>

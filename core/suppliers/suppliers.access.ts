@@ -20,4 +20,7 @@ export const suppliersAccess: AccessRules<Suppliers> = {
   query: call,
   verifyCallback: "public",
   pendingRequests: call,
+  // Staff reading an order (its supplier attempts), or finding one by a supplier's reference.
+  attemptsFor: requires("orders.read"),
+  attemptsByRef: requires("orders.read"),
 };

@@ -1,3 +1,4 @@
+import { attemptsByExternalRef, attemptsForOrder, type SupplierAttempt } from "./supplier-attempts.ts";
 import {
   conflict,
   inSqlTx,
@@ -299,6 +300,13 @@ export function createSuppliers(deps: SuppliersDeps) {
         return { requestKey, orderId: row.orderId, supplierId: row.supplierId, outcome };
       });
     },
+
+    /** An order's requests at suppliers (status, their reference, error), for staff looking the order up. */
+    attemptsFor: (_ctx: CoreContext, input: { orderId: string }): Promise<SupplierAttempt[]> =>
+      attemptsForOrder(hot, input.orderId),
+    /** Requests a supplier's reference names (`external_ref`), newest first. */
+    attemptsByRef: (_ctx: CoreContext, input: { externalRef: string }): Promise<SupplierAttempt[]> =>
+      attemptsByExternalRef(hot, input.externalRef.trim().slice(0, 200)),
 
     /** Requests still PENDING (accepted, or outcome unknown) untouched for `olderThanMs`: the polling job's work. */
     async pendingRequests(
