@@ -69,7 +69,8 @@ export async function lookupOrders(deps: OrderLookupDeps, ctx: CoreContext, quer
   }
   // Looked like an order number with a mistyped character, and is nothing else: say so.
   if (found.size === 0 && ref.kind === "mistyped") await deps.orders.resolveRef(ctx, { ref: q });
-  if (found.size === 0 && refused) throw refused;
+  // Not allowed to look buyers up, and the query was not an order's number or id: refused as such.
+  if (found.size === 0 && refused && ref.kind === "invalid") throw refused;
   const all = [...found.values()]
     .sort((a, b) => b.order.createdAt.getTime() - a.order.createdAt.getTime())
     .slice(0, MAX_LISTED);

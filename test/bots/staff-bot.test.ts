@@ -84,7 +84,7 @@ describe("the staff bot in a Telegram staff group", () => {
     expect(words(await router.handle(turn("501", cmd("help"), { lang: "zh-CN" })))).toContain("员工命令：");
     const order = await paidOrder(1);
     const r = words(await router.handle(turn("503", { kind: "text", text: `order ${order.id}` })));
-    expect(r).toContain(`Order ${order.id}`);
+    expect(r).toContain(`Order ${(await shop.order(order.id)).number} ${order.id}`);
     expect(r).toContain("Status: PAID");
     expect(r).toContain("Total: ¥30.00 (1 × ¥30.00)");
     expect(r).toMatch(/CREATED → PAID/);
@@ -156,9 +156,14 @@ describe("the staff bot in a Telegram staff group", () => {
       "Unknown command “frobnicate”. Send help for the list.",
     );
     expect(words(await router.handle(turn("501", cmd("refund", order.id))))).toBe("Usage: refund <order id> <reason>");
-    expect(words(await router.handle(turn("501", cmd("order", "12345"))))).toBe("Usage: order <order id>");
+    expect(words(await router.handle(turn("501", cmd("order"))))).toMatch(/^Usage: order <order number \| order id/);
+    // Finance reads orders but may not look buyers up (identity.manage); support may, and finds none.
+    expect(words(await router.handle(turn("501", cmd("order", "12345"))))).toBe(
+      "Your role (finance) may not do that. The attempt was recorded.",
+    );
+    expect(words(await router.handle(turn("503", cmd("order", "12345"))))).toBe("No order found for “12345”.");
     expect(words(await router.handle(turn("501", cmd("order", "0190a0a0-0000-7000-8000-000000000000"))))).toBe(
-      "No such order.",
+      "No order found for “0190a0a0-0000-7000-8000-000000000000”.",
     );
     expect(words(await router.handle(turn("501", cmd("approve", "0190a0a0-0000-7000-8000-000000000000"))))).toBe(
       "No such approval request.",
