@@ -167,6 +167,20 @@ export interface InboundTurn {
   chat: TurnChat;
   from: TurnFrom;
   input: TurnInput;
+  /**
+   * A message the bot keeps up to date while the turn runs long (an import's progress), when the channel
+   * can edit its messages (Telegram: editMessageText; Slack: chat.update). Absent: no progress is shown.
+   */
+  progress?: () => ProgressMessage;
+}
+
+/**
+ * One message in the turn's chat that says how far a long job has come. The first `update` posts it,
+ * later ones edit it in place; the channel throttles edits (intermediate texts may be skipped), but the
+ * `done` update is always shown. Best effort: a failed post or edit never fails the turn.
+ */
+export interface ProgressMessage {
+  update(text: string, opts?: { done?: boolean }): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -16,17 +16,18 @@ import {
   type CommandKit,
   type OrderCommandDeps,
 } from "./order-commands.ts";
+import { importCommand, type ImportCommandDeps } from "./import-command.ts";
 import { orderMessages } from "./order-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
 
-export interface StaffBotDeps extends OrderCommandDeps {
+export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, "orders" | "inventory" | "catalog"> {
   staff: Pick<Staff, "actorFor">;
   audit: Pick<Audit, "record" | "trail">;
   approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
-  orders: OrderCommandDeps["orders"] & Pick<Orders, "get" | "events" | "redeliver">;
-  inventory: Pick<Inventory, "stock" | "maskedCodes">;
-  catalog: OrderCommandDeps["catalog"] & Pick<Catalog, "listProducts">;
+  orders: OrderCommandDeps["orders"] & ImportCommandDeps["orders"] & Pick<Orders, "get" | "events" | "redeliver">;
+  inventory: ImportCommandDeps["inventory"] & Pick<Inventory, "stock" | "maskedCodes">;
+  catalog: OrderCommandDeps["catalog"] & ImportCommandDeps["catalog"] & Pick<Catalog, "listProducts">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
   /** The clock for ages (how long a backorder has waited); default the system clock. */
@@ -115,6 +116,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
   }
 
   async function run(
+    turn: InboundTurn,
     ctx: CoreContext,
     command: StaffCommandName,
     args: string[],
@@ -135,6 +137,12 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return backorderActionCommand(deps, kit(ctx, command, m, locale), command, args);
       case "backorder":
         return backorderModeCommand(deps, kit(ctx, command, m, locale), args);
+      case "import":
+        return importCommand(deps, kit(ctx, command, m, locale), args, {
+          ...(turn.input.kind === "file" ? { file: turn.input } : {}),
+          ...(turn.progress ? { progress: turn.progress() } : {}),
+          source: `${turn.channel}:${turn.from.externalId}`,
+        });
       case "refund": {
         const [orderId] = args;
         const reason = rest.slice(rest.indexOf(orderId ?? "") + (orderId ?? "").length).trim();
@@ -258,8 +266,12 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       const locale = localeFromLanguage(turn.from.languageCode);
       const m = staffMessages(locale);
       const input = turn.input;
-      if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button") return [];
-      const parsed = parseStaffInput(input);
+      if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button" && input.kind !== "file")
+        return [];
+      // A file is read by the command its caption names (`import <sku>`); without one, `import`'s usage.
+      const parsed = parseStaffInput(
+        input.kind === "file" ? { kind: "text", text: input.caption?.trim() || "import" } : input,
+      );
       const commandName = parsed.ok ? parsed.command : "unknown";
       const actor = await deps.staff.actorFor(
         contextFor(turn, { kind: "visitor" }, locale),
@@ -283,7 +295,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return say(m.unknownCommand(parsed.command.slice(0, 64)));
       }
       try {
-        return await run(ctx, parsed.command, parsed.args, parsed.rest, m, locale);
+        return await run(turn, ctx, parsed.command, parsed.args, parsed.rest, m, locale);
       } catch (e) {
         if (isDomainError(e)) return refusal(ctx, parsed.command, e, m, actor);
         deps.logger?.error({ err: e, turnId: turn.id, command: parsed.command }, "staff bot: command failed");

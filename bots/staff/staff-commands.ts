@@ -15,6 +15,7 @@ export const STAFF_COMMANDS = [
   "fill",
   "reroute",
   "backorder",
+  "import",
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
 
@@ -43,8 +44,9 @@ export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): 
   // Slack's slash command arrives as `km <words>`.
   if (/^km(\s|$)/i.test(line)) line = line.slice(2).trim();
   const [head = "", ...words] = line.split(/\s+/).filter(Boolean);
-  const command = head.toLowerCase();
+  // A caption's command keeps its `@botname` (Telegram strips it only from commands it parsed).
+  const command = head.toLowerCase().replace(/@\w+$/, "");
   if (!(STAFF_COMMANDS as readonly string[]).includes(command)) return { ok: false, command: head || "?" };
-  const rest = line.slice(line.toLowerCase().indexOf(command) + command.length).trim();
+  const rest = line.slice(head.length).trim();
   return { ok: true, command: command as StaffCommandName, args: words, rest };
 }

@@ -4,6 +4,7 @@ import type { Update, UserFromGetMe } from "grammy/types";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnHandler } from "../../bots/turn.ts";
 import type { SqlExecutor } from "../../core/shared/sql.ts";
 import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
+import { throttledProgress } from "../../bots/progress.ts";
 import { renderReplies, type ApiOp, type RenderTarget } from "./render.ts";
 import { UpdateDedupe } from "./update-dedupe.ts";
 import { groupAdminCheck } from "./group-admins.ts";
@@ -64,6 +65,8 @@ export interface TelegramChannelDeps {
   maxFileBytes?: number;
   /** The reply refusing a file above `maxFileBytes`, by the user's language. */
   fileTooLargeText?: (languageCode: string | undefined, maxBytes: number) => string;
+  /** Least time between two edits of a progress message (`InboundTurn.progress`). Default 1000 ms. */
+  progressIntervalMs?: number;
   /** How long `isGroupAdmin` answers are reused. Default 60 s. */
   groupAdminCacheMs?: number;
 }
@@ -261,6 +264,19 @@ export async function createTelegramChannel(deps: TelegramChannelDeps): Promise<
   /** The bot, with a synchronous throw turned into a rejection. */
   const callHandler = (turn: InboundTurn): Promise<Reply[]> => Promise.resolve().then(() => deps.handler(turn));
 
+  /** A progress message in the turn's chat: sendMessage, then editMessageText (throttled). */
+  const progressIn = (chatId: string) => () =>
+    throttledProgress(
+      {
+        post: async (text) => String((await bot.api.raw.sendMessage({ chat_id: chatId, text })).message_id),
+        edit: async (messageId, text) => {
+          await bot.api.raw.editMessageText({ chat_id: chatId, message_id: Number(messageId), text });
+        },
+        onError: (err) => log.warn({ chatId, err: errInfo(err) }, "telegram: progress message failed"),
+      },
+      { intervalMs: deps.progressIntervalMs ?? 1_000 },
+    );
+
   const runTurn = async (t: Extract<TranslatedUpdate, { kind: "turn" }>): Promise<void> => {
     const { turn, target } = t;
     if (turn.input.kind === "precheckout") return runPrecheckout(turn, turn.input.queryId, target);
@@ -273,7 +289,7 @@ export async function createTelegramChannel(deps: TelegramChannelDeps): Promise<
     }
     let replies: Reply[];
     try {
-      replies = await callHandler(turn);
+      replies = await callHandler({ ...turn, progress: progressIn(target.chatId) });
     } catch (err) {
       // Let Telegram deliver it again: the bot's own idempotency keys make a replay safe.
       await dedupe.unmark(turn.id).catch(() => {});

@@ -125,7 +125,8 @@ function messageInput(msg: Message, bot: BotIdentity, readFile?: ReadTelegramFil
     };
   }
   if (msg.document) {
-    if (!readFile || !addressedToBot(msg, bot)) return undefined;
+    // In a group: a reply to the bot, or a caption that is a command (`/import SKU`: what privacy mode lets through).
+    if (!readFile || !(addressedToBot(msg, bot) || msg.caption?.startsWith("/"))) return undefined;
     const doc = msg.document;
     return {
       kind: "file",
