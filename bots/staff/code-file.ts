@@ -1,7 +1,6 @@
 /** What an uploaded code file turned out to be. */
 export type DecodedCodeFile =
-  | { ok: true; text: string }
-  | { ok: false; reason: "not_text" | "gbk" | "not_utf8" | "empty" };
+  { ok: true; text: string } | { ok: false; reason: "not_text" | "gbk" | "not_utf8" | "empty" };
 
 /** Declared types that are never a code list (the content is checked too: a NUL byte is not text). */
 const NOT_TEXT = /^(image|audio|video|font)\/|^application\/(pdf|zip|gzip|x-|vnd\.|msword|octet-stream-binary)/i;

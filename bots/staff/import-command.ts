@@ -72,7 +72,8 @@ export async function importCommand(
     content: decoded.text,
     onProgress: (p) => void progress?.update(im.progress(name, p)),
   });
-  const { filled } = result.imported > 0 ? await deps.orders.fillBackorders(k.ctx, { productId: product.id }) : { filled: [] };
+  const { filled } =
+    result.imported > 0 ? await deps.orders.fillBackorders(k.ctx, { productId: product.id }) : { filled: [] };
   const summary = im.done(product.sku, result);
   await progress?.update(summary, { done: true });
   await k.audited(

@@ -6,10 +6,12 @@ const en = {
   productNotFound: (sku: string) => `No product with SKU “${sku}”.`,
   notCodeProduct: (sku: string) => `${sku} is not a card-code product: it is fulfilled by suppliers.`,
   notText: (name: string) => `“${name}” is not a text file. Send the codes as a .txt or .csv file (UTF-8).`,
-  tooLarge: (name: string, mb: number) => `“${name}” is too large: at most ${mb} MB per file. Split it and send the parts.`,
+  tooLarge: (name: string, mb: number) =>
+    `“${name}” is too large: at most ${mb} MB per file. Split it and send the parts.`,
   gbk: (name: string) =>
     `“${name}” looks like GBK/GB18030 (a Chinese Windows encoding), not UTF-8. Save it as UTF-8 (e.g. in Notepad: Save as → Encoding: UTF-8) and send it again. Nothing was imported.`,
-  notUtf8: (name: string) => `“${name}” is not valid UTF-8 text. Save it as UTF-8 and send it again. Nothing was imported.`,
+  notUtf8: (name: string) =>
+    `“${name}” is not valid UTF-8 text. Save it as UTF-8 and send it again. Nothing was imported.`,
   empty: (name: string) => `“${name}” is empty.`,
   progress: (name: string, p: { lines: number; imported: number; duplicate: number; rejected: number }) =>
     `⏳ Importing ${name}: ${p.lines} lines read — ${p.imported} new, ${p.duplicate} duplicate, ${p.rejected} rejected`,
