@@ -95,3 +95,27 @@ export function actionToTurn(a: BlockActions): InboundTurn | null {
     input: { kind: "button", data: pressed.value, ...(messageId ? { messageId } : {}) },
   };
 }
+
+/** The Events API's challenge when the Request URL is saved (answered with `challenge`, signature checked). */
+export const urlVerificationSchema = z.object({ type: z.literal("url_verification"), challenge: z.string().max(200) });
+
+/**
+ * A `message` event that shares files (`subtype: file_share`): a file uploaded into a channel, with the
+ * message text as its caption. Other events arrive in the same envelope and are acknowledged and ignored.
+ */
+export const fileShareEventSchema = z.object({
+  type: z.literal("event_callback"),
+  event_id: z.string().min(1).max(100),
+  event: z.object({
+    type: z.literal("message"),
+    subtype: z.literal("file_share"),
+    user: id,
+    channel: id,
+    text: z.string().max(40_000).default(""),
+    files: z.array(z.object({ id: z.string().regex(/^F[A-Z0-9]{2,32}$/) })).min(1),
+  }),
+});
+export type FileShareEvent = z.infer<typeof fileShareEventSchema>;
+
+/** The envelope of any Events API request (for the 400 on something that is not one). */
+export const eventEnvelopeSchema = z.object({ type: z.string().min(1).max(64) });

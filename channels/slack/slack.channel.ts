@@ -4,12 +4,17 @@ import { errorJson } from "../http/errors.ts";
 import { safeForChat, type ChannelCapabilities, type InboundTurn, type TurnHandler } from "../../bots/turn.ts";
 import { renderForSlack, type SlackMessage } from "./block-kit.ts";
 import { createPostPacer, type PostPacerOptions } from "./post-pacer.ts";
+import { throttledProgress } from "../../bots/progress.ts";
+import { slackFileInput, type SlackFileInfo } from "./slack-files.ts";
 import {
   actionToTurn,
   blockActionsSchema,
   commandToTurn,
+  eventEnvelopeSchema,
+  fileShareEventSchema,
   parseSlackRequest,
   slashCommandSchema,
+  urlVerificationSchema,
 } from "./slack-request.ts";
 
 export interface SlackLogger {
@@ -31,10 +36,19 @@ export interface SlackChannelDeps {
   now?: () => number;
   /** Posts per channel: ≈1/s with a short burst by default (Slack's rule). */
   pacing?: PostPacerOptions;
+  /** Downloads of shared files (tests fake Slack's file host here). Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Largest shared file downloaded, in bytes (default 20 MB). */
+  maxFileBytes?: number;
+  /** Least time between two edits of a progress message. Default 1000 ms. */
+  progressIntervalMs?: number;
 }
 
 export interface SlackChannel {
-  /** `POST /commands` (slash commands) and `POST /interactivity` (buttons); mount under `/slack`. */
+  /**
+   * `POST /commands` (slash commands), `POST /interactivity` (buttons) and `POST /events` (the Events API:
+   * files shared in a channel); mount under `/slack`.
+   */
   routes: Hono;
   capabilities: ChannelCapabilities;
   /** Resolves once every request accepted so far has been answered in Slack (tests, shutdown). */
@@ -96,11 +110,27 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
   }
 
-  async function answer(turn: InboundTurn): Promise<void> {
-    if (!(await deps.dedupe(turn.id))) return;
+  /** A progress message in the turn's channel: chat.postMessage (paced), then chat.update (throttled). */
+  const progressIn = (channel: string) => () =>
+    throttledProgress(
+      {
+        post: async (text) =>
+          (await pace(channel, () => client.chat.postMessage({ channel, text, blocks: progressBlocks(text) }))).ts ??
+          null,
+        edit: async (ts, text) => {
+          await client.chat.update({ channel, ts, text, blocks: progressBlocks(text) });
+        },
+        onError: (err) => deps.logger.warn({ err, channel }, "slack: progress message failed"),
+      },
+      { intervalMs: deps.progressIntervalMs ?? 1_000 },
+    );
+
+  async function answer(turn: InboundTurn, opts: { deduped?: boolean } = {}): Promise<void> {
+    if (!opts.deduped && !(await deps.dedupe(turn.id))) return;
     let messages: SlackMessage[];
     try {
-      const rendered = renderForSlack(safeForChat(await deps.handler(turn), turn.chat));
+      const replies = await deps.handler({ ...turn, progress: progressIn(turn.chat.id) });
+      const rendered = renderForSlack(safeForChat(replies, turn.chat));
       for (const note of rendered.notes) deps.logger.warn({ turnId: turn.id }, note.msg);
       messages = rendered.messages;
     } catch (err) {
@@ -124,6 +154,36 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     await ack();
     const turn = actionToTurn(blockActionsSchema.parse(body));
     if (turn) await answer(turn);
+  });
+  // A file shared in a channel (the message's text is its caption, e.g. `import CARD-100`): files.info
+  // and the download happen only when the bot reads it.
+  app.event("message", async ({ body }) => {
+    const parsed = fileShareEventSchema.safeParse(body);
+    if (!parsed.success) return;
+    const { event, event_id } = parsed.data;
+    // A retried delivery is dropped before files.info.
+    if (!(await deps.dedupe(event_id))) return;
+    const file = await slackFileInput(
+      {
+        info: async (fileId) => (await client.files.info({ file: fileId })).file as SlackFileInfo,
+        botToken: deps.botToken,
+        fetch: deps.fetch ?? fetch,
+        maxBytes: deps.maxFileBytes ?? 20 * 1024 * 1024,
+        timeoutMs: 60_000,
+      },
+      event.files[0]!.id,
+      event.text.trim(),
+    );
+    await answer(
+      {
+        id: event_id,
+        channel: "slack",
+        chat: { id: event.channel, kind: "group" },
+        from: { externalId: event.user, displayName: event.user },
+        input: file,
+      },
+      { deduped: true },
+    );
   });
   app.error(async (err) => deps.logger.error({ err }, "slack: a listener failed"));
 
@@ -164,10 +224,39 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
   };
   routes.post("/commands", receive);
   routes.post("/interactivity", receive);
+  // The Events API: JSON bodies, signed like the rest. Bolt acknowledges events before its listeners run.
+  routes.post("/events", async (c) => {
+    const raw = await c.req.text();
+    if (!verified(raw, c.req.header("x-slack-signature"), c.req.header("x-slack-request-timestamp")))
+      return errorJson(c, 401, "invalid_signature", "the Slack request signature is missing, wrong or stale");
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return errorJson(c, 400, "bad_request", "body: is not JSON");
+    }
+    const challenge = urlVerificationSchema.safeParse(json);
+    if (challenge.success) return c.json({ challenge: challenge.data.challenge });
+    if (!eventEnvelopeSchema.safeParse(json).success) return errorJson(c, 400, "bad_request", "body: not an event");
+    const retry = Number(c.req.header("x-slack-retry-num") ?? "");
+    let acked!: () => void;
+    const ack = new Promise<void>((resolve) => (acked = resolve));
+    const work = app
+      .processEvent({
+        body: json as Record<string, unknown>,
+        ack: async () => acked(),
+        ...(Number.isInteger(retry) && retry > 0 ? { retryNum: retry } : {}),
+      })
+      .catch((err: unknown) => deps.logger.error({ err }, "slack: processing failed"));
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    await Promise.race([ack, work]);
+    return c.body(null, 200);
+  });
 
   return {
     routes,
-    capabilities: { deepLink: () => null, starsInvoices: false, buttons: "native", files: false },
+    capabilities: { deepLink: () => null, starsInvoices: false, buttons: "native", files: true },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
@@ -175,4 +264,9 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
       await this.idle();
     },
   };
+}
+
+/** A progress text as one mrkdwn section (escaped like every reply). */
+function progressBlocks(text: string) {
+  return renderForSlack([{ kind: "text", body: [{ text }] }]).messages[0]!.blocks;
 }

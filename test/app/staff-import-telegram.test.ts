@@ -123,6 +123,11 @@ describe("import codes by uploading a file to the Telegram staff group", () => {
     await upload(olga, new Uint8Array([0x41, 0xff, 0xfe, 0x42]), "bad.txt", `/import ${product.sku}`);
     await waitForGroup(/“bad\.txt” is not valid UTF-8 text/);
 
+    // Above the Bot API's 20 MB: refused before any download.
+    const huge = api.addFile("HUGE-1\n", { name: "huge.txt", mimeType: "text/plain", declaredSize: 25 * 1024 * 1024 });
+    await h!.post(documentUpdate(olga, huge, { groupId: STAFF_GROUP, caption: `/import ${product.sku}` }));
+    await waitForGroup(/too (large|big)|20 MB/i);
+
     await upload(olga, "NOPE-1\n", "codes.txt", "/import NO-SUCH-SKU");
     await waitForGroup(/No product with SKU “NO-SUCH-SKU”/);
 

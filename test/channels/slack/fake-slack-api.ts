@@ -24,14 +24,34 @@ export interface FakeSlackApi {
   calls: SlackApiCall[];
   /** Methods answered `{ ok: false, error: "message_not_found" }` (as Slack does for a deleted message). */
   failing: Set<string>;
+  /**
+   * A file a user shared: `files.info` describes it (`declaredSize` overrides its size) and its private
+   * URL serves the bytes only with the bot token (else 403). Returns the file id (`F…`).
+   */
+  addFile(bytes: Uint8Array | string, opts: { name: string; mimetype?: string; declaredSize?: number }): string;
+  /** File downloads, with the Authorization header each came with. */
+  downloads: Array<{ fileId: string; authorization: string | undefined }>;
   close(): Promise<void>;
 }
 
 export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
   const calls: SlackApiCall[] = [];
   const failing = new Set<string>();
+  const files = new Map<string, { name: string; mimetype: string; bytes: Uint8Array; size: number }>();
+  const downloads: FakeSlackApi["downloads"] = [];
+  let fileSeq = 0;
   let ts = 0;
+  let base = "";
   const server: Server = createServer((req, res) => {
+    const download = /^\/files-pri\/T0KAMENG-(F[A-Z0-9]+)\//.exec(req.url ?? "");
+    if (download) {
+      const f = files.get(download[1]!);
+      downloads.push({ fileId: download[1]!, authorization: req.headers.authorization });
+      if (!f) return void res.writeHead(404).end();
+      if (!req.headers.authorization?.startsWith("Bearer xoxb-")) return void res.writeHead(403).end();
+      res.writeHead(200, { "content-type": f.mimetype, "content-length": String(f.bytes.byteLength) });
+      return void res.end(Buffer.from(f.bytes));
+    }
     let raw = "";
     req.on("data", (chunk: Buffer) => (raw += chunk.toString("utf8")));
     req.on("end", () => {
@@ -45,14 +65,47 @@ export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
       });
       res.setHeader("content-type", "application/json");
       if (failing.has(method)) return void res.end(JSON.stringify({ ok: false, error: "message_not_found" }));
+      if (method === "files.info") {
+        const f = files.get(params.file ?? "");
+        if (!f) return void res.end(JSON.stringify({ ok: false, error: "file_not_found" }));
+        const url = `${base}files-pri/T0KAMENG-${params.file}/${encodeURIComponent(f.name)}`;
+        return void res.end(
+          JSON.stringify({
+            ok: true,
+            file: {
+              id: params.file,
+              name: f.name,
+              title: f.name,
+              mimetype: f.mimetype,
+              filetype: "text",
+              size: f.size,
+              url_private: url,
+              url_private_download: `${url}?download=1`,
+            },
+          }),
+        );
+      }
       res.end(JSON.stringify({ ok: true, channel: params.channel, ts: `1764000000.${String(++ts).padStart(6, "0")}` }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
+    url: `${base}api/`,
     calls,
     failing,
+    downloads,
+    addFile(bytes, opts) {
+      const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+      const id = `F0FAKE${String(++fileSeq).padStart(4, "0")}`;
+      files.set(id, {
+        name: opts.name,
+        mimetype: opts.mimetype ?? "text/plain",
+        bytes: data,
+        size: opts.declaredSize ?? data.byteLength,
+      });
+      return id;
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

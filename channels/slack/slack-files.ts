@@ -1,0 +1,82 @@
+import { FileTooLargeError, type FileInput } from "../../bots/turn.ts";
+
+/** What `files.info` says of a file (the fields used). */
+export interface SlackFileInfo {
+  id: string;
+  name?: string;
+  mimetype?: string;
+  size?: number;
+  url_private_download?: string;
+  url_private?: string;
+}
+
+export interface SlackFilesDeps {
+  /** `files.info` through the Web API client (bot token in its Authorization header). */
+  info(fileId: string): Promise<SlackFileInfo>;
+  botToken: string;
+  fetch: typeof fetch;
+  /** The channel's own cap, whatever the bot asks for. */
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+/**
+ * A file shared in Slack as a `FileInput`: `files.info` for its name, type, size and private URL, then
+ * the download with the bot token (Slack serves private files only with it), refusing more than the limit
+ * on the declared size, on `content-length` and while the bytes stream in. Errors never carry the token.
+ */
+export async function slackFileInput(deps: SlackFilesDeps, fileId: string, caption: string): Promise<FileInput> {
+  const info = await deps.info(fileId);
+  const size = info.size ?? 0;
+  const url = info.url_private_download ?? info.url_private;
+  return {
+    kind: "file",
+    name: info.name ?? "",
+    mimeType: info.mimetype ?? "application/octet-stream",
+    size,
+    ...(caption ? { caption } : {}),
+    read: async (maxBytes) => {
+      const limit = Math.min(maxBytes, deps.maxBytes);
+      if (size > limit) throw new FileTooLargeError(limit, size);
+      if (!url) throw new Error(`slack: files.info gave no download URL for ${fileId}`);
+      const res = await deps.fetch(url, {
+        headers: { authorization: `Bearer ${deps.botToken}` },
+        signal: AbortSignal.timeout(deps.timeoutMs),
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`slack: file download failed with HTTP ${res.status}`);
+      }
+      return readAtMost(res, limit);
+    },
+  };
+}
+
+async function readAtMost(res: Response, limit: number): Promise<Uint8Array> {
+  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) {
+    await res.body?.cancel();
+    throw new FileTooLargeError(limit, declared);
+  }
+  if (!res.body) return new Uint8Array();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw new FileTooLargeError(limit, total);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
