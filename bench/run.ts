@@ -36,6 +36,8 @@
  *                                      cached template), cloning it, and the whole bench
  *   tg_*, notify_*                     the chat pipeline (bench/telegram/run.ts)
  *   wechat_*                           WeChat by numbered menus on the mock puppet (bench/wechat/run.ts)
+ *   import_codes_per_s, import_lines, import_s   a code file uploaded through the staff bot's import
+ *                                      (bench/staff-import.ts; BENCH_IMPORT_LINES, default 100000; 0 skips)
  *
  * Environment: BENCH_SECONDS (30, the mixed run), BENCH_KIND_SECONDS (15, each single-kind run; 0 skips),
  * BENCH_SAME_SQL_SECONDS (10; 0 skips), PGBENCH_SECONDS (10), BENCH_CONCURRENCY (48 buyers, closed loop;
@@ -271,9 +273,10 @@ async function main() {
     // ── the chat pipeline: Telegram webhook updates driving complete purchases (issue 4), its own process ──
     const chat = bench.telegram ? runTelegramBench() : {};
     const wechat = bench.wechat ? runWechatBench() : {};
+    const imports = Number(process.env.BENCH_IMPORT_LINES ?? 100_000) > 0 ? runImportBench() : {};
     const benchS = Math.round((performance.now() - started) / 1000);
     log(`total bench time ${benchS} s`);
-    console.log(JSON.stringify({ ...result, ...chat, ...wechat, bench_s: benchS }));
+    console.log(JSON.stringify({ ...result, ...chat, ...wechat, ...imports, bench_s: benchS }));
   } finally {
     for (const s of servers) if (s.exitCode === null) s.kill("SIGKILL");
     await sim.stop();
@@ -298,6 +301,24 @@ function runTelegramBench(): Record<string, unknown> {
   if (r.status !== 0 || !last.startsWith("{")) {
     log(`telegram bench failed (exit ${r.status})`);
     return { tg_error: `exit ${r.status}` };
+  }
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+/** bench/staff-import.ts (a code file uploaded through the staff bot: import_codes_per_s); its JSON line. */
+function runImportBench(): Record<string, unknown> {
+  log("import: a code file through the staff bot's import (bench/staff-import.ts)");
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/staff-import.ts"], {
+    cwd: ROOT,
+    env: process.env,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`import: ${line}`);
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !last.startsWith("{")) {
+    log(`import bench failed (exit ${r.status})`);
+    return { import_error: `exit ${r.status}` };
   }
   return JSON.parse(last) as Record<string, unknown>;
 }
