@@ -12,7 +12,8 @@ import type { StaffMessages } from "./staff-messages.ts";
 
 /** What the order and 补单 commands read and call (part of the staff bot's deps). */
 export interface OrderCommandDeps extends OrderLookupDeps {
-  orders: OrderLookupDeps["orders"] & Pick<Orders, "events" | "backorders" | "fillBackorder" | "rerouteBackorder">;
+  orders: OrderLookupDeps["orders"] &
+    Pick<Orders, "events" | "backorders" | "fillBackorder" | "rerouteBackorder" | "retryWithAnotherSupplier">;
   inventory: Pick<Inventory, "maskedCodes">;
   catalog: Pick<Catalog, "getProduct" | "getProductBySku" | "updateProduct">;
   suppliers?: OrderLookupDeps["suppliers"] & Pick<Suppliers, "attemptsFor">;
@@ -186,4 +187,18 @@ export async function backorderModeCommand(deps: OrderCommandDeps, k: CommandKit
     { type: "product", id: product.id },
   );
   return [text(plain(om.backorderMode(after.sku, on)))];
+}
+
+/** `retry <order>`: a FULFILLING order goes to the next supplier (its current one asked once more first). */
+export async function retryCommand(deps: OrderCommandDeps, k: CommandKit, args: string[]): Promise<Reply[]> {
+  const om = orderMessages(k.locale);
+  if (args.length !== 1) return k.usage("retry <order number | order id>");
+  const order = await deps.orders.resolveRef(k.ctx, { ref: args[0]! });
+  const r = await deps.orders.retryWithAnotherSupplier(k.ctx, { orderId: order.id });
+  await k.audited(
+    "ok",
+    { status: r.status, ...(r.supplierId ? { supplierId: r.supplierId } : {}) },
+    { type: "order", id: order.id },
+  );
+  return [text(plain(om.retried(order.number, r.status)))];
 }

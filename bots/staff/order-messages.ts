@@ -30,6 +30,7 @@ const en = {
       ? `${sku} now takes paid orders while out of stock (they wait for an import, oldest first).`
       : `${sku} no longer takes orders while out of stock (orders already waiting still wait).`,
   productNotFound: (sku: string) => `No product with SKU “${sku}”.`,
+  retried: (number: string, status: string) => `Order ${number} was retried with another supplier: now ${status}.`,
 };
 
 type Messages = typeof en;
@@ -62,6 +63,7 @@ const zh: Messages = {
       ? `${sku} 现在缺货时也接受已支付订单（等待补货，先到先得）。`
       : `${sku} 缺货时不再接单（已在等待的订单继续等待）。`,
   productNotFound: (sku) => `没有 SKU 为“${sku}”的商品。`,
+  retried: (number, status) => `订单 ${number} 已换供应商重试：当前状态 ${status}。`,
 };
 
 export const orderMessages = (locale: Locale): Messages => (locale === "en" ? en : zh);

@@ -13,6 +13,7 @@ import {
   backorderModeCommand,
   backordersCommand,
   orderCommand,
+  retryCommand,
   type CommandKit,
   type OrderCommandDeps,
 } from "./order-commands.ts";
@@ -137,6 +138,8 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return backorderActionCommand(deps, kit(ctx, command, m, locale), command, args);
       case "backorder":
         return backorderModeCommand(deps, kit(ctx, command, m, locale), args);
+      case "retry":
+        return retryCommand(deps, kit(ctx, command, m, locale), args);
       case "import":
         return importCommand(deps, kit(ctx, command, m, locale), args, {
           ...(turn.input.kind === "file" ? { file: turn.input } : {}),

@@ -16,6 +16,7 @@ export const STAFF_COMMANDS = [
   "reroute",
   "backorder",
   "import",
+  "retry",
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
 

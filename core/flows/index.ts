@@ -5,5 +5,6 @@ export * from "./place-order.stages.ts";
 export * from "./place-order.flow.ts";
 export * from "./fulfil-order.flow.ts";
 export * from "./backorders.flow.ts";
+export * from "./retry-supplier.flow.ts";
 export * from "./orders.facade.ts";
 export * from "./user-lookup.flow.ts";

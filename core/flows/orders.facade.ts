@@ -30,6 +30,7 @@ import {
   refundOverdueBackorders,
   rerouteBackorder,
 } from "./backorders.flow.ts";
+import { retryWithAnotherSupplier } from "./retry-supplier.flow.ts";
 import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps, type RoutingCache } from "./flow-deps.ts";
 import {
   applySupplierOutcome,
@@ -277,6 +278,11 @@ export function createOrders(deps: OrderFlowDeps) {
       const order = await owned(ctx, input.orderId, "orders.retry");
       return rerouteBackorder(rt, delegate(ctx, "orders.rerouteBackorder"), order);
     },
+    /** Staff move a FULFILLING order on to the next supplier (its current one asked once more first). */
+    async retryWithAnotherSupplier(ctx: CoreContext, input: { orderId: string }) {
+      const order = await owned(ctx, input.orderId, "orders.retry");
+      return retryWithAnotherSupplier(rt, delegate(ctx, "orders.retryWithAnotherSupplier"), order);
+    },
     /** The backorders job: every waiting order that stock can fill now, then refund the overdue ones. */
     async sweepBackorders(ctx: CoreContext, input: { maxWaitMs: number }) {
       const { filled } = await fillAllBackorders(rt, ctx);
@@ -319,6 +325,7 @@ export function createOrders(deps: OrderFlowDeps) {
     fillBackorder: { inside: "orders.retry, checked once the order is read" },
     rerouteBackorder: { inside: "orders.retry, checked once the order is read" },
     sweepBackorders: fulfil,
+    retryWithAnotherSupplier: { inside: "orders.retry, checked once the order is read" },
   });
 }
 

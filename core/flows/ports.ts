@@ -127,4 +127,6 @@ export interface SuppliersPort {
     },
   ): Promise<SupplierOutcomePort>;
   query(ctx: CoreContext, input: { supplierId: string; requestKey: string }): Promise<SupplierOutcomePort>;
+  /** The order's requests at suppliers (a staff retry skips the ones already asked). */
+  attemptsFor?(ctx: CoreContext, input: { orderId: string }): Promise<Array<{ supplierId: string }>>;
 }

@@ -126,6 +126,10 @@ describe("staff console: order look-up and backorders", () => {
     expect(byTarget).toContain(`Order ${direct.number}`);
     expect(byTarget).toContain("→ 13800138000");
 
+    // Only an order at a supplier can be retried with another one.
+    expect(words(await router.handle(turn(OPERATOR, cmd("retry", delivered.number))))).toMatch(
+      /^Not done: the order is DELIVERED: only an order at a supplier can be retried/,
+    );
     // A mistyped order number says so; a viewer may not read orders at all.
     const wrongCheck = delivered.number.slice(0, -1) + (delivered.number.endsWith("A") ? "B" : "A");
     expect(words(await router.handle(turn(SUPPORT, cmd("order", wrongCheck))))).toMatch(/mistyped/);
