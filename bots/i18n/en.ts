@@ -37,6 +37,7 @@ export const en = {
   "shop.card_price": "Price: {{price}}",
   "shop.card_face": "Face value: {{face}}",
   "shop.card_stock": "Stock: {{count}}",
+  "shop.card_backorder": "Stock: sold out — orders are taken and delivered on restock (补单), or refunded",
   "shop.card_sold_out": "Stock: sold out",
   "shop.card_limits": "Quantity: {{min}}–{{max}} per order",
   "shop.card_direct_mobile": "Delivered as a top-up to a mainland China mobile number.",

@@ -39,6 +39,7 @@ export const zhCN: Record<MessageKey, string> = {
   "shop.card_price": "价格：{{price}}",
   "shop.card_face": "面值：{{face}}",
   "shop.card_stock": "库存：{{count}}",
+  "shop.card_backorder": "库存：已售罄 — 可下单补单，补货后自动发货，未能补货则退款",
   "shop.card_sold_out": "库存：已售罄",
   "shop.card_limits": "每单数量：{{min}}–{{max}}",
   "shop.card_direct_mobile": "直充到中国大陆手机号。",

@@ -91,11 +91,17 @@ export function createBrowse(k: Kit, next: BrowseNext) {
       t(s, "shop.card_price", { price: priceText(s, price, p.currency) }),
       p.faceValue !== price ? t(s, "shop.card_face", { face: money(s, p.faceValue, p.currency) }) : null,
       // DIRECT products have no stock: their delivery line says they are topped up at once.
-      available === null ? null : t(s, available > 0 ? "shop.card_stock" : "shop.card_sold_out", { count: available }),
+      available === null
+        ? null
+        : t(s, available > 0 ? "shop.card_stock" : p.acceptBackorders ? "shop.card_backorder" : "shop.card_sold_out", {
+            count: available,
+          }),
       p.minQty === p.maxQty ? null : t(s, "shop.card_limits", { min: p.minQty, max: p.maxQty }),
       deliveryLine(s, p),
     );
-    if (available === 0) {
+    // 补单: a product that takes backorders is bought while sold out (the order waits for a restock).
+    const sellable = p.acceptBackorders ? null : available;
+    if (sellable === 0) {
       await clearFlow(s);
       return [
         text(
@@ -111,7 +117,7 @@ export function createBrowse(k: Kit, next: BrowseNext) {
       rows.push(back);
       return [text(s, url ? head : [...head, plain("\n"), plain(t(s, "group.no_deep_link"))], rows)];
     }
-    const max = available === null ? p.maxQty : Math.min(p.maxQty, available);
+    const max = sellable === null ? p.maxQty : Math.min(p.maxQty, sellable);
     // A product sold in one quantity only (a top-up of one): no "how many?" with a single button.
     if (p.minQty === p.maxQty && max === p.minQty)
       return [text(s, head, [back]), ...(await next.buyQuantity(s, p, p.minQty))];

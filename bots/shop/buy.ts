@@ -61,7 +61,9 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     if (quantity < p.minQty) return [quantityPrompt(s, p, t(s, "qty.too_small", limits))];
     if (quantity > p.maxQty) return [quantityPrompt(s, p, t(s, "qty.too_large", limits))];
     const available = await availableOf(s, p);
-    if (available !== null && available < quantity) return notEnoughStock(s, p, available, "qty.not_enough_stock");
+    // 补单: a backorder product takes the order whatever the stock (it waits for a restock).
+    if (available !== null && available < quantity && !p.acceptBackorders)
+      return notEnoughStock(s, p, available, "qty.not_enough_stock");
     if (p.deliveryKind === "DIRECT") {
       const offered = (await getState(s)).offered;
       if (offered?.productIds.includes(p.id)) {
