@@ -19,7 +19,11 @@ export interface BackorderQueue {
    * `exceptOrderId` wait (read after the lock is granted: a statement of its own, with a new snapshot).
    */
   lock(tx: SqlExecutor, productId: string, exceptOrderId?: string): Promise<{ waiting: boolean }>;
-  /** The product's oldest waiting order, locked (call under the queue lock). */
+  /**
+   * The product's oldest waiting order, locked (call under the queue lock). One locked by a refund or a
+   * re-route (leaving the queue) is skipped rather than waited for: waiting, FOR UPDATE … LIMIT 1 could
+   * answer nothing once it had left, and the fill would stop with orders still waiting.
+   */
   oldest(tx: SqlExecutor, productId: string): Promise<Order | null>;
   /** Waiting orders (oldest first), for people: all products or one. */
   list(db: SqlExecutor, opts?: { productId?: string; limit?: number }): Promise<NumberedOrder[]>;
@@ -44,7 +48,7 @@ export function createBackorderQueue(): BackorderQueue {
     async oldest(tx, productId) {
       const rows = await tx.query<Order>(sql`SELECT ${COLS} FROM orders
         WHERE product_id = ${productId}::uuid AND status = 'AWAITING_STOCK'
-        ORDER BY paid_at, id LIMIT 1 FOR UPDATE`);
+        ORDER BY paid_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`);
       return rows[0] ?? null;
     },
 
