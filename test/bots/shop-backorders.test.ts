@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CodesReply } from "../../bots/turn.ts";
+import { asBuyer } from "../../core/shared/index.ts";
 import { ctx } from "../e2e/support/shop.ts";
 import { buttonsOf, createBotHarness, plainOf, type BotHarness } from "./support/bot-harness.ts";
 
@@ -41,6 +42,24 @@ describe("shop bot: backorders", () => {
         payload: { orderId: order!.id, userId, from: "CREATED" },
       }),
     ).toEqual([]);
+
+    // Paid later (Stars, here the wallet) and found no stock when fulfilled: the notifier tells the buyer.
+    const later = await h.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: p.id,
+      quantity: 1,
+      idempotencyKey: "bo-later",
+      payWith: "later",
+    });
+    if (!later.ok) throw new Error(later.code);
+    await h.c.orders.payFromWallet(asBuyer(ctx, userId), { orderId: later.order.id });
+    expect(await h.c.orders.fulfil(ctx, { orderId: later.order.id })).toMatchObject({ status: "AWAITING_STOCK" });
+    const told = await h.bot.onDomainEvent({
+      type: "order.awaiting_stock",
+      payload: { orderId: later.order.id, userId, from: "PAID" },
+    });
+    expect(told).toHaveLength(1);
+    expect(plainOf(told[0]!.replies)).toMatch(/Order #\S+ \(Test card\) is paid \(¥10\.00\) but sold out right now/);
 
     await h.shop.importCodes(p.id, 1, "bo");
     const { filled } = await h.c.orders.fillBackorders(ctx, { productId: p.id });
