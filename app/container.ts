@@ -56,6 +56,8 @@ export interface Container {
   db: Database;
   secrets: SecretBox;
   sandboxWebhookSecret: string;
+  /** HMAC secret shared with the payout provider (PAYOUT_PROVIDER_SECRET, or generated into DATA_DIR). */
+  payoutProviderSecret: string;
   metrics: Metrics;
   /** The business gauges' caching (ContainerOptions.businessGauges), for the HTTP app that registers them. */
   businessGauges: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "stockEveryMs" | "maxStockProducts">;
@@ -138,6 +140,9 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const sandboxWebhookSecret =
       config.SANDBOX_WEBHOOK_SECRET ??
       (await localSecret(config.DATA_DIR, "sandbox-webhook.secret", () => randomToken("whsec_")));
+    const payoutProviderSecret =
+      config.PAYOUT_PROVIDER_SECRET ??
+      (await localSecret(config.DATA_DIR, "payout-provider.secret", () => randomToken("posec_")));
     const clock = opts.clock ?? systemClock;
     const secrets = new SecretBox(Buffer.from(key, "base64"));
     const { prisma, sql } = db;
@@ -259,6 +264,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       db,
       secrets,
       sandboxWebhookSecret,
+      payoutProviderSecret,
       metrics,
       businessGauges: opts.businessGauges ?? {},
       ledger,
