@@ -43,6 +43,9 @@ import { fulfilmentDispatcher } from "./events/consumers.ts";
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
+import { createWithdrawalsFor } from "./withdrawals.ts";
+import { createAudit } from "../core/audit/index.ts";
+import type { Withdrawals } from "../core/withdrawals/index.ts";
 
 /**
  * The composition root: the only place that reads config and constructs adapters. Everything the
@@ -257,6 +260,13 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
     const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
     let workersStarted = false;
+    // The withdrawals' sweeper (expire-withdrawals): made on first use, with an audit trail of its own.
+    let sweeper: Withdrawals | undefined;
+    const withdrawalsForWorkers = () =>
+      (sweeper ??= createWithdrawalsFor(
+        { db, clock, secrets, config, ledger, payoutProviderSecret },
+        createAudit({ sql: db.sql, clock }),
+      ));
     return {
       config,
       logger,
@@ -282,7 +292,15 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         if (workersStarted) return;
         workersStarted = true;
         await startWorkers(
-          { jobs, orders, suppliers, ledger, logger: jobLogger, ...opts.workerTuning },
+          {
+            jobs,
+            orders,
+            suppliers,
+            ledger,
+            logger: jobLogger,
+            withdrawals: withdrawalsForWorkers,
+            ...opts.workerTuning,
+          },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
         );
       },

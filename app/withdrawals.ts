@@ -71,5 +71,7 @@ export function createWithdrawalsFor(
     audit,
     policy: configWithdrawalPolicy(c.config),
     payouts: payouts ?? payoutProviderFor(c),
+    // A withdrawal waits as long as its approval request does.
+    ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,
   });
 }

@@ -3,9 +3,11 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { Withdrawals } from "../core/withdrawals/index.ts";
 import {
   expireHoldsJob,
   expireOrdersJob,
+  expireWithdrawalsJob,
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
@@ -18,6 +20,8 @@ export interface WorkerDeps {
   orders: Orders;
   suppliers: Pick<Suppliers, "pendingRequests" | "query">;
   ledger: Pick<Ledger, "expireHolds">;
+  /** Made when the workers start (it needs the audit trail): closes undecided withdrawals past their expiry. */
+  withdrawals?: () => Pick<Withdrawals, "expireDue">;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -80,12 +84,17 @@ export function registerJobHandlers(d: WorkerDeps): void {
   d.jobs.handle(expireHoldsJob, async (_p, meta) => {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
+
+  d.jobs.handle(expireWithdrawalsJob, async (_p, meta) => {
+    const r = await d.withdrawals?.().expireDue(ctx(meta.jobId));
+    if (r?.expired) d.logger.info({ expired: r.expired }, "expired undecided withdrawals");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const) {
+  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob, expireWithdrawalsJob] as const) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

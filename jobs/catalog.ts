@@ -23,6 +23,7 @@ export const fulfilOrderJob = "fulfil-order";
 export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
+export const expireWithdrawalsJob = "expire-withdrawals";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -44,6 +45,14 @@ export const jobCatalog = {
     repeatEveryMs: 15_000,
   },
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
+  // Withdrawals nobody decided in time: closed as EXPIRED, their holds released (core/withdrawals).
+  [expireWithdrawalsJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 300_000,
+  },
 } satisfies JobCatalog;
 
 export type Jobs = typeof jobCatalog;

@@ -8,6 +8,7 @@ describe("job catalog", () => {
     expect(Object.keys(jobCatalog).sort()).toEqual([
       "expire-holds",
       "expire-orders",
+      "expire-withdrawals",
       "fulfil-order",
       "poll-supplier-requests",
     ]);
