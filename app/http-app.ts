@@ -69,6 +69,8 @@ export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: Ht
       inventory: c.inventory,
       ledger: c.ledger,
       walletCode,
+      webhooks: c.webhooks,
+      enqueueWebhook: (id, o) => c.enqueueWebhook(id, o),
       limits: { perKey: limits.apiKey, perIp: limits.ip, trustProxy: limits.trustProxy },
     }),
   );

@@ -4,9 +4,11 @@ import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
+import type { Webhooks } from "../core/webhooks/index.ts";
 import {
   expireHoldsJob,
   expireOrdersJob,
+  deliverWebhookJob,
   expireWithdrawalsJob,
   fulfilOrderJob,
   jobCatalog,
@@ -22,6 +24,8 @@ export interface WorkerDeps {
   ledger: Pick<Ledger, "expireHolds">;
   /** Made when the workers start (it needs the audit trail): closes undecided withdrawals past their expiry. */
   withdrawals?: () => Pick<Withdrawals, "expireDue">;
+  /** Sends distributor webhooks (deliver-webhook). */
+  webhooks?: Pick<Webhooks, "deliver" | "markFailed">;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -84,6 +88,22 @@ export function registerJobHandlers(d: WorkerDeps): void {
   d.jobs.handle(expireHoldsJob, async (_p, meta) => {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
+
+  const webhooks = d.webhooks;
+  if (webhooks)
+    d.jobs.handle(
+      deliverWebhookJob,
+      async (p, meta) => {
+        const r = await webhooks.deliver(ctx(meta.jobId), { deliveryId: p.deliveryId });
+        // Thrown: the queue retries with its backoff (a hanging receiver was cut off by the attempt's timeout).
+        if (!r.ok) throw new Error(r.error);
+      },
+      {
+        onExhausted: async (p, err, meta) => {
+          await webhooks.markFailed(ctx(meta.jobId), { deliveryId: p.deliveryId, error: err.message });
+        },
+      },
+    );
 
   d.jobs.handle(expireWithdrawalsJob, async (_p, meta) => {
     const r = await d.withdrawals?.().expireDue(ctx(meta.jobId));
