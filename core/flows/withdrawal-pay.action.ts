@@ -68,13 +68,11 @@ export function withdrawalPayAction(deps: {
     async execute(ctx, p, meta) {
       const w = await get(ctx, p.withdrawalId);
       if (p.step === "review" && overThreshold(w)) {
-        const r: SubmitResult = await deps
-          .approvals()
-          .submit(ctx, {
-            action: WITHDRAWAL_PAY_ACTION,
-            payload: { withdrawalId: w.id, step: "confirm" },
-            reason: meta.reason,
-          });
+        const r: SubmitResult = await deps.approvals().submit(ctx, {
+          action: WITHDRAWAL_PAY_ACTION,
+          payload: { withdrawalId: w.id, step: "confirm" },
+          reason: meta.reason,
+        });
         if (r.status === "pending")
           return { withdrawalId: w.id, status: "AWAITING_SECOND_APPROVAL", approvalId: r.request.id };
         if (r.status === "failed") throw new Error(r.error);
