@@ -90,7 +90,7 @@ export interface Container {
   /** Enqueues `deliver-webhook` for API orders' status changes: hosted by `serve` and by `worker`. */
   webhookDispatcher: EventConsumer<WebhookEventType>;
   /** Enqueues a delivery's next send (the dispatcher, a resend). */
-  enqueueWebhook(deliveryId: string, opts?: { resend?: boolean }): Promise<void>;
+  enqueueWebhook(deliveryId: string, opts?: { resend?: string }): Promise<void>;
   /** Enqueues `fulfil-order` for every paid order: hosted by `serve` and by `worker`. */
   fulfilmentDispatcher: EventConsumer<"order.paid">;
   /** Health checks beyond the database (Redis when configured). */
@@ -280,10 +280,12 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ...(opts.webhookTimeoutMs ? { timeoutMs: opts.webhookTimeoutMs } : {}),
       codes: { codesFor: (orderId) => orders.codesFor(systemContext("webhooks"), { orderId }) },
     });
-    let resends = 0;
-    const enqueueWebhook = async (deliveryId: string, o: { resend?: boolean } = {}) => {
-      // One queued send per delivery; a resend is a job of its own (job ids may not contain ':').
-      const jobId = o.resend ? `webhook-${deliveryId}-r${Date.now()}-${++resends}` : `webhook-${deliveryId}`;
+    const enqueueWebhook = async (deliveryId: string, o: { resend?: string } = {}) => {
+      // One queued send per delivery; a resend is a job of its own, one per request key while it is queued
+      // (job ids may not contain ':', so the key is hashed).
+      const jobId = o.resend
+        ? `webhook-${deliveryId}-r-${secrets.keyedHash(o.resend, "webhook-resend").slice(0, 16)}`
+        : `webhook-${deliveryId}`;
       await jobs.enqueue(deliverWebhookJob, { deliveryId }, { jobId });
     };
     const webhookDispatcher = distributorWebhooks({

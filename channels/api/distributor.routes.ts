@@ -8,8 +8,8 @@ import { webhookBodySchema, type WebhookDeliveryJson, type StatementEntryJson } 
 /** What the distributor's own-account routes need (webhooks, statement). */
 export interface DistributorRoutesDeps {
   webhooks: Pick<Webhooks, "setEndpoint" | "getEndpoint" | "removeEndpoint" | "list" | "resend">;
-  /** Queues a resend of a delivery (a `deliver-webhook` job of its own). */
-  enqueueWebhook(deliveryId: string, opts: { resend: true }): Promise<void>;
+  /** Queues a resend of a delivery (a `deliver-webhook` job of its own, deduped on the request's Idempotency-Key while queued). */
+  enqueueWebhook(deliveryId: string, opts: { resend: string }): Promise<void>;
   ledger: {
     entries(ctx: CoreContext, code: string, input: { limit: number; beforeId?: bigint }): Promise<StatementEntry[]>;
   };
@@ -62,8 +62,16 @@ export function registerDistributorRoutes<E extends { Variables: object }>(
   app.post("/webhook", async (c) => {
     const ctx = ctxOf(c);
     const body = await readJson(c, webhookBodySchema);
-    const e = await deps.webhooks.setEndpoint(ctx, { userId: ctx.actor.userId, url: body.url });
-    return c.json({ webhook: { url: e.url, created_at: e.createdAt.toISOString(), secret: e.secret } }, 201);
+    const e = await deps.webhooks.setEndpoint(ctx, {
+      userId: ctx.actor.userId,
+      url: body.url,
+      idempotencyKey: ctx.idempotencyKey!,
+    });
+    if (e.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(
+      { webhook: { url: e.url, created_at: e.createdAt.toISOString(), secret: e.secret } },
+      e.replayed ? 200 : 201,
+    );
   });
 
   app.get("/webhook", async (c) => {
@@ -95,7 +103,7 @@ export function registerDistributorRoutes<E extends { Variables: object }>(
   app.post("/webhook-deliveries/:id/resend", async (c) => {
     const ctx = ctxOf(c);
     const d = await deps.webhooks.resend(ctx, { userId: ctx.actor.userId, deliveryId: c.req.param("id") });
-    await deps.enqueueWebhook(d.id, { resend: true });
+    await deps.enqueueWebhook(d.id, { resend: ctx.idempotencyKey! });
     return c.json({ delivery: deliveryJson(d) }, 202);
   });
 

@@ -303,6 +303,16 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, content: json(ref("SetWebhook")) },
           responses: {
             "201": { description: "set; store `secret` now", content: webhookBody },
+            "200": {
+              description: "a replay of an earlier request with this `Idempotency-Key`: the same URL and secret",
+              headers: {
+                "Idempotent-Replayed": {
+                  description: "`true`: nothing new was set",
+                  schema: { type: "string", enum: ["true"] },
+                },
+              },
+              content: webhookBody,
+            },
             ...errors(
               "malformed_json",
               "invalid_data",
@@ -310,6 +320,7 @@ export function openApiDocument(): Record<string, unknown> {
               "idempotency_key_required",
               "idempotency_key_invalid",
               "payload_too_large",
+              "idempotency_conflict",
             ),
           },
         },

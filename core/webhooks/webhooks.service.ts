@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import {
+  conflict,
   invalidData,
   newId,
   notFound,
@@ -18,6 +19,7 @@ import {
   endpointSql,
   firstPageSql,
   insertDeliverySql,
+  lockEndpointSql,
   markFailedSql,
   pageAfterSql,
   resetSql,
@@ -81,11 +83,30 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     async setEndpoint(_ctx, input) {
       const userId = uuid.parse(input.userId);
       const url = checkUrl(input.url);
-      const secret = `whsec_${randomBytes(24).toString("base64url")}`;
-      const [row] = await sql.query<WebhookEndpoint>(
-        upsertEndpointSql(userId, url, secrets.encrypt(secret), clock.now()),
-      );
-      return { ...row!, secret };
+      const key = z.string().min(1).max(200).safeParse(input.idempotencyKey);
+      if (!key.success) throw invalidData("invalid_data", "an idempotency key is required");
+      return sql.transaction(async (tx) => {
+        const [current] = await tx.query<WebhookEndpoint & { secretEnc: string; setKey: string }>(
+          lockEndpointSql(userId),
+        );
+        // The same request again (a retry) answers what it set, secret included; the same key for another URL is a mistake.
+        if (current?.setKey === key.data) {
+          if (current.url !== url)
+            throw conflict("idempotency_conflict", "this Idempotency-Key was already used to set another URL");
+          return {
+            userId,
+            url: current.url,
+            createdAt: current.createdAt,
+            secret: secrets.decrypt(current.secretEnc),
+            replayed: true,
+          };
+        }
+        const secret = `whsec_${randomBytes(24).toString("base64url")}`;
+        const [row] = await tx.query<WebhookEndpoint>(
+          upsertEndpointSql(userId, url, secrets.encrypt(secret), key.data, clock.now()),
+        );
+        return { ...row!, secret, replayed: false };
+      });
     },
 
     async getEndpoint(_ctx, input) {

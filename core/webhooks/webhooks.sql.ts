@@ -10,7 +10,7 @@ export const ENDPOINT_ROW = rowMap<WebhookEndpoint>(
     url: { column: "url" },
     createdAt: { column: "created_at" },
   },
-  ["secret_enc"],
+  ["secret_enc", "set_key"],
 );
 const ENDPOINT = selectList(ENDPOINT_ROW, "e");
 
@@ -31,17 +31,24 @@ export const DELIVERY_ROW = rowMap<WebhookDelivery>("webhook_deliveries", {
 });
 const DELIVERY = selectList(DELIVERY_ROW, "d");
 
-export const upsertEndpointSql = (userId: string, url: string, secretEnc: string, now: Date) => sql`
-  INSERT INTO webhook_endpoints AS e (user_id, url, secret_enc, created_at)
-  VALUES (${userId}::uuid, ${url}::text, ${secretEnc}::text, ${now}::timestamptz)
-  ON CONFLICT (user_id) DO UPDATE SET url = EXCLUDED.url, secret_enc = EXCLUDED.secret_enc, created_at = EXCLUDED.created_at
+export const upsertEndpointSql = (userId: string, url: string, secretEnc: string, setKey: string, now: Date) => sql`
+  INSERT INTO webhook_endpoints AS e (user_id, url, secret_enc, set_key, created_at)
+  VALUES (${userId}::uuid, ${url}::text, ${secretEnc}::text, ${setKey}::text, ${now}::timestamptz)
+  ON CONFLICT (user_id) DO UPDATE SET url = EXCLUDED.url, secret_enc = EXCLUDED.secret_enc, set_key = EXCLUDED.set_key,
+    created_at = EXCLUDED.created_at
   RETURNING ${ENDPOINT}`;
 
 export const endpointSql = (userId: string) =>
   sql`SELECT ${ENDPOINT} FROM webhook_endpoints e WHERE e.user_id = ${userId}::uuid`;
 
 export const endpointSecretSql = (userId: string) =>
-  sql`SELECT ${ENDPOINT}, e.secret_enc AS "secretEnc" FROM webhook_endpoints e WHERE e.user_id = ${userId}::uuid`;
+  sql`SELECT ${ENDPOINT}, e.secret_enc AS "secretEnc", e.set_key AS "setKey" FROM webhook_endpoints e
+      WHERE e.user_id = ${userId}::uuid`;
+
+/** The caller's endpoint locked while a set decides whether it is a replay (one set at a time per caller). */
+export const lockEndpointSql = (userId: string) =>
+  sql`SELECT ${ENDPOINT}, e.secret_enc AS "secretEnc", e.set_key AS "setKey" FROM webhook_endpoints e
+      WHERE e.user_id = ${userId}::uuid FOR UPDATE`;
 
 export const deleteEndpointSql = (userId: string) =>
   sql`DELETE FROM webhook_endpoints e WHERE e.user_id = ${userId}::uuid`;

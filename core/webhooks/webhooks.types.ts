@@ -67,7 +67,10 @@ export type DeliverResult =
 
 export interface Webhooks {
   /** Sets (or replaces) the caller's callback URL; the signing secret is in the answer and nowhere else. */
-  setEndpoint(ctx: CoreContext, input: { userId: string; url: string }): Promise<WebhookEndpoint & { secret: string }>;
+  setEndpoint(
+    ctx: CoreContext,
+    input: { userId: string; url: string; idempotencyKey: string },
+  ): Promise<WebhookEndpoint & { secret: string; replayed: boolean }>;
   getEndpoint(ctx: CoreContext, input: { userId: string }): Promise<WebhookEndpoint | null>;
   removeEndpoint(ctx: CoreContext, input: { userId: string }): Promise<boolean>;
   /** The event consumer: a delivery row for the order's owner when they have an endpoint (once per event). */

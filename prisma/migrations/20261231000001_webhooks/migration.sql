@@ -6,6 +6,7 @@ CREATE TABLE "webhook_endpoints" (
     "user_id" UUID NOT NULL,
     "url" TEXT NOT NULL,
     "secret_enc" TEXT NOT NULL,
+    "set_key" TEXT NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "webhook_endpoints_pkey" PRIMARY KEY ("user_id")

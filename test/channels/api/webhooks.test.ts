@@ -83,6 +83,23 @@ describe("/v1 distributor webhooks and statement", () => {
   it("sets a callback URL and shows its secret once; stores it encrypted", async () => {
     const d = await distributor("/ok");
     expect(d.secret).toMatch(/^whsec_/);
+    // A retry of the same POST answers the same secret; the same key for another URL is refused.
+    const again = await shop.request("/v1/webhook", {
+      method: "POST",
+      key: d.key,
+      idem: `wh-${seq}`,
+      body: { url: receiver.url("/ok") },
+    });
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await again.json()) as { webhook: { secret: string } }).webhook.secret).toBe(d.secret);
+    const clash = await shop.request("/v1/webhook", {
+      method: "POST",
+      key: d.key,
+      idem: `wh-${seq}`,
+      body: { url: receiver.url("/ok2") },
+    });
+    expect(clash.status).toBe(409);
     const got = (await (await shop.request("/v1/webhook", { key: d.key })).json()) as { webhook: Json };
     expect(got.webhook).toEqual({ url: receiver.url("/ok"), created_at: expect.any(String) });
     const [row] = await shop.c.db.sql.query<{ secret_enc: string }>(
