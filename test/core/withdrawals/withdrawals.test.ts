@@ -212,6 +212,35 @@ describe("the staff decision", () => {
     expect(await f.wallet(userId)).toMatchObject({ balance: 70_000n });
   });
 
+  it("ten direct pay calls at once pay out once", async () => {
+    const { userId, withdrawal } = await requested(12_000n);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => f.withdrawals.pay(staffCtx(), { withdrawalId: withdrawal.id, decidedBy: "t" })),
+    );
+    expect(results.every((r) => r.ok && r.withdrawal.status === "PAID")).toBe(true);
+    expect(await f.wallet(userId)).toEqual({ balance: 88_000n, held: 0n, available: 88_000n });
+    expect(await f.count("ledger_transactions", `idempotency_key LIKE 'withdrawal-%:${withdrawal.id}'`)).toBe(2);
+    expect(await events("withdrawal.paid", withdrawal.id)).toBe(1);
+  });
+
+  it("an approval racing a rejection ends one way, with the hold captured or released — never both", async () => {
+    for (let i = 0; i < 5; i++) {
+      const { userId, withdrawal } = await requested(10_000n);
+      await Promise.all([
+        f.approvals.approve(staffCtx(), { requestId: withdrawal.approvalId! }),
+        f.approvals.reject(staffCtx(), { requestId: withdrawal.approvalId!, note: "race" }),
+      ]);
+      const w = await f.withdrawals.get(sys, { withdrawalId: withdrawal.id });
+      expect(["PAID", "REJECTED"]).toContain(w.status);
+      expect(await f.wallet(userId)).toEqual(
+        w.status === "PAID"
+          ? { balance: 90_000n, held: 0n, available: 90_000n }
+          : { balance: 100_000n, held: 0n, available: 100_000n },
+      );
+    }
+    expect((await f.ledger.check(sys)).ok).toBe(true);
+  });
+
   it("over the threshold it takes two different staff members", async () => {
     const { userId, withdrawal } = await requested(60_000n);
     const first = staffCtx();
