@@ -6,6 +6,8 @@ export interface Received {
   headers: IncomingMessage["headers"];
   body: string;
   at: number;
+  /** For a hanging path: when the sender gave up on it (closed the connection); undefined while open. */
+  abandonedAt?: number;
 }
 
 /**
@@ -21,10 +23,12 @@ export async function startReceiver(behave: Record<string, number[] | "hang">) {
     req.on("end", () => {
       const path = req.url ?? "/";
       const seen = received.filter((r) => r.path === path).length;
-      received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString(), at: Date.now() });
+      const hit: Received = { path, headers: req.headers, body: Buffer.concat(chunks).toString(), at: Date.now() };
+      received.push(hit);
       const b = behave[path] ?? [200];
       if (b === "hang") {
         hanging.push(res);
+        res.on("close", () => (hit.abandonedAt = Date.now()));
         return;
       }
       res.writeHead(b[Math.min(seen, b.length - 1)]!, { "content-type": "text/plain" }).end("ok");
