@@ -4,9 +4,13 @@ import { createUserLookup, type UserLookup } from "../core/flows/index.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
 import { walletCode } from "../core/ledger/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
+import { requestWithdrawalFlow } from "../core/flows/request-withdrawal.flow.ts";
+import { withdrawalPayAction } from "../core/flows/withdrawal-pay.action.ts";
+import type { PayoutProvider, Withdrawals } from "../core/withdrawals/index.ts";
 import { createIdentity } from "../core/identity/index.ts";
 import { createStaff, type Staff } from "../core/staff/index.ts";
-import { staffRefundOver } from "./config.ts";
+import { currencyAmounts, staffRefundOver } from "./config.ts";
+import { createWithdrawalsFor } from "./withdrawals.ts";
 import type { Container } from "./container.ts";
 
 /** The operators' console's core modules, wired from the container (the CLI and the staff bot share them). */
@@ -17,23 +21,47 @@ export interface StaffConsole {
   /** Finding buyers (and their orders) by chat id, @username, target — the staff `order` look-up. */
   users: UserLookup;
   suppliers: Suppliers;
+  withdrawals: Withdrawals;
+  /** A user's withdrawal: the hold, then the staff decision (core/flows/request-withdrawal.flow.ts). */
+  requestWithdrawal: ReturnType<typeof requestWithdrawalFlow>;
 }
 
 export function createStaffConsole(
-  c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config" | "ledger" | "catalog" | "suppliers">,
+  c: Pick<
+    Container,
+    "db" | "clock" | "secrets" | "orders" | "config" | "ledger" | "catalog" | "suppliers" | "payoutProviderSecret"
+  >,
+  opts: { payouts?: PayoutProvider } = {},
 ): StaffConsole {
   const audit = createAudit({ sql: c.db.sql, clock: c.clock });
   const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
   const staff = createStaff({ sql: c.db.sql, clock: c.clock, users: identity, audit });
   const refundOver = staffRefundOver(c.config.STAFF_APPROVAL_REFUND_OVER);
-  const approvals = createApprovals({
+  const withdrawals = createWithdrawalsFor(c, audit, opts.payouts);
+  // The withdrawal action reaches approvals (a second step), which holds the action: read lazily.
+  const approvals: Approvals = createApprovals({
     sql: c.db.sql,
     clock: c.clock,
     audit,
     ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,
     // Every action that may need a second person, registered once by name.
-    actions: [refundOrderAction({ orders: c.orders, thresholds: refundOver })],
+    actions: [
+      refundOrderAction({ orders: c.orders, thresholds: refundOver }),
+      withdrawalPayAction({
+        withdrawals,
+        approvals: () => approvals,
+        thresholds: currencyAmounts("WITHDRAWAL_APPROVAL_OVER", c.config.WITHDRAWAL_APPROVAL_OVER),
+      }),
+    ],
   });
   const users = createUserLookup({ identity, orders: c.orders, ledger: c.ledger, walletCode, catalog: c.catalog });
-  return { staff, audit, approvals, users, suppliers: c.suppliers };
+  return {
+    staff,
+    audit,
+    approvals,
+    users,
+    suppliers: c.suppliers,
+    withdrawals,
+    requestWithdrawal: requestWithdrawalFlow({ withdrawals, approvals }),
+  };
 }

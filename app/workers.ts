@@ -3,10 +3,14 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { Withdrawals } from "../core/withdrawals/index.ts";
+import type { Webhooks } from "../core/webhooks/index.ts";
 import {
   backordersJob,
   expireHoldsJob,
   expireOrdersJob,
+  deliverWebhookJob,
+  expireWithdrawalsJob,
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
@@ -19,6 +23,10 @@ export interface WorkerDeps {
   orders: Orders;
   suppliers: Pick<Suppliers, "pendingRequests" | "query">;
   ledger: Pick<Ledger, "expireHolds">;
+  /** Made when the workers start (it needs the audit trail): closes undecided withdrawals past their expiry. */
+  withdrawals?: () => Pick<Withdrawals, "expireDue">;
+  /** Sends distributor webhooks (deliver-webhook). */
+  webhooks?: Pick<Webhooks, "deliver" | "markFailed">;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -88,12 +96,39 @@ export function registerJobHandlers(d: WorkerDeps): void {
     const r = await d.orders.sweepBackorders(ctx(meta.jobId), { maxWaitMs: d.backorderMaxWaitMs ?? 24 * 3_600_000 });
     if (r.filled || r.refunded) d.logger.info(r, "backorders: filled from stock / refunded after waiting too long");
   });
+
+  const webhooks = d.webhooks;
+  if (webhooks)
+    d.jobs.handle(
+      deliverWebhookJob,
+      async (p, meta) => {
+        const r = await webhooks.deliver(ctx(meta.jobId), { deliveryId: p.deliveryId });
+        // Thrown: the queue retries with its backoff (a hanging receiver was cut off by the attempt's timeout).
+        if (!r.ok) throw new Error(r.error);
+      },
+      {
+        onExhausted: async (p, err, meta) => {
+          await webhooks.markFailed(ctx(meta.jobId), { deliveryId: p.deliveryId, error: err.message });
+        },
+      },
+    );
+
+  d.jobs.handle(expireWithdrawalsJob, async (_p, meta) => {
+    const r = await d.withdrawals?.().expireDue(ctx(meta.jobId));
+    if (r?.expired) d.logger.info({ expired: r.expired }, "expired undecided withdrawals");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob, backordersJob] as const) {
+  for (const name of [
+    expireOrdersJob,
+    pollSupplierRequestsJob,
+    expireHoldsJob,
+    expireWithdrawalsJob,
+    backordersJob,
+  ] as const) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

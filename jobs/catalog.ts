@@ -24,6 +24,8 @@ export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
 export const backordersJob = "backorders";
+export const expireWithdrawalsJob = "expire-withdrawals";
+export const deliverWebhookJob = "deliver-webhook";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -47,6 +49,22 @@ export const jobCatalog = {
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
   // 补单: fills waiting orders stock can cover (an import whose fill was lost), refunds the overdue ones.
   [backordersJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 120_000, repeatEveryMs: 60_000 },
+  // A distributor's webhook: retried on non-2xx/timeouts, 42 s doubling — the 12th and last attempt comes
+  // ≈ 24 h after the first (42 s × (2^11 − 1)); then the delivery is FAILED (the distributor can resend it).
+  [deliverWebhookJob]: {
+    schema: z.object({ deliveryId: z.uuid() }),
+    attempts: 12,
+    backoff: backoff(42_000),
+    timeoutMs: 30_000,
+  },
+  // Withdrawals nobody decided in time: closed as EXPIRED, their holds released (core/withdrawals).
+  [expireWithdrawalsJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 300_000,
+  },
 } satisfies JobCatalog;
 
 export type Jobs = typeof jobCatalog;

@@ -8,3 +8,5 @@ export * from "./backorders.flow.ts";
 export * from "./retry-supplier.flow.ts";
 export * from "./orders.facade.ts";
 export * from "./user-lookup.flow.ts";
+export * from "./withdrawal-pay.action.ts";
+export * from "./request-withdrawal.flow.ts";

@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   "restock.subscribe",
   "wallet.read",
   "wallet.credit",
+  /** Withdraw from one's own wallet, manage one's payout accounts: the wallet's owner only, never staff. */
+  "wallet.withdraw",
+  /** Pay, reject a withdrawal; set the KYC flag that withdrawals need. */
+  "withdrawals.approve",
   /** Postings, holds, reversals: the ledger's writes, made by flows and jobs on a checked request. */
   "ledger.post",
   "ledger.read",
@@ -56,6 +60,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
   "codes.reveal",
   "restock.subscribe",
   "wallet.read",
+  "wallet.withdraw",
   "payments.topup",
   "profile.read",
   "profile.write",
@@ -69,6 +74,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
  */
 const PLATFORM_ONLY: ReadonlySet<Permission> = new Set<Permission>([
   "codes.reveal",
+  "wallet.withdraw",
   "ledger.post",
   "orders.fulfil",
   "suppliers.call",
@@ -89,7 +95,15 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "suppliers.manage",
     "reports.read",
   ],
-  finance: ["orders.read", "orders.refund", "wallet.read", "wallet.credit", "ledger.read", "reports.read"],
+  finance: [
+    "orders.read",
+    "orders.refund",
+    "wallet.read",
+    "wallet.credit",
+    "withdrawals.approve",
+    "ledger.read",
+    "reports.read",
+  ],
   support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage"],
   viewer: ["reports.read"],
 };
