@@ -2,6 +2,11 @@
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
+import { riskOrderDecider } from "../core/flows/risk-decider.ts";
+import { createRiskReview, type RiskReview } from "../core/flows/risk-review.flow.ts";
+import { createAudit } from "../core/audit/index.ts";
+import type { Risk, RiskCounters } from "../core/risk/index.ts";
+import { buildRisk } from "./risk/risk-wiring.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
 import {
@@ -65,6 +70,10 @@ export interface Container {
   inventory: Inventory;
   suppliers: Suppliers;
   orders: Orders;
+  /** Risk rules, lists and cases (docs/risk.md); its decider is in the order pipeline when RISK_ENABLED. */
+  risk: Risk;
+  /** The review queue of orders held by risk: approve, reject, the timeout sweep. */
+  riskReview: RiskReview;
   apiKeys: ApiKeys;
   jobs: JobQueue;
   /**
@@ -110,8 +119,10 @@ export interface ContainerOptions {
    * order sends through it (bench/capture). Never set in production.
    */
   wrapSql?: (sql: SqlRunner) => SqlRunner;
-  /** The placement pipeline's deciders (docs/order-pipeline.md); none today: every order is allowed. */
+  /** Extra deciders of the placement pipeline (docs/order-pipeline.md), after risk's (RISK_ENABLED). */
   orderDeciders?: readonly OrderDecider[];
+  /** The risk counters (tests pass one to share it between containers); default: Redis with REDIS_URL, else in memory. */
+  riskCounters?: RiskCounters;
 }
 
 export async function createContainer(config: Config, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
@@ -204,6 +215,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
           s.code,
         ),
     });
+    const { risk, counters: riskCounters } = await buildRisk({
+      config,
+      sql,
+      clock,
+      logger,
+      ...(opts.riskCounters ? { counters: opts.riskCounters } : {}),
+    });
+    if (!opts.riskCounters && riskCounters.close) closers.push(() => riskCounters.close!());
     const flowLogger = logger.child({ part: "orders" });
     const events = new OutboxConsumers({
       sql,
@@ -232,7 +251,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
-      deciders: opts.orderDeciders ?? [],
+      deciders: [...(config.RISK_ENABLED ? [riskOrderDecider(risk)] : []), ...(opts.orderDeciders ?? [])],
       staffRefundOver: staffRefundOver(config.STAFF_APPROVAL_REFUND_OVER),
       hooks: {
         ...opts.flowHooks,
@@ -248,6 +267,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       },
     });
     const apiKeys = createApiKeys({ db: prisma, clock, secrets });
+    const riskReview = createRiskReview({ orders, risk, audit: createAudit({ sql, clock }) });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
     const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
@@ -267,6 +287,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       orders,
+      risk,
+      riskReview,
       apiKeys,
       jobs,
       events,

@@ -344,7 +344,9 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       const total = money(s, res.order.total, res.order.currency);
       const order = await labelOf(s, res.order.id);
       const msg =
-        v.product.deliveryKind === "DIRECT"
+        res.order.status === "HELD_FOR_REVIEW"
+          ? t(s, "order.held_for_review", { total, order })
+          : v.product.deliveryKind === "DIRECT"
           ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
           : t(s, "order.placed_wallet", { total, order });
       return [text(s, msg, [[btn(t(s, "menu.orders"), { op: "order", orderId: res.order.id })], menuRow(s)])];
@@ -372,6 +374,9 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       case "order_blocked":
         await clearFlow(s);
         return [text(s, t(s, "order.blocked", { reference: res.reference }), [menuRow(s)])];
+      case "kyc_required":
+        await clearFlow(s);
+        return [text(s, t(s, "order.kyc_required", { reference: res.reference }), [menuRow(s)])];
       case "target_required":
       case "invalid_mobile":
       case "wrong_carrier":

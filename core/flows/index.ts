@@ -6,3 +6,6 @@ export * from "./place-order.flow.ts";
 export * from "./fulfil-order.flow.ts";
 export * from "./orders.facade.ts";
 export * from "./user-lookup.flow.ts";
+export * from "./held-orders.flow.ts";
+export * from "./risk-decider.ts";
+export * from "./risk-review.flow.ts";
