@@ -298,7 +298,16 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         if (workersStarted) return;
         workersStarted = true;
         await startWorkers(
-          { jobs, orders, suppliers, ledger, logger: jobLogger, ...opts.workerTuning },
+          {
+            jobs,
+            orders,
+            suppliers,
+            ledger,
+            riskReview,
+            heldOrderTimeoutMs: config.RISK_REVIEW_TIMEOUT_MINUTES * 60_000,
+            logger: jobLogger,
+            ...opts.workerTuning,
+          },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
         );
       },

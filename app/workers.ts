@@ -3,7 +3,9 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { RiskReview } from "../core/flows/index.ts";
 import {
+  expireHeldOrdersJob,
   expireHoldsJob,
   expireOrdersJob,
   fulfilOrderJob,
@@ -18,6 +20,10 @@ export interface WorkerDeps {
   orders: Orders;
   suppliers: Pick<Suppliers, "pendingRequests" | "query">;
   ledger: Pick<Ledger, "expireHolds">;
+  /** Refunds held orders nobody decided in time (`expire-held-orders`); without it the job does nothing. */
+  riskReview?: Pick<RiskReview, "expireOverdue">;
+  /** How long a held order waits for staff (RISK_REVIEW_TIMEOUT_MINUTES). */
+  heldOrderTimeoutMs?: number;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -80,12 +86,18 @@ export function registerJobHandlers(d: WorkerDeps): void {
   d.jobs.handle(expireHoldsJob, async (_p, meta) => {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
+
+  d.jobs.handle(expireHeldOrdersJob, async (_p, meta) => {
+    if (!d.riskReview) return;
+    const n = await d.riskReview.expireOverdue(ctx(meta.jobId), { olderThanMs: d.heldOrderTimeoutMs ?? 86_400_000 });
+    if (n) d.logger.info({ refunded: n }, "refunded held orders not reviewed in time");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const) {
+  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob, expireHeldOrdersJob] as const) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }
