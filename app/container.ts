@@ -3,6 +3,7 @@ import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { riskOrderDecider } from "../core/flows/risk-decider.ts";
+import { riskTopUpCheck } from "../core/flows/risk-money-check.ts";
 import { createRiskReview, type RiskReview } from "../core/flows/risk-review.flow.ts";
 import { createAudit } from "../core/audit/index.ts";
 import type { Risk, RiskCounters } from "../core/risk/index.ts";
@@ -186,6 +187,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     for (const cur of Object.keys(CURRENCIES) as Currency[])
       for (const name of SYSTEM_ACCOUNT_NAMES)
         await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
+    const { risk, counters: riskCounters } = await buildRisk({
+      config,
+      sql,
+      clock,
+      logger,
+      ...(opts.riskCounters ? { counters: opts.riskCounters } : {}),
+    });
+    if (!opts.riskCounters && riskCounters.close) closers.push(() => riskCounters.close!());
     const supplierMetrics = supplierClientMetrics(metrics);
     const payments = createPayments({
       sql,
@@ -193,6 +202,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
       starsRates: { CNY: config.STARS_PER_CNY },
+      ...(config.RISK_ENABLED ? { topUpCheck: riskTopUpCheck(risk) } : {}),
     });
     const catalog = createCatalog({ prisma, sql, clock });
     const inventory = createInventory({ prisma, sql, clock, secrets, catalog });
@@ -215,14 +225,6 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
           s.code,
         ),
     });
-    const { risk, counters: riskCounters } = await buildRisk({
-      config,
-      sql,
-      clock,
-      logger,
-      ...(opts.riskCounters ? { counters: opts.riskCounters } : {}),
-    });
-    if (!opts.riskCounters && riskCounters.close) closers.push(() => riskCounters.close!());
     const flowLogger = logger.child({ part: "orders" });
     const events = new OutboxConsumers({
       sql,

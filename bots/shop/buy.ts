@@ -405,12 +405,21 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
 
   async function startTopUp(s: Session, amount: bigint, cur: string, idempotencyKey: string): Promise<Reply[]> {
     if (!ports.payments) return [text(s, t(s, "topup.unavailable"), [menuRow(s)])];
-    const { checkoutUrl } = await ports.payments.startTopUp(s.ctx, {
-      userId: s.user.id,
-      amount,
-      currency: cur,
-      idempotencyKey,
-    });
+    let checkoutUrl: string;
+    try {
+      ({ checkoutUrl } = await ports.payments.startTopUp(s.ctx, {
+        userId: s.user.id,
+        amount,
+        currency: cur,
+        idempotencyKey,
+      }));
+    } catch (e) {
+      // Risk refused the top-up before any checkout (docs/risk.md): the buyer gets the reference.
+      if (!isDomainError(e) || (e.code !== "topup_refused" && e.code !== "topup_kyc_required")) throw e;
+      const reference = String(e.details?.reference ?? "");
+      const key = e.code === "topup_kyc_required" ? "topup.kyc_required" : "topup.refused";
+      return [text(s, t(s, key, { reference }), [menuRow(s)])];
+    }
     const shown = money(s, amount, cur);
     return [
       {

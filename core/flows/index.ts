@@ -9,3 +9,4 @@ export * from "./user-lookup.flow.ts";
 export * from "./held-orders.flow.ts";
 export * from "./risk-decider.ts";
 export * from "./risk-review.flow.ts";
+export * from "./risk-money-check.ts";

@@ -277,6 +277,30 @@ describe("risk at placement with the default rules", () => {
     await shop.c.risk.setThreshold(staff.ada!, { name: "buyer-velocity", value: 5 });
   });
 
+  it("top-ups ask risk before the checkout: the 11th in an hour is refused with a reference; over 2,000.00 unverified needs KYC", async () => {
+    const userId = await buyer();
+    const topUp = (amount: bigint, key: string) =>
+      shop.c.payments.startTopUp(asBuyer(ctx, userId), { userId, amount, currency: "CNY", provider: "sandbox", idempotencyKey: key });
+    for (let i = 0; i < 10; i++) await topUp(1_000n, `tu-${i}`);
+    // A retry of an allowed top-up is the same event: it does not count again.
+    await topUp(1_000n, "tu-0");
+    await expect(topUp(1_000n, "tu-10")).rejects.toMatchObject({ code: "topup_refused", details: { outcome: "review" } });
+    const [payments] = await shop.c.db.sql.query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM payments WHERE user_id = ${userId}::uuid`,
+    );
+    expect(payments!.n).toBe(10);
+    const other = await buyer();
+    await expect(
+      shop.c.payments.startTopUp(asBuyer(ctx, other), {
+        userId: other,
+        amount: 200_001n,
+        currency: "CNY",
+        provider: "sandbox",
+        idempotencyKey: "big",
+      }),
+    ).rejects.toMatchObject({ code: "topup_kyc_required" });
+  });
+
   it("bad rule and list input is refused with a clear error and changes nothing", async () => {
     const before = await shop.c.risk.rules(staff.ada!);
     const bad: Array<[() => Promise<unknown>, string]> = [
