@@ -254,6 +254,9 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
       deciders: [...(config.RISK_ENABLED ? [riskOrderDecider(risk)] : []), ...(opts.orderDeciders ?? [])],
+      ...(config.RISK_ENABLED
+        ? { heldAtPayment: (ctx, tx, orderId) => risk.hasOpenReview(ctx, { subjectId: orderId }, { tx }) }
+        : {}),
       staffRefundOver: staffRefundOver(config.STAFF_APPROVAL_REFUND_OVER),
       hooks: {
         ...opts.flowHooks,

@@ -337,6 +337,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       target: pd.target,
       idempotencyKey: `chat:${n}`,
       payWith: "wallet",
+      ...(s.turn.client ? { client: s.turn.client } : {}),
     });
     if (res.ok) {
       await finishPending(s, n, res.order.id);

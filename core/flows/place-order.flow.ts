@@ -336,18 +336,20 @@ export async function payFromWallet(
         const current = await rt.orders.store.getForUpdate(tx, input.orderId);
         if (!current) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
         authorize(ctx, "orders.pay", { owner: current.userId, hide: ORDER_HIDDEN });
-        if (current.status === "PAID" || current.status === "FULFILLING" || current.status === "DELIVERED")
+        if (["PAID", "FULFILLING", "DELIVERED", "HELD_FOR_REVIEW"].includes(current.status))
           throw new Rollback({ ok: true, order: current, replayed: true } as const);
         if (current.status !== "CREATED")
           throw new Rollback({ ok: false, code: "order_not_payable", status: current.status } as const);
         if (current.expiresAt.getTime() <= rt.clock.now().getTime())
           throw new Rollback({ ok: false, code: "order_expired" } as const);
-        const paid = await payInTx(rt, delegate(ctx, "orders.pay"), tx, current);
+        // Placed while a decider held it for review: paid into escrow, then held (HELD_FOR_REVIEW).
+        const held = rt.placement.heldAtPayment ? await rt.placement.heldAtPayment(ctx, tx, current.id) : false;
+        const paid = await payInTx(rt, delegate(ctx, "orders.pay"), tx, current, held ? "HELD_FOR_REVIEW" : "PAID");
         if (!paid.ok) throw new Rollback(paid);
         return paid.order;
       }),
     );
-    rt.signals.committed("order.paid", order);
+    rt.signals.committed(order.status === "HELD_FOR_REVIEW" ? "order.held_for_review" : "order.paid", order);
     return { ok: true, order, replayed: false };
   } catch (e) {
     if (e instanceof Rollback) return e.result as PayOrderResult;

@@ -20,5 +20,6 @@ export const riskAccess: AccessRules<Risk> = {
   caseFor: requires("risk.read"),
   caseByReference: requires("risk.read"),
   closeCase: requires("risk.review"),
+  hasOpenReview: identified,
   backtest: requires("risk.read"),
 };

@@ -32,6 +32,7 @@ import {
   closeCaseSql,
   insertCaseSql,
   insertListEntrySql,
+  openReviewSql,
   removeListEntrySql,
   ruleByNameSql,
   rulesSql,
@@ -453,6 +454,12 @@ export function createRisk(deps: RiskDeps) {
     async caseByReference(_ctx: CoreContext, input: { reference: string }): Promise<RiskCase | null> {
       const [c] = await deps.sql.query<RiskCase>(caseByReferenceSql(input.reference.trim().toUpperCase()));
       return c ?? null;
+    },
+
+    /** Whether a `review` decision about this order is still open (an order paid later is then held). */
+    async hasOpenReview(_ctx: CoreContext, input: { subjectId: string }, opts?: SqlTxOptions): Promise<boolean> {
+      const rows = await (opts?.tx ?? deps.sql).query<{ one: number }>(openReviewSql(input.subjectId));
+      return rows.length > 0;
     },
 
     /** Closes the OPEN case of a held order once (in the caller's transaction, next to the order's change). */

@@ -126,3 +126,6 @@ export const closeCaseSql = (
   UPDATE risk_cases AS c SET status = ${to}::text, decided_by = ${by}::text, decided_at = ${now}::timestamptz,
          note = ${note}::text
   WHERE c.subject_id = ${subjectId}::text AND c.status = 'OPEN' RETURNING ${CASE_COLUMNS}`;
+
+export const openReviewSql = (subjectId: string) => sql`
+  SELECT 1 AS one FROM risk_cases c WHERE c.subject_id = ${subjectId}::text AND c.status = 'OPEN' AND c.outcome = 'review' LIMIT 1`;

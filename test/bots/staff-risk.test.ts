@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffConsole, type StaffConsole } from "../../app/staff-console.ts";
 import { createStaffBot } from "../../bots/staff/index.ts";
-import { toPlain, type ChatBot, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
+import type { ChatBot } from "../../bots/chat-bot.ts";
+import { toPlain, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
 import { asBuyer, sql, systemContext } from "../../core/shared/index.ts";
 import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
 

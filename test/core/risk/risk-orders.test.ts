@@ -138,6 +138,26 @@ describe("risk at placement with the default rules", () => {
     expect(r.ok && r.order.status).toBe("DELIVERED");
   });
 
+  it("an order placed to be paid later and held by risk is held when it is paid", async () => {
+    const big = await shop.codeProduct({ price: 55_000n, stock: 2 });
+    const userId = await buyer(0);
+    const r = await shop.c.orders.place(asBuyer(ctx, userId), {
+      userId,
+      productId: big.id,
+      quantity: 1,
+      idempotencyKey: "later-held",
+      payWith: "later",
+    });
+    if (!r.ok) throw new Error(r.code);
+    expect(r.order.status).toBe("CREATED");
+    const paid = await shop.c.orders.payFromWallet(asBuyer(ctx, userId), { orderId: r.order.id });
+    expect(paid.ok && paid.order.status).toBe("HELD_FOR_REVIEW");
+    const again = await shop.c.orders.payFromWallet(asBuyer(ctx, userId), { orderId: r.order.id });
+    expect(again).toMatchObject({ ok: true, replayed: true });
+    expect(await shop.c.orders.fulfil(ctx, { orderId: r.order.id })).toMatchObject({ changed: false });
+    expect(await shop.invariants()).toEqual(CLEAN);
+  });
+
   async function heldOrder() {
     const p = await shop.codeProduct({ price: 60_000n, stock: 2 });
     const userId = await buyer(0);
