@@ -348,8 +348,8 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
         res.order.status === "HELD_FOR_REVIEW"
           ? t(s, "order.held_for_review", { total, order })
           : v.product.deliveryKind === "DIRECT"
-          ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
-          : t(s, "order.placed_wallet", { total, order });
+            ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
+            : t(s, "order.placed_wallet", { total, order });
       return [text(s, msg, [[btn(t(s, "menu.orders"), { op: "order", orderId: res.order.id })], menuRow(s)])];
     }
     return placeRefused(s, v.product, pd, res);

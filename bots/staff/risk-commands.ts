@@ -8,7 +8,14 @@ import { riskMessages } from "./risk-messages.ts";
 export interface StaffRiskDeps {
   risk: Pick<
     Risk,
-    "rules" | "setEnabled" | "setThreshold" | "putRule" | "listEntries" | "addListEntry" | "removeListEntry" | "backtest"
+    | "rules"
+    | "setEnabled"
+    | "setThreshold"
+    | "putRule"
+    | "listEntries"
+    | "addListEntry"
+    | "removeListEntry"
+    | "backtest"
   >;
   riskReview: Pick<RiskReview, "queue" | "approve" | "reject">;
   orders: Pick<Orders, "get">;
@@ -63,13 +70,16 @@ export async function runRiskCommand(
         kind: "text" as const,
         body: [
           plain(
-            m.heldItem(order.number, formatMoney(order.total, order.currency as Currency, locale), order.userId, ago(order.updatedAt, now)),
+            m.heldItem(
+              order.number,
+              formatMoney(order.total, order.currency as Currency, locale),
+              order.userId,
+              ago(order.updatedAt, now),
+            ),
           ),
           plain("\n"),
           code(order.id),
-          ...(c
-            ? [plain("\n" + c.fired.map((f) => m.firedRule(f.name, JSON.stringify(f.seen))).join("\n"))]
-            : []),
+          ...(c ? [plain("\n" + c.fired.map((f) => m.firedRule(f.name, JSON.stringify(f.seen))).join("\n"))] : []),
         ],
         buttons: [
           [
@@ -84,7 +94,9 @@ export async function runRiskCommand(
       const [decision, orderId, ...note] = args;
       const reason = note.join(" ");
       if (!orderId || !UUID_RE.test(orderId) || !["approve", "reject", "block"].includes(decision ?? ""))
-        return usage("review approve <order id> [note] | review reject <order id> <reason> | review block <order id> <reason>");
+        return usage(
+          "review approve <order id> [note] | review reject <order id> <reason> | review block <order id> <reason>",
+        );
       if (decision === "approve") {
         await deps.riskReview.approve(ctx, { orderId, note: reason });
         return [{ kind: "text", body: [plain(m.approved(orderId))], edit: true }];
@@ -92,7 +104,12 @@ export async function runRiskCommand(
       if (decision === "block") {
         // The buyer is blocked first (risk.manage): a role that may not block changes nothing at all.
         const order = await deps.orders.get(ctx, { orderId });
-        await deps.risk.addListEntry(ctx, { list: "block", kind: "user", value: order.userId, reason: reason || "blocked in review" });
+        await deps.risk.addListEntry(ctx, {
+          list: "block",
+          kind: "user",
+          value: order.userId,
+          reason: reason || "blocked in review",
+        });
       }
       await deps.riskReview.reject(ctx, { orderId, note: reason });
       return [{ kind: "text", body: [plain((decision === "block" ? m.blocked : m.rejected)(orderId))], edit: true }];
@@ -109,9 +126,12 @@ export async function runRiskCommand(
     case "rule": {
       const [op, name, ...more] = args;
       if (!name || !["enable", "disable", "threshold", "set"].includes(op ?? ""))
-        return usage("rule enable|disable <name> | rule threshold <name> <value> [which] | rule set <name> <action> <JSON>");
+        return usage(
+          "rule enable|disable <name> | rule threshold <name> <value> [which] | rule set <name> <action> <JSON>",
+        );
       let saved;
-      if (op === "enable" || op === "disable") saved = await deps.risk.setEnabled(ctx, { name, enabled: op === "enable" });
+      if (op === "enable" || op === "disable")
+        saved = await deps.risk.setEnabled(ctx, { name, enabled: op === "enable" });
       else if (op === "threshold") {
         const value = Number(more[0]);
         const which = more[1] === undefined ? undefined : Number(more[1]) - 1;
@@ -152,7 +172,8 @@ export async function runRiskCommand(
         const [, list, kind, value, ...words] = args;
         const days = words.length > 0 ? /^days=(\d{1,4})$/.exec(words[words.length - 1]!) : null;
         const reason = (days ? words.slice(0, -1) : words).join(" ");
-        if (!list || !kind || !value) return usage("risklist add <block|allow> <user|target|ip|device> <value> <reason> [days=N]");
+        if (!list || !kind || !value)
+          return usage("risklist add <block|allow> <user|target|ip|device> <value> <reason> [days=N]");
         const entry = await deps.risk.addListEntry(ctx, {
           list,
           kind,

@@ -23,7 +23,8 @@ const en = {
   blocked: (order: string) => `Order ${order} rejected and the buyer blocked.`,
   notHeld: (why: string) => `Not done: ${why}`,
   rules: "Risk rules",
-  ruleSaved: (name: string, version: number) => `Rule ${name} saved (version ${version}); every server applies it within a few seconds.`,
+  ruleSaved: (name: string, version: number) =>
+    `Rule ${name} saved (version ${version}); every server applies it within a few seconds.`,
   lists: "Risk lists",
   noLists: "The lists are empty.",
   listAdded: (id: string) => `Added (entry ${id}).`,

@@ -274,6 +274,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           case "execution_failed":
             return say(m.approvedFailed(r.request.summary, r.error));
         }
+        return say(m.error);
       }
       default:
         return say(m.unknownCommand(command));

@@ -67,8 +67,8 @@ async function fulfilRound(
   const order = await rt.orders.store.get(rt.orders.read, orderId);
   if (!order) throw notFound("order_not_found", "no such order", { orderId });
   switch (order.status) {
+    // HELD_FOR_REVIEW: held for a risk review; only staff's decision moves it on (approved → PAID).
     case "CREATED":
-    // Held for a risk review: only staff's decision moves it on (approved → PAID).
     case "HELD_FOR_REVIEW":
     case "DELIVERED":
     case "REFUNDED":

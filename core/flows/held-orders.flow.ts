@@ -47,10 +47,7 @@ export function refundHeld(
 }
 
 /** Held orders, oldest first; `heldBefore`: only those held since before then (the timeout sweep). */
-export async function heldOrderIds(
-  rt: FlowRuntime,
-  input: { limit: number; heldBefore?: Date },
-): Promise<string[]> {
+export async function heldOrderIds(rt: FlowRuntime, input: { limit: number; heldBefore?: Date }): Promise<string[]> {
   const rows = await rt.orders.read.query<{ id: string }>(sql`
     SELECT id::text AS id FROM orders
     WHERE status = 'HELD_FOR_REVIEW' AND updated_at < ${input.heldBefore ?? new Date(8.64e15)}::timestamptz

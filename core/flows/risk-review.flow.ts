@@ -50,17 +50,26 @@ export function createRiskReview(deps: {
   return {
     async queue(ctx: CoreContext, input: { limit?: number } = {}): Promise<HeldOrderView[]> {
       const orders = await deps.orders.heldOrders(ctx, input);
-      return Promise.all(orders.map(async (order) => ({ order, case: await deps.risk.caseFor(ctx, { subjectId: order.id }) })));
+      return Promise.all(
+        orders.map(async (order) => ({ order, case: await deps.risk.caseFor(ctx, { subjectId: order.id }) })),
+      );
     },
 
     /** Approve a held order: it continues to fulfilment. `already_decided` when someone else was first. */
     async approve(ctx: CoreContext, input: { orderId: string; note?: string }) {
       const note = noteOf(input.note);
-      const r = await deps.orders.releaseHeld(ctx, { orderId: input.orderId, reason: "risk review approved" }, async (tx) => {
-        await deps.risk.closeCase(ctx, { subjectId: input.orderId, status: "APPROVED", note }, { tx });
-        await record(ctx, tx, input.orderId, "approve", note);
-      });
-      if (!r.changed) throw conflict("order_not_held", `the order is ${r.status}: it is no longer held for review`, { status: r.status });
+      const r = await deps.orders.releaseHeld(
+        ctx,
+        { orderId: input.orderId, reason: "risk review approved" },
+        async (tx) => {
+          await deps.risk.closeCase(ctx, { subjectId: input.orderId, status: "APPROVED", note }, { tx });
+          await record(ctx, tx, input.orderId, "approve", note);
+        },
+      );
+      if (!r.changed)
+        throw conflict("order_not_held", `the order is ${r.status}: it is no longer held for review`, {
+          status: r.status,
+        });
       return r.order;
     },
 
@@ -68,11 +77,18 @@ export function createRiskReview(deps: {
     async reject(ctx: CoreContext, input: { orderId: string; note?: string }) {
       const note = noteOf(input.note);
       if (note.length < 3) throw invalidData("reason_required", "say why the order is rejected (3 characters or more)");
-      const r = await deps.orders.refundHeld(ctx, { orderId: input.orderId, reason: `risk review rejected: ${note}` }, async (tx) => {
-        await deps.risk.closeCase(ctx, { subjectId: input.orderId, status: "REJECTED", note }, { tx });
-        await record(ctx, tx, input.orderId, "reject", note);
-      });
-      if (!r.changed) throw conflict("order_not_held", `the order is ${r.status}: it is no longer held for review`, { status: r.status });
+      const r = await deps.orders.refundHeld(
+        ctx,
+        { orderId: input.orderId, reason: `risk review rejected: ${note}` },
+        async (tx) => {
+          await deps.risk.closeCase(ctx, { subjectId: input.orderId, status: "REJECTED", note }, { tx });
+          await record(ctx, tx, input.orderId, "reject", note);
+        },
+      );
+      if (!r.changed)
+        throw conflict("order_not_held", `the order is ${r.status}: it is no longer held for review`, {
+          status: r.status,
+        });
       return r;
     },
 

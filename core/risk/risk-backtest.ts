@@ -66,7 +66,11 @@ export async function backtestOrders(input: {
     };
     const readings = await counters.record(event);
     const before = seen.get(o.userId) ?? { count: 0, spend: 0n };
-    const profile: BuyerProfile = { createdAt: o.buyerCreatedAt, orderCount: before.count, lifetimeSpend: before.spend };
+    const profile: BuyerProfile = {
+      createdAt: o.buyerCreatedAt,
+      orderCount: before.count,
+      lifetimeSpend: before.spend,
+    };
     const { outcome, fired } = await input.judge(
       subject,
       input.rules,

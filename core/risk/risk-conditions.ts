@@ -79,17 +79,13 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       .refine((c) => (c.op === "in") === Array.isArray(c.value), {
         message: "`in` takes a list of values; every other op takes one value",
       }),
-    z
-      .object({ agg: aggregationSchema, op: z.enum(OPS).exclude(["in"]), value: z.number().finite() })
-      .strict(),
+    z.object({ agg: aggregationSchema, op: z.enum(OPS).exclude(["in"]), value: z.number().finite() }).strict(),
     z.object({ listed: z.enum(["block", "allow"]), kind: z.enum(LIST_KINDS) }).strict(),
   ]),
 );
 
 /** Parses a condition (zod) and bounds its nesting; the error names the path of the first problem. */
-export function parseCondition(
-  raw: unknown,
-): { ok: true; condition: Condition } | { ok: false; message: string } {
+export function parseCondition(raw: unknown): { ok: true; condition: Condition } | { ok: false; message: string } {
   const parsed = conditionSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

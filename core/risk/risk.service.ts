@@ -125,8 +125,7 @@ function usesBlocklist(c: Condition): boolean {
 }
 
 /** Who made a change, as the record keeps it (a delegated call: the person it acts for). */
-const author = (actor: Actor) =>
-  describeActor(actor.kind === "system" && actor.onBehalfOf ? actor.onBehalfOf : actor);
+const author = (actor: Actor) => describeActor(actor.kind === "system" && actor.onBehalfOf ? actor.onBehalfOf : actor);
 
 const reference = () => `R-${randomBytes(5).toString("hex").toUpperCase()}`;
 
@@ -285,7 +284,7 @@ export function createRisk(deps: RiskDeps) {
     },
 
     /** Creates the shipped rules that do not exist yet (by name); edits staff made are kept. */
-    async seedDefaults(ctx: CoreContext): Promise<number> {
+    async seedDefaults(_ctx: CoreContext): Promise<number> {
       let created = 0;
       for (const r of DEFAULT_RULES)
         created += await deps.sql.execute(
@@ -337,7 +336,14 @@ export function createRisk(deps: RiskDeps) {
     /** Creates a rule or replaces one's condition/action/description (zod-checked; no code runs). */
     async putRule(
       ctx: CoreContext,
-      input: { name: string; description?: string; subject?: string; action?: string; condition?: unknown; enabled?: boolean },
+      input: {
+        name: string;
+        description?: string;
+        subject?: string;
+        action?: string;
+        condition?: unknown;
+        enabled?: boolean;
+      },
     ): Promise<RiskRule> {
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.name))
         throw invalidData("invalid_rule_name", "a rule name is 2–63 lowercase letters, digits and dashes");

@@ -63,7 +63,9 @@ describe("the staff bot's risk commands", () => {
     expect(words(list)).toContain(order.id);
     expect(words(list)).toContain("new-account-large-first-order");
     expect(words(list)).toContain('"buyer.order_count":0');
-    const approve = buttonsOf(list).find((b) => b.kind === "callback" && b.label === "Approve" && b.data.includes(order.id));
+    const approve = buttonsOf(list).find(
+      (b) => b.kind === "callback" && b.label === "Approve" && b.data.includes(order.id),
+    );
     if (!approve || approve.kind !== "callback") throw new Error("no approve button");
     const [a, b] = await Promise.all([
       bot.handle(turn("602", { kind: "button", data: approve.data })),
@@ -96,10 +98,14 @@ describe("the staff bot's risk commands", () => {
     expect(words(await bot.handle(turn("602", cmd("rule threshold buyer-velocity 3"))))).toContain("may not do that");
     expect(words(await bot.handle(turn("601", cmd("rule threshold buyer-velocity 3"))))).toContain("version 2");
     expect(words(await bot.handle(turn("601", cmd("rule disable target-velocity"))))).toContain("saved");
-    expect(words(await bot.handle(turn("601", cmd('rule set big-quantity review {"signal":"quantity","op":"gte","value":10}'))))).toContain(
-      "big-quantity saved (version 1)",
+    expect(
+      words(
+        await bot.handle(turn("601", cmd('rule set big-quantity review {"signal":"quantity","op":"gte","value":10}'))),
+      ),
+    ).toContain("big-quantity saved (version 1)");
+    expect(words(await bot.handle(turn("601", cmd('rule set bad review {"eval":"1+1"}'))))).toContain(
+      "Not done: condition",
     );
-    expect(words(await bot.handle(turn("601", cmd('rule set bad review {"eval":"1+1"}'))))).toContain("Not done: condition");
     const rules = await shop.c.risk.rules(ctx);
     expect(rules.find((r) => r.name === "buyer-velocity")).toMatchObject({ version: 2, condition: { value: 3 } });
     expect(rules.find((r) => r.name === "target-velocity")).toMatchObject({ enabled: false });
@@ -117,7 +123,9 @@ describe("the staff bot's risk commands", () => {
     const id = /entry ([0-9a-f-]{36})/.exec(added)?.[1];
     expect(id).toBeDefined();
     expect(words(await bot.handle(turn("602", cmd("risklist"))))).toContain("10.0.0.0/8");
-    expect(words(await bot.handle(turn("601", cmd("risklist add block ip 300.1.1.1 bad"))))).toContain("not an IP address");
+    expect(words(await bot.handle(turn("601", cmd("risklist add block ip 300.1.1.1 bad"))))).toContain(
+      "not an IP address",
+    );
     expect(words(await bot.handle(turn("601", cmd("review approve not-an-id"))))).toContain("Usage: review approve");
     expect(words(await bot.handle(turn("601", cmd(`risklist remove ${id}`))))).toContain("Removed 10.0.0.0/8");
   });

@@ -6,7 +6,10 @@ import type { CounterEvent, RiskCounters } from "../../core/risk/index.ts";
  * One suite for every RiskCounters adapter (in process, Redis): sliding windows, amounts, distinct
  * members, idempotent events, forget, and exactness under real concurrency.
  */
-export function riskCountersContract(name: string, make: () => Promise<{ counters: RiskCounters; dispose(): Promise<void> }>) {
+export function riskCountersContract(
+  name: string,
+  make: () => Promise<{ counters: RiskCounters; dispose(): Promise<void> }>,
+) {
   describe(`RiskCounters contract: ${name}`, () => {
     const MIN = 60_000;
     const ev = (over: Partial<CounterEvent> & { key: string; member?: string }): CounterEvent => ({

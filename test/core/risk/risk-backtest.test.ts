@@ -32,7 +32,9 @@ describe("risk backtest over seeded history", () => {
     const start = Date.now() - 2 * 86_400_000;
     // 8 orders from one buyer within 8 minutes: the 6th, 7th and 8th break "max 5 per 10 min" (block).
     const quick = await shop.user();
-    await shop.c.db.sql.execute(sql`UPDATE users SET created_at = now() - interval '30 days' WHERE id = ${quick}::uuid`);
+    await shop.c.db.sql.execute(
+      sql`UPDATE users SET created_at = now() - interval '30 days' WHERE id = ${quick}::uuid`,
+    );
     for (let i = 0; i < 8; i++) await seed(quick, p.id, new Date(start + i * MIN), 100n);
     // 5 buyers on one phone number within 50 minutes: the 4th and 5th are held (many buyers on one target).
     for (let i = 0; i < 5; i++) {
@@ -56,7 +58,11 @@ describe("risk backtest over seeded history", () => {
 
   it("refuses a bad window, and a viewer (no risk.read)", async () => {
     await expect(shop.c.risk.backtest(staff.vic!, { days: 7 })).rejects.toMatchObject({ type: "forbidden" });
-    await expect(shop.c.risk.backtest(staff.ada!, { days: 0 })).rejects.toMatchObject({ code: "invalid_backtest_days" });
-    await expect(shop.c.risk.backtest(staff.ada!, { days: 91 })).rejects.toMatchObject({ code: "invalid_backtest_days" });
+    await expect(shop.c.risk.backtest(staff.ada!, { days: 0 })).rejects.toMatchObject({
+      code: "invalid_backtest_days",
+    });
+    await expect(shop.c.risk.backtest(staff.ada!, { days: 91 })).rejects.toMatchObject({
+      code: "invalid_backtest_days",
+    });
   });
 });

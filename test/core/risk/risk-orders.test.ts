@@ -79,7 +79,8 @@ describe("risk at placement with the default rules", () => {
   it("orders refused after the decision (insufficient funds) do not count against the limit", async () => {
     const p = await shop.codeProduct({ price: 100n, stock: 20 });
     const userId = await buyer(2, 0n);
-    for (let i = 0; i < 7; i++) expect(await place(userId, p.id)).toMatchObject({ ok: false, code: "insufficient_funds" });
+    for (let i = 0; i < 7; i++)
+      expect(await place(userId, p.id)).toMatchObject({ ok: false, code: "insufficient_funds" });
     await shop.fund(userId, 10_000n);
     const ok = [];
     for (let i = 0; i < 6; i++) ok.push((await place(userId, p.id)).ok);
@@ -104,11 +105,20 @@ describe("risk at placement with the default rules", () => {
     await shop.c.risk.removeListEntry(staff.ada!, { id: entry.id });
     expect((await place(userId, p.id)).ok).toBe(true);
 
-    await shop.c.risk.addListEntry(staff.ada!, { list: "block", kind: "ip", value: "10.0.0.0/8", reason: "proxy farm" });
+    await shop.c.risk.addListEntry(staff.ada!, {
+      list: "block",
+      kind: "ip",
+      value: "10.0.0.0/8",
+      reason: "proxy farm",
+    });
     const other = await buyer();
     expect(await place(other, p.id, { client: { ip: "10.20.30.40" } })).toMatchObject({ code: "order_blocked" });
     expect((await place(other, p.id, { client: { ip: "11.0.0.1" } })).ok).toBe(true);
-    const trail = await createAudit({ sql: shop.c.db.sql, clock: shop.c.clock }).trail(staff.ada!, { recent: true }, { limit: 50 });
+    const trail = await createAudit({ sql: shop.c.db.sql, clock: shop.c.clock }).trail(
+      staff.ada!,
+      { recent: true },
+      { limit: 50 },
+    );
     expect(trail.filter((e) => e.action === "risk.list.add").length).toBeGreaterThanOrEqual(2);
     expect(trail.some((e) => e.action === "risk.list.remove")).toBe(true);
   });
@@ -226,7 +236,9 @@ describe("risk at placement with the default rules", () => {
 
   it("support may not decide, a reject needs a reason, and neither changes anything", async () => {
     const { order } = await heldOrder();
-    await expect(shop.c.riskReview.approve(staff.sam!, { orderId: order.id })).rejects.toMatchObject({ type: "forbidden" });
+    await expect(shop.c.riskReview.approve(staff.sam!, { orderId: order.id })).rejects.toMatchObject({
+      type: "forbidden",
+    });
     await expect(shop.c.riskReview.reject(staff.fang!, { orderId: order.id, note: "" })).rejects.toMatchObject({
       code: "reason_required",
     });
@@ -293,18 +305,31 @@ describe("risk at placement with the default rules", () => {
       targetType: "risk_rule",
       targetId: "buyer-velocity",
     });
-    expect(trail[0]).toMatchObject({ action: "risk.rule", outcome: "ok", details: { threshold: { before: 5, after: 2 } } });
+    expect(trail[0]).toMatchObject({
+      action: "risk.rule",
+      outcome: "ok",
+      details: { threshold: { before: 5, after: 2 } },
+    });
     await shop.c.risk.setThreshold(staff.ada!, { name: "buyer-velocity", value: 5 });
   });
 
   it("top-ups ask risk before the checkout: the 11th in an hour is refused with a reference; over 2,000.00 unverified needs KYC", async () => {
     const userId = await buyer();
     const topUp = (amount: bigint, key: string) =>
-      shop.c.payments.startTopUp(asBuyer(ctx, userId), { userId, amount, currency: "CNY", provider: "sandbox", idempotencyKey: key });
+      shop.c.payments.startTopUp(asBuyer(ctx, userId), {
+        userId,
+        amount,
+        currency: "CNY",
+        provider: "sandbox",
+        idempotencyKey: key,
+      });
     for (let i = 0; i < 10; i++) await topUp(1_000n, `tu-${i}`);
     // A retry of an allowed top-up is the same event: it does not count again.
     await topUp(1_000n, "tu-0");
-    await expect(topUp(1_000n, "tu-10")).rejects.toMatchObject({ code: "topup_refused", details: { outcome: "review" } });
+    await expect(topUp(1_000n, "tu-10")).rejects.toMatchObject({
+      code: "topup_refused",
+      details: { outcome: "review" },
+    });
     const [payments] = await shop.c.db.sql.query<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM payments WHERE user_id = ${userId}::uuid`,
     );
@@ -324,7 +349,10 @@ describe("risk at placement with the default rules", () => {
   it("bad rule and list input is refused with a clear error and changes nothing", async () => {
     const before = await shop.c.risk.rules(staff.ada!);
     const bad: Array<[() => Promise<unknown>, string]> = [
-      [() => shop.c.risk.putRule(staff.ada!, { name: "evil", action: "block", condition: "process.exit()" }), "invalid_condition"],
+      [
+        () => shop.c.risk.putRule(staff.ada!, { name: "evil", action: "block", condition: "process.exit()" }),
+        "invalid_condition",
+      ],
       [
         () =>
           shop.c.risk.putRule(staff.ada!, {
@@ -334,12 +362,29 @@ describe("risk at placement with the default rules", () => {
           }),
         "invalid_condition",
       ],
-      [() => shop.c.risk.putRule(staff.ada!, { name: "evil", action: "delete", condition: { not: { listed: "block", kind: "user" } } }), "invalid_rule_action"],
+      [
+        () =>
+          shop.c.risk.putRule(staff.ada!, {
+            name: "evil",
+            action: "delete",
+            condition: { not: { listed: "block", kind: "user" } },
+          }),
+        "invalid_rule_action",
+      ],
       [() => shop.c.risk.setThreshold(staff.ada!, { name: "buyer-velocity", value: -1 }), "invalid_threshold"],
-      [() => shop.c.risk.setThreshold(staff.ada!, { name: "new-account-large-first-order", value: 3 }), "threshold_ambiguous"],
+      [
+        () => shop.c.risk.setThreshold(staff.ada!, { name: "new-account-large-first-order", value: 3 }),
+        "threshold_ambiguous",
+      ],
       [() => shop.c.risk.setThreshold(staff.ada!, { name: "no-such-rule", value: 3 }), "rule_not_found"],
-      [() => shop.c.risk.addListEntry(staff.ada!, { list: "block", kind: "ip", value: "999.1.1.1", reason: "x y z" }), "invalid_ip"],
-      [() => shop.c.risk.addListEntry(staff.ada!, { list: "block", kind: "target", value: "139", reason: "" }), "reason_required"],
+      [
+        () => shop.c.risk.addListEntry(staff.ada!, { list: "block", kind: "ip", value: "999.1.1.1", reason: "x y z" }),
+        "invalid_ip",
+      ],
+      [
+        () => shop.c.risk.addListEntry(staff.ada!, { list: "block", kind: "target", value: "139", reason: "" }),
+        "reason_required",
+      ],
       [() => shop.c.risk.setEnabled(staff.fang!, { name: "buyer-velocity", enabled: false }), "forbidden"],
     ];
     for (const [call, code] of bad) await expect(call()).rejects.toMatchObject({ code });
