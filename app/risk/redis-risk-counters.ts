@@ -47,12 +47,16 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
+type RiskRedis = Redis & { kamengRiskRecord(...args: Array<string | number>): Promise<unknown> };
+
 export class RedisRiskCounters implements RiskCounters {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ownsConnection = false,
-  ) {}
+  ) {
+    if (!("kamengRiskRecord" in redis)) redis.defineCommand("kamengRiskRecord", { lua: RECORD });
+  }
 
   record(input: CounterEvent): Promise<CounterReadings> {
     return this.run(input, true);
@@ -81,8 +85,8 @@ export class RedisRiskCounters implements RiskCounters {
     if (input.series.length === 0) return {};
     const args: Array<string | number> = [input.atMs, input.retainMs, add ? "1" : "0"];
     for (const s of input.series) args.push(memberOf(input, s.member), s.windowsMs.length, ...s.windowsMs);
-    const flat = (await this.redis.eval(
-      RECORD,
+    // EVALSHA (ioredis loads the script on first use): the script's text is not sent with every decision.
+    const flat = (await (this.redis as RiskRedis).kamengRiskRecord(
       input.series.length,
       ...input.series.map((s) => this.key(s.key)),
       ...args,
