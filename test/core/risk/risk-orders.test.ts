@@ -269,6 +269,20 @@ describe("risk at placement with the default rules", () => {
     expect(statuses).toEqual(["PAID", "PAID", "PAID", "HELD_FOR_REVIEW", "HELD_FOR_REVIEW"]);
   });
 
+  it("target velocity: the 11th order to one number within 10 minutes is held, the 10th is not", async () => {
+    const { supplier } = await shop.supplier("riskvelocity");
+    const p = await shop.directProduct([{ supplierId: supplier.id, cost: 900n }], 1000n);
+    const target = "13698765432";
+    const buyers = [await buyer(), await buyer(), await buyer()];
+    const statuses = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await place(buyers[i % 3]!, p.id, { target });
+      statuses.push(r.ok ? r.order.status : r.code);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === "PAID")).toBe(true);
+    expect(statuses.slice(10)).toEqual(["HELD_FOR_REVIEW", "HELD_FOR_REVIEW"]);
+  });
+
   it("a rule edit is audited, versioned and seen by every process within the cache time", async () => {
     const clock = new ManualClock(new Date());
     // A second process's risk engine on the same database, with the documented 2 s cache.
