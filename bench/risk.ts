@@ -10,7 +10,8 @@ import { startServer, stopServer } from "./server.ts";
  * Issue 14 §6, the risk figures:
  *   risk_p50_ms, risk_p99_ms   one decision (`risk.assess`, the default rules, Redis counters) with
  *                              1,000,000 × BENCH_SHAPE_SCALE events of history in the counters
- *   risk_orders_ratio          stock orders/s over the API with risk on ÷ the same run with it off
+ *   risk_orders_ratio          stock orders/s over the API with risk on ÷ with it off (two fresh servers,
+ *                              warmed up alike, one after the other)
  * The bench's buyers each order hundreds of times a minute, so the buyer-velocity rule's threshold is
  * lifted for these runs: every order then takes the whole decision (every rule evaluated, its counters
  * written), not a cheaper refusal. The rule is put back afterwards.
@@ -24,8 +25,6 @@ export async function riskFigures(o: {
   seconds: number;
   concurrency: number;
   dbUrl: string;
-  /** Stock orders/s of the same run with risk off. */
-  offOrdersPerS: number;
 }): Promise<{ risk_p50_ms: number; risk_p99_ms: number; risk_orders_ratio: number; risk_history_events: number }> {
   const ctx = systemContext("bench", { channel: "cli" });
   const risk = o.c.risk;
@@ -68,21 +67,30 @@ export async function riskFigures(o: {
     }
     latencies.sort((a, b) => a - b);
 
-    log(`risk: stock orders with risk on for ${o.seconds} s`);
-    const server = await startServer({ ...o.appEnv, RISK_ENABLED: "true" });
-    let onOrdersPerS: number;
-    try {
-      const shop = { ...o.shop, urls: [server.url] };
-      await load(shop, { seconds: 2, directShare: 0, concurrency: o.concurrency, dbUrl: o.dbUrl });
-      const res = await load(shop, { seconds: o.seconds, directShare: 0, concurrency: o.concurrency, dbUrl: o.dbUrl });
-      onOrdersPerS = (await measure(o.dbUrl, "stock, risk on", res)).ordersPerS;
-    } finally {
-      await stopServer(server.child);
-    }
+    // Risk off, then on: each a fresh server, warmed up alike, so the two runs differ only in RISK_ENABLED.
+    const ordersPerS = async (enabled: boolean) => {
+      log(`risk: stock orders with risk ${enabled ? "on" : "off"} for ${o.seconds} s`);
+      const server = await startServer({ ...o.appEnv, RISK_ENABLED: String(enabled) });
+      try {
+        const shop = { ...o.shop, urls: [server.url] };
+        await load(shop, { seconds: 3, directShare: 0, concurrency: o.concurrency, dbUrl: o.dbUrl });
+        const res = await load(shop, {
+          seconds: o.seconds,
+          directShare: 0,
+          concurrency: o.concurrency,
+          dbUrl: o.dbUrl,
+        });
+        return (await measure(o.dbUrl, `stock, risk ${enabled ? "on" : "off"}`, res)).ordersPerS;
+      } finally {
+        await stopServer(server.child);
+      }
+    };
+    const offOrdersPerS = await ordersPerS(false);
+    const onOrdersPerS = await ordersPerS(true);
     return {
       risk_p50_ms: round3(percentile(latencies, 50)),
       risk_p99_ms: round3(percentile(latencies, 99)),
-      risk_orders_ratio: round3(onOrdersPerS / Math.max(1e-9, o.offOrdersPerS)),
+      risk_orders_ratio: round3(onOrdersPerS / Math.max(1e-9, offOrdersPerS)),
       risk_history_events: events,
     };
   } finally {

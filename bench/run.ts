@@ -36,7 +36,7 @@
  *                                      cached template), cloning it, and the whole bench
  *   risk_p50_ms, risk_p99_ms           one risk decision (default rules, Redis counters holding 1,000,000 ×
  *                                      BENCH_SHAPE_SCALE events of history) — bench/risk.ts
- *   risk_orders_ratio                  stock orders/s with risk on ÷ the stock-only run (risk off), same run
+ *   risk_orders_ratio                  stock orders/s with risk on ÷ off (two fresh servers, same run)
  *   tg_*, notify_*                     the chat pipeline (bench/telegram/run.ts)
  *   wechat_*                           WeChat by numbered menus on the mock puppet (bench/wechat/run.ts)
  *
@@ -205,7 +205,7 @@ async function main() {
       });
     }
     for (const s of servers) await stopServer(s);
-    // Issue 14 §6: the risk decision's latency, and stock orders/s with risk on ÷ the stock run above (off).
+    // Issue 14 §6: the risk decision's latency, and stock orders/s with risk on ÷ off (bench/risk.ts).
     const risk =
       stock && bench.riskSeconds > 0
         ? await riskFigures({
@@ -217,7 +217,6 @@ async function main() {
             seconds: bench.riskSeconds,
             concurrency: bench.concurrency,
             dbUrl: appDbUrl,
-            offOrdersPerS: stock.figures.ordersPerS,
           })
         : undefined;
 
