@@ -44,7 +44,17 @@ export const orderSchema = z.object({
     .describe(
       "The order number buyers and support use (`K7M2-9QX4`), in the answers of `GET /orders` and `GET /orders/{id}` (which accepts it in place of the id)",
     ),
-  status: z.enum(["CREATED", "PAID", "FULFILLING", "DELIVERED", "FAILED", "REFUNDED", "EXPIRED", "CANCELLED"]),
+  status: z.enum([
+    "CREATED",
+    "PAID",
+    "FULFILLING",
+    "DELIVERED",
+    "FAILED",
+    "REFUNDED",
+    "EXPIRED",
+    "CANCELLED",
+    "HELD_FOR_REVIEW",
+  ]),
   product_id: z.uuid(),
   quantity: z.number().int().min(1),
   unit_price: money,
