@@ -191,6 +191,21 @@ export const configVariables = {
     example: "CNY:100,USD:15,XTR:1000",
     doc: "Staff refunds above this amount per currency (major units) need a second staff member's approval; a currency left out needs approval for any amount.",
   },
+  RISK_ENABLED: {
+    schema: bool.default(true),
+    example: "true",
+    doc: "Risk decisions before money moves (core/risk, docs/risk.md): rules, lists, review holds.",
+  },
+  RISK_REVIEW_TIMEOUT_MINUTES: {
+    schema: int(1, 43_200).default(1440),
+    example: "1440",
+    doc: "An order held for risk review and not decided within this many minutes is refunded.",
+  },
+  RISK_CACHE_MS: {
+    schema: int(0, 60_000).default(2000),
+    example: "2000",
+    doc: "How long each process caches risk rules and lists: an edit takes effect everywhere within this.",
+  },
   STAFF_APPROVAL_TTL_HOURS: {
     schema: int(1, 720).default(24),
     example: "24",

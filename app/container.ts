@@ -2,6 +2,12 @@
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
+import { riskOrderDecider } from "../core/flows/risk-decider.ts";
+import { riskTopUpCheck } from "../core/flows/risk-money-check.ts";
+import { createRiskReview, type RiskReview } from "../core/flows/risk-review.flow.ts";
+import { createAudit } from "../core/audit/index.ts";
+import type { Risk, RiskCounters } from "../core/risk/index.ts";
+import { buildRisk } from "./risk/risk-wiring.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
 import {
@@ -52,7 +58,6 @@ import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-co
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
-import { createAudit } from "../core/audit/index.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 
 /**
@@ -78,6 +83,10 @@ export interface Container {
   inventory: Inventory;
   suppliers: Suppliers;
   orders: Orders;
+  /** Risk rules, lists and cases (docs/risk.md); its decider is in the order pipeline when RISK_ENABLED. */
+  risk: Risk;
+  /** The review queue of orders held by risk: approve, reject, the timeout sweep. */
+  riskReview: RiskReview;
   apiKeys: ApiKeys;
   jobs: JobQueue;
   /**
@@ -134,8 +143,10 @@ export interface ContainerOptions {
    * order sends through it (bench/capture). Never set in production.
    */
   wrapSql?: (sql: SqlRunner) => SqlRunner;
-  /** The placement pipeline's deciders (docs/order-pipeline.md); none today: every order is allowed. */
+  /** Extra deciders of the placement pipeline (docs/order-pipeline.md), after risk's (RISK_ENABLED). */
   orderDeciders?: readonly OrderDecider[];
+  /** The risk counters (tests pass one to share it between containers); default: Redis with REDIS_URL, else in memory. */
+  riskCounters?: RiskCounters;
 }
 
 export async function createContainer(config: Config, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
@@ -202,6 +213,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     for (const cur of Object.keys(CURRENCIES) as Currency[])
       for (const name of SYSTEM_ACCOUNT_NAMES)
         await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
+    const { risk, counters: riskCounters } = await buildRisk({
+      config,
+      sql,
+      clock,
+      logger,
+      ...(opts.riskCounters ? { counters: opts.riskCounters } : {}),
+    });
+    if (!opts.riskCounters && riskCounters.close) closers.push(() => riskCounters.close!());
     const supplierMetrics = supplierClientMetrics(metrics);
     const payments = createPayments({
       sql,
@@ -209,6 +228,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
       starsRates: { CNY: config.STARS_PER_CNY },
+      ...(config.RISK_ENABLED ? { topUpCheck: riskTopUpCheck(risk) } : {}),
     });
     const catalog = createCatalog({ prisma, sql, clock });
     const inventory = createInventory({ prisma, sql, clock, secrets, catalog });
@@ -259,7 +279,10 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
-      deciders: opts.orderDeciders ?? [],
+      deciders: [...(config.RISK_ENABLED ? [riskOrderDecider(risk)] : []), ...(opts.orderDeciders ?? [])],
+      ...(config.RISK_ENABLED
+        ? { heldAtPayment: (ctx, tx, orderId) => risk.hasOpenReview(ctx, { subjectId: orderId }, { tx }) }
+        : {}),
       staffRefundOver: staffRefundOver(config.STAFF_APPROVAL_REFUND_OVER),
       hooks: {
         ...opts.flowHooks,
@@ -295,6 +318,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       record: (event) => webhooks.record(systemContext("webhooks"), event),
       enqueue: (id) => enqueueWebhook(id),
     });
+    const riskReview = createRiskReview({ orders, risk, audit: createAudit({ sql, clock }) });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
     const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
@@ -322,6 +346,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       orders,
+      risk,
+      riskReview,
       apiKeys,
       jobs,
       events,
@@ -343,6 +369,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
             backorderMaxWaitMs: config.BACKORDER_MAX_WAIT_MINUTES * 60_000,
             withdrawals: withdrawalsForWorkers,
             webhooks,
+            riskReview,
+            heldOrderTimeoutMs: config.RISK_REVIEW_TIMEOUT_MINUTES * 60_000,
             ...opts.workerTuning,
           },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },

@@ -5,8 +5,10 @@ import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 import type { Webhooks } from "../core/webhooks/index.ts";
+import type { RiskReview } from "../core/flows/index.ts";
 import {
   backordersJob,
+  expireHeldOrdersJob,
   expireHoldsJob,
   expireOrdersJob,
   deliverWebhookJob,
@@ -27,6 +29,10 @@ export interface WorkerDeps {
   withdrawals?: () => Pick<Withdrawals, "expireDue">;
   /** Sends distributor webhooks (deliver-webhook). */
   webhooks?: Pick<Webhooks, "deliver" | "markFailed">;
+  /** Refunds held orders nobody decided in time (`expire-held-orders`); without it the job does nothing. */
+  riskReview?: Pick<RiskReview, "expireOverdue">;
+  /** How long a held order waits for staff (RISK_REVIEW_TIMEOUT_MINUTES). */
+  heldOrderTimeoutMs?: number;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -117,18 +123,26 @@ export function registerJobHandlers(d: WorkerDeps): void {
     const r = await d.withdrawals?.().expireDue(ctx(meta.jobId));
     if (r?.expired) d.logger.info({ expired: r.expired }, "expired undecided withdrawals");
   });
+
+  d.jobs.handle(expireHeldOrdersJob, async (_p, meta) => {
+    if (!d.riskReview) return;
+    const n = await d.riskReview.expireOverdue(ctx(meta.jobId), { olderThanMs: d.heldOrderTimeoutMs ?? 86_400_000 });
+    if (n) d.logger.info({ refunded: n }, "refunded held orders not reviewed in time");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [
+  const repeated = [
     expireOrdersJob,
     pollSupplierRequestsJob,
     expireHoldsJob,
     expireWithdrawalsJob,
+    expireHeldOrdersJob,
     backordersJob,
-  ] as const) {
+  ] as const;
+  for (const name of repeated) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

@@ -172,6 +172,8 @@ export interface InboundTurn {
    * can edit its messages (Telegram: editMessageText; Slack: chat.update). Absent: no progress is shown.
    */
   progress?: () => ProgressMessage;
+  /** Where the channel knows them (the web chat): the client's IP and a device/browser id — risk signals only. */
+  client?: { ip?: string; device?: string };
 }
 
 /**

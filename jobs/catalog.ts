@@ -26,6 +26,8 @@ export const expireHoldsJob = "expire-holds";
 export const backordersJob = "backorders";
 export const expireWithdrawalsJob = "expire-withdrawals";
 export const deliverWebhookJob = "deliver-webhook";
+/** Orders held for a risk review and not decided within RISK_REVIEW_TIMEOUT_MINUTES are refunded. */
+export const expireHeldOrdersJob = "expire-held-orders";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -64,6 +66,13 @@ export const jobCatalog = {
     backoff: backoff(1_000),
     timeoutMs: 60_000,
     repeatEveryMs: 300_000,
+  },
+  [expireHeldOrdersJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 60_000,
   },
 } satisfies JobCatalog;
 

@@ -19,6 +19,8 @@ import {
 } from "./order-commands.ts";
 import { importCommand, type ImportCommandDeps } from "./import-command.ts";
 import { orderMessages } from "./order-messages.ts";
+import { RISK_COMMANDS, runRiskCommand, type RiskCommandName, type StaffRiskDeps } from "./risk-commands.ts";
+import { riskMessages } from "./risk-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
 
@@ -33,6 +35,8 @@ export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, 
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
   /** The clock for ages (how long a backorder has waited); default the system clock. */
   now?: () => Date;
+  /** The risk review queue, rules and lists (docs/risk.md); without it the risk commands say so. */
+  risk?: Omit<StaffRiskDeps, "orders">;
   logger?: BotLogger;
 }
 
@@ -85,7 +89,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "forbidden":
         return say(m.forbidden(actor.role));
       case "not_found":
-        return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
+        return say(
+          e.code === "approval_not_found"
+            ? m.approvalNotFound
+            : e.code === "order_not_found"
+              ? m.orderNotFound
+              : m.invalid(e.message),
+        );
       case "conflict":
         if (e.code === "no_supplier") return say(orderMessages(ctx.locale).noSupplier);
         if (e.code === "order_not_awaiting_stock") return say(orderMessages(ctx.locale).notWaiting(e.message));
@@ -131,10 +141,23 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     m: StaffMessages,
     locale: Locale,
   ): Promise<Reply[]> {
+    if ((RISK_COMMANDS as readonly string[]).includes(command)) {
+      if (!deps.risk) return say(m.unknownCommand(command));
+      return runRiskCommand(
+        { ...deps.risk, orders: deps.orders },
+        ctx,
+        command as RiskCommandName,
+        args,
+        rest,
+        locale,
+        (u) => usage(ctx, command, m, u),
+        (details, target) => audited(ctx, command, "ok", details, target),
+      );
+    }
     switch (command) {
       case "help":
         await audited(ctx, command, "ok", {});
-        return say(m.help);
+        return say(deps.risk ? `${m.help}\n${riskMessages(locale).help}` : m.help);
       case "order":
         return orderCommand(deps, kit(ctx, command, m, locale), rest);
       case "backorders":
@@ -258,7 +281,10 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           case "execution_failed":
             return say(m.approvedFailed(r.request.summary, r.error));
         }
+        return say(m.error);
       }
+      default:
+        return say(m.unknownCommand(command));
     }
   }
 

@@ -54,6 +54,7 @@ export const orderSchema = z.object({
     "REFUNDED",
     "EXPIRED",
     "CANCELLED",
+    "HELD_FOR_REVIEW",
   ]),
   product_id: z.uuid(),
   quantity: z.number().int().min(1),

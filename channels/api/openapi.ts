@@ -179,6 +179,7 @@ export function openApiDocument(): Record<string, unknown> {
               "idempotency_key_invalid",
               "insufficient_funds",
               "order_blocked",
+              "kyc_required",
               "product_unavailable",
               "out_of_stock",
               "idempotency_conflict",

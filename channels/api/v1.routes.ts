@@ -235,6 +235,7 @@ export function apiV1Routes(deps: ApiV1Deps) {
           "this product is a card code delivered in the answer: send `target` only for DIRECT top-ups",
         );
     }
+    const ip = clientIp(c, deps.limits?.trustProxy);
     const res = await deps.orders.place(ctx, {
       userId: ctx.actor.userId,
       productId: body.product_id,
@@ -242,6 +243,8 @@ export function apiV1Routes(deps: ApiV1Deps) {
       target: body.target ?? null,
       idempotencyKey: ctx.idempotencyKey!,
       payWith: "wallet",
+      // A risk signal (docs/risk.md): the calling server's address, when known.
+      ...(ip !== "unknown" ? { client: { ip } } : {}),
     });
     if (!res.ok) {
       const a = placeOrderFailureAnswer(res);

@@ -55,6 +55,8 @@ export const eventCatalog = {
   "order.refunded": orderEvent("REFUNDED"),
   "order.expired": orderEvent("EXPIRED"),
   "order.cancelled": orderEvent("CANCELLED"),
+  /** Paid into escrow and held for a risk review (core/risk): staff approve (→ order.paid) or reject (→ order.refunded). */
+  "order.held_for_review": orderEvent("HELD_FOR_REVIEW"),
   /**
    * Staff asked for a delivered order's codes to be sent again to the buyer's private chats (the shop
    * notifier delivers them like a delivery). `requestedBy`: who asked (`staff:<user id>`, `system:<process>`).

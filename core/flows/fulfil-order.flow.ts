@@ -68,8 +68,10 @@ async function fulfilRound(
   const order = await rt.orders.store.get(rt.orders.read, orderId);
   if (!order) throw notFound("order_not_found", "no such order", { orderId });
   switch (order.status) {
+    // HELD_FOR_REVIEW: held for a risk review; only staff's decision moves it on (approved → PAID).
     case "CREATED":
     case "AWAITING_STOCK":
+    case "HELD_FOR_REVIEW":
     case "DELIVERED":
     case "REFUNDED":
     case "EXPIRED":
@@ -376,17 +378,24 @@ export async function refundOrder(
   reason: string,
   /**
    * `delivered`: a DELIVERED order may be refunded too (staff only: the facade's `refund`, never a job).
-   * `from`: refund only an order at one of these statuses.
+   * `held`: only an order HELD_FOR_REVIEW (a rejected or timed-out risk review); `inTx` runs in the
+   * refund's transaction once the order is refunded (the risk case closed next to it).
+   * `from`: refund only an order at one of these statuses (the backorders job: only those still waiting).
    */
-  opts: { delivered?: boolean; from?: readonly OrderStatus[] } = {},
+  opts: {
+    delivered?: boolean;
+    held?: boolean;
+    inTx?: (tx: SqlTx, order: Order) => Promise<void>;
+    from?: readonly OrderStatus[];
+  } = {},
 ): Promise<FulfilResult> {
   try {
     const refunded = await rt.orders.transaction(async (tx) => {
       const current = await rt.orders.store.getForUpdate(tx, orderId);
       if (!current) throw notFound("order_not_found", "no such order", { orderId });
       if (current.status === "DELIVERED" && opts.delivered) return refundDelivered(rt, ctx, tx, current, reason);
-      // `from`: only orders still at one of these (the backorders job refunds only those still waiting).
-      if (!(opts.from ?? REFUNDABLE).includes(current.status)) throw new Rollback(current);
+      const refundable: readonly OrderStatus[] = opts.held ? ["HELD_FOR_REVIEW"] : (opts.from ?? REFUNDABLE);
+      if (!refundable.includes(current.status)) throw new Rollback(current);
       await rt.modules.inventory.release(ctx, { orderId }, { tx });
       let refundTxId: string | undefined;
       if (current.paymentTxId) {
@@ -398,16 +407,22 @@ export async function refundOrder(
         if (!reversed.ok) throw new Error(`refund of order ${orderId} was refused: ${reversed.code}`);
         refundTxId = reversed.transactionId;
       }
-      return rt.orders.store.finalTransition(tx, {
+      const transition = {
         orderId,
-        path:
-          current.status === "AWAITING_STOCK"
-            ? ["AWAITING_STOCK", "REFUNDED"]
-            : ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
+        path: opts.held
+          ? (["HELD_FOR_REVIEW", "REFUNDED"] as const)
+          : current.status === "AWAITING_STOCK"
+            ? (["AWAITING_STOCK", "REFUNDED"] as const)
+            : (["PAID", "FULFILLING", "FAILED", "REFUNDED"] as const),
         reason,
         set: { refundTxId, failureReason: reason, closedAt: rt.clock.now() },
         eventPayload: { reason },
-      });
+      };
+      if (!opts.inTx) return rt.orders.store.finalTransition(tx, transition);
+      const refunded = await rt.orders.store.transition(tx, transition);
+      if (!refunded) throw new Rollback(current);
+      await opts.inTx(tx, refunded);
+      return refunded;
     });
     rt.signals.committed("order.refunded", refunded);
     return { orderId, status: refunded.status, changed: true };

@@ -31,7 +31,11 @@ export async function payInTx(
   ctx: CoreContext,
   tx: SqlTx,
   order: Order,
-  to: "PAID" | "AWAITING_STOCK" = "PAID",
+  /**
+   * HELD_FOR_REVIEW: paid into escrow but held for staff (a risk `review`); no fulfilment starts.
+   * AWAITING_STOCK: a backorder paid while out of stock (it waits for an import).
+   */
+  to: "PAID" | "HELD_FOR_REVIEW" | "AWAITING_STOCK" = "PAID",
 ): Promise<{ ok: true; order: Order } | { ok: false; code: "insufficient_funds" }> {
   let paymentTxId: string | undefined;
   if (order.total > 0n) {

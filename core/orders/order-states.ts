@@ -10,7 +10,7 @@ export { ORDER_STATUSES, type OrderStatus };
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   // CREATED → AWAITING_STOCK: a backorder paid from the wallet while placed (nothing in stock).
-  CREATED: ["PAID", "EXPIRED", "CANCELLED", "AWAITING_STOCK"],
+  CREATED: ["PAID", "EXPIRED", "CANCELLED", "HELD_FOR_REVIEW", "AWAITING_STOCK"],
   PAID: ["FULFILLING", "AWAITING_STOCK"],
   // Filled from an import (→ DELIVERED), re-routed to a supplier by staff (→ FULFILLING), or refunded.
   AWAITING_STOCK: ["DELIVERED", "FULFILLING", "REFUNDED"],
@@ -21,6 +21,8 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   REFUNDED: [],
   EXPIRED: [],
   CANCELLED: [],
+  // A risk review: approved → PAID (fulfilment continues), rejected or not decided in time → REFUNDED.
+  HELD_FOR_REVIEW: ["PAID", "REFUNDED"],
 };
 
 /** Statuses the pipeline never moves an order out of (a DELIVERED order leaves only by a staff refund). */

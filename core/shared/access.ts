@@ -48,6 +48,10 @@ export const PERMISSIONS = [
   "audit.read",
   "reports.read",
   "events.manage",
+  /** Risk cases, rules and lists: read them; decide held orders; edit rules and lists (core/risk). */
+  "risk.read",
+  "risk.review",
+  "risk.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -94,6 +98,8 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "catalog.write",
     "suppliers.manage",
     "reports.read",
+    "risk.read",
+    "risk.review",
   ],
   finance: [
     "orders.read",
@@ -103,8 +109,10 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "withdrawals.approve",
     "ledger.read",
     "reports.read",
+    "risk.read",
+    "risk.review",
   ],
-  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage"],
+  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage", "risk.read"],
   viewer: ["reports.read"],
 };
 const ROLE_SETS = new Map<StaffRole, ReadonlySet<Permission>>(

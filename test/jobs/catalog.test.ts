@@ -7,6 +7,7 @@ describe("job catalog", () => {
   it("defines every job with attempts, exponential backoff and a timeout", () => {
     expect(Object.keys(jobCatalog).sort()).toEqual([
       "deliver-webhook",
+      "expire-held-orders",
       "expire-holds",
       "expire-orders",
       "expire-withdrawals",
