@@ -1,11 +1,13 @@
 // api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
+import { createDistribution, type Distribution } from "../core/distribution/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
 import {
   createLedger,
+  receivableCode,
   supplierPayableCode,
   SYSTEM_ACCOUNT_NAMES,
   systemCode,
@@ -65,6 +67,8 @@ export interface Container {
   inventory: Inventory;
   suppliers: Suppliers;
   orders: Orders;
+  /** The distributor economy (core/distribution): tiers, distributors, shops, the price chain. */
+  distribution: Distribution;
   apiKeys: ApiKeys;
   jobs: JobQueue;
   /**
@@ -223,6 +227,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const dispatcher = fulfilmentDispatcher(async (orderId) => {
       await jobs.enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) });
     });
+    const distribution = createDistribution({
+      sql,
+      clock,
+      ledger,
+      receivableCode,
+      referral: { bps: config.REFERRAL_REWARD_BPS, periodDays: config.REFERRAL_PERIOD_DAYS },
+      maxOverRetailBps: config.SHOP_MAX_OVER_RETAIL_BPS ?? null,
+    });
     const orders = createOrders({
       sql,
       clock,
@@ -233,6 +245,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
       deciders: opts.orderDeciders ?? [],
+      chain: distribution,
       staffRefundOver: staffRefundOver(config.STAFF_APPROVAL_REFUND_OVER),
       hooks: {
         ...opts.flowHooks,
@@ -267,6 +280,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       orders,
+      distribution,
       apiKeys,
       jobs,
       events,

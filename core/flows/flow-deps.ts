@@ -13,6 +13,7 @@ import {
 import type {
   AccountCodes,
   CatalogPort,
+  ChainPricingPort,
   InventoryPort,
   LedgerPort,
   SupplierCandidatePort,
@@ -61,6 +62,8 @@ export interface OrderFlowDeps {
   productCacheMs?: number;
   /** The placement pipeline's deciders, asked in order before money moves (docs/order-pipeline.md). */
   deciders?: readonly OrderDecider[];
+  /** The distributor price chain the price stage applies (docs/distribution.md); none: every sale at retail. */
+  chain?: ChainPricingPort;
   /**
    * Minor units per currency a staff member may refund by calling `refund` directly (CLI, API); above
    * it (or in a currency left out) the refund goes through the staff console's approvals. Unset: none.
@@ -110,6 +113,7 @@ export interface FlowSignals {
 export interface PlacementPolicy {
   paymentWindowMs: number;
   deciders: readonly OrderDecider[];
+  chain?: ChainPricingPort;
 }
 
 /** What every flow runs with, in named parts (built once by `createOrders`). */

@@ -106,7 +106,11 @@ export function createOrders(deps: OrderFlowDeps) {
       warn: (obj, msg) => deps.hooks?.warn?.(obj, msg),
       ...(deps.hooks?.afterSupplierCall ? { afterSupplierCall: deps.hooks.afterSupplierCall } : {}),
     },
-    placement: { paymentWindowMs: deps.paymentWindowMs, deciders: deps.deciders ?? [] },
+    placement: {
+      paymentWindowMs: deps.paymentWindowMs,
+      deciders: deps.deciders ?? [],
+      ...(deps.chain ? { chain: deps.chain } : {}),
+    },
     clock: deps.clock,
   };
 

@@ -33,6 +33,8 @@ export interface PlaceOrderInput {
   productId: string;
   quantity: number;
   target?: string | null;
+  /** Placed in a distributor's shop: the shop's sale price (docs/distribution.md). */
+  shopId?: string | null;
   idempotencyKey: string;
   payWith: "wallet" | "later";
 }
@@ -87,6 +89,8 @@ async function placeOnce(
     quantity: input.quantity,
     target: input.target ?? null,
     payWith: input.payWith,
+    // Only when set: an order without a shop keeps the hash it always had.
+    ...(input.shopId ? { shopId: input.shopId } : {}),
   });
   const replay = async (): Promise<PlaceOrderResult | null> => {
     const existing = await rt.orders.store.findByIdempotencyKey(rt.orders.read, input.userId, input.idempotencyKey);

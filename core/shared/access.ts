@@ -44,6 +44,10 @@ export const PERMISSIONS = [
   "audit.read",
   "reports.read",
   "events.manage",
+  /** Tiers, distributors, applications, pins (core/distribution): staff. */
+  "distribution.manage",
+  /** A distributor's own shops, sale-price and team-price rules, team and referral link. */
+  "shops.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -60,6 +64,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
   "profile.read",
   "profile.write",
   "conversations.use",
+  "shops.manage",
 ]);
 
 /**
@@ -88,6 +93,7 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "catalog.write",
     "suppliers.manage",
     "reports.read",
+    "distribution.manage",
   ],
   finance: ["orders.read", "orders.refund", "wallet.read", "wallet.credit", "ledger.read", "reports.read"],
   support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage"],
