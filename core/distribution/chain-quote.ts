@@ -1,4 +1,4 @@
-import type { ReferralShare } from "../orders/index.ts";
+import type { ReferralShare } from "../shared/index.ts";
 import { invalidData, type CoreContext } from "../shared/index.ts";
 import { DAY_MS, type DistributionDeps } from "./distribution-deps.ts";
 import { chainFactsSql, pricesSql } from "./distribution.sql.ts";

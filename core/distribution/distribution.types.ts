@@ -1,4 +1,4 @@
-import type { PriceChain, ReferralShare } from "../orders/index.ts";
+import type { PriceChain, ReferralShare } from "../shared/index.ts";
 import type { RuleMode } from "./price-chain.ts";
 
 /** A distributor tier (data; staff edit it). Amounts in minor units of CNY; percentages in basis points. */

@@ -1,4 +1,4 @@
-import type { ChainLevel, PriceChain } from "../orders/index.ts";
+import type { ChainLevel, PriceChain } from "../shared/index.ts";
 
 /*
  * The price chain (docs/distribution.md), pure: platform → L1 (its tier price) → L2 (its L1's team price) →

@@ -1,4 +1,6 @@
-import { invalidData } from "../shared/index.ts";
+import { invalidData, type PriceChain, type ReferralShare } from "../shared/index.ts";
+
+export type { ChainLevel, PriceChain, ReferralShare } from "../shared/index.ts";
 import type { Order } from "./types.ts";
 
 /**
@@ -22,26 +24,6 @@ export interface PriceBreakdown {
   chain?: PriceChain;
   /** A referral reward this order funds from the platform's margin (`bps` of it), to the referrer's wallet. */
   referral?: ReferralShare;
-}
-
-export interface ChainLevel {
-  level: 1 | 2;
-  userId: string;
-  unitCost: bigint;
-  unitSale: bigint;
-}
-
-export interface PriceChain {
-  retailUnit: bigint;
-  /** The shop the order was placed in (null: a distributor buying at its own cost, e.g. through /v1). */
-  shopId: string | null;
-  levels: ChainLevel[];
-}
-
-export interface ReferralShare {
-  referrerUserId: string;
-  /** Basis points of the platform's margin (what the platform sells at − the supplier's cost). */
-  bps: number;
 }
 
 /** A component of the price: `source` names what set it ("retail", or the catalog price rule that applied). */
