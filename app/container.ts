@@ -41,7 +41,7 @@ import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metr
 import { localSecret, randomKeyBase64, randomToken } from "./local-secrets.ts";
 import type { Logger } from "./logger.ts";
 import { consumerStatus } from "./events/consumer-admin.ts";
-import { fulfilmentDispatcher } from "./events/consumers.ts";
+import { distributionBookkeeper, fulfilmentDispatcher } from "./events/consumers.ts";
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
@@ -76,6 +76,8 @@ export interface Container {
    * `events.start()`; the composition decides which process hosts which (app/main.ts, app/chat.ts).
    */
   events: OutboxConsumers;
+  /** Counts delivered chain orders toward tiers (upgrades) and nets receivables: hosted by `serve` and `worker`. */
+  distributionBookkeeper: EventConsumer<"order.delivered" | "order.refunded">;
   /** Enqueues `fulfil-order` for every paid order: hosted by `serve` and by `worker`. */
   fulfilmentDispatcher: EventConsumer<"order.paid">;
   /** Health checks beyond the database (Redis when configured). */
@@ -285,12 +287,13 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       jobs,
       events,
       fulfilmentDispatcher: dispatcher,
+      distributionBookkeeper: distributionBookkeeper({ orders, distribution }),
       healthChecks,
       async startWorkers(o = {}) {
         if (workersStarted) return;
         workersStarted = true;
         await startWorkers(
-          { jobs, orders, suppliers, ledger, logger: jobLogger, ...opts.workerTuning },
+          { jobs, orders, suppliers, ledger, distribution, logger: jobLogger, ...opts.workerTuning },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
         );
       },

@@ -9,7 +9,9 @@ import {
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
+  sweepTierDowngradesJob,
 } from "../jobs/catalog.ts";
+import type { Distribution } from "../core/distribution/index.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
 import type { Logger } from "./logger.ts";
 
@@ -18,6 +20,7 @@ export interface WorkerDeps {
   orders: Orders;
   suppliers: Pick<Suppliers, "pendingRequests" | "query">;
   ledger: Pick<Ledger, "expireHolds">;
+  distribution: Pick<Distribution, "sweepDowngrades">;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -80,12 +83,17 @@ export function registerJobHandlers(d: WorkerDeps): void {
   d.jobs.handle(expireHoldsJob, async (_p, meta) => {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
+
+  d.jobs.handle(sweepTierDowngradesJob, async (_p, meta) => {
+    const changed = await d.distribution.sweepDowngrades(ctx(meta.jobId));
+    if (changed.length) d.logger.info({ downgraded: changed.length }, "distributor tiers stepped down");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const) {
+  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob, sweepTierDowngradesJob] as const) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

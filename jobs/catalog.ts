@@ -23,6 +23,8 @@ export const fulfilOrderJob = "fulfil-order";
 export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
+/** Distributors whose volume stayed below their tier for a full period step down (core/distribution). */
+export const sweepTierDowngradesJob = "sweep-tier-downgrades";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -44,6 +46,13 @@ export const jobCatalog = {
     repeatEveryMs: 15_000,
   },
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
+  [sweepTierDowngradesJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(5_000),
+    timeoutMs: 300_000,
+    repeatEveryMs: 3_600_000,
+  },
 } satisfies JobCatalog;
 
 export type Jobs = typeof jobCatalog;
