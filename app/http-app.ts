@@ -65,6 +65,7 @@ export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: Ht
       inventory: c.inventory,
       ledger: c.ledger,
       walletCode,
+      distribution: c.distribution,
       limits: { perKey: limits.apiKey, perIp: limits.ip, trustProxy: limits.trustProxy },
     }),
   );

@@ -71,7 +71,10 @@ function referralShare(deps: DistributionDeps, row: ChainFactsRow, buyer: string
   return { referrerUserId: row.referredBy, bps };
 }
 
-/** A distributor's own price for every active product (`GET /v1/prices`): what it pays buying for itself. */
+/**
+ * A user's own price for every active product (`GET /v1/prices`): a distributor's what it pays buying for
+ * itself (an L2's its L1's team price), anyone else's retail.
+ */
 export async function distributorPrices(deps: DistributionDeps, userId: string): Promise<DistributorPrice[]> {
   const rows = await deps.sql.query<{
     productId: string;
@@ -79,22 +82,23 @@ export async function distributorPrices(deps: DistributionDeps, userId: string):
     currency: string;
     retail: bigint;
     categoryId: string;
-    discountBps: number;
+    discountBps: number | null;
     tierPrice: bigint | null;
     parentDiscountBps: number | null;
     parentTierPrice: bigint | null;
     parentId: string | null;
+    rules: ChainFactsRow["rules"];
   }>(pricesSql(userId));
-  if (rows.length === 0) return [];
   return rows.map((r) => {
     const retail = BigInt(r.retail);
     const party = partyOf(
-      { shopFound: 0, referredBy: null, referredAt: null, userId, rules: null, ...r },
+      { shopFound: 0, referredBy: null, referredAt: null, userId, ...r },
       r.productId,
       r.categoryId,
       retail,
-    )!;
-    const price = chainLevels(party, retail, undefined, null).at(-1)!.unitSale;
+    );
+    // Not a distributor: retail.
+    const price = party ? chainLevels(party, retail, undefined, null).at(-1)!.unitSale : retail;
     return { productId: r.productId, sku: r.sku, currency: r.currency.trim(), retail, price };
   });
 }

@@ -211,15 +211,19 @@ export const chainFactsSql = (buyer: string, shopId: string | null, productId: s
 export const pricesSql = (userId: string) => sql`
   SELECT p.id::text AS "productId", p.sku, p.currency, p.price AS retail, p.category_id::text AS "categoryId",
     t.discount_bps AS "discountBps", tp.price AS "tierPrice",
-    pt.discount_bps AS "parentDiscountBps", ptp.price AS "parentTierPrice", d.parent_id::text AS "parentId"
-  FROM distributors d
-  JOIN distribution_tiers t ON t.id = d.tier_id
-  CROSS JOIN products p
+    pt.discount_bps AS "parentDiscountBps", ptp.price AS "parentTierPrice", d.parent_id::text AS "parentId",
+    (SELECT json_agg(json_build_object('scope', r.scope, 'target', r.target, 'mode', r.mode, 'value', r.value::text))
+       FROM distribution_price_rules r
+       WHERE r.scope = 'TEAM' AND r.owner_id = d.parent_id
+         AND r.target IN ('all', 'category:' || p.category_id::text, 'product:' || p.id::text)) AS rules
+  FROM products p
+  LEFT JOIN distributors d ON d.user_id = ${userId}::uuid
+  LEFT JOIN distribution_tiers t ON t.id = d.tier_id
   LEFT JOIN tier_product_prices tp ON tp.tier_id = d.tier_id AND tp.product_id = p.id
   LEFT JOIN distributors pd ON pd.user_id = d.parent_id
   LEFT JOIN distribution_tiers pt ON pt.id = pd.tier_id
   LEFT JOIN tier_product_prices ptp ON ptp.tier_id = pd.tier_id AND ptp.product_id = p.id
-  WHERE d.user_id = ${userId}::uuid AND p.active
+  WHERE p.active
   ORDER BY p.sku`;
 
 // Referral codes.
