@@ -190,9 +190,9 @@ export const configVariables = {
     doc: "Approval requests of the staff console expire after this many hours.",
   },
   REFERRAL_REWARD_BPS: {
-    schema: int(0, 10000).default(1000),
+    schema: int(0, 10000).default(0),
     example: "1000",
-    doc: "Referral reward: basis points of the platform's margin on a referred user's order, paid to the referrer at delivery (0 = none).",
+    doc: "Referral reward: basis points of the platform's margin on a referred user's order, paid to the referrer at delivery (0 = off: plain orders then read nothing more).",
   },
   REFERRAL_PERIOD_DAYS: {
     schema: int(1, 3650).default(180),

@@ -1,5 +1,6 @@
 import type { CoreContext, Currency } from "../shared/index.ts";
 import { chainQuote, distributorPrices } from "./chain-quote.ts";
+import { plainBuyers } from "./plain-buyers.ts";
 import type { DistributionDeps } from "./distribution-deps.ts";
 import { distributorOps } from "./distributors.ops.ts";
 import { netReceivable } from "./receivables.ts";
@@ -15,6 +16,7 @@ export type { DistributionDeps, DistributionLedgerPort } from "./distribution-de
  * and referral codes. Settlement itself is the orders' one posting (core/flows/settlement-posting.ts).
  */
 export function createDistribution(deps: DistributionDeps) {
+  const plain = plainBuyers(deps);
   const distributors = distributorOps(deps);
   const shops = shopOps(deps);
   const progress = tierProgress(deps);
@@ -26,7 +28,7 @@ export function createDistribution(deps: DistributionDeps) {
     chainQuote: (
       ctx: CoreContext,
       input: { productId: string; categoryId: string; retail: bigint; buyerUserId: string; shopId?: string | null },
-    ) => chainQuote(deps, ctx, input),
+    ) => plain.quote(ctx, input, () => chainQuote(deps, ctx, input)),
     prices: (_ctx: CoreContext, userId: string) => distributorPrices(deps, userId),
     referralCode: (ctx: CoreContext, userId: string) => referralCode(deps, ctx, userId),
     netReceivable: (ctx: CoreContext, input: { userId: string; currency: Currency }) => netReceivable(deps, ctx, input),

@@ -236,6 +236,14 @@ export const insertReferralCodeSql = (userId: string, code: string, now: Date) =
 
 // Sales volume and tier changes.
 
+/**
+ * The chain's distributor rows, locked in one order (no deadlock between orders sharing an L1): a delivery
+ * counts its sale and reads the volume only while it holds them, so concurrent deliveries see each other's
+ * sales — the one that crosses a threshold sees it crossed.
+ */
+export const lockDistributorsSql = (userIds: string[]) => sql`
+  SELECT user_id FROM distributors WHERE user_id = ANY(${userIds}::uuid[]) ORDER BY user_id FOR UPDATE`;
+
 /** The delivered order counted once for each distributor on its chain. */
 export const recordSalesSql = (orderId: string, userIds: string[], amount: bigint, at: Date) => sql`
   INSERT INTO distributor_sales (order_id, user_id, amount, delivered_at)

@@ -4,6 +4,7 @@ import { DAY_MS, type DistributionDeps } from "./distribution-deps.ts";
 import {
   downgradeCandidatesSql,
   downgradeSql,
+  lockDistributorsSql,
   markBelowSql,
   recordSalesSql,
   removeSalesSql,
@@ -42,6 +43,7 @@ export function tierProgress(deps: DistributionDeps) {
       const now = clock.now();
       const since = new Date(now.getTime() - periodMs);
       return sql.transaction(async (tx) => {
+        await tx.query(lockDistributorsSql(input.userIds));
         await tx.execute(recordSalesSql(input.orderId, input.userIds, input.amount, input.deliveredAt));
         const changes: TierChange[] = [];
         for (const userId of input.userIds) {
