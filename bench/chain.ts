@@ -21,6 +21,7 @@ export async function setupChainBuyers(c: Container, buyers: number[]): Promise<
   await c.db.prisma.user.create({ data: { id: referrer, displayName: "bench referrer" } });
   const ids = buyers.map((n) => userId(n));
   for (const [i, id] of ids.entries()) await c.distribution.recruit(ctx, { l1: l1s[i % l1s.length]!, userId: id });
-  await c.db.sql.execute(sql`UPDATE users SET referred_by = ${referrer}::uuid, referred_at = now(), start_payload = 'ref_bench'
+  await c.db.sql
+    .execute(sql`UPDATE users SET referred_by = ${referrer}::uuid, referred_at = now(), start_payload = 'ref_bench'
     WHERE id = ANY(${ids}::uuid[])`);
 }

@@ -116,4 +116,41 @@ describe("settlement of a two-level shop order: one posting, every cent accounte
     expect(await fx.wallet(l2)).toBe(owed < earned ? earned - owed : 0n);
     expect(await fx.invariantsOk()).toBe(true);
   });
+
+  it("a DIRECT top-up through the shop settles at delivery from the stored chain (supplier cost known then) and refunds exactly", async () => {
+    const sup = await fx.shop.supplier("distsim");
+    const product = await fx.shop.directProduct([{ supplierId: sup.supplier.id, cost: 2_500n }], 3_000n);
+    const before = { l1: await fx.wallet(l1), l2: await fx.wallet(l2), revenue: await fx.revenue() };
+    const { userId } = await fx.shop.buyer(100_000n);
+    const r = await fx.shop.c.orders.place(
+      { ...ctx, actor: { kind: "buyer", userId } },
+      {
+        userId,
+        productId: product.id,
+        quantity: 2,
+        target: "13800138000",
+        idempotencyKey: "direct-1",
+        payWith: "wallet",
+        shopId: l2Shop,
+      },
+    );
+    if (!r.ok) throw new Error(r.code);
+    expect(r.order.status).toBe("PAID");
+    // Gold L1 27.30 (9% off 30.00); the team price +6.00 → 33.30; the L2's shop +10% → 36.63 a unit.
+    expect(r.order.total).toBe(7_326n);
+    await fx.shop.c.orders.fulfil(ctx, { orderId: r.order.id });
+    await fx.shop.waitForStatus([r.order.id], ["DELIVERED"]);
+    expect((await fx.wallet(l1)) - before.l1).toBe(1_200n);
+    expect((await fx.wallet(l2)) - before.l2).toBe(666n);
+    expect((await fx.revenue()) - before.revenue).toBe(2n * (2_730n - 2_500n));
+    expect(await fx.invariantsOk()).toBe(true);
+    await fx.shop.c.orders.refund(ctx, { orderId: r.order.id, reason: "reversed by the carrier" });
+    expect(await fx.wallet(userId)).toBe(100_000n);
+    expect([await fx.wallet(l1), await fx.wallet(l2), await fx.revenue()]).toEqual([
+      before.l1,
+      before.l2,
+      before.revenue,
+    ]);
+    expect(await fx.invariantsOk()).toBe(true);
+  });
 });
