@@ -238,6 +238,22 @@ async function commitStage(
   }
 }
 
+/**
+ * What placing this order would cost now — the pipeline's resolve and price stages, nothing written: the
+ * breakdown a buy screen shows (a shop's price included) before the buyer confirms. The placement prices
+ * again; a screen compares its total with what it showed.
+ */
+export async function quoteOrder(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: Omit<PlaceOrderInput, "idempotencyKey" | "payWith">,
+): Promise<{ ok: true; pricing: PricedOrder["pricing"] } | PlaceOrderFailure> {
+  const resolved = await resolveStage(rt, ctx, input);
+  if (!resolved.ok) return resolved;
+  const priced = await priceStage(rt, ctx, resolved.value, true);
+  return priced.ok ? { ok: true, pricing: priced.value.pricing } : priced;
+}
+
 /** The answer to a request whose idempotency key already placed `existing`. */
 function replayOf(existing: Order, hash: string): PlaceOrderResult {
   if (existing.requestHash !== hash)

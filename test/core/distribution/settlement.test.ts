@@ -25,6 +25,13 @@ describe("settlement of a two-level shop order: one posting, every cent accounte
 
   it("the buyer pays the shop's price; L1, L2, supplier and platform get exactly their share at delivery", async () => {
     const before = { l1: await fx.wallet(l1), l2: await fx.wallet(l2), revenue: await fx.revenue() };
+    // The buy screen's quote (nothing written) is what the placement charges.
+    const anyone = await fx.shop.user();
+    const quoted = await fx.shop.c.orders.quote(
+      { ...ctx, actor: { kind: "buyer", userId: anyone } },
+      { userId: anyone, productId, quantity: 1, shopId: l2Shop },
+    );
+    expect(quoted).toMatchObject({ ok: true, pricing: { total: 10_670n, chain: { shopId: l2Shop } } });
     const { userId, order } = await fx.shopOrder(productId, l2Shop);
     expect(order.status).toBe("DELIVERED");
     expect(order.total).toBe(10_670n);
