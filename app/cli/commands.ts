@@ -5,6 +5,7 @@ import { registerUserCommands } from "./user-commands.ts";
 import { registerStaffCommands } from "./staff-commands.ts";
 import { registerBackorderCommands } from "./backorder-commands.ts";
 import { registerWithdrawalCommands } from "./withdrawal-commands.ts";
+import { registerDistributorCommands } from "./distributor-commands.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
 // Commands print through out()/err() (never console.log): the same code runs inside serve's admin channel.
@@ -45,6 +46,7 @@ export function registerOperatorCommands(program: Command): void {
   registerStaffCommands(program);
   registerBackorderCommands(program);
   registerWithdrawalCommands(program);
+  registerDistributorCommands(program);
 }
 
 function registerImportCodes(program: Command): void {
