@@ -28,6 +28,7 @@ import {
   ShortOfFunds,
   type Posting,
 } from "./post-transaction.ts";
+import { accountStatement } from "./statement.ts";
 import { validateLegs } from "./validate-legs.ts";
 
 export interface LedgerDeps {
@@ -182,6 +183,8 @@ export function createLedger({ sql, clock }: LedgerDeps): Ledger {
       const a = toAccount(row);
       return { balance: a.balance, held: a.held, available: a.balance - a.held };
     },
+
+    statement: (_ctx, code, input = {}, opts) => accountStatement(opts?.tx ?? sql, code, input.limit ?? 20),
 
     check: (_ctx, opts) =>
       opts?.tx

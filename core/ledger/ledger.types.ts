@@ -73,6 +73,18 @@ export type CaptureHoldResult = { ok: true; transactionId: string; replayed: boo
 export type ReleaseHoldResult = { ok: true; replayed: boolean };
 export type HoldStatus = "ACTIVE" | "CAPTURED" | "RELEASED" | "EXPIRED";
 
+/** One entry of an account's statement (`Ledger.statement`). */
+export interface StatementLine {
+  transactionId: string;
+  kind: string;
+  memo: string | null;
+  /** What the entry added to the account (negative: taken from it). */
+  amount: bigint;
+  /** The account's balance right after this entry. */
+  balanceAfter: bigint;
+  at: Date;
+}
+
 export interface Balance {
   balance: bigint;
   held: bigint;
@@ -158,6 +170,8 @@ export interface Ledger extends AccountCodes {
   releaseHold(ctx: CoreContext, input: { holdId: string }, opts?: SqlTxOptions): Promise<ReleaseHoldResult>;
   expireHolds(ctx: CoreContext, opts?: { limit?: number }): Promise<{ expired: number }>;
   balance(ctx: CoreContext, code: string, opts?: SqlTxOptions): Promise<Balance>;
+  /** The account's newest entries (at most `limit`, default 20), newest first, each with the balance after it. */
+  statement(ctx: CoreContext, code: string, input?: { limit?: number }, opts?: SqlTxOptions): Promise<StatementLine[]>;
   /** Runs REPEATABLE READ (one snapshot for every statement) unless in the caller's transaction. */
   check(ctx: CoreContext, opts?: SqlTxOptions): Promise<CheckResult>;
   reconcile(ctx: CoreContext, currency: Currency, opts?: SqlTxOptions): Promise<ReconcileResult>;
