@@ -16,6 +16,7 @@ import type { Container } from "./container.ts";
 import { shopNotifier, starsRefunder } from "./events/consumers.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createStaffConsole } from "./staff-console.ts";
+import { staffAlerter, type StaffDestination } from "./staff-ops/staff-alerter.ts";
 
 export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
@@ -268,6 +269,39 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       }),
     ),
   );
+
+  // The staff alerts (core/alerts' `staff.alert` events) reach the staff channels hosted here.
+  const staffDestinations: StaffDestination[] = [];
+  if (slack && slackChannelId) {
+    const sl = slack;
+    staffDestinations.push({
+      name: `slack:${slackChannelId}`,
+      locale: config.STAFF_LOCALE,
+      send: (replies) => sl.send(slackChannelId, replies),
+    });
+  }
+  if (telegram)
+    for (const group of staffGroups) {
+      const tg = telegram.channel;
+      staffDestinations.push({
+        name: `telegram:${group}`,
+        locale: config.STAFF_LOCALE,
+        async send(replies) {
+          const r = await tg.send(group, replies);
+          if (r.failed > 0) throw new Error(`telegram: ${r.failed} alert messages to the staff group failed`);
+        },
+      });
+    }
+  if (staffDestinations.length > 0)
+    unhost.push(
+      c.events.host(
+        staffAlerter({
+          destinations: staffDestinations,
+          seen: (k) => isTurnProcessed(db, "outbound", k),
+          mark: async (k) => void (await markTurnProcessed(db, "outbound", k)),
+        }),
+      ),
+    );
 
   const limits = rateLimitersOf(c);
   if (mailbox)

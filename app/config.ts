@@ -189,6 +189,11 @@ export const configVariables = {
     example: "CNY:100,USD:15,XTR:1000",
     doc: "Staff wallet credits and debits above this amount per currency (major units) need a second staff member's approval; a currency left out needs approval for any amount.",
   },
+  STAFF_LOCALE: {
+    schema: z.enum(["zh-CN", "en"]).default("zh-CN"),
+    example: "zh-CN",
+    doc: "The language of the alerts posted to the staff channels (Slack and the Telegram staff groups).",
+  },
   STAFF_ALERT_RENOTIFY_MINUTES: {
     schema: int(1, 1440).default(30),
     example: "30",

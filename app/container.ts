@@ -43,6 +43,7 @@ import { fulfilmentDispatcher } from "./events/consumers.ts";
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
+import { createStaffChecks } from "./staff-ops/staff-checks.ts";
 
 /**
  * The composition root: the only place that reads config and constructs adapters. Everything the
@@ -276,7 +277,25 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         if (workersStarted) return;
         workersStarted = true;
         await startWorkers(
-          { jobs, orders, suppliers, ledger, logger: jobLogger, ...opts.workerTuning },
+          {
+            jobs,
+            orders,
+            suppliers,
+            ledger,
+            logger: jobLogger,
+            staffChecks: createStaffChecks({
+              db,
+              clock,
+              secrets,
+              orders,
+              config,
+              ledger,
+              catalog,
+              suppliers,
+              inventory,
+            }),
+            ...opts.workerTuning,
+          },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
         );
       },

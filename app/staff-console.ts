@@ -1,30 +1,62 @@
+import type { OpsDeps } from "../bots/staff/index.ts";
+import { createAlerts, type Alerts } from "../core/alerts/index.ts";
 import { createApprovals, type Approvals } from "../core/approvals/index.ts";
 import { createAudit, type Audit } from "../core/audit/index.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
+import { walletAdjustAction } from "../core/flows/wallet-adjust.action.ts";
 import { createIdentity } from "../core/identity/index.ts";
+import { createReports, type Reports } from "../core/reports/index.ts";
 import { createStaff, type Staff } from "../core/staff/index.ts";
 import { staffRefundOver } from "./config.ts";
 import type { Container } from "./container.ts";
+import { sqlReportFigures } from "./staff-ops/report-figures.ts";
 
 /** The operators' console's core modules, wired from the container (the CLI and the staff bot share them). */
 export interface StaffConsole {
   staff: Staff;
   audit: Audit;
   approvals: Approvals;
+  alerts: Alerts;
+  reports: Reports;
+  /** The staff bot's operations commands (reports, money, ledger, alerts, suppliers). */
+  ops: OpsDeps & { timeZone: string };
 }
 
-export function createStaffConsole(c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config">): StaffConsole {
+export function createStaffConsole(
+  c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config" | "ledger" | "catalog" | "suppliers">,
+): StaffConsole {
   const audit = createAudit({ sql: c.db.sql, clock: c.clock });
   const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
   const staff = createStaff({ sql: c.db.sql, clock: c.clock, users: identity, audit });
   const refundOver = staffRefundOver(c.config.STAFF_APPROVAL_REFUND_OVER);
+  const creditOver = staffRefundOver(c.config.STAFF_APPROVAL_CREDIT_OVER, "STAFF_APPROVAL_CREDIT_OVER");
   const approvals = createApprovals({
     sql: c.db.sql,
     clock: c.clock,
     audit,
     ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,
     // Every action that may need a second person, registered once by name.
-    actions: [refundOrderAction({ orders: c.orders, thresholds: refundOver })],
+    actions: [
+      refundOrderAction({ orders: c.orders, thresholds: refundOver }),
+      walletAdjustAction({ ledger: c.ledger, users: identity, thresholds: creditOver }),
+    ],
   });
-  return { staff, audit, approvals };
+  const alerts = createAlerts({
+    sql: c.db.sql,
+    clock: c.clock,
+    renotifyMs: c.config.STAFF_ALERT_RENOTIFY_MINUTES * 60_000,
+  });
+  const timeZone = c.config.DEFAULT_TIME_ZONE;
+  const reports = createReports({ figures: sqlReportFigures(c.db.sql), clock: c.clock, timeZone });
+  const ops = {
+    reports,
+    ledger: c.ledger,
+    alerts,
+    suppliers: c.suppliers,
+    catalog: c.catalog,
+    approvals,
+    users: identity,
+    timeZone,
+  };
+  return { staff, audit, approvals, alerts, reports, ops };
 }

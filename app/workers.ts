@@ -3,12 +3,16 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { StaffChecks } from "./staff-ops/staff-checks.ts";
 import {
+  checkLedgerJob,
+  expireApprovalsJob,
   expireHoldsJob,
   expireOrdersJob,
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
+  sweepStaffAlertsJob,
 } from "../jobs/catalog.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
 import type { Logger } from "./logger.ts";
@@ -19,6 +23,8 @@ export interface WorkerDeps {
   suppliers: Pick<Suppliers, "pendingRequests" | "query">;
   ledger: Pick<Ledger, "expireHolds">;
   logger: Logger;
+  /** The staff console's periodic checks (alerts, ledger, approval expiry); absent: not scheduled. */
+  staffChecks?: StaffChecks;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
   /** PAID/FULFILLING orders untouched this long are fulfilled again by the sweeper (their job was lost). */
@@ -80,12 +86,27 @@ export function registerJobHandlers(d: WorkerDeps): void {
   d.jobs.handle(expireHoldsJob, async (_p, meta) => {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
+
+  const checks = d.staffChecks;
+  if (checks) {
+    d.jobs.handle(sweepStaffAlertsJob, async (_p, meta) => {
+      const r = await checks.sweepAlerts(ctx(meta.jobId));
+      for (const err of r.errors) d.logger.warn({ err }, "staff alerts: a check failed");
+    });
+    d.jobs.handle(checkLedgerJob, async (_p, meta) => void (await checks.checkLedger(ctx(meta.jobId))));
+    d.jobs.handle(expireApprovalsJob, async (_p, meta) => {
+      const n = await checks.expireApprovals(ctx(meta.jobId));
+      if (n) d.logger.info({ expired: n }, "expired approval requests");
+    });
+  }
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const) {
+  const periodic = [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const;
+  const staff = d.staffChecks ? ([sweepStaffAlertsJob, checkLedgerJob, expireApprovalsJob] as const) : [];
+  for (const name of [...periodic, ...staff]) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

@@ -23,6 +23,10 @@ export const fulfilOrderJob = "fulfil-order";
 export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
+/** The staff console's periodic work (app/staff-ops): alert checks, the ledger check, approval expiry. */
+export const sweepStaffAlertsJob = "sweep-staff-alerts";
+export const checkLedgerJob = "check-ledger";
+export const expireApprovalsJob = "expire-approvals";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -44,6 +48,21 @@ export const jobCatalog = {
     repeatEveryMs: 15_000,
   },
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
+  [sweepStaffAlertsJob]: {
+    schema: empty,
+    attempts: 1,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 60_000,
+  },
+  [checkLedgerJob]: { schema: empty, attempts: 1, backoff: backoff(1_000), timeoutMs: 300_000, repeatEveryMs: 900_000 },
+  [expireApprovalsJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 60_000,
+  },
 } satisfies JobCatalog;
 
 export type Jobs = typeof jobCatalog;

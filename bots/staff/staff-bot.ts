@@ -17,6 +17,8 @@ import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import { bold, code, plain, type InboundTurn, type Reply, type TextPart, type TurnChannel } from "../turn.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
+import { OPS_COMMANDS, runOpsCommand, type CommandKit, type OpsCommandName, type OpsDeps } from "./ops-commands.ts";
+import { opsMessages } from "./ops-messages.ts";
 
 export interface StaffBotDeps {
   staff: Pick<Staff, "actorFor">;
@@ -25,6 +27,8 @@ export interface StaffBotDeps {
   orders: Pick<Orders, "get" | "events" | "redeliver">;
   inventory: Pick<Inventory, "stock" | "maskedCodes">;
   catalog: Pick<Catalog, "listProducts">;
+  /** Reports, money, ledger, alerts and suppliers (ops-commands.ts); without them those commands are unknown. */
+  ops?: OpsDeps & { timeZone: string };
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
   logger?: BotLogger;
@@ -79,7 +83,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "forbidden":
         return say(m.forbidden(actor.role));
       case "not_found":
-        return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
+        return say(
+          e.code === "approval_not_found"
+            ? m.approvalNotFound
+            : e.code === "user_not_found"
+              ? opsMessages(ctx.locale).userNotFound
+              : m.orderNotFound,
+        );
       case "conflict":
         return say(
           e.code === "order_not_refundable"
@@ -116,10 +126,20 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     m: StaffMessages,
     locale: Locale,
   ): Promise<Reply[]> {
-    switch (command) {
+    if ((OPS_COMMANDS as readonly string[]).includes(command)) {
+      if (!deps.ops) return say(m.unknownCommand(command));
+      const kit: CommandKit = {
+        audited: (c, outcome, details, target) => audited(ctx, c, outcome, details, target),
+        usage: (c, u) => usage(ctx, c, m, u),
+        approvalButtons: (r) => approvalButtons(r, m),
+      };
+      const om = opsMessages(locale);
+      return runOpsCommand(deps.ops, ctx, command as OpsCommandName, args, rest, om, locale, kit, deps.ops.timeZone);
+    }
+    switch (command as Exclude<StaffCommandName, OpsCommandName>) {
       case "help":
         await audited(ctx, command, "ok", {});
-        return say(m.help);
+        return say(deps.ops ? `${m.help}\n${opsMessages(locale).help}` : m.help);
       case "order": {
         const [orderId] = args;
         if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "order <order id>");
