@@ -6,6 +6,7 @@ import { refundOrderAction } from "../core/flows/refund-order.action.ts";
 import { walletAdjustAction } from "../core/flows/wallet-adjust.action.ts";
 import { createIdentity } from "../core/identity/index.ts";
 import { createReports, type Reports } from "../core/reports/index.ts";
+import { delegate, type CoreContext } from "../core/shared/index.ts";
 import { createStaff, type Staff } from "../core/staff/index.ts";
 import { staffRefundOver } from "./config.ts";
 import type { Container } from "./container.ts";
@@ -55,7 +56,8 @@ export function createStaffConsole(
     suppliers: c.suppliers,
     catalog: c.catalog,
     approvals,
-    users: identity,
+    // Asked after the command's own check (wallet.read…): the platform looks the user up on their behalf.
+    users: { findUser: (ctx: CoreContext, id: string) => identity.findUser(delegate(ctx, "staff-console.user"), id) },
     timeZone,
   };
   return { staff, audit, approvals, alerts, reports, ops };

@@ -19,6 +19,7 @@ export interface OpsDeps {
   suppliers: Pick<Suppliers, "health" | "listSuppliers" | "upsertSupplier" | "productLinks" | "linkProduct">;
   catalog: Pick<Catalog, "listProducts" | "getProductBySku">;
   approvals: Pick<Approvals, "submit">;
+  /** Whether a user exists (asked only once the command's own permission has been checked). */
   users: { findUser(ctx: CoreContext, userId: string): Promise<{ id: string } | null> };
 }
 
@@ -124,16 +125,17 @@ export async function runOpsCommand(
       const [userId] = args;
       if (args.length !== 1 || !UUID_RE.test(userId!)) return kit.usage(command, "balance <user id>");
       const id = userId!.toLowerCase();
+      // The ledger checks the permission (wallet.read) first; only then is the user looked up.
+      const balances = [];
+      for (const cur of CURRENCY_CODES)
+        balances.push({ cur, ...(await deps.ledger.balance(ctx, deps.ledger.walletCode(id, cur))) });
       if (!(await deps.users.findUser(ctx, id))) {
         await kit.audited(command, "refused", { code: "user_not_found" }, { type: "user", id });
         return say(m.userNotFound);
       }
-      const lines: string[] = [];
-      for (const cur of CURRENCY_CODES) {
-        const b = await deps.ledger.balance(ctx, deps.ledger.walletCode(id, cur));
-        if (cur === "CNY" || b.balance !== 0n || b.held !== 0n)
-          lines.push(m.balanceLine(cur, money(b.balance, cur), money(b.held, cur), money(b.available, cur)));
-      }
+      const lines = balances
+        .filter((b) => b.cur === "CNY" || b.balance !== 0n || b.held !== 0n)
+        .map((b) => m.balanceLine(b.cur, money(b.balance, b.cur), money(b.held, b.cur), money(b.available, b.cur)));
       await kit.audited(command, "ok", {}, { type: "user", id });
       return [text(bold(m.walletOf(id)), plain("\n"), pre(lines))];
     }
@@ -144,11 +146,11 @@ export async function runOpsCommand(
       if (args.length < 1 || args.length > 2 || !UUID_RE.test(userId!) || !currency)
         return kit.usage(command, "statement <user id> [CNY|USD|XTR]");
       const id = userId!.toLowerCase();
+      const lines = await deps.ledger.statement(ctx, deps.ledger.walletCode(id, currency), { limit: 20 });
       if (!(await deps.users.findUser(ctx, id))) {
         await kit.audited(command, "refused", { code: "user_not_found" }, { type: "user", id });
         return say(m.userNotFound);
       }
-      const lines = await deps.ledger.statement(ctx, deps.ledger.walletCode(id, currency), { limit: 20 });
       await kit.audited(command, "ok", { currency, entries: lines.length }, { type: "user", id });
       if (lines.length === 0) return [text(bold(m.statementOf(id, currency)), plain(`\n${m.noEntries}`))];
       const rows = lines.map(
