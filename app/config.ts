@@ -194,6 +194,11 @@ export const configVariables = {
     example: "zh-CN",
     doc: "The language of the alerts posted to the staff channels (Slack and the Telegram staff groups).",
   },
+  STAFF_APPROVAL_PRICE_CHANGE_PERCENT: {
+    schema: int(0, 1000).default(20),
+    example: "20",
+    doc: "A staff price change of more than this percentage (up or down) needs a second staff member's approval.",
+  },
   STAFF_ALERT_RENOTIFY_MINUTES: {
     schema: int(1, 1440).default(30),
     example: "30",

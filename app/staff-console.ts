@@ -3,7 +3,9 @@ import { createAlerts, type Alerts } from "../core/alerts/index.ts";
 import { createApprovals, type Approvals } from "../core/approvals/index.ts";
 import { createAudit, type Audit } from "../core/audit/index.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
+import { productPriceAction } from "../core/flows/product-price.action.ts";
 import { walletAdjustAction } from "../core/flows/wallet-adjust.action.ts";
+import { unitsSoldSinceSql } from "../core/orders/index.ts";
 import { createIdentity } from "../core/identity/index.ts";
 import { createReports, type Reports } from "../core/reports/index.ts";
 import { delegate, type CoreContext } from "../core/shared/index.ts";
@@ -24,7 +26,10 @@ export interface StaffConsole {
 }
 
 export function createStaffConsole(
-  c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config" | "ledger" | "catalog" | "suppliers">,
+  c: Pick<
+    Container,
+    "db" | "clock" | "secrets" | "orders" | "config" | "ledger" | "catalog" | "suppliers" | "inventory"
+  >,
 ): StaffConsole {
   const audit = createAudit({ sql: c.db.sql, clock: c.clock });
   const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
@@ -40,6 +45,7 @@ export function createStaffConsole(
     actions: [
       refundOrderAction({ orders: c.orders, thresholds: refundOver }),
       walletAdjustAction({ ledger: c.ledger, users: identity, thresholds: creditOver }),
+      productPriceAction({ catalog: c.catalog, maxPercent: c.config.STAFF_APPROVAL_PRICE_CHANGE_PERCENT }),
     ],
   });
   const alerts = createAlerts({
@@ -55,7 +61,13 @@ export function createStaffConsole(
     alerts,
     suppliers: c.suppliers,
     catalog: c.catalog,
+    inventory: c.inventory,
     approvals,
+    async unitsSold(_ctx: CoreContext, productId: string, days: number) {
+      const since = new Date(c.clock.now().getTime() - days * 86_400_000);
+      const rows = await c.db.sql.query<{ product_id: string; units: number }>(unitsSoldSinceSql(since, productId));
+      return rows[0]?.units ?? 0;
+    },
     // Asked after the command's own check (wallet.read…): the platform looks the user up on their behalf.
     users: { findUser: (ctx: CoreContext, id: string) => identity.findUser(delegate(ctx, "staff-console.user"), id) },
     timeZone,

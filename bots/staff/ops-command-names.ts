@@ -10,5 +10,9 @@ export const OPS_COMMANDS = [
   "alerts",
   "suppliers",
   "supplier",
+  "price",
+  "limits",
+  "sale",
+  "batches",
 ] as const;
 export type OpsCommandName = (typeof OPS_COMMANDS)[number];

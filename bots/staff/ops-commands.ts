@@ -7,17 +7,18 @@ import { CURRENCIES, formatMoney, type CoreContext, type Currency, type Locale }
 import type { Suppliers } from "../../core/suppliers/index.ts";
 import { bold, plain, type Reply, type ReplyField, type TextPart } from "../turn.ts";
 import { commandButton } from "./staff-commands.ts";
+import { runCatalogCommand, type CatalogCommandDeps } from "./catalog-commands.ts";
 import type { OpsCommandName } from "./ops-command-names.ts";
 import type { OpsMessages } from "./ops-messages.ts";
 
 export { OPS_COMMANDS, type OpsCommandName } from "./ops-command-names.ts";
 
-export interface OpsDeps {
+export interface OpsDeps extends Omit<CatalogCommandDeps, "catalog" | "approvals"> {
   reports: Pick<Reports, "sales">;
   ledger: Pick<Ledger, "balance" | "statement" | "check" | "reconcile" | "walletCode">;
   alerts: Pick<Alerts, "open">;
   suppliers: Pick<Suppliers, "health" | "listSuppliers" | "upsertSupplier" | "productLinks" | "linkProduct">;
-  catalog: Pick<Catalog, "listProducts" | "getProductBySku">;
+  catalog: Pick<Catalog, "listProducts" | "getProductBySku" | "updateProduct">;
   approvals: Pick<Approvals, "submit">;
   /** Whether a user exists (asked only once the command's own permission has been checked). */
   users: { findUser(ctx: CoreContext, userId: string): Promise<{ id: string } | null> };
@@ -79,6 +80,12 @@ export async function runOpsCommand(
     }).format(d);
 
   switch (command) {
+    case "price":
+    case "limits":
+    case "sale":
+    case "batches":
+      return runCatalogCommand(deps, ctx, command, args, m, locale, kit, parseMajorAmount);
+
     case "report": {
       const period = (args[0] ?? "today").toLowerCase();
       if (args.length > 1 || !(REPORT_PERIODS as readonly string[]).includes(period))

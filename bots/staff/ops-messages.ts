@@ -9,6 +9,7 @@ const en = {
     "ledger — ledger check and reconciliation now",
     "alerts — open alerts",
     "suppliers — health over the last hour; supplier on|off <code>; supplier cost|priority <code> <product sku> <value>",
+    "price <sku> <amount> (a second person approves a large change) · limits <sku> <min> <max> · sale <sku> on|off · batches <sku>",
   ].join("\n"),
   periods: { today: "today", yesterday: "yesterday", "7d": "last 7 days" } as Record<string, string>,
   reportTitle: (period: string, from: string, to: string) => `Report — ${period} (${from} → ${to})`,
@@ -43,6 +44,14 @@ const en = {
   productNotFound: (sku: string) => `No product “${sku}”.`,
   supplierSet: (code: string, what: string) => `Supplier ${code}: ${what}.`,
   notLinked: (code: string, sku: string) => `Supplier ${code} does not supply ${sku}.`,
+  productSet: (sku: string, what: string) => `${sku}: ${what}.`,
+  priceWord: "price",
+  onSale: "on sale",
+  offSale: "off sale",
+  badLimits: "Limits must be whole numbers with 1 ≤ min ≤ max.",
+  batchesTitle: (sku: string) => `Stock of ${sku} by batch`,
+  cover: (available: number, sold7: number, days: number | null) =>
+    `${available} available; ${sold7} sold in 7 days; ${days === null ? "no recent sales" : `${days} days of cover`}`,
 };
 
 type Messages = typeof en;
@@ -55,6 +64,7 @@ const zh: Messages = {
     "ledger — 立即执行账本检查与对账",
     "alerts — 未解决的告警",
     "suppliers — 最近一小时的供应商健康；supplier on|off <代码>；supplier cost|priority <代码> <商品SKU> <值>",
+    "price <SKU> <金额>（改价幅度大需另一人审批）· limits <SKU> <最小> <最大> · sale <SKU> on|off · batches <SKU>",
   ].join("\n"),
   periods: { today: "今天", yesterday: "昨天", "7d": "最近 7 天" },
   reportTitle: (period, from, to) => `报表 — ${period}（${from} → ${to}）`,
@@ -85,6 +95,14 @@ const zh: Messages = {
   productNotFound: (sku) => `找不到商品“${sku}”。`,
   supplierSet: (code, what) => `供应商 ${code}：${what}。`,
   notLinked: (code, sku) => `供应商 ${code} 不供应 ${sku}。`,
+  productSet: (sku, what) => `${sku}：${what}。`,
+  priceWord: "价格",
+  onSale: "已上架",
+  offSale: "已下架",
+  badLimits: "限购数量必须是整数，且 1 ≤ 最小 ≤ 最大。",
+  batchesTitle: (sku) => `${sku} 各批次库存`,
+  cover: (available, sold7, days) =>
+    `可售 ${available}；7 天售出 ${sold7}；${days === null ? "近期无销售" : `可售 ${days} 天`}`,
 };
 
 export const opsMessages = (locale: Locale): Messages => (locale === "en" ? en : zh);

@@ -30,10 +30,11 @@ export const topProductsSql = (from: Date, to: Date, limit: number): Sql => sql`
   WHERE o.status = 'DELIVERED' AND o.delivered_at >= ${from}::timestamptz AND o.delivered_at < ${to}::timestamptz
   GROUP BY o.product_id, o.currency ORDER BY revenue DESC, units DESC, o.product_id LIMIT ${limit}::int`;
 
-/** Units delivered per product since `since` (the sales rate behind days of cover). */
-export const unitsSoldSinceSql = (since: Date): Sql => sql`
+/** Units delivered per product since `since` (the sales rate behind days of cover); one product's when given. */
+export const unitsSoldSinceSql = (since: Date, productId?: string): Sql => sql`
   SELECT o.product_id::text AS product_id, sum(o.quantity)::int AS units
   FROM orders o WHERE o.status = 'DELIVERED' AND o.delivered_at >= ${since}::timestamptz
+    AND (${productId ?? null}::uuid IS NULL OR o.product_id = ${productId ?? null}::uuid)
   GROUP BY o.product_id`;
 
 /** The alert window: orders that finished (delivered, failed, refunded) since `since`, the failed, the refunded. */

@@ -211,4 +211,39 @@ describe("staff console operations", () => {
     );
     expect((await shop.c.suppliers.getSupplier(ctx, sup.supplier.id)).active).toBe(true);
   });
+
+  it("catalog: a small price change at once, a large one through a second person; limits, off sale, stock by batch with days of cover", async () => {
+    const p = await shop.codeProduct({ stock: 12, price: 1000n, sku: "CAT-CARD" });
+    expect(words(await say(OLGA, "price CAT-CARD 11.00"))).toBe("CAT-CARD: price ¥11.00.");
+    expect((await shop.c.catalog.getProduct(ctx, p.id))!.price).toBe(1100n);
+    const big = await say(OLGA, "price CAT-CARD 5.00");
+    expect(words(big)).toContain("Needs a second person's approval: price of CAT-CARD: ¥11.00 → ¥5.00");
+    expect((await shop.c.catalog.getProduct(ctx, p.id))!.price).toBe(1100n);
+    await con.staff.add(cli, { name: "Otto", role: "operator", telegramUserId: "605" });
+    const approve = buttonsOf(big).find((b) => b.label === "Approve") as { data: string };
+    expect(words(await router.handle(turn("605", { kind: "button", data: approve.data, messageId: "3" })))).toMatch(
+      /^Approved and done: price of CAT-CARD/,
+    );
+    expect((await shop.c.catalog.getProduct(ctx, p.id))!.price).toBe(500n);
+
+    expect(words(await say(OLGA, "limits CAT-CARD 2 5"))).toBe("CAT-CARD: 2–5.");
+    expect(await shop.c.catalog.getProduct(ctx, p.id)).toMatchObject({ minQty: 2, maxQty: 5 });
+    expect(words(await say(OLGA, "limits CAT-CARD 5 2"))).toBe("Limits must be whole numbers with 1 ≤ min ≤ max.");
+    expect(await lastAudit()).toMatchObject({ action: "bot.limits", outcome: "refused" });
+    expect(words(await say(OLGA, "sale CAT-CARD off"))).toBe("CAT-CARD: off sale.");
+    expect((await shop.c.catalog.getProduct(ctx, p.id))!.active).toBe(false);
+    expect(await lastAudit()).toMatchObject({
+      action: "bot.sale",
+      details: { before: { active: true }, after: { active: false } },
+    });
+    await say(OLGA, "sale CAT-CARD on");
+    const b = words(await say(OLGA, "batches CAT-CARD"));
+    expect(b).toMatch(/Stock of CAT-CARD by batch\n12 available; 0 sold in 7 days; no recent sales/);
+    expect(b).toMatch(/test\s+12\s+12\s+0\s+0\s+0/);
+    expect(words(await say(OLGA, "price NOPE 1"))).toBe("No product “NOPE”.");
+    expect(words(await say(FANG, "sale CAT-CARD off"))).toBe(
+      "Your role (finance) may not do that. The attempt was recorded.",
+    );
+    expect((await shop.c.catalog.getProduct(ctx, p.id))!.active).toBe(true);
+  });
 });

@@ -1,0 +1,112 @@
+import { daysOfCover } from "../../core/alerts/index.ts";
+import type { Approvals } from "../../core/approvals/index.ts";
+import type { Catalog } from "../../core/catalog/index.ts";
+import type { Inventory } from "../../core/inventory/index.ts";
+import { CURRENCIES, formatMoney, type CoreContext, type Currency, type Locale } from "../../core/shared/index.ts";
+import { bold, plain, type Reply } from "../turn.ts";
+import type { OpsMessages } from "./ops-messages.ts";
+import type { CommandKit } from "./ops-commands.ts";
+
+export const CATALOG_COMMANDS = ["price", "limits", "sale", "batches"] as const;
+export type CatalogCommandName = (typeof CATALOG_COMMANDS)[number];
+
+export interface CatalogCommandDeps {
+  catalog: Pick<Catalog, "getProductBySku" | "updateProduct">;
+  inventory: Pick<Inventory, "stock">;
+  approvals: Pick<Approvals, "submit">;
+  /** Units delivered of a product over the last `days` days (the sales rate behind days of cover). */
+  unitsSold(ctx: CoreContext, productId: string, days: number): Promise<number>;
+}
+
+const say = (s: string): Reply[] => [{ kind: "text", body: [plain(s)] }];
+
+/** Catalog and stock commands: price (approval above the configured change), limits, on/off sale, batches. */
+export async function runCatalogCommand(
+  deps: CatalogCommandDeps,
+  ctx: CoreContext,
+  command: CatalogCommandName,
+  args: string[],
+  m: OpsMessages,
+  locale: Locale,
+  kit: CommandKit,
+  parseAmount: (raw: string, c: Currency) => bigint | null,
+): Promise<Reply[]> {
+  const usages: Record<CatalogCommandName, string> = {
+    price: "price <sku> <amount>",
+    limits: "limits <sku> <min> <max>",
+    sale: "sale <sku> on|off",
+    batches: "batches <sku>",
+  };
+  const counts = { price: 2, limits: 3, sale: 2, batches: 1 } as const;
+  if (args.length !== counts[command]) return kit.usage(command, usages[command]);
+  const product = await deps.catalog.getProductBySku(ctx, args[0]!);
+  if (!product) {
+    await kit.audited(command, "refused", { code: "product_not_found", given: args[0]!.slice(0, 40) });
+    return say(m.productNotFound(args[0]!.slice(0, 40)));
+  }
+  const target = { type: "product", id: product.id };
+  const cur = product.currency as Currency;
+  const money = (v: bigint) => formatMoney(v, cur, locale);
+
+  switch (command) {
+    case "price": {
+      const price = parseAmount(args[1]!, cur);
+      if (price === null) {
+        await kit.audited(command, "refused", { code: "invalid_amount" }, target);
+        return say(m.badAmount(cur, CURRENCIES[cur].minorDigits));
+      }
+      const r = await deps.approvals.submit(ctx, {
+        action: "catalog.price",
+        payload: { productId: product.id, price: price.toString() },
+        reason: `price ${product.sku} ${money(product.price)} → ${money(price)}`,
+      });
+      if (r.status === "executed") return say(m.productSet(product.sku, `${m.priceWord} ${money(price)}`));
+      if (r.status === "failed") return say(m.adjustFailed(r.error));
+      return [kit.approvalButtons(r.request)];
+    }
+    case "limits": {
+      const [min, max] = [Number(args[1]), Number(args[2])];
+      if (!/^\d{1,4}$/.test(args[1]!) || !/^\d{1,4}$/.test(args[2]!) || min < 1 || max < min) {
+        await kit.audited(command, "refused", { code: "invalid_limits" }, target);
+        return say(m.badLimits);
+      }
+      await deps.catalog.updateProduct(ctx, { productId: product.id, patch: { minQty: min, maxQty: max } });
+      await kit.audited(
+        command,
+        "ok",
+        { before: { minQty: product.minQty, maxQty: product.maxQty }, after: { minQty: min, maxQty: max } },
+        target,
+      );
+      return say(m.productSet(product.sku, `${min}–${max}`));
+    }
+    case "sale": {
+      const on = args[1]!.toLowerCase();
+      if (on !== "on" && on !== "off") return kit.usage(command, usages.sale);
+      await deps.catalog.updateProduct(ctx, { productId: product.id, patch: { active: on === "on" } });
+      await kit.audited(command, "ok", { before: { active: product.active }, after: { active: on === "on" } }, target);
+      return say(m.productSet(product.sku, on === "on" ? m.onSale : m.offSale));
+    }
+    case "batches": {
+      const report = await deps.inventory.stock(ctx, { productId: product.id });
+      const sold7 = await deps.unitsSold(ctx, product.id, 7);
+      const available = report.products[0]?.available ?? 0;
+      const cover = daysOfCover(available, sold7, 7);
+      await kit.audited(command, "ok", { batches: report.batches.length }, target);
+      const head = `${"batch".padEnd(10)} ${"source".padEnd(10)} ${"in".padStart(6)} ${"avail".padStart(6)} ${"resv".padStart(5)} ${"sold".padStart(6)} ${"exp".padStart(5)}`;
+      const rows = report.batches.map(
+        (b) =>
+          `${b.batchId.slice(0, 8).padEnd(10)} ${b.source.slice(0, 10).padEnd(10)} ${String(b.imported).padStart(6)} ${String(b.available).padStart(6)} ${String(b.reserved).padStart(5)} ${String(b.sold).padStart(6)} ${String(b.expired).padStart(5)}`,
+      );
+      return [
+        {
+          kind: "text",
+          body: [
+            bold(m.batchesTitle(product.sku)),
+            plain(`\n${m.cover(available, sold7, cover === null ? null : Math.round(cover * 10) / 10)}\n`),
+            { text: [head, ...rows].join("\n"), style: "pre" },
+          ],
+        },
+      ];
+    }
+  }
+}
