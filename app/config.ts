@@ -473,3 +473,8 @@ export function slackEnabled(config: Config): boolean {
 export function publicUrl(config: Config): string {
   return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, "");
 }
+
+/** Whether the staff console has a channel (Slack or a Telegram staff group): its alerts and periodic checks run. */
+export function staffChannelConfigured(config: Config): boolean {
+  return slackEnabled(config) || (config.TELEGRAM_STAFF_CHAT_IDS?.length ?? 0) > 0;
+}

@@ -32,7 +32,7 @@ import type { BusinessGaugeDeps } from "./http/business-gauges.ts";
 import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
-import { publicUrl, staffRefundOver, type Config } from "./config.ts";
+import { publicUrl, staffChannelConfigured, staffRefundOver, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metrics.ts";
@@ -283,17 +283,22 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
             suppliers,
             ledger,
             logger: jobLogger,
-            staffChecks: createStaffChecks({
-              db,
-              clock,
-              secrets,
-              orders,
-              config,
-              ledger,
-              catalog,
-              suppliers,
-              inventory,
-            }),
+            // Only with a staff channel to tell (Slack or a Telegram staff group): alerts, ledger watch, expiry.
+            ...(staffChannelConfigured(config)
+              ? {
+                  staffChecks: createStaffChecks({
+                    db,
+                    clock,
+                    secrets,
+                    orders,
+                    config,
+                    ledger,
+                    catalog,
+                    suppliers,
+                    inventory,
+                  }),
+                }
+              : {}),
             ...opts.workerTuning,
           },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
