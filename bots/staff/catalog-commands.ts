@@ -7,11 +7,11 @@ import { bold, plain, type Reply } from "../turn.ts";
 import type { OpsMessages } from "./ops-messages.ts";
 import type { CommandKit } from "./ops-commands.ts";
 
-export const CATALOG_COMMANDS = ["price", "limits", "sale", "batches"] as const;
+export const CATALOG_COMMANDS = ["price", "limits", "sale", "batches", "product"] as const;
 export type CatalogCommandName = (typeof CATALOG_COMMANDS)[number];
 
 export interface CatalogCommandDeps {
-  catalog: Pick<Catalog, "getProductBySku" | "updateProduct">;
+  catalog: Pick<Catalog, "getProductBySku" | "updateProduct" | "upsertProduct" | "listCategories">;
   inventory: Pick<Inventory, "stock">;
   approvals: Pick<Approvals, "submit">;
   /** Units delivered of a product over the last `days` days (the sales rate behind days of cover). */
@@ -31,7 +31,8 @@ export async function runCatalogCommand(
   kit: CommandKit,
   parseAmount: (raw: string, c: Currency) => bigint | null,
 ): Promise<Reply[]> {
-  const usages: Record<CatalogCommandName, string> = {
+  if (command === "product") return addProduct(deps, ctx, args, m, locale, kit, parseAmount);
+  const usages: Record<Exclude<CatalogCommandName, "product">, string> = {
     price: "price <sku> <amount>",
     limits: "limits <sku> <min> <max>",
     sale: "sale <sku> on|off",
@@ -48,7 +49,7 @@ export async function runCatalogCommand(
   const cur = product.currency as Currency;
   const money = (v: bigint) => formatMoney(v, cur, locale);
 
-  switch (command) {
+  switch (command as Exclude<CatalogCommandName, "product">) {
     case "price": {
       const price = parseAmount(args[1]!, cur);
       if (price === null) {
@@ -109,4 +110,56 @@ export async function runCatalogCommand(
       ];
     }
   }
+}
+
+/** `product add <sku> <category slug> <price> <CUR> <name…>`: a new card-code product, on sale, audited. */
+async function addProduct(
+  deps: CatalogCommandDeps,
+  ctx: CoreContext,
+  args: string[],
+  m: OpsMessages,
+  locale: Locale,
+  kit: CommandKit,
+  parseAmount: (raw: string, c: Currency) => bigint | null,
+): Promise<Reply[]> {
+  const u = "product add <sku> <category slug> <price> <CNY|USD|XTR> <name>";
+  const [verb, sku, slug, priceRaw, curRaw, ...name] = args;
+  if (verb !== "add" || !sku || !slug || !priceRaw || !curRaw || name.length === 0) return kit.usage("product", u);
+  const cur = curRaw.toUpperCase();
+  if (!(cur in CURRENCIES)) {
+    await kit.audited("product", "refused", { code: "invalid_currency" });
+    return say(m.badCurrency(curRaw.slice(0, 8), Object.keys(CURRENCIES).join(", ")));
+  }
+  const price = parseAmount(priceRaw, cur as Currency);
+  if (price === null) {
+    await kit.audited("product", "refused", { code: "invalid_amount" });
+    return say(m.badAmount(cur, CURRENCIES[cur as Currency].minorDigits));
+  }
+  if (await deps.catalog.getProductBySku(ctx, sku)) {
+    await kit.audited("product", "refused", { code: "sku_taken", sku: sku.slice(0, 40) });
+    return say(m.skuTaken(sku.slice(0, 40)));
+  }
+  const category = (await deps.catalog.listCategories(ctx, { includeInactive: true })).find((c) => c.slug === slug);
+  if (!category) {
+    await kit.audited("product", "refused", { code: "category_not_found", slug: slug.slice(0, 40) });
+    return say(m.categoryNotFound(slug.slice(0, 40)));
+  }
+  const title = name.join(" ").slice(0, 100);
+  const p = await deps.catalog.upsertProduct(ctx, {
+    sku,
+    categoryId: category.id,
+    nameZh: title,
+    nameEn: title,
+    faceValue: price,
+    currency: cur as Currency,
+    price,
+    deliveryKind: "CODE",
+  });
+  await kit.audited(
+    "product",
+    "ok",
+    { after: { sku, price: price.toString(), currency: cur } },
+    { type: "product", id: p.id },
+  );
+  return say(m.productAdded(p.sku, formatMoney(p.price, cur as Currency, locale)));
 }

@@ -14,5 +14,6 @@ export const OPS_COMMANDS = [
   "limits",
   "sale",
   "batches",
+  "product",
 ] as const;
 export type OpsCommandName = (typeof OPS_COMMANDS)[number];

@@ -18,7 +18,7 @@ export interface OpsDeps extends Omit<CatalogCommandDeps, "catalog" | "approvals
   ledger: Pick<Ledger, "balance" | "statement" | "check" | "reconcile" | "walletCode">;
   alerts: Pick<Alerts, "open">;
   suppliers: Pick<Suppliers, "health" | "listSuppliers" | "upsertSupplier" | "productLinks" | "linkProduct">;
-  catalog: Pick<Catalog, "listProducts" | "getProductBySku" | "updateProduct">;
+  catalog: Pick<Catalog, "listProducts" | "getProductBySku" | "updateProduct" | "upsertProduct" | "listCategories">;
   approvals: Pick<Approvals, "submit">;
   /** Whether a user exists (asked only once the command's own permission has been checked). */
   users: { findUser(ctx: CoreContext, userId: string): Promise<{ id: string } | null> };
@@ -84,6 +84,7 @@ export async function runOpsCommand(
     case "limits":
     case "sale":
     case "batches":
+    case "product":
       return runCatalogCommand(deps, ctx, command, args, m, locale, kit, parseMajorAmount);
 
     case "report": {

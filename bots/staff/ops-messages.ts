@@ -9,7 +9,7 @@ const en = {
     "ledger — ledger check and reconciliation now",
     "alerts — open alerts",
     "suppliers — health over the last hour; supplier on|off <code>; supplier cost|priority <code> <product sku> <value>",
-    "price <sku> <amount> (a second person approves a large change) · limits <sku> <min> <max> · sale <sku> on|off · batches <sku>",
+    "price <sku> <amount> (a second person approves a large change) · limits <sku> <min> <max> · sale <sku> on|off · batches <sku> · product add <sku> <category> <price> <currency> <name>",
   ].join("\n"),
   periods: { today: "today", yesterday: "yesterday", "7d": "last 7 days" } as Record<string, string>,
   reportTitle: (period: string, from: string, to: string) => `Report — ${period} (${from} → ${to})`,
@@ -50,6 +50,10 @@ const en = {
   offSale: "off sale",
   badLimits: "Limits must be whole numbers with 1 ≤ min ≤ max.",
   batchesTitle: (sku: string) => `Stock of ${sku} by batch`,
+  skuTaken: (sku: string) => `A product “${sku}” already exists.`,
+  categoryNotFound: (slug: string) => `No category “${slug}”.`,
+  productAdded: (sku: string, price: string) =>
+    `Product ${sku} added at ${price}, on sale (card codes: import them to sell).`,
   cover: (available: number, sold7: number, days: number | null) =>
     `${available} available; ${sold7} sold in 7 days; ${days === null ? "no recent sales" : `${days} days of cover`}`,
 };
@@ -64,7 +68,7 @@ const zh: Messages = {
     "ledger — 立即执行账本检查与对账",
     "alerts — 未解决的告警",
     "suppliers — 最近一小时的供应商健康；supplier on|off <代码>；supplier cost|priority <代码> <商品SKU> <值>",
-    "price <SKU> <金额>（改价幅度大需另一人审批）· limits <SKU> <最小> <最大> · sale <SKU> on|off · batches <SKU>",
+    "price <SKU> <金额>（改价幅度大需另一人审批）· limits <SKU> <最小> <最大> · sale <SKU> on|off · batches <SKU> · product add <SKU> <类目> <价格> <币种> <名称>",
   ].join("\n"),
   periods: { today: "今天", yesterday: "昨天", "7d": "最近 7 天" },
   reportTitle: (period, from, to) => `报表 — ${period}（${from} → ${to}）`,
@@ -101,6 +105,9 @@ const zh: Messages = {
   offSale: "已下架",
   badLimits: "限购数量必须是整数，且 1 ≤ 最小 ≤ 最大。",
   batchesTitle: (sku) => `${sku} 各批次库存`,
+  skuTaken: (sku) => `商品“${sku}”已存在。`,
+  categoryNotFound: (slug) => `找不到类目“${slug}”。`,
+  productAdded: (sku, price) => `已添加商品 ${sku}，价格 ${price}，已上架（卡密类：导入卡密后可售）。`,
   cover: (available, sold7, days) =>
     `可售 ${available}；7 天售出 ${sold7}；${days === null ? "近期无销售" : `可售 ${days} 天`}`,
 };

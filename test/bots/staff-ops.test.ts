@@ -241,6 +241,23 @@ describe("staff console operations", () => {
     expect(b).toMatch(/Stock of CAT-CARD by batch\n12 available; 0 sold in 7 days; no recent sales/);
     expect(b).toMatch(/test\s+12\s+12\s+0\s+0\s+0/);
     expect(words(await say(OLGA, "price NOPE 1"))).toBe("No product “NOPE”.");
+    const cat = await shop.category("gift-cards");
+    expect(words(await say(OLGA, "product add NEW-CARD gift-cards 25 CNY Steam 25"))).toBe(
+      "Product NEW-CARD added at ¥25.00, on sale (card codes: import them to sell).",
+    );
+    expect(await shop.c.catalog.getProductBySku(ctx, "NEW-CARD")).toMatchObject({
+      categoryId: cat.id,
+      price: 2500n,
+      nameEn: "Steam 25",
+      deliveryKind: "CODE",
+      active: true,
+    });
+    expect(words(await say(OLGA, "product add NEW-CARD gift-cards 25 CNY again"))).toBe(
+      "A product “NEW-CARD” already exists.",
+    );
+    expect(words(await say(OLGA, "product add X-CARD nowhere 25 CNY X"))).toBe("No category “nowhere”.");
+    expect(words(await say(OLGA, "product add X-CARD"))).toMatch(/^Usage: product add/);
+    expect(await shop.c.catalog.getProductBySku(ctx, "X-CARD")).toBeNull();
     expect(words(await say(FANG, "sale CAT-CARD off"))).toBe(
       "Your role (finance) may not do that. The attempt was recorded.",
     );
