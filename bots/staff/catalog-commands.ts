@@ -7,12 +7,12 @@ import { bold, plain, type Reply } from "../turn.ts";
 import type { OpsMessages } from "./ops-messages.ts";
 import type { CommandKit } from "./ops-commands.ts";
 
-export const CATALOG_COMMANDS = ["price", "limits", "sale", "batches", "product"] as const;
+export const CATALOG_COMMANDS = ["price", "limits", "sale", "batches", "product", "void"] as const;
 export type CatalogCommandName = (typeof CATALOG_COMMANDS)[number];
 
 export interface CatalogCommandDeps {
   catalog: Pick<Catalog, "getProductBySku" | "updateProduct" | "upsertProduct" | "listCategories">;
-  inventory: Pick<Inventory, "stock">;
+  inventory: Pick<Inventory, "stock" | "voidBatch">;
   approvals: Pick<Approvals, "submit">;
   /** Units delivered of a product over the last `days` days (the sales rate behind days of cover). */
   unitsSold(ctx: CoreContext, productId: string, days: number): Promise<number>;
@@ -32,14 +32,15 @@ export async function runCatalogCommand(
   parseAmount: (raw: string, c: Currency) => bigint | null,
 ): Promise<Reply[]> {
   if (command === "product") return addProduct(deps, ctx, args, m, locale, kit, parseAmount);
-  const usages: Record<Exclude<CatalogCommandName, "product">, string> = {
+  if (command === "void") return voidBatch(deps, ctx, args, m, kit);
+  const usages: Record<Exclude<CatalogCommandName, "product" | "void">, string> = {
     price: "price <sku> <amount>",
     limits: "limits <sku> <min> <max>",
     sale: "sale <sku> on|off",
     batches: "batches <sku>",
   };
   const counts = { price: 2, limits: 3, sale: 2, batches: 1 } as const;
-  if (args.length !== counts[command]) return kit.usage(command, usages[command]);
+  if (args.length !== counts[command as keyof typeof counts]) return kit.usage(command, usages[command]);
   const product = await deps.catalog.getProductBySku(ctx, args[0]!);
   if (!product) {
     await kit.audited(command, "refused", { code: "product_not_found", given: args[0]!.slice(0, 40) });
@@ -49,7 +50,7 @@ export async function runCatalogCommand(
   const cur = product.currency as Currency;
   const money = (v: bigint) => formatMoney(v, cur, locale);
 
-  switch (command as Exclude<CatalogCommandName, "product">) {
+  switch (command as Exclude<CatalogCommandName, "product" | "void">) {
     case "price": {
       const price = parseAmount(args[1]!, cur);
       if (price === null) {
@@ -93,10 +94,10 @@ export async function runCatalogCommand(
       const available = report.products[0]?.available ?? 0;
       const cover = daysOfCover(available, sold7, 7);
       await kit.audited(command, "ok", { batches: report.batches.length }, target);
-      const head = `${"batch".padEnd(10)} ${"source".padEnd(10)} ${"in".padStart(6)} ${"avail".padStart(6)} ${"resv".padStart(5)} ${"sold".padStart(6)} ${"exp".padStart(5)}`;
+      const head = `${"batch".padEnd(36)} ${"source".padEnd(10)} ${"in".padStart(6)} ${"avail".padStart(6)} ${"resv".padStart(5)} ${"sold".padStart(6)} ${"exp".padStart(5)} ${"void".padStart(5)}`;
       const rows = report.batches.map(
         (b) =>
-          `${b.batchId.slice(0, 8).padEnd(10)} ${b.source.slice(0, 10).padEnd(10)} ${String(b.imported).padStart(6)} ${String(b.available).padStart(6)} ${String(b.reserved).padStart(5)} ${String(b.sold).padStart(6)} ${String(b.expired).padStart(5)}`,
+          `${b.batchId} ${b.source.slice(0, 10).padEnd(10)} ${String(b.imported).padStart(6)} ${String(b.available).padStart(6)} ${String(b.reserved).padStart(5)} ${String(b.sold).padStart(6)} ${String(b.expired).padStart(5)} ${String(b.voided).padStart(5)}`,
       );
       return [
         {
@@ -162,4 +163,27 @@ async function addProduct(
     { type: "product", id: p.id },
   );
   return say(m.productAdded(p.sku, formatMoney(p.price, cur as Currency, locale)));
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `void <batch id> <reason>`: the batch's unsold codes off sale for good (VOID), audited with the count. */
+async function voidBatch(
+  deps: CatalogCommandDeps,
+  ctx: CoreContext,
+  args: string[],
+  m: OpsMessages,
+  kit: CommandKit,
+): Promise<Reply[]> {
+  const [batchId, ...why] = args;
+  const reason = why.join(" ").trim();
+  if (!batchId || !UUID_RE.test(batchId) || reason.length < 3) return kit.usage("void", "void <batch id> <reason>");
+  const r = await deps.inventory.voidBatch(ctx, { batchId: batchId.toLowerCase() });
+  await kit.audited(
+    "void",
+    "ok",
+    { voided: r.voided, productId: r.productId, reason: reason.slice(0, 200) },
+    { type: "batch", id: r.batchId },
+  );
+  return say(m.batchVoided(r.batchId, r.voided));
 }

@@ -15,5 +15,6 @@ export const OPS_COMMANDS = [
   "sale",
   "batches",
   "product",
+  "void",
 ] as const;
 export type OpsCommandName = (typeof OPS_COMMANDS)[number];

@@ -85,6 +85,7 @@ export async function runOpsCommand(
     case "sale":
     case "batches":
     case "product":
+    case "void":
       return runCatalogCommand(deps, ctx, command, args, m, locale, kit, parseMajorAmount);
 
     case "report": {

@@ -88,7 +88,9 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
             ? m.approvalNotFound
             : e.code === "user_not_found"
               ? opsMessages(ctx.locale).userNotFound
-              : m.orderNotFound,
+              : e.code === "batch_not_found"
+                ? opsMessages(ctx.locale).batchNotFound
+                : m.orderNotFound,
         );
       case "conflict":
         return say(

@@ -240,6 +240,20 @@ describe("staff console operations", () => {
     const b = words(await say(OLGA, "batches CAT-CARD"));
     expect(b).toMatch(/Stock of CAT-CARD by batch\n12 available; 0 sold in 7 days; no recent sales/);
     expect(b).toMatch(/test\s+12\s+12\s+0\s+0\s+0/);
+    // Voiding the batch takes its unsold codes off sale for good.
+    const [batch] = (await shop.c.inventory.stock(ctx, { productId: p.id })).batches;
+    expect(words(await say(OLGA, `void ${batch!.batchId} supplier recalled the file`))).toBe(
+      `Batch ${batch!.batchId}: 12 unsold codes voided (never sold).`,
+    );
+    expect(await lastAudit()).toMatchObject({ action: "bot.void", targetType: "batch", details: { voided: 12 } });
+    expect(words(await say(OLGA, `void ${batch!.batchId} again please`))).toContain(": 0 unsold codes voided");
+    expect(words(await say(OLGA, "batches CAT-CARD"))).toMatch(/0 available[\s\S]*\s12\s+0\s+0\s+0\s+0\s+12/);
+    expect((await shop.c.inventory.availableCounts(ctx, { productIds: [p.id] })).get(p.id) ?? 0).toBe(0);
+    expect(words(await say(OLGA, "void 0190a0b0-0000-7000-8000-000000000009 no such batch"))).toBe(
+      "No such code batch.",
+    );
+    expect(words(await say(OLGA, `void ${batch!.batchId}`))).toBe("Usage: void <batch id> <reason>");
+    expect(words(await say(FANG, `void ${batch!.batchId} finance tries`))).toMatch(/^Your role \(finance\)/);
     expect(words(await say(OLGA, "price NOPE 1"))).toBe("No product “NOPE”.");
     const cat = await shop.category("gift-cards");
     expect(words(await say(OLGA, "product add NEW-CARD gift-cards 25 CNY Steam 25"))).toBe(
