@@ -27,6 +27,8 @@ const lines: Record<Locale, Record<string, (d: Details) => string>> = {
     backorders_waiting: (d) =>
       `${v(d, "count")} backorders waiting longer than ${v(d, "olderThanMinutes")} min (oldest ${v(d, "oldestMinutes")} min)`,
     approval_expired: (d) => `Approval request expired undecided: ${v(d, "summary")} — asked by ${v(d, "requestedBy")}`,
+    webhook_errors: (d) =>
+      `The ${v(d, "channel")} webhook refused ${v(d, "rejected")} requests in ${v(d, "windowMinutes")} min (${v(d, "reasons")}) — check its secret and proxy`,
   },
   "zh-CN": {
     low_stock: (d) =>
@@ -44,6 +46,8 @@ const lines: Record<Locale, Record<string, (d: Details) => string>> = {
     backorders_waiting: (d) =>
       `${v(d, "count")} 个补单等待超过 ${v(d, "olderThanMinutes")} 分钟（最久 ${v(d, "oldestMinutes")} 分钟）`,
     approval_expired: (d) => `审批请求已过期未处理：${v(d, "summary")} — 发起人 ${v(d, "requestedBy")}`,
+    webhook_errors: (d) =>
+      `${v(d, "channel")} Webhook 在 ${v(d, "windowMinutes")} 分钟内拒绝了 ${v(d, "rejected")} 个请求（${v(d, "reasons")}）— 请检查密钥与代理`,
   },
 };
 

@@ -9,6 +9,7 @@ export const ALERT_KINDS = [
   "ledger_mismatch",
   "backorders_waiting",
   "approval_expired",
+  "webhook_errors",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertSeverity = "warning" | "critical";

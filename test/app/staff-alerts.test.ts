@@ -179,4 +179,18 @@ describe("staff alerts in Slack and the Telegram staff group", () => {
     );
     expect(await shop.walletBalance(userId)).toBe(0n);
   });
+
+  it("the Telegram webhook refusing requests (a wrong secret) is alerted at the fifth refusal", async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await h!.post({ update_id: 900 + i }, "wrong_secret_wrong_secret_0000");
+      expect(res.status).toBe(403);
+    }
+    await until("the webhook alert", () =>
+      slackPosts().find((c) => /The telegram webhook refused 5 requests in 5 min \(bad_secret 5\)/.test(shown(c))),
+    );
+    const [row] = await shop.c.db.sql.query<{ status: string }>(
+      sql`SELECT status FROM staff_alerts WHERE subject = 'webhook:telegram'`,
+    );
+    expect(row).toEqual({ status: "OPEN" });
+  });
 });
