@@ -6,11 +6,15 @@ import { refundOrderAction } from "../core/flows/refund-order.action.ts";
 import { productPriceAction } from "../core/flows/product-price.action.ts";
 import { walletAdjustAction } from "../core/flows/wallet-adjust.action.ts";
 import { unitsSoldSinceSql } from "../core/orders/index.ts";
+import { requestWithdrawalFlow } from "../core/flows/request-withdrawal.flow.ts";
+import { withdrawalPayAction } from "../core/flows/withdrawal-pay.action.ts";
+import type { PayoutProvider, Withdrawals } from "../core/withdrawals/index.ts";
 import { createIdentity } from "../core/identity/index.ts";
 import { createReports, type Reports } from "../core/reports/index.ts";
 import { delegate, type CoreContext } from "../core/shared/index.ts";
 import { createStaff, type Staff } from "../core/staff/index.ts";
-import { staffRefundOver } from "./config.ts";
+import { currencyAmounts, staffRefundOver } from "./config.ts";
+import { createWithdrawalsFor } from "./withdrawals.ts";
 import type { Container } from "./container.ts";
 import { sqlReportFigures } from "./staff-ops/report-figures.ts";
 
@@ -19,24 +23,39 @@ export interface StaffConsole {
   staff: Staff;
   audit: Audit;
   approvals: Approvals;
+  withdrawals: Withdrawals;
+  /** A user's withdrawal: the hold, then the staff decision (core/flows/request-withdrawal.flow.ts). */
+  requestWithdrawal: ReturnType<typeof requestWithdrawalFlow>;
   alerts: Alerts;
   reports: Reports;
-  /** The staff bot's operations commands (reports, money, ledger, alerts, suppliers). */
+  /** The staff bot's operations commands (reports, money, ledger, alerts, suppliers, catalog). */
   ops: OpsDeps & { timeZone: string };
 }
 
 export function createStaffConsole(
   c: Pick<
     Container,
-    "db" | "clock" | "secrets" | "orders" | "config" | "ledger" | "catalog" | "suppliers" | "inventory"
+    | "db"
+    | "clock"
+    | "secrets"
+    | "orders"
+    | "config"
+    | "ledger"
+    | "payoutProviderSecret"
+    | "catalog"
+    | "suppliers"
+    | "inventory"
   >,
+  opts: { payouts?: PayoutProvider } = {},
 ): StaffConsole {
   const audit = createAudit({ sql: c.db.sql, clock: c.clock });
   const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
   const staff = createStaff({ sql: c.db.sql, clock: c.clock, users: identity, audit });
   const refundOver = staffRefundOver(c.config.STAFF_APPROVAL_REFUND_OVER);
   const creditOver = staffRefundOver(c.config.STAFF_APPROVAL_CREDIT_OVER, "STAFF_APPROVAL_CREDIT_OVER");
-  const approvals = createApprovals({
+  const withdrawals = createWithdrawalsFor(c, audit, opts.payouts);
+  // The withdrawal action reaches approvals (a second step), which holds the action: read lazily.
+  const approvals: Approvals = createApprovals({
     sql: c.db.sql,
     clock: c.clock,
     audit,
@@ -44,6 +63,11 @@ export function createStaffConsole(
     // Every action that may need a second person, registered once by name.
     actions: [
       refundOrderAction({ orders: c.orders, thresholds: refundOver }),
+      withdrawalPayAction({
+        withdrawals,
+        approvals: () => approvals,
+        thresholds: currencyAmounts("WITHDRAWAL_APPROVAL_OVER", c.config.WITHDRAWAL_APPROVAL_OVER),
+      }),
       walletAdjustAction({ ledger: c.ledger, users: identity, thresholds: creditOver }),
       productPriceAction({ catalog: c.catalog, maxPercent: c.config.STAFF_APPROVAL_PRICE_CHANGE_PERCENT }),
     ],
@@ -72,5 +96,14 @@ export function createStaffConsole(
     users: { findUser: (ctx: CoreContext, id: string) => identity.findUser(delegate(ctx, "staff-console.user"), id) },
     timeZone,
   };
-  return { staff, audit, approvals, alerts, reports, ops };
+  return {
+    staff,
+    audit,
+    approvals,
+    withdrawals,
+    requestWithdrawal: requestWithdrawalFlow({ withdrawals, approvals }),
+    alerts,
+    reports,
+    ops,
+  };
 }

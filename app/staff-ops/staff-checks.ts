@@ -14,7 +14,16 @@ export interface StaffChecks {
 export function createStaffChecks(
   c: Pick<
     Container,
-    "db" | "clock" | "secrets" | "orders" | "config" | "ledger" | "catalog" | "suppliers" | "inventory"
+    | "db"
+    | "clock"
+    | "secrets"
+    | "orders"
+    | "config"
+    | "ledger"
+    | "payoutProviderSecret"
+    | "catalog"
+    | "suppliers"
+    | "inventory"
   >,
 ): StaffChecks {
   const con = createStaffConsole(c);

@@ -15,7 +15,7 @@ export { OPS_COMMANDS, type OpsCommandName } from "./ops-command-names.ts";
 
 export interface OpsDeps extends Omit<CatalogCommandDeps, "catalog" | "approvals"> {
   reports: Pick<Reports, "sales">;
-  ledger: Pick<Ledger, "balance" | "statement" | "check" | "reconcile" | "walletCode">;
+  ledger: Pick<Ledger, "balance" | "entries" | "check" | "reconcile" | "walletCode">;
   alerts: Pick<Alerts, "open">;
   suppliers: Pick<Suppliers, "health" | "listSuppliers" | "upsertSupplier" | "productLinks" | "linkProduct">;
   catalog: Pick<Catalog, "listProducts" | "getProductBySku" | "updateProduct" | "upsertProduct" | "listCategories">;
@@ -155,18 +155,23 @@ export async function runOpsCommand(
       if (args.length < 1 || args.length > 2 || !UUID_RE.test(userId!) || !currency)
         return kit.usage(command, "statement <user id> [CNY|USD|XTR]");
       const id = userId!.toLowerCase();
-      const lines = await deps.ledger.statement(ctx, deps.ledger.walletCode(id, currency), { limit: 20 });
+      const code = deps.ledger.walletCode(id, currency);
+      const lines = await deps.ledger.entries(ctx, code, { limit: 20 });
       if (!(await deps.users.findUser(ctx, id))) {
         await kit.audited(command, "refused", { code: "user_not_found" }, { type: "user", id });
         return say(m.userNotFound);
       }
       await kit.audited(command, "ok", { currency, entries: lines.length }, { type: "user", id });
       if (lines.length === 0) return [text(bold(m.statementOf(id, currency)), plain(`\n${m.noEntries}`))];
-      const rows = lines.map(
-        (l) =>
-          `${at(l.at)}  ${(l.amount > 0n ? "+" : "") + money(l.amount, currency)}`.padEnd(30) +
-          ` = ${money(l.balanceAfter, currency)}  ${l.kind}${l.memo ? ` · ${l.memo.slice(0, 40)}` : ""}`,
-      );
+      // The balance after each entry, walking back from today's (entries are newest first).
+      let after = (await deps.ledger.balance(ctx, code)).balance;
+      const rows = lines.map((l) => {
+        const row =
+          `${at(l.createdAt)}  ${(l.amount > 0n ? "+" : "") + money(l.amount, currency)}`.padEnd(30) +
+          ` = ${money(after, currency)}  ${l.kind}${l.orderId ? ` · ${l.orderId}` : ""}${l.withdrawalId ? ` · ${l.withdrawalId}` : ""}`;
+        after -= l.amount;
+        return row;
+      });
       return [text(bold(m.statementOf(id, currency)), plain("\n"), pre(rows))];
     }
 

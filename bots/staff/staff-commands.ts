@@ -1,5 +1,6 @@
 import type { ButtonInput, CommandInput, TextInput } from "../turn.ts";
 import { OPS_COMMANDS } from "./ops-command-names.ts";
+import { parseReviewButton, RISK_COMMANDS } from "./risk-commands.ts";
 
 /** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
 export const STAFF_COMMANDS = [
@@ -13,6 +14,7 @@ export const STAFF_COMMANDS = [
   "reject",
   "audit",
   ...OPS_COMMANDS,
+  ...RISK_COMMANDS,
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
 
@@ -31,6 +33,8 @@ export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): 
   if (input.kind === "button" && input.data.startsWith("sc:"))
     return parseStaffInput({ kind: "text", text: input.data.slice(3) } as TextInput);
   if (input.kind === "button") {
+    const review = parseReviewButton(input.data);
+    if (review) return { ok: true, command: "review", args: review.args, rest: review.args.slice(2).join(" ") };
     const m = /^sa:([ar]):([0-9a-f-]{36})$/i.exec(input.data);
     if (!m) return { ok: false, command: "button" };
     return { ok: true, command: m[1] === "a" ? "approve" : "reject", args: [m[2]!], rest: "" };

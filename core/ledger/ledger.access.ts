@@ -4,7 +4,7 @@ import type { Ledger } from "./ledger.types.ts";
 
 const post = requires("ledger.post");
 
-/** A wallet is read by its owner or staff with `wallet.read`; any other account needs `ledger.read`. */
+/** A wallet's owner (or staff with wallet.read); any other account: ledger.read. */
 function readAccount(ctx: CoreContext, code: string): void {
   const account = parseAccountCode(code);
   if (account.kind === "WALLET")
@@ -24,8 +24,8 @@ export const ledgerAccess: AccessRules<Ledger> = {
   captureHold: post,
   releaseHold: post,
   expireHolds: post,
-  balance: (ctx, code) => readAccount(ctx, code),
-  statement: (ctx, code) => readAccount(ctx, code),
+  balance: readAccount,
+  entries: readAccount,
   check: requires("ledger.read"),
   reconcile: requires("ledger.read"),
   deferredFailure: "pure",

@@ -17,8 +17,16 @@ import { parseAccountCode, supplierPayableCode, systemCode, walletCode } from ".
 import { captureHold, dueHolds, placeHold, releaseHold } from "./holds.ts";
 import { checkLedger, reconcileCurrency } from "./ledger-check.ts";
 import { assertKey, assertUuid } from "./ledger-input.ts";
-import type { Balance, Ledger, PostInput, PostOptions, PostResult, ReverseInput } from "./ledger.types.ts";
-import { accountSql, REPEATABLE_READ, transactionLegsSql } from "./ledger.sql.ts";
+import type {
+  Balance,
+  Ledger,
+  PostInput,
+  PostOptions,
+  PostResult,
+  ReverseInput,
+  StatementEntry,
+} from "./ledger.types.ts";
+import { accountSql, entriesBeforeSql, entriesSql, REPEATABLE_READ, transactionLegsSql } from "./ledger.sql.ts";
 import { KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
 import {
   ACCOUNT_MISSING,
@@ -28,7 +36,6 @@ import {
   ShortOfFunds,
   type Posting,
 } from "./post-transaction.ts";
-import { accountStatement } from "./statement.ts";
 import { validateLegs } from "./validate-legs.ts";
 
 export interface LedgerDeps {
@@ -184,7 +191,16 @@ export function createLedger({ sql, clock }: LedgerDeps): Ledger {
       return { balance: a.balance, held: a.held, available: a.balance - a.held };
     },
 
-    statement: (_ctx, code, input = {}, opts) => accountStatement(opts?.tx ?? sql, code, input.limit ?? 20),
+    async entries(_ctx, code, input) {
+      parseAccountCode(code);
+      if (!Number.isInteger(input.limit) || input.limit < 1 || input.limit > 1000)
+        throw invalidData("invalid_limit", "limit must be a whole number from 1 to 1000");
+      return sql.query<StatementEntry>(
+        input.beforeId === undefined
+          ? entriesSql(code, input.limit)
+          : entriesBeforeSql(code, input.beforeId, input.limit),
+      );
+    },
 
     check: (_ctx, opts) =>
       opts?.tx

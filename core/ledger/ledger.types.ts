@@ -73,22 +73,24 @@ export type CaptureHoldResult = { ok: true; transactionId: string; replayed: boo
 export type ReleaseHoldResult = { ok: true; replayed: boolean };
 export type HoldStatus = "ACTIVE" | "CAPTURED" | "RELEASED" | "EXPIRED";
 
-/** One entry of an account's statement (`Ledger.statement`). */
-export interface StatementLine {
-  transactionId: string;
-  kind: string;
-  memo: string | null;
-  /** What the entry added to the account (negative: taken from it). */
-  amount: bigint;
-  /** The account's balance right after this entry. */
-  balanceAfter: bigint;
-  at: Date;
-}
-
 export interface Balance {
   balance: bigint;
   held: bigint;
   available: bigint;
+}
+
+/** One entry of an account, as its owner's statement shows it (newest first; `id` is the cursor). */
+export interface StatementEntry {
+  id: bigint;
+  transactionId: string;
+  /** The posting's kind: `topup`, `order_settlement`, `withdrawal_payout`, … */
+  kind: string;
+  amount: bigint;
+  currency: Currency;
+  createdAt: Date;
+  /** What the posting was about, when it names it (its metadata's `orderId` / `withdrawalId`). */
+  orderId: string | null;
+  withdrawalId: string | null;
 }
 
 export interface Mismatch {
@@ -170,8 +172,8 @@ export interface Ledger extends AccountCodes {
   releaseHold(ctx: CoreContext, input: { holdId: string }, opts?: SqlTxOptions): Promise<ReleaseHoldResult>;
   expireHolds(ctx: CoreContext, opts?: { limit?: number }): Promise<{ expired: number }>;
   balance(ctx: CoreContext, code: string, opts?: SqlTxOptions): Promise<Balance>;
-  /** The account's newest entries (at most `limit`, default 20), newest first, each with the balance after it. */
-  statement(ctx: CoreContext, code: string, input?: { limit?: number }, opts?: SqlTxOptions): Promise<StatementLine[]>;
+  /** The account's entries, newest first: `limit` of them with ids below `beforeId` (a cursor) when given. */
+  entries(ctx: CoreContext, code: string, input: { limit: number; beforeId?: bigint }): Promise<StatementEntry[]>;
   /** Runs REPEATABLE READ (one snapshot for every statement) unless in the caller's transaction. */
   check(ctx: CoreContext, opts?: SqlTxOptions): Promise<CheckResult>;
   reconcile(ctx: CoreContext, currency: Currency, opts?: SqlTxOptions): Promise<ReconcileResult>;

@@ -123,7 +123,7 @@ describe("staff console operations", () => {
     expect(presses.filter((p) => words(p).startsWith("Approved and done")).length).toBe(1);
     expect(await shop.walletBalance(userId)).toBe(17_050n);
     const stmt = words(await say(FEI, `statement ${userId}`));
-    expect(stmt).toMatch(/\+¥150\.00 += ¥170\.50 {2}staff_credit · compensation for the outage/);
+    expect(stmt).toMatch(/\+¥150\.00 += ¥170\.50 {2}staff_credit\n/);
     expect(stmt).toMatch(/\+¥20\.50 += ¥20\.50 {2}staff_credit/);
     expect(words(await say(FEI, `balance ${userId}`))).toContain("CNY: balance ¥170.50, held ¥0.00, available ¥170.50");
     // A debit beyond the wallet fails, nothing moves.
