@@ -16,6 +16,7 @@ describe("job catalog", () => {
       "fulfil-order",
       "poll-supplier-requests",
       "sweep-staff-alerts",
+      "sweep-tier-downgrades",
     ]);
     for (const spec of Object.values(jobCatalog)) {
       expect(spec.attempts).toBeGreaterThanOrEqual(1);
