@@ -3,11 +3,14 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { StaffChecks } from "./staff-ops/staff-checks.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 import type { Webhooks } from "../core/webhooks/index.ts";
 import type { RiskReview } from "../core/flows/index.ts";
 import {
   backordersJob,
+  checkLedgerJob,
+  expireApprovalsJob,
   expireHeldOrdersJob,
   expireHoldsJob,
   expireOrdersJob,
@@ -16,6 +19,7 @@ import {
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
+  sweepStaffAlertsJob,
   sweepTierDowngradesJob,
 } from "../jobs/catalog.ts";
 import type { Distribution } from "../core/distribution/index.ts";
@@ -37,6 +41,8 @@ export interface WorkerDeps {
   heldOrderTimeoutMs?: number;
   distribution: Pick<Distribution, "sweepDowngrades">;
   logger: Logger;
+  /** The staff console's periodic checks (alerts, ledger, approval expiry); absent: not scheduled. */
+  staffChecks?: StaffChecks;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
   /** PAID/FULFILLING orders untouched this long are fulfilled again by the sweeper (their job was lost). */
@@ -106,6 +112,18 @@ export function registerJobHandlers(d: WorkerDeps): void {
     if (r.filled || r.refunded) d.logger.info(r, "backorders: filled from stock / refunded after waiting too long");
   });
 
+  const checks = d.staffChecks;
+  if (checks) {
+    d.jobs.handle(sweepStaffAlertsJob, async (_p, meta) => {
+      const r = await checks.sweepAlerts(ctx(meta.jobId));
+      for (const err of r.errors) d.logger.warn({ err }, "staff alerts: a check failed");
+    });
+    d.jobs.handle(checkLedgerJob, async (_p, meta) => void (await checks.checkLedger(ctx(meta.jobId))));
+    d.jobs.handle(expireApprovalsJob, async (_p, meta) => {
+      const n = await checks.expireApprovals(ctx(meta.jobId));
+      if (n) d.logger.info({ expired: n }, "expired approval requests");
+    });
+  }
   const webhooks = d.webhooks;
   if (webhooks)
     d.jobs.handle(
@@ -151,7 +169,8 @@ export async function startWorkers(d: WorkerDeps, opts: { concurrency: number })
     sweepTierDowngradesJob,
     backordersJob,
   ] as const;
-  for (const name of repeated) {
+  const staff = d.staffChecks ? ([sweepStaffAlertsJob, checkLedgerJob, expireApprovalsJob] as const) : [];
+  for (const name of [...repeated, ...staff]) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

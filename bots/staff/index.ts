@@ -6,3 +6,5 @@ export {
   STAFF_COMMANDS,
   type StaffCommandName,
 } from "./staff-commands.ts";
+export { renderStaffAlert } from "./alert-messages.ts";
+export { OPS_COMMANDS, type OpsDeps } from "./ops-commands.ts";

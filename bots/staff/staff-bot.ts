@@ -14,7 +14,7 @@ import {
   backordersCommand,
   orderCommand,
   retryCommand,
-  type CommandKit,
+  type CommandKit as OrderCommandKit,
   type OrderCommandDeps,
 } from "./order-commands.ts";
 import { importCommand, type ImportCommandDeps } from "./import-command.ts";
@@ -23,6 +23,8 @@ import { RISK_COMMANDS, runRiskCommand, type RiskCommandName, type StaffRiskDeps
 import { riskMessages } from "./risk-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
+import { OPS_COMMANDS, runOpsCommand, type CommandKit, type OpsCommandName, type OpsDeps } from "./ops-commands.ts";
+import { opsMessages } from "./ops-messages.ts";
 
 export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, "orders" | "inventory" | "catalog"> {
   staff: Pick<Staff, "actorFor">;
@@ -31,6 +33,8 @@ export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, 
   orders: OrderCommandDeps["orders"] & ImportCommandDeps["orders"] & Pick<Orders, "get" | "events" | "redeliver">;
   inventory: ImportCommandDeps["inventory"] & Pick<Inventory, "stock" | "maskedCodes">;
   catalog: OrderCommandDeps["catalog"] & ImportCommandDeps["catalog"] & Pick<Catalog, "listProducts">;
+  /** Reports, money, ledger, alerts and suppliers (ops-commands.ts); without them those commands are unknown. */
+  ops?: OpsDeps & { timeZone: string };
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
   /** The clock for ages (how long a backorder has waited); default the system clock. */
@@ -92,9 +96,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return say(
           e.code === "approval_not_found"
             ? m.approvalNotFound
-            : e.code === "order_not_found"
-              ? m.orderNotFound
-              : m.invalid(e.message),
+            : e.code === "user_not_found"
+              ? opsMessages(ctx.locale).userNotFound
+              : e.code === "batch_not_found"
+                ? opsMessages(ctx.locale).batchNotFound
+                : e.code === "order_not_found"
+                  ? m.orderNotFound
+                  : m.invalid(e.message),
         );
       case "conflict":
         if (e.code === "no_supplier") return say(orderMessages(ctx.locale).noSupplier);
@@ -141,6 +149,16 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     m: StaffMessages,
     locale: Locale,
   ): Promise<Reply[]> {
+    if ((OPS_COMMANDS as readonly string[]).includes(command)) {
+      if (!deps.ops) return say(m.unknownCommand(command));
+      const kit: CommandKit = {
+        audited: (c, outcome, details, target) => audited(ctx, c, outcome, details, target),
+        usage: (c, u) => usage(ctx, c, m, u),
+        approvalButtons: (r) => approvalButtons(r, m),
+      };
+      const om = opsMessages(locale);
+      return runOpsCommand(deps.ops, ctx, command as OpsCommandName, args, rest, om, locale, kit, deps.ops.timeZone);
+    }
     if ((RISK_COMMANDS as readonly string[]).includes(command)) {
       if (!deps.risk) return say(m.unknownCommand(command));
       return runRiskCommand(
@@ -154,23 +172,29 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         (details, target) => audited(ctx, command, "ok", details, target),
       );
     }
-    switch (command) {
+    switch (command as Exclude<StaffCommandName, OpsCommandName | RiskCommandName>) {
       case "help":
         await audited(ctx, command, "ok", {});
-        return say(deps.risk ? `${m.help}\n${riskMessages(locale).help}` : m.help);
+        return say(
+          [
+            m.help,
+            ...(deps.ops ? [opsMessages(locale).help] : []),
+            ...(deps.risk ? [riskMessages(locale).help] : []),
+          ].join("\n"),
+        );
       case "order":
-        return orderCommand(deps, kit(ctx, command, m, locale), rest);
+        return orderCommand(deps, orderKit(ctx, command, m, locale), rest);
       case "backorders":
-        return backordersCommand(deps, kit(ctx, command, m, locale), args);
+        return backordersCommand(deps, orderKit(ctx, command, m, locale), args);
       case "fill":
       case "reroute":
-        return backorderActionCommand(deps, kit(ctx, command, m, locale), command, args);
+        return backorderActionCommand(deps, orderKit(ctx, command, m, locale), command as "fill" | "reroute", args);
       case "backorder":
-        return backorderModeCommand(deps, kit(ctx, command, m, locale), args);
+        return backorderModeCommand(deps, orderKit(ctx, command, m, locale), args);
       case "retry":
-        return retryCommand(deps, kit(ctx, command, m, locale), args);
+        return retryCommand(deps, orderKit(ctx, command, m, locale), args);
       case "import":
-        return importCommand(deps, kit(ctx, command, m, locale), args, {
+        return importCommand(deps, orderKit(ctx, command, m, locale), args, {
           ...(turn.input.kind === "file" ? { file: turn.input } : {}),
           ...(turn.progress ? { progress: turn.progress() } : {}),
           source: `${turn.channel}:${turn.from.externalId}`,
@@ -289,7 +313,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
   }
 
   /** The helpers a command in its own file gets (order-commands.ts). */
-  function kit(ctx: CoreContext, command: string, m: StaffMessages, locale: Locale): CommandKit {
+  function orderKit(ctx: CoreContext, command: string, m: StaffMessages, locale: Locale): OrderCommandKit {
     return {
       ctx,
       m,

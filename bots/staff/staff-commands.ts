@@ -1,4 +1,5 @@
 import type { ButtonInput, CommandInput, TextInput } from "../turn.ts";
+import { OPS_COMMANDS } from "./ops-command-names.ts";
 import { parseReviewButton, RISK_COMMANDS } from "./risk-commands.ts";
 
 /** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
@@ -18,6 +19,7 @@ export const STAFF_COMMANDS = [
   "backorder",
   "import",
   "retry",
+  ...OPS_COMMANDS,
   ...RISK_COMMANDS,
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
@@ -32,9 +34,13 @@ export const decisionButton = (decision: "approve" | "reject", requestId: string
 /** Button data of a 补单 action on a waiting order: `sb:<f|r>:<order id>` (fill from stock / re-route). */
 export const backorderButton = (action: "fill" | "reroute", orderId: string) =>
   `sb:${action === "fill" ? "f" : "r"}:${orderId}`;
+/** Button data that runs a command line (`sc:report today`; an alert's next action), ≤ 64 bytes. */
+export const commandButton = (line: string) => `sc:${line}`.slice(0, 64);
 
 /** What the staff member asked for: a `/command`, a text line, or a decision button. */
 export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): ParsedStaffCommand {
+  if (input.kind === "button" && input.data.startsWith("sc:"))
+    return parseStaffInput({ kind: "text", text: input.data.slice(3) } as TextInput);
   if (input.kind === "button") {
     const b = /^sb:([fr]):([0-9a-f-]{36})$/i.exec(input.data);
     if (b) return { ok: true, command: b[1] === "f" ? "fill" : "reroute", args: [b[2]!], rest: "" };

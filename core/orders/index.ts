@@ -13,3 +13,10 @@ export { createOrderReads, NUMBERED_ORDER_ROW, type OrderReads } from "./order-r
 export { isOrderNumber, orderNumberCheck, parseOrderRef, type OrderRef } from "./order-number.ts";
 export { liveOrderStatuses, orderCountsSql } from "./order-counts.sql.ts";
 export { createBackorderQueue, type BackorderQueue } from "./backorder-queue.ts";
+export {
+  orderHealthSql,
+  orderTotalsSql,
+  topProductsSql,
+  unitsSoldSinceSql,
+  waitingOrdersSql,
+} from "./order-report.sql.ts";
