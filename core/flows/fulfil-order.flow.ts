@@ -281,18 +281,23 @@ async function firstAttempt(
     quantity: order.quantity,
     target: order.target,
   });
-  if (outcome.status === "succeeded") {
-    await rt.signals.afterSupplierCall?.(started, outcome);
-    return deliverDirect(rt, ctx, started, supplierId, first.cost, outcome);
+  let recorded = outcome;
+  if (outcome.status !== "succeeded") {
+    // The breaker's state changed here (or the supplier is slow): route from a fresh read next time.
+    rt.routing.forgetSuppliers(order.productId);
+    recorded = await rt.modules.suppliers.recordOutcome(ctx, { supplierId, requestKey, outcome });
+    if (recorded.status === "failed" && recorded.unknown)
+      recorded = await rt.modules.suppliers.query(ctx, { supplierId, requestKey });
   }
-  // The breaker's state changed here (or the supplier is slow): route from a fresh read next time.
-  rt.routing.forgetSuppliers(order.productId);
-  const recorded = await rt.modules.suppliers.recordOutcome(ctx, { supplierId, requestKey, outcome });
-  if (recorded.status === "succeeded") return deliverDirect(rt, ctx, started, supplierId, first.cost, recorded);
-  // From here on as a resumed run: asks the supplier what became of an unknown outcome, fails over after
-  // a known failure, waits for a pending one.
+  if (recorded.status === "succeeded") {
+    await rt.signals.afterSupplierCall?.(started, recorded);
+    return deliverDirect(rt, ctx, started, supplierId, first.cost, recorded);
+  }
+  if (recorded.status === "pending") return noop(started, true);
+  if (recorded.unknown) throw new FulfilmentRetry(order.id, `supplier outcome unknown (${recorded.reason})`);
+  // A known failure: nothing was bought there. Fail over to the next candidate.
   const fresh = await rt.modules.suppliers.candidates(ctx, order.productId, { includeOpen: true });
-  return failover(rt, ctx, started, product, opts, fresh);
+  return failover(rt, ctx, started, product, opts, fresh, { supplierId, retryable: recorded.retryable });
 }
 
 /** A FULFILLING order: ask its supplier (it may have the request already), fail over on known failures. */
@@ -303,6 +308,8 @@ async function failover(
   product: Product,
   opts: FulfilOptions,
   all: SupplierCandidatePort[],
+  /** The supplier the first attempt just failed at for good (known failure): go on from the next one. */
+  failed?: { supplierId: string; retryable: boolean },
 ): Promise<FulfilResult | typeof AGAIN> {
   // Same ranking without the open circuits (candidates() ranks open ones last).
   const healthy = all.filter((c) => c.circuit !== "open");
@@ -310,11 +317,11 @@ async function failover(
   const byId = new Map(all.map((c) => [c.supplierId, c]));
 
   let current = order;
-  let resumed = order.status === "FULFILLING" && order.supplierId !== null;
+  let resumed = !failed && order.status === "FULFILLING" && order.supplierId !== null;
 
-  const tried = new Set<string>();
-  let retryable = false;
-  let supplierId = current.supplierId;
+  const tried = new Set<string>(failed ? [failed.supplierId] : []);
+  let retryable = failed?.retryable ?? false;
+  let supplierId = failed ? null : current.supplierId;
   for (;;) {
     if (!supplierId) {
       const next =
