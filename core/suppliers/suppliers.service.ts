@@ -122,6 +122,9 @@ export function createSuppliers(deps: SuppliersDeps) {
     return clientFor({ id: row.id, code: row.code, baseUrl: row.baseUrl, secret: secrets.decrypt(row.secretEnc) });
   };
 
+  // The rows `send` connects with (URL, secret), as last read by this process. Never used for the breaker.
+  const rows = new Map<string, { at: number; row: SupplierRow }>();
+  const rowCacheMs = deps.connectionCacheMs ?? 5_000;
   const loadSupplier = async (supplierId: string): Promise<SupplierRow> => {
     const [row] = await hot.query<SupplierRow>(supplierSql(supplierId));
     if (!row) throw notFound("supplier_not_found", "no such supplier", { supplierId });
@@ -129,9 +132,6 @@ export function createSuppliers(deps: SuppliersDeps) {
     return row;
   };
 
-  // The rows `send` connects with (URL, secret), as last read by this process. Never used for the breaker.
-  const rows = new Map<string, { at: number; row: SupplierRow }>();
-  const rowCacheMs = deps.connectionCacheMs ?? 5_000;
   const cachedSupplier = (supplierId: string): Promise<SupplierRow> => {
     const hit = rows.get(supplierId);
     if (hit && clock.now().getTime() - hit.at < rowCacheMs) return Promise.resolve(hit.row);
