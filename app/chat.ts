@@ -168,6 +168,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               orders: c.orders,
               inventory: c.inventory,
               catalog: c.catalog,
+              risk: { risk: c.risk, riskReview: c.riskReview },
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||
                 (channel === "slack" && chatId === slackChannelId),

@@ -2,6 +2,12 @@
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
+import { riskOrderDecider } from "../core/flows/risk-decider.ts";
+import { riskTopUpCheck } from "../core/flows/risk-money-check.ts";
+import { createRiskReview, type RiskReview } from "../core/flows/risk-review.flow.ts";
+import { createAudit } from "../core/audit/index.ts";
+import type { Risk, RiskCounters } from "../core/risk/index.ts";
+import { buildRisk } from "./risk/risk-wiring.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
 import {
@@ -29,7 +35,14 @@ import {
 } from "../core/suppliers/index.ts";
 import { countJobFailures, supplierClientMetrics } from "./metrics-instruments.ts";
 import type { BusinessGaugeDeps } from "./http/business-gauges.ts";
-import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
+import {
+  deliverWebhookJob,
+  fulfilOrderJob,
+  jobCatalog,
+  withOverrides,
+  type JobSpec,
+  type Jobs,
+} from "../jobs/catalog.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
 import { publicUrl, staffRefundOver, type Config } from "./config.ts";
@@ -39,11 +52,14 @@ import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metr
 import { localSecret, randomKeyBase64, randomToken } from "./local-secrets.ts";
 import type { Logger } from "./logger.ts";
 import { consumerStatus } from "./events/consumer-admin.ts";
-import { fulfilmentDispatcher } from "./events/consumers.ts";
+import { distributorWebhooks, fulfilmentDispatcher } from "./events/consumers.ts";
+import { createWebhooks, type WebhookEventType, type Webhooks } from "../core/webhooks/index.ts";
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
 import { createFirstAttempts } from "./first-attempts.ts";
+import { createWithdrawalsFor } from "./withdrawals.ts";
+import type { Withdrawals } from "../core/withdrawals/index.ts";
 
 /**
  * The composition root: the only place that reads config and constructs adapters. Everything the
@@ -57,6 +73,8 @@ export interface Container {
   db: Database;
   secrets: SecretBox;
   sandboxWebhookSecret: string;
+  /** HMAC secret shared with the payout provider (PAYOUT_PROVIDER_SECRET, or generated into DATA_DIR). */
+  payoutProviderSecret: string;
   metrics: Metrics;
   /** The business gauges' caching (ContainerOptions.businessGauges), for the HTTP app that registers them. */
   businessGauges: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "stockEveryMs" | "maxStockProducts">;
@@ -66,6 +84,10 @@ export interface Container {
   inventory: Inventory;
   suppliers: Suppliers;
   orders: Orders;
+  /** Risk rules, lists and cases (docs/risk.md); its decider is in the order pipeline when RISK_ENABLED. */
+  risk: Risk;
+  /** The review queue of orders held by risk: approve, reject, the timeout sweep. */
+  riskReview: RiskReview;
   apiKeys: ApiKeys;
   jobs: JobQueue;
   /**
@@ -73,6 +95,12 @@ export interface Container {
    * `events.start()`; the composition decides which process hosts which (app/main.ts, app/chat.ts).
    */
   events: OutboxConsumers;
+  /** Distributor webhooks: callback URLs, delivery log, one attempt per `deliver-webhook` job. */
+  webhooks: Webhooks;
+  /** Enqueues `deliver-webhook` for API orders' status changes: hosted by `serve` and by `worker`. */
+  webhookDispatcher: EventConsumer<WebhookEventType>;
+  /** Enqueues a delivery's next send (the dispatcher, a resend). */
+  enqueueWebhook(deliveryId: string, opts?: { resend?: string }): Promise<void>;
   /** Enqueues `fulfil-order` for every paid order: hosted by `serve` and by `worker`. */
   fulfilmentDispatcher: EventConsumer<"order.paid">;
   /** Health checks beyond the database (Redis when configured). */
@@ -91,6 +119,8 @@ export interface ContainerOptions {
   skipMigrations?: boolean;
   /** Extra flow hooks; the crash test's `afterSupplierCall` comes through here (never from core). */
   flowHooks?: Pick<FlowHooks, "afterSupplierCall">;
+  /** How long a webhook attempt waits for the receiver (default 10 s). */
+  webhookTimeoutMs?: number;
   /** Lower attempts/backoff per job (tests). */
   jobOverrides?: Partial<Record<keyof Jobs, Partial<Omit<JobSpec, "schema">>>>;
   /** Worker tuning (tests lower the sweeper's thresholds). */
@@ -111,8 +141,10 @@ export interface ContainerOptions {
    * order sends through it (bench/capture). Never set in production.
    */
   wrapSql?: (sql: SqlRunner) => SqlRunner;
-  /** The placement pipeline's deciders (docs/order-pipeline.md); none today: every order is allowed. */
+  /** Extra deciders of the placement pipeline (docs/order-pipeline.md), after risk's (RISK_ENABLED). */
   orderDeciders?: readonly OrderDecider[];
+  /** The risk counters (tests pass one to share it between containers); default: Redis with REDIS_URL, else in memory. */
+  riskCounters?: RiskCounters;
 }
 
 export async function createContainer(config: Config, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
@@ -139,6 +171,9 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const sandboxWebhookSecret =
       config.SANDBOX_WEBHOOK_SECRET ??
       (await localSecret(config.DATA_DIR, "sandbox-webhook.secret", () => randomToken("whsec_")));
+    const payoutProviderSecret =
+      config.PAYOUT_PROVIDER_SECRET ??
+      (await localSecret(config.DATA_DIR, "payout-provider.secret", () => randomToken("posec_")));
     const clock = opts.clock ?? systemClock;
     const secrets = new SecretBox(Buffer.from(key, "base64"));
     const { prisma, sql } = db;
@@ -176,6 +211,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     for (const cur of Object.keys(CURRENCIES) as Currency[])
       for (const name of SYSTEM_ACCOUNT_NAMES)
         await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
+    const { risk, counters: riskCounters } = await buildRisk({
+      config,
+      sql,
+      clock,
+      logger,
+      ...(opts.riskCounters ? { counters: opts.riskCounters } : {}),
+    });
+    if (!opts.riskCounters && riskCounters.close) closers.push(() => riskCounters.close!());
     const supplierMetrics = supplierClientMetrics(metrics);
     const payments = createPayments({
       sql,
@@ -183,6 +226,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
       starsRates: { CNY: config.STARS_PER_CNY },
+      ...(config.RISK_ENABLED ? { topUpCheck: riskTopUpCheck(risk) } : {}),
     });
     const catalog = createCatalog({ prisma, sql, clock });
     const inventory = createInventory({ prisma, sql, clock, secrets, catalog });
@@ -242,7 +286,10 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
-      deciders: opts.orderDeciders ?? [],
+      deciders: [...(config.RISK_ENABLED ? [riskOrderDecider(risk)] : []), ...(opts.orderDeciders ?? [])],
+      ...(config.RISK_ENABLED
+        ? { heldAtPayment: (ctx, tx, orderId) => risk.hasOpenReview(ctx, { subjectId: orderId }, { tx }) }
+        : {}),
       staffRefundOver: staffRefundOver(config.STAFF_APPROVAL_REFUND_OVER),
       hooks: {
         ...opts.flowHooks,
@@ -261,9 +308,37 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       },
     });
     const apiKeys = createApiKeys({ db: prisma, clock, secrets });
+    const webhooks = createWebhooks({
+      sql,
+      clock,
+      secrets,
+      allowHttp: config.NODE_ENV !== "production",
+      ...(opts.webhookTimeoutMs ? { timeoutMs: opts.webhookTimeoutMs } : {}),
+      codes: { codesFor: (orderId) => orders.codesFor(systemContext("webhooks"), { orderId }) },
+    });
+    const enqueueWebhook = async (deliveryId: string, o: { resend?: string } = {}) => {
+      // One queued send per delivery; a resend is a job of its own, one per request key while it is queued
+      // (job ids may not contain ':', so the key is hashed).
+      const jobId = o.resend
+        ? `webhook-${deliveryId}-r-${secrets.keyedHash(o.resend, "webhook-resend").slice(0, 16)}`
+        : `webhook-${deliveryId}`;
+      await jobs.enqueue(deliverWebhookJob, { deliveryId }, { jobId });
+    };
+    const webhookDispatcher = distributorWebhooks({
+      record: (event) => webhooks.record(systemContext("webhooks"), event),
+      enqueue: (id) => enqueueWebhook(id),
+    });
+    const riskReview = createRiskReview({ orders, risk, audit: createAudit({ sql, clock }) });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
     const extraClosers: Array<() => Promise<void>> = [() => events.stop(), () => firstAttempts.idle()];
+    // The withdrawals' sweeper (expire-withdrawals): made on first use, with an audit trail of its own.
+    let sweeper: Withdrawals | undefined;
+    const withdrawalsForWorkers = () =>
+      (sweeper ??= createWithdrawalsFor(
+        { db, clock, secrets, config, ledger, payoutProviderSecret },
+        createAudit({ sql: db.sql, clock }),
+      ));
     return {
       config,
       logger,
@@ -271,6 +346,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       db,
       secrets,
       sandboxWebhookSecret,
+      payoutProviderSecret,
       metrics,
       businessGauges: opts.businessGauges ?? {},
       ledger,
@@ -279,16 +355,32 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       orders,
+      risk,
+      riskReview,
       apiKeys,
       jobs,
       events,
       fulfilmentDispatcher: dispatcher,
+      webhooks,
+      webhookDispatcher,
+      enqueueWebhook,
       healthChecks,
       async startWorkers(o = {}) {
         if (workersStarted) return;
         workersStarted = true;
         await startWorkers(
-          { jobs, orders, suppliers, ledger, logger: jobLogger, ...opts.workerTuning },
+          {
+            jobs,
+            orders,
+            suppliers,
+            ledger,
+            logger: jobLogger,
+            withdrawals: withdrawalsForWorkers,
+            webhooks,
+            riskReview,
+            heldOrderTimeoutMs: config.RISK_REVIEW_TIMEOUT_MINUTES * 60_000,
+            ...opts.workerTuning,
+          },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
         );
       },

@@ -3,9 +3,15 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { Withdrawals } from "../core/withdrawals/index.ts";
+import type { Webhooks } from "../core/webhooks/index.ts";
+import type { RiskReview } from "../core/flows/index.ts";
 import {
+  expireHeldOrdersJob,
   expireHoldsJob,
   expireOrdersJob,
+  deliverWebhookJob,
+  expireWithdrawalsJob,
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
@@ -18,6 +24,14 @@ export interface WorkerDeps {
   orders: Orders;
   suppliers: Pick<Suppliers, "pendingRequests" | "query">;
   ledger: Pick<Ledger, "expireHolds">;
+  /** Made when the workers start (it needs the audit trail): closes undecided withdrawals past their expiry. */
+  withdrawals?: () => Pick<Withdrawals, "expireDue">;
+  /** Sends distributor webhooks (deliver-webhook). */
+  webhooks?: Pick<Webhooks, "deliver" | "markFailed">;
+  /** Refunds held orders nobody decided in time (`expire-held-orders`); without it the job does nothing. */
+  riskReview?: Pick<RiskReview, "expireOverdue">;
+  /** How long a held order waits for staff (RISK_REVIEW_TIMEOUT_MINUTES). */
+  heldOrderTimeoutMs?: number;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -80,12 +94,46 @@ export function registerJobHandlers(d: WorkerDeps): void {
   d.jobs.handle(expireHoldsJob, async (_p, meta) => {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
+
+  const webhooks = d.webhooks;
+  if (webhooks)
+    d.jobs.handle(
+      deliverWebhookJob,
+      async (p, meta) => {
+        const r = await webhooks.deliver(ctx(meta.jobId), { deliveryId: p.deliveryId });
+        // Thrown: the queue retries with its backoff (a hanging receiver was cut off by the attempt's timeout).
+        if (!r.ok) throw new Error(r.error);
+      },
+      {
+        onExhausted: async (p, err, meta) => {
+          await webhooks.markFailed(ctx(meta.jobId), { deliveryId: p.deliveryId, error: err.message });
+        },
+      },
+    );
+
+  d.jobs.handle(expireWithdrawalsJob, async (_p, meta) => {
+    const r = await d.withdrawals?.().expireDue(ctx(meta.jobId));
+    if (r?.expired) d.logger.info({ expired: r.expired }, "expired undecided withdrawals");
+  });
+
+  d.jobs.handle(expireHeldOrdersJob, async (_p, meta) => {
+    if (!d.riskReview) return;
+    const n = await d.riskReview.expireOverdue(ctx(meta.jobId), { olderThanMs: d.heldOrderTimeoutMs ?? 86_400_000 });
+    if (n) d.logger.info({ refunded: n }, "refunded held orders not reviewed in time");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const) {
+  const repeated = [
+    expireOrdersJob,
+    pollSupplierRequestsJob,
+    expireHoldsJob,
+    expireWithdrawalsJob,
+    expireHeldOrdersJob,
+  ] as const;
+  for (const name of repeated) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

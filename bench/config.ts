@@ -13,6 +13,8 @@ export const bench = {
   seconds: num("BENCH_SECONDS", 30),
   /** Seconds of each single-kind run (stock only, then DIRECT only). 0 skips both. */
   kindSeconds: num("BENCH_KIND_SECONDS", 15),
+  /** Seconds of the stock run with risk on (issue 14 §6); 0 skips the risk figures. Default: as the stock run. */
+  riskSeconds: num("BENCH_RISK_SECONDS", num("BENCH_KIND_SECONDS", 15)),
   /** Seconds of the TPC-B-like reference pgbench. */
   pgbenchSeconds: num("PGBENCH_SECONDS", 10),
   /** Seconds of each same-SQL pgbench run (stock script, DIRECT script). 0 skips them. */

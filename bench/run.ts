@@ -34,6 +34,9 @@
  *   oversold, double_delivered, ledger_balanced         the invariants (whole database)
  *   shape_scale, seed_s, clone_s, bench_s               the database's size, seconds seeding (0: the
  *                                      cached template), cloning it, and the whole bench
+ *   risk_p50_ms, risk_p99_ms           one risk decision (default rules, Redis counters holding 1,000,000 ×
+ *                                      BENCH_SHAPE_SCALE events of history) — bench/risk.ts
+ *   risk_orders_ratio                  stock orders/s with risk on ÷ off (two fresh servers, same run)
  *   tg_*, notify_*                     the chat pipeline (bench/telegram/run.ts)
  *   wechat_*                           WeChat by numbered menus on the mock puppet (bench/wechat/run.ts)
  *
@@ -46,7 +49,7 @@
  * 127.0.0.1:5432; pgbench and the app use the same transport), BENCH_REDIS_URL (redis://127.0.0.1:6379),
  * BENCH_WORKERS (0 = workers inside the server; n = n separate `worker` processes), BENCH_SERVERS (1),
  * BENCH_POOL_SIZE (20), BENCH_WORKER_CONCURRENCY (32), BENCH_KEEP_DB=1 keeps the run's databases,
- * BENCH_TELEGRAM=0 skips the chat pipeline.
+ * BENCH_TELEGRAM=0 skips the chat pipeline, BENCH_RISK_SECONDS (the stock run's length; 0 skips the risk figures).
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -68,6 +71,7 @@ import { tpcbTps } from "./pgbench/tpcb.ts";
 import { productId, SIM_SUPPLIER_CODE } from "./seed/ids.ts";
 import { benchApiKey, BENCH_CODE_KEY, cloneShape, ensureShapeTemplate } from "./seed/seed.ts";
 import { freePort, startServer, stopServer } from "./server.ts";
+import { riskFigures } from "./risk.ts";
 import { soldOutBurst, type SoldOutResult } from "./soldout.ts";
 
 const SIM_SECRET = "bench-sim-secret-0123456789";
@@ -128,6 +132,8 @@ async function main() {
     // The bench measures the order pipeline (and the sold-out burst's 1,000 buyers), not the API's limits.
     RATE_LIMIT_API_PER_MINUTE: "0",
     RATE_LIMIT_IP_PER_MINUTE: "0",
+    // The order-path figures run without risk; the risk figures (risk_* keys) measure it on and off.
+    RISK_ENABLED: "false",
   };
   // The bench's own container: setup (the supplier's URL, the sold-out product), nothing on the hot path.
   const c = await createContainer(parseConfig({ ...appEnv, DATABASE_POOL_SIZE: "4" }), createLogger("warn"));
@@ -199,6 +205,20 @@ async function main() {
       });
     }
     for (const s of servers) await stopServer(s);
+    // Issue 14 §6: the risk decision's latency, and stock orders/s with risk on ÷ off (bench/risk.ts).
+    const risk =
+      stock && bench.riskSeconds > 0
+        ? await riskFigures({
+            c,
+            appEnv,
+            shop,
+            users: z.users,
+            scale: bench.shapeScale,
+            seconds: bench.riskSeconds,
+            concurrency: bench.concurrency,
+            dbUrl: appDbUrl,
+          })
+        : undefined;
 
     const sameSql: Partial<Record<"stock" | "direct", SameSqlResult>> = {};
     if (bench.sameSqlSeconds > 0)
@@ -239,6 +259,9 @@ async function main() {
       direct_orders_per_s: direct?.figures.ordersPerS,
       direct_p50_ms: direct?.figures.byKind.direct.p50,
       direct_p99_ms: direct?.figures.byKind.direct.p99,
+      risk_p50_ms: risk?.risk_p50_ms,
+      risk_p99_ms: risk?.risk_p99_ms,
+      risk_orders_ratio: risk?.risk_orders_ratio,
       same_sql_tps_stock: sameSql.stock ? round1(sameSql.stock.tps) : undefined,
       same_sql_tps_direct: sameSql.direct ? round1(sameSql.direct.tps) : undefined,
       ratio_same_sql_stock: ratio(stock?.figures.ordersPerS, sameSql.stock?.tps),

@@ -23,6 +23,10 @@ export const fulfilOrderJob = "fulfil-order";
 export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
+export const expireWithdrawalsJob = "expire-withdrawals";
+export const deliverWebhookJob = "deliver-webhook";
+/** Orders held for a risk review and not decided within RISK_REVIEW_TIMEOUT_MINUTES are refunded. */
+export const expireHeldOrdersJob = "expire-held-orders";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -44,6 +48,29 @@ export const jobCatalog = {
     repeatEveryMs: 15_000,
   },
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
+  // A distributor's webhook: retried on non-2xx/timeouts, 42 s doubling — the 12th and last attempt comes
+  // ≈ 24 h after the first (42 s × (2^11 − 1)); then the delivery is FAILED (the distributor can resend it).
+  [deliverWebhookJob]: {
+    schema: z.object({ deliveryId: z.uuid() }),
+    attempts: 12,
+    backoff: backoff(42_000),
+    timeoutMs: 30_000,
+  },
+  // Withdrawals nobody decided in time: closed as EXPIRED, their holds released (core/withdrawals).
+  [expireWithdrawalsJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 300_000,
+  },
+  [expireHeldOrdersJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 60_000,
+  },
 } satisfies JobCatalog;
 
 export type Jobs = typeof jobCatalog;

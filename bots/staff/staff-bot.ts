@@ -15,18 +15,22 @@ import {
 import type { Staff, StaffActor } from "../../core/staff/index.ts";
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import { bold, code, plain, type InboundTurn, type Reply, type TextPart, type TurnChannel } from "../turn.ts";
+import { RISK_COMMANDS, runRiskCommand, type RiskCommandName, type StaffRiskDeps } from "./risk-commands.ts";
+import { riskMessages } from "./risk-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
 
 export interface StaffBotDeps {
   staff: Pick<Staff, "actorFor">;
   audit: Pick<Audit, "record" | "trail">;
-  approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
+  approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending" | "get">;
   orders: Pick<Orders, "get" | "events" | "redeliver">;
   inventory: Pick<Inventory, "stock" | "maskedCodes">;
   catalog: Pick<Catalog, "listProducts">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
+  /** The risk review queue, rules and lists (docs/risk.md); without it the risk commands say so. */
+  risk?: Omit<StaffRiskDeps, "orders">;
   logger?: BotLogger;
 }
 
@@ -79,7 +83,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "forbidden":
         return say(m.forbidden(actor.role));
       case "not_found":
-        return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
+        return say(
+          e.code === "approval_not_found"
+            ? m.approvalNotFound
+            : e.code === "order_not_found"
+              ? m.orderNotFound
+              : m.invalid(e.message),
+        );
       case "conflict":
         return say(
           e.code === "order_not_refundable"
@@ -93,6 +103,12 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       default:
         return say(m.error);
     }
+  }
+
+  /** The follow-up request an executed action asked for (`{ status: "AWAITING_SECOND_APPROVAL", approvalId }`). */
+  function followUpRequest(result: unknown): string | undefined {
+    const r = result as { status?: unknown; approvalId?: unknown } | null;
+    return r?.status === "AWAITING_SECOND_APPROVAL" && typeof r.approvalId === "string" ? r.approvalId : undefined;
   }
 
   function approvalButtons(r: ApprovalRequest, m: StaffMessages): Reply {
@@ -116,10 +132,23 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     m: StaffMessages,
     locale: Locale,
   ): Promise<Reply[]> {
+    if ((RISK_COMMANDS as readonly string[]).includes(command)) {
+      if (!deps.risk) return say(m.unknownCommand(command));
+      return runRiskCommand(
+        { ...deps.risk, orders: deps.orders },
+        ctx,
+        command as RiskCommandName,
+        args,
+        rest,
+        locale,
+        (u) => usage(ctx, command, m, u),
+        (details, target) => audited(ctx, command, "ok", details, target),
+      );
+    }
     switch (command) {
       case "help":
         await audited(ctx, command, "ok", {});
-        return say(m.help);
+        return say(deps.risk ? `${m.help}\n${riskMessages(locale).help}` : m.help);
       case "order": {
         const [orderId] = args;
         if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "order <order id>");
@@ -237,6 +266,16 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           command === "approve"
             ? await deps.approvals.approve(ctx, { requestId: requestId! })
             : await deps.approvals.reject(ctx, { requestId: requestId! });
+        // An approval whose action asked for a second person's (a withdrawal over the limit): its buttons follow.
+        const next =
+          r.ok && command === "approve" ? followUpRequest((r as unknown as { result?: unknown }).result) : undefined;
+        if (next) {
+          const req = await deps.approvals.get(ctx, next);
+          return [
+            { kind: "text", body: [plain(m.approvedNeedsSecond(r.request.summary))], edit: true },
+            approvalButtons(req, m),
+          ];
+        }
         if (r.ok) {
           const done = (command === "approve" ? m.approved : m.rejected)(r.request.summary);
           return [{ kind: "text", body: [plain(done)], edit: true }];
@@ -251,7 +290,10 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           case "execution_failed":
             return say(m.approvedFailed(r.request.summary, r.error));
         }
+        return say(m.error);
       }
+      default:
+        return say(m.unknownCommand(command));
     }
   }
 

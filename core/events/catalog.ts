@@ -53,6 +53,8 @@ export const eventCatalog = {
   "order.refunded": orderEvent("REFUNDED"),
   "order.expired": orderEvent("EXPIRED"),
   "order.cancelled": orderEvent("CANCELLED"),
+  /** Paid into escrow and held for a risk review (core/risk): staff approve (→ order.paid) or reject (→ order.refunded). */
+  "order.held_for_review": orderEvent("HELD_FOR_REVIEW"),
   /**
    * Staff asked for a delivered order's codes to be sent again to the buyer's private chats (the shop
    * notifier delivers them like a delivery). `requestedBy`: who asked (`staff:<user id>`, `system:<process>`).
@@ -82,6 +84,31 @@ export const eventCatalog = {
     currency: currencySchema,
     /** The idempotency key of the refund request (who asked), e.g. `stars-refund:<paymentId>`. */
     requestedBy: z.string().min(1),
+  }),
+  /** A user asked to withdraw (core/withdrawals): the amount is held on their wallet until staff decide. */
+  "withdrawal.requested": z.object({
+    withdrawalId: id,
+    userId: id,
+    amount: minor,
+    fee: minor,
+    currency: currencySchema,
+  }),
+  /** The payout left custody for the user's payout account (amount − fee received). */
+  "withdrawal.paid": z.object({
+    withdrawalId: id,
+    userId: id,
+    amount: minor,
+    fee: minor,
+    currency: currencySchema,
+  }),
+  /** Rejected by staff, expired undecided, or refused by the payout provider: the hold is released. */
+  "withdrawal.rejected": z.object({
+    withdrawalId: id,
+    userId: id,
+    amount: minor,
+    currency: currencySchema,
+    status: z.enum(["REJECTED", "EXPIRED", "FAILED"]),
+    reason: z.string(),
   }),
   /** Codes were imported for a product; `available` is its sellable stock right after. */
   "stock.restocked": z.object({

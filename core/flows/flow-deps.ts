@@ -62,6 +62,11 @@ export interface OrderFlowDeps {
   /** The placement pipeline's deciders, asked in order before money moves (docs/order-pipeline.md). */
   deciders?: readonly OrderDecider[];
   /**
+   * Whether an order placed to be paid later was held by a decider (`review`): paying it then moves it to
+   * HELD_FOR_REVIEW instead of PAID. Runs in the payment's transaction. Unset: nothing is held at payment.
+   */
+  heldAtPayment?(ctx: CoreContext, tx: SqlTx, orderId: string): Promise<boolean>;
+  /**
    * Minor units per currency a staff member may refund by calling `refund` directly (CLI, API); above
    * it (or in a currency left out) the refund goes through the staff console's approvals. Unset: none.
    */
@@ -118,6 +123,7 @@ export interface FlowSignals {
 export interface PlacementPolicy {
   paymentWindowMs: number;
   deciders: readonly OrderDecider[];
+  heldAtPayment?: OrderFlowDeps["heldAtPayment"];
 }
 
 /** What every flow runs with, in named parts (built once by `createOrders`). */

@@ -75,7 +75,9 @@ async function fulfilRound(
   const order = known ?? (await rt.orders.store.get(rt.orders.read, orderId));
   if (!order) throw notFound("order_not_found", "no such order", { orderId });
   switch (order.status) {
+    // HELD_FOR_REVIEW: held for a risk review; only staff's decision moves it on (approved → PAID).
     case "CREATED":
+    case "HELD_FOR_REVIEW":
     case "DELIVERED":
     case "REFUNDED":
     case "EXPIRED":
@@ -440,16 +442,20 @@ export async function refundOrder(
   ctx: CoreContext,
   orderId: string,
   reason: string,
-  /** `delivered`: a DELIVERED order may be refunded too (staff only: the facade's `refund`, never a job). */
-  opts: { delivered?: boolean } = {},
+  /**
+   * `delivered`: a DELIVERED order may be refunded too (staff only: the facade's `refund`, never a job).
+   * `held`: only an order HELD_FOR_REVIEW (a rejected or timed-out risk review); `inTx` runs in the
+   * refund's transaction once the order is refunded (the risk case closed next to it).
+   */
+  opts: { delivered?: boolean; held?: boolean; inTx?: (tx: SqlTx, order: Order) => Promise<void> } = {},
 ): Promise<FulfilResult> {
   try {
     const refunded = await rt.orders.transaction(async (tx) => {
       const current = await rt.orders.store.getForUpdate(tx, orderId);
       if (!current) throw notFound("order_not_found", "no such order", { orderId });
       if (current.status === "DELIVERED" && opts.delivered) return refundDelivered(rt, ctx, tx, current, reason);
-      if (current.status !== "PAID" && current.status !== "FULFILLING" && current.status !== "FAILED")
-        throw new Rollback(current);
+      const refundable = opts.held ? ["HELD_FOR_REVIEW"] : ["PAID", "FULFILLING", "FAILED"];
+      if (!refundable.includes(current.status)) throw new Rollback(current);
       await rt.modules.inventory.release(ctx, { orderId }, { tx });
       let refundTxId: string | undefined;
       if (current.paymentTxId) {
@@ -461,13 +467,20 @@ export async function refundOrder(
         if (!reversed.ok) throw new Error(`refund of order ${orderId} was refused: ${reversed.code}`);
         refundTxId = reversed.transactionId;
       }
-      return rt.orders.store.finalTransition(tx, {
+      const transition = {
         orderId,
-        path: ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
+        path: opts.held
+          ? (["HELD_FOR_REVIEW", "REFUNDED"] as const)
+          : (["PAID", "FULFILLING", "FAILED", "REFUNDED"] as const),
         reason,
         set: { refundTxId, failureReason: reason, closedAt: rt.clock.now() },
         eventPayload: { reason },
-      });
+      };
+      if (!opts.inTx) return rt.orders.store.finalTransition(tx, transition);
+      const refunded = await rt.orders.store.transition(tx, transition);
+      if (!refunded) throw new Rollback(current);
+      await opts.inTx(tx, refunded);
+      return refunded;
     });
     rt.signals.committed("order.refunded", refunded);
     return { orderId, status: refunded.status, changed: true };

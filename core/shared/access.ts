@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   "restock.subscribe",
   "wallet.read",
   "wallet.credit",
+  /** Withdraw from one's own wallet, manage one's payout accounts: the wallet's owner only, never staff. */
+  "wallet.withdraw",
+  /** Pay, reject a withdrawal; set the KYC flag that withdrawals need. */
+  "withdrawals.approve",
   /** Postings, holds, reversals: the ledger's writes, made by flows and jobs on a checked request. */
   "ledger.post",
   "ledger.read",
@@ -44,6 +48,10 @@ export const PERMISSIONS = [
   "audit.read",
   "reports.read",
   "events.manage",
+  /** Risk cases, rules and lists: read them; decide held orders; edit rules and lists (core/risk). */
+  "risk.read",
+  "risk.review",
+  "risk.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -56,6 +64,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
   "codes.reveal",
   "restock.subscribe",
   "wallet.read",
+  "wallet.withdraw",
   "payments.topup",
   "profile.read",
   "profile.write",
@@ -69,6 +78,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
  */
 const PLATFORM_ONLY: ReadonlySet<Permission> = new Set<Permission>([
   "codes.reveal",
+  "wallet.withdraw",
   "ledger.post",
   "orders.fulfil",
   "suppliers.call",
@@ -88,9 +98,21 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "catalog.write",
     "suppliers.manage",
     "reports.read",
+    "risk.read",
+    "risk.review",
   ],
-  finance: ["orders.read", "orders.refund", "wallet.read", "wallet.credit", "ledger.read", "reports.read"],
-  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage"],
+  finance: [
+    "orders.read",
+    "orders.refund",
+    "wallet.read",
+    "wallet.credit",
+    "withdrawals.approve",
+    "ledger.read",
+    "reports.read",
+    "risk.read",
+    "risk.review",
+  ],
+  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage", "risk.read"],
   viewer: ["reports.read"],
 };
 const ROLE_SETS = new Map<StaffRole, ReadonlySet<Permission>>(

@@ -6,8 +6,11 @@ const orderId = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 describe("job catalog", () => {
   it("defines every job with attempts, exponential backoff and a timeout", () => {
     expect(Object.keys(jobCatalog).sort()).toEqual([
+      "deliver-webhook",
+      "expire-held-orders",
       "expire-holds",
       "expire-orders",
+      "expire-withdrawals",
       "fulfil-order",
       "poll-supplier-requests",
     ]);

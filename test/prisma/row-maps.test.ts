@@ -2,12 +2,15 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPROVAL_ROW } from "../../core/approvals/index.ts";
 import { AUDIT_ROW } from "../../core/audit/index.ts";
+import { PAYOUT_ACCOUNT_ROW, WITHDRAWAL_ROW } from "../../core/withdrawals/index.ts";
+import { DELIVERY_ROW, ENDPOINT_ROW } from "../../core/webhooks/index.ts";
 import { CATEGORY_ROW, PRODUCT_ROW } from "../../core/catalog/catalog.sql.ts";
 import { IDENTITY_ROW, USER_ROW } from "../../core/identity/identity.sql.ts";
 import { ACCOUNT_ROW } from "../../core/ledger/ledger.sql.ts";
 import { ORDER_EVENT_ROW, ORDER_ROW } from "../../core/orders/order-store.ts";
 import { NUMBERED_ORDER_ROW } from "../../core/orders/order-reads.ts";
 import { PAYMENT_ROW } from "../../core/payments/payments.sql.ts";
+import { CASE_ROW, LIST_ROW, RULE_ROW } from "../../core/risk/index.ts";
 import type { RowMap } from "../../core/shared/index.ts";
 import { STAFF_ROW } from "../../core/staff/index.ts";
 import { PENDING_REQUEST_ROW, SUPPLIER_REQUEST_ROW, SUPPLIER_ROW } from "../../core/suppliers/suppliers.sql.ts";
@@ -35,6 +38,13 @@ const MAPS: Array<RowMap<never>> = [
   STAFF_ROW,
   AUDIT_ROW,
   APPROVAL_ROW,
+  PAYOUT_ACCOUNT_ROW,
+  WITHDRAWAL_ROW,
+  ENDPOINT_ROW,
+  DELIVERY_ROW,
+  RULE_ROW,
+  LIST_ROW,
+  CASE_ROW,
 ] as Array<RowMap<never>>;
 
 type Query = Pick<pg.ClientBase, "query">;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_TYPES, parseEventPayload, type EventType } from "../../../core/events/index.ts";
+import type { OrderDecider } from "../../../core/flows/index.ts";
 import { ManualClock, newId } from "../../../core/shared/index.ts";
 import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
@@ -14,8 +15,21 @@ describe.each([
 ])("every outbox row of every path parses against the event catalog ($name)", ({ embedded }) => {
   let shop: Shop;
   const clock = new ManualClock(new Date());
+  /** Products whose orders a test decider holds for review (HELD_FOR_REVIEW). */
+  const reviewed = new Set<string>();
+  const deciders: OrderDecider[] = [
+    {
+      name: "test-review",
+      decide: (_ctx, order) =>
+        reviewed.has(order.product.id) ? { kind: "review", reference: "R-TEST" } : { kind: "allow" },
+    },
+  ];
   beforeAll(async () => {
-    shop = await createShop(`orderevents${embedded ? "lite" : ""}`, { workers: false, embedded, container: { clock } });
+    shop = await createShop(`orderevents${embedded ? "lite" : ""}`, {
+      workers: false,
+      embedded,
+      container: { clock, orderDeciders: deciders },
+    });
   }, 120_000);
   afterAll(() => shop?.dispose());
 
@@ -57,6 +71,12 @@ describe.each([
     const refunded = await place(failing.id, "wallet", "13800138001");
     await o.fulfil(ctx, { orderId: refunded.id }).catch(() => undefined);
     await o.refund(ctx, { orderId: refunded.id, reason: "supplier failed" });
+    // Held for review (order.held_for_review), then approved (order.paid from HELD_FOR_REVIEW).
+    const heldCard = await shop.codeProduct({ stock: 2, price: 500n, cost: 400n });
+    reviewed.add(heldCard.id);
+    const held = await place(heldCard.id, "wallet");
+    expect(held.status).toBe("HELD_FOR_REVIEW");
+    expect((await o.releaseHeld(ctx, { orderId: held.id, reason: "approved" })).changed).toBe(true);
     // Cancelled, and expired.
     await o.cancel(u, { orderId: (await place(card.id, "later")).id });
     const expiring = await place(card.id, "later");
