@@ -241,6 +241,21 @@ export const configVariables = {
     example: "posec_8c1d2e3f4a5b6c7d",
     doc: "HMAC secret shared with the payout provider. Unset = generated into `DATA_DIR`.",
   },
+  REFERRAL_REWARD_BPS: {
+    schema: int(0, 10000).default(0),
+    example: "1000",
+    doc: "Referral reward: basis points of the platform's margin on a referred user's order, paid to the referrer at delivery (0 = off: plain orders then read nothing more).",
+  },
+  REFERRAL_PERIOD_DAYS: {
+    schema: int(1, 3650).default(180),
+    example: "180",
+    doc: "Referral reward: how many days after attribution a referred user's orders still reward the referrer.",
+  },
+  SHOP_MAX_OVER_RETAIL_BPS: {
+    schema: int(0, 100000).optional(),
+    example: "3000",
+    doc: "Distributor shops: the highest sale price allowed, in basis points over retail (unset = no cap).",
+  },
   TELEGRAM_STAFF_CHAT_IDS: {
     schema: z
       .string()

@@ -1,6 +1,7 @@
 // api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
+import { createDistribution, type Distribution } from "../core/distribution/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { riskOrderDecider } from "../core/flows/risk-decider.ts";
 import { riskTopUpCheck } from "../core/flows/risk-money-check.ts";
@@ -12,6 +13,7 @@ import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
 import {
   createLedger,
+  receivableCode,
   supplierPayableCode,
   SYSTEM_ACCOUNT_NAMES,
   systemCode,
@@ -52,7 +54,7 @@ import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metr
 import { localSecret, randomKeyBase64, randomToken } from "./local-secrets.ts";
 import type { Logger } from "./logger.ts";
 import { consumerStatus } from "./events/consumer-admin.ts";
-import { distributorWebhooks, fulfilmentDispatcher } from "./events/consumers.ts";
+import { distributionBookkeeper, distributorWebhooks, fulfilmentDispatcher } from "./events/consumers.ts";
 import { createWebhooks, type WebhookEventType, type Webhooks } from "../core/webhooks/index.ts";
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
@@ -88,6 +90,8 @@ export interface Container {
   risk: Risk;
   /** The review queue of orders held by risk: approve, reject, the timeout sweep. */
   riskReview: RiskReview;
+  /** The distributor economy (core/distribution): tiers, distributors, shops, the price chain. */
+  distribution: Distribution;
   apiKeys: ApiKeys;
   jobs: JobQueue;
   /**
@@ -101,6 +105,8 @@ export interface Container {
   webhookDispatcher: EventConsumer<WebhookEventType>;
   /** Enqueues a delivery's next send (the dispatcher, a resend). */
   enqueueWebhook(deliveryId: string, opts?: { resend?: string }): Promise<void>;
+  /** Counts delivered chain orders toward tiers (upgrades) and nets receivables: hosted by `serve` and `worker`. */
+  distributionBookkeeper: EventConsumer<"order.delivered" | "order.refunded">;
   /** Enqueues `fulfil-order` for every paid order: hosted by `serve` and by `worker`. */
   fulfilmentDispatcher: EventConsumer<"order.paid">;
   /** Health checks beyond the database (Redis when configured). */
@@ -277,6 +283,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       enqueue: (orderId) => enqueueFulfil(orderId).then(() => {}),
       limit: config.WORKER_CONCURRENCY,
     });
+    const distribution = createDistribution({
+      sql,
+      clock,
+      ledger,
+      receivableCode,
+      referral: { bps: config.REFERRAL_REWARD_BPS, periodDays: config.REFERRAL_PERIOD_DAYS },
+      maxOverRetailBps: config.SHOP_MAX_OVER_RETAIL_BPS ?? null,
+    });
     const orders = createOrders({
       sql,
       clock,
@@ -290,6 +304,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ...(config.RISK_ENABLED
         ? { heldAtPayment: (ctx, tx, orderId) => risk.hasOpenReview(ctx, { subjectId: orderId }, { tx }) }
         : {}),
+      chain: distribution,
       staffRefundOver: staffRefundOver(config.STAFF_APPROVAL_REFUND_OVER),
       hooks: {
         ...opts.flowHooks,
@@ -357,6 +372,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       orders,
       risk,
       riskReview,
+      distribution,
       apiKeys,
       jobs,
       events,
@@ -364,6 +380,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       webhooks,
       webhookDispatcher,
       enqueueWebhook,
+      distributionBookkeeper: distributionBookkeeper({ orders, distribution }),
       healthChecks,
       async startWorkers(o = {}) {
         if (workersStarted) return;
@@ -374,6 +391,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
             orders,
             suppliers,
             ledger,
+            distribution,
             logger: jobLogger,
             withdrawals: withdrawalsForWorkers,
             webhooks,

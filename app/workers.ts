@@ -15,7 +15,9 @@ import {
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
+  sweepTierDowngradesJob,
 } from "../jobs/catalog.ts";
+import type { Distribution } from "../core/distribution/index.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
 import type { Logger } from "./logger.ts";
 
@@ -32,6 +34,7 @@ export interface WorkerDeps {
   riskReview?: Pick<RiskReview, "expireOverdue">;
   /** How long a held order waits for staff (RISK_REVIEW_TIMEOUT_MINUTES). */
   heldOrderTimeoutMs?: number;
+  distribution: Pick<Distribution, "sweepDowngrades">;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -121,6 +124,11 @@ export function registerJobHandlers(d: WorkerDeps): void {
     const n = await d.riskReview.expireOverdue(ctx(meta.jobId), { olderThanMs: d.heldOrderTimeoutMs ?? 86_400_000 });
     if (n) d.logger.info({ refunded: n }, "refunded held orders not reviewed in time");
   });
+
+  d.jobs.handle(sweepTierDowngradesJob, async (_p, meta) => {
+    const changed = await d.distribution.sweepDowngrades(ctx(meta.jobId));
+    if (changed.length) d.logger.info({ downgraded: changed.length }, "distributor tiers stepped down");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
@@ -132,6 +140,7 @@ export async function startWorkers(d: WorkerDeps, opts: { concurrency: number })
     expireHoldsJob,
     expireWithdrawalsJob,
     expireHeldOrdersJob,
+    sweepTierDowngradesJob,
   ] as const;
   for (const name of repeated) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;

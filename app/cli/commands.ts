@@ -4,6 +4,7 @@ import { action, CliError, parseAmount, withContainer } from "./cli-support.ts";
 import { registerUserCommands } from "./user-commands.ts";
 import { registerStaffCommands } from "./staff-commands.ts";
 import { registerWithdrawalCommands } from "./withdrawal-commands.ts";
+import { registerDistributorCommands } from "./distributor-commands.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
 // Commands print through out()/err() (never console.log): the same code runs inside serve's admin channel.
@@ -43,6 +44,7 @@ export function registerOperatorCommands(program: Command): void {
   registerUserCommands(program);
   registerStaffCommands(program);
   registerWithdrawalCommands(program);
+  registerDistributorCommands(program);
 }
 
 function registerImportCodes(program: Command): void {

@@ -252,6 +252,13 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      "/prices": {
+        get: {
+          tags: ["Catalog"],
+          summary: "Your price for every product (your distributor tier's)",
+          responses: { "200": { description: "your prices", content: json(ref("Prices")) }, ...errors() },
+        },
+      },
       "/wallet": {
         get: {
           tags: ["Wallet"],

@@ -116,6 +116,16 @@ export const eventCatalog = {
     available: z.number().int().nonnegative(),
     batchId: id,
   }),
+  /**
+   * A distributor's tier changed (core/distribution): `reason` upgrade (its rolling volume crossed a
+   * threshold at a delivery), downgrade (the sweep, after a full period below) or staff. The chat tells them.
+   */
+  "distributor.tier_changed": z.object({
+    userId: id,
+    fromTier: z.string().min(1),
+    toTier: z.string().min(1),
+    reason: z.enum(["upgrade", "downgrade", "staff"]),
+  }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventCatalog = typeof eventCatalog;

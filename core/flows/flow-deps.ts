@@ -13,6 +13,7 @@ import {
 import type {
   AccountCodes,
   CatalogPort,
+  ChainPricingPort,
   InventoryPort,
   LedgerPort,
   SupplierCandidatePort,
@@ -61,6 +62,8 @@ export interface OrderFlowDeps {
   productCacheMs?: number;
   /** The placement pipeline's deciders, asked in order before money moves (docs/order-pipeline.md). */
   deciders?: readonly OrderDecider[];
+  /** The distributor price chain the price stage applies (docs/distribution.md); none: every sale at retail. */
+  chain?: ChainPricingPort;
   /**
    * Whether an order placed to be paid later was held by a decider (`review`): paying it then moves it to
    * HELD_FOR_REVIEW instead of PAID. Runs in the payment's transaction. Unset: nothing is held at payment.
@@ -124,6 +127,7 @@ export interface PlacementPolicy {
   paymentWindowMs: number;
   deciders: readonly OrderDecider[];
   heldAtPayment?: OrderFlowDeps["heldAtPayment"];
+  chain?: ChainPricingPort;
 }
 
 /** What every flow runs with, in named parts (built once by `createOrders`). */

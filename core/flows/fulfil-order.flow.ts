@@ -1,8 +1,11 @@
 import type { Product } from "../catalog/index.ts";
-import { ORDER_NOT_AT_STATUS, pricingOf, type Order, type OrderStatus } from "../orders/index.ts";
+import { ORDER_NOT_AT_STATUS, type Order, type OrderStatus } from "../orders/index.ts";
 import { DomainError, kamengFailure, notFound, type CoreContext, type SqlTx } from "../shared/index.ts";
 import { afterDeferredPosting, FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
-import type { AccountCodes, SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
+import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
+import { settlementPosting } from "./settlement-posting.ts";
+
+export { settlementPosting } from "./settlement-posting.ts";
 
 export const fulfilOrderFlowId = "fulfil-order";
 export const settleOrderStepId = "settle-order";
@@ -190,40 +193,6 @@ export async function settleAndDeliver(
       },
     }),
   );
-}
-
-/**
- * The order's settlement (T+0): revenue, the supplier's payable at cost, the cash into custody — taken
- * from escrow, or straight from the buyer's wallet (`fromWallet`: paid and settled by one posting).
- * Null when there is nothing to post (a free order at no cost).
- */
-export function settlementPosting(
-  accounts: AccountCodes,
-  order: Order,
-  supplier: { supplierId: string; cost: bigint } | null,
-  fromWallet: boolean,
-) {
-  // Posted from the breakdown stored at placement, never a recomputed price.
-  const t = pricingOf(order).total;
-  const cost = supplier ? supplier.cost * BigInt(order.quantity) : 0n;
-  const cur = order.currency;
-  if (t === 0n && cost === 0n) return { posting: null, cost };
-  const legs = [
-    fromWallet
-      ? { account: accounts.walletCode(order.userId, cur), amount: -t }
-      : { account: accounts.systemCode("order_escrow", cur), amount: -t },
-    { account: accounts.systemCode("revenue", cur), amount: t - cost },
-    ...(supplier ? [{ account: accounts.supplierPayableCode(supplier.supplierId, cur), amount: cost }] : []),
-    { account: accounts.systemCode("custody", cur), amount: t },
-    { account: accounts.systemCode("platform_cash", cur), amount: -t },
-  ].filter((l) => l.amount !== 0n);
-  const posting = {
-    idempotencyKey: `order-settle:${order.id}`,
-    kind: "order_settlement",
-    metadata: { orderId: order.id, ...(supplier ? { supplierId: supplier.supplierId } : {}) },
-    legs,
-  };
-  return { posting, cost };
 }
 
 const httpOnly = (cs: SupplierCandidatePort[]) => cs.filter((c) => c.kind !== "STOCK");
@@ -504,16 +473,22 @@ async function refundDelivered(
 ): Promise<Order> {
   await rt.modules.inventory.burnSold(ctx, { orderId: order.id }, { tx });
   let refundTxId: string | undefined;
+  // The settlement's reversal claws back each commission and referral reward: what a wallet can no
+  // longer cover becomes its owner's receivable (netted against later commission), never a negative wallet.
   const postings = [
-    { transactionId: order.settleTxId, key: `order-refund-settlement:${order.id}` },
+    { transactionId: order.settleTxId, key: `order-refund-settlement:${order.id}`, shortfallToReceivable: true },
     // Paid and settled by one posting (delivered at placement): the payment is that same posting.
     ...(order.paymentTxId !== order.settleTxId
       ? [{ transactionId: order.paymentTxId, key: `order-refund:${order.id}` }]
       : []),
   ];
-  for (const { transactionId, key } of postings) {
+  for (const { transactionId, key, ...more } of postings) {
     if (!transactionId) continue;
-    const reversed = await rt.modules.ledger.reverse(ctx, { transactionId, idempotencyKey: key, reason }, { tx });
+    const reversed = await rt.modules.ledger.reverse(
+      ctx,
+      { transactionId, idempotencyKey: key, reason, ...more },
+      { tx },
+    );
     if (!reversed.ok) throw new Error(`refund of delivered order ${order.id} was refused: ${reversed.code}`);
     refundTxId = reversed.transactionId;
   }

@@ -37,6 +37,7 @@ import {
   expireDueOrders,
   payFromWallet,
   placeOrder,
+  quoteOrder,
   type PayOrderResult,
   type PlaceOrderInput,
   type PlaceOrderResult,
@@ -126,6 +127,7 @@ export function createOrders(deps: OrderFlowDeps) {
       paymentWindowMs: deps.paymentWindowMs,
       deciders: deps.deciders ?? [],
       ...(deps.heldAtPayment ? { heldAtPayment: deps.heldAtPayment } : {}),
+      ...(deps.chain ? { chain: deps.chain } : {}),
     },
     clock: deps.clock,
   };
@@ -141,6 +143,8 @@ export function createOrders(deps: OrderFlowDeps) {
 
   const facade = {
     place: (ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> => placeOrder(rt, ctx, input),
+    /** The price breakdown placing this order would have now (a shop's chain included); writes nothing. */
+    quote: (ctx: CoreContext, input: Omit<PlaceOrderInput, "idempotencyKey" | "payWith">) => quoteOrder(rt, ctx, input),
     payFromWallet: (ctx: CoreContext, input: { orderId: string }): Promise<PayOrderResult> =>
       payFromWallet(rt, ctx, input),
     /** External payments (e.g. Stars) credit the wallet first (payments.confirm); then the order pays from it. */
@@ -317,6 +321,7 @@ export function createOrders(deps: OrderFlowDeps) {
   // never see codes); fulfilment, expiry and sweeps are the platform's.
   return withAccess("orders", facade, {
     place: (ctx, input) => authorize(ctx, "orders.place", { owner: input.userId, hide: USER_HIDDEN }),
+    quote: (ctx, input) => authorize(ctx, "orders.place", { owner: input.userId, hide: USER_HIDDEN }),
     payFromWallet: pays,
     markPaid: pays,
     cancel: { inside: "orders.cancel by the order's owner, checked once the order is read" },

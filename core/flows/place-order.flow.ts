@@ -28,6 +28,7 @@ import {
   resolveStage,
   type DecidedOrder,
   type PlacementClient,
+  type PricedOrder,
 } from "./place-order.stages.ts";
 import type { DeliveredCode } from "./ports.ts";
 
@@ -39,6 +40,8 @@ export interface PlaceOrderInput {
   productId: string;
   quantity: number;
   target?: string | null;
+  /** Placed in a distributor's shop: the shop's sale price (docs/distribution.md). */
+  shopId?: string | null;
   idempotencyKey: string;
   payWith: "wallet" | "later";
   /** The client's IP and device where the channel knows them (web chat, API): risk signals. */
@@ -95,6 +98,8 @@ async function placeOnce(
     quantity: input.quantity,
     target: input.target ?? null,
     payWith: input.payWith,
+    // Only when set: an order without a shop keeps the hash it always had.
+    ...(input.shopId ? { shopId: input.shopId } : {}),
   });
   const replay = async (): Promise<PlaceOrderResult | null> => {
     const existing = await rt.orders.store.findByIdempotencyKey(rt.orders.read, input.userId, input.idempotencyKey);
@@ -250,6 +255,22 @@ async function commitStage(
     }
     throw e;
   }
+}
+
+/**
+ * What placing this order would cost now — the pipeline's resolve and price stages, nothing written: the
+ * breakdown a buy screen shows (a shop's price included) before the buyer confirms. The placement prices
+ * again; a screen compares its total with what it showed.
+ */
+export async function quoteOrder(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: Omit<PlaceOrderInput, "idempotencyKey" | "payWith">,
+): Promise<{ ok: true; pricing: PricedOrder["pricing"] } | PlaceOrderFailure> {
+  const resolved = await resolveStage(rt, ctx, { ...input, orderId: newId() });
+  if (!resolved.ok) return resolved;
+  const priced = await priceStage(rt, ctx, resolved.value, true);
+  return priced.ok ? { ok: true, pricing: priced.value.pricing } : priced;
 }
 
 /** The answer to a request whose idempotency key already placed `existing`. */

@@ -1,6 +1,7 @@
 import type { Product } from "../catalog/index.ts";
 import { retailPricing, type PriceBreakdown } from "../orders/index.ts";
-import type { CoreContext } from "../shared/index.ts";
+import { invalidData, type CoreContext } from "../shared/index.ts";
+import { chainPricing } from "./chain-pricing.ts";
 import type { FlowRuntime } from "./flow-deps.ts";
 import type { PlaceOrderFailure } from "./place-order.failures.ts";
 
@@ -32,6 +33,8 @@ export interface ResolvedOrder {
   quantity: number;
   target: string | null;
   client: PlacementClient;
+  /** The distributor's shop the order is placed in (its sale price applies). */
+  shopId: string | null;
 }
 
 /** The priced order: the breakdown stored on the order, and the product version it was priced at. */
@@ -80,6 +83,7 @@ export async function resolveStage(
     quantity: number;
     target?: string | null;
     client?: PlacementClient;
+    shopId?: string | null;
   },
 ): Promise<StageResult<ResolvedOrder>> {
   const product = await rt.routing.product(ctx, input.productId);
@@ -95,6 +99,7 @@ export async function resolveStage(
       quantity: input.quantity,
       target: target.target,
       client: input.client ?? {},
+      shopId: input.shopId ?? null,
     },
   };
 }
@@ -116,11 +121,26 @@ export async function priceStage(
     ? await catalog.quote(ctx, { productId: order.product.id, ...request })
     : await catalog.priceFor(ctx, order.product, request);
   if (!quote.ok) return quote;
-  return {
-    ok: true,
-    value: { ...order, pricing: retailPricing(quote, quote.priceSource), productVersion: quote.productVersion },
-  };
+  let pricing = retailPricing(quote, quote.priceSource);
+  const { chain } = rt.placement;
+  if (order.shopId && !SHOP_ID.test(order.shopId))
+    throw invalidData("shop_not_found", "no such shop: a shop id is a UUID", { shopId: order.shopId });
+  if (chain) {
+    // The distributor chain, evaluated now (a cost rise never sells under cost), on the quoted price as retail.
+    const c = await chain.chainQuote(ctx, {
+      productId: order.product.id,
+      categoryId: order.product.categoryId,
+      retail: quote.unitPrice,
+      buyerUserId: order.buyer.userId,
+      shopId: order.shopId,
+    });
+    if (!c.ok) throw invalidData("shop_not_found", "no such shop", { shopId: order.shopId });
+    pricing = chainPricing(pricing, c.chain, c.referral);
+  } else if (order.shopId) throw invalidData("shop_not_found", "no such shop", { shopId: order.shopId });
+  return { ok: true, value: { ...order, pricing, productVersion: quote.productVersion } };
 }
+
+const SHOP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Asks each decider in turn: the first `block` or `kyc_required` refuses the order (and what the deciders

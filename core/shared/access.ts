@@ -52,6 +52,10 @@ export const PERMISSIONS = [
   "risk.read",
   "risk.review",
   "risk.manage",
+  /** Tiers, distributors, applications, pins (core/distribution): staff. */
+  "distribution.manage",
+  /** A distributor's own shops, sale-price and team-price rules, team and referral link. */
+  "shops.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -69,6 +73,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
   "profile.read",
   "profile.write",
   "conversations.use",
+  "shops.manage",
 ]);
 
 /**
@@ -100,6 +105,7 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "reports.read",
     "risk.read",
     "risk.review",
+    "distribution.manage",
   ],
   finance: [
     "orders.read",
