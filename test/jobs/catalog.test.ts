@@ -13,6 +13,7 @@ describe("job catalog", () => {
       "expire-withdrawals",
       "fulfil-order",
       "poll-supplier-requests",
+      "sweep-tier-downgrades",
     ]);
     for (const spec of Object.values(jobCatalog)) {
       expect(spec.attempts).toBeGreaterThanOrEqual(1);
