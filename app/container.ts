@@ -47,7 +47,7 @@ import {
 } from "../jobs/catalog.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
-import { publicUrl, staffRefundOver, type Config } from "./config.ts";
+import { publicUrl, staffChannelConfigured, staffRefundOver, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metrics.ts";
@@ -60,6 +60,7 @@ import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-co
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
 import { createFirstAttempts } from "./first-attempts.ts";
+import { createStaffChecks } from "./staff-ops/staff-checks.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 
@@ -393,6 +394,23 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
             ledger,
             distribution,
             logger: jobLogger,
+            // Only with a staff channel to tell (Slack or a Telegram staff group): alerts, ledger watch, expiry.
+            ...(staffChannelConfigured(config)
+              ? {
+                  staffChecks: createStaffChecks({
+                    db,
+                    clock,
+                    secrets,
+                    orders,
+                    config,
+                    ledger,
+                    payoutProviderSecret,
+                    catalog,
+                    suppliers,
+                    inventory,
+                  }),
+                }
+              : {}),
             withdrawals: withdrawalsForWorkers,
             webhooks,
             riskReview,

@@ -3,10 +3,13 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { StaffChecks } from "./staff-ops/staff-checks.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 import type { Webhooks } from "../core/webhooks/index.ts";
 import type { RiskReview } from "../core/flows/index.ts";
 import {
+  checkLedgerJob,
+  expireApprovalsJob,
   expireHeldOrdersJob,
   expireHoldsJob,
   expireOrdersJob,
@@ -15,6 +18,7 @@ import {
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
+  sweepStaffAlertsJob,
   sweepTierDowngradesJob,
 } from "../jobs/catalog.ts";
 import type { Distribution } from "../core/distribution/index.ts";
@@ -36,6 +40,8 @@ export interface WorkerDeps {
   heldOrderTimeoutMs?: number;
   distribution: Pick<Distribution, "sweepDowngrades">;
   logger: Logger;
+  /** The staff console's periodic checks (alerts, ledger, approval expiry); absent: not scheduled. */
+  staffChecks?: StaffChecks;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
   /** PAID/FULFILLING orders untouched this long are fulfilled again by the sweeper (their job was lost). */
@@ -98,6 +104,18 @@ export function registerJobHandlers(d: WorkerDeps): void {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
 
+  const checks = d.staffChecks;
+  if (checks) {
+    d.jobs.handle(sweepStaffAlertsJob, async (_p, meta) => {
+      const r = await checks.sweepAlerts(ctx(meta.jobId));
+      for (const err of r.errors) d.logger.warn({ err }, "staff alerts: a check failed");
+    });
+    d.jobs.handle(checkLedgerJob, async (_p, meta) => void (await checks.checkLedger(ctx(meta.jobId))));
+    d.jobs.handle(expireApprovalsJob, async (_p, meta) => {
+      const n = await checks.expireApprovals(ctx(meta.jobId));
+      if (n) d.logger.info({ expired: n }, "expired approval requests");
+    });
+  }
   const webhooks = d.webhooks;
   if (webhooks)
     d.jobs.handle(
@@ -142,7 +160,8 @@ export async function startWorkers(d: WorkerDeps, opts: { concurrency: number })
     expireHeldOrdersJob,
     sweepTierDowngradesJob,
   ] as const;
-  for (const name of repeated) {
+  const staff = d.staffChecks ? ([sweepStaffAlertsJob, checkLedgerJob, expireApprovalsJob] as const) : [];
+  for (const name of [...repeated, ...staff]) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

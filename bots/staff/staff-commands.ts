@@ -1,4 +1,5 @@
 import type { ButtonInput, CommandInput, TextInput } from "../turn.ts";
+import { OPS_COMMANDS } from "./ops-command-names.ts";
 import { parseReviewButton, RISK_COMMANDS } from "./risk-commands.ts";
 
 /** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
@@ -12,6 +13,7 @@ export const STAFF_COMMANDS = [
   "approve",
   "reject",
   "audit",
+  ...OPS_COMMANDS,
   ...RISK_COMMANDS,
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
@@ -23,8 +25,13 @@ export type ParsedStaffCommand =
 export const decisionButton = (decision: "approve" | "reject", requestId: string) =>
   `sa:${decision === "approve" ? "a" : "r"}:${requestId}`;
 
+/** Button data that runs a command line (`sc:report today`; an alert's next action), ≤ 64 bytes. */
+export const commandButton = (line: string) => `sc:${line}`.slice(0, 64);
+
 /** What the staff member asked for: a `/command`, a text line, or a decision button. */
 export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): ParsedStaffCommand {
+  if (input.kind === "button" && input.data.startsWith("sc:"))
+    return parseStaffInput({ kind: "text", text: input.data.slice(3) } as TextInput);
   if (input.kind === "button") {
     const review = parseReviewButton(input.data);
     if (review) return { ok: true, command: "review", args: review.args, rest: review.args.slice(2).join(" ") };
