@@ -72,13 +72,17 @@ export function checkResidentId(input: string, now: Date, minAge = 18): Resident
 
 /** What staff see of an ID number: the first four and the last four (`4401**********123X`). */
 export function maskResidentId(number: string): string {
-  return number.length < 9 ? "*".repeat(number.length) : number.slice(0, 4) + "*".repeat(number.length - 8) + number.slice(-4);
+  return number.length < 9
+    ? "*".repeat(number.length)
+    : number.slice(0, 4) + "*".repeat(number.length - 8) + number.slice(-4);
 }
 
 /** What staff see of a name: the first character, the rest starred (`张**`; `J*** D**` for Latin names). */
 export function maskName(name: string): string {
   return name
     .split(/(\s+|·)/)
-    .map((part) => (/^(\s+|·)$/.test(part) || part.length === 0 ? part : [...part][0] + "*".repeat([...part].length - 1)))
+    .map((part) =>
+      /^(\s+|·)$/.test(part) || part.length === 0 ? part : [...part][0] + "*".repeat([...part].length - 1),
+    )
     .join("");
 }

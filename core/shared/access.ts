@@ -44,6 +44,12 @@ export const PERMISSIONS = [
   "audit.read",
   "reports.read",
   "events.manage",
+  /** A customer's own real-name (KYC) submission. */
+  "kyc.submit",
+  /** Staff: the KYC review queue (masked), approve/reject, the one-ID-one-account override. */
+  "kyc.review",
+  /** Staff: import custody bank statements and read the reconciliation. */
+  "custody.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -60,6 +66,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
   "profile.read",
   "profile.write",
   "conversations.use",
+  "kyc.submit",
 ]);
 
 /**
@@ -89,8 +96,17 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "suppliers.manage",
     "reports.read",
   ],
-  finance: ["orders.read", "orders.refund", "wallet.read", "wallet.credit", "ledger.read", "reports.read"],
-  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage"],
+  finance: [
+    "orders.read",
+    "orders.refund",
+    "wallet.read",
+    "wallet.credit",
+    "ledger.read",
+    "reports.read",
+    "kyc.review",
+    "custody.manage",
+  ],
+  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage", "kyc.review"],
   viewer: ["reports.read"],
 };
 const ROLE_SETS = new Map<StaffRole, ReadonlySet<Permission>>(
