@@ -5,6 +5,7 @@ import { AUDIT_ROW } from "../../core/audit/index.ts";
 import { CATEGORY_ROW, PRODUCT_ROW } from "../../core/catalog/catalog.sql.ts";
 import { IDENTITY_ROW, USER_ROW } from "../../core/identity/identity.sql.ts";
 import { ACCOUNT_ROW } from "../../core/ledger/ledger.sql.ts";
+import { LINE_ROW } from "../../core/custody/index.ts";
 import { KYC_ROW } from "../../core/kyc/index.ts";
 import { ORDER_EVENT_ROW, ORDER_ROW } from "../../core/orders/order-store.ts";
 import { NUMBERED_ORDER_ROW } from "../../core/orders/order-reads.ts";
@@ -37,6 +38,7 @@ const MAPS: Array<RowMap<never>> = [
   AUDIT_ROW,
   APPROVAL_ROW,
   KYC_ROW,
+  LINE_ROW,
 ] as Array<RowMap<never>>;
 
 type Query = Pick<pg.ClientBase, "query">;
