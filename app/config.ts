@@ -138,6 +138,11 @@ export const configVariables = {
     example: "q0Vh1c8v2mQ7o5pW3mJk9sX1yZ4bN6cD8eF0gH2iJ4k=",
     doc: "AES-256 key for codes and secrets (base64, 32 bytes). Unset = a key file in `DATA_DIR` (0600), not allowed in production.",
   },
+  KYC_HASH_KEY: {
+    schema: base64Key.optional(),
+    example: "c2VwYXJhdGUta2V5LWZvci1reWMtaWQtaGFzaGVzISE=",
+    doc: "HMAC key (base64, 32 bytes) of the keyed hash that lets one ID number verify one account (docs/kyc.md). Unset = a key file in `DATA_DIR` (0600), not allowed in production.",
+  },
   SANDBOX_WEBHOOK_SECRET: {
     schema: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
     example: "whsec_3f9a0c1b7d2e4f6a",
@@ -401,6 +406,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (!config.CODE_ENCRYPTION_KEY)
       problems.push(
         `CODE_ENCRYPTION_KEY=(unset): production needs an explicit key, not a generated key file (example: CODE_ENCRYPTION_KEY=${configVariables.CODE_ENCRYPTION_KEY.example})`,
+      );
+    if (!config.KYC_HASH_KEY)
+      problems.push(
+        `KYC_HASH_KEY=(unset): production needs an explicit key, not a generated key file (example: KYC_HASH_KEY=${configVariables.KYC_HASH_KEY.example})`,
       );
   }
   if (problems.length === 0) {

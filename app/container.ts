@@ -1,6 +1,9 @@
 // api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
+import { createAudit } from "../core/audit/index.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
+import { createCustody, noPayouts, type Custody } from "../core/custody/index.ts";
+import { createKyc, createSandboxKycProvider, type Kyc } from "../core/kyc/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
@@ -66,6 +69,10 @@ export interface Container {
   suppliers: Suppliers;
   orders: Orders;
   apiKeys: ApiKeys;
+  /** Real-name verification (docs/kyc.md); `kycCheckFor(kyc)` fills a withdrawal's KycCheck. */
+  kyc: Kyc;
+  /** Custody reconciliation against the bank statement (docs/custody.md). */
+  custody: Custody;
   jobs: JobQueue;
   /**
    * The event consumers this process hosts (docs/events.md): `events.host(consumer)` before or after
@@ -138,6 +145,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const sandboxWebhookSecret =
       config.SANDBOX_WEBHOOK_SECRET ??
       (await localSecret(config.DATA_DIR, "sandbox-webhook.secret", () => randomToken("whsec_")));
+    const kycHashKey = config.KYC_HASH_KEY ?? (await localSecret(config.DATA_DIR, "kyc-hash.key", randomKeyBase64));
     const clock = opts.clock ?? systemClock;
     const secrets = new SecretBox(Buffer.from(key, "base64"));
     const { prisma, sql } = db;
@@ -248,6 +256,17 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       },
     });
     const apiKeys = createApiKeys({ db: prisma, clock, secrets });
+    const kyc = createKyc({
+      sql,
+      clock,
+      secrets,
+      idHasher: new SecretBox(Buffer.from(kycHashKey, "base64")),
+      // Only the sandbox provider exists today: a real one plugs into the same port (docs/kyc.md).
+      provider: createSandboxKycProvider(),
+      audit: createAudit({ sql, clock }),
+    });
+    // Payouts join the matching when withdrawals land: pass their port instead of noPayouts (docs/custody.md).
+    const custody = createCustody({ sql, clock, payments, payouts: noPayouts, ledger });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
     const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
@@ -268,6 +287,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       suppliers,
       orders,
       apiKeys,
+      kyc,
+      custody,
       jobs,
       events,
       fulfilmentDispatcher: dispatcher,
@@ -276,7 +297,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         if (workersStarted) return;
         workersStarted = true;
         await startWorkers(
-          { jobs, orders, suppliers, ledger, logger: jobLogger, ...opts.workerTuning },
+          { jobs, orders, suppliers, ledger, custody, logger: jobLogger, ...opts.workerTuning },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
         );
       },

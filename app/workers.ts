@@ -3,7 +3,9 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { Custody } from "../core/custody/index.ts";
 import {
+  checkCustodyJob,
   expireHoldsJob,
   expireOrdersJob,
   fulfilOrderJob,
@@ -18,6 +20,8 @@ export interface WorkerDeps {
   orders: Orders;
   suppliers: Pick<Suppliers, "pendingRequests" | "query">;
   ledger: Pick<Ledger, "expireHolds">;
+  /** The scheduled custody check (absent: not scheduled). */
+  custody?: Pick<Custody, "check">;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -80,12 +84,31 @@ export function registerJobHandlers(d: WorkerDeps): void {
   d.jobs.handle(expireHoldsJob, async (_p, meta) => {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
+
+  const custody = d.custody;
+  if (custody)
+    d.jobs.handle(checkCustodyJob, async (_p, meta) => {
+      for (const r of await custody.check(ctx(meta.jobId)))
+        if (!r.ok)
+          d.logger.error(
+            {
+              currency: r.currency,
+              custody: String(r.custody),
+              customerFunds: String(r.customerFunds),
+              alerted: r.alerted,
+            },
+            "custody does not match customer funds",
+          );
+    });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  for (const name of [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob] as const) {
+  const periodic: Array<
+    typeof expireOrdersJob | typeof pollSupplierRequestsJob | typeof expireHoldsJob | typeof checkCustodyJob
+  > = [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob, ...(d.custody ? ([checkCustodyJob] as const) : [])];
+  for (const name of periodic) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

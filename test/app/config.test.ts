@@ -80,11 +80,13 @@ describe("configuration", () => {
     expect(problems.join("\n")).toMatch(/DATABASE_URL=\(unset\): production needs PostgreSQL/);
     expect(problems.join("\n")).toMatch(/REDIS_URL=\(unset\): production refuses the in-process job queue/);
     expect(problems.join("\n")).toMatch(/CODE_ENCRYPTION_KEY=\(unset\)/);
+    expect(problems.join("\n")).toMatch(/KYC_HASH_KEY=\(unset\)/);
     const ok = parseConfig({
       NODE_ENV: "production",
       DATABASE_URL: "postgresql://u@h/db",
       ALLOW_IN_MEMORY_QUEUE: "true",
       CODE_ENCRYPTION_KEY: configVariables.CODE_ENCRYPTION_KEY.example,
+      KYC_HASH_KEY: configVariables.KYC_HASH_KEY.example,
     });
     expect(ok.ALLOW_IN_MEMORY_QUEUE).toBe(true);
   });
@@ -94,6 +96,7 @@ describe("configuration", () => {
       DATABASE_URL: "postgresql://u@h/db",
       REDIS_URL: "redis://h:6379",
       CODE_ENCRYPTION_KEY: configVariables.CODE_ENCRYPTION_KEY.example,
+      KYC_HASH_KEY: configVariables.KYC_HASH_KEY.example,
     };
     const slackTrio = {
       SLACK_SIGNING_SECRET: configVariables.SLACK_SIGNING_SECRET.example,
