@@ -3,6 +3,8 @@ import { currentRun, err, out, readInputFile } from "./cli-run.ts";
 import { action, CliError, parseAmount, withContainer } from "./cli-support.ts";
 import { registerUserCommands } from "./user-commands.ts";
 import { registerStaffCommands } from "./staff-commands.ts";
+import { registerKycCommands } from "./kyc-commands.ts";
+import { registerCustodyCommands } from "./custody-commands.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
 // Commands print through out()/err() (never console.log): the same code runs inside serve's admin channel.
@@ -41,6 +43,8 @@ export function registerOperatorCommands(program: Command): void {
   registerEventCommands(program);
   registerUserCommands(program);
   registerStaffCommands(program);
+  registerKycCommands(program);
+  registerCustodyCommands(program);
 }
 
 function registerImportCodes(program: Command): void {

@@ -1,19 +1,9 @@
 import { parse as parseCsv } from "csv-parse/sync";
 import { CURRENCIES, invalidData, MAX_MINOR, type Currency } from "../shared/index.ts";
 
-/** The fields of a statement line the reconciliation reads. */
-export const STATEMENT_FIELDS = [
-  "date",
-  "time",
-  "credit",
-  "debit",
-  "amount",
-  "currency",
-  "serial",
-  "reference",
-  "counterparty",
-] as const;
-export type StatementField = (typeof STATEMENT_FIELDS)[number];
+import { STATEMENT_FIELDS, type StatementField } from "./statement-fields.ts";
+
+export { STATEMENT_FIELDS, type StatementField };
 
 /**
  * The default column mapping: each field and the header names banks use for it (Chinese first). A file
