@@ -154,6 +154,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     orders: c.orders,
     ledger: c.ledger,
     payments: c.payments,
+    kyc: c.kyc,
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),

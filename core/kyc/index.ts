@@ -4,7 +4,7 @@ import { createKyc as createUncheckedKyc, type Kyc, type KycDeps } from "./kyc.s
 
 export * from "./kyc.types.ts";
 export { KYC_ROW } from "./kyc.sql.ts";
-export { checkName, type Kyc, type KycAuditPort, type KycDeps } from "./kyc.service.ts";
+export { checkName, type Kyc, type KycAuditPort, type KycDeps, type SubmitInput } from "./kyc.service.ts";
 export {
   checkResidentId,
   maskName,

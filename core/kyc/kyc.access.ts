@@ -8,6 +8,11 @@ export const kycAccess: AccessRules<Kyc> = {
       owner: input.userId,
       hide: { code: "user_not_found", message: "no such user" },
     }),
+  sealName: (ctx, input) =>
+    authorize(ctx, "kyc.submit", {
+      owner: input.userId,
+      hide: { code: "user_not_found", message: "no such user" },
+    }),
   state: (ctx, userId) =>
     authorize(ctx, "kyc.submit", { owner: userId, hide: { code: "user_not_found", message: "no such user" } }),
   // Whether someone is verified (a withdrawal's check): the platform, staff reviewing, or the user themself.

@@ -51,7 +51,7 @@ export interface KycDeps {
   sql: SqlRunner;
   clock: Clock;
   /** Seals the name and the ID number (the code-encryption key's SecretBox). */
-  secrets: Pick<SecretBox, "encrypt">;
+  secrets: Pick<SecretBox, "encrypt" | "decrypt">;
   /** The keyed hash of an ID number for dedupe (a SecretBox of the KYC hash key: `keyedHash(id, "kyc-id")`). */
   idHasher: Pick<SecretBox, "keyedHash">;
   provider: KycVerificationProvider;
@@ -67,7 +67,15 @@ export interface Kyc {
    * provider and waits for staff (`PENDING`), or is rejected at once when the provider says they do not
    * belong together. One open submission per user.
    */
-  submit(ctx: CoreContext, input: { userId: string; name: string; idNumber: string }): Promise<SubmitResult>;
+  submit(ctx: CoreContext, input: SubmitInput): Promise<SubmitResult>;
+  /**
+   * Checks a name and seals it for a chat that asks for the ID number next: the bot keeps only the sealed
+   * token in its conversation state (never the name in clear) and passes it back as `sealedName`.
+   */
+  sealName(
+    ctx: CoreContext,
+    input: { userId: string; name: string },
+  ): Promise<{ ok: true; sealedName: string } | { ok: false; problem: NameProblem }>;
   /** The user's own verification state. */
   state(ctx: CoreContext, userId: string): Promise<KycState>;
   /** Whether the user is real-name verified (withdrawals, large buyers). */
@@ -87,6 +95,9 @@ export interface Kyc {
   /** Staff reject a PENDING submission with a reason the user is told. Audited. */
   reject(ctx: CoreContext, input: { submissionId: string; reason: string }): Promise<ReviewResult>;
 }
+
+/** A name in clear, or one sealed by `sealName` for the same user. */
+export type SubmitInput = { userId: string; idNumber: string } & ({ name: string } | { sealedName: string });
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_REASON = 500;
@@ -124,9 +135,25 @@ export function createKyc({ sql, clock, secrets, idHasher, provider, audit, minA
     return r || null;
   }
 
+  /** The name of a `sealName` token, for this user only; anything else is no name (refused as invalid). */
+  function unseal(token: string, userId: string): string {
+    try {
+      const [tag, owner, name] = secrets.decrypt(token).split("\u0000");
+      return tag === "kyc-name" && owner === userId && name ? name : "";
+    } catch {
+      return "";
+    }
+  }
+
   return {
+    async sealName(_ctx, input) {
+      const r = checkName(input.name);
+      if (!r.ok) return r;
+      return { ok: true, sealedName: secrets.encrypt(`kyc-name\u0000${input.userId}\u0000${r.name}`) };
+    },
+
     async submit(ctx, input) {
-      const nameCheck = checkName(input.name);
+      const nameCheck = checkName("sealedName" in input ? unseal(input.sealedName, input.userId) : input.name);
       if (!nameCheck.ok) return { ok: false, code: "invalid_name", problem: nameCheck.problem };
       const id = checkResidentId(input.idNumber, clock.now(), minAge);
       if (!id.ok) return { ok: false, code: "invalid_id_number", problem: id.problem };
