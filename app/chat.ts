@@ -169,6 +169,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               orders: c.orders,
               inventory: c.inventory,
               catalog: c.catalog,
+              kyc: c.kyc,
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||
                 (channel === "slack" && chatId === slackChannelId),

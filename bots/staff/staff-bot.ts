@@ -2,6 +2,7 @@ import type { Approvals, ApprovalRequest } from "../../core/approvals/index.ts";
 import type { Audit } from "../../core/audit/index.ts";
 import type { Catalog } from "../../core/catalog/index.ts";
 import type { Inventory } from "../../core/inventory/index.ts";
+import type { Kyc } from "../../core/kyc/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
 import { localeFromLanguage } from "../../core/identity/index.ts";
 import {
@@ -15,6 +16,7 @@ import {
 import type { Staff, StaffActor } from "../../core/staff/index.ts";
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import { bold, code, plain, type InboundTurn, type Reply, type TextPart, type TurnChannel } from "../turn.ts";
+import { kycNotFound, kycReview } from "./kyc-review.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
 
@@ -25,6 +27,8 @@ export interface StaffBotDeps {
   orders: Pick<Orders, "get" | "events" | "redeliver">;
   inventory: Pick<Inventory, "stock" | "maskedCodes">;
   catalog: Pick<Catalog, "listProducts">;
+  /** The KYC review queue (`kyc`); absent: the command says it is not available. */
+  kyc?: Pick<Kyc, "queue" | "approve" | "reject">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
   logger?: BotLogger;
@@ -79,6 +83,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "forbidden":
         return say(m.forbidden(actor.role));
       case "not_found":
+        if (e.code === "kyc_submission_not_found") return say(kycNotFound(ctx.locale));
         return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
       case "conflict":
         return say(
@@ -219,6 +224,12 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
             (e.approvalId ? ` (${e.approvalId.slice(0, 8)}…)` : ""),
         );
         return [text(bold(m.auditTrail), plain("\n"), { text: lines.join("\n"), style: "pre" })];
+      }
+      case "kyc": {
+        if (!deps.kyc) return say(m.error);
+        const r = await kycReview(deps.kyc, ctx, args, rest, locale);
+        await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
+        return r.replies;
       }
       case "pending": {
         const list = await deps.approvals.pending(ctx, { limit: 10 });

@@ -1,4 +1,5 @@
 import type { ButtonInput, CommandInput, TextInput } from "../turn.ts";
+import { KYC_BUTTON_RE } from "./kyc-review.ts";
 
 /** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
 export const STAFF_COMMANDS = [
@@ -11,6 +12,7 @@ export const STAFF_COMMANDS = [
   "approve",
   "reject",
   "audit",
+  "kyc",
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
 
@@ -24,6 +26,8 @@ export const decisionButton = (decision: "approve" | "reject", requestId: string
 /** What the staff member asked for: a `/command`, a text line, or a decision button. */
 export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): ParsedStaffCommand {
   if (input.kind === "button") {
+    const k = KYC_BUTTON_RE.exec(input.data);
+    if (k) return { ok: true, command: "kyc", args: ["approve", k[1]!], rest: `approve ${k[1]!}` };
     const m = /^sa:([ar]):([0-9a-f-]{36})$/i.exec(input.data);
     if (!m) return { ok: false, command: "button" };
     return { ok: true, command: m[1] === "a" ? "approve" : "reject", args: [m[2]!], rest: "" };

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStaffConsole, type StaffConsole } from "../../app/staff-console.ts";
+import { createStaffBot } from "../../bots/staff/index.ts";
+import { toPlain, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
+import { residentIdCheckChar } from "../../core/kyc/index.ts";
+import { newId, systemContext } from "../../core/shared/index.ts";
+import type { ChatBot } from "../../bots/chat-bot.ts";
+import { createShop, type Shop } from "../e2e/support/shop.ts";
+
+const STAFF_GROUP = "-100888";
+const cli = systemContext("cli:test", { channel: "cli" });
+const id = (body17: string) => body17 + residentIdCheckChar(body17);
+let seq = 0;
+const turn = (from: string, input: TurnInput, lang = "en"): InboundTurn => ({
+  id: `k${++seq}`,
+  channel: "telegram",
+  chat: { id: STAFF_GROUP, kind: "group" },
+  from: { externalId: from, displayName: `user ${from}`, languageCode: lang },
+  input,
+});
+const cmd = (payload: string): TurnInput => ({ kind: "command", command: "kyc", payload });
+const words = (r: Reply[]) => r.map((x) => (x.kind === "text" ? toPlain(x.body) : x.kind)).join("\n");
+
+describe("KYC review in the staff bot", () => {
+  let shop: Shop;
+  let con: StaffConsole;
+  let bot: ChatBot;
+
+  beforeAll(async () => {
+    shop = await createShop("staffkyc", { workers: false });
+    con = createStaffConsole(shop.c);
+    await con.staff.add(cli, { name: "Fang", role: "finance", telegramUserId: "601" });
+    await con.staff.add(cli, { name: "Olu", role: "operator", telegramUserId: "602" });
+    bot = createStaffBot({
+      ...con,
+      orders: shop.c.orders,
+      inventory: shop.c.inventory,
+      catalog: shop.c.catalog,
+      kyc: shop.c.kyc,
+      isStaffChat: (channel, chatId) => channel === "telegram" && chatId === STAFF_GROUP,
+    });
+  });
+  afterAll(() => shop.dispose());
+
+  it("lists the queue masked with Approve buttons; approves by button once; rejects with a reason; audited", async () => {
+    const number = id("44010619900307123");
+    const a = await shop.c.kyc.submit(cli, { userId: newId(), name: "张三", idNumber: number });
+    const b = await shop.c.kyc.submit(cli, { userId: newId(), name: "李四", idNumber: id("11010519850101123") });
+    if (!a.ok || !b.ok) throw new Error("submit failed");
+
+    const queue = await bot.handle(turn("601", cmd("")));
+    const text = words(queue);
+    expect(text).toContain(`4401**********${number.slice(-4)}`);
+    expect(text).toContain("张*");
+    expect(text).not.toContain(number);
+    expect(text).not.toContain("张三");
+    const approve = queue
+      .flatMap((r) => (r.kind === "text" ? (r.buttons ?? []).flat() : []))
+      .find((x) => x.kind === "callback" && x.data === `sk:a:${a.submission.id}`);
+    expect(approve).toBeDefined();
+
+    const press = (from: string) =>
+      bot.handle(turn(from, { kind: "button", data: `sk:a:${a.submission.id}`, messageId: "9" }));
+    const presses = await Promise.all([press("601"), press("601"), press("601")]);
+    expect(presses.filter((r) => /^Verified: 张\*/.test(words(r)))).toHaveLength(1);
+    expect(presses.filter((r) => /Not pending any more \(VERIFIED\)/.test(words(r)))).toHaveLength(2);
+
+    expect(words(await bot.handle(turn("601", cmd(`reject ${b.submission.id}`))))).toMatch(/^Usage: kyc/);
+    const rejected = words(await bot.handle(turn("601", cmd(`reject ${b.submission.id} 证件照片不清晰`), "zh-CN")));
+    expect(rejected).toMatch(/已驳回：李\* .*证件照片不清晰/);
+    expect((await shop.c.kyc.get(cli, b.submission.id)).status).toBe("REJECTED");
+
+    const trail = await con.audit.trail(
+      cli,
+      { targetType: "kyc_submission", targetId: b.submission.id },
+      { limit: 10 },
+    );
+    expect(trail.map((e) => `${e.action} ${e.outcome}`)).toEqual(
+      expect.arrayContaining(["kyc.reject ok", "bot.kyc ok"]),
+    );
+  });
+
+  it("needs kyc.review (an operator is refused) and the override for a shared ID number", async () => {
+    const number = id("33010619880808123");
+    const first = await shop.c.kyc.submit(cli, { userId: newId(), name: "钱七", idNumber: number });
+    const second = await shop.c.kyc.submit(cli, { userId: newId(), name: "钱七", idNumber: number });
+    if (!first.ok || !second.ok) throw new Error("submit failed");
+    expect(words(await bot.handle(turn("602", cmd(`approve ${first.submission.id}`))))).toMatch(
+      /role \(operator\) may not/,
+    );
+    await bot.handle(turn("601", cmd(`approve ${first.submission.id}`)));
+    expect(words(await bot.handle(turn("601", cmd(`approve ${second.submission.id}`))))).toMatch(
+      /already verifies .*kyc share/,
+    );
+    expect(words(await bot.handle(turn("601", cmd(`share ${second.submission.id} same person, second shop`))))).toMatch(
+      /Verified: .*shared ID, override/,
+    );
+    expect(words(await bot.handle(turn("601", cmd(`approve ${newId()}`))))).toBe("No such KYC submission.");
+  });
+});
