@@ -8,7 +8,6 @@ import {
   type CoreContext,
   type Currency,
   type SqlRunner,
-  type SqlTx,
 } from "../shared/index.ts";
 import {
   insertCheckSql,
@@ -105,25 +104,33 @@ export function createCustody({ sql, clock, payments, payouts, ledger, currencie
     ];
   }
 
-  /** Matches every unmatched line of the currency, under the matching lock; returns how many it matched. */
-  async function matchUnmatched(ctx: CoreContext, tx: SqlTx, currency: Currency): Promise<number> {
-    await tx.query(lockMatchingSql);
-    const lines = await tx.query<ReportLine>(unmatchedLinesSql(currency));
-    if (lines.length === 0) return 0;
-    const from = new Date(Math.min(...lines.map((l) => l.bookedAt.getTime())) - MATCH_MARGIN_MS);
-    const to = new Date(Math.max(...lines.map((l) => l.bookedAt.getTime())) + MATCH_MARGIN_MS);
-    const taken = new Set(
-      (await tx.query<{ type: string; id: string }>(matchedIdsSql(currency))).map((r) => `${r.type}:${r.id}`),
-    );
-    const open = (await movements(ctx, currency, from, to)).filter((m) => !taken.has(`${m.kind}:${m.id}`));
-    const pairs = matchLines(
-      lines.map((l) => ({ ...l, amount: BigInt(l.amount) })),
-      open,
-    );
-    const now = clock.now();
-    let n = 0;
-    for (const p of pairs) n += await tx.execute(matchLineSql(p.lineId, p.movement.kind, p.movement.id, now));
-    return n;
+  /**
+   * Matches every unmatched line of the currency; returns how many it matched. The movements are read
+   * first (payments answer on their own connection: the embedded database has only one), then the pairs
+   * are written in one transaction under the matching lock, from the lines and matches as they are then.
+   */
+  async function matchUnmatched(ctx: CoreContext, currency: Currency): Promise<number> {
+    const pending = await sql.query<ReportLine>(unmatchedLinesSql(currency));
+    if (pending.length === 0) return 0;
+    const from = new Date(Math.min(...pending.map((l) => l.bookedAt.getTime())) - MATCH_MARGIN_MS);
+    const to = new Date(Math.max(...pending.map((l) => l.bookedAt.getTime())) + MATCH_MARGIN_MS);
+    const candidates = await movements(ctx, currency, from, to);
+    if (candidates.length === 0) return 0;
+    return sql.transaction(async (tx) => {
+      await tx.query(lockMatchingSql);
+      const lines = await tx.query<ReportLine>(unmatchedLinesSql(currency));
+      const taken = new Set(
+        (await tx.query<{ type: string; id: string }>(matchedIdsSql(currency))).map((r) => `${r.type}:${r.id}`),
+      );
+      const pairs = matchLines(
+        lines.map((l) => ({ ...l, amount: BigInt(l.amount) })),
+        candidates.filter((m) => !taken.has(`${m.kind}:${m.id}`)),
+      );
+      const now = clock.now();
+      let n = 0;
+      for (const p of pairs) n += await tx.execute(matchLineSql(p.lineId, p.movement.kind, p.movement.id, now));
+      return n;
+    });
   }
 
   return {
@@ -150,7 +157,7 @@ export function createCustody({ sql, clock, payments, payouts, ledger, currencie
       });
       const hashes = lineHashes(lines);
       const now = clock.now();
-      return sql.transaction(async (tx) => {
+      const imported: ImportResult = await sql.transaction(async (tx) => {
         const [created] = await tx.query<{ id: string }>(
           insertStatementSql({
             id: newId(),
@@ -175,16 +182,17 @@ export function createCustody({ sql, clock, payments, payouts, ledger, currencie
           ),
         );
         await tx.execute(setNewLinesSql(created.id, newLines));
-        const matched = await matchUnmatched(ctx, tx, input.currency);
-        return { statementId: created.id, replayed: false, encoding, lines: lines.length, newLines, matched };
+        return { statementId: created.id, replayed: false, encoding, lines: lines.length, newLines, matched: 0 };
       });
+      if (imported.replayed) return imported;
+      return { ...imported, matched: await matchUnmatched(ctx, input.currency) };
     },
 
     async report(ctx, input) {
       if (!(input.currency in CURRENCIES)) throw invalidData("invalid_currency", `unknown currency ${input.currency}`);
       const currency = input.currency;
       // Payments recorded since the last import may match lines imported earlier.
-      await sql.transaction((tx) => matchUnmatched(ctx, tx, currency));
+      await matchUnmatched(ctx, currency);
       const span = (await sql.query<{ from: Date | null; to: Date | null }>(linePeriodSql(currency)))[0];
       // A statement covers whole days of the bank's calendar (China Standard Time).
       const from = input.from ?? chinaDayStart(span?.from ?? clock.now());

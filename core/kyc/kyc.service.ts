@@ -248,7 +248,18 @@ export function createKyc({ sql, clock, secrets, idHasher, provider, audit, minA
           const [won] = await tx.query<KycSubmission>(
             decideSql(current.id, "VERIFIED", staffUserId(ctx), reason, shared, clock.now()),
           );
-          if (!won) return { ok: false as const, code: "not_pending" as const, submission: await load(current.id) };
+          if (!won) {
+            await audit.record(
+              ctx,
+              { action: "kyc.approve", outcome: "refused", ...target, details: { code: "not_pending" } },
+              { tx },
+            );
+            return {
+              ok: false as const,
+              code: "not_pending" as const,
+              submission: (await tx.query<KycSubmission>(submissionSql(current.id)))[0]!,
+            };
+          }
           await recordEvents(tx, [
             { type: "kyc.verified", payload: { submissionId: won.id, userId: won.userId, status: "VERIFIED" } },
           ]);

@@ -2,7 +2,7 @@ import { createAudit } from "../../../core/audit/index.ts";
 import { createKyc, createSandboxKycProvider, residentIdCheckChar, type Kyc } from "../../../core/kyc/index.ts";
 import { ManualClock, newId, SecretBox, type CoreContext, type StaffRole } from "../../../core/shared/index.ts";
 import { systemContext } from "../../../core/shared/index.ts";
-import type { TestDatabase } from "../../support/databases.ts";
+import type { SqlRunner } from "../../../core/shared/index.ts";
 
 /** A valid resident ID number: region, birth date and sequence, with its GB 11643 check character. */
 export const residentId = (region: string, birth: string, seq = "123") =>
@@ -21,7 +21,7 @@ export interface KycFixture {
 }
 
 /** KYC on a test database: the sandbox provider, a fixed clock (2026-12-01), the real audit trail. */
-export function openKyc(t: TestDatabase): KycFixture {
+export function openKyc(t: { db: { sql: SqlRunner } }): KycFixture {
   const clock = new ManualClock(new Date("2026-12-01T04:00:00Z"));
   const secrets = new SecretBox(KEY);
   const sys = systemContext("test", { channel: "cli" });
