@@ -45,7 +45,7 @@ export interface CustodyDeps {
   payments: CustodyPaymentsPort;
   payouts: CustodyPayoutsPort;
   ledger: CustodyLedgerPort;
-  /** Currencies the custody bank account holds (statements and scheduled checks); default CNY. */
+  /** Currencies the scheduled check reconciles (default: every currency the ledger keeps). */
   currencies?: readonly Currency[];
 }
 
@@ -78,7 +78,14 @@ const chinaDayStart = (at: Date) => new Date(Math.floor((at.getTime() + CST_MS) 
 
 export const noPayouts: CustodyPayoutsPort = { paidOut: async () => [] };
 
-export function createCustody({ sql, clock, payments, payouts, ledger, currencies = ["CNY"] }: CustodyDeps): Custody {
+export function createCustody({
+  sql,
+  clock,
+  payments,
+  payouts,
+  ledger,
+  currencies = Object.keys(CURRENCIES) as Currency[],
+}: CustodyDeps): Custody {
   async function movements(ctx: CoreContext, currency: Currency, from: Date, to: Date): Promise<CustodyMovement[]> {
     const [ins, outs] = await Promise.all([
       payments.custodyMovements(ctx, { currency, from, to }),

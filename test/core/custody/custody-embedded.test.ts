@@ -61,6 +61,6 @@ describe("custody reconciliation on the embedded database", () => {
     const report = await custody.report(ctx, { currency: "CNY" });
     expect(report).toMatchObject({ matched: { lines: 1, amount: 5_000n }, missing: [], difference: -50n });
     expect(report.unmatchedLines.map((l) => l.counterparty)).toEqual(["银行"]);
-    expect(await custody.check(ctx)).toMatchObject([{ currency: "CNY", ok: true, alerted: false }]);
+    expect((await custody.check(ctx)).every((r) => r.ok && !r.alerted)).toBe(true);
   });
 });
