@@ -170,6 +170,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               inventory: c.inventory,
               catalog: c.catalog,
               kyc: c.kyc,
+              custody: c.custody,
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||
                 (channel === "slack" && chatId === slackChannelId),

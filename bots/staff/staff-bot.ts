@@ -2,6 +2,7 @@ import type { Approvals, ApprovalRequest } from "../../core/approvals/index.ts";
 import type { Audit } from "../../core/audit/index.ts";
 import type { Catalog } from "../../core/catalog/index.ts";
 import type { Inventory } from "../../core/inventory/index.ts";
+import type { Custody } from "../../core/custody/index.ts";
 import type { Kyc } from "../../core/kyc/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
 import { localeFromLanguage } from "../../core/identity/index.ts";
@@ -15,7 +16,17 @@ import {
 } from "../../core/shared/index.ts";
 import type { Staff, StaffActor } from "../../core/staff/index.ts";
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
-import { bold, code, plain, type InboundTurn, type Reply, type TextPart, type TurnChannel } from "../turn.ts";
+import {
+  bold,
+  code,
+  plain,
+  type FileInput,
+  type InboundTurn,
+  type Reply,
+  type TextPart,
+  type TurnChannel,
+} from "../turn.ts";
+import { custodyStatement } from "./custody-statement.ts";
 import { kycNotFound, kycReview } from "./kyc-review.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
@@ -29,6 +40,8 @@ export interface StaffBotDeps {
   catalog: Pick<Catalog, "listProducts">;
   /** The KYC review queue (`kyc`); absent: the command says it is not available. */
   kyc?: Pick<Kyc, "queue" | "approve" | "reject">;
+  /** Custody reconciliation (`custody`, and a statement CSV uploaded with that caption). */
+  custody?: Pick<Custody, "importStatement" | "report">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
   logger?: BotLogger;
@@ -120,6 +133,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     rest: string,
     m: StaffMessages,
     locale: Locale,
+    file?: FileInput,
   ): Promise<Reply[]> {
     switch (command) {
       case "help":
@@ -231,6 +245,12 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
         return r.replies;
       }
+      case "custody": {
+        if (!deps.custody) return say(m.error);
+        const r = await custodyStatement(deps.custody, ctx, args, file, locale);
+        await audited(ctx, command, r.audit.outcome, r.audit.details);
+        return r.replies;
+      }
       case "pending": {
         const list = await deps.approvals.pending(ctx, { limit: 10 });
         await audited(ctx, command, "ok", { count: list.length });
@@ -277,7 +297,8 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       const locale = localeFromLanguage(turn.from.languageCode);
       const m = staffMessages(locale);
       const input = turn.input;
-      if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button") return [];
+      if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button" && input.kind !== "file")
+        return [];
       const parsed = parseStaffInput(input);
       const commandName = parsed.ok ? parsed.command : "unknown";
       const actor = await deps.staff.actorFor(
@@ -302,7 +323,15 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return say(m.unknownCommand(parsed.command.slice(0, 64)));
       }
       try {
-        return await run(ctx, parsed.command, parsed.args, parsed.rest, m, locale);
+        return await run(
+          ctx,
+          parsed.command,
+          parsed.args,
+          parsed.rest,
+          m,
+          locale,
+          input.kind === "file" ? input : undefined,
+        );
       } catch (e) {
         if (isDomainError(e)) return refusal(ctx, parsed.command, e, m, actor);
         deps.logger?.error({ err: e, turnId: turn.id, command: parsed.command }, "staff bot: command failed");

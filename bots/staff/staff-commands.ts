@@ -1,4 +1,4 @@
-import type { ButtonInput, CommandInput, TextInput } from "../turn.ts";
+import type { ButtonInput, CommandInput, FileInput, TextInput } from "../turn.ts";
 import { KYC_BUTTON_RE } from "./kyc-review.ts";
 
 /** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
@@ -13,6 +13,7 @@ export const STAFF_COMMANDS = [
   "reject",
   "audit",
   "kyc",
+  "custody",
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
 
@@ -23,8 +24,15 @@ export type ParsedStaffCommand =
 export const decisionButton = (decision: "approve" | "reject", requestId: string) =>
   `sa:${decision === "approve" ? "a" : "r"}:${requestId}`;
 
-/** What the staff member asked for: a `/command`, a text line, or a decision button. */
-export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): ParsedStaffCommand {
+/** What the staff member asked for: a `/command`, a text line, a decision button, or a file with a command caption. */
+export function parseStaffInput(input: CommandInput | TextInput | ButtonInput | FileInput): ParsedStaffCommand {
+  if (input.kind === "file") {
+    // A bank statement uploaded under the caption `custody [CUR]`; other uploads are no command (yet).
+    const caption = (input.caption ?? "").trim().replace(/^\//, "");
+    if (!/^custody(\s|$)/i.test(caption)) return { ok: false, command: "file" };
+    const args = caption.split(/\s+/).slice(1);
+    return { ok: true, command: "custody", args, rest: args.join(" ") };
+  }
   if (input.kind === "button") {
     const k = KYC_BUTTON_RE.exec(input.data);
     if (k) return { ok: true, command: "kyc", args: ["approve", k[1]!], rest: `approve ${k[1]!}` };

@@ -37,6 +37,7 @@ describe("KYC review in the staff bot", () => {
       inventory: shop.c.inventory,
       catalog: shop.c.catalog,
       kyc: shop.c.kyc,
+      custody: shop.c.custody,
       isStaffChat: (channel, chatId) => channel === "telegram" && chatId === STAFF_GROUP,
     });
   });
@@ -96,5 +97,30 @@ describe("KYC review in the staff bot", () => {
       /Verified: .*shared ID, override/,
     );
     expect(words(await bot.handle(turn("601", cmd(`approve ${newId()}`))))).toBe("No such KYC submission.");
+  });
+
+  it("imports a bank statement uploaded with the caption custody, answers the reconciliation, and a re-upload changes nothing", async () => {
+    const csv = ["交易日期,收入金额,支出金额,对方户名,摘要,交易流水号", "2026-12-01,12.50,,王五,转账,U1"].join("\n");
+    let reads = 0;
+    const upload = (from: string, caption = "custody"): TurnInput => ({
+      kind: "file",
+      name: "statement.csv",
+      mimeType: "text/csv",
+      size: csv.length,
+      caption,
+      read: async () => {
+        reads++;
+        return new TextEncoder().encode(csv);
+      },
+    });
+    expect(words(await bot.handle(turn("602", upload("602"))))).toMatch(/role \(operator\) may not/);
+    const first = words(await bot.handle(turn("601", upload("601"))));
+    expect(first).toMatch(/Statement imported \(utf-8\): 1 lines, 1 new, 0 matched/);
+    expect(first).toMatch(/Unmatched bank lines: 1/);
+    expect(words(await bot.handle(turn("601", upload("601"))))).toMatch(/imported before: nothing changed/);
+    expect(words(await bot.handle(turn("601", upload("601", "holiday photos"))))).toMatch(/Unknown command/);
+    const summary = words(await bot.handle(turn("601", { kind: "command", command: "custody", payload: "" })));
+    expect(summary).toMatch(/Ledger: custody .* OK/);
+    expect(reads).toBe(3);
   });
 });
