@@ -72,6 +72,13 @@ export function createVerify(k: Kit) {
   }
 
   async function onIdNumber(s: Session, sealedName: string, input: string): Promise<Reply[]> {
+    // Whatever the answer, the message with the number is deleted where the platform allows.
+    return (await answerIdNumber(s, sealedName, input)).map((r) =>
+      r.kind === "text" || r.kind === "prompt" ? { ...r, forgetInput: true } : r,
+    );
+  }
+
+  async function answerIdNumber(s: Session, sealedName: string, input: string): Promise<Reply[]> {
     const kyc = ports.kyc;
     if (!kyc) return [text(s, t(s, "kyc.unavailable"), [menuRow(s)])];
     const r = await kyc.submit(s.ctx, { userId: s.user.id, sealedName, idNumber: input });

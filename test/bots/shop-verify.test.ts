@@ -53,7 +53,10 @@ describe("/verify in the shop bot", () => {
       expect(plainOf(replies)).not.toContain(number);
       expect(plainOf(replies)).not.toContain(number.slice(0, 10));
     }
+    // Every answer to a message with a number asks the channel to delete that message; the name step does not.
+    expect(chat.last.every((r) => r.kind !== "prompt" || r.forgetInput === true)).toBe(true);
     const done = plainOf(await chat.send(GOOD));
+    expect(chat.last.every((r) => r.kind !== "text" || r.forgetInput === true)).toBe(true);
     expect(done).toMatch(/being reviewed/);
     expect(done).toContain(`4401**********${GOOD.slice(-4)}`);
     expect(done).not.toContain(GOOD);
