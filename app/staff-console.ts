@@ -1,5 +1,6 @@
 import { createApprovals, type Approvals } from "../core/approvals/index.ts";
 import { createAudit, type Audit } from "../core/audit/index.ts";
+import { kycOverrideAction } from "../core/flows/kyc-override.action.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
 import { createIdentity } from "../core/identity/index.ts";
 import { createStaff, type Staff } from "../core/staff/index.ts";
@@ -13,7 +14,9 @@ export interface StaffConsole {
   approvals: Approvals;
 }
 
-export function createStaffConsole(c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config">): StaffConsole {
+export function createStaffConsole(
+  c: Pick<Container, "db" | "clock" | "secrets" | "orders" | "config" | "kyc">,
+): StaffConsole {
   const audit = createAudit({ sql: c.db.sql, clock: c.clock });
   const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
   const staff = createStaff({ sql: c.db.sql, clock: c.clock, users: identity, audit });
@@ -24,7 +27,11 @@ export function createStaffConsole(c: Pick<Container, "db" | "clock" | "secrets"
     audit,
     ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,
     // Every action that may need a second person, registered once by name.
-    actions: [refundOrderAction({ orders: c.orders, thresholds: refundOver })],
+    actions: [
+      refundOrderAction({ orders: c.orders, thresholds: refundOver }),
+      // Verifying a second account with one ID number: always two people (docs/kyc.md).
+      kycOverrideAction({ kyc: c.kyc }),
+    ],
   });
   return { staff, audit, approvals };
 }

@@ -9,7 +9,8 @@ export const KYC_BUTTON_RE = /^sk:a:([0-9a-f-]{36})$/i;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const en = {
-  usage: "kyc | kyc approve <id> [note] | kyc reject <id> <reason> | kyc share <id> <reason>",
+  usage:
+    "kyc | kyc approve <id> [note] | kyc reject <id> <reason> | kyc share <id> <reason> (a second person approves)",
   empty: "No KYC submissions waiting.",
   line: (s: KycSubmission) =>
     `${s.nameMasked}  ${s.idMasked}  ${s.regionName}\nuser ${s.userId} · provider ${s.provider}: ${s.providerResult}` +
@@ -19,12 +20,12 @@ const en = {
   rejected: (s: KycSubmission) => `Rejected: ${s.nameMasked} ${s.idMasked} — ${s.reason ?? ""}. The user was told.`,
   notPending: (status: string) => `Not pending any more (${status}).`,
   idInUse: (holder: string | null) =>
-    `This ID number already verifies ${holder ?? "another account"}. To verify this account too: kyc share <id> <reason>.`,
+    `This ID number already verifies ${holder ?? "another account"}. To verify this account too: kyc share <id> <reason> (a second staff member approves).`,
   notFound: "No such KYC submission.",
 };
 type Words = typeof en;
 const zh: Words = {
-  usage: "kyc | kyc approve <编号> [备注] | kyc reject <编号> <原因> | kyc share <编号> <原因>",
+  usage: "kyc | kyc approve <编号> [备注] | kyc reject <编号> <原因> | kyc share <编号> <原因>（需另一位员工批准）",
   empty: "没有待审核的实名认证。",
   line: (s) =>
     `${s.nameMasked}  ${s.idMasked}  ${s.regionName}\n用户 ${s.userId} · 核验 ${s.provider}: ${s.providerResult}` +
@@ -34,7 +35,7 @@ const zh: Words = {
   rejected: (s) => `已驳回：${s.nameMasked} ${s.idMasked} —— ${s.reason ?? ""}。已通知用户。`,
   notPending: (status) => `已不在待审核状态（${status}）。`,
   idInUse: (holder) =>
-    `该身份证号已认证账户 ${holder ?? "（其他账户）"}。如确需同时认证本账户：kyc share <编号> <原因>。`,
+    `该身份证号已认证账户 ${holder ?? "（其他账户）"}。如确需同时认证本账户：kyc share <编号> <原因>（需另一位员工批准）。`,
   notFound: "没有这条实名认证。",
 };
 
@@ -48,8 +49,7 @@ const say = (s: string): Reply[] => [{ kind: "text", body: [plain(s)] }];
 
 /**
  * The staff bot's `kyc` command: the queue (masked, with an Approve button each), approve, reject with a
- * reason, and `share` (approve although the ID number verifies another account: the override, reason
- * required). Permissions are checked in core/kyc (`kyc.review`); every decision is audited there too.
+ * reason. `share` (the override) is the staff bot's: it goes through core/approvals. Permissions are checked in core/kyc (`kyc.review`); every decision is audited there too.
  */
 export async function kycReview(
   kyc: Pick<Kyc, "queue" | "approve" | "reject">,
@@ -83,10 +83,6 @@ export async function kycReview(
   switch (sub.toLowerCase()) {
     case "approve":
       r = await kyc.approve(ctx, { submissionId: id, ...(reasonAfterId ? { reason: reasonAfterId } : {}) });
-      break;
-    case "share":
-      if (reasonAfterId.length < 2) return usage();
-      r = await kyc.approve(ctx, { submissionId: id, reason: reasonAfterId, allowShared: true });
       break;
     case "reject":
       if (reasonAfterId.length < 2) return usage();

@@ -99,6 +99,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         if (e.code === "kyc_submission_not_found") return say(kycNotFound(ctx.locale));
         return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
       case "conflict":
+        if (e.code === "kyc_not_pending") return say(m.invalid(e.message));
         return say(
           e.code === "order_not_refundable"
             ? m.notRefundable(e.message)
@@ -241,6 +242,18 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       }
       case "kyc": {
         if (!deps.kyc) return say(m.error);
+        if (args[0]?.toLowerCase() === "share" && UUID_RE.test(args[1] ?? "")) {
+          // The one-ID-one-account override: a second staff member approves it (core/approvals).
+          const reason = rest.slice(rest.indexOf(args[1]!) + args[1]!.length).trim();
+          if (reason.length < 3) return usage(ctx, command, m, "kyc share <submission id> <reason>");
+          const r = await deps.approvals.submit(ctx, {
+            action: "kyc.override",
+            payload: { submissionId: args[1]! },
+            reason,
+          });
+          if (r.status === "pending") return [approvalButtons(r.request, m)];
+          return say(r.status === "failed" ? m.invalid(r.error) : m.invalid("done"));
+        }
         const r = await kycReview(deps.kyc, ctx, args, rest, locale);
         await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
         return r.replies;

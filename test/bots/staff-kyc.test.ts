@@ -31,6 +31,7 @@ describe("KYC review in the staff bot", () => {
     con = createStaffConsole(shop.c);
     await con.staff.add(cli, { name: "Fang", role: "finance", telegramUserId: "601" });
     await con.staff.add(cli, { name: "Olu", role: "operator", telegramUserId: "602" });
+    await con.staff.add(cli, { name: "Fei", role: "finance", telegramUserId: "603" });
     bot = createStaffBot({
       ...con,
       orders: shop.c.orders,
@@ -93,9 +94,19 @@ describe("KYC review in the staff bot", () => {
     expect(words(await bot.handle(turn("601", cmd(`approve ${second.submission.id}`))))).toMatch(
       /already verifies .*kyc share/,
     );
-    expect(words(await bot.handle(turn("601", cmd(`share ${second.submission.id} same person, second shop`))))).toMatch(
-      /Verified: .*shared ID, override/,
-    );
+    // The override needs a second staff member: an approval request with Approve/Reject buttons.
+    const asked = await bot.handle(turn("601", cmd(`share ${second.submission.id} same person, second shop`)));
+    const approveData = asked
+      .flatMap((r) => (r.kind === "text" ? (r.buttons ?? []).flat() : []))
+      .find((b) => b.kind === "callback" && b.data.startsWith("sa:a:"));
+    expect(words(asked)).toMatch(/verify 钱\* .* although the ID number verifies/);
+    if (approveData?.kind !== "callback") throw new Error("no approve button");
+    expect((await shop.c.kyc.get(cli, second.submission.id)).status).toBe("PENDING");
+    const own = await bot.handle(turn("601", { kind: "button", data: approveData.data, messageId: "5" }));
+    expect(words(own)).toMatch(/You asked for this yourself/);
+    const other = await bot.handle(turn("603", { kind: "button", data: approveData.data, messageId: "5" }));
+    expect(words(other)).toMatch(/Approved/i);
+    expect(await shop.c.kyc.get(cli, second.submission.id)).toMatchObject({ status: "VERIFIED", shared: true });
     expect(words(await bot.handle(turn("601", cmd(`approve ${newId()}`))))).toBe("No such KYC submission.");
   });
 
