@@ -3,7 +3,7 @@ import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createAudit } from "../core/audit/index.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createCustody, noPayouts, type Custody } from "../core/custody/index.ts";
-import { createKyc, createSandboxKycProvider, type Kyc } from "../core/kyc/index.ts";
+import { createHttpKycProvider, createKyc, createSandboxKycProvider, type Kyc } from "../core/kyc/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
@@ -261,8 +261,16 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       clock,
       secrets,
       idHasher: new SecretBox(Buffer.from(kycHashKey, "base64")),
-      // Only the sandbox provider exists today: a real one plugs into the same port (docs/kyc.md).
-      provider: createSandboxKycProvider(),
+      // A provider bridge speaking the documented protocol, or the sandbox (docs/kyc.md).
+      provider:
+        config.KYC_PROVIDER_URL && config.KYC_PROVIDER_SECRET
+          ? createHttpKycProvider({
+              name: new URL(config.KYC_PROVIDER_URL).host,
+              url: config.KYC_PROVIDER_URL,
+              secret: config.KYC_PROVIDER_SECRET,
+              clock,
+            })
+          : createSandboxKycProvider(),
       audit: createAudit({ sql, clock }),
     });
     // Payouts join the matching when withdrawals land: pass their port instead of noPayouts (docs/custody.md).

@@ -14,6 +14,7 @@ export {
 } from "./resident-id.ts";
 export { regionOf, type Region } from "./division-codes.ts";
 export { createSandboxKycProvider } from "./sandbox-kyc-provider.ts";
+export { createHttpKycProvider, type HttpKycProviderOptions } from "./http-kyc-provider.ts";
 
 /** Real-name verification, every call checked against its actor (kyc.access.ts). */
 export const createKyc = (deps: KycDeps): Kyc => withAccess("kyc", createUncheckedKyc(deps), kycAccess);
