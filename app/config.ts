@@ -68,6 +68,13 @@ export function parseApprovalThresholds(v: string): Partial<Record<Currency, big
   return out;
 }
 
+/** A per-currency amount variable parseConfig has checked (minor units per currency). */
+export function currencyAmounts(name: string, v: string): Partial<Record<Currency, bigint>> {
+  const r = parseApprovalThresholds(v);
+  if (typeof r === "string") throw new Error(`${name} ${r}`);
+  return r;
+}
+
 /** The parsed staff refund threshold (parseConfig has checked it: an invalid one throws here). */
 export function staffRefundOver(v: string): Partial<Record<Currency, bigint>> {
   const r = parseApprovalThresholds(v);
@@ -203,6 +210,36 @@ export const configVariables = {
     schema: int(1, 720).default(24),
     example: "24",
     doc: "Approval requests of the staff console expire after this many hours.",
+  },
+  WITHDRAWAL_APPROVAL_OVER: {
+    schema: approvalThresholds.default("CNY:1000,USD:150"),
+    example: "CNY:1000,USD:150",
+    doc: "Withdrawals above this amount per currency (major units) need a second staff member's approval after the first; a currency left out: always two.",
+  },
+  WITHDRAWAL_MIN: {
+    schema: approvalThresholds.default("CNY:10,USD:2"),
+    example: "CNY:10,USD:2",
+    doc: "The smallest withdrawal per currency (major units); a currency left out cannot be withdrawn.",
+  },
+  WITHDRAWAL_DAILY_LIMIT: {
+    schema: approvalThresholds.default("CNY:50000,USD:7000"),
+    example: "CNY:50000,USD:7000",
+    doc: "The most one user may withdraw per day (China time) per currency (major units), requests not rejected counted.",
+  },
+  WITHDRAWAL_FEE_BPS: {
+    schema: int(0, 5000).default(0),
+    example: "60",
+    doc: "The withdrawal fee in basis points of the amount (60 = 0.6%), kept by the platform; rounded up to the minor unit.",
+  },
+  PAYOUT_PROVIDER_URL: {
+    schema: z.url().optional(),
+    example: "https://payouts.example.com/v1",
+    doc: "Base URL of the payout provider (`POST <url>/payouts`, signed). Unset = the built-in sandbox at `<PUBLIC_URL>/sandbox`.",
+  },
+  PAYOUT_PROVIDER_SECRET: {
+    schema: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
+    example: "posec_8c1d2e3f4a5b6c7d",
+    doc: "HMAC secret shared with the payout provider. Unset = generated into `DATA_DIR`.",
   },
   TELEGRAM_STAFF_CHAT_IDS: {
     schema: z

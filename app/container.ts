@@ -1,6 +1,5 @@
 // api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
-import { createAudit } from "../core/audit/index.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createCustody, noPayouts, type Custody } from "../core/custody/index.ts";
 import { createHttpKycProvider, createKyc, createSandboxKycProvider, type Kyc } from "../core/kyc/index.ts";
@@ -32,7 +31,14 @@ import {
 } from "../core/suppliers/index.ts";
 import { countJobFailures, supplierClientMetrics } from "./metrics-instruments.ts";
 import type { BusinessGaugeDeps } from "./http/business-gauges.ts";
-import { fulfilOrderJob, jobCatalog, withOverrides, type JobSpec, type Jobs } from "../jobs/catalog.ts";
+import {
+  deliverWebhookJob,
+  fulfilOrderJob,
+  jobCatalog,
+  withOverrides,
+  type JobSpec,
+  type Jobs,
+} from "../jobs/catalog.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
 import { publicUrl, staffRefundOver, type Config } from "./config.ts";
@@ -42,10 +48,14 @@ import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metr
 import { localSecret, randomKeyBase64, randomToken } from "./local-secrets.ts";
 import type { Logger } from "./logger.ts";
 import { consumerStatus } from "./events/consumer-admin.ts";
-import { fulfilmentDispatcher } from "./events/consumers.ts";
+import { distributorWebhooks, fulfilmentDispatcher } from "./events/consumers.ts";
+import { createWebhooks, type WebhookEventType, type Webhooks } from "../core/webhooks/index.ts";
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
+import { createWithdrawalsFor } from "./withdrawals.ts";
+import { createAudit } from "../core/audit/index.ts";
+import type { Withdrawals } from "../core/withdrawals/index.ts";
 
 /**
  * The composition root: the only place that reads config and constructs adapters. Everything the
@@ -59,6 +69,8 @@ export interface Container {
   db: Database;
   secrets: SecretBox;
   sandboxWebhookSecret: string;
+  /** HMAC secret shared with the payout provider (PAYOUT_PROVIDER_SECRET, or generated into DATA_DIR). */
+  payoutProviderSecret: string;
   metrics: Metrics;
   /** The business gauges' caching (ContainerOptions.businessGauges), for the HTTP app that registers them. */
   businessGauges: Pick<BusinessGaugeDeps, "cacheMs" | "totalsEveryMs" | "stockEveryMs" | "maxStockProducts">;
@@ -79,6 +91,12 @@ export interface Container {
    * `events.start()`; the composition decides which process hosts which (app/main.ts, app/chat.ts).
    */
   events: OutboxConsumers;
+  /** Distributor webhooks: callback URLs, delivery log, one attempt per `deliver-webhook` job. */
+  webhooks: Webhooks;
+  /** Enqueues `deliver-webhook` for API orders' status changes: hosted by `serve` and by `worker`. */
+  webhookDispatcher: EventConsumer<WebhookEventType>;
+  /** Enqueues a delivery's next send (the dispatcher, a resend). */
+  enqueueWebhook(deliveryId: string, opts?: { resend?: string }): Promise<void>;
   /** Enqueues `fulfil-order` for every paid order: hosted by `serve` and by `worker`. */
   fulfilmentDispatcher: EventConsumer<"order.paid">;
   /** Health checks beyond the database (Redis when configured). */
@@ -97,6 +115,8 @@ export interface ContainerOptions {
   skipMigrations?: boolean;
   /** Extra flow hooks; the crash test's `afterSupplierCall` comes through here (never from core). */
   flowHooks?: Pick<FlowHooks, "afterSupplierCall">;
+  /** How long a webhook attempt waits for the receiver (default 10 s). */
+  webhookTimeoutMs?: number;
   /** Lower attempts/backoff per job (tests). */
   jobOverrides?: Partial<Record<keyof Jobs, Partial<Omit<JobSpec, "schema">>>>;
   /** Worker tuning (tests lower the sweeper's thresholds). */
@@ -146,6 +166,9 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       config.SANDBOX_WEBHOOK_SECRET ??
       (await localSecret(config.DATA_DIR, "sandbox-webhook.secret", () => randomToken("whsec_")));
     const kycHashKey = config.KYC_HASH_KEY ?? (await localSecret(config.DATA_DIR, "kyc-hash.key", randomKeyBase64));
+    const payoutProviderSecret =
+      config.PAYOUT_PROVIDER_SECRET ??
+      (await localSecret(config.DATA_DIR, "payout-provider.secret", () => randomToken("posec_")));
     const clock = opts.clock ?? systemClock;
     const secrets = new SecretBox(Buffer.from(key, "base64"));
     const { prisma, sql } = db;
@@ -275,10 +298,37 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     });
     // Payouts join the matching when withdrawals land: pass their port instead of noPayouts (docs/custody.md).
     const custody = createCustody({ sql, clock, payments, payouts: noPayouts, ledger });
+    const webhooks = createWebhooks({
+      sql,
+      clock,
+      secrets,
+      allowHttp: config.NODE_ENV !== "production",
+      ...(opts.webhookTimeoutMs ? { timeoutMs: opts.webhookTimeoutMs } : {}),
+      codes: { codesFor: (orderId) => orders.codesFor(systemContext("webhooks"), { orderId }) },
+    });
+    const enqueueWebhook = async (deliveryId: string, o: { resend?: string } = {}) => {
+      // One queued send per delivery; a resend is a job of its own, one per request key while it is queued
+      // (job ids may not contain ':', so the key is hashed).
+      const jobId = o.resend
+        ? `webhook-${deliveryId}-r-${secrets.keyedHash(o.resend, "webhook-resend").slice(0, 16)}`
+        : `webhook-${deliveryId}`;
+      await jobs.enqueue(deliverWebhookJob, { deliveryId }, { jobId });
+    };
+    const webhookDispatcher = distributorWebhooks({
+      record: (event) => webhooks.record(systemContext("webhooks"), event),
+      enqueue: (id) => enqueueWebhook(id),
+    });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
     const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
     let workersStarted = false;
+    // The withdrawals' sweeper (expire-withdrawals): made on first use, with an audit trail of its own.
+    let sweeper: Withdrawals | undefined;
+    const withdrawalsForWorkers = () =>
+      (sweeper ??= createWithdrawalsFor(
+        { db, clock, secrets, config, ledger, payoutProviderSecret },
+        createAudit({ sql: db.sql, clock }),
+      ));
     return {
       config,
       logger,
@@ -286,6 +336,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       db,
       secrets,
       sandboxWebhookSecret,
+      payoutProviderSecret,
       metrics,
       businessGauges: opts.businessGauges ?? {},
       ledger,
@@ -300,12 +351,25 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       jobs,
       events,
       fulfilmentDispatcher: dispatcher,
+      webhooks,
+      webhookDispatcher,
+      enqueueWebhook,
       healthChecks,
       async startWorkers(o = {}) {
         if (workersStarted) return;
         workersStarted = true;
         await startWorkers(
-          { jobs, orders, suppliers, ledger, custody, logger: jobLogger, ...opts.workerTuning },
+          {
+            jobs,
+            orders,
+            suppliers,
+            ledger,
+            custody,
+            logger: jobLogger,
+            withdrawals: withdrawalsForWorkers,
+            webhooks,
+            ...opts.workerTuning,
+          },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },
         );
       },

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { apiDocsRoutes, apiV1Routes, supplierCallbackRoutes } from "../channels/api/index.ts";
 import { paymentRoutes } from "../channels/http/payments.routes.ts";
+import { payoutSandboxRoutes } from "../channels/http/payouts-sandbox.routes.ts";
 import { walletCode } from "../core/ledger/index.ts";
 import type { Container } from "./container.ts";
 import { healthRoutes } from "./http/health.ts";
@@ -46,6 +47,9 @@ export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: Ht
       onRejected: rejected("sandbox"),
     }),
   );
+  // The sandbox payout provider (withdrawals' default when PAYOUT_PROVIDER_URL is unset; not in production).
+  if (c.config.NODE_ENV !== "production" && !c.config.PAYOUT_PROVIDER_URL)
+    app.route("/", payoutSandboxRoutes({ secret: c.payoutProviderSecret, clock: c.clock }));
   // Supplier callbacks (signed, no API key): registered before /v1 so its auth does not apply.
   app.route(
     "/",
@@ -65,6 +69,8 @@ export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: Ht
       inventory: c.inventory,
       ledger: c.ledger,
       walletCode,
+      webhooks: c.webhooks,
+      enqueueWebhook: (id, o) => c.enqueueWebhook(id, o),
       limits: { perKey: limits.apiKey, perIp: limits.ip, trustProxy: limits.trustProxy },
     }),
   );

@@ -4,10 +4,14 @@ import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
 import type { Custody } from "../core/custody/index.ts";
+import type { Withdrawals } from "../core/withdrawals/index.ts";
+import type { Webhooks } from "../core/webhooks/index.ts";
 import {
   checkCustodyJob,
   expireHoldsJob,
   expireOrdersJob,
+  deliverWebhookJob,
+  expireWithdrawalsJob,
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
@@ -22,6 +26,10 @@ export interface WorkerDeps {
   ledger: Pick<Ledger, "expireHolds">;
   /** The scheduled custody check (absent: not scheduled). */
   custody?: Pick<Custody, "check">;
+  /** Made when the workers start (it needs the audit trail): closes undecided withdrawals past their expiry. */
+  withdrawals?: () => Pick<Withdrawals, "expireDue">;
+  /** Sends distributor webhooks (deliver-webhook). */
+  webhooks?: Pick<Webhooks, "deliver" | "markFailed">;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -100,14 +108,44 @@ export function registerJobHandlers(d: WorkerDeps): void {
             "custody does not match customer funds",
           );
     });
+  const webhooks = d.webhooks;
+  if (webhooks)
+    d.jobs.handle(
+      deliverWebhookJob,
+      async (p, meta) => {
+        const r = await webhooks.deliver(ctx(meta.jobId), { deliveryId: p.deliveryId });
+        // Thrown: the queue retries with its backoff (a hanging receiver was cut off by the attempt's timeout).
+        if (!r.ok) throw new Error(r.error);
+      },
+      {
+        onExhausted: async (p, err, meta) => {
+          await webhooks.markFailed(ctx(meta.jobId), { deliveryId: p.deliveryId, error: err.message });
+        },
+      },
+    );
+
+  d.jobs.handle(expireWithdrawalsJob, async (_p, meta) => {
+    const r = await d.withdrawals?.().expireDue(ctx(meta.jobId));
+    if (r?.expired) d.logger.info({ expired: r.expired }, "expired undecided withdrawals");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
   const periodic: Array<
-    typeof expireOrdersJob | typeof pollSupplierRequestsJob | typeof expireHoldsJob | typeof checkCustodyJob
-  > = [expireOrdersJob, pollSupplierRequestsJob, expireHoldsJob, ...(d.custody ? ([checkCustodyJob] as const) : [])];
+    | typeof expireOrdersJob
+    | typeof pollSupplierRequestsJob
+    | typeof expireHoldsJob
+    | typeof expireWithdrawalsJob
+    | typeof checkCustodyJob
+  > = [
+    expireOrdersJob,
+    pollSupplierRequestsJob,
+    expireHoldsJob,
+    expireWithdrawalsJob,
+    ...(d.custody ? ([checkCustodyJob] as const) : []),
+  ];
   for (const name of periodic) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);

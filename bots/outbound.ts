@@ -11,6 +11,8 @@ export const SHOP_BOT_EVENT_TYPES = [
   "stock.restocked",
   "kyc.verified",
   "kyc.rejected",
+  "withdrawal.paid",
+  "withdrawal.rejected",
 ] as const;
 
 export type OutboundSender = (message: OutboundMessage) => Promise<void> | void;

@@ -25,6 +25,8 @@ export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
 /** The custody check: the ledger's reconcile (custody vs customer funds), recorded; a mismatch is an event. */
 export const checkCustodyJob = "check-custody";
+export const expireWithdrawalsJob = "expire-withdrawals";
+export const deliverWebhookJob = "deliver-webhook";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -52,6 +54,22 @@ export const jobCatalog = {
     backoff: backoff(5_000),
     timeoutMs: 120_000,
     repeatEveryMs: 15 * 60_000,
+  },
+  // A distributor's webhook: retried on non-2xx/timeouts, 42 s doubling — the 12th and last attempt comes
+  // ≈ 24 h after the first (42 s × (2^11 − 1)); then the delivery is FAILED (the distributor can resend it).
+  [deliverWebhookJob]: {
+    schema: z.object({ deliveryId: z.uuid() }),
+    attempts: 12,
+    backoff: backoff(42_000),
+    timeoutMs: 30_000,
+  },
+  // Withdrawals nobody decided in time: closed as EXPIRED, their holds released (core/withdrawals).
+  [expireWithdrawalsJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 300_000,
   },
 } satisfies JobCatalog;
 

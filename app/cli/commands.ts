@@ -3,6 +3,7 @@ import { currentRun, err, out, readInputFile } from "./cli-run.ts";
 import { action, CliError, parseAmount, withContainer } from "./cli-support.ts";
 import { registerUserCommands } from "./user-commands.ts";
 import { registerStaffCommands } from "./staff-commands.ts";
+import { registerWithdrawalCommands } from "./withdrawal-commands.ts";
 import { registerKycCommands } from "./kyc-commands.ts";
 import { registerCustodyCommands } from "./custody-commands.ts";
 
@@ -43,6 +44,7 @@ export function registerOperatorCommands(program: Command): void {
   registerEventCommands(program);
   registerUserCommands(program);
   registerStaffCommands(program);
+  registerWithdrawalCommands(program);
   registerKycCommands(program);
   registerCustodyCommands(program);
 }

@@ -23,7 +23,10 @@ export const kycLine = (s: KycSubmission) =>
 
 /** `kyc queue|show|approve|reject|status`: the real-name review queue from the command line (docs/kyc.md). */
 export function registerKycCommands(program: Command): void {
-  const kyc = program.command("kyc").description("real-name (KYC) verification: the review queue and decisions");
+  // Withdrawals register `kyc set` (their interim flag) under the same word: one group holds both.
+  const kyc = (program.commands.find((c) => c.name() === "kyc") ?? program.command("kyc")).description(
+    "real-name (KYC) verification: the review queue and decisions",
+  );
   kyc
     .command("queue")
     .description("submissions waiting for a decision, oldest first (name and ID number masked)")

@@ -65,6 +65,7 @@ export async function serveCommand() {
     // Event consumers hosted by `serve`: the fulfilment dispatcher here, the shop notifier and the Stars
     // refunder in startChat (docs/events.md).
     container.events.host(container.fulfilmentDispatcher);
+    container.events.host(container.webhookDispatcher);
     chat = await startChat(container, { demo });
     await container.events.start();
     // Only this process may open the embedded database: operator commands reach it over the admin channel.
@@ -117,8 +118,10 @@ export async function workerCommand(o: { concurrency?: string; stuckAfterMs?: st
     flowHooks: crashHook(config.NODE_ENV),
     ...(stuckAfterMs === undefined ? {} : { workerTuning: { stuckAfterMs } }),
   });
-  // The only event consumer a worker hosts: the fulfilment dispatcher (notifications wait for `serve`).
+  // The event consumers a worker hosts: the fulfilment dispatcher and the distributor webhooks'
+  // (notifications wait for `serve`).
   container.events.host(container.fulfilmentDispatcher);
+  container.events.host(container.webhookDispatcher);
   await container.events.start();
   const concurrency = o.concurrency ? Number(o.concurrency) : config.WORKER_CONCURRENCY;
   await container.startWorkers({ concurrency });

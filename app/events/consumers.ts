@@ -1,6 +1,7 @@
 import { SHOP_BOT_EVENT_TYPES } from "../../bots/outbound.ts";
 import type { OutboundMessage } from "../../bots/turn.ts";
 import { defineConsumer, type CommittedEvent, type EventConsumer } from "../../core/events/index.ts";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../../core/webhooks/index.ts";
 
 /**
  * The consumers kameng has today, by name (the names are rows in `event_consumers`: the migration that
@@ -10,6 +11,7 @@ import { defineConsumer, type CommittedEvent, type EventConsumer } from "../../c
 export const SHOP_NOTIFIER = "shop-notifier";
 export const STARS_REFUNDER = "stars-refunder";
 export const FULFILMENT_DISPATCHER = "fulfilment-dispatcher";
+export const DISTRIBUTOR_WEBHOOKS = "distributor-webhooks";
 
 export type ShopNotifierEventType = (typeof SHOP_BOT_EVENT_TYPES)[number];
 
@@ -62,5 +64,25 @@ export function fulfilmentDispatcher(enqueue: (orderId: string) => Promise<void>
     types: ["order.paid"],
     startFrom: "beginning",
     handle: (event) => enqueue(event.payload.orderId),
+  });
+}
+
+/**
+ * Distributor webhooks: an order a distributor placed through the API changed (paid, delivered, refunded)
+ * → a delivery row (once per event: the outbox id is its event id) and a `deliver-webhook` job that POSTs
+ * it signed, retried by the queue. Quick: the HTTP call is the job's, never the consumer's.
+ */
+export function distributorWebhooks(deps: {
+  record(event: CommittedEvent<WebhookEventType>): Promise<{ id: string } | null>;
+  enqueue(deliveryId: string): Promise<void>;
+}): EventConsumer<WebhookEventType> {
+  return defineConsumer({
+    name: DISTRIBUTOR_WEBHOOKS,
+    types: WEBHOOK_EVENT_TYPES,
+    startFrom: "now",
+    async handle(event) {
+      const delivery = await deps.record(event);
+      if (delivery) await deps.enqueue(delivery.id);
+    },
   });
 }

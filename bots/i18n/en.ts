@@ -144,6 +144,13 @@ export const en = {
   "topup.amount": "{{amount}}",
   "topup.link": "Pay {{amount}} on the secure checkout page. Your balance updates here as soon as it is paid.",
   "topup.open": "💳 Pay {{amount}}",
+  "withdrawal.paid": "🏦 Your withdrawal of {{amount}} was paid out: {{received}} is on its way to your account.",
+  "withdrawal.rejected":
+    "Your withdrawal of {{amount}} was declined ({{reason}}). The amount is available in your wallet again.",
+  "withdrawal.expired":
+    "Your withdrawal of {{amount}} was not reviewed in time. The amount is available in your wallet again.",
+  "withdrawal.failed":
+    "Your withdrawal of {{amount}} could not be paid out ({{reason}}). The amount is available in your wallet again; check your payout account.",
   "topup.received": "💰 Top-up of {{amount}} received. Balance: {{balance}}.",
   "topup.continue": "Continue with your order: {{name}} × {{quantity}} ({{total}})",
   "topup.unavailable": "Top-ups are not available right now.",

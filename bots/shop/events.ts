@@ -134,6 +134,41 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
       return out;
     }
     if (!userId) return [];
+    if (event.type === "withdrawal.paid" || event.type === "withdrawal.rejected") {
+      // The distributor's withdrawal was decided (docs/withdrawals.md): paid out, or its hold released.
+      const amount = typeof p.amount === "string" || typeof p.amount === "bigint" ? BigInt(p.amount) : null;
+      const cur = typeof p.currency === "string" ? p.currency : currency;
+      if (amount === null) return [];
+      const fee = typeof p.fee === "string" || typeof p.fee === "bigint" ? BigInt(p.fee) : 0n;
+      const key =
+        event.type === "withdrawal.paid"
+          ? "withdrawal.paid"
+          : p.status === "EXPIRED"
+            ? "withdrawal.expired"
+            : p.status === "FAILED"
+              ? "withdrawal.failed"
+              : "withdrawal.rejected";
+      return toUser(
+        ctx,
+        userId,
+        undefined,
+        async (loc) => [
+          {
+            kind: "text",
+            body: [
+              plain(
+                t(loc, key, {
+                  amount: money(loc, amount, cur),
+                  received: money(loc, amount - fee, cur),
+                  reason: typeof p.reason === "string" ? p.reason : "",
+                }),
+              ),
+            ],
+          },
+        ],
+        known,
+      );
+    }
     if (event.type === "payment.succeeded") {
       // An order's own payment (Telegram Stars) is answered by the payment turn itself.
       if (p.purpose === "order") return [];

@@ -34,7 +34,7 @@ import { staffMessages, type StaffMessages } from "./staff-messages.ts";
 export interface StaffBotDeps {
   staff: Pick<Staff, "actorFor">;
   audit: Pick<Audit, "record" | "trail">;
-  approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending">;
+  approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending" | "get">;
   orders: Pick<Orders, "get" | "events" | "redeliver">;
   inventory: Pick<Inventory, "stock" | "maskedCodes">;
   catalog: Pick<Catalog, "listProducts">;
@@ -112,6 +112,12 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       default:
         return say(m.error);
     }
+  }
+
+  /** The follow-up request an executed action asked for (`{ status: "AWAITING_SECOND_APPROVAL", approvalId }`). */
+  function followUpRequest(result: unknown): string | undefined {
+    const r = result as { status?: unknown; approvalId?: unknown } | null;
+    return r?.status === "AWAITING_SECOND_APPROVAL" && typeof r.approvalId === "string" ? r.approvalId : undefined;
   }
 
   function approvalButtons(r: ApprovalRequest, m: StaffMessages): Reply {
@@ -281,6 +287,16 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           command === "approve"
             ? await deps.approvals.approve(ctx, { requestId: requestId! })
             : await deps.approvals.reject(ctx, { requestId: requestId! });
+        // An approval whose action asked for a second person's (a withdrawal over the limit): its buttons follow.
+        const next =
+          r.ok && command === "approve" ? followUpRequest((r as unknown as { result?: unknown }).result) : undefined;
+        if (next) {
+          const req = await deps.approvals.get(ctx, next);
+          return [
+            { kind: "text", body: [plain(m.approvedNeedsSecond(r.request.summary))], edit: true },
+            approvalButtons(req, m),
+          ];
+        }
         if (r.ok) {
           const done = (command === "approve" ? m.approved : m.rejected)(r.request.summary);
           return [{ kind: "text", body: [plain(done)], edit: true }];

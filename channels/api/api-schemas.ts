@@ -103,6 +103,47 @@ export type ProductJson = z.infer<typeof productSchema>;
 export type CategoryJson = z.infer<typeof categorySchema>;
 
 /** The named schemas of the OpenAPI document (components.schemas). */
+export const webhookBodySchema = z
+  .object({ url: z.string().min(1, { message: "is required" }).max(2000).describe("Your HTTPS callback URL") })
+  .strict();
+
+export const webhookSchema = z.object({
+  url: z.string(),
+  created_at: z.string().describe("ISO 8601"),
+  secret: z
+    .string()
+    .optional()
+    .describe("The signing secret: only in the answer to POST /webhook, shown once; store it"),
+});
+
+export const webhookDeliverySchema = z.object({
+  id: z.string().describe("The delivery's id (resend it by this)"),
+  event_id: z.string().describe("The event's id, the same in every attempt and resend: dedupe on it"),
+  event_type: z.enum(["order.paid", "order.delivered", "order.refunded"]),
+  order_id: z.string().nullable(),
+  status: z.enum(["PENDING", "DELIVERED", "FAILED"]),
+  attempts: z.number().int().min(0),
+  last_status: z.number().int().nullable().describe("Your receiver's last HTTP status (null: no answer)"),
+  last_error: z.string().nullable(),
+  created_at: z.string(),
+  last_attempt_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+});
+
+export const statementEntrySchema = z.object({
+  id: z.string().describe("The entry's id; entries are listed newest first"),
+  transaction_id: z.string(),
+  kind: z.string().describe("`topup`, `order_settlement`, `order_refund`, `withdrawal_payout`, …"),
+  amount: z.number().int().describe("Minor units added to (positive) or taken from (negative) the wallet"),
+  currency: z.string(),
+  order_id: z.string().nullable(),
+  withdrawal_id: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export type WebhookDeliveryJson = z.infer<typeof webhookDeliverySchema>;
+export type StatementEntryJson = z.infer<typeof statementEntrySchema>;
+
 export const apiSchemaRegistry = z.registry<{ id: string }>();
 apiSchemaRegistry.add(createOrderBodySchema, { id: "CreateOrder" });
 apiSchemaRegistry.add(codeSchema, { id: "DeliveredCode" });
@@ -111,3 +152,7 @@ apiSchemaRegistry.add(productSchema, { id: "Product" });
 apiSchemaRegistry.add(categorySchema, { id: "Category" });
 apiSchemaRegistry.add(walletSchema, { id: "Wallet" });
 apiSchemaRegistry.add(errorSchema, { id: "Error" });
+apiSchemaRegistry.add(webhookBodySchema, { id: "SetWebhook" });
+apiSchemaRegistry.add(webhookSchema, { id: "Webhook" });
+apiSchemaRegistry.add(webhookDeliverySchema, { id: "WebhookDelivery" });
+apiSchemaRegistry.add(statementEntrySchema, { id: "StatementEntry" });

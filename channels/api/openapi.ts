@@ -65,6 +65,25 @@ export function openApiDocument(): Record<string, unknown> {
     schema: { type: "string", format: "uuid" },
   });
   const orderBody = json({ type: "object", required: ["order"], properties: { order: ref("Order") } });
+  const webhookBody = json({ type: "object", required: ["webhook"], properties: { webhook: ref("Webhook") } });
+  const pageLimit = (description: string) => ({
+    name: "limit",
+    in: "query",
+    required: false,
+    description: `${description} (default 20)`,
+    schema: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+  });
+  const pageCursor = {
+    name: "cursor",
+    in: "query",
+    required: false,
+    description: "`next_cursor` of the previous page",
+    schema: { type: "string" },
+  };
+  const nextCursor = {
+    type: ["string", "null"],
+    description: "Pass as `cursor` for the next page; null when this page is the last",
+  };
   cached = {
     openapi: "3.1.0",
     info: {
@@ -81,7 +100,8 @@ export function openApiDocument(): Record<string, unknown> {
     tags: [
       { name: "Catalog", description: "What you can buy, at your prices" },
       { name: "Orders", description: "Buying, and reading what you bought" },
-      { name: "Wallet", description: "Your balances" },
+      { name: "Wallet", description: "Your balances and statement" },
+      { name: "Webhooks", description: "Order status changes POSTed to your callback URL, signed" },
     ],
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "`kmg_live_…` API key" } },
@@ -236,6 +256,115 @@ export function openApiDocument(): Record<string, unknown> {
           tags: ["Wallet"],
           summary: "Your wallet balances",
           responses: { "200": { description: "balances", content: json(ref("Wallet")) }, ...errors() },
+        },
+      },
+      "/statement": {
+        get: {
+          tags: ["Wallet"],
+          summary: "Your wallet's ledger entries, newest first, a page at a time",
+          parameters: [
+            {
+              name: "currency",
+              in: "query",
+              required: false,
+              description: "The wallet's currency (default CNY)",
+              schema: { type: "string", enum: ["CNY", "USD", "XTR"], default: "CNY" },
+            },
+            pageLimit("Entries per page"),
+            pageCursor,
+          ],
+          responses: {
+            "200": {
+              description: "a page of entries",
+              content: json({
+                type: "object",
+                required: ["currency", "entries", "next_cursor"],
+                properties: {
+                  currency: { type: "string" },
+                  entries: { type: "array", items: ref("StatementEntry") },
+                  next_cursor: nextCursor,
+                },
+              }),
+            },
+            ...errors("invalid_limit", "invalid_cursor", "invalid_currency"),
+          },
+        },
+      },
+      "/webhook": {
+        post: {
+          tags: ["Webhooks"],
+          summary: "Set (or replace) your callback URL; the answer carries its signing secret, once",
+          description: [
+            "Orders you place through this API POST their status changes (`order.paid`, `order.delivered` with the codes, `order.refunded`) to this URL as JSON: `{ id, type, created_at, data: { order, codes? } }`.",
+            'Each request is signed: `X-Kameng-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. Recompute it over the raw body, compare in constant time, and refuse a `t` more than 5 minutes off.',
+            "Answer 2xx within 10 s. Anything else (or no answer) is retried with exponential backoff for 24 h; the event `id` (also `X-Kameng-Event-Id`) is the same in every attempt and resend: dedupe on it. Setting a new URL makes a new secret.",
+          ].join("\n\n"),
+          parameters: [idempotencyHeader],
+          requestBody: { required: true, content: json(ref("SetWebhook")) },
+          responses: {
+            "201": { description: "set; store `secret` now", content: webhookBody },
+            "200": {
+              description: "a replay of an earlier request with this `Idempotency-Key`: the same URL and secret",
+              headers: {
+                "Idempotent-Replayed": {
+                  description: "`true`: nothing new was set",
+                  schema: { type: "string", enum: ["true"] },
+                },
+              },
+              content: webhookBody,
+            },
+            ...errors(
+              "malformed_json",
+              "invalid_data",
+              "invalid_url",
+              "idempotency_key_required",
+              "idempotency_key_invalid",
+              "payload_too_large",
+              "idempotency_conflict",
+            ),
+          },
+        },
+        get: {
+          tags: ["Webhooks"],
+          summary: "Your callback URL (never the secret)",
+          responses: { "200": { description: "the webhook", content: webhookBody }, ...errors("webhook_not_found") },
+        },
+        delete: {
+          tags: ["Webhooks"],
+          summary: "Stop webhooks (deliveries not yet sent are dropped)",
+          responses: { "204": { description: "removed" }, ...errors("webhook_not_found") },
+        },
+      },
+      "/webhook-deliveries": {
+        get: {
+          tags: ["Webhooks"],
+          summary: "Your webhook deliveries (the log), newest first, a page at a time",
+          parameters: [pageLimit("Deliveries per page"), pageCursor],
+          responses: {
+            "200": {
+              description: "a page of deliveries (their bodies are not kept with codes: read the order for them)",
+              content: json({
+                type: "object",
+                required: ["deliveries", "next_cursor"],
+                properties: { deliveries: { type: "array", items: ref("WebhookDelivery") }, next_cursor: nextCursor },
+              }),
+            },
+            ...errors("invalid_limit", "invalid_cursor"),
+          },
+        },
+      },
+      "/webhook-deliveries/{id}/resend": {
+        post: {
+          tags: ["Webhooks"],
+          summary: "Send a delivery again (the same event id), now and with retries",
+          parameters: [uuidPath("the delivery id"), idempotencyHeader],
+          responses: {
+            "202": {
+              description: "queued",
+              content: json({ type: "object", properties: { delivery: ref("WebhookDelivery") } }),
+            },
+            ...errors("invalid_id", "delivery_not_found", "idempotency_key_required", "idempotency_key_invalid"),
+          },
         },
       },
     },

@@ -16,8 +16,9 @@ import {
   type ProductJson,
 } from "./api-schemas.ts";
 import { openApiDocument } from "./openapi.ts";
+import { registerDistributorRoutes, type DistributorRoutesDeps } from "./distributor.routes.ts";
 
-export interface ApiV1Deps {
+export interface ApiV1Deps extends Omit<DistributorRoutesDeps, "walletCode" | "ledger"> {
   apiKeys: Pick<ApiKeys, "verify">;
   orders: Pick<Orders, "place" | "resolveRef" | "codesFor" | "listForUser">;
   catalog: {
@@ -32,7 +33,9 @@ export interface ApiV1Deps {
   inventory: {
     availableCounts(ctx: CoreContext, input?: { productIds?: string[] }): Promise<Map<string, number>>;
   };
-  ledger: { balance(ctx: CoreContext, code: string): Promise<{ balance: bigint; held: bigint; available: bigint }> };
+  ledger: DistributorRoutesDeps["ledger"] & {
+    balance(ctx: CoreContext, code: string): Promise<{ balance: bigint; held: bigint; available: bigint }>;
+  };
   walletCode(userId: string, currency: Currency): string;
   /** Requests per API key, and per client IP for requests without a valid key; absent = no limit. */
   limits?: { perKey?: RateLimiter; perIp?: RateLimiter; trustProxy?: boolean };
@@ -47,6 +50,10 @@ const PATHS: Record<string, readonly string[]> = {
   "/orders": ["GET", "POST"],
   "/orders/:id": ["GET"],
   "/wallet": ["GET"],
+  "/statement": ["GET"],
+  "/webhook": ["GET", "POST", "DELETE"],
+  "/webhook-deliveries": ["GET"],
+  "/webhook-deliveries/:id/resend": ["POST"],
 };
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
@@ -298,6 +305,8 @@ export function apiV1Routes(deps: ApiV1Deps) {
       balances: balances.filter((b) => b.currency === WALLET_CURRENCY || b.balance !== 0 || b.held !== 0),
     });
   });
+
+  registerDistributorRoutes(app, deps, ctxOf);
 
   return app;
 }

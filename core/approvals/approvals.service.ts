@@ -145,6 +145,7 @@ export function createApprovals({ sql, clock, audit, actions, ttlMs = 24 * 3_600
           approvalId: current.id,
           ...target(current),
         });
+        await closed(ctx, current, "expired");
       }
       if (current.status === "EXPIRED") code = "expired";
     }
@@ -160,6 +161,23 @@ export function createApprovals({ sql, clock, audit, actions, ttlMs = 24 * 3_600
 
   const target = (r: ApprovalRequest) =>
     r.targetType && r.targetId ? { targetType: r.targetType, targetId: r.targetId } : {};
+
+  /** The action's own clean-up after a rejection or an expiry (its failure is audited, never thrown). */
+  async function closed(ctx: CoreContext, r: ApprovalRequest, outcome: "rejected" | "expired") {
+    const def = registry.get(r.action);
+    if (!def?.onClosed) return;
+    try {
+      await def.onClosed(ctx, r.payload, { approvalId: r.id, outcome, note: r.note });
+    } catch (e) {
+      await audit.record(ctx, {
+        action: `${r.action}.closed`,
+        outcome: "failed",
+        approvalId: r.id,
+        ...target(r),
+        details: { outcome, error: errorText(e) },
+      });
+    }
+  }
 
   async function execute(
     ctx: CoreContext,
@@ -358,6 +376,7 @@ export function createApprovals({ sql, clock, audit, actions, ttlMs = 24 * 3_600
         return won;
       });
       if (!rejected) return refusal(ctx, what, row);
+      await closed(ctx, rejected, "rejected");
       return { ok: true, request: rejected };
     },
 
@@ -369,8 +388,10 @@ export function createApprovals({ sql, clock, audit, actions, ttlMs = 24 * 3_600
 
     async expireDue(ctx, opts) {
       const expired = await sql.query<ApprovalRequest>(expireDueSql(clock.now(), opts?.limit ?? 500));
-      for (const r of expired)
+      for (const r of expired) {
         await audit.record(ctx, { action: r.action, outcome: "expired", approvalId: r.id, ...target(r) });
+        await closed(ctx, r, "expired");
+      }
       return expired;
     },
   };

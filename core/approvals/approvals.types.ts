@@ -35,6 +35,15 @@ export interface ReviewableAction<P = unknown> {
     payload: P,
     meta: { approvalId: string | null; idempotencyKey: string; reason: string },
   ): Promise<unknown>;
+  /**
+   * Optional: runs once a request for it is rejected or expires (after that is recorded), to undo what
+   * asking reserved (a withdrawal's hold). Must be idempotent; a failure is logged in the audit, not thrown.
+   */
+  onClosed?(
+    ctx: CoreContext,
+    payload: P,
+    meta: { approvalId: string; outcome: "rejected" | "expired"; note: string | null },
+  ): Promise<void>;
 }
 
 /** An action of any payload type, as the registry holds it (`defineAction` makes one). */

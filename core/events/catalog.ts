@@ -83,6 +83,31 @@ export const eventCatalog = {
     /** The idempotency key of the refund request (who asked), e.g. `stars-refund:<paymentId>`. */
     requestedBy: z.string().min(1),
   }),
+  /** A user asked to withdraw (core/withdrawals): the amount is held on their wallet until staff decide. */
+  "withdrawal.requested": z.object({
+    withdrawalId: id,
+    userId: id,
+    amount: minor,
+    fee: minor,
+    currency: currencySchema,
+  }),
+  /** The payout left custody for the user's payout account (amount − fee received). */
+  "withdrawal.paid": z.object({
+    withdrawalId: id,
+    userId: id,
+    amount: minor,
+    fee: minor,
+    currency: currencySchema,
+  }),
+  /** Rejected by staff, expired undecided, or refused by the payout provider: the hold is released. */
+  "withdrawal.rejected": z.object({
+    withdrawalId: id,
+    userId: id,
+    amount: minor,
+    currency: currencySchema,
+    status: z.enum(["REJECTED", "EXPIRED", "FAILED"]),
+    reason: z.string(),
+  }),
   /** Codes were imported for a product; `available` is its sellable stock right after. */
   "stock.restocked": z.object({
     productId: id,

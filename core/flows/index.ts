@@ -6,3 +6,5 @@ export * from "./place-order.flow.ts";
 export * from "./fulfil-order.flow.ts";
 export * from "./orders.facade.ts";
 export * from "./user-lookup.flow.ts";
+export * from "./withdrawal-pay.action.ts";
+export * from "./request-withdrawal.flow.ts";

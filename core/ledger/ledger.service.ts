@@ -17,8 +17,16 @@ import { parseAccountCode, supplierPayableCode, systemCode, walletCode } from ".
 import { captureHold, dueHolds, placeHold, releaseHold } from "./holds.ts";
 import { checkLedger, reconcileCurrency } from "./ledger-check.ts";
 import { assertKey, assertUuid } from "./ledger-input.ts";
-import type { Balance, Ledger, PostInput, PostOptions, PostResult, ReverseInput } from "./ledger.types.ts";
-import { accountSql, REPEATABLE_READ, transactionLegsSql } from "./ledger.sql.ts";
+import type {
+  Balance,
+  Ledger,
+  PostInput,
+  PostOptions,
+  PostResult,
+  ReverseInput,
+  StatementEntry,
+} from "./ledger.types.ts";
+import { accountSql, entriesBeforeSql, entriesSql, REPEATABLE_READ, transactionLegsSql } from "./ledger.sql.ts";
 import { KnownAccounts, lockAccounts, readAccount, toAccount } from "./lock-accounts.ts";
 import {
   ACCOUNT_MISSING,
@@ -181,6 +189,17 @@ export function createLedger({ sql, clock }: LedgerDeps): Ledger {
       if (!row) return { balance: 0n, held: 0n, available: 0n };
       const a = toAccount(row);
       return { balance: a.balance, held: a.held, available: a.balance - a.held };
+    },
+
+    async entries(_ctx, code, input) {
+      parseAccountCode(code);
+      if (!Number.isInteger(input.limit) || input.limit < 1 || input.limit > 1000)
+        throw invalidData("invalid_limit", "limit must be a whole number from 1 to 1000");
+      return sql.query<StatementEntry>(
+        input.beforeId === undefined
+          ? entriesSql(code, input.limit)
+          : entriesBeforeSql(code, input.beforeId, input.limit),
+      );
     },
 
     check: (_ctx, opts) =>

@@ -238,3 +238,19 @@ export const custodySql = (currency: Currency) => sql`SELECT
     ) b`;
 
 export const REPEATABLE_READ = sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`;
+
+const STATEMENT_COLUMNS = sql`e.id, e.transaction_id::text AS "transactionId", t.kind, e.amount, e.currency::text AS currency,
+  e.created_at AS "createdAt", t.metadata->>'orderId' AS "orderId", t.metadata->>'withdrawalId' AS "withdrawalId"`;
+
+/** An account's newest entries (the `(account_id, id)` index, walked backwards). */
+export const entriesSql = (code: string, limit: number) => sql`
+  SELECT ${STATEMENT_COLUMNS} FROM ledger_entries e
+  JOIN ledger_transactions t ON t.id = e.transaction_id
+  WHERE e.account_id = (SELECT a.id FROM ledger_accounts a WHERE a.code = ${code}::text)
+  ORDER BY e.id DESC LIMIT ${limit}::int`;
+
+export const entriesBeforeSql = (code: string, beforeId: bigint, limit: number) => sql`
+  SELECT ${STATEMENT_COLUMNS} FROM ledger_entries e
+  JOIN ledger_transactions t ON t.id = e.transaction_id
+  WHERE e.account_id = (SELECT a.id FROM ledger_accounts a WHERE a.code = ${code}::text) AND e.id < ${beforeId}::int8
+  ORDER BY e.id DESC LIMIT ${limit}::int`;

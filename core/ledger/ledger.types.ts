@@ -79,6 +79,20 @@ export interface Balance {
   available: bigint;
 }
 
+/** One entry of an account, as its owner's statement shows it (newest first; `id` is the cursor). */
+export interface StatementEntry {
+  id: bigint;
+  transactionId: string;
+  /** The posting's kind: `topup`, `order_settlement`, `withdrawal_payout`, … */
+  kind: string;
+  amount: bigint;
+  currency: Currency;
+  createdAt: Date;
+  /** What the posting was about, when it names it (its metadata's `orderId` / `withdrawalId`). */
+  orderId: string | null;
+  withdrawalId: string | null;
+}
+
 export interface Mismatch {
   account: string;
   cached: bigint;
@@ -158,6 +172,8 @@ export interface Ledger extends AccountCodes {
   releaseHold(ctx: CoreContext, input: { holdId: string }, opts?: SqlTxOptions): Promise<ReleaseHoldResult>;
   expireHolds(ctx: CoreContext, opts?: { limit?: number }): Promise<{ expired: number }>;
   balance(ctx: CoreContext, code: string, opts?: SqlTxOptions): Promise<Balance>;
+  /** The account's entries, newest first: `limit` of them with ids below `beforeId` (a cursor) when given. */
+  entries(ctx: CoreContext, code: string, input: { limit: number; beforeId?: bigint }): Promise<StatementEntry[]>;
   /** Runs REPEATABLE READ (one snapshot for every statement) unless in the caller's transaction. */
   check(ctx: CoreContext, opts?: SqlTxOptions): Promise<CheckResult>;
   reconcile(ctx: CoreContext, currency: Currency, opts?: SqlTxOptions): Promise<ReconcileResult>;

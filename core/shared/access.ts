@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   "restock.subscribe",
   "wallet.read",
   "wallet.credit",
+  /** Withdraw from one's own wallet, manage one's payout accounts: the wallet's owner only, never staff. */
+  "wallet.withdraw",
+  /** Pay, reject a withdrawal; set the KYC flag that withdrawals need. */
+  "withdrawals.approve",
   /** Postings, holds, reversals: the ledger's writes, made by flows and jobs on a checked request. */
   "ledger.post",
   "ledger.read",
@@ -62,6 +66,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
   "codes.reveal",
   "restock.subscribe",
   "wallet.read",
+  "wallet.withdraw",
   "payments.topup",
   "profile.read",
   "profile.write",
@@ -76,6 +81,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
  */
 const PLATFORM_ONLY: ReadonlySet<Permission> = new Set<Permission>([
   "codes.reveal",
+  "wallet.withdraw",
   "ledger.post",
   "orders.fulfil",
   "suppliers.call",
@@ -101,6 +107,7 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "orders.refund",
     "wallet.read",
     "wallet.credit",
+    "withdrawals.approve",
     "ledger.read",
     "reports.read",
     "kyc.review",

@@ -11,3 +11,4 @@ export * from "./secret-box.ts";
 export * from "./outbox.ts";
 export * from "./sql.ts";
 export * from "./row-map.ts";
+export * from "./signed-payload.ts";

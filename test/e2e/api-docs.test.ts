@@ -74,12 +74,24 @@ describe("GET /docs", () => {
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto(`${base}/docs`);
       await page.getByText("kameng distributor API").first().waitFor({ timeout: 30_000 });
-      for (const path of ["/categories", "/products", "/products/{id}", "/orders", "/orders/{id}", "/wallet"])
+      for (const path of [
+        "/categories",
+        "/products",
+        "/products/{id}",
+        "/orders",
+        "/orders/{id}",
+        "/wallet",
+        "/statement",
+        "/webhook",
+        "/webhook-deliveries",
+        "/webhook-deliveries/{id}/resend",
+      ])
         await page
           .locator(".opblock-summary-path", { hasText: new RegExp(`^${path.replace(/[{}/]/g, "\\$&")}$`) })
           .first()
           .waitFor();
-      expect(await page.locator(".opblock").count()).toBe(7);
+      // 7 catalog/order/wallet operations + the statement, the webhook's three, its log and resend.
+      expect(await page.locator(".opblock").count()).toBe(13);
       expect(elsewhere).toEqual([]);
       expect(errors).toEqual([]);
       await context.close();

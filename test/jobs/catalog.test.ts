@@ -7,8 +7,10 @@ describe("job catalog", () => {
   it("defines every job with attempts, exponential backoff and a timeout", () => {
     expect(Object.keys(jobCatalog).sort()).toEqual([
       "check-custody",
+      "deliver-webhook",
       "expire-holds",
       "expire-orders",
+      "expire-withdrawals",
       "fulfil-order",
       "poll-supplier-requests",
     ]);

@@ -2,6 +2,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPROVAL_ROW } from "../../core/approvals/index.ts";
 import { AUDIT_ROW } from "../../core/audit/index.ts";
+import { PAYOUT_ACCOUNT_ROW, WITHDRAWAL_ROW } from "../../core/withdrawals/index.ts";
+import { DELIVERY_ROW, ENDPOINT_ROW } from "../../core/webhooks/index.ts";
 import { CATEGORY_ROW, PRODUCT_ROW } from "../../core/catalog/catalog.sql.ts";
 import { IDENTITY_ROW, USER_ROW } from "../../core/identity/identity.sql.ts";
 import { ACCOUNT_ROW } from "../../core/ledger/ledger.sql.ts";
@@ -39,6 +41,10 @@ const MAPS: Array<RowMap<never>> = [
   APPROVAL_ROW,
   KYC_ROW,
   LINE_ROW,
+  PAYOUT_ACCOUNT_ROW,
+  WITHDRAWAL_ROW,
+  ENDPOINT_ROW,
+  DELIVERY_ROW,
 ] as Array<RowMap<never>>;
 
 type Query = Pick<pg.ClientBase, "query">;

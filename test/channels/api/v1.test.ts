@@ -332,7 +332,18 @@ describe("/v1 distributor API: auth, validation, idempotency, ownership", () => 
       components: { schemas: Record<string, { properties: Record<string, { minimum?: number; maximum?: number }> }> };
     };
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ["/categories", "/orders", "/orders/{id}", "/products", "/products/{id}", "/wallet"].sort(),
+      [
+        "/categories",
+        "/orders",
+        "/orders/{id}",
+        "/products",
+        "/products/{id}",
+        "/wallet",
+        "/statement",
+        "/webhook",
+        "/webhook-deliveries",
+        "/webhook-deliveries/{id}/resend",
+      ].sort(),
     );
     expect(text).not.toContain("9007199254740991");
     expect(doc.components.schemas.CreateOrder!.properties.quantity).toMatchObject({ minimum: 1, maximum: 1000 });

@@ -1,0 +1,77 @@
+import type { Audit } from "../core/audit/index.ts";
+import { systemCode, walletCode } from "../core/ledger/index.ts";
+import {
+  createWithdrawals,
+  HttpPayoutProvider,
+  type PayoutProvider,
+  type WithdrawalPolicy,
+  type Withdrawals,
+} from "../core/withdrawals/index.ts";
+import { currencyAmounts, publicUrl, type Config } from "./config.ts";
+import type { Container } from "./container.ts";
+
+/**
+ * The default WithdrawalPolicy: configuration values for everyone with a wallet (core/distribution's
+ * tiers will fill the port per distributor). A currency without a minimum cannot be withdrawn.
+ */
+export function configWithdrawalPolicy(config: Config): WithdrawalPolicy {
+  const min = currencyAmounts("WITHDRAWAL_MIN", config.WITHDRAWAL_MIN);
+  const daily = currencyAmounts("WITHDRAWAL_DAILY_LIMIT", config.WITHDRAWAL_DAILY_LIMIT);
+  const bps = BigInt(config.WITHDRAWAL_FEE_BPS);
+  return {
+    async rulesFor(_ctx, _userId, currency) {
+      const minAmount = min[currency];
+      if (minAmount === undefined)
+        return {
+          allowed: false,
+          refusal: `withdrawals in ${currency} are not offered`,
+          minAmount: 0n,
+          fee: () => 0n,
+          dailyLimit: 0n,
+        };
+      return {
+        allowed: true,
+        minAmount,
+        // Rounded up: the platform never keeps less than the rate.
+        fee: (amount) => (amount * bps + 9_999n) / 10_000n,
+        dailyLimit: daily[currency] ?? 0n,
+      };
+    },
+  };
+}
+
+/** The payout provider: PAYOUT_PROVIDER_URL, else the built-in sandbox on this service. */
+export function payoutProviderFor(c: Pick<Container, "config" | "clock" | "payoutProviderSecret">): PayoutProvider {
+  const baseUrl = c.config.PAYOUT_PROVIDER_URL ?? `${publicUrl(c.config)}/sandbox`;
+  return new HttpPayoutProvider({
+    name: c.config.PAYOUT_PROVIDER_URL ? "http" : "sandbox",
+    baseUrl,
+    secret: c.payoutProviderSecret,
+    clock: c.clock,
+  });
+}
+
+export function createWithdrawalsFor(
+  c: Pick<Container, "db" | "clock" | "secrets" | "config" | "ledger" | "payoutProviderSecret">,
+  audit: Audit,
+  payouts?: PayoutProvider,
+): Withdrawals {
+  return createWithdrawals({
+    sql: c.db.sql,
+    clock: c.clock,
+    secrets: c.secrets,
+    ledger: {
+      walletCode,
+      systemCode,
+      hold: (ctx, input, opts) => c.ledger.hold(ctx, input, opts),
+      captureHold: (ctx, input, opts) => c.ledger.captureHold(ctx, input, opts),
+      releaseHold: (ctx, input, opts) => c.ledger.releaseHold(ctx, input, opts),
+      post: (ctx, input, opts) => c.ledger.post(ctx, input, opts),
+    },
+    audit,
+    policy: configWithdrawalPolicy(c.config),
+    payouts: payouts ?? payoutProviderFor(c),
+    // A withdrawal waits as long as its approval request does.
+    ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,
+  });
+}
