@@ -1,7 +1,7 @@
 // api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
-import { createCustody, noPayouts, type Custody } from "../core/custody/index.ts";
+import { createCustody, type Custody } from "../core/custody/index.ts";
 import { createHttpKycProvider, createKyc, createSandboxKycProvider, type Kyc } from "../core/kyc/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
@@ -54,6 +54,7 @@ import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-co
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
+import { withdrawalPayouts } from "./custody-payouts.ts";
 import { createAudit } from "../core/audit/index.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 
@@ -296,8 +297,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
           : createSandboxKycProvider(),
       audit: createAudit({ sql, clock }),
     });
-    // Payouts join the matching when withdrawals land: pass their port instead of noPayouts (docs/custody.md).
-    const custody = createCustody({ sql, clock, payments, payouts: noPayouts, ledger });
+    // Paid withdrawals are the payouts a statement's debits match (docs/custody.md); read when a report runs.
+    const custody = createCustody({
+      sql,
+      clock,
+      payments,
+      payouts: withdrawalPayouts(() => withdrawalsForWorkers()),
+      ledger,
+    });
     const webhooks = createWebhooks({
       sql,
       clock,
