@@ -171,6 +171,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               catalog: c.catalog,
               kyc: c.kyc,
               custody: c.custody,
+              risk: { risk: c.risk, riskReview: c.riskReview },
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||
                 (channel === "slack" && chatId === slackChannelId),

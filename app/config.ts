@@ -206,6 +206,21 @@ export const configVariables = {
     example: "CNY:100,USD:15,XTR:1000",
     doc: "Staff refunds above this amount per currency (major units) need a second staff member's approval; a currency left out needs approval for any amount.",
   },
+  RISK_ENABLED: {
+    schema: bool.default(true),
+    example: "true",
+    doc: "Risk decisions before money moves (core/risk, docs/risk.md): rules, lists, review holds.",
+  },
+  RISK_REVIEW_TIMEOUT_MINUTES: {
+    schema: int(1, 43_200).default(1440),
+    example: "1440",
+    doc: "An order held for risk review and not decided within this many minutes is refunded.",
+  },
+  RISK_CACHE_MS: {
+    schema: int(0, 60_000).default(2000),
+    example: "2000",
+    doc: "How long each process caches risk rules and lists: an edit takes effect everywhere within this.",
+  },
   STAFF_APPROVAL_TTL_HOURS: {
     schema: int(1, 720).default(24),
     example: "24",
@@ -240,6 +255,21 @@ export const configVariables = {
     schema: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
     example: "posec_8c1d2e3f4a5b6c7d",
     doc: "HMAC secret shared with the payout provider. Unset = generated into `DATA_DIR`.",
+  },
+  REFERRAL_REWARD_BPS: {
+    schema: int(0, 10000).default(0),
+    example: "1000",
+    doc: "Referral reward: basis points of the platform's margin on a referred user's order, paid to the referrer at delivery (0 = off: plain orders then read nothing more).",
+  },
+  REFERRAL_PERIOD_DAYS: {
+    schema: int(1, 3650).default(180),
+    example: "180",
+    doc: "Referral reward: how many days after attribution a referred user's orders still reward the referrer.",
+  },
+  SHOP_MAX_OVER_RETAIL_BPS: {
+    schema: int(0, 100000).optional(),
+    example: "3000",
+    doc: "Distributor shops: the highest sale price allowed, in basis points over retail (unset = no cap).",
   },
   TELEGRAM_STAFF_CHAT_IDS: {
     schema: z

@@ -3,11 +3,19 @@ import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
 import { createCustody, type Custody } from "../core/custody/index.ts";
 import { createHttpKycProvider, createKyc, createSandboxKycProvider, type Kyc } from "../core/kyc/index.ts";
+import { createDistribution, type Distribution } from "../core/distribution/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
+import { riskOrderDecider } from "../core/flows/risk-decider.ts";
+import { riskTopUpCheck } from "../core/flows/risk-money-check.ts";
+import { createRiskReview, type RiskReview } from "../core/flows/risk-review.flow.ts";
+import { createAudit } from "../core/audit/index.ts";
+import type { Risk, RiskCounters } from "../core/risk/index.ts";
+import { buildRisk } from "./risk/risk-wiring.ts";
 import { createInventory, type Inventory } from "../core/inventory/index.ts";
 import { createPayments, type Payments } from "../core/payments/index.ts";
 import {
   createLedger,
+  receivableCode,
   supplierPayableCode,
   SYSTEM_ACCOUNT_NAMES,
   systemCode,
@@ -16,6 +24,7 @@ import {
 } from "../core/ledger/index.ts";
 import {
   CURRENCIES,
+  delegate,
   SecretBox,
   systemClock,
   systemContext,
@@ -48,14 +57,13 @@ import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metr
 import { localSecret, randomKeyBase64, randomToken } from "./local-secrets.ts";
 import type { Logger } from "./logger.ts";
 import { consumerStatus } from "./events/consumer-admin.ts";
-import { distributorWebhooks, fulfilmentDispatcher } from "./events/consumers.ts";
+import { distributionBookkeeper, distributorWebhooks, fulfilmentDispatcher } from "./events/consumers.ts";
 import { createWebhooks, type WebhookEventType, type Webhooks } from "../core/webhooks/index.ts";
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
 import { withdrawalPayouts } from "./custody-payouts.ts";
-import { createAudit } from "../core/audit/index.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 
 /**
@@ -81,6 +89,12 @@ export interface Container {
   inventory: Inventory;
   suppliers: Suppliers;
   orders: Orders;
+  /** Risk rules, lists and cases (docs/risk.md); its decider is in the order pipeline when RISK_ENABLED. */
+  risk: Risk;
+  /** The review queue of orders held by risk: approve, reject, the timeout sweep. */
+  riskReview: RiskReview;
+  /** The distributor economy (core/distribution): tiers, distributors, shops, the price chain. */
+  distribution: Distribution;
   apiKeys: ApiKeys;
   /** Real-name verification (docs/kyc.md); `kycCheckFor(kyc)` fills a withdrawal's KycCheck. */
   kyc: Kyc;
@@ -98,6 +112,8 @@ export interface Container {
   webhookDispatcher: EventConsumer<WebhookEventType>;
   /** Enqueues a delivery's next send (the dispatcher, a resend). */
   enqueueWebhook(deliveryId: string, opts?: { resend?: string }): Promise<void>;
+  /** Counts delivered chain orders toward tiers (upgrades) and nets receivables: hosted by `serve` and `worker`. */
+  distributionBookkeeper: EventConsumer<"order.delivered" | "order.refunded">;
   /** Enqueues `fulfil-order` for every paid order: hosted by `serve` and by `worker`. */
   fulfilmentDispatcher: EventConsumer<"order.paid">;
   /** Health checks beyond the database (Redis when configured). */
@@ -138,8 +154,10 @@ export interface ContainerOptions {
    * order sends through it (bench/capture). Never set in production.
    */
   wrapSql?: (sql: SqlRunner) => SqlRunner;
-  /** The placement pipeline's deciders (docs/order-pipeline.md); none today: every order is allowed. */
+  /** Extra deciders of the placement pipeline (docs/order-pipeline.md), after risk's (RISK_ENABLED). */
   orderDeciders?: readonly OrderDecider[];
+  /** The risk counters (tests pass one to share it between containers); default: Redis with REDIS_URL, else in memory. */
+  riskCounters?: RiskCounters;
 }
 
 export async function createContainer(config: Config, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
@@ -207,6 +225,36 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     for (const cur of Object.keys(CURRENCIES) as Currency[])
       for (const name of SYSTEM_ACCOUNT_NAMES)
         await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
+    const kyc = createKyc({
+      sql,
+      clock,
+      secrets,
+      idHasher: new SecretBox(Buffer.from(kycHashKey, "base64")),
+      // A provider bridge speaking the documented protocol, or the sandbox (docs/kyc.md).
+      provider:
+        config.KYC_PROVIDER_URL && config.KYC_PROVIDER_SECRET
+          ? createHttpKycProvider({
+              name: new URL(config.KYC_PROVIDER_URL).host,
+              url: config.KYC_PROVIDER_URL,
+              secret: config.KYC_PROVIDER_SECRET,
+              clock,
+            })
+          : createSandboxKycProvider(),
+      audit: createAudit({ sql, clock }),
+    });
+    const { risk, counters: riskCounters } = await buildRisk({
+      config,
+      sql,
+      clock,
+      logger,
+      ...(opts.riskCounters ? { counters: opts.riskCounters } : {}),
+      // The buyer's real-name status for the rules (`buyer.kyc`: verified, pending, rejected, unverified).
+      kycStatus: async (ctx, userId) => {
+        const s = await kyc.state(delegate(ctx, "risk.kyc"), userId);
+        return s.status === "NONE" ? "unverified" : s.status.toLowerCase();
+      },
+    });
+    if (!opts.riskCounters && riskCounters.close) closers.push(() => riskCounters.close!());
     const supplierMetrics = supplierClientMetrics(metrics);
     const payments = createPayments({
       sql,
@@ -214,6 +262,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       ledger,
       sandbox: { secret: sandboxWebhookSecret, publicUrl: publicUrl(config) },
       starsRates: { CNY: config.STARS_PER_CNY },
+      ...(config.RISK_ENABLED ? { topUpCheck: riskTopUpCheck(risk) } : {}),
     });
     const catalog = createCatalog({ prisma, sql, clock });
     const inventory = createInventory({ prisma, sql, clock, secrets, catalog });
@@ -255,6 +304,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const dispatcher = fulfilmentDispatcher(async (orderId) => {
       await jobs.enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) });
     });
+    const distribution = createDistribution({
+      sql,
+      clock,
+      ledger,
+      receivableCode,
+      referral: { bps: config.REFERRAL_REWARD_BPS, periodDays: config.REFERRAL_PERIOD_DAYS },
+      maxOverRetailBps: config.SHOP_MAX_OVER_RETAIL_BPS ?? null,
+    });
     const orders = createOrders({
       sql,
       clock,
@@ -264,7 +321,11 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       paymentWindowMs: config.ORDER_PAYMENT_WINDOW_SECONDS * 1000,
-      deciders: opts.orderDeciders ?? [],
+      deciders: [...(config.RISK_ENABLED ? [riskOrderDecider(risk)] : []), ...(opts.orderDeciders ?? [])],
+      ...(config.RISK_ENABLED
+        ? { heldAtPayment: (ctx, tx, orderId) => risk.hasOpenReview(ctx, { subjectId: orderId }, { tx }) }
+        : {}),
+      chain: distribution,
       staffRefundOver: staffRefundOver(config.STAFF_APPROVAL_REFUND_OVER),
       hooks: {
         ...opts.flowHooks,
@@ -280,23 +341,6 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       },
     });
     const apiKeys = createApiKeys({ db: prisma, clock, secrets });
-    const kyc = createKyc({
-      sql,
-      clock,
-      secrets,
-      idHasher: new SecretBox(Buffer.from(kycHashKey, "base64")),
-      // A provider bridge speaking the documented protocol, or the sandbox (docs/kyc.md).
-      provider:
-        config.KYC_PROVIDER_URL && config.KYC_PROVIDER_SECRET
-          ? createHttpKycProvider({
-              name: new URL(config.KYC_PROVIDER_URL).host,
-              url: config.KYC_PROVIDER_URL,
-              secret: config.KYC_PROVIDER_SECRET,
-              clock,
-            })
-          : createSandboxKycProvider(),
-      audit: createAudit({ sql, clock }),
-    });
     // Paid withdrawals are the payouts a statement's debits match (docs/custody.md); read when a report runs.
     const custody = createCustody({
       sql,
@@ -325,6 +369,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       record: (event) => webhooks.record(systemContext("webhooks"), event),
       enqueue: (id) => enqueueWebhook(id),
     });
+    const riskReview = createRiskReview({ orders, risk, audit: createAudit({ sql, clock }) });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
     const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
@@ -352,6 +397,9 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       inventory,
       suppliers,
       orders,
+      risk,
+      riskReview,
+      distribution,
       apiKeys,
       kyc,
       custody,
@@ -361,6 +409,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       webhooks,
       webhookDispatcher,
       enqueueWebhook,
+      distributionBookkeeper: distributionBookkeeper({ orders, distribution }),
       healthChecks,
       async startWorkers(o = {}) {
         if (workersStarted) return;
@@ -372,9 +421,12 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
             suppliers,
             ledger,
             custody,
+            distribution,
             logger: jobLogger,
             withdrawals: withdrawalsForWorkers,
             webhooks,
+            riskReview,
+            heldOrderTimeoutMs: config.RISK_REVIEW_TIMEOUT_MINUTES * 60_000,
             ...opts.workerTuning,
           },
           { concurrency: o.concurrency ?? config.WORKER_CONCURRENCY },

@@ -71,6 +71,7 @@ export function createHttpApp(c: Container, { extraChecks = {}, chatRoutes }: Ht
       walletCode,
       webhooks: c.webhooks,
       enqueueWebhook: (id, o) => c.enqueueWebhook(id, o),
+      distribution: c.distribution,
       limits: { perKey: limits.apiKey, perIp: limits.ip, trustProxy: limits.trustProxy },
     }),
   );

@@ -6,8 +6,10 @@ import type { Ledger } from "../core/ledger/index.ts";
 import type { Custody } from "../core/custody/index.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 import type { Webhooks } from "../core/webhooks/index.ts";
+import type { RiskReview } from "../core/flows/index.ts";
 import {
   checkCustodyJob,
+  expireHeldOrdersJob,
   expireHoldsJob,
   expireOrdersJob,
   deliverWebhookJob,
@@ -15,7 +17,9 @@ import {
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
+  sweepTierDowngradesJob,
 } from "../jobs/catalog.ts";
+import type { Distribution } from "../core/distribution/index.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
 import type { Logger } from "./logger.ts";
 
@@ -30,6 +34,11 @@ export interface WorkerDeps {
   withdrawals?: () => Pick<Withdrawals, "expireDue">;
   /** Sends distributor webhooks (deliver-webhook). */
   webhooks?: Pick<Webhooks, "deliver" | "markFailed">;
+  /** Refunds held orders nobody decided in time (`expire-held-orders`); without it the job does nothing. */
+  riskReview?: Pick<RiskReview, "expireOverdue">;
+  /** How long a held order waits for staff (RISK_REVIEW_TIMEOUT_MINUTES). */
+  heldOrderTimeoutMs?: number;
+  distribution: Pick<Distribution, "sweepDowngrades">;
   logger: Logger;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
@@ -128,24 +137,34 @@ export function registerJobHandlers(d: WorkerDeps): void {
     const r = await d.withdrawals?.().expireDue(ctx(meta.jobId));
     if (r?.expired) d.logger.info({ expired: r.expired }, "expired undecided withdrawals");
   });
+
+  d.jobs.handle(expireHeldOrdersJob, async (_p, meta) => {
+    if (!d.riskReview) return;
+    const n = await d.riskReview.expireOverdue(ctx(meta.jobId), { olderThanMs: d.heldOrderTimeoutMs ?? 86_400_000 });
+    if (n) d.logger.info({ refunded: n }, "refunded held orders not reviewed in time");
+  });
+
+  d.jobs.handle(sweepTierDowngradesJob, async (_p, meta) => {
+    const changed = await d.distribution.sweepDowngrades(ctx(meta.jobId));
+    if (changed.length) d.logger.info({ downgraded: changed.length }, "distributor tiers stepped down");
+  });
 }
 
 /** Registers the handlers, schedules the periodic jobs and starts processing. */
 export async function startWorkers(d: WorkerDeps, opts: { concurrency: number }): Promise<void> {
   registerJobHandlers(d);
-  const periodic: Array<
-    | typeof expireOrdersJob
-    | typeof pollSupplierRequestsJob
-    | typeof expireHoldsJob
-    | typeof expireWithdrawalsJob
-    | typeof checkCustodyJob
-  > = [
+  const repeated = [
     expireOrdersJob,
     pollSupplierRequestsJob,
     expireHoldsJob,
     expireWithdrawalsJob,
-    ...(d.custody ? ([checkCustodyJob] as const) : []),
-  ];
+    expireHeldOrdersJob,
+    sweepTierDowngradesJob,
+  ] as const;
+  // The custody check runs where the process has custody (serve, worker).
+  const periodic: ReadonlyArray<(typeof repeated)[number] | typeof checkCustodyJob> = d.custody
+    ? [...repeated, checkCustodyJob]
+    : repeated;
   for (const name of periodic) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);

@@ -13,6 +13,8 @@ export const bench = {
   seconds: num("BENCH_SECONDS", 30),
   /** Seconds of each single-kind run (stock only, then DIRECT only). 0 skips both. */
   kindSeconds: num("BENCH_KIND_SECONDS", 15),
+  /** Seconds of the stock run with risk on (issue 14 §6); 0 skips the risk figures. Default: as the stock run. */
+  riskSeconds: num("BENCH_RISK_SECONDS", num("BENCH_KIND_SECONDS", 15)),
   /** Seconds of the TPC-B-like reference pgbench. */
   pgbenchSeconds: num("PGBENCH_SECONDS", 10),
   /** Seconds of each same-SQL pgbench run (stock script, DIRECT script). 0 skips them. */
@@ -21,6 +23,8 @@ export const bench = {
   concurrency: num("BENCH_CONCURRENCY", 48),
   sameSqlClients: num("BENCH_SAME_SQL_CLIENTS", num("BENCH_CONCURRENCY", 48)),
   directShare: num("BENCH_DIRECT_SHARE", 0.1),
+  /** Share of the buyers (API keys) who are L2 distributors with a referrer: their orders go through the chain. */
+  chainShare: num("BENCH_CHAIN_SHARE", 0.25),
   /** Seeded users whose API keys the load uses (≤ the seed's API keys). */
   buyers: num("BENCH_BUYERS", 200),
   /** The seeded database's size: 1 = 1,000,000 codes, 100,000 users, 1,000,000 orders (bench/seed/layout.ts). */

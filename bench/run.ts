@@ -19,6 +19,10 @@
  *   pgbench_tps, ratio                 the TPC-B-like reference, orders_per_s ÷ pgbench_tps
  *   stock_orders_per_s, stock_p99_ms   stock orders only
  *   direct_orders_per_s, direct_p50_ms, direct_p99_ms   DIRECT orders only (placed → delivered)
+ *   chain_orders_per_s, chain_p99_ms   stock orders by L2 distributors with a referrer only (a two-level price
+ *                                      chain and a referral reward in each settlement); their buyers are a
+ *                                      BENCH_CHAIN_SHARE (0.25) of the mixed run's too
+ *   chain_cost_ratio                   stock_orders_per_s ÷ chain_orders_per_s (goal ≤ 1.2)
  *   same_sql_tps_stock, same_sql_tps_direct             pgbench of the service's own statements
  *   ratio_same_sql_stock, ratio_same_sql_direct         service orders/s ÷ same-SQL TPS, per kind
  *   same_sql_failed                    pgbench transactions that failed (0 expected; -1: a run aborted)
@@ -34,6 +38,9 @@
  *   oversold, double_delivered, ledger_balanced         the invariants (whole database)
  *   shape_scale, seed_s, clone_s, bench_s               the database's size, seconds seeding (0: the
  *                                      cached template), cloning it, and the whole bench
+ *   risk_p50_ms, risk_p99_ms           one risk decision (default rules, Redis counters holding 1,000,000 ×
+ *                                      BENCH_SHAPE_SCALE events of history) — bench/risk.ts
+ *   risk_orders_ratio                  stock orders/s with risk on ÷ off (two fresh servers, same run)
  *   tg_*, notify_*                     the chat pipeline (bench/telegram/run.ts)
  *   wechat_*                           WeChat by numbered menus on the mock puppet (bench/wechat/run.ts)
  *
@@ -46,7 +53,7 @@
  * 127.0.0.1:5432; pgbench and the app use the same transport), BENCH_REDIS_URL (redis://127.0.0.1:6379),
  * BENCH_WORKERS (0 = workers inside the server; n = n separate `worker` processes), BENCH_SERVERS (1),
  * BENCH_POOL_SIZE (20), BENCH_WORKER_CONCURRENCY (32), BENCH_KEEP_DB=1 keeps the run's databases,
- * BENCH_TELEGRAM=0 skips the chat pipeline.
+ * BENCH_TELEGRAM=0 skips the chat pipeline, BENCH_RISK_SECONDS (the stock run's length; 0 skips the risk figures).
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -68,7 +75,9 @@ import { tpcbTps } from "./pgbench/tpcb.ts";
 import { productId, SIM_SUPPLIER_CODE } from "./seed/ids.ts";
 import { benchApiKey, BENCH_CODE_KEY, cloneShape, ensureShapeTemplate } from "./seed/seed.ts";
 import { freePort, startServer, stopServer } from "./server.ts";
+import { riskFigures } from "./risk.ts";
 import { soldOutBurst, type SoldOutResult } from "./soldout.ts";
+import { setupChainBuyers } from "./chain.ts";
 
 const SIM_SECRET = "bench-sim-secret-0123456789";
 
@@ -125,9 +134,13 @@ async function main() {
     PORT: String(await freePort()),
     DATABASE_POOL_SIZE: bench.poolSize,
     WORKER_CONCURRENCY: bench.workerConcurrency,
+    // Referral rewards on: the chain buyers' orders fund one (issue 12 §9).
+    REFERRAL_REWARD_BPS: "1000",
     // The bench measures the order pipeline (and the sold-out burst's 1,000 buyers), not the API's limits.
     RATE_LIMIT_API_PER_MINUTE: "0",
     RATE_LIMIT_IP_PER_MINUTE: "0",
+    // The order-path figures run without risk; the risk figures (risk_* keys) measure it on and off.
+    RISK_ENABLED: "false",
   };
   // The bench's own container: setup (the supplier's URL, the sold-out product), nothing on the hot path.
   const c = await createContainer(parseConfig({ ...appEnv, DATABASE_POOL_SIZE: "4" }), createLogger("warn"));
@@ -152,6 +165,10 @@ async function main() {
     }
     for (let i = 0; i < bench.workers; i++) servers.push((await startServer(appEnv, "worker")).child);
     const buyers = Math.min(bench.buyers, z.apiKeys);
+    // The last keys are chain buyers: at least one per concurrent buyer, so the chain-only run shares no wallet.
+    const chainCount = Math.min(buyers, Math.max(bench.concurrency, Math.round(buyers * bench.chainShare)));
+    const chainBuyers = Array.from({ length: chainCount }, (_, i) => buyers - chainCount + 1 + i);
+    await setupChainBuyers(c, chainBuyers);
     const shop: Shop = {
       urls,
       keys: Array.from({ length: buyers }, (_, i) => benchApiKey(i + 1)),
@@ -159,12 +176,12 @@ async function main() {
       directProducts: Array.from({ length: z.directProducts }, (_, i) => productId(z.codeProducts + 1 + i)),
     };
     const pids = servers.map((s) => s.pid!);
-    const run = async (label: string, seconds: number, directShare: number): Promise<Measured> => {
+    const run = async (label: string, seconds: number, directShare: number, buyFrom = shop): Promise<Measured> => {
       log(
         `${label}: ${bench.concurrency} concurrent buyers for ${seconds} s (${Math.round(directShare * 100)}% DIRECT)`,
       );
       const meter = new CpuMeter(dbName, pids);
-      const res = await load(shop, { seconds, directShare, concurrency: bench.concurrency, dbUrl: appDbUrl });
+      const res = await load(buyFrom, { seconds, directShare, concurrency: bench.concurrency, dbUrl: appDbUrl });
       const cpu = meter.stop();
       const figures = await measure(appDbUrl, label, res);
       const per = (ms: number) => round3(ms / Math.max(1, figures.delivered));
@@ -186,6 +203,8 @@ async function main() {
     const mixed = await run("mixed", bench.seconds, bench.directShare);
     const stock = bench.kindSeconds > 0 ? await run("stock only", bench.kindSeconds, 0) : undefined;
     const direct = bench.kindSeconds > 0 ? await run("DIRECT only", bench.kindSeconds, 1) : undefined;
+    const chainShop = { ...shop, keys: chainBuyers.map((n) => benchApiKey(n)) };
+    const chain = bench.kindSeconds > 0 ? await run("chain only", bench.kindSeconds, 0, chainShop) : undefined;
     let soldout: SoldOutResult | undefined;
     if (bench.soldoutBuyers > 0) {
       const from = buyers + 1;
@@ -199,6 +218,20 @@ async function main() {
       });
     }
     for (const s of servers) await stopServer(s);
+    // Issue 14 §6: the risk decision's latency, and stock orders/s with risk on ÷ off (bench/risk.ts).
+    const risk =
+      stock && bench.riskSeconds > 0
+        ? await riskFigures({
+            c,
+            appEnv,
+            shop,
+            users: z.users,
+            scale: bench.shapeScale,
+            seconds: bench.riskSeconds,
+            concurrency: bench.concurrency,
+            dbUrl: appDbUrl,
+          })
+        : undefined;
 
     const sameSql: Partial<Record<"stock" | "direct", SameSqlResult>> = {};
     if (bench.sameSqlSeconds > 0)
@@ -239,6 +272,15 @@ async function main() {
       direct_orders_per_s: direct?.figures.ordersPerS,
       direct_p50_ms: direct?.figures.byKind.direct.p50,
       direct_p99_ms: direct?.figures.byKind.direct.p99,
+      risk_p50_ms: risk?.risk_p50_ms,
+      risk_p99_ms: risk?.risk_p99_ms,
+      risk_orders_ratio: risk?.risk_orders_ratio,
+      chain_orders_per_s: chain?.figures.ordersPerS,
+      chain_p99_ms: chain?.figures.byKind.stock.p99,
+      chain_cost_ratio:
+        chain && stock && chain.figures.ordersPerS > 0
+          ? round3(stock.figures.ordersPerS / chain.figures.ordersPerS)
+          : undefined,
       same_sql_tps_stock: sameSql.stock ? round1(sameSql.stock.tps) : undefined,
       same_sql_tps_direct: sameSql.direct ? round1(sameSql.direct.tps) : undefined,
       ratio_same_sql_stock: ratio(stock?.figures.ordersPerS, sameSql.stock?.tps),

@@ -167,6 +167,8 @@ export interface InboundTurn {
   chat: TurnChat;
   from: TurnFrom;
   input: TurnInput;
+  /** Where the channel knows them (the web chat): the client's IP and a device/browser id — risk signals only. */
+  client?: { ip?: string; device?: string };
 }
 
 // ---------------------------------------------------------------------------------------------------

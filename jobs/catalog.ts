@@ -27,6 +27,10 @@ export const expireHoldsJob = "expire-holds";
 export const checkCustodyJob = "check-custody";
 export const expireWithdrawalsJob = "expire-withdrawals";
 export const deliverWebhookJob = "deliver-webhook";
+/** Orders held for a risk review and not decided within RISK_REVIEW_TIMEOUT_MINUTES are refunded. */
+export const expireHeldOrdersJob = "expire-held-orders";
+/** Distributors whose volume stayed below their tier for a full period step down (core/distribution). */
+export const sweepTierDowngradesJob = "sweep-tier-downgrades";
 
 const empty = z.object({});
 const backoff = (delayMs: number) => ({ type: "exponential" as const, delayMs });
@@ -70,6 +74,20 @@ export const jobCatalog = {
     backoff: backoff(1_000),
     timeoutMs: 60_000,
     repeatEveryMs: 300_000,
+  },
+  [expireHeldOrdersJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 60_000,
+  },
+  [sweepTierDowngradesJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(5_000),
+    timeoutMs: 300_000,
+    repeatEveryMs: 3_600_000,
   },
 } satisfies JobCatalog;
 

@@ -6,6 +6,7 @@ import { registerStaffCommands } from "./staff-commands.ts";
 import { registerWithdrawalCommands } from "./withdrawal-commands.ts";
 import { registerKycCommands } from "./kyc-commands.ts";
 import { registerCustodyCommands } from "./custody-commands.ts";
+import { registerDistributorCommands } from "./distributor-commands.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
 // Commands print through out()/err() (never console.log): the same code runs inside serve's admin channel.
@@ -47,6 +48,7 @@ export function registerOperatorCommands(program: Command): void {
   registerWithdrawalCommands(program);
   registerKycCommands(program);
   registerCustodyCommands(program);
+  registerDistributorCommands(program);
 }
 
 function registerImportCodes(program: Command): void {

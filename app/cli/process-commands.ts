@@ -66,6 +66,7 @@ export async function serveCommand() {
     // refunder in startChat (docs/events.md).
     container.events.host(container.fulfilmentDispatcher);
     container.events.host(container.webhookDispatcher);
+    container.events.host(container.distributionBookkeeper);
     chat = await startChat(container, { demo });
     await container.events.start();
     // Only this process may open the embedded database: operator commands reach it over the admin channel.
@@ -122,6 +123,7 @@ export async function workerCommand(o: { concurrency?: string; stuckAfterMs?: st
   // (notifications wait for `serve`).
   container.events.host(container.fulfilmentDispatcher);
   container.events.host(container.webhookDispatcher);
+  container.events.host(container.distributionBookkeeper);
   await container.events.start();
   const concurrency = o.concurrency ? Number(o.concurrency) : config.WORKER_CONCURRENCY;
   await container.startWorkers({ concurrency });

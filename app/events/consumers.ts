@@ -1,7 +1,11 @@
 import { SHOP_BOT_EVENT_TYPES } from "../../bots/outbound.ts";
 import type { OutboundMessage } from "../../bots/turn.ts";
+import type { Distribution } from "../../core/distribution/index.ts";
 import { defineConsumer, type CommittedEvent, type EventConsumer } from "../../core/events/index.ts";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../../core/webhooks/index.ts";
+import type { Orders } from "../../core/flows/index.ts";
+import { pricingOf } from "../../core/orders/index.ts";
+import { systemContext, type Currency } from "../../core/shared/index.ts";
 
 /**
  * The consumers kameng has today, by name (the names are rows in `event_consumers`: the migration that
@@ -12,6 +16,7 @@ export const SHOP_NOTIFIER = "shop-notifier";
 export const STARS_REFUNDER = "stars-refunder";
 export const FULFILMENT_DISPATCHER = "fulfilment-dispatcher";
 export const DISTRIBUTOR_WEBHOOKS = "distributor-webhooks";
+export const DISTRIBUTION_BOOKKEEPER = "distribution-bookkeeper";
 
 export type ShopNotifierEventType = (typeof SHOP_BOT_EVENT_TYPES)[number];
 
@@ -83,6 +88,40 @@ export function distributorWebhooks(deps: {
     async handle(event) {
       const delivery = await deps.record(event);
       if (delivery) await deps.enqueue(delivery.id);
+    },
+  });
+}
+
+/**
+ * After a chain order is delivered: its sale counts toward each distributor's rolling volume (an upgrade
+ * happens here, once, with its `distributor.tier_changed` event), and a distributor who owes a receivable
+ * has it netted against the commission just earned. A refund takes the sale out of the volume. Idempotent:
+ * the volume is keyed by order, and netting nets only what is still owed.
+ */
+export function distributionBookkeeper(deps: {
+  orders: Pick<Orders, "get">;
+  distribution: Pick<Distribution, "recordDelivery" | "recordRefund" | "netReceivable">;
+}): EventConsumer<"order.delivered" | "order.refunded"> {
+  const ctx = systemContext(DISTRIBUTION_BOOKKEEPER);
+  return defineConsumer({
+    name: DISTRIBUTION_BOOKKEEPER,
+    types: ["order.delivered", "order.refunded"],
+    startFrom: "now",
+    async handle(event) {
+      const { orderId } = event.payload;
+      if (event.type === "order.refunded") return deps.distribution.recordRefund(ctx, { orderId });
+      const order = await deps.orders.get(ctx, { orderId });
+      const levels = pricingOf(order).chain?.levels ?? [];
+      if (levels.length === 0) return;
+      const userIds = levels.map((l) => l.userId);
+      await deps.distribution.recordDelivery(ctx, {
+        orderId,
+        userIds,
+        amount: order.total,
+        deliveredAt: order.deliveredAt ?? event.createdAt,
+      });
+      for (const userId of userIds)
+        await deps.distribution.netReceivable(ctx, { userId, currency: order.currency as Currency });
     },
   });
 }

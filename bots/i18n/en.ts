@@ -101,6 +101,12 @@ export const en = {
     "✅ Paid {{total}} from your wallet. Order {{order}} is being prepared; your code will appear here in a moment.",
   "order.placed_wallet_direct": "✅ Paid {{total}} from your wallet. Order {{order}}: topping up {{target}} now.",
   "order.insufficient": "Your balance isn't enough for this order.",
+  "order.kyc_required":
+    "This order needs real-name verification first. Please verify your identity, then order again (reference {{reference}}).",
+  "order.held_for_review":
+    "✅ Paid {{total}} from your wallet. Order {{order}} is being checked and will continue once approved; if it is not, the money comes back to your wallet.",
+  "topup.refused": "This top-up cannot be made now. Contact support and quote reference {{reference}}.",
+  "topup.kyc_required": "Please verify your real name before this top-up (reference {{reference}}).",
   "order.blocked":
     "This order cannot be placed. If you think this is a mistake, contact support and quote reference {{reference}}.",
   "order.out_of_stock": "Sorry, not enough stock: only {{available}} left.",
@@ -138,6 +144,7 @@ export const en = {
   "status.REFUNDED": "refunded",
   "status.EXPIRED": "expired",
   "status.CANCELLED": "cancelled",
+  "status.HELD_FOR_REVIEW": "being checked",
 
   "balance.text": "Your wallet balance: {{balance}}",
   "topup.title": "How much would you like to add?",

@@ -100,6 +100,11 @@ export const zhCN: Record<MessageKey, string> = {
   "order.placed_wallet": "✅ 已从钱包支付 {{total}}。订单 {{order}} 正在处理，卡密稍后发到这里。",
   "order.placed_wallet_direct": "✅ 已从钱包支付 {{total}}。订单 {{order}}：正在为 {{target}} 充值。",
   "order.insufficient": "您的余额不足以支付此订单。",
+  "order.kyc_required": "此订单需要先完成实名认证。请完成实名认证后再下单（参考号 {{reference}}）。",
+  "order.held_for_review":
+    "✅ 已从钱包支付 {{total}}。订单 {{order}} 正在审核中，审核通过后继续处理；如未通过，款项将退回您的钱包。",
+  "topup.refused": "暂时无法进行此次充值。请联系客服并提供参考号 {{reference}}。",
+  "topup.kyc_required": "此次充值前请先完成实名认证（参考号 {{reference}}）。",
   "order.blocked": "此订单无法下单。如有疑问，请联系客服并提供参考号 {{reference}}。",
   "order.out_of_stock": "抱歉，库存不足：仅剩 {{available}} 个。",
   "order.fulfilling_direct": "⏳ 订单 {{order}}：正在为 {{target}} 充值…",
@@ -134,6 +139,7 @@ export const zhCN: Record<MessageKey, string> = {
   "status.REFUNDED": "已退款",
   "status.EXPIRED": "已过期",
   "status.CANCELLED": "已取消",
+  "status.HELD_FOR_REVIEW": "审核中",
 
   "balance.text": "您的钱包余额：{{balance}}",
   "topup.title": "要充值多少？",

@@ -337,6 +337,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       target: pd.target,
       idempotencyKey: `chat:${n}`,
       payWith: "wallet",
+      ...(s.turn.client ? { client: s.turn.client } : {}),
     });
     if (res.ok) {
       await finishPending(s, n, res.order.id);
@@ -344,9 +345,11 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       const total = money(s, res.order.total, res.order.currency);
       const order = await labelOf(s, res.order.id);
       const msg =
-        v.product.deliveryKind === "DIRECT"
-          ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
-          : t(s, "order.placed_wallet", { total, order });
+        res.order.status === "HELD_FOR_REVIEW"
+          ? t(s, "order.held_for_review", { total, order })
+          : v.product.deliveryKind === "DIRECT"
+            ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
+            : t(s, "order.placed_wallet", { total, order });
       return [text(s, msg, [[btn(t(s, "menu.orders"), { op: "order", orderId: res.order.id })], menuRow(s)])];
     }
     return placeRefused(s, v.product, pd, res);
@@ -372,6 +375,9 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       case "order_blocked":
         await clearFlow(s);
         return [text(s, t(s, "order.blocked", { reference: res.reference }), [menuRow(s)])];
+      case "kyc_required":
+        await clearFlow(s);
+        return [text(s, t(s, "order.kyc_required", { reference: res.reference }), [menuRow(s)])];
       case "target_required":
       case "invalid_mobile":
       case "wrong_carrier":
@@ -400,12 +406,21 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
 
   async function startTopUp(s: Session, amount: bigint, cur: string, idempotencyKey: string): Promise<Reply[]> {
     if (!ports.payments) return [text(s, t(s, "topup.unavailable"), [menuRow(s)])];
-    const { checkoutUrl } = await ports.payments.startTopUp(s.ctx, {
-      userId: s.user.id,
-      amount,
-      currency: cur,
-      idempotencyKey,
-    });
+    let checkoutUrl: string;
+    try {
+      ({ checkoutUrl } = await ports.payments.startTopUp(s.ctx, {
+        userId: s.user.id,
+        amount,
+        currency: cur,
+        idempotencyKey,
+      }));
+    } catch (e) {
+      // Risk refused the top-up before any checkout (docs/risk.md): the buyer gets the reference.
+      if (!isDomainError(e) || (e.code !== "topup_refused" && e.code !== "topup_kyc_required")) throw e;
+      const reference = String(e.details?.reference ?? "");
+      const key = e.code === "topup_kyc_required" ? "topup.kyc_required" : "topup.refused";
+      return [text(s, t(s, key, { reference }), [menuRow(s)])];
+    }
     const shown = money(s, amount, cur);
     return [
       {

@@ -28,6 +28,8 @@ import {
 } from "../turn.ts";
 import { custodyStatement } from "./custody-statement.ts";
 import { kycNotFound, kycReview } from "./kyc-review.ts";
+import { RISK_COMMANDS, runRiskCommand, type RiskCommandName, type StaffRiskDeps } from "./risk-commands.ts";
+import { riskMessages } from "./risk-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
 
@@ -44,6 +46,8 @@ export interface StaffBotDeps {
   custody?: Pick<Custody, "importStatement" | "report">;
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
+  /** The risk review queue, rules and lists (docs/risk.md); without it the risk commands say so. */
+  risk?: Omit<StaffRiskDeps, "orders">;
   logger?: BotLogger;
 }
 
@@ -97,7 +101,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return say(m.forbidden(actor.role));
       case "not_found":
         if (e.code === "kyc_submission_not_found") return say(kycNotFound(ctx.locale));
-        return say(e.code === "approval_not_found" ? m.approvalNotFound : m.orderNotFound);
+        return say(
+          e.code === "approval_not_found"
+            ? m.approvalNotFound
+            : e.code === "order_not_found"
+              ? m.orderNotFound
+              : m.invalid(e.message),
+        );
       case "conflict":
         if (e.code === "kyc_not_pending") return say(m.invalid(e.message));
         return say(
@@ -142,10 +152,23 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     locale: Locale,
     file?: FileInput,
   ): Promise<Reply[]> {
+    if ((RISK_COMMANDS as readonly string[]).includes(command)) {
+      if (!deps.risk) return say(m.unknownCommand(command));
+      return runRiskCommand(
+        { ...deps.risk, orders: deps.orders },
+        ctx,
+        command as RiskCommandName,
+        args,
+        rest,
+        locale,
+        (u) => usage(ctx, command, m, u),
+        (details, target) => audited(ctx, command, "ok", details, target),
+      );
+    }
     switch (command) {
       case "help":
         await audited(ctx, command, "ok", {});
-        return say(m.help);
+        return say(deps.risk ? `${m.help}\n${riskMessages(locale).help}` : m.help);
       case "order": {
         const [orderId] = args;
         if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "order <order id>");
@@ -311,7 +334,10 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           case "execution_failed":
             return say(m.approvedFailed(r.request.summary, r.error));
         }
+        return say(m.error);
       }
+      default:
+        return say(m.unknownCommand(command));
     }
   }
 

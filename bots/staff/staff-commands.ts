@@ -1,5 +1,6 @@
 import type { ButtonInput, CommandInput, FileInput, TextInput } from "../turn.ts";
 import { KYC_BUTTON_RE } from "./kyc-review.ts";
+import { parseReviewButton, RISK_COMMANDS } from "./risk-commands.ts";
 
 /** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
 export const STAFF_COMMANDS = [
@@ -14,6 +15,7 @@ export const STAFF_COMMANDS = [
   "audit",
   "kyc",
   "custody",
+  ...RISK_COMMANDS,
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
 
@@ -36,6 +38,8 @@ export function parseStaffInput(input: CommandInput | TextInput | ButtonInput | 
   if (input.kind === "button") {
     const k = KYC_BUTTON_RE.exec(input.data);
     if (k) return { ok: true, command: "kyc", args: ["approve", k[1]!], rest: `approve ${k[1]!}` };
+    const review = parseReviewButton(input.data);
+    if (review) return { ok: true, command: "review", args: review.args, rest: review.args.slice(2).join(" ") };
     const m = /^sa:([ar]):([0-9a-f-]{36})$/i.exec(input.data);
     if (!m) return { ok: false, command: "button" };
     return { ok: true, command: m[1] === "a" ? "approve" : "reject", args: [m[2]!], rest: "" };

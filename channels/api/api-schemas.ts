@@ -44,7 +44,17 @@ export const orderSchema = z.object({
     .describe(
       "The order number buyers and support use (`K7M2-9QX4`), in the answers of `GET /orders` and `GET /orders/{id}` (which accepts it in place of the id)",
     ),
-  status: z.enum(["CREATED", "PAID", "FULFILLING", "DELIVERED", "FAILED", "REFUNDED", "EXPIRED", "CANCELLED"]),
+  status: z.enum([
+    "CREATED",
+    "PAID",
+    "FULFILLING",
+    "DELIVERED",
+    "FAILED",
+    "REFUNDED",
+    "EXPIRED",
+    "CANCELLED",
+    "HELD_FOR_REVIEW",
+  ]),
   product_id: z.uuid(),
   quantity: z.number().int().min(1),
   unit_price: money,
@@ -89,6 +99,24 @@ export const walletSchema = z.object({
     .describe("CNY always; another currency (USD, XTR Stars) only while its balance or held amount is not zero"),
 });
 
+export const pricesSchema = z.object({
+  tier: z
+    .object({ id: z.string(), name_zh: z.string(), name_en: z.string() })
+    .nullable()
+    .describe("Your distributor tier; null when you are not a distributor (you pay retail)"),
+  prices: z.array(
+    z.object({
+      product_id: z.uuid(),
+      sku: z.string(),
+      currency: z.string(),
+      retail: money.describe("The platform's retail price per unit"),
+      price: money.describe(
+        "What you pay per unit when you buy it yourself (your tier price, or your L1's team price)",
+      ),
+    }),
+  ),
+});
+
 export const errorSchema = z.object({
   error: z.object({
     code: z.string().describe("Stable machine-readable code"),
@@ -99,6 +127,7 @@ export const errorSchema = z.object({
 });
 
 export type OrderJson = z.infer<typeof orderSchema>;
+export type PricesJson = z.infer<typeof pricesSchema>;
 export type ProductJson = z.infer<typeof productSchema>;
 export type CategoryJson = z.infer<typeof categorySchema>;
 
@@ -151,6 +180,7 @@ apiSchemaRegistry.add(orderSchema, { id: "Order" });
 apiSchemaRegistry.add(productSchema, { id: "Product" });
 apiSchemaRegistry.add(categorySchema, { id: "Category" });
 apiSchemaRegistry.add(walletSchema, { id: "Wallet" });
+apiSchemaRegistry.add(pricesSchema, { id: "Prices" });
 apiSchemaRegistry.add(errorSchema, { id: "Error" });
 apiSchemaRegistry.add(webhookBodySchema, { id: "SetWebhook" });
 apiSchemaRegistry.add(webhookSchema, { id: "Webhook" });

@@ -26,6 +26,10 @@ export const API_ERRORS = {
     status: 403,
     doc: "the order was refused by a placement check (risk, limits); `details.reference` identifies the decision for support",
   },
+  kyc_required: {
+    status: 403,
+    doc: "the buyer must complete real-name verification (KYC) before this order; `details.reference` identifies the decision",
+  },
   order_not_found: { status: 404, doc: "no such order among yours" },
   product_not_found: { status: 404, doc: "no such product for sale" },
   product_unavailable: { status: 404, doc: "the product does not exist or is not for sale now" },

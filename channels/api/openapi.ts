@@ -179,6 +179,7 @@ export function openApiDocument(): Record<string, unknown> {
               "idempotency_key_invalid",
               "insufficient_funds",
               "order_blocked",
+              "kyc_required",
               "product_unavailable",
               "out_of_stock",
               "idempotency_conflict",
@@ -249,6 +250,13 @@ export function openApiDocument(): Record<string, unknown> {
             "200": { description: "the order", content: orderBody },
             ...errors("invalid_id", "order_number_mistyped", "order_not_found"),
           },
+        },
+      },
+      "/prices": {
+        get: {
+          tags: ["Catalog"],
+          summary: "Your price for every product (your distributor tier's)",
+          responses: { "200": { description: "your prices", content: json(ref("Prices")) }, ...errors() },
         },
       },
       "/wallet": {

@@ -41,6 +41,10 @@ export function placeOrderFailureAnswer(f: PlaceOrderFailure): FailureAnswer {
       return answer(f.code, "the target is not a valid account id for this product", { expected: f.expected });
     case "order_blocked":
       return answer(f.code, "this order was refused; quote the reference to support", { reference: f.reference });
+    case "kyc_required":
+      return answer(f.code, "real-name verification (KYC) is required before this order", {
+        reference: f.reference,
+      });
     default:
       return assertExhaustive(f, "place-order failure");
   }

@@ -13,6 +13,7 @@ import {
   uuidParamSchema,
   type CategoryJson,
   type OrderJson,
+  type PricesJson,
   type ProductJson,
 } from "./api-schemas.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -37,6 +38,15 @@ export interface ApiV1Deps extends Omit<DistributorRoutesDeps, "walletCode" | "l
     balance(ctx: CoreContext, code: string): Promise<{ balance: bigint; held: bigint; available: bigint }>;
   };
   walletCode(userId: string, currency: Currency): string;
+  /** The caller's distributor tier and prices (core/distribution). */
+  distribution: {
+    get(ctx: CoreContext, userId: string): Promise<{ tierId: string } | null>;
+    tier(ctx: CoreContext, id: string): Promise<{ id: string; nameZh: string; nameEn: string }>;
+    prices(
+      ctx: CoreContext,
+      userId: string,
+    ): Promise<Array<{ productId: string; sku: string; currency: string; retail: bigint; price: bigint }>>;
+  };
   /** Requests per API key, and per client IP for requests without a valid key; absent = no limit. */
   limits?: { perKey?: RateLimiter; perIp?: RateLimiter; trustProxy?: boolean };
 }
@@ -54,6 +64,7 @@ const PATHS: Record<string, readonly string[]> = {
   "/webhook": ["GET", "POST", "DELETE"],
   "/webhook-deliveries": ["GET"],
   "/webhook-deliveries/:id/resend": ["POST"],
+  "/prices": ["GET"],
 };
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
@@ -235,6 +246,7 @@ export function apiV1Routes(deps: ApiV1Deps) {
           "this product is a card code delivered in the answer: send `target` only for DIRECT top-ups",
         );
     }
+    const ip = clientIp(c, deps.limits?.trustProxy);
     const res = await deps.orders.place(ctx, {
       userId: ctx.actor.userId,
       productId: body.product_id,
@@ -242,6 +254,8 @@ export function apiV1Routes(deps: ApiV1Deps) {
       target: body.target ?? null,
       idempotencyKey: ctx.idempotencyKey!,
       payWith: "wallet",
+      // A risk signal (docs/risk.md): the calling server's address, when known.
+      ...(ip !== "unknown" ? { client: { ip } } : {}),
     });
     if (!res.ok) {
       const a = placeOrderFailureAnswer(res);
@@ -290,6 +304,24 @@ export function apiV1Routes(deps: ApiV1Deps) {
     const order = await deps.orders.resolveRef(ctx, { ref });
     const codes = order.status === "DELIVERED" ? await deps.orders.codesFor(ctx, { orderId: order.id }) : undefined;
     return c.json({ order: orderJson(order, codes) });
+  });
+
+  app.get("/prices", async (c) => {
+    const ctx = ctxOf(c);
+    const me = await deps.distribution.get(ctx, ctx.actor.userId);
+    const tier = me ? await deps.distribution.tier(ctx, me.tierId) : null;
+    const prices = await deps.distribution.prices(ctx, ctx.actor.userId);
+    const body: PricesJson = {
+      tier: tier ? { id: tier.id, name_zh: tier.nameZh, name_en: tier.nameEn } : null,
+      prices: prices.map((p) => ({
+        product_id: p.productId,
+        sku: p.sku,
+        currency: p.currency,
+        retail: Number(p.retail),
+        price: Number(p.price),
+      })),
+    };
+    return c.json(body);
   });
 
   app.get("/wallet", async (c) => {

@@ -115,6 +115,8 @@ export function webChatRoutes(deps: WebChatDeps) {
         ...(body.tz && isTimeZone(body.tz) ? { timeZone: body.tz } : {}),
       },
       input,
+      // Risk signals for orders placed from this turn (docs/risk.md): the browser is the device.
+      client: { device: browserId, ...knownIp(clientIp(c, deps.limits?.trustProxy)) },
     };
     const said = body.silent ? undefined : typedText(input);
     if (said && deps.transcript) await deps.transcript.append(browserId, [{ from: "me", text: said }]);
@@ -187,4 +189,9 @@ async function record(
     return rest;
   }
   return keep(transcript, browserId, replies);
+}
+
+/** The client IP when the server knows it (`unknown` behind an untrusted proxy or in tests is left out). */
+function knownIp(ip: string): { ip?: string } {
+  return ip && ip !== "unknown" ? { ip } : {};
 }

@@ -53,6 +53,8 @@ export const eventCatalog = {
   "order.refunded": orderEvent("REFUNDED"),
   "order.expired": orderEvent("EXPIRED"),
   "order.cancelled": orderEvent("CANCELLED"),
+  /** Paid into escrow and held for a risk review (core/risk): staff approve (→ order.paid) or reject (→ order.refunded). */
+  "order.held_for_review": orderEvent("HELD_FOR_REVIEW"),
   /**
    * Staff asked for a delivered order's codes to be sent again to the buyer's private chats (the shop
    * notifier delivers them like a delivery). `requestedBy`: who asked (`staff:<user id>`, `system:<process>`).
@@ -132,6 +134,16 @@ export const eventCatalog = {
     customerFunds: minor,
     difference: minor,
     checkId: id,
+  }),
+  /**
+   * A distributor's tier changed (core/distribution): `reason` upgrade (its rolling volume crossed a
+   * threshold at a delivery), downgrade (the sweep, after a full period below) or staff. The chat tells them.
+   */
+  "distributor.tier_changed": z.object({
+    userId: id,
+    fromTier: z.string().min(1),
+    toTier: z.string().min(1),
+    reason: z.enum(["upgrade", "downgrade", "staff"]),
   }),
 } as const satisfies Record<string, z.ZodType>;
 

@@ -13,6 +13,7 @@ import {
 import type {
   AccountCodes,
   CatalogPort,
+  ChainPricingPort,
   InventoryPort,
   LedgerPort,
   SupplierCandidatePort,
@@ -61,6 +62,13 @@ export interface OrderFlowDeps {
   productCacheMs?: number;
   /** The placement pipeline's deciders, asked in order before money moves (docs/order-pipeline.md). */
   deciders?: readonly OrderDecider[];
+  /** The distributor price chain the price stage applies (docs/distribution.md); none: every sale at retail. */
+  chain?: ChainPricingPort;
+  /**
+   * Whether an order placed to be paid later was held by a decider (`review`): paying it then moves it to
+   * HELD_FOR_REVIEW instead of PAID. Runs in the payment's transaction. Unset: nothing is held at payment.
+   */
+  heldAtPayment?(ctx: CoreContext, tx: SqlTx, orderId: string): Promise<boolean>;
   /**
    * Minor units per currency a staff member may refund by calling `refund` directly (CLI, API); above
    * it (or in a currency left out) the refund goes through the staff console's approvals. Unset: none.
@@ -110,6 +118,8 @@ export interface FlowSignals {
 export interface PlacementPolicy {
   paymentWindowMs: number;
   deciders: readonly OrderDecider[];
+  heldAtPayment?: OrderFlowDeps["heldAtPayment"];
+  chain?: ChainPricingPort;
 }
 
 /** What every flow runs with, in named parts (built once by `createOrders`). */

@@ -1,8 +1,11 @@
 import type { Product } from "../catalog/index.ts";
-import { pricingOf, type Order, type OrderStatus } from "../orders/index.ts";
+import type { Order, OrderStatus } from "../orders/index.ts";
 import { DomainError, notFound, type CoreContext, type SqlTx } from "../shared/index.ts";
 import { afterDeferredPosting, FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
-import type { AccountCodes, SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
+import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
+import { settlementPosting } from "./settlement-posting.ts";
+
+export { settlementPosting } from "./settlement-posting.ts";
 
 export const fulfilOrderFlowId = "fulfil-order";
 export const settleOrderStepId = "settle-order";
@@ -67,7 +70,9 @@ async function fulfilRound(
   const order = await rt.orders.store.get(rt.orders.read, orderId);
   if (!order) throw notFound("order_not_found", "no such order", { orderId });
   switch (order.status) {
+    // HELD_FOR_REVIEW: held for a risk review; only staff's decision moves it on (approved → PAID).
     case "CREATED":
+    case "HELD_FOR_REVIEW":
     case "DELIVERED":
     case "REFUNDED":
     case "EXPIRED":
@@ -180,40 +185,6 @@ export async function settleAndDeliver(
       },
     }),
   );
-}
-
-/**
- * The order's settlement (T+0): revenue, the supplier's payable at cost, the cash into custody — taken
- * from escrow, or straight from the buyer's wallet (`fromWallet`: paid and settled by one posting).
- * Null when there is nothing to post (a free order at no cost).
- */
-export function settlementPosting(
-  accounts: AccountCodes,
-  order: Order,
-  supplier: { supplierId: string; cost: bigint } | null,
-  fromWallet: boolean,
-) {
-  // Posted from the breakdown stored at placement, never a recomputed price.
-  const t = pricingOf(order).total;
-  const cost = supplier ? supplier.cost * BigInt(order.quantity) : 0n;
-  const cur = order.currency;
-  if (t === 0n && cost === 0n) return { posting: null, cost };
-  const legs = [
-    fromWallet
-      ? { account: accounts.walletCode(order.userId, cur), amount: -t }
-      : { account: accounts.systemCode("order_escrow", cur), amount: -t },
-    { account: accounts.systemCode("revenue", cur), amount: t - cost },
-    ...(supplier ? [{ account: accounts.supplierPayableCode(supplier.supplierId, cur), amount: cost }] : []),
-    { account: accounts.systemCode("custody", cur), amount: t },
-    { account: accounts.systemCode("platform_cash", cur), amount: -t },
-  ].filter((l) => l.amount !== 0n);
-  const posting = {
-    idempotencyKey: `order-settle:${order.id}`,
-    kind: "order_settlement",
-    metadata: { orderId: order.id, ...(supplier ? { supplierId: supplier.supplierId } : {}) },
-    legs,
-  };
-  return { posting, cost };
 }
 
 async function fulfilDirect(
@@ -356,16 +327,20 @@ export async function refundOrder(
   ctx: CoreContext,
   orderId: string,
   reason: string,
-  /** `delivered`: a DELIVERED order may be refunded too (staff only: the facade's `refund`, never a job). */
-  opts: { delivered?: boolean } = {},
+  /**
+   * `delivered`: a DELIVERED order may be refunded too (staff only: the facade's `refund`, never a job).
+   * `held`: only an order HELD_FOR_REVIEW (a rejected or timed-out risk review); `inTx` runs in the
+   * refund's transaction once the order is refunded (the risk case closed next to it).
+   */
+  opts: { delivered?: boolean; held?: boolean; inTx?: (tx: SqlTx, order: Order) => Promise<void> } = {},
 ): Promise<FulfilResult> {
   try {
     const refunded = await rt.orders.transaction(async (tx) => {
       const current = await rt.orders.store.getForUpdate(tx, orderId);
       if (!current) throw notFound("order_not_found", "no such order", { orderId });
       if (current.status === "DELIVERED" && opts.delivered) return refundDelivered(rt, ctx, tx, current, reason);
-      if (current.status !== "PAID" && current.status !== "FULFILLING" && current.status !== "FAILED")
-        throw new Rollback(current);
+      const refundable = opts.held ? ["HELD_FOR_REVIEW"] : ["PAID", "FULFILLING", "FAILED"];
+      if (!refundable.includes(current.status)) throw new Rollback(current);
       await rt.modules.inventory.release(ctx, { orderId }, { tx });
       let refundTxId: string | undefined;
       if (current.paymentTxId) {
@@ -377,13 +352,20 @@ export async function refundOrder(
         if (!reversed.ok) throw new Error(`refund of order ${orderId} was refused: ${reversed.code}`);
         refundTxId = reversed.transactionId;
       }
-      return rt.orders.store.finalTransition(tx, {
+      const transition = {
         orderId,
-        path: ["PAID", "FULFILLING", "FAILED", "REFUNDED"],
+        path: opts.held
+          ? (["HELD_FOR_REVIEW", "REFUNDED"] as const)
+          : (["PAID", "FULFILLING", "FAILED", "REFUNDED"] as const),
         reason,
         set: { refundTxId, failureReason: reason, closedAt: rt.clock.now() },
         eventPayload: { reason },
-      });
+      };
+      if (!opts.inTx) return rt.orders.store.finalTransition(tx, transition);
+      const refunded = await rt.orders.store.transition(tx, transition);
+      if (!refunded) throw new Rollback(current);
+      await opts.inTx(tx, refunded);
+      return refunded;
     });
     rt.signals.committed("order.refunded", refunded);
     return { orderId, status: refunded.status, changed: true };
@@ -407,16 +389,22 @@ async function refundDelivered(
 ): Promise<Order> {
   await rt.modules.inventory.burnSold(ctx, { orderId: order.id }, { tx });
   let refundTxId: string | undefined;
+  // The settlement's reversal claws back each commission and referral reward: what a wallet can no
+  // longer cover becomes its owner's receivable (netted against later commission), never a negative wallet.
   const postings = [
-    { transactionId: order.settleTxId, key: `order-refund-settlement:${order.id}` },
+    { transactionId: order.settleTxId, key: `order-refund-settlement:${order.id}`, shortfallToReceivable: true },
     // Paid and settled by one posting (delivered at placement): the payment is that same posting.
     ...(order.paymentTxId !== order.settleTxId
       ? [{ transactionId: order.paymentTxId, key: `order-refund:${order.id}` }]
       : []),
   ];
-  for (const { transactionId, key } of postings) {
+  for (const { transactionId, key, ...more } of postings) {
     if (!transactionId) continue;
-    const reversed = await rt.modules.ledger.reverse(ctx, { transactionId, idempotencyKey: key, reason }, { tx });
+    const reversed = await rt.modules.ledger.reverse(
+      ctx,
+      { transactionId, idempotencyKey: key, reason, ...more },
+      { tx },
+    );
     if (!reversed.ok) throw new Error(`refund of delivered order ${order.id} was refused: ${reversed.code}`);
     refundTxId = reversed.transactionId;
   }

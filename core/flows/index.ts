@@ -8,3 +8,7 @@ export * from "./orders.facade.ts";
 export * from "./user-lookup.flow.ts";
 export * from "./withdrawal-pay.action.ts";
 export * from "./request-withdrawal.flow.ts";
+export * from "./held-orders.flow.ts";
+export * from "./risk-decider.ts";
+export * from "./risk-review.flow.ts";
+export * from "./risk-money-check.ts";

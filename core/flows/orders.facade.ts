@@ -5,6 +5,7 @@ import {
   createOrderStore,
   parseOrderRef,
   type NumberedOrder,
+  type Order,
   type OrderEventRow,
 } from "../orders/index.ts";
 import {
@@ -21,6 +22,7 @@ import {
   type CoreContext,
   type Currency,
   type Permission,
+  type SqlTx,
 } from "../shared/index.ts";
 import { ORDER_HIDDEN, type FlowRuntime, type OrderFlowDeps, type RoutingCache } from "./flow-deps.ts";
 import {
@@ -35,10 +37,12 @@ import {
   expireDueOrders,
   payFromWallet,
   placeOrder,
+  quoteOrder,
   type PayOrderResult,
   type PlaceOrderInput,
   type PlaceOrderResult,
 } from "./place-order.flow.ts";
+import { heldOrderIds, refundHeld, releaseHeld, type HeldDecision } from "./held-orders.flow.ts";
 import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
 
 /**
@@ -106,7 +110,12 @@ export function createOrders(deps: OrderFlowDeps) {
       warn: (obj, msg) => deps.hooks?.warn?.(obj, msg),
       ...(deps.hooks?.afterSupplierCall ? { afterSupplierCall: deps.hooks.afterSupplierCall } : {}),
     },
-    placement: { paymentWindowMs: deps.paymentWindowMs, deciders: deps.deciders ?? [] },
+    placement: {
+      paymentWindowMs: deps.paymentWindowMs,
+      deciders: deps.deciders ?? [],
+      ...(deps.heldAtPayment ? { heldAtPayment: deps.heldAtPayment } : {}),
+      ...(deps.chain ? { chain: deps.chain } : {}),
+    },
     clock: deps.clock,
   };
 
@@ -121,6 +130,8 @@ export function createOrders(deps: OrderFlowDeps) {
 
   const facade = {
     place: (ctx: CoreContext, input: PlaceOrderInput): Promise<PlaceOrderResult> => placeOrder(rt, ctx, input),
+    /** The price breakdown placing this order would have now (a shop's chain included); writes nothing. */
+    quote: (ctx: CoreContext, input: Omit<PlaceOrderInput, "idempotencyKey" | "payWith">) => quoteOrder(rt, ctx, input),
     payFromWallet: (ctx: CoreContext, input: { orderId: string }): Promise<PayOrderResult> =>
       payFromWallet(rt, ctx, input),
     /** External payments (e.g. Stars) credit the wallet first (payments.confirm); then the order pays from it. */
@@ -181,6 +192,44 @@ export function createOrders(deps: OrderFlowDeps) {
         results.push(result);
       }
       return results;
+    },
+    /**
+     * A risk review's decisions on a HELD_FOR_REVIEW order (docs/risk.md): `releaseHeld` → PAID (fulfilment
+     * continues), `refundHeld` → REFUNDED from escrow; each changes the order once however many race, and
+     * `inTx` runs in its transaction (the risk case closed, the audit written with the change).
+     */
+    releaseHeld: (
+      ctx: CoreContext,
+      input: { orderId: string; reason: string },
+      inTx?: (tx: SqlTx, order: Order) => Promise<void>,
+    ): Promise<HeldDecision> => releaseHeld(rt, ctx, input, inTx),
+    refundHeld: (
+      ctx: CoreContext,
+      input: { orderId: string; reason: string },
+      inTx?: (tx: SqlTx, order: Order) => Promise<void>,
+    ): Promise<FulfilResult> => refundHeld(rt, ctx, input, inTx),
+    /** Orders held for review, oldest first (the staff review queue). */
+    async heldOrders(ctx: CoreContext, input: { limit?: number } = {}): Promise<NumberedOrder[]> {
+      const ids = await heldOrderIds(rt, { limit: Math.min(Math.max(input.limit ?? 10, 1), 100) });
+      const orders = await Promise.all(ids.map((id) => orderReads.get(rt.orders.read, id)));
+      return orders.filter((o): o is NumberedOrder => o !== null);
+    },
+    /** Held orders nobody decided within `olderThanMs` are refunded (the scheduled job); returns how many. */
+    async refundOverdueHeld(
+      ctx: CoreContext,
+      input: { olderThanMs: number; limit?: number },
+      inTx?: (tx: SqlTx, order: Order) => Promise<void>,
+    ): Promise<number> {
+      const due = await heldOrderIds(rt, {
+        limit: input.limit ?? 200,
+        heldBefore: new Date(deps.clock.now().getTime() - input.olderThanMs),
+      });
+      let n = 0;
+      for (const id of due) {
+        const r = await refundHeld(rt, ctx, { orderId: id, reason: "risk review not decided in time" }, inTx);
+        if (r.changed) n++;
+      }
+      return n;
     },
     /** The order, if the actor may read it (its owner, staff with orders.read, the platform). */
     get: (ctx: CoreContext, input: { orderId: string }): Promise<NumberedOrder> =>
@@ -259,6 +308,7 @@ export function createOrders(deps: OrderFlowDeps) {
   // never see codes); fulfilment, expiry and sweeps are the platform's.
   return withAccess("orders", facade, {
     place: (ctx, input) => authorize(ctx, "orders.place", { owner: input.userId, hide: USER_HIDDEN }),
+    quote: (ctx, input) => authorize(ctx, "orders.place", { owner: input.userId, hide: USER_HIDDEN }),
     payFromWallet: pays,
     markPaid: pays,
     cancel: { inside: "orders.cancel by the order's owner, checked once the order is read" },
@@ -266,6 +316,10 @@ export function createOrders(deps: OrderFlowDeps) {
     refundExhausted: fulfil,
     refund: { inside: "orders.refund; a staff member directly: only up to staffRefundOver (else approval_required)" },
     applySupplierOutcome: fulfil,
+    releaseHeld: requires("risk.review"),
+    refundHeld: requires("risk.review"),
+    heldOrders: requires("risk.read"),
+    refundOverdueHeld: fulfil,
     expireDue: fulfil,
     sweepStuck: fulfil,
     get: reads,

@@ -14,6 +14,8 @@ export type PlaceOrderFailure =
   | { ok: false; code: "wrong_carrier"; expected: string; got: string }
   | { ok: false; code: "invalid_account"; expected: string }
   /** A decider of the placement pipeline refused it; `reference` lets support find the decision. */
-  | { ok: false; code: "order_blocked"; reference: string };
+  | { ok: false; code: "order_blocked"; reference: string }
+  /** The buyer must verify their real name (KYC) before this order; `reference` names the decision. */
+  | { ok: false; code: "kyc_required"; reference: string };
 
 export type PlaceOrderFailureCode = PlaceOrderFailure["code"];

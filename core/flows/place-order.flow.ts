@@ -22,7 +22,14 @@ import {
 } from "./flow-deps.ts";
 import { settlementPosting } from "./fulfil-order.flow.ts";
 import type { PlaceOrderFailure } from "./place-order.failures.ts";
-import { decideStage, priceStage, resolveStage, type PricedOrder } from "./place-order.stages.ts";
+import {
+  decideStage,
+  priceStage,
+  resolveStage,
+  type DecidedOrder,
+  type PlacementClient,
+  type PricedOrder,
+} from "./place-order.stages.ts";
 import type { DeliveredCode } from "./ports.ts";
 
 export const placeOrderFlowId = "place-order";
@@ -33,8 +40,12 @@ export interface PlaceOrderInput {
   productId: string;
   quantity: number;
   target?: string | null;
+  /** Placed in a distributor's shop: the shop's sale price (docs/distribution.md). */
+  shopId?: string | null;
   idempotencyKey: string;
   payWith: "wallet" | "later";
+  /** The client's IP and device where the channel knows them (web chat, API): risk signals. */
+  client?: PlacementClient;
 }
 
 export type PlaceOrderResult =
@@ -87,6 +98,8 @@ async function placeOnce(
     quantity: input.quantity,
     target: input.target ?? null,
     payWith: input.payWith,
+    // Only when set: an order without a shop keeps the hash it always had.
+    ...(input.shopId ? { shopId: input.shopId } : {}),
   });
   const replay = async (): Promise<PlaceOrderResult | null> => {
     const existing = await rt.orders.store.findByIdempotencyKey(rt.orders.read, input.userId, input.idempotencyKey);
@@ -96,13 +109,21 @@ async function placeOnce(
   // resolve → price → decide: reads only. A refusal from the cached product is confirmed against a
   // fresh read before the buyer sees it; any refusal first checks whether the key already placed an order.
   const refused = async (f: PlaceOrderFailure, final: boolean) => (final ? ((await replay()) ?? f) : PRODUCT_CHANGED);
-  const resolved = await resolveStage(rt, ctx, input);
+  const resolved = await resolveStage(rt, ctx, { ...input, orderId: newId() });
   if (!resolved.ok) return refused(resolved, fresh || resolved.code === "product_unavailable");
   const priced = await priceStage(rt, ctx, resolved.value, fresh);
   if (!priced.ok) return refused(priced, fresh);
   const decided = await decideStage(rt, ctx, priced.value);
   if (!decided.ok) return refused(decided, true);
-  return commitStage(rt, ctx, input, hash, decided.value, replay);
+  // What the deciders counted stands only for an order this call placed.
+  let result: PlaceOrderResult | typeof PRODUCT_CHANGED | undefined;
+  try {
+    result = await commitStage(rt, ctx, input, hash, decided.value, replay);
+    return result;
+  } finally {
+    if (result === undefined || result === PRODUCT_CHANGED || !result.ok || result.replayed)
+      await decided.value.undo().catch((e: unknown) => rt.signals.warn({ err: e }, "undoing a decider's count failed"));
+  }
 }
 
 /**
@@ -114,7 +135,7 @@ async function commitStage(
   ctx: CoreContext,
   input: PlaceOrderInput,
   hash: string,
-  priced: PricedOrder,
+  priced: DecidedOrder,
   replay: () => Promise<PlaceOrderResult | null>,
 ): Promise<PlaceOrderResult | typeof PRODUCT_CHANGED> {
   const { product, pricing } = priced;
@@ -125,14 +146,16 @@ async function commitStage(
   }
   // A CODE product paid from the wallet is delivered from stock in the placing transaction: the buyer
   // has the code at once, and no job, second transaction or queue round trip is spent on it.
+  // An order held for review is paid into escrow and waits (HELD_FOR_REVIEW): nothing is delivered yet.
+  const held = priced.hold !== null;
   const deliverNow =
-    product.deliveryKind === "CODE" && input.payWith === "wallet"
+    product.deliveryKind === "CODE" && input.payWith === "wallet" && !held
       ? { stock: await rt.routing.stockSupplier(ctx, product.id) }
       : undefined;
 
   const now = rt.clock.now();
   const order: NewOrder = {
-    id: newId(),
+    id: priced.orderId,
     userId: priced.buyer.userId,
     idempotencyKey: input.idempotencyKey,
     requestHash: hash,
@@ -207,7 +230,7 @@ async function commitStage(
           if (!row) throw new Error(`order ${order.id} was neither inserted nor refused`);
           return { order: row, codes: claim?.ok ? claim.codes : undefined };
         }
-        const paid = await payInTx(rt, ctx, tx, asCreated(order, now));
+        const paid = await payInTx(rt, ctx, tx, asCreated(order, now), held ? "HELD_FOR_REVIEW" : "PAID");
         if (!paid.ok) throw new Rollback(paid);
         return { order: paid.order };
       }),
@@ -232,6 +255,22 @@ async function commitStage(
     }
     throw e;
   }
+}
+
+/**
+ * What placing this order would cost now — the pipeline's resolve and price stages, nothing written: the
+ * breakdown a buy screen shows (a shop's price included) before the buyer confirms. The placement prices
+ * again; a screen compares its total with what it showed.
+ */
+export async function quoteOrder(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: Omit<PlaceOrderInput, "idempotencyKey" | "payWith">,
+): Promise<{ ok: true; pricing: PricedOrder["pricing"] } | PlaceOrderFailure> {
+  const resolved = await resolveStage(rt, ctx, { ...input, orderId: newId() });
+  if (!resolved.ok) return resolved;
+  const priced = await priceStage(rt, ctx, resolved.value, true);
+  return priced.ok ? { ok: true, pricing: priced.value.pricing } : priced;
 }
 
 /** The answer to a request whose idempotency key already placed `existing`. */
@@ -271,6 +310,8 @@ export async function payInTx(
   ctx: CoreContext,
   tx: SqlTx,
   order: Order,
+  /** HELD_FOR_REVIEW: paid into escrow but held for staff (a risk `review`); no fulfilment starts. */
+  to: "PAID" | "HELD_FOR_REVIEW" = "PAID",
 ): Promise<{ ok: true; order: Order } | { ok: false; code: "insufficient_funds" }> {
   let paymentTxId: string | undefined;
   if (order.total > 0n) {
@@ -297,7 +338,7 @@ export async function payInTx(
   const paid = await afterDeferredPosting(rt, true, () =>
     rt.orders.store.finalTransition(tx, {
       orderId: order.id,
-      path: ["CREATED", "PAID"],
+      path: ["CREATED", to],
       set: { paymentTxId, paidAt: rt.clock.now() },
     }),
   );
@@ -316,18 +357,20 @@ export async function payFromWallet(
         const current = await rt.orders.store.getForUpdate(tx, input.orderId);
         if (!current) throw notFound("order_not_found", "no such order", { orderId: input.orderId });
         authorize(ctx, "orders.pay", { owner: current.userId, hide: ORDER_HIDDEN });
-        if (current.status === "PAID" || current.status === "FULFILLING" || current.status === "DELIVERED")
+        if (["PAID", "FULFILLING", "DELIVERED", "HELD_FOR_REVIEW"].includes(current.status))
           throw new Rollback({ ok: true, order: current, replayed: true } as const);
         if (current.status !== "CREATED")
           throw new Rollback({ ok: false, code: "order_not_payable", status: current.status } as const);
         if (current.expiresAt.getTime() <= rt.clock.now().getTime())
           throw new Rollback({ ok: false, code: "order_expired" } as const);
-        const paid = await payInTx(rt, delegate(ctx, "orders.pay"), tx, current);
+        // Placed while a decider held it for review: paid into escrow, then held (HELD_FOR_REVIEW).
+        const held = rt.placement.heldAtPayment ? await rt.placement.heldAtPayment(ctx, tx, current.id) : false;
+        const paid = await payInTx(rt, delegate(ctx, "orders.pay"), tx, current, held ? "HELD_FOR_REVIEW" : "PAID");
         if (!paid.ok) throw new Rollback(paid);
         return paid.order;
       }),
     );
-    rt.signals.committed("order.paid", order);
+    rt.signals.committed(order.status === "HELD_FOR_REVIEW" ? "order.held_for_review" : "order.paid", order);
     return { ok: true, order, replayed: false };
   } catch (e) {
     if (e instanceof Rollback) return e.result as PayOrderResult;

@@ -1,6 +1,7 @@
 import type { Product } from "../catalog/index.ts";
 import { retailPricing, type PriceBreakdown } from "../orders/index.ts";
-import type { CoreContext } from "../shared/index.ts";
+import { invalidData, type CoreContext } from "../shared/index.ts";
+import { chainPricing } from "./chain-pricing.ts";
 import type { FlowRuntime } from "./flow-deps.ts";
 import type { PlaceOrderFailure } from "./place-order.failures.ts";
 
@@ -17,12 +18,23 @@ export const priceStageId = "price";
 export const decideStageId = "decide";
 export const commitStageId = "commit";
 
+/** Where the channel knows them (web chat, API): the client's IP address and a device/browser id. */
+export interface PlacementClient {
+  ip?: string;
+  device?: string;
+}
+
 /** What is being bought, by whom, for which target. */
 export interface ResolvedOrder {
+  /** The id the order will have if it is placed (deciders record their decision under it). */
+  orderId: string;
   product: Product;
   buyer: { userId: string };
   quantity: number;
   target: string | null;
+  client: PlacementClient;
+  /** The distributor's shop the order is placed in (its sale price applies). */
+  shopId: string | null;
 }
 
 /** The priced order: the breakdown stored on the order, and the product version it was priced at. */
@@ -33,8 +45,23 @@ export interface PricedOrder extends ResolvedOrder {
 
 export type StageResult<T> = { ok: true; value: T } | PlaceOrderFailure;
 
-/** A decider's answer. `block` carries a reference (its own record of why) that the buyer can quote. */
-export type OrderDecision = { kind: "allow" } | { kind: "block"; reference: string };
+/**
+ * A decider's answer. `block` and `kyc_required` refuse the order (nothing is written); `review` lets it be
+ * placed and paid into escrow but held (HELD_FOR_REVIEW) until staff decide. Each carries a reference
+ * (the decider's record of why) that the buyer can quote. `undo` takes back what the decider counted
+ * for an order that in the end was not placed (refused by a later stage, a replay).
+ */
+export type OrderDecision =
+  | { kind: "allow"; undo?: () => Promise<void> }
+  | { kind: "review"; reference: string; undo?: () => Promise<void> }
+  | { kind: "kyc_required"; reference: string }
+  | { kind: "block"; reference: string };
+
+/** The decided order: held for review (with the decision's reference) or not, and how to undo the deciders' counts. */
+export interface DecidedOrder extends PricedOrder {
+  hold: { reference: string } | null;
+  undo(): Promise<void>;
+}
 
 /**
  * A step that may refuse an order before money moves (risk rules, limits, KYC). Asked in order; the first
@@ -49,7 +76,15 @@ export interface OrderDecider {
 export async function resolveStage(
   rt: FlowRuntime,
   ctx: CoreContext,
-  input: { userId: string; productId: string; quantity: number; target?: string | null },
+  input: {
+    orderId: string;
+    userId: string;
+    productId: string;
+    quantity: number;
+    target?: string | null;
+    client?: PlacementClient;
+    shopId?: string | null;
+  },
 ): Promise<StageResult<ResolvedOrder>> {
   const product = await rt.routing.product(ctx, input.productId);
   if (!product) return { ok: false, code: "product_unavailable" };
@@ -57,7 +92,15 @@ export async function resolveStage(
   if (!target.ok) return target;
   return {
     ok: true,
-    value: { product, buyer: { userId: input.userId }, quantity: input.quantity, target: target.target },
+    value: {
+      orderId: input.orderId,
+      product,
+      buyer: { userId: input.userId },
+      quantity: input.quantity,
+      target: target.target,
+      client: input.client ?? {},
+      shopId: input.shopId ?? null,
+    },
   };
 }
 
@@ -78,21 +121,63 @@ export async function priceStage(
     ? await catalog.quote(ctx, { productId: order.product.id, ...request })
     : await catalog.priceFor(ctx, order.product, request);
   if (!quote.ok) return quote;
-  return {
-    ok: true,
-    value: { ...order, pricing: retailPricing(quote, quote.priceSource), productVersion: quote.productVersion },
-  };
+  let pricing = retailPricing(quote, quote.priceSource);
+  const { chain } = rt.placement;
+  if (order.shopId && !SHOP_ID.test(order.shopId))
+    throw invalidData("shop_not_found", "no such shop: a shop id is a UUID", { shopId: order.shopId });
+  if (chain) {
+    // The distributor chain, evaluated now (a cost rise never sells under cost), on the quoted price as retail.
+    const c = await chain.chainQuote(ctx, {
+      productId: order.product.id,
+      categoryId: order.product.categoryId,
+      retail: quote.unitPrice,
+      buyerUserId: order.buyer.userId,
+      shopId: order.shopId,
+    });
+    if (!c.ok) throw invalidData("shop_not_found", "no such shop", { shopId: order.shopId });
+    pricing = chainPricing(pricing, c.chain, c.referral);
+  } else if (order.shopId) throw invalidData("shop_not_found", "no such shop", { shopId: order.shopId });
+  return { ok: true, value: { ...order, pricing, productVersion: quote.productVersion } };
 }
 
-/** Asks each decider in turn; the first `block` refuses the order (`order_blocked`). */
+const SHOP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Asks each decider in turn: the first `block` or `kyc_required` refuses the order (and what the deciders
+ * before it counted is undone); a `review` holds it (the first reference is kept).
+ */
 export async function decideStage(
   rt: FlowRuntime,
   ctx: CoreContext,
   order: PricedOrder,
-): Promise<StageResult<PricedOrder>> {
-  for (const decider of rt.placement.deciders) {
-    const decision = await decider.decide(ctx, order);
-    if (decision.kind === "block") return { ok: false, code: "order_blocked", reference: decision.reference };
+): Promise<StageResult<DecidedOrder>> {
+  const undos: Array<() => Promise<void>> = [];
+  const undo = async () => {
+    for (const u of undos.splice(0)) await u();
+  };
+  let hold: { reference: string } | null = null;
+  try {
+    for (const decider of rt.placement.deciders) {
+      const decision = await decider.decide(ctx, order);
+      switch (decision.kind) {
+        case "block":
+          await undo();
+          return { ok: false, code: "order_blocked", reference: decision.reference };
+        case "kyc_required":
+          await undo();
+          return { ok: false, code: "kyc_required", reference: decision.reference };
+        case "review":
+          hold ??= { reference: decision.reference };
+          if (decision.undo) undos.push(decision.undo);
+          break;
+        case "allow":
+          if (decision.undo) undos.push(decision.undo);
+          break;
+      }
+    }
+  } catch (e) {
+    await undo();
+    throw e;
   }
-  return { ok: true, value: order };
+  return { ok: true, value: { ...order, hold, undo } };
 }

@@ -1,4 +1,5 @@
 import type { Catalog } from "../catalog/index.ts";
+import type { PriceChain, ReferralShare } from "../orders/index.ts";
 import type { CoreContext, Sql, SqlTx } from "../shared/index.ts";
 
 /**
@@ -37,7 +38,7 @@ export interface LedgerPort {
   deferredFailure(e: unknown): "insufficient_funds" | "ledger_retry" | undefined;
   reverse(
     ctx: CoreContext,
-    input: { transactionId: string; idempotencyKey: string; reason: string },
+    input: { transactionId: string; idempotencyKey: string; reason: string; shortfallToReceivable?: boolean },
     opts?: { tx?: SqlTx },
   ): Promise<LedgerPostResult>;
 }
@@ -47,6 +48,19 @@ export interface AccountCodes {
   walletCode(userId: string, currency: string): string;
   systemCode(name: string, currency: string): string;
   supplierPayableCode(supplierId: string, currency: string): string;
+}
+
+/**
+ * The distributor price chain (core/distribution `chainQuote`): for (product, shop?, buyer) the chain the
+ * price goes through (null: a plain sale) and the referral share the order funds. Reads only.
+ */
+export interface ChainPricingPort {
+  chainQuote(
+    ctx: CoreContext,
+    input: { productId: string; categoryId: string; retail: bigint; buyerUserId: string; shopId?: string | null },
+  ): Promise<
+    { ok: true; chain: PriceChain | null; referral: ReferralShare | null } | { ok: false; code: "shop_not_found" }
+  >;
 }
 
 /** `stillOnSale` guards the order insert of an order priced from a cached product. */

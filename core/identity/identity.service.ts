@@ -265,10 +265,12 @@ export function createIdentity({ sql, clock, secrets, linkCodeTtlMs = 10 * 60_00
     async recordStartPayload(_ctx, { userId, payload }, opts) {
       const p = payload.trim().slice(0, MAX_PAYLOAD);
       if (!p) return { recorded: false, reason: "empty" };
-      const ref = /^ref_([0-9a-f-]{36})$/i.exec(p)?.[1];
-      const referrer =
-        ref && UUID_RE.test(ref) && ref.toLowerCase() !== userId.toLowerCase() ? ref.toLowerCase() : null;
-      const rows = await q(opts).query<{ referred_by: string | null }>(recordStartPayloadSql(userId, p, referrer));
+      // `ref_<code>`: a referral code (core/distribution) or, as before, the referrer's user id.
+      const ref = /^ref_([0-9A-Za-z-]{4,36})$/.exec(p)?.[1] ?? null;
+      const referrer = ref && UUID_RE.test(ref) ? ref.toLowerCase() : ref;
+      const rows = await q(opts).query<{ referred_by: string | null }>(
+        recordStartPayloadSql(userId, p, referrer, clock.now()),
+      );
       if (!rows[0]) return { recorded: false, reason: "already_recorded" };
       return { recorded: true, referredBy: rows[0].referred_by };
     },

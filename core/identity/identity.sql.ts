@@ -6,14 +6,18 @@ import type { IdentityRecord, UserRecord } from "./identity.types.ts";
  * each chat turn resolves its user, so these are on the hot path.
  */
 
-export const USER_ROW = rowMap<UserRecord>("users", {
-  id: { column: "id", cast: "text" },
-  displayName: { column: "display_name" },
-  locale: { column: "locale" },
-  referredBy: { column: "referred_by", cast: "text" },
-  startPayload: { column: "start_payload" },
-  createdAt: { column: "created_at" },
-});
+export const USER_ROW = rowMap<UserRecord>(
+  "users",
+  {
+    id: { column: "id", cast: "text" },
+    displayName: { column: "display_name" },
+    locale: { column: "locale" },
+    referredBy: { column: "referred_by", cast: "text" },
+    startPayload: { column: "start_payload" },
+    createdAt: { column: "created_at" },
+  },
+  ["referred_at"],
+);
 
 export const IDENTITY_ROW = rowMap<IdentityRecord>("channel_identities", {
   id: { column: "id", cast: "text" },
@@ -96,11 +100,31 @@ export const setCanDmSql = (channel: string, externalId: string, canDm: boolean)
 export const setLocaleSql = (userId: string, locale: string) =>
   sql`UPDATE users SET locale = ${locale}::text WHERE id = ${userId}::uuid`;
 
-/** The first start payload, and the referrer when it names an existing other user. */
-export const recordStartPayloadSql = (userId: string, payload: string, referrer: string | null) => sql`
+/**
+ * The first start payload, and the referrer when `ref` names (by referral code or user id) an existing other
+ * user whose own referrers do not include this one (no cycle: A refers B refers A). Attributed once, with its
+ * time (the reward's period runs from it).
+ */
+export const recordStartPayloadSql = (userId: string, payload: string, ref: string | null, now: Date) => sql`
+  WITH RECURSIVE candidate AS (
+    SELECT r.id FROM users r
+    WHERE r.id = COALESCE(
+        (SELECT rc.user_id FROM referral_codes rc WHERE rc.code = ${ref}::text),
+        CASE WHEN ${ref}::text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+             THEN ${ref}::text::uuid END)
+      AND r.id <> ${userId}::uuid
+  ), up(id, depth) AS (
+    SELECT u.referred_by, 1 FROM users u JOIN candidate c ON u.id = c.id
+    UNION ALL
+    SELECT u.referred_by, up.depth + 1 FROM users u JOIN up ON u.id = up.id WHERE up.depth < 64
+  ), referrer AS (
+    SELECT c.id FROM candidate c WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.id = ${userId}::uuid)
+  )
   UPDATE users SET
     start_payload = ${payload}::text,
-    referred_by = COALESCE(referred_by, (SELECT r.id FROM users r WHERE r.id = ${referrer}::uuid))
+    referred_by = COALESCE(referred_by, (SELECT id FROM referrer)),
+    referred_at = CASE WHEN referred_by IS NULL AND EXISTS (SELECT 1 FROM referrer)
+                       THEN ${now}::timestamptz ELSE referred_at END
   WHERE id = ${userId}::uuid AND start_payload IS NULL
   RETURNING referred_by::text`;
 

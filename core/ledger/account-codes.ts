@@ -58,6 +58,11 @@ export function supplierPayableCode(supplierId: string, currency: Currency): str
   return `supplier_payable:${supplierId.toLowerCase()}:${currency}`;
 }
 
+/** What a user owes the platform: commission clawed back beyond their wallet, netted against later commission. */
+export function receivableCode(userId: string, currency: Currency): string {
+  return `receivable:${userId.toLowerCase()}:${currency}`;
+}
+
 const isCurrency = (v: string | undefined): v is Currency => v !== undefined && Object.hasOwn(CURRENCIES, v);
 
 /** Derives kind, owner, currency and sign rule from a chart-of-accounts code; throws invalidData otherwise. */
@@ -81,6 +86,16 @@ export function parseAccountCode(code: string): ParsedAccountCode {
         allowNegative: true,
         balanceMode: balanceModeOf("SUPPLIER_PAYABLE"),
       };
+    case "receivable":
+      if (!UUID.test(middle)) throw bad("the user id must be a lower-case UUID");
+      return {
+        code,
+        kind: "RECEIVABLE",
+        ownerId: middle,
+        currency,
+        allowNegative: true,
+        balanceMode: balanceModeOf("RECEIVABLE"),
+      };
     case "system": {
       const kind = Object.hasOwn(SYSTEM_KINDS, middle) ? SYSTEM_KINDS[middle as SystemAccountName] : undefined;
       if (!kind) throw bad(`unknown system account (one of ${Object.keys(SYSTEM_KINDS).join(", ")})`);
@@ -94,6 +109,6 @@ export function parseAccountCode(code: string): ParsedAccountCode {
       };
     }
     default:
-      throw bad("unknown prefix (wallet, system, supplier_payable)");
+      throw bad("unknown prefix (wallet, system, supplier_payable, receivable)");
   }
 }

@@ -11,6 +11,7 @@ export {
   walletCode,
   systemCode,
   supplierPayableCode,
+  receivableCode,
   parseAccountCode,
   SYSTEM_ACCOUNT_NAMES,
 } from "./account-codes.ts";

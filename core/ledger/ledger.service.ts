@@ -13,12 +13,13 @@ import {
   type SqlRunner,
   type SqlTx,
 } from "../shared/index.ts";
-import { parseAccountCode, supplierPayableCode, systemCode, walletCode } from "./account-codes.ts";
+import { parseAccountCode, receivableCode, supplierPayableCode, systemCode, walletCode } from "./account-codes.ts";
 import { captureHold, dueHolds, placeHold, releaseHold } from "./holds.ts";
 import { checkLedger, reconcileCurrency } from "./ledger-check.ts";
 import { assertKey, assertUuid } from "./ledger-input.ts";
 import type {
   Balance,
+  Leg,
   Ledger,
   PostInput,
   PostOptions,
@@ -107,6 +108,40 @@ export function createLedger({ sql, clock }: LedgerDeps): Ledger {
     }
   }
 
+  /**
+   * The wallet debits of a reversal, capped at what each wallet has available (its row locked first, so
+   * the cap holds until the commit); the rest is booked to the owner's receivable and covered into
+   * custody by the platform.
+   */
+  async function coverShortfalls(legs: Leg[], tx: SqlExecutor): Promise<Leg[]> {
+    const debited = legs.map((l) => ({ leg: l, parsed: parseAccountCode(l.account) }));
+    const wallets = debited.filter((d) => d.parsed.kind === "WALLET" && d.leg.amount < 0n).map((d) => d.parsed);
+    if (wallets.length === 0) return legs;
+    const locked = await lockAccounts(tx, wallets, known, clock.now());
+    const out: Leg[] = [];
+    for (const { leg, parsed } of debited) {
+      const account = locked.get(leg.account);
+      if (!account || leg.amount >= 0n) {
+        out.push(leg);
+        continue;
+      }
+      const available = account.balance - account.held;
+      const covered = available <= 0n ? 0n : available < -leg.amount ? available : -leg.amount;
+      const short = -leg.amount - covered;
+      if (covered > 0n) out.push({ account: leg.account, amount: -covered });
+      if (short > 0n)
+        out.push(
+          { account: receivableCode(parsed.ownerId!, parsed.currency), amount: -short },
+          { account: systemCode("custody", parsed.currency), amount: -short },
+          { account: systemCode("platform_cash", parsed.currency), amount: short },
+        );
+    }
+    // One leg per account (the shortfall legs meet the reversal's own custody and platform-cash legs).
+    const merged = new Map<string, bigint>();
+    for (const l of out) merged.set(l.account, (merged.get(l.account) ?? 0n) + l.amount);
+    return [...merged].filter(([, amount]) => amount !== 0n).map(([account, amount]) => ({ account, amount }));
+  }
+
   return {
     walletCode,
     systemCode,
@@ -161,7 +196,12 @@ export function createLedger({ sql, clock }: LedgerDeps): Ledger {
           memo: reason || null,
           metadata: null,
           reversesId: input.transactionId,
-          legs: validateLegs(original.map((l) => ({ account: l.account, amount: -BigInt(l.amount) }))),
+          legs: validateLegs(
+            await (input.shortfallToReceivable ? coverShortfalls : (x: Leg[]) => x)(
+              original.map((l) => ({ account: l.account, amount: -BigInt(l.amount) })),
+              tx,
+            ),
+          ),
         };
       });
     },

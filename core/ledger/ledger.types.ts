@@ -1,6 +1,14 @@
 import type { CoreContext, Currency, Sql, SqlTxOptions } from "../shared/index.ts";
 
-export type AccountKind = "WALLET" | "ESCROW" | "CUSTODY" | "PLATFORM_CASH" | "REVENUE" | "SUPPLIER_PAYABLE";
+export type AccountKind =
+  | "WALLET"
+  | "ESCROW"
+  | "CUSTODY"
+  | "PLATFORM_CASH"
+  | "REVENUE"
+  | "SUPPLIER_PAYABLE"
+  /** What a distributor owes the platform (a clawback its wallet could not cover): negative = owed. */
+  | "RECEIVABLE";
 export type SystemAccountName = "order_escrow" | "custody" | "platform_cash" | "revenue";
 /**
  * How an account's balance is kept (column `ledger_accounts.balance_mode`, pinned to the kind by a CHECK):
@@ -47,6 +55,12 @@ export interface ReverseInput {
   transactionId: string;
   idempotencyKey: string;
   reason: string;
+  /**
+   * A wallet the reversal debits (a commission clawed back) that can no longer cover it gives what it has;
+   * the rest becomes its owner's receivable (`receivable −d`), and the platform puts that much into custody
+   * (`custody −d, platform_cash +d`) so customer funds stay matched. Never a negative wallet.
+   */
+  shortfallToReceivable?: boolean;
 }
 
 export interface HoldInput {

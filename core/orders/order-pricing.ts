@@ -1,4 +1,6 @@
-import { invalidData } from "../shared/index.ts";
+import { invalidData, type PriceChain, type ReferralShare } from "../shared/index.ts";
+
+export type { ChainLevel, PriceChain, ReferralShare } from "../shared/index.ts";
 import type { Order } from "./types.ts";
 
 /**
@@ -14,6 +16,14 @@ export interface PriceBreakdown {
   unitPrice: bigint;
   total: bigint;
   lines: PriceLine[];
+  /**
+   * The distributor price chain the price went through (docs/distribution.md): each level's unit cost and
+   * unit sale price, level 1 first; the last level's sale price is `unitPrice`, and each level sells at the
+   * next one's cost. The platform sells at level 1's cost; each level earns (sale − cost) × quantity.
+   */
+  chain?: PriceChain;
+  /** A referral reward this order funds from the platform's margin (`bps` of it), to the referrer's wallet. */
+  referral?: ReferralShare;
 }
 
 /** A component of the price: `source` names what set it ("retail", or the catalog price rule that applied). */
@@ -31,6 +41,12 @@ export interface StoredPricing {
   unitPrice: string;
   total: string;
   lines: Array<{ source: string; unitAmount: string; amount: string }>;
+  chain?: {
+    retailUnit: string;
+    shopId: string | null;
+    levels: Array<{ level: 1 | 2; userId: string; unitCost: string; unitSale: string }>;
+  };
+  referral?: ReferralShare;
 }
 
 export function encodePricing(p: PriceBreakdown): StoredPricing {
@@ -41,6 +57,21 @@ export function encodePricing(p: PriceBreakdown): StoredPricing {
     unitPrice: p.unitPrice.toString(),
     total: p.total.toString(),
     lines: p.lines.map((l) => ({ source: l.source, unitAmount: l.unitAmount.toString(), amount: l.amount.toString() })),
+    ...(p.chain
+      ? {
+          chain: {
+            retailUnit: p.chain.retailUnit.toString(),
+            shopId: p.chain.shopId,
+            levels: p.chain.levels.map((l) => ({
+              level: l.level,
+              userId: l.userId,
+              unitCost: l.unitCost.toString(),
+              unitSale: l.unitSale.toString(),
+            })),
+          },
+        }
+      : {}),
+    ...(p.referral ? { referral: { referrerUserId: p.referral.referrerUserId, bps: p.referral.bps } } : {}),
   };
 }
 
@@ -59,10 +90,43 @@ export function pricingOf(
     unitPrice: BigInt(s.unitPrice),
     total: BigInt(s.total),
     lines: s.lines.map((l) => ({ source: l.source, unitAmount: BigInt(l.unitAmount), amount: BigInt(l.amount) })),
+    ...(s.chain
+      ? {
+          chain: {
+            retailUnit: BigInt(s.chain.retailUnit),
+            shopId: s.chain.shopId,
+            levels: s.chain.levels.map((l) => ({
+              level: l.level,
+              userId: l.userId,
+              unitCost: BigInt(l.unitCost),
+              unitSale: BigInt(l.unitSale),
+            })),
+          },
+        }
+      : {}),
+    ...(s.referral ? { referral: s.referral } : {}),
   };
   if (p.total !== order.total || p.currency !== order.currency || p.quantity !== order.quantity)
     throw invalidData("pricing_mismatch", "the order's stored price breakdown does not match its amounts");
+  if (p.chain && !chainAddsUp(p.chain, p.unitPrice))
+    throw invalidData("pricing_mismatch", "the order's stored price chain does not add up to its price");
   return p;
+}
+
+/**
+ * A chain adds up when every level earns ≥ 0, each level sells at the next one's cost, and the last sells
+ * at the buyer's unit price: then level 1's cost + every level's earnings = the price, to the unit.
+ */
+export function chainAddsUp(chain: PriceChain, unitPrice: bigint): boolean {
+  const { levels } = chain;
+  if (levels.length === 0 || levels.length > 2) return false;
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i]!;
+    if (l.level !== i + 1 || l.unitCost < 0n || l.unitSale < l.unitCost) return false;
+    const next = levels[i + 1];
+    if (next && next.unitCost !== l.unitSale) return false;
+  }
+  return levels[levels.length - 1]!.unitSale === unitPrice;
 }
 
 /** The breakdown of a sale at one price (`source`: "retail", or the price rule that set it). */

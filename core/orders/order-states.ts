@@ -9,7 +9,7 @@ import { ORDER_STATUSES, type OrderStatus } from "../shared/order-statuses.ts";
 export { ORDER_STATUSES, type OrderStatus };
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  CREATED: ["PAID", "EXPIRED", "CANCELLED"],
+  CREATED: ["PAID", "EXPIRED", "CANCELLED", "HELD_FOR_REVIEW"],
   PAID: ["FULFILLING"],
   FULFILLING: ["DELIVERED", "FAILED"],
   FAILED: ["REFUNDED"],
@@ -18,6 +18,8 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   REFUNDED: [],
   EXPIRED: [],
   CANCELLED: [],
+  // A risk review: approved → PAID (fulfilment continues), rejected or not decided in time → REFUNDED.
+  HELD_FOR_REVIEW: ["PAID", "REFUNDED"],
 };
 
 /** Statuses the pipeline never moves an order out of (a DELIVERED order leaves only by a staff refund). */

@@ -8,6 +8,7 @@ import {
   PG_UNIQUE_VIOLATION,
   sqlState,
   type Clock,
+  type CoreContext,
   type Currency,
   type SqlRunner,
 } from "../shared/index.ts";
@@ -41,6 +42,14 @@ export interface PaymentsDeps {
   sandbox: { secret: string; publicUrl: string };
   /** Stars per major unit for orders priced in other currencies (config `STARS_PER_CNY`); none: Stars pay XTR prices only. */
   starsRates?: StarsRates;
+  /**
+   * Asked before a top-up's checkout starts (risk, docs/risk.md): throws a DomainError to refuse it
+   * (nothing is created). Unset: every top-up may start.
+   */
+  topUpCheck?(
+    ctx: CoreContext,
+    input: { userId: string; amount: bigint; currency: string; idempotencyKey: string },
+  ): Promise<void>;
 }
 
 const PROVIDERS: readonly string[] = ["sandbox", "wallet", "telegram_stars"];
@@ -54,7 +63,7 @@ function assertCurrency(currency: unknown): asserts currency is Currency {
   if (!currencySchema.safeParse(currency).success) throw invalidData("invalid_currency", "unknown currency");
 }
 
-export function createPayments({ sql, clock, ledger, sandbox, starsRates = {} }: PaymentsDeps): Payments {
+export function createPayments({ sql, clock, ledger, sandbox, starsRates = {}, topUpCheck }: PaymentsDeps): Payments {
   if (sandbox.secret.length < 16) throw new Error("the sandbox webhook secret must be at least 16 characters");
   for (const rate of Object.values(starsRates)) parseStarsRate(rate);
   const publicUrl = sandbox.publicUrl.replace(/\/+$/, "");
@@ -108,6 +117,11 @@ export function createPayments({ sql, clock, ledger, sandbox, starsRates = {} }:
 
     async startTopUp(ctx, input, opts) {
       if (input.provider !== "sandbox") throw invalidData("unsupported_provider", "top-ups go through the sandbox");
+      if (topUpCheck) {
+        assertAmount(input.amount);
+        assertCurrency(input.currency);
+        await topUpCheck(ctx, input);
+      }
       const { payment, replayed } = await payments.createPayment(
         ctx,
         {

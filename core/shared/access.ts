@@ -54,6 +54,14 @@ export const PERMISSIONS = [
   "kyc.review",
   /** Staff: import custody bank statements and read the reconciliation. */
   "custody.manage",
+  /** Risk cases, rules and lists: read them; decide held orders; edit rules and lists (core/risk). */
+  "risk.read",
+  "risk.review",
+  "risk.manage",
+  /** Tiers, distributors, applications, pins (core/distribution): staff. */
+  "distribution.manage",
+  /** A distributor's own shops, sale-price and team-price rules, team and referral link. */
+  "shops.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -72,6 +80,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
   "profile.write",
   "conversations.use",
   "kyc.submit",
+  "shops.manage",
 ]);
 
 /**
@@ -101,6 +110,9 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "catalog.write",
     "suppliers.manage",
     "reports.read",
+    "risk.read",
+    "risk.review",
+    "distribution.manage",
   ],
   finance: [
     "orders.read",
@@ -112,8 +124,10 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "reports.read",
     "kyc.review",
     "custody.manage",
+    "risk.read",
+    "risk.review",
   ],
-  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage", "kyc.review"],
+  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage", "kyc.review", "risk.read"],
   viewer: ["reports.read"],
 };
 const ROLE_SETS = new Map<StaffRole, ReadonlySet<Permission>>(

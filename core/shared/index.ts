@@ -12,3 +12,4 @@ export * from "./outbox.ts";
 export * from "./sql.ts";
 export * from "./row-map.ts";
 export * from "./signed-payload.ts";
+export * from "./price-chain.types.ts";

@@ -11,5 +11,7 @@ export const ORDER_STATUSES = [
   "REFUNDED",
   "EXPIRED",
   "CANCELLED",
+  /** Paid into escrow, held until staff decide (a risk `review`): approved → PAID, rejected → REFUNDED. */
+  "HELD_FOR_REVIEW",
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -8,11 +8,13 @@ describe("job catalog", () => {
     expect(Object.keys(jobCatalog).sort()).toEqual([
       "check-custody",
       "deliver-webhook",
+      "expire-held-orders",
       "expire-holds",
       "expire-orders",
       "expire-withdrawals",
       "fulfil-order",
       "poll-supplier-requests",
+      "sweep-tier-downgrades",
     ]);
     for (const spec of Object.values(jobCatalog)) {
       expect(spec.attempts).toBeGreaterThanOrEqual(1);

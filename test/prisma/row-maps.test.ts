@@ -12,6 +12,7 @@ import { KYC_ROW } from "../../core/kyc/index.ts";
 import { ORDER_EVENT_ROW, ORDER_ROW } from "../../core/orders/order-store.ts";
 import { NUMBERED_ORDER_ROW } from "../../core/orders/order-reads.ts";
 import { PAYMENT_ROW } from "../../core/payments/payments.sql.ts";
+import { CASE_ROW, LIST_ROW, RULE_ROW } from "../../core/risk/index.ts";
 import type { RowMap } from "../../core/shared/index.ts";
 import { STAFF_ROW } from "../../core/staff/index.ts";
 import { PENDING_REQUEST_ROW, SUPPLIER_REQUEST_ROW, SUPPLIER_ROW } from "../../core/suppliers/suppliers.sql.ts";
@@ -45,6 +46,9 @@ const MAPS: Array<RowMap<never>> = [
   WITHDRAWAL_ROW,
   ENDPOINT_ROW,
   DELIVERY_ROW,
+  RULE_ROW,
+  LIST_ROW,
+  CASE_ROW,
 ] as Array<RowMap<never>>;
 
 type Query = Pick<pg.ClientBase, "query">;

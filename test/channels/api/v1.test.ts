@@ -336,6 +336,7 @@ describe("/v1 distributor API: auth, validation, idempotency, ownership", () => 
         "/categories",
         "/orders",
         "/orders/{id}",
+        "/prices",
         "/products",
         "/products/{id}",
         "/wallet",

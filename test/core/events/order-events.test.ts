@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_TYPES, parseEventPayload, type EventType } from "../../../core/events/index.ts";
+import type { OrderDecider } from "../../../core/flows/index.ts";
 import { ManualClock, newId } from "../../../core/shared/index.ts";
 import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
@@ -14,8 +15,21 @@ describe.each([
 ])("every outbox row of every path parses against the event catalog ($name)", ({ embedded }) => {
   let shop: Shop;
   const clock = new ManualClock(new Date());
+  /** Products whose orders a test decider holds for review (HELD_FOR_REVIEW). */
+  const reviewed = new Set<string>();
+  const deciders: OrderDecider[] = [
+    {
+      name: "test-review",
+      decide: (_ctx, order) =>
+        reviewed.has(order.product.id) ? { kind: "review", reference: "R-TEST" } : { kind: "allow" },
+    },
+  ];
   beforeAll(async () => {
-    shop = await createShop(`orderevents${embedded ? "lite" : ""}`, { workers: false, embedded, container: { clock } });
+    shop = await createShop(`orderevents${embedded ? "lite" : ""}`, {
+      workers: false,
+      embedded,
+      container: { clock, orderDeciders: deciders },
+    });
   }, 120_000);
   afterAll(() => shop?.dispose());
 
@@ -57,6 +71,12 @@ describe.each([
     const refunded = await place(failing.id, "wallet", "13800138001");
     await o.fulfil(ctx, { orderId: refunded.id }).catch(() => undefined);
     await o.refund(ctx, { orderId: refunded.id, reason: "supplier failed" });
+    // Held for review (order.held_for_review), then approved (order.paid from HELD_FOR_REVIEW).
+    const heldCard = await shop.codeProduct({ stock: 2, price: 500n, cost: 400n });
+    reviewed.add(heldCard.id);
+    const held = await place(heldCard.id, "wallet");
+    expect(held.status).toBe("HELD_FOR_REVIEW");
+    expect((await o.releaseHeld(ctx, { orderId: held.id, reason: "approved" })).changed).toBe(true);
     // Cancelled, and expired.
     await o.cancel(u, { orderId: (await place(card.id, "later")).id });
     const expiring = await place(card.id, "later");
@@ -106,8 +126,10 @@ describe.each([
       }
     }
     expect(problems).toEqual([]);
-    // Every type in the catalog was written by some path — but order.failed, which no path stops at today.
-    expect([...seen].sort()).toEqual(EVENT_TYPES.filter((t) => t !== "order.failed").sort());
+    // Every type in the catalog was written by some path — but order.failed, which no path stops at today,
+    // and distributor.tier_changed (written by core/distribution: test/core/distribution/tier-progress.test.ts).
+    const elsewhere = new Set(["order.failed", "distributor.tier_changed"]);
+    expect([...seen].sort()).toEqual(EVENT_TYPES.filter((t) => !elsewhere.has(t)).sort());
 
     // The order events say where the order came from, and a refund why.
     const ofOrder = (id: string, type: EventType) =>

@@ -16,6 +16,8 @@ export function serviceEnv(shop: Shop, dataDir: string, extra: Record<string, st
     DATA_DIR: dataDir,
     DEMO_SEED: "false",
     LOG_LEVEL: "warn",
+    // As the test shop's container (test/support/container.ts): risk rules on only where a test sets them.
+    RISK_ENABLED: "false",
     ...extra,
   };
 }

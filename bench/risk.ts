@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import type { Container } from "../app/container.ts";
+import { systemContext } from "../core/shared/index.ts";
+import { log, percentile, round3 } from "./config.ts";
+import { load, measure, type Shop } from "./load.ts";
+import { userId } from "./seed/ids.ts";
+import { startServer, stopServer } from "./server.ts";
+
+/**
+ * Issue 14 §6, the risk figures:
+ *   risk_p50_ms, risk_p99_ms   one decision (`risk.assess`, the default rules, Redis counters) with
+ *                              1,000,000 × BENCH_SHAPE_SCALE events of history in the counters
+ *   risk_orders_ratio          stock orders/s over the API with risk on ÷ with it off (two fresh servers,
+ *                              warmed up alike, one after the other)
+ * The bench's buyers each order hundreds of times a minute, so the buyer-velocity rule's threshold is
+ * lifted for these runs: every order then takes the whole decision (every rule evaluated, its counters
+ * written), not a cheaper refusal. The rule is put back afterwards.
+ */
+export async function riskFigures(o: {
+  c: Container;
+  appEnv: Record<string, string>;
+  shop: Shop;
+  users: number;
+  scale: number;
+  seconds: number;
+  concurrency: number;
+  dbUrl: string;
+}): Promise<{ risk_p50_ms: number; risk_p99_ms: number; risk_orders_ratio: number; risk_history_events: number }> {
+  const ctx = systemContext("bench", { channel: "cli" });
+  const risk = o.c.risk;
+  const velocity = (await risk.rules(ctx)).find((r) => r.name === "buyer-velocity");
+  await risk.setThreshold(ctx, { name: "buyer-velocity", value: 1e9 });
+  try {
+    // History: events over the last hour for random buyers and phone numbers, written as decisions write them.
+    const events = Math.round(1_000_000 * o.scale);
+    const now = Date.now();
+    log(`risk: writing ${events} events of history into the counters`);
+    for (let done = 0; done < events; done += 2_000) {
+      await Promise.all(
+        Array.from({ length: Math.min(2_000, events - done) }, () =>
+          risk.assess(ctx, {
+            subject: "order",
+            eventId: randomUUID(),
+            userId: userId(1 + Math.floor(Math.random() * o.users)),
+            channel: "http",
+            amount: 1_000n,
+            currency: "CNY",
+            target: `139${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`,
+          }),
+        ),
+      );
+    }
+    log(`risk: history written in ${Math.round((Date.now() - now) / 1000)} s; timing 2,000 decisions`);
+    const latencies: number[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const t0 = performance.now();
+      await risk.assess(ctx, {
+        subject: "order",
+        eventId: randomUUID(),
+        userId: userId(1 + Math.floor(Math.random() * o.users)),
+        channel: "http",
+        amount: 1_000n,
+        currency: "CNY",
+        target: null,
+      });
+      latencies.push(performance.now() - t0);
+    }
+    latencies.sort((a, b) => a - b);
+
+    // Risk off, then on: each a fresh server, warmed up alike, so the two runs differ only in RISK_ENABLED.
+    const ordersPerS = async (enabled: boolean) => {
+      log(`risk: stock orders with risk ${enabled ? "on" : "off"} for ${o.seconds} s`);
+      const server = await startServer({ ...o.appEnv, RISK_ENABLED: String(enabled) });
+      try {
+        const shop = { ...o.shop, urls: [server.url] };
+        await load(shop, { seconds: 3, directShare: 0, concurrency: o.concurrency, dbUrl: o.dbUrl });
+        const res = await load(shop, {
+          seconds: o.seconds,
+          directShare: 0,
+          concurrency: o.concurrency,
+          dbUrl: o.dbUrl,
+        });
+        return (await measure(o.dbUrl, `stock, risk ${enabled ? "on" : "off"}`, res)).ordersPerS;
+      } finally {
+        await stopServer(server.child);
+      }
+    };
+    const offOrdersPerS = await ordersPerS(false);
+    const onOrdersPerS = await ordersPerS(true);
+    return {
+      risk_p50_ms: round3(percentile(latencies, 50)),
+      risk_p99_ms: round3(percentile(latencies, 99)),
+      risk_orders_ratio: round3(onOrdersPerS / Math.max(1e-9, offOrdersPerS)),
+      risk_history_events: events,
+    };
+  } finally {
+    if (velocity) await risk.putRule(ctx, { name: velocity.name, condition: velocity.condition });
+  }
+}
