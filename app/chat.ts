@@ -11,11 +11,13 @@ import type { WechatAlert, WechatChannel } from "../channels/wechat/index.ts";
 import type { Wechaty } from "wechaty";
 import { createSqlWebTranscript, createWebMailbox, webChatRoutes } from "../channels/web/index.ts";
 import { systemContext } from "../core/shared/index.ts";
-import { publicUrl, slackEnabled, wechatEnabled } from "./config.ts";
+import { publicUrl, slackEnabled, staffChannelConfigured, wechatEnabled } from "./config.ts";
 import type { Container } from "./container.ts";
 import { shopNotifier, starsRefunder } from "./events/consumers.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createStaffConsole } from "./staff-console.ts";
+import { staffAlerter, type StaffDestination } from "./staff-ops/staff-alerter.ts";
+import { createWebhookWatch } from "./staff-ops/webhook-watch.ts";
 
 export interface ChatEdges {
   /** HTTP entries of the chat channels: the web chat page and API, the Telegram webhook. */
@@ -65,6 +67,16 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       files: false,
     };
 
+  // The Telegram webhook's refused requests become a staff alert when a staff channel is configured.
+  const webhookWatch =
+    config.TELEGRAM_BOT_TOKEN && staffChannelConfigured(config)
+      ? createWebhookWatch({
+          alerts: createStaffConsole(c).alerts,
+          clock: c.clock,
+          channel: "telegram",
+          onError: (err) => logger.warn({ err }, "webhook watch: the check failed"),
+        })
+      : undefined;
   // Filled once the bots' identity service exists (the Telegram channel is started before the bots).
   const canDm: { set?: (externalId: string, canDm: boolean) => Promise<void> } = {};
   if (config.TELEGRAM_BOT_TOKEN) {
@@ -78,7 +90,10 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       handler: async (turn) => (await handle)(turn),
       logger: logger.child({ part: "telegram" }),
       setCanDm: (id, v) => canDm.set?.(id, v) ?? Promise.resolve(),
-      onWebhookRejected: (reason) => c.metrics.webhookRejections.inc({ source: "telegram", reason }),
+      onWebhookRejected: (reason) => {
+        c.metrics.webhookRejections.inc({ source: "telegram", reason });
+        webhookWatch?.rejected(reason);
+      },
     });
     channels.telegram = telegram.channel.capabilities;
     if (telegram.routes) routes.route("/telegram", telegram.routes);
@@ -273,6 +288,39 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     ),
   );
 
+  // The staff alerts (core/alerts' `staff.alert` events) reach the staff channels hosted here.
+  const staffDestinations: StaffDestination[] = [];
+  if (slack && slackChannelId) {
+    const sl = slack;
+    staffDestinations.push({
+      name: `slack:${slackChannelId}`,
+      locale: config.STAFF_LOCALE,
+      send: (replies) => sl.send(slackChannelId, replies),
+    });
+  }
+  if (telegram)
+    for (const group of staffGroups) {
+      const tg = telegram.channel;
+      staffDestinations.push({
+        name: `telegram:${group}`,
+        locale: config.STAFF_LOCALE,
+        async send(replies) {
+          const r = await tg.send(group, replies);
+          if (r.failed > 0) throw new Error(`telegram: ${r.failed} alert messages to the staff group failed`);
+        },
+      });
+    }
+  if (staffDestinations.length > 0)
+    unhost.push(
+      c.events.host(
+        staffAlerter({
+          destinations: staffDestinations,
+          seen: (k) => isTurnProcessed(db, "outbound", k),
+          mark: async (k) => void (await markTurnProcessed(db, "outbound", k)),
+        }),
+      ),
+    );
+
   const limits = rateLimitersOf(c);
   if (mailbox)
     routes.route(
@@ -294,6 +342,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     ...(wechat ? { wechat } : {}),
     ...(slack ? { slack } : {}),
     async stop() {
+      webhookWatch?.stop();
       await Promise.all(unhost.map((u) => u()));
       mailbox?.close();
       await telegram?.channel.stop();

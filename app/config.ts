@@ -76,9 +76,9 @@ export function currencyAmounts(name: string, v: string): Partial<Record<Currenc
 }
 
 /** The parsed staff refund threshold (parseConfig has checked it: an invalid one throws here). */
-export function staffRefundOver(v: string): Partial<Record<Currency, bigint>> {
+export function staffRefundOver(v: string, name = "STAFF_APPROVAL_REFUND_OVER"): Partial<Record<Currency, bigint>> {
   const r = parseApprovalThresholds(v);
-  if (typeof r === "string") throw new Error(`STAFF_APPROVAL_REFUND_OVER ${r}`);
+  if (typeof r === "string") throw new Error(`${name} ${r}`);
   return r;
 }
 
@@ -205,6 +205,51 @@ export const configVariables = {
     schema: approvalThresholds.default("CNY:100,USD:15,XTR:1000"),
     example: "CNY:100,USD:15,XTR:1000",
     doc: "Staff refunds above this amount per currency (major units) need a second staff member's approval; a currency left out needs approval for any amount.",
+  },
+  STAFF_APPROVAL_CREDIT_OVER: {
+    schema: approvalThresholds.default("CNY:100,USD:15,XTR:1000"),
+    example: "CNY:100,USD:15,XTR:1000",
+    doc: "Staff wallet credits and debits above this amount per currency (major units) need a second staff member's approval; a currency left out needs approval for any amount.",
+  },
+  STAFF_LOCALE: {
+    schema: z.enum(["zh-CN", "en"]).default("zh-CN"),
+    example: "zh-CN",
+    doc: "The language of the alerts posted to the staff channels (Slack and the Telegram staff groups).",
+  },
+  STAFF_APPROVAL_PRICE_CHANGE_PERCENT: {
+    schema: int(0, 1000).default(20),
+    example: "20",
+    doc: "A staff price change of more than this percentage (up or down) needs a second staff member's approval.",
+  },
+  STAFF_ALERT_RENOTIFY_MINUTES: {
+    schema: int(1, 1440).default(30),
+    example: "30",
+    doc: "An open alert is posted to the staff channel again at most this often while it holds.",
+  },
+  STAFF_ALERT_LOW_STOCK_DAYS: {
+    schema: int(0, 365).default(3),
+    example: "3",
+    doc: "Low-stock alert: a code product with fewer days of cover than this (at the last 7 days' sales rate).",
+  },
+  STAFF_ALERT_LOW_STOCK_FLOOR: {
+    schema: int(0, 1_000_000).default(10),
+    example: "10",
+    doc: "Low-stock alert: a code product with fewer sellable codes than this, whatever its sales.",
+  },
+  STAFF_ALERT_FAILURE_PERCENT: {
+    schema: int(1, 100).default(20),
+    example: "20",
+    doc: "Alert when more than this percentage of the orders that finished in the last 15 minutes failed (at least 5 orders).",
+  },
+  STAFF_ALERT_REFUND_STORM: {
+    schema: int(1, 1_000_000).default(20),
+    example: "20",
+    doc: "Alert when at least this many orders were refunded in the last 15 minutes.",
+  },
+  STAFF_ALERT_BACKORDER_MINUTES: {
+    schema: int(1, 10_080).default(60),
+    example: "60",
+    doc: "Alert when paid orders have waited for stock (AWAITING_STOCK) longer than this.",
   },
   RISK_ENABLED: {
     schema: bool.default(true),
@@ -517,4 +562,9 @@ export function slackEnabled(config: Config): boolean {
 
 export function publicUrl(config: Config): string {
   return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, "");
+}
+
+/** Whether the staff console has a channel (Slack or a Telegram staff group): its alerts and periodic checks run. */
+export function staffChannelConfigured(config: Config): boolean {
+  return slackEnabled(config) || (config.TELEGRAM_STAFF_CHAT_IDS?.length ?? 0) > 0;
 }

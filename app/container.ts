@@ -50,7 +50,7 @@ import {
 } from "../jobs/catalog.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
-import { publicUrl, staffRefundOver, type Config } from "./config.ts";
+import { publicUrl, staffChannelConfigured, staffRefundOver, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metrics.ts";
@@ -62,6 +62,7 @@ import { createWebhooks, type WebhookEventType, type Webhooks } from "../core/we
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
+import { createStaffChecks } from "./staff-ops/staff-checks.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
 import { withdrawalPayouts } from "./custody-payouts.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
@@ -423,6 +424,24 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
             custody,
             distribution,
             logger: jobLogger,
+            // Only with a staff channel to tell (Slack or a Telegram staff group): alerts, ledger watch, expiry.
+            ...(staffChannelConfigured(config)
+              ? {
+                  staffChecks: createStaffChecks({
+                    db,
+                    clock,
+                    secrets,
+                    orders,
+                    config,
+                    ledger,
+                    payoutProviderSecret,
+                    catalog,
+                    suppliers,
+                    inventory,
+                    kyc,
+                  }),
+                }
+              : {}),
             withdrawals: withdrawalsForWorkers,
             webhooks,
             riskReview,

@@ -4,11 +4,14 @@ import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
 import type { Custody } from "../core/custody/index.ts";
+import type { StaffChecks } from "./staff-ops/staff-checks.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 import type { Webhooks } from "../core/webhooks/index.ts";
 import type { RiskReview } from "../core/flows/index.ts";
 import {
   checkCustodyJob,
+  checkLedgerJob,
+  expireApprovalsJob,
   expireHeldOrdersJob,
   expireHoldsJob,
   expireOrdersJob,
@@ -17,6 +20,7 @@ import {
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
+  sweepStaffAlertsJob,
   sweepTierDowngradesJob,
 } from "../jobs/catalog.ts";
 import type { Distribution } from "../core/distribution/index.ts";
@@ -40,6 +44,8 @@ export interface WorkerDeps {
   heldOrderTimeoutMs?: number;
   distribution: Pick<Distribution, "sweepDowngrades">;
   logger: Logger;
+  /** The staff console's periodic checks (alerts, ledger, approval expiry); absent: not scheduled. */
+  staffChecks?: StaffChecks;
   /** Supplier requests pending longer than this are queried by the poller. */
   pollPendingAfterMs?: number;
   /** PAID/FULFILLING orders untouched this long are fulfilled again by the sweeper (their job was lost). */
@@ -117,6 +123,18 @@ export function registerJobHandlers(d: WorkerDeps): void {
             "custody does not match customer funds",
           );
     });
+  const checks = d.staffChecks;
+  if (checks) {
+    d.jobs.handle(sweepStaffAlertsJob, async (_p, meta) => {
+      const r = await checks.sweepAlerts(ctx(meta.jobId));
+      for (const err of r.errors) d.logger.warn({ err }, "staff alerts: a check failed");
+    });
+    d.jobs.handle(checkLedgerJob, async (_p, meta) => void (await checks.checkLedger(ctx(meta.jobId))));
+    d.jobs.handle(expireApprovalsJob, async (_p, meta) => {
+      const n = await checks.expireApprovals(ctx(meta.jobId));
+      if (n) d.logger.info({ expired: n }, "expired approval requests");
+    });
+  }
   const webhooks = d.webhooks;
   if (webhooks)
     d.jobs.handle(
@@ -161,11 +179,10 @@ export async function startWorkers(d: WorkerDeps, opts: { concurrency: number })
     expireHeldOrdersJob,
     sweepTierDowngradesJob,
   ] as const;
+  const staff = d.staffChecks ? ([sweepStaffAlertsJob, checkLedgerJob, expireApprovalsJob] as const) : [];
   // The custody check runs where the process has custody (serve, worker).
-  const periodic: ReadonlyArray<(typeof repeated)[number] | typeof checkCustodyJob> = d.custody
-    ? [...repeated, checkCustodyJob]
-    : repeated;
-  for (const name of periodic) {
+  const custodyJobs = d.custody ? ([checkCustodyJob] as const) : [];
+  for (const name of [...repeated, ...staff, ...custodyJobs]) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

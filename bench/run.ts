@@ -43,6 +43,8 @@
  *   risk_orders_ratio                  stock orders/s with risk on ÷ off (two fresh servers, same run)
  *   tg_*, notify_*                     the chat pipeline (bench/telegram/run.ts)
  *   wechat_*                           WeChat by numbered menus on the mock puppet (bench/wechat/run.ts)
+ *   slack_events_per_s, slack_p99_ms   signed Slack `/km order <id>` → staff bot → reply at the faked Web API
+ *                                      (bench/slack/run.ts; BENCH_SLACK=0 skips, BENCH_SLACK_SECONDS 10)
  *
  * Environment: BENCH_SECONDS (30, the mixed run), BENCH_KIND_SECONDS (15, each single-kind run; 0 skips),
  * BENCH_SAME_SQL_SECONDS (10; 0 skips), PGBENCH_SECONDS (10), BENCH_CONCURRENCY (48 buyers, closed loop;
@@ -313,9 +315,10 @@ async function main() {
     // ── the chat pipeline: Telegram webhook updates driving complete purchases (issue 4), its own process ──
     const chat = bench.telegram ? runTelegramBench() : {};
     const wechat = bench.wechat ? runWechatBench() : {};
+    const slack = process.env.BENCH_SLACK === "0" ? {} : runSlackBench();
     const benchS = Math.round((performance.now() - started) / 1000);
     log(`total bench time ${benchS} s`);
-    console.log(JSON.stringify({ ...result, ...chat, ...wechat, bench_s: benchS }));
+    console.log(JSON.stringify({ ...result, ...chat, ...wechat, ...slack, bench_s: benchS }));
   } finally {
     for (const s of servers) if (s.exitCode === null) s.kill("SIGKILL");
     await sim.stop();
@@ -358,6 +361,24 @@ function runWechatBench(): Record<string, unknown> {
   if (r.status !== 0 || !last.startsWith("{")) {
     log(`wechat bench failed (exit ${r.status})`);
     return { wechat_error: `exit ${r.status}` };
+  }
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+/** bench/slack/run.ts (signed slash commands through Bolt and the staff bot, Web API faked); its JSON line. */
+function runSlackBench(): Record<string, unknown> {
+  log("slack: signed /km order lookups through the staff console (bench/slack/run.ts)");
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/slack/run.ts"], {
+    cwd: ROOT,
+    env: process.env,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`slack: ${line}`);
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !last.startsWith("{")) {
+    log(`slack bench failed (exit ${r.status})`);
+    return { slack_error: `exit ${r.status}` };
   }
   return JSON.parse(last) as Record<string, unknown>;
 }

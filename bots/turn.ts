@@ -201,6 +201,11 @@ export type ButtonRows = Button[][];
 export interface TextReply {
   kind: "text";
   body: TextPart[];
+  /**
+   * Label/value pairs after the body (a report's figures): Slack shows them as section fields, other
+   * channels as a monospace table (`fieldsTable`).
+   */
+  fields?: ReplyField[];
   buttons?: ButtonRows;
   /** Replace the message the pressed button was on, when possible. */
   edit?: boolean;
@@ -211,6 +216,26 @@ export interface TextReply {
    */
   forgetInput?: boolean;
 }
+
+export interface ReplyField {
+  label: string;
+  value: string;
+}
+
+/** Fields as one monospace table part: labels padded to one width, each value after its label. */
+export function fieldsTable(fields: readonly ReplyField[]): TextPart {
+  const width = Math.max(0, ...fields.map((f) => f.label.length));
+  return {
+    text: fields
+      .map((f) => `${f.label.padEnd(width)}  ${f.value.replace(/\n/g, `\n${" ".repeat(width + 2)}`)}`)
+      .join("\n"),
+    style: "pre",
+  };
+}
+
+/** The body with its fields as a table, for channels without a native field layout. */
+export const bodyWithFields = (r: Pick<TextReply, "body" | "fields">): TextPart[] =>
+  r.fields && r.fields.length > 0 ? [...r.body, { text: "\n" }, fieldsTable(r.fields)] : r.body;
 
 export interface CodeItem {
   code: string;

@@ -25,6 +25,10 @@ export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
 /** The custody check: the ledger's reconcile (custody vs customer funds), recorded; a mismatch is an event. */
 export const checkCustodyJob = "check-custody";
+/** The staff console's periodic work (app/staff-ops): alert checks, the ledger check, approval expiry. */
+export const sweepStaffAlertsJob = "sweep-staff-alerts";
+export const checkLedgerJob = "check-ledger";
+export const expireApprovalsJob = "expire-approvals";
 export const expireWithdrawalsJob = "expire-withdrawals";
 export const deliverWebhookJob = "deliver-webhook";
 /** Orders held for a risk review and not decided within RISK_REVIEW_TIMEOUT_MINUTES are refunded. */
@@ -58,6 +62,21 @@ export const jobCatalog = {
     backoff: backoff(5_000),
     timeoutMs: 120_000,
     repeatEveryMs: 15 * 60_000,
+  },
+  [sweepStaffAlertsJob]: {
+    schema: empty,
+    attempts: 1,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 60_000,
+  },
+  [checkLedgerJob]: { schema: empty, attempts: 1, backoff: backoff(1_000), timeoutMs: 300_000, repeatEveryMs: 900_000 },
+  [expireApprovalsJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(1_000),
+    timeoutMs: 60_000,
+    repeatEveryMs: 60_000,
   },
   // A distributor's webhook: retried on non-2xx/timeouts, 42 s doubling — the 12th and last attempt comes
   // ≈ 24 h after the first (42 s × (2^11 − 1)); then the delivery is FAILED (the distributor can resend it).

@@ -32,6 +32,8 @@ import { RISK_COMMANDS, runRiskCommand, type RiskCommandName, type StaffRiskDeps
 import { riskMessages } from "./risk-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
+import { OPS_COMMANDS, runOpsCommand, type CommandKit, type OpsCommandName, type OpsDeps } from "./ops-commands.ts";
+import { opsMessages } from "./ops-messages.ts";
 
 export interface StaffBotDeps {
   staff: Pick<Staff, "actorFor">;
@@ -44,6 +46,8 @@ export interface StaffBotDeps {
   kyc?: Pick<Kyc, "queue" | "approve" | "reject">;
   /** Custody reconciliation (`custody`, and a statement CSV uploaded with that caption). */
   custody?: Pick<Custody, "importStatement" | "report">;
+  /** Reports, money, ledger, alerts and suppliers (ops-commands.ts); without them those commands are unknown. */
+  ops?: OpsDeps & { timeZone: string };
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
   isStaffChat(channel: TurnChannel, chatId: string): boolean;
   /** The risk review queue, rules and lists (docs/risk.md); without it the risk commands say so. */
@@ -104,9 +108,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return say(
           e.code === "approval_not_found"
             ? m.approvalNotFound
-            : e.code === "order_not_found"
-              ? m.orderNotFound
-              : m.invalid(e.message),
+            : e.code === "user_not_found"
+              ? opsMessages(ctx.locale).userNotFound
+              : e.code === "batch_not_found"
+                ? opsMessages(ctx.locale).batchNotFound
+                : e.code === "order_not_found"
+                  ? m.orderNotFound
+                  : m.invalid(e.message),
         );
       case "conflict":
         if (e.code === "kyc_not_pending") return say(m.invalid(e.message));
@@ -152,6 +160,16 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     locale: Locale,
     file?: FileInput,
   ): Promise<Reply[]> {
+    if ((OPS_COMMANDS as readonly string[]).includes(command)) {
+      if (!deps.ops) return say(m.unknownCommand(command));
+      const kit: CommandKit = {
+        audited: (c, outcome, details, target) => audited(ctx, c, outcome, details, target),
+        usage: (c, u) => usage(ctx, c, m, u),
+        approvalButtons: (r) => approvalButtons(r, m),
+      };
+      const om = opsMessages(locale);
+      return runOpsCommand(deps.ops, ctx, command as OpsCommandName, args, rest, om, locale, kit, deps.ops.timeZone);
+    }
     if ((RISK_COMMANDS as readonly string[]).includes(command)) {
       if (!deps.risk) return say(m.unknownCommand(command));
       return runRiskCommand(
@@ -165,10 +183,16 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         (details, target) => audited(ctx, command, "ok", details, target),
       );
     }
-    switch (command) {
+    switch (command as Exclude<StaffCommandName, OpsCommandName | RiskCommandName>) {
       case "help":
         await audited(ctx, command, "ok", {});
-        return say(deps.risk ? `${m.help}\n${riskMessages(locale).help}` : m.help);
+        return say(
+          [
+            m.help,
+            ...(deps.ops ? [opsMessages(locale).help] : []),
+            ...(deps.risk ? [riskMessages(locale).help] : []),
+          ].join("\n"),
+        );
       case "order": {
         const [orderId] = args;
         if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "order <order id>");

@@ -1,5 +1,6 @@
 import type { ButtonInput, CommandInput, FileInput, TextInput } from "../turn.ts";
 import { KYC_BUTTON_RE } from "./kyc-review.ts";
+import { OPS_COMMANDS } from "./ops-command-names.ts";
 import { parseReviewButton, RISK_COMMANDS } from "./risk-commands.ts";
 
 /** The staff bot's commands: the same words in Slack (`/km order …`) and a Telegram staff group (`/order …`). */
@@ -15,6 +16,7 @@ export const STAFF_COMMANDS = [
   "audit",
   "kyc",
   "custody",
+  ...OPS_COMMANDS,
   ...RISK_COMMANDS,
 ] as const;
 export type StaffCommandName = (typeof STAFF_COMMANDS)[number];
@@ -26,6 +28,9 @@ export type ParsedStaffCommand =
 export const decisionButton = (decision: "approve" | "reject", requestId: string) =>
   `sa:${decision === "approve" ? "a" : "r"}:${requestId}`;
 
+/** Button data that runs a command line (`sc:report today`; an alert's next action), ≤ 64 bytes. */
+export const commandButton = (line: string) => `sc:${line}`.slice(0, 64);
+
 /** What the staff member asked for: a `/command`, a text line, a decision button, or a file with a command caption. */
 export function parseStaffInput(input: CommandInput | TextInput | ButtonInput | FileInput): ParsedStaffCommand {
   if (input.kind === "file") {
@@ -35,6 +40,8 @@ export function parseStaffInput(input: CommandInput | TextInput | ButtonInput | 
     const args = caption.split(/\s+/).slice(1);
     return { ok: true, command: "custody", args, rest: args.join(" ") };
   }
+  if (input.kind === "button" && input.data.startsWith("sc:"))
+    return parseStaffInput({ kind: "text", text: input.data.slice(3) } as TextInput);
   if (input.kind === "button") {
     const k = KYC_BUTTON_RE.exec(input.data);
     if (k) return { ok: true, command: "kyc", args: ["approve", k[1]!], rest: `approve ${k[1]!}` };

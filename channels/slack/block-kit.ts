@@ -1,4 +1,4 @@
-import type { ButtonRows, Reply, TextPart } from "../../bots/turn.ts";
+import type { ButtonRows, Reply, ReplyField, TextPart } from "../../bots/turn.ts";
 
 /**
  * Replies → Slack messages, as data (Block Kit). Pure, so escaping and the never-codes rule are tested
@@ -17,7 +17,9 @@ export interface SlackMessage {
 }
 
 export type SlackBlock =
-  { type: "section"; text: { type: "mrkdwn"; text: string } } | { type: "actions"; elements: SlackButton[] };
+  | { type: "section"; text: { type: "mrkdwn"; text: string } }
+  | { type: "section"; fields: Array<{ type: "mrkdwn"; text: string }> }
+  | { type: "actions"; elements: SlackButton[] };
 
 export interface SlackButton {
   type: "button";
@@ -84,14 +86,25 @@ function actions(rows: ButtonRows | undefined): SlackBlock[] {
     }));
 }
 
-function message(body: TextPart[], rows?: ButtonRows, edit?: boolean): SlackMessage {
+/** Label/value pairs → section fields (`*label*` over the value; at most 10 fields a section, 2000 characters each). */
+function fieldSections(fields: ReplyField[] | undefined): SlackBlock[] {
+  const out: SlackBlock[] = [];
+  const all = (fields ?? []).map((f) => ({
+    type: "mrkdwn" as const,
+    text: `*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`.slice(0, 2000),
+  }));
+  for (let i = 0; i < all.length; i += 10) out.push({ type: "section", fields: all.slice(i, i + 10) });
+  return out;
+}
+
+function message(body: TextPart[], rows?: ButtonRows, edit?: boolean, fields?: ReplyField[]): SlackMessage {
   const text = toMrkdwn(body);
   return {
     text: body
       .map((p) => p.text)
       .join("")
       .slice(0, 300),
-    blocks: [...sections(text), ...actions(rows)],
+    blocks: [...sections(text), ...fieldSections(fields), ...actions(rows)],
     ...(edit ? { edit: true } : {}),
   };
 }
@@ -107,7 +120,7 @@ export function renderForSlack(replies: Reply[]): { messages: SlackMessage[]; no
   for (const r of replies) {
     switch (r.kind) {
       case "text":
-        messages.push(message(r.body, r.buttons, r.edit));
+        messages.push(message(r.body, r.buttons, r.edit, r.fields));
         break;
       case "prompt":
         messages.push(message(r.body, r.buttons, r.edit));

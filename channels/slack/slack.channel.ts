@@ -1,7 +1,13 @@
 import { App, isValidSlackRequest, LogLevel, webApi, type Receiver } from "@slack/bolt";
 import { Hono, type Context } from "hono";
 import { errorJson } from "../http/errors.ts";
-import { safeForChat, type ChannelCapabilities, type InboundTurn, type TurnHandler } from "../../bots/turn.ts";
+import {
+  safeForChat,
+  type ChannelCapabilities,
+  type InboundTurn,
+  type Reply,
+  type TurnHandler,
+} from "../../bots/turn.ts";
 import { renderForSlack, type SlackMessage } from "./block-kit.ts";
 import { createPostPacer, type PostPacerOptions } from "./post-pacer.ts";
 import {
@@ -37,6 +43,11 @@ export interface SlackChannel {
   /** `POST /commands` (slash commands) and `POST /interactivity` (buttons); mount under `/slack`. */
   routes: Hono;
   capabilities: ChannelCapabilities;
+  /**
+   * Posts replies to a channel unprompted (the staff alerts), paced like every post; `codes` replies are
+   * never rendered. Resolves once posted; a failed post rejects (the caller retries).
+   */
+  send(channelId: string, replies: Reply[]): Promise<void>;
   /** Resolves once every request accepted so far has been answered in Slack (tests, shutdown). */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -168,6 +179,12 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
   return {
     routes,
     capabilities: { deepLink: () => null, starsInvoices: false, buttons: "native", files: false },
+    async send(channelId, replies) {
+      const rendered = renderForSlack(safeForChat(replies, { kind: "group" }));
+      for (const note of rendered.notes) deps.logger.warn({ channel: channelId }, note.msg);
+      for (const m of rendered.messages)
+        await pace(channelId, () => client.chat.postMessage({ channel: channelId, text: m.text, blocks: m.blocks }));
+    },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },

@@ -1,6 +1,7 @@
 import type { RawApi } from "grammy";
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import {
+  bodyWithFields,
   type ButtonRows,
   type ChatKind,
   type CodeItem,
@@ -100,7 +101,7 @@ export function renderReplies(
   for (const reply of replies) {
     switch (reply.kind) {
       case "text":
-        sendTexts(splitHtml(reply.body, limit), keyboard(reply.buttons, notes), reply.edit === true);
+        sendTexts(splitHtml(bodyWithFields(reply), limit), keyboard(reply.buttons, notes), reply.edit === true);
         break;
       case "prompt": {
         const inline = keyboard(reply.buttons, notes);

@@ -85,6 +85,18 @@ export const eventCatalog = {
     /** The idempotency key of the refund request (who asked), e.g. `stars-refund:<paymentId>`. */
     requestedBy: z.string().min(1),
   }),
+  /**
+   * Something the staff channel must hear (core/alerts): an alert opened, still holds (a reminder), resolved,
+   * or a one-off notice. `details`: the figures the message shows (never a secret).
+   */
+  "staff.alert": z.object({
+    alertId: id.nullable(),
+    subject: z.string().min(1),
+    kind: z.string().min(1),
+    severity: z.enum(["warning", "critical"]),
+    state: z.enum(["opened", "reminder", "resolved", "notice"]),
+    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  }),
   /** A user asked to withdraw (core/withdrawals): the amount is held on their wallet until staff decide. */
   "withdrawal.requested": z.object({
     withdrawalId: id,

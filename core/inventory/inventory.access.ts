@@ -15,6 +15,7 @@ export const inventoryAccess: AccessRules<Inventory> = {
   release: fulfil,
   markSold: fulfil,
   burnSold: fulfil,
+  voidBatch: requires("codes.import"),
   addSupplierCodes: fulfil,
   reveal: requires("codes.reveal"),
   maskedCodes: requires("orders.read"),

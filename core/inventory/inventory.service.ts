@@ -5,6 +5,7 @@ import type { ImportCodesInput, InventoryDeps, SupplierCode } from "./inventory.
 import { dueRestockNotifications, subscribeRestock, unsubscribeRestock } from "./restock-subscriptions.ts";
 import { availableCounts, expireCodes, lowStock, stock } from "./stock-report.ts";
 import { maskedCodes } from "./masked-codes.ts";
+import { voidBatch } from "./batch-void.ts";
 import { claimedSql } from "./sql.ts";
 import { StockHints } from "./stock-hints.ts";
 import { addSupplierCodes, reveal } from "./supplier-codes.ts";
@@ -48,6 +49,8 @@ export function createInventory(deps: InventoryDeps) {
     },
     markSold: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => markSold(deps, ctx, input, opts),
     burnSold: (ctx: CoreContext, input: { orderId: string }, opts?: SqlTxOptions) => burnSold(deps, ctx, input, opts),
+    /** Takes a batch's unsold codes off sale (VOID); staff with `codes.import`. */
+    voidBatch: (ctx: CoreContext, input: { batchId: string }, opts?: SqlTxOptions) => voidBatch(deps, ctx, input, opts),
     addSupplierCodes: (
       ctx: CoreContext,
       input: { productId: string; orderId: string; supplierId: string; codes: SupplierCode[] },

@@ -75,6 +75,8 @@ export interface StockCounts {
   sold: number;
   /** Never sold and past their expiry (still AVAILABLE or already marked EXPIRED). */
   expired: number;
+  /** Taken off sale with their batch by staff (`voidBatch`): never sold. */
+  voided: number;
 }
 
 export interface ProductStock extends StockCounts {

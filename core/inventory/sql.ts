@@ -196,6 +196,7 @@ export const stockCountsSql = (productId: string | null, now: Date) => sql`
            WHEN status = 'EXPIRED' OR (status = 'AVAILABLE' AND expires_at <= ${now}::timestamptz) THEN 'expired'
            WHEN status = 'AVAILABLE' THEN 'available'
            WHEN status = 'RESERVED' THEN 'reserved'
+           WHEN status = 'VOID' THEN 'voided'
            ELSE 'sold'
          END AS bucket,
          count(*)::int AS n
@@ -238,3 +239,12 @@ export const dueRestockSql = (productId: string, limit: number, now: Date) => sq
   ) due
   WHERE s.user_id = due.user_id AND s.product_id = due.product_id
   RETURNING s.user_id::text AS "userId", s.channel`;
+
+/**
+ * Voids a batch: its AVAILABLE codes become VOID (never claimed again; codes already reserved or sold keep
+ * their order). Returns how many, per product (one row: a batch is one product's).
+ */
+export const voidBatchSql = (batchId: string) => sql`
+  UPDATE codes SET status = 'VOID'
+  WHERE batch_id = ${batchId}::uuid AND status = 'AVAILABLE'
+  RETURNING product_id::text AS product_id`;

@@ -2,7 +2,7 @@ import { prismaExecutor, type CoreContext, type SqlTxOptions, type TxOptions } f
 import type { BatchStock, InventoryDeps, ProductStock, StockCounts, StockReport } from "./inventory.types.ts";
 import { assertUuid, availableCountsSql, expireCodesSql, stockCountsSql } from "./sql.ts";
 
-const zero = (): StockCounts => ({ available: 0, reserved: 0, sold: 0, expired: 0 });
+const zero = (): StockCounts => ({ available: 0, reserved: 0, sold: 0, expired: 0, voided: 0 });
 
 /**
  * Counts per product and per batch (an operators' report, through Prisma with the batch bookkeeping).

@@ -12,3 +12,10 @@ export {
 export { createOrderReads, NUMBERED_ORDER_ROW, type OrderReads } from "./order-reads.ts";
 export { isOrderNumber, orderNumberCheck, parseOrderRef, type OrderRef } from "./order-number.ts";
 export { liveOrderStatuses, orderCountsSql } from "./order-counts.sql.ts";
+export {
+  orderHealthSql,
+  orderTotalsSql,
+  topProductsSql,
+  unitsSoldSinceSql,
+  waitingOrdersSql,
+} from "./order-report.sql.ts";

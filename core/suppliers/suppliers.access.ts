@@ -14,6 +14,8 @@ export const suppliersAccess: AccessRules<Suppliers> = {
   getSupplier: manage,
   listSuppliers: manage,
   linkProduct: manage,
+  health: manage,
+  productLinks: manage,
   candidates: call,
   requestKey: "pure",
   place: call,

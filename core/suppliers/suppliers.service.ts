@@ -20,6 +20,7 @@ import type { SupplierClient, SupplierOutcome } from "./supplier-client.port.ts"
 import { REQUEST_KEY_PATTERN, SUPPLIER_CALLBACK_PATH, supplierAnswerSchema } from "./supplier-protocol.ts";
 import { SupplierRequestStore } from "./supplier-request-store.ts";
 import { candidatesSql, supplierByCodeSql, supplierSql, type SupplierRow } from "./suppliers.sql.ts";
+import { supplierHealthSql } from "./supplier-health.sql.ts";
 import { verifySignature } from "./supplier-signature.ts";
 import {
   SUPPLIER_KINDS,
@@ -29,6 +30,7 @@ import {
   type PlaceInput,
   type QueryInput,
   type SupplierCandidate,
+  type SupplierHealth,
   type SupplierKind,
   type SupplierView,
   type UpsertSupplierInput,
@@ -167,6 +169,54 @@ export function createSuppliers(deps: SuppliersDeps) {
     async listSuppliers(_ctx: CoreContext, opts?: TxOptions): Promise<SupplierView[]> {
       const rows = await (opts?.tx ?? db).supplier.findMany({ orderBy: { code: "asc" } });
       return rows.map(view);
+    },
+
+    /**
+     * Every supplier with its breaker state and its requests since `since` (default the last hour): success
+     * rate, failures, pending, latency (mean and p95 of the finished ones). The staff console's list.
+     */
+    async health(_ctx: CoreContext, input: { since?: Date } = {}): Promise<SupplierHealth[]> {
+      const since = input.since ?? new Date(clock.now().getTime() - 3_600_000);
+      const [suppliers, rows] = await Promise.all([
+        db.supplier.findMany({ orderBy: { code: "asc" } }),
+        hot.query<{
+          supplier_id: string;
+          requests: number;
+          succeeded: number;
+          failed: number;
+          pending: number;
+          mean_ms: number | null;
+          p95_ms: number | null;
+        }>(supplierHealthSql(since)),
+      ]);
+      const by = new Map(rows.map((r) => [r.supplier_id, r]));
+      return suppliers.map((row) => {
+        const r = by.get(row.id);
+        const finished = (r?.succeeded ?? 0) + (r?.failed ?? 0);
+        return {
+          ...view(row),
+          requests: r?.requests ?? 0,
+          succeeded: r?.succeeded ?? 0,
+          failed: r?.failed ?? 0,
+          pending: r?.pending ?? 0,
+          successRate: finished > 0 ? (r?.succeeded ?? 0) / finished : null,
+          meanMs: r?.mean_ms ?? null,
+          p95Ms: r?.p95_ms ?? null,
+        };
+      });
+    },
+
+    /** A supplier's product links (cost, priority, active), to change one of them. */
+    async productLinks(_ctx: CoreContext, supplierId: string, opts?: TxOptions): Promise<LinkProductInput[]> {
+      const rows = await (opts?.tx ?? db).productSupplier.findMany({ where: { supplierId } });
+      return rows.map((l) => ({
+        productId: l.productId,
+        supplierId: l.supplierId,
+        cost: l.cost,
+        priority: l.priority,
+        supplierSku: l.supplierSku,
+        active: l.active,
+      }));
     },
 
     /** Links (or re-links) a product to a supplier with its cost and priority. */

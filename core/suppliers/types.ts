@@ -24,6 +24,18 @@ export interface SupplierView {
   circuit: CircuitState;
 }
 
+/** A supplier with its health over a recent window (`Suppliers.health`). */
+export interface SupplierHealth extends SupplierView {
+  requests: number;
+  succeeded: number;
+  failed: number;
+  pending: number;
+  /** succeeded / (succeeded + failed); null when none finished. */
+  successRate: number | null;
+  meanMs: number | null;
+  p95Ms: number | null;
+}
+
 export interface UpsertSupplierInput {
   /** Stable identifier, also the callback path segment: `[a-z0-9_-]{1,40}`. */
   code: string;

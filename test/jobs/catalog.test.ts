@@ -7,13 +7,16 @@ describe("job catalog", () => {
   it("defines every job with attempts, exponential backoff and a timeout", () => {
     expect(Object.keys(jobCatalog).sort()).toEqual([
       "check-custody",
+      "check-ledger",
       "deliver-webhook",
+      "expire-approvals",
       "expire-held-orders",
       "expire-holds",
       "expire-orders",
       "expire-withdrawals",
       "fulfil-order",
       "poll-supplier-requests",
+      "sweep-staff-alerts",
       "sweep-tier-downgrades",
     ]);
     for (const spec of Object.values(jobCatalog)) {

@@ -78,11 +78,28 @@ describe("Slack Block Kit rendering", () => {
       { kind: "text", body: [{ text: long }], edit: true },
       { kind: "toast", text: "Done" },
     ]);
-    const sections = messages[0]!.blocks.map((b) => (b.type === "section" ? b.text.text : ""));
+    const sections = messages[0]!.blocks.map((b) => (b.type === "section" && "text" in b ? b.text.text : ""));
     expect(sections.length).toBe(3);
     expect(sections.every((s) => s.length <= SLACK_SECTION_LIMIT)).toBe(true);
     expect(sections.join("\n")).toBe(long);
     expect(messages[0]!.edit).toBe(true);
     expect(messages[1]).toMatchObject({ text: "Done", ephemeral: true });
+  });
+
+  it("a reply's fields become section fields (10 a section, escaped); Telegram gets them as a monospace table", async () => {
+    const fields = Array.from({ length: 12 }, (_, i) => ({
+      label: `L${i}`,
+      value: i === 0 ? "<!channel> & co" : `v${i}`,
+    }));
+    const { messages } = renderForSlack([{ kind: "text", body: [{ text: "Report" }], fields }]);
+    const blocks = messages[0]!.blocks;
+    const withFields = blocks.filter((b) => b.type === "section" && "fields" in b);
+    expect(withFields).toHaveLength(2);
+    const first = withFields[0] as { fields: Array<{ text: string }> };
+    expect(first.fields).toHaveLength(10);
+    expect(first.fields[0]!.text).toBe("*L0*\n&lt;!channel&gt; &amp; co");
+    const { bodyWithFields } = await import("../../../bots/turn.ts");
+    const parts = bodyWithFields({ body: [{ text: "Report" }], fields: fields.slice(0, 2) });
+    expect(parts.at(-1)).toEqual({ text: "L0  <!channel> & co\nL1  v1", style: "pre" });
   });
 });

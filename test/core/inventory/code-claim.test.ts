@@ -43,7 +43,7 @@ describe("claim, release, sell, reveal", () => {
     const reserved = await db.code.findMany({ where: { productId, status: "RESERVED" } });
     expect(new Set(reserved.map((c) => c.orderId)).size).toBe(50);
     expect((await inventory.stock(ctx, { productId })).products).toEqual([
-      { productId, available: 0, reserved: 50, sold: 0, expired: 0 },
+      { productId, available: 0, reserved: 50, sold: 0, expired: 0, voided: 0 },
     ]);
   });
 
