@@ -62,6 +62,7 @@ import { createWebhooks, type WebhookEventType, type Webhooks } from "../core/we
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
+import { createFirstAttempts } from "./first-attempts.ts";
 import { createStaffChecks } from "./staff-ops/staff-checks.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
 import { withdrawalPayouts } from "./custody-payouts.ts";
@@ -303,7 +304,16 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         .enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) })
         .catch((e: unknown) => flowLogger.warn({ err: e, orderId }, "enqueue fulfil-order failed"));
     const dispatcher = fulfilmentDispatcher(async (orderId) => {
+      // Attempted in this process right after its commit: a failed attempt enqueued itself, and a crash
+      // mid-attempt is the stuck-order sweeper's.
+      if (firstAttempts.attemptedHere(orderId)) return;
       await jobs.enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) });
+    });
+    let workersStarted = false;
+    const firstAttempts = createFirstAttempts({
+      fulfil: (order) => orders.fulfil(systemContext("fulfil-first-attempt"), { orderId: order.id }, { known: order }),
+      enqueue: (orderId) => enqueueFulfil(orderId).then(() => {}),
+      limit: config.WORKER_CONCURRENCY,
     });
     const distribution = createDistribution({
       sql,
@@ -332,11 +342,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         ...opts.flowHooks,
         warn: (obj, msg) => flowLogger.warn(obj, msg),
         onCommitted: ({ type, order }) => {
-          // Fast path: the fulfil job is queued right after the commit; the fulfilment dispatcher (a
+          // Fast path: a process that runs the fulfil workers makes the first attempt itself right after
+          // the commit (first-attempts.ts); any other queues the fulfil job. The fulfilment dispatcher (a
           // consumer of order.paid) covers a crash between the commit and this line, and the stuck-order
-          // sweeper covers a lost job. The consumers of this event type hosted here are woken at once
-          // (other processes' consumers find it by polling).
-          if (dispatch === "direct" && type === "order.paid") enqueueFulfil(order.id);
+          // sweeper covers a lost job or attempt. The consumers of this event type hosted here are woken at
+          // once (other processes' consumers find it by polling).
+          if (dispatch === "direct" && type === "order.paid")
+            if (workersStarted) firstAttempts.start(order);
+            else void enqueueFulfil(order.id);
           events.nudge(type);
         },
       },
@@ -373,8 +386,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const riskReview = createRiskReview({ orders, risk, audit: createAudit({ sql, clock }) });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
-    const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
-    let workersStarted = false;
+    const extraClosers: Array<() => Promise<void>> = [() => events.stop(), () => firstAttempts.idle()];
     // The withdrawals' sweeper (expire-withdrawals): made on first use, with an audit trail of its own.
     let sweeper: Withdrawals | undefined;
     const withdrawalsForWorkers = () =>
