@@ -98,7 +98,7 @@ export interface Container {
   /** The distributor economy (core/distribution): tiers, distributors, shops, the price chain. */
   distribution: Distribution;
   apiKeys: ApiKeys;
-  /** Real-name verification (docs/kyc.md); `kycCheckFor(kyc)` fills a withdrawal's KycCheck. */
+  /** Real-name verification (docs/kyc.md); withdrawals ask it (app/withdrawals.ts), next to the staff flag `kyc set`. */
   kyc: Kyc;
   /** Custody reconciliation against the bank statement (docs/custody.md). */
   custody: Custody;
@@ -391,7 +391,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     let sweeper: Withdrawals | undefined;
     const withdrawalsForWorkers = () =>
       (sweeper ??= createWithdrawalsFor(
-        { db, clock, secrets, config, ledger, payoutProviderSecret },
+        { db, clock, secrets, config, ledger, payoutProviderSecret, kyc },
         createAudit({ sql: db.sql, clock }),
       ));
     return {
