@@ -1,6 +1,8 @@
 // api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
+import { createCustody, type Custody } from "../core/custody/index.ts";
+import { createHttpKycProvider, createKyc, createSandboxKycProvider, type Kyc } from "../core/kyc/index.ts";
 import { createDistribution, type Distribution } from "../core/distribution/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { riskOrderDecider } from "../core/flows/risk-decider.ts";
@@ -22,6 +24,7 @@ import {
 } from "../core/ledger/index.ts";
 import {
   CURRENCIES,
+  delegate,
   SecretBox,
   systemClock,
   systemContext,
@@ -62,6 +65,7 @@ import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
 import { createFirstAttempts } from "./first-attempts.ts";
 import { createStaffChecks } from "./staff-ops/staff-checks.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
+import { withdrawalPayouts } from "./custody-payouts.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 
 /**
@@ -94,6 +98,10 @@ export interface Container {
   /** The distributor economy (core/distribution): tiers, distributors, shops, the price chain. */
   distribution: Distribution;
   apiKeys: ApiKeys;
+  /** Real-name verification (docs/kyc.md); withdrawals ask it (app/withdrawals.ts), next to the staff flag `kyc set`. */
+  kyc: Kyc;
+  /** Custody reconciliation against the bank statement (docs/custody.md). */
+  custody: Custody;
   jobs: JobQueue;
   /**
    * The event consumers this process hosts (docs/events.md): `events.host(consumer)` before or after
@@ -181,6 +189,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const sandboxWebhookSecret =
       config.SANDBOX_WEBHOOK_SECRET ??
       (await localSecret(config.DATA_DIR, "sandbox-webhook.secret", () => randomToken("whsec_")));
+    const kycHashKey = config.KYC_HASH_KEY ?? (await localSecret(config.DATA_DIR, "kyc-hash.key", randomKeyBase64));
     const payoutProviderSecret =
       config.PAYOUT_PROVIDER_SECRET ??
       (await localSecret(config.DATA_DIR, "payout-provider.secret", () => randomToken("posec_")));
@@ -221,12 +230,34 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     for (const cur of Object.keys(CURRENCIES) as Currency[])
       for (const name of SYSTEM_ACCOUNT_NAMES)
         await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
+    const kyc = createKyc({
+      sql,
+      clock,
+      secrets,
+      idHasher: new SecretBox(Buffer.from(kycHashKey, "base64")),
+      // A provider bridge speaking the documented protocol, or the sandbox (docs/kyc.md).
+      provider:
+        config.KYC_PROVIDER_URL && config.KYC_PROVIDER_SECRET
+          ? createHttpKycProvider({
+              name: new URL(config.KYC_PROVIDER_URL).host,
+              url: config.KYC_PROVIDER_URL,
+              secret: config.KYC_PROVIDER_SECRET,
+              clock,
+            })
+          : createSandboxKycProvider(),
+      audit: createAudit({ sql, clock }),
+    });
     const { risk, counters: riskCounters } = await buildRisk({
       config,
       sql,
       clock,
       logger,
       ...(opts.riskCounters ? { counters: opts.riskCounters } : {}),
+      // The buyer's real-name status for the rules (`buyer.kyc`: verified, pending, rejected, unverified).
+      kycStatus: async (ctx, userId) => {
+        const s = await kyc.state(delegate(ctx, "risk.kyc"), userId);
+        return s.status === "NONE" ? "unverified" : s.status.toLowerCase();
+      },
     });
     if (!opts.riskCounters && riskCounters.close) closers.push(() => riskCounters.close!());
     const supplierMetrics = supplierClientMetrics(metrics);
@@ -327,6 +358,14 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       },
     });
     const apiKeys = createApiKeys({ db: prisma, clock, secrets });
+    // Paid withdrawals are the payouts a statement's debits match (docs/custody.md); read when a report runs.
+    const custody = createCustody({
+      sql,
+      clock,
+      payments,
+      payouts: withdrawalPayouts(() => withdrawalsForWorkers()),
+      ledger,
+    });
     const webhooks = createWebhooks({
       sql,
       clock,
@@ -355,7 +394,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     let sweeper: Withdrawals | undefined;
     const withdrawalsForWorkers = () =>
       (sweeper ??= createWithdrawalsFor(
-        { db, clock, secrets, config, ledger, payoutProviderSecret },
+        { db, clock, secrets, config, ledger, payoutProviderSecret, kyc },
         createAudit({ sql: db.sql, clock }),
       ));
     return {
@@ -378,6 +417,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       riskReview,
       distribution,
       apiKeys,
+      kyc,
+      custody,
       jobs,
       events,
       fulfilmentDispatcher: dispatcher,
@@ -395,6 +436,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
             orders,
             suppliers,
             ledger,
+            custody,
             distribution,
             logger: jobLogger,
             backorderMaxWaitMs: config.BACKORDER_MAX_WAIT_MINUTES * 60_000,
@@ -412,6 +454,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
                     catalog,
                     suppliers,
                     inventory,
+                    kyc,
                   }),
                 }
               : {}),

@@ -3,6 +3,7 @@ import { createAlerts, type Alerts } from "../core/alerts/index.ts";
 import { createApprovals, type Approvals } from "../core/approvals/index.ts";
 import { createAudit, type Audit } from "../core/audit/index.ts";
 import { createUserLookup, type UserLookup } from "../core/flows/index.ts";
+import { kycOverrideAction } from "../core/flows/kyc-override.action.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
 import { walletCode } from "../core/ledger/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
@@ -51,6 +52,7 @@ export function createStaffConsole(
     | "catalog"
     | "suppliers"
     | "inventory"
+    | "kyc"
   >,
   opts: { payouts?: PayoutProvider } = {},
 ): StaffConsole {
@@ -76,6 +78,8 @@ export function createStaffConsole(
       }),
       walletAdjustAction({ ledger: c.ledger, users: identity, thresholds: creditOver }),
       productPriceAction({ catalog: c.catalog, maxPercent: c.config.STAFF_APPROVAL_PRICE_CHANGE_PERCENT }),
+      // Verifying a second account with one ID number: always two people (docs/kyc.md).
+      kycOverrideAction({ kyc: c.kyc }),
     ],
   });
   const users = createUserLookup({ identity, orders: c.orders, ledger: c.ledger, walletCode, catalog: c.catalog });

@@ -1,5 +1,6 @@
 import type { Audit } from "../core/audit/index.ts";
 import { systemCode, walletCode } from "../core/ledger/index.ts";
+import { systemContext } from "../core/shared/index.ts";
 import {
   createWithdrawals,
   HttpPayoutProvider,
@@ -52,7 +53,7 @@ export function payoutProviderFor(c: Pick<Container, "config" | "clock" | "payou
 }
 
 export function createWithdrawalsFor(
-  c: Pick<Container, "db" | "clock" | "secrets" | "config" | "ledger" | "payoutProviderSecret">,
+  c: Pick<Container, "db" | "clock" | "secrets" | "config" | "ledger" | "payoutProviderSecret" | "kyc">,
   audit: Audit,
   payouts?: PayoutProvider,
 ): Withdrawals {
@@ -70,6 +71,8 @@ export function createWithdrawalsFor(
     },
     audit,
     policy: configWithdrawalPolicy(c.config),
+    // Real-name verification (core/kyc), asked as the platform: the requester and the approving staff both rely on it.
+    kyc: { isVerified: (_ctx, userId) => c.kyc.isVerified(systemContext("withdrawals:kyc-check"), userId) },
     payouts: payouts ?? payoutProviderFor(c),
     // A withdrawal waits as long as its approval request does.
     ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,

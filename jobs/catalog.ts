@@ -24,6 +24,8 @@ export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
 export const backordersJob = "backorders";
+/** The custody check: the ledger's reconcile (custody vs customer funds), recorded; a mismatch is an event. */
+export const checkCustodyJob = "check-custody";
 /** The staff console's periodic work (app/staff-ops): alert checks, the ledger check, approval expiry. */
 export const sweepStaffAlertsJob = "sweep-staff-alerts";
 export const checkLedgerJob = "check-ledger";
@@ -57,6 +59,13 @@ export const jobCatalog = {
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
   // 补单: fills waiting orders stock can cover (an import whose fill was lost), refunds the overdue ones.
   [backordersJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 120_000, repeatEveryMs: 60_000 },
+  [checkCustodyJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(5_000),
+    timeoutMs: 120_000,
+    repeatEveryMs: 15 * 60_000,
+  },
   [sweepStaffAlertsJob]: {
     schema: empty,
     attempts: 1,

@@ -5,6 +5,8 @@ import { registerUserCommands } from "./user-commands.ts";
 import { registerStaffCommands } from "./staff-commands.ts";
 import { registerBackorderCommands } from "./backorder-commands.ts";
 import { registerWithdrawalCommands } from "./withdrawal-commands.ts";
+import { registerKycCommands } from "./kyc-commands.ts";
+import { registerCustodyCommands } from "./custody-commands.ts";
 import { registerDistributorCommands } from "./distributor-commands.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
@@ -46,6 +48,8 @@ export function registerOperatorCommands(program: Command): void {
   registerStaffCommands(program);
   registerBackorderCommands(program);
   registerWithdrawalCommands(program);
+  registerKycCommands(program);
+  registerCustodyCommands(program);
   registerDistributorCommands(program);
 }
 

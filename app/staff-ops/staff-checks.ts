@@ -24,6 +24,7 @@ export function createStaffChecks(
     | "catalog"
     | "suppliers"
     | "inventory"
+    | "kyc"
   >,
 ): StaffChecks {
   const con = createStaffConsole(c);

@@ -2,12 +2,25 @@ import type { Approvals, ApprovalRequest } from "../../core/approvals/index.ts";
 import type { Audit } from "../../core/audit/index.ts";
 import type { Catalog } from "../../core/catalog/index.ts";
 import type { Inventory } from "../../core/inventory/index.ts";
+import type { Custody } from "../../core/custody/index.ts";
+import type { Kyc } from "../../core/kyc/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
 import { localeFromLanguage } from "../../core/identity/index.ts";
 import { isDomainError, type Actor, type CoreContext, type Locale } from "../../core/shared/index.ts";
 import type { Staff, StaffActor } from "../../core/staff/index.ts";
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
-import { bold, code, plain, type InboundTurn, type Reply, type TextPart, type TurnChannel } from "../turn.ts";
+import {
+  bold,
+  code,
+  plain,
+  type FileInput,
+  type InboundTurn,
+  type Reply,
+  type TextPart,
+  type TurnChannel,
+} from "../turn.ts";
+import { custodyStatement } from "./custody-statement.ts";
+import { kycNotFound, kycReview } from "./kyc-review.ts";
 import {
   backorderActionCommand,
   backorderModeCommand,
@@ -33,6 +46,10 @@ export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, 
   orders: OrderCommandDeps["orders"] & ImportCommandDeps["orders"] & Pick<Orders, "get" | "events" | "redeliver">;
   inventory: ImportCommandDeps["inventory"] & Pick<Inventory, "stock" | "maskedCodes">;
   catalog: OrderCommandDeps["catalog"] & ImportCommandDeps["catalog"] & Pick<Catalog, "listProducts">;
+  /** The KYC review queue (`kyc`); absent: the command says it is not available. */
+  kyc?: Pick<Kyc, "queue" | "approve" | "reject">;
+  /** Custody reconciliation (`custody`, and a statement CSV uploaded with that caption). */
+  custody?: Pick<Custody, "importStatement" | "report">;
   /** Reports, money, ledger, alerts and suppliers (ops-commands.ts); without them those commands are unknown. */
   ops?: OpsDeps & { timeZone: string };
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
@@ -93,6 +110,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "forbidden":
         return say(m.forbidden(actor.role));
       case "not_found":
+        if (e.code === "kyc_submission_not_found") return say(kycNotFound(ctx.locale));
         return say(
           e.code === "approval_not_found"
             ? m.approvalNotFound
@@ -107,6 +125,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "conflict":
         if (e.code === "no_supplier") return say(orderMessages(ctx.locale).noSupplier);
         if (e.code === "order_not_awaiting_stock") return say(orderMessages(ctx.locale).notWaiting(e.message));
+        if (e.code === "kyc_not_pending") return say(m.invalid(e.message));
         return say(
           e.code === "order_not_refundable"
             ? m.notRefundable(e.message)
@@ -148,6 +167,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     rest: string,
     m: StaffMessages,
     locale: Locale,
+    file?: FileInput,
   ): Promise<Reply[]> {
     if ((OPS_COMMANDS as readonly string[]).includes(command)) {
       if (!deps.ops) return say(m.unknownCommand(command));
@@ -264,6 +284,30 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         );
         return [text(bold(m.auditTrail), plain("\n"), { text: lines.join("\n"), style: "pre" })];
       }
+      case "kyc": {
+        if (!deps.kyc) return say(m.error);
+        if (args[0]?.toLowerCase() === "share" && UUID_RE.test(args[1] ?? "")) {
+          // The one-ID-one-account override: a second staff member approves it (core/approvals).
+          const reason = rest.slice(rest.indexOf(args[1]!) + args[1]!.length).trim();
+          if (reason.length < 3) return usage(ctx, command, m, "kyc share <submission id> <reason>");
+          const r = await deps.approvals.submit(ctx, {
+            action: "kyc.override",
+            payload: { submissionId: args[1]! },
+            reason,
+          });
+          if (r.status === "pending") return [approvalButtons(r.request, m)];
+          return say(r.status === "failed" ? m.invalid(r.error) : m.invalid("done"));
+        }
+        const r = await kycReview(deps.kyc, ctx, args, rest, locale);
+        await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
+        return r.replies;
+      }
+      case "custody": {
+        if (!deps.custody) return say(m.error);
+        const r = await custodyStatement(deps.custody, ctx, args, file, locale);
+        await audited(ctx, command, r.audit.outcome, r.audit.details);
+        return r.replies;
+      }
       case "pending": {
         const list = await deps.approvals.pending(ctx, { limit: 10 });
         await audited(ctx, command, "ok", { count: list.length });
@@ -337,10 +381,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       const input = turn.input;
       if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button" && input.kind !== "file")
         return [];
-      // A file is read by the command its caption names (`import <sku>`); without one, `import`'s usage.
-      const parsed = parseStaffInput(
-        input.kind === "file" ? { kind: "text", text: input.caption?.trim() || "import" } : input,
-      );
+      const parsed = parseStaffInput(input);
       const commandName = parsed.ok ? parsed.command : "unknown";
       const actor = await deps.staff.actorFor(
         contextFor(turn, { kind: "visitor" }, locale),
@@ -364,7 +405,16 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return say(m.unknownCommand(parsed.command.slice(0, 64)));
       }
       try {
-        return await run(turn, ctx, parsed.command, parsed.args, parsed.rest, m, locale);
+        return await run(
+          turn,
+          ctx,
+          parsed.command,
+          parsed.args,
+          parsed.rest,
+          m,
+          locale,
+          input.kind === "file" ? input : undefined,
+        );
       } catch (e) {
         if (isDomainError(e)) return refusal(ctx, parsed.command, e, m, actor);
         deps.logger?.error({ err: e, turnId: turn.id, command: parsed.command }, "staff bot: command failed");

@@ -7,6 +7,7 @@ describe("job catalog", () => {
   it("defines every job with attempts, exponential backoff and a timeout", () => {
     expect(Object.keys(jobCatalog).sort()).toEqual([
       "backorders",
+      "check-custody",
       "check-ledger",
       "deliver-webhook",
       "expire-approvals",
