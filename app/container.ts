@@ -391,7 +391,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     let sweeper: Withdrawals | undefined;
     const withdrawalsForWorkers = () =>
       (sweeper ??= createWithdrawalsFor(
-        { db, clock, secrets, config, ledger, payoutProviderSecret, kyc },
+        { db, clock, secrets, config, ledger, payoutProviderSecret, kyc, distribution },
         createAudit({ sql: db.sql, clock }),
       ));
     return {
@@ -451,6 +451,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
                     suppliers,
                     inventory,
                     kyc,
+                    distribution,
                   }),
                 }
               : {}),

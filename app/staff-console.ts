@@ -47,6 +47,7 @@ export function createStaffConsole(
     | "suppliers"
     | "inventory"
     | "kyc"
+    | "distribution"
   >,
   opts: { payouts?: PayoutProvider } = {},
 ): StaffConsole {
