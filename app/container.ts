@@ -394,7 +394,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     let sweeper: Withdrawals | undefined;
     const withdrawalsForWorkers = () =>
       (sweeper ??= createWithdrawalsFor(
-        { db, clock, secrets, config, ledger, payoutProviderSecret, kyc },
+        { db, clock, secrets, config, ledger, payoutProviderSecret, kyc, distribution },
         createAudit({ sql: db.sql, clock }),
       ));
     return {
@@ -455,6 +455,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
                     suppliers,
                     inventory,
                     kyc,
+                    distribution,
                   }),
                 }
               : {}),

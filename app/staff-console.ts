@@ -53,6 +53,7 @@ export function createStaffConsole(
     | "suppliers"
     | "inventory"
     | "kyc"
+    | "distribution"
   >,
   opts: { payouts?: PayoutProvider } = {},
 ): StaffConsole {

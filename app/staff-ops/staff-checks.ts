@@ -25,6 +25,7 @@ export function createStaffChecks(
     | "suppliers"
     | "inventory"
     | "kyc"
+    | "distribution"
   >,
 ): StaffChecks {
   const con = createStaffConsole(c);
