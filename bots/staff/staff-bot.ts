@@ -176,10 +176,17 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "order": {
         const [orderId] = args;
         if (args.length !== 1 || !UUID_RE.test(orderId!)) return usage(ctx, command, m, "order <order id>");
-        const order = await deps.orders.get(ctx, { orderId: orderId! });
-        const events = await deps.orders.events(ctx, { orderId: order.id });
+        const id = orderId!.toLowerCase();
+        // The three reads leave together (one wait, not three); the order's own answer — its refusal or
+        // not-found — is the one reported, and the others' are then dropped.
+        const found = deps.orders.get(ctx, { orderId: id });
+        const history = deps.orders.events(ctx, { orderId: id });
         // Codes are never shown in the staff channel: masked, with their hash prefix.
-        const codes = await deps.inventory.maskedCodes(ctx, { orderId: order.id });
+        const masked = deps.inventory.maskedCodes(ctx, { orderId: id });
+        history.catch(() => {});
+        masked.catch(() => {});
+        const order = await found;
+        const [events, codes] = await Promise.all([history, masked]);
         await audited(ctx, command, "ok", {}, { type: "order", id: order.id });
         const money = formatMoney(order.total, order.currency as Currency, locale);
         const lines: TextPart[] = [
