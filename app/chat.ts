@@ -169,6 +169,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     orders: c.orders,
     ledger: c.ledger,
     payments: c.payments,
+    kyc: c.kyc,
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
@@ -183,6 +184,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               orders: c.orders,
               inventory: c.inventory,
               catalog: c.catalog,
+              kyc: c.kyc,
+              custody: c.custody,
               risk: { risk: c.risk, riskReview: c.riskReview },
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||

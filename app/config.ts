@@ -145,6 +145,21 @@ export const configVariables = {
     example: "q0Vh1c8v2mQ7o5pW3mJk9sX1yZ4bN6cD8eF0gH2iJ4k=",
     doc: "AES-256 key for codes and secrets (base64, 32 bytes). Unset = a key file in `DATA_DIR` (0600), not allowed in production.",
   },
+  KYC_HASH_KEY: {
+    schema: base64Key.optional(),
+    example: "c2VwYXJhdGUta2V5LWZvci1reWMtaWQtaGFzaGVzISE=",
+    doc: "HMAC key (base64, 32 bytes) of the keyed hash that lets one ID number verify one account (docs/kyc.md). Unset = a key file in `DATA_DIR` (0600), not allowed in production.",
+  },
+  KYC_PROVIDER_URL: {
+    schema: z.url().optional(),
+    example: "https://kyc-bridge.internal/verify",
+    doc: 'The real-name verification provider (docs/kyc.md "Provider protocol"), with `KYC_PROVIDER_SECRET`. Unset = the sandbox provider (checks nothing real).',
+  },
+  KYC_PROVIDER_SECRET: {
+    schema: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
+    example: "kycsec_5b8e2f0a9c1d4e7f",
+    doc: "HMAC secret signing requests to `KYC_PROVIDER_URL`.",
+  },
   SANDBOX_WEBHOOK_SECRET: {
     schema: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
     example: "whsec_3f9a0c1b7d2e4f6a",
@@ -514,7 +529,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       problems.push(
         `CODE_ENCRYPTION_KEY=(unset): production needs an explicit key, not a generated key file (example: CODE_ENCRYPTION_KEY=${configVariables.CODE_ENCRYPTION_KEY.example})`,
       );
+    if (!config.KYC_HASH_KEY)
+      problems.push(
+        `KYC_HASH_KEY=(unset): production needs an explicit key, not a generated key file (example: KYC_HASH_KEY=${configVariables.KYC_HASH_KEY.example})`,
+      );
   }
+  if (problems.length === 0 && Boolean(config.KYC_PROVIDER_URL) !== Boolean(config.KYC_PROVIDER_SECRET))
+    problems.push(
+      `${config.KYC_PROVIDER_URL ? "KYC_PROVIDER_SECRET" : "KYC_PROVIDER_URL"}=(unset): the KYC provider needs both KYC_PROVIDER_URL and KYC_PROVIDER_SECRET (or neither, for the sandbox)`,
+    );
   if (problems.length === 0) {
     const slack = ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_STAFF_CHANNEL_ID"] as const;
     const missing = slack.filter((k) => !config[k]);

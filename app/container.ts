@@ -1,6 +1,8 @@
 // api-keys.ts, not the channel's index: the CLI opens a container without loading the HTTP routes.
 import { createApiKeys, type ApiKeys } from "../channels/api/api-keys.ts";
 import { createCatalog, type Catalog } from "../core/catalog/index.ts";
+import { createCustody, type Custody } from "../core/custody/index.ts";
+import { createHttpKycProvider, createKyc, createSandboxKycProvider, type Kyc } from "../core/kyc/index.ts";
 import { createDistribution, type Distribution } from "../core/distribution/index.ts";
 import { createOrders, type FlowHooks, type OrderDecider, type Orders } from "../core/flows/index.ts";
 import { riskOrderDecider } from "../core/flows/risk-decider.ts";
@@ -22,6 +24,7 @@ import {
 } from "../core/ledger/index.ts";
 import {
   CURRENCIES,
+  delegate,
   SecretBox,
   systemClock,
   systemContext,
@@ -59,8 +62,10 @@ import { createWebhooks, type WebhookEventType, type Webhooks } from "../core/we
 import { OutboxConsumers, type OutboxConsumersOptions } from "./events/outbox-consumers.ts";
 import type { EventConsumer } from "../core/events/index.ts";
 import { fulfilJobId, startWorkers, type WorkerDeps } from "./workers.ts";
+import { createFirstAttempts } from "./first-attempts.ts";
 import { createStaffChecks } from "./staff-ops/staff-checks.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
+import { withdrawalPayouts } from "./custody-payouts.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 
 /**
@@ -93,6 +98,10 @@ export interface Container {
   /** The distributor economy (core/distribution): tiers, distributors, shops, the price chain. */
   distribution: Distribution;
   apiKeys: ApiKeys;
+  /** Real-name verification (docs/kyc.md); withdrawals ask it (app/withdrawals.ts), next to the staff flag `kyc set`. */
+  kyc: Kyc;
+  /** Custody reconciliation against the bank statement (docs/custody.md). */
+  custody: Custody;
   jobs: JobQueue;
   /**
    * The event consumers this process hosts (docs/events.md): `events.host(consumer)` before or after
@@ -177,6 +186,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const sandboxWebhookSecret =
       config.SANDBOX_WEBHOOK_SECRET ??
       (await localSecret(config.DATA_DIR, "sandbox-webhook.secret", () => randomToken("whsec_")));
+    const kycHashKey = config.KYC_HASH_KEY ?? (await localSecret(config.DATA_DIR, "kyc-hash.key", randomKeyBase64));
     const payoutProviderSecret =
       config.PAYOUT_PROVIDER_SECRET ??
       (await localSecret(config.DATA_DIR, "payout-provider.secret", () => randomToken("posec_")));
@@ -217,12 +227,34 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     for (const cur of Object.keys(CURRENCIES) as Currency[])
       for (const name of SYSTEM_ACCOUNT_NAMES)
         await ledger.accountFor(systemContext("startup"), systemCode(name, cur), cur);
+    const kyc = createKyc({
+      sql,
+      clock,
+      secrets,
+      idHasher: new SecretBox(Buffer.from(kycHashKey, "base64")),
+      // A provider bridge speaking the documented protocol, or the sandbox (docs/kyc.md).
+      provider:
+        config.KYC_PROVIDER_URL && config.KYC_PROVIDER_SECRET
+          ? createHttpKycProvider({
+              name: new URL(config.KYC_PROVIDER_URL).host,
+              url: config.KYC_PROVIDER_URL,
+              secret: config.KYC_PROVIDER_SECRET,
+              clock,
+            })
+          : createSandboxKycProvider(),
+      audit: createAudit({ sql, clock }),
+    });
     const { risk, counters: riskCounters } = await buildRisk({
       config,
       sql,
       clock,
       logger,
       ...(opts.riskCounters ? { counters: opts.riskCounters } : {}),
+      // The buyer's real-name status for the rules (`buyer.kyc`: verified, pending, rejected, unverified).
+      kycStatus: async (ctx, userId) => {
+        const s = await kyc.state(delegate(ctx, "risk.kyc"), userId);
+        return s.status === "NONE" ? "unverified" : s.status.toLowerCase();
+      },
     });
     if (!opts.riskCounters && riskCounters.close) closers.push(() => riskCounters.close!());
     const supplierMetrics = supplierClientMetrics(metrics);
@@ -272,7 +304,16 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         .enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) })
         .catch((e: unknown) => flowLogger.warn({ err: e, orderId }, "enqueue fulfil-order failed"));
     const dispatcher = fulfilmentDispatcher(async (orderId) => {
+      // Attempted in this process right after its commit: a failed attempt enqueued itself, and a crash
+      // mid-attempt is the stuck-order sweeper's.
+      if (firstAttempts.attemptedHere(orderId)) return;
       await jobs.enqueue(fulfilOrderJob, { orderId }, { jobId: fulfilJobId(orderId) });
+    });
+    let workersStarted = false;
+    const firstAttempts = createFirstAttempts({
+      fulfil: (order) => orders.fulfil(systemContext("fulfil-first-attempt"), { orderId: order.id }, { known: order }),
+      enqueue: (orderId) => enqueueFulfil(orderId).then(() => {}),
+      limit: config.WORKER_CONCURRENCY,
     });
     const distribution = createDistribution({
       sql,
@@ -301,16 +342,27 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         ...opts.flowHooks,
         warn: (obj, msg) => flowLogger.warn(obj, msg),
         onCommitted: ({ type, order }) => {
-          // Fast path: the fulfil job is queued right after the commit; the fulfilment dispatcher (a
+          // Fast path: a process that runs the fulfil workers makes the first attempt itself right after
+          // the commit (first-attempts.ts); any other queues the fulfil job. The fulfilment dispatcher (a
           // consumer of order.paid) covers a crash between the commit and this line, and the stuck-order
-          // sweeper covers a lost job. The consumers of this event type hosted here are woken at once
-          // (other processes' consumers find it by polling).
-          if (dispatch === "direct" && type === "order.paid") enqueueFulfil(order.id);
+          // sweeper covers a lost job or attempt. The consumers of this event type hosted here are woken at
+          // once (other processes' consumers find it by polling).
+          if (dispatch === "direct" && type === "order.paid")
+            if (workersStarted) firstAttempts.start(order);
+            else void enqueueFulfil(order.id);
           events.nudge(type);
         },
       },
     });
     const apiKeys = createApiKeys({ db: prisma, clock, secrets });
+    // Paid withdrawals are the payouts a statement's debits match (docs/custody.md); read when a report runs.
+    const custody = createCustody({
+      sql,
+      clock,
+      payments,
+      payouts: withdrawalPayouts(() => withdrawalsForWorkers()),
+      ledger,
+    });
     const webhooks = createWebhooks({
       sql,
       clock,
@@ -334,13 +386,12 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
     const riskReview = createRiskReview({ orders, risk, audit: createAudit({ sql, clock }) });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
-    const extraClosers: Array<() => Promise<void>> = [() => events.stop()];
-    let workersStarted = false;
+    const extraClosers: Array<() => Promise<void>> = [() => events.stop(), () => firstAttempts.idle()];
     // The withdrawals' sweeper (expire-withdrawals): made on first use, with an audit trail of its own.
     let sweeper: Withdrawals | undefined;
     const withdrawalsForWorkers = () =>
       (sweeper ??= createWithdrawalsFor(
-        { db, clock, secrets, config, ledger, payoutProviderSecret },
+        { db, clock, secrets, config, ledger, payoutProviderSecret, kyc, distribution },
         createAudit({ sql: db.sql, clock }),
       ));
     return {
@@ -363,6 +414,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       riskReview,
       distribution,
       apiKeys,
+      kyc,
+      custody,
       jobs,
       events,
       fulfilmentDispatcher: dispatcher,
@@ -380,6 +433,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
             orders,
             suppliers,
             ledger,
+            custody,
             distribution,
             logger: jobLogger,
             // Only with a staff channel to tell (Slack or a Telegram staff group): alerts, ledger watch, expiry.
@@ -396,6 +450,8 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
                     catalog,
                     suppliers,
                     inventory,
+                    kyc,
+                    distribution,
                   }),
                 }
               : {}),

@@ -12,6 +12,11 @@ export const REDACT_PATHS = [
   "token",
   "apiKey",
   "authorization",
+  // Real-name data (core/kyc): never logged, wherever a caller put it.
+  "idNumber",
+  "realName",
+  "*.idNumber",
+  "*.realName",
   "*.code",
   "*.codes",
   "*.password",

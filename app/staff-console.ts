@@ -2,6 +2,7 @@ import type { OpsDeps } from "../bots/staff/index.ts";
 import { createAlerts, type Alerts } from "../core/alerts/index.ts";
 import { createApprovals, type Approvals } from "../core/approvals/index.ts";
 import { createAudit, type Audit } from "../core/audit/index.ts";
+import { kycOverrideAction } from "../core/flows/kyc-override.action.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
 import { productPriceAction } from "../core/flows/product-price.action.ts";
 import { walletAdjustAction } from "../core/flows/wallet-adjust.action.ts";
@@ -45,6 +46,8 @@ export function createStaffConsole(
     | "catalog"
     | "suppliers"
     | "inventory"
+    | "kyc"
+    | "distribution"
   >,
   opts: { payouts?: PayoutProvider } = {},
 ): StaffConsole {
@@ -70,6 +73,8 @@ export function createStaffConsole(
       }),
       walletAdjustAction({ ledger: c.ledger, users: identity, thresholds: creditOver }),
       productPriceAction({ catalog: c.catalog, maxPercent: c.config.STAFF_APPROVAL_PRICE_CHANGE_PERCENT }),
+      // Verifying a second account with one ID number: always two people (docs/kyc.md).
+      kycOverrideAction({ kyc: c.kyc }),
     ],
   });
   const alerts = createAlerts({

@@ -1,5 +1,6 @@
 import type { Audit } from "../core/audit/index.ts";
 import { systemCode, walletCode } from "../core/ledger/index.ts";
+import { systemContext } from "../core/shared/index.ts";
 import {
   createWithdrawals,
   HttpPayoutProvider,
@@ -40,6 +41,31 @@ export function configWithdrawalPolicy(config: Config): WithdrawalPolicy {
   };
 }
 
+/**
+ * A distributor's withdrawal limits are its tier's (core/distribution: `withdraw_min`, `withdraw_fee_bps`,
+ * `withdraw_daily_limit`, in CNY); anyone else's, and other currencies, the configuration's.
+ */
+export function tierWithdrawalPolicy(
+  distribution: Pick<Container["distribution"], "get" | "tier">,
+  fallback: WithdrawalPolicy,
+): WithdrawalPolicy {
+  const platform = systemContext("withdrawals:policy");
+  return {
+    async rulesFor(ctx, userId, currency) {
+      const distributor = currency === "CNY" ? await distribution.get(platform, userId) : null;
+      if (!distributor) return fallback.rulesFor(ctx, userId, currency);
+      const tier = await distribution.tier(platform, distributor.tierId);
+      const bps = BigInt(tier.withdrawFeeBps);
+      return {
+        allowed: true,
+        minAmount: tier.withdrawMin,
+        fee: (amount) => (amount * bps + 9_999n) / 10_000n,
+        dailyLimit: tier.withdrawDailyLimit,
+      };
+    },
+  };
+}
+
 /** The payout provider: PAYOUT_PROVIDER_URL, else the built-in sandbox on this service. */
 export function payoutProviderFor(c: Pick<Container, "config" | "clock" | "payoutProviderSecret">): PayoutProvider {
   const baseUrl = c.config.PAYOUT_PROVIDER_URL ?? `${publicUrl(c.config)}/sandbox`;
@@ -52,7 +78,10 @@ export function payoutProviderFor(c: Pick<Container, "config" | "clock" | "payou
 }
 
 export function createWithdrawalsFor(
-  c: Pick<Container, "db" | "clock" | "secrets" | "config" | "ledger" | "payoutProviderSecret">,
+  c: Pick<
+    Container,
+    "db" | "clock" | "secrets" | "config" | "ledger" | "payoutProviderSecret" | "kyc" | "distribution"
+  >,
   audit: Audit,
   payouts?: PayoutProvider,
 ): Withdrawals {
@@ -69,7 +98,9 @@ export function createWithdrawalsFor(
       post: (ctx, input, opts) => c.ledger.post(ctx, input, opts),
     },
     audit,
-    policy: configWithdrawalPolicy(c.config),
+    policy: tierWithdrawalPolicy(c.distribution, configWithdrawalPolicy(c.config)),
+    // Real-name verification (core/kyc), asked as the platform: the requester and the approving staff both rely on it.
+    kyc: { isVerified: (_ctx, userId) => c.kyc.isVerified(systemContext("withdrawals:kyc-check"), userId) },
     payouts: payouts ?? payoutProviderFor(c),
     // A withdrawal waits as long as its approval request does.
     ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,

@@ -3,11 +3,13 @@ import { FulfilmentRetry } from "../core/flows/index.ts";
 import { systemContext } from "../core/shared/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import type { Ledger } from "../core/ledger/index.ts";
+import type { Custody } from "../core/custody/index.ts";
 import type { StaffChecks } from "./staff-ops/staff-checks.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
 import type { Webhooks } from "../core/webhooks/index.ts";
 import type { RiskReview } from "../core/flows/index.ts";
 import {
+  checkCustodyJob,
   checkLedgerJob,
   expireApprovalsJob,
   expireHeldOrdersJob,
@@ -30,6 +32,8 @@ export interface WorkerDeps {
   orders: Orders;
   suppliers: Pick<Suppliers, "pendingRequests" | "query">;
   ledger: Pick<Ledger, "expireHolds">;
+  /** The scheduled custody check (absent: not scheduled). */
+  custody?: Pick<Custody, "check">;
   /** Made when the workers start (it needs the audit trail): closes undecided withdrawals past their expiry. */
   withdrawals?: () => Pick<Withdrawals, "expireDue">;
   /** Sends distributor webhooks (deliver-webhook). */
@@ -104,6 +108,21 @@ export function registerJobHandlers(d: WorkerDeps): void {
     await d.ledger.expireHolds(ctx(meta.jobId));
   });
 
+  const custody = d.custody;
+  if (custody)
+    d.jobs.handle(checkCustodyJob, async (_p, meta) => {
+      for (const r of await custody.check(ctx(meta.jobId)))
+        if (!r.ok)
+          d.logger.error(
+            {
+              currency: r.currency,
+              custody: String(r.custody),
+              customerFunds: String(r.customerFunds),
+              alerted: r.alerted,
+            },
+            "custody does not match customer funds",
+          );
+    });
   const checks = d.staffChecks;
   if (checks) {
     d.jobs.handle(sweepStaffAlertsJob, async (_p, meta) => {
@@ -161,7 +180,9 @@ export async function startWorkers(d: WorkerDeps, opts: { concurrency: number })
     sweepTierDowngradesJob,
   ] as const;
   const staff = d.staffChecks ? ([sweepStaffAlertsJob, checkLedgerJob, expireApprovalsJob] as const) : [];
-  for (const name of [...repeated, ...staff]) {
+  // The custody check runs where the process has custody (serve, worker).
+  const custodyJobs = d.custody ? ([checkCustodyJob] as const) : [];
+  for (const name of [...repeated, ...staff, ...custodyJobs]) {
     const every = d.repeatEveryMs?.[name] ?? jobCatalog[name].repeatEveryMs;
     await d.jobs.repeat(name, {}, every);
   }

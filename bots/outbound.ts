@@ -9,6 +9,8 @@ export const SHOP_BOT_EVENT_TYPES = [
   "order.expired",
   "payment.succeeded",
   "stock.restocked",
+  "kyc.verified",
+  "kyc.rejected",
   "withdrawal.paid",
   "withdrawal.rejected",
 ] as const;

@@ -209,6 +209,12 @@ export interface TextReply {
   buttons?: ButtonRows;
   /** Replace the message the pressed button was on, when possible. */
   edit?: boolean;
+  /**
+   * The user's message this turn answers carried a secret (a resident ID number): delete it from the chat
+   * where the platform lets the bot (Telegram private chats: `deleteMessage`); elsewhere it is at least
+   * never quoted back. Channels that cannot may ignore it.
+   */
+  forgetInput?: boolean;
 }
 
 export interface ReplyField {
@@ -258,6 +264,12 @@ export interface PromptReply {
   placeholder?: string;
   buttons?: ButtonRows;
   edit?: boolean;
+  /**
+   * The user's message this turn answers carried a secret (a resident ID number): delete it from the chat
+   * where the platform lets the bot (Telegram private chats: `deleteMessage`); elsewhere it is at least
+   * never quoted back. Channels that cannot may ignore it.
+   */
+  forgetInput?: boolean;
 }
 
 /** Telegram Stars invoice (currency XTR, amount in Stars). */

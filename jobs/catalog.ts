@@ -23,6 +23,8 @@ export const fulfilOrderJob = "fulfil-order";
 export const expireOrdersJob = "expire-orders";
 export const pollSupplierRequestsJob = "poll-supplier-requests";
 export const expireHoldsJob = "expire-holds";
+/** The custody check: the ledger's reconcile (custody vs customer funds), recorded; a mismatch is an event. */
+export const checkCustodyJob = "check-custody";
 /** The staff console's periodic work (app/staff-ops): alert checks, the ledger check, approval expiry. */
 export const sweepStaffAlertsJob = "sweep-staff-alerts";
 export const checkLedgerJob = "check-ledger";
@@ -54,6 +56,13 @@ export const jobCatalog = {
     repeatEveryMs: 15_000,
   },
   [expireHoldsJob]: { schema: empty, attempts: 3, backoff: backoff(1_000), timeoutMs: 60_000, repeatEveryMs: 60_000 },
+  [checkCustodyJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(5_000),
+    timeoutMs: 120_000,
+    repeatEveryMs: 15 * 60_000,
+  },
   [sweepStaffAlertsJob]: {
     schema: empty,
     attempts: 1,

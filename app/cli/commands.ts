@@ -4,6 +4,8 @@ import { action, CliError, parseAmount, withContainer } from "./cli-support.ts";
 import { registerUserCommands } from "./user-commands.ts";
 import { registerStaffCommands } from "./staff-commands.ts";
 import { registerWithdrawalCommands } from "./withdrawal-commands.ts";
+import { registerKycCommands } from "./kyc-commands.ts";
+import { registerCustodyCommands } from "./custody-commands.ts";
 import { registerDistributorCommands } from "./distributor-commands.ts";
 
 // Actions import what they use when they run (`lib()`, the container in withContainer): `--help` stays fast.
@@ -44,6 +46,8 @@ export function registerOperatorCommands(program: Command): void {
   registerUserCommands(program);
   registerStaffCommands(program);
   registerWithdrawalCommands(program);
+  registerKycCommands(program);
+  registerCustodyCommands(program);
   registerDistributorCommands(program);
 }
 

@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { inRun, processIo, type CliIo, type CliRun } from "./cli-run.ts";
+import { asProcessRun, inRun, processIo, type CliIo, type CliRun } from "./cli-run.ts";
 import { buildProgram } from "./program.ts";
 import type { Container } from "../container.ts";
 
@@ -12,6 +12,8 @@ export interface RunCliOptions {
   files?: Map<string, Buffer>;
   /** Inside serve for a CLI elsewhere: only operator commands, only the files it sent. */
   remote?: boolean;
+  /** The process's own command line (app/main.ts): the process-wide run, no async context (see asProcessRun). */
+  processEntry?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function runCli(argv: string[], opts: RunCliOptions = {}): Promise<
     remote: opts.remote ?? false,
     exitCode: 0,
   };
-  return inRun(run, async () => {
+  return (opts.processEntry ? asProcessRun : inRun)(run, async () => {
     const program = buildProgram({ io: run.io, processCommands: !run.remote });
     try {
       await program.parseAsync(argv, { from: "user" });

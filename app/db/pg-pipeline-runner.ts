@@ -27,22 +27,55 @@ type Queryable = Pick<pg.PoolClient, "query">;
 
 const prepare = (v: unknown) => (v instanceof Uint8Array && !(v instanceof Buffer) ? Buffer.from(v) : v);
 
-const names = new Map<string, string>();
+/** A statement as sent: its text and the name it is prepared under. */
+interface Statement {
+  name: string;
+  text: string;
+}
+
+/** A trie over statements' text fragments (`Sql.strings`): the fragments, in order, make the text. */
+interface FragmentNode {
+  next: Map<string, FragmentNode>;
+  statement?: Statement;
+}
+
+const fragments: FragmentNode = { next: new Map() };
+let fragmentNodes = 0;
+const MAX_FRAGMENT_NODES = 100_000;
+
+const nameStatement = (text: string): Statement => ({
+  name: `k${createHash("sha1").update(text).digest("hex").slice(0, 16)}`,
+  text,
+});
+
 /**
  * Hot-path statements are a small fixed set: naming them makes each connection parse and plan a
  * statement once and then only bind and execute it (an unnamed statement is planned on every call).
+ * A statement's text is its fragments joined by `$n`; `Sql.text` builds that string anew on every read,
+ * and looking it up by content hashes kilobytes per statement. Walking the fragments instead costs a map
+ * lookup per fragment, most of them the template's own literals (their hash is cached in the string), and
+ * hands the driver the same text object each time.
  */
-function statementName(text: string): string {
-  let name = names.get(text);
-  if (!name) {
-    name = `k${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
-    if (names.size < 10_000) names.set(text, name);
+function statementOf(s: Sql): Statement {
+  let node = fragments;
+  for (const f of s.strings) {
+    let child = node.next.get(f);
+    if (!child) {
+      // Beyond the cap (statements built with varying text) name each one from its text, uncached.
+      if (fragmentNodes >= MAX_FRAGMENT_NODES) return nameStatement(s.text);
+      child = { next: new Map() };
+      node.next.set(f, child);
+      fragmentNodes++;
+    }
+    node = child;
   }
-  return name;
+  return (node.statement ??= nameStatement(s.text));
 }
 
-const named = (c: Queryable, s: Sql) =>
-  c.query({ name: statementName(s.text), text: s.text, values: s.values.map(prepare) }) as Promise<pg.QueryResult>;
+const named = (c: Queryable, s: Sql) => {
+  const { name, text } = statementOf(s);
+  return c.query({ name, text, values: s.values.map(prepare) }) as Promise<pg.QueryResult>;
+};
 
 const noop = () => {};
 

@@ -7,7 +7,7 @@ import {
   type Risk,
   type RiskCounters,
 } from "../../core/risk/index.ts";
-import { sql as q, systemContext, type Clock, type SqlRunner } from "../../core/shared/index.ts";
+import { sql as q, systemContext, type Clock, type CoreContext, type SqlRunner } from "../../core/shared/index.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 
@@ -22,6 +22,8 @@ export async function buildRisk(deps: {
   clock: Clock;
   logger: Logger;
   counters?: RiskCounters;
+  /** The buyer's real-name status (core/kyc). */
+  kycStatus?: (ctx: CoreContext, userId: string) => Promise<string>;
 }): Promise<{ risk: Risk; counters: RiskCounters }> {
   let counters = deps.counters;
   if (!counters && deps.config.REDIS_URL) {
@@ -46,6 +48,7 @@ export async function buildRisk(deps: {
     cacheMs: deps.config.RISK_CACHE_MS,
     buyers: (_ctx, userId) => buyerProfile(deps.sql, userId),
     history: (_ctx, input) => orderHistory(deps.sql, input),
+    ...(deps.kycStatus ? { kycStatus: deps.kycStatus } : {}),
   });
   await risk.seedDefaults(systemContext("startup"));
   return { risk, counters };

@@ -24,6 +24,8 @@ export function createStaffChecks(
     | "catalog"
     | "suppliers"
     | "inventory"
+    | "kyc"
+    | "distribution"
   >,
 ): StaffChecks {
   const con = createStaffConsole(c);

@@ -37,12 +37,12 @@ SELECT v.product_id,
   '{"PAID"}' AS k19,
   'order.paid' AS k20,
   'order_not_at_status' AS k21,
-  'FULFILLING' AS k22,
-  v.sim_supplier_id,
-  '{"FULFILLING"}' AS k23,
-  'order.fulfilling' AS k24,
   v.new_id4,
   v.new_id1 || '.' || v.sim_supplier_id AS v4,
+  v.sim_supplier_id,
+  'FULFILLING' AS k22,
+  '{"FULFILLING"}' AS k23,
+  'order.fulfilling' AS k24,
   'SUCCEEDED' AS k25,
   'SIM00000003' AS k26,
   E'{"status"\x3a"succeeded","externalRef"\x3a"SIM00000003"}' AS k27,
@@ -72,8 +72,8 @@ FROM (SELECT (lpad(to_hex((1719792000000 + (:p)::bigint)::bigint), 12, '0') || '
   (now() + interval '15 minutes')::text AS now_plus_15m,
   now()::text AS now,
   (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid::text AS new_id3,
-  '018cc251-f402-7a03-8000-000000000002' AS sim_supplier_id,
   (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid::text AS new_id4,
+  '018cc251-f402-7a03-8000-000000000002' AS sim_supplier_id,
   (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid::text AS new_id5) AS v \gset
 -- step 1: a transaction in 1 round trip
 \startpipeline
@@ -148,14 +148,20 @@ WITH cur AS (
     WHERE CASE WHEN u.id IS NOT NULL THEN true ELSE kameng_fail(:k21::text) = 0 END;
 COMMIT;
 \endpipeline
--- step 2: outside a transaction
-SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM orders WHERE id = :new_id1::uuid;
--- step 3: outside a transaction
-SELECT s.id::text AS "supplierId", s.code, s.kind, l.cost, l.priority, l.supplier_sku AS "supplierSku",
-         s.consecutive_failures AS "consecutiveFailures", s.circuit_open_until AS "circuitOpenUntil"
-  FROM product_suppliers l JOIN suppliers s ON s.id = l.supplier_id
-  WHERE l.product_id = :product_id::uuid AND l.active AND s.active;
--- step 4: outside a transaction
+-- step 2: a transaction in 1 round trip
+\startpipeline
+BEGIN;
+WITH ins AS (
+    INSERT INTO supplier_requests AS r (id, request_key, order_id, supplier_id, status, created_at, updated_at)
+    VALUES (:new_id4::uuid, :v4::text, :new_id1::uuid, :sim_supplier_id::uuid, 'PENDING',
+            :now::timestamptz, :now::timestamptz)
+    ON CONFLICT (request_key) DO NOTHING
+    RETURNING r.request_key AS "requestKey", r.order_id::text AS "orderId", r.supplier_id::text AS "supplierId", r.status AS "status", r.result AS "result"
+  )
+  SELECT * FROM ins
+  UNION ALL
+  SELECT r.request_key AS "requestKey", r.order_id::text AS "orderId", r.supplier_id::text AS "supplierId", r.status AS "status", r.result AS "result" FROM supplier_requests r
+  WHERE r.request_key = :v4::text AND NOT EXISTS (SELECT 1 FROM ins);
 WITH cur AS (
         SELECT id, status AS prev FROM orders WHERE id = :new_id1::uuid AND status = ANY(:k19::text[]) FOR UPDATE),
       u AS (
@@ -171,22 +177,13 @@ WITH cur AS (
       'from', u.prev, 'productId', u.product_id::text, 'total', u.total::text, 'currency', u.currency,
       'channel', u.channel) || :k8::jsonb, :now::timestamptz
     FROM u)
-      SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM u;
--- step 5: outside a transaction
-SELECT s.id::text AS "id", s.code AS "code", s.name AS "name", s.kind AS "kind", s.base_url AS "baseUrl", s.secret_enc AS "secretEnc", s.active AS "active", s.consecutive_failures AS "consecutiveFailures", s.circuit_open_until AS "circuitOpenUntil" FROM suppliers s WHERE s.id = :sim_supplier_id::uuid;
--- step 6: outside a transaction
-WITH ins AS (
-    INSERT INTO supplier_requests AS r (id, request_key, order_id, supplier_id, status, created_at, updated_at)
-    VALUES (:new_id4::uuid, :v4::text, :new_id1::uuid, :sim_supplier_id::uuid, 'PENDING',
-            :now::timestamptz, :now::timestamptz)
-    ON CONFLICT (request_key) DO NOTHING
-    RETURNING r.request_key AS "requestKey", r.order_id::text AS "orderId", r.supplier_id::text AS "supplierId", r.status AS "status", r.result AS "result"
-  )
-  SELECT * FROM ins
-  UNION ALL
-  SELECT r.request_key AS "requestKey", r.order_id::text AS "orderId", r.supplier_id::text AS "supplierId", r.status AS "status", r.result AS "result" FROM supplier_requests r
-  WHERE r.request_key = :v4::text AND NOT EXISTS (SELECT 1 FROM ins);
--- step 7: outside a transaction
+      SELECT id::text AS "id", user_id::text AS "userId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", channel AS "channel", product_id::text AS "productId", quantity AS "quantity", unit_price AS "unitPrice", total AS "total", currency AS "currency", target AS "target", status AS "status", payment_tx_id::text AS "paymentTxId", settle_tx_id::text AS "settleTxId", refund_tx_id::text AS "refundTxId", supplier_id::text AS "supplierId", cost_total AS "costTotal", failure_reason AS "failureReason", pricing AS "pricing", expires_at AS "expiresAt", paid_at AS "paidAt", delivered_at AS "deliveredAt", closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt" FROM (SELECT 1) AS one LEFT JOIN u ON true
+    WHERE CASE WHEN u.id IS NOT NULL THEN true ELSE kameng_fail(:k21::text) = 0 END;
+COMMIT;
+\endpipeline
+-- step 3: a transaction in 1 round trip
+\startpipeline
+BEGIN;
 UPDATE supplier_requests SET
     status = :k25::text, external_ref = COALESCE(:k26::text, external_ref),
     result = :k27::jsonb, error = NULL::text, updated_at = :now::timestamptz
@@ -194,9 +191,8 @@ UPDATE supplier_requests SET
     AND status <> 'SUCCEEDED'
     AND NOT (:k28::boolean AND status = 'FAILED'
              AND (result->>'retryable')::boolean IS FALSE AND (result->>'unknown')::boolean IS FALSE);
--- step 8: a transaction in 1 round trip
-\startpipeline
-BEGIN;
+UPDATE suppliers SET consecutive_failures = 0, circuit_open_until = NULL
+  WHERE id = :sim_supplier_id::uuid AND (consecutive_failures <> 0 OR circuit_open_until IS NOT NULL);
 WITH
     ins AS (
       INSERT INTO ledger_transactions (id, idempotency_key, request_hash, kind, reverses_id, memo, metadata, created_at)

@@ -24,7 +24,7 @@ export const en = {
   "start.welcome_back": "Welcome back, {{name}}!",
 
   "help.text":
-    "How it works: pick a category, a product and a quantity, confirm, and pay from your wallet (top up when it runs low). Your code is delivered privately in this chat.\n\nCommands:\n/start – main menu\n/shop – browse products\n/orders – your orders\n/balance – wallet balance\n/topup – add money\n/lang – language\n/link – link another app to this account\n/cancel – cancel what you are doing",
+    "How it works: pick a category, a product and a quantity, confirm, and pay from your wallet (top up when it runs low). Your code is delivered privately in this chat.\n\nCommands:\n/start – main menu\n/shop – browse products\n/orders – your orders\n/balance – wallet balance\n/topup – add money\n/lang – language\n/link – link another app to this account\n/verify – real-name verification\n/cancel – cancel what you are doing",
 
   "shop.categories_title": "Choose a category:",
   "shop.no_categories": "The shop is empty right now. Please check back later.",
@@ -215,6 +215,36 @@ export const en = {
   "text.non_text": "I can only read text messages. Reply with a number from the menu, or send “menu”.",
   "text.codes_sent_privately": "@{{name}} Your codes were sent to you in a private chat.",
   "text.add_friend": "@{{name}} Codes are only sent privately. Add me as a friend ({{bot}}) and send me “menu”.",
+  "kyc.intro":
+    "Real-name verification (required for withdrawals and large purchases). Your name and ID number are stored encrypted; staff only ever see them masked.",
+  "kyc.name_prompt": "Send your full name exactly as on your resident ID card:",
+  "kyc.name_placeholder": "Full name",
+  "kyc.name_length": "That name is too short or too long (2–50 characters).",
+  "kyc.name_characters":
+    "A name may contain only Chinese characters (with · for names of several parts) or Latin letters.",
+  "kyc.name_again": "Please start again with your name.",
+  "kyc.id_prompt": "Now send your 18-character mainland resident ID number. It will not be shown back in this chat.",
+  "kyc.id_placeholder": "18-character ID number",
+  "kyc.id_length": "A resident ID number has exactly 18 characters. Please check and send it again.",
+  "kyc.id_characters": "A resident ID number is 17 digits followed by a digit or X. Please check and send it again.",
+  "kyc.id_region": "The first digits of that number are not a mainland region code. Please check and send it again.",
+  "kyc.id_birth_date":
+    "The birth date in that number (digits 7–14) is not a real date. Please check and send it again.",
+  "kyc.id_future_birth_date": "The birth date in that number is in the future. Please check and send it again.",
+  "kyc.id_under_18": "You must be 18 or older to verify.",
+  "kyc.id_checksum":
+    "That number's check digit does not match — a digit is probably mistyped. Please check and send it again.",
+  "kyc.submitted": "Thank you. Your verification ({{id}}) is being reviewed; we will tell you here when it is done.",
+  "kyc.submitted_duplicate":
+    "Thank you. This ID number ({{id}}) is already verified on another account, so staff will review it; we will tell you here.",
+  "kyc.provider_mismatch":
+    "The name and ID number ({{id}}) do not match. Please check both and send /verify to try again.",
+  "kyc.already_verified": "Your account is already real-name verified.",
+  "kyc.already_pending": "Your verification is being reviewed. We will tell you here when it is done.",
+  "kyc.rejected_before": "Your last verification was not accepted: {{reason}}",
+  "kyc.unavailable": "Real-name verification is not available right now.",
+  "kyc.verified": "✅ Your real-name verification was approved.",
+  "kyc.rejected": "❌ Your real-name verification was not accepted: {{reason}}\nSend /verify to try again.",
 } as const;
 
 export type MessageKey = keyof typeof en;

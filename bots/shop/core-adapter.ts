@@ -17,6 +17,7 @@ export interface CoreModules {
   orders: Pick<Orders, "place" | "get" | "listForUser" | "codesFor" | "markPaid">;
   ledger: Pick<Ledger, "balance" | "post">;
   payments?: PaymentsLike;
+  kyc?: NonNullable<ShopPorts["kyc"]>;
   /** Overrides how a Telegram Stars charge is credited (default: payments.createPayment + confirm). */
   confirmStars?: NonNullable<ShopPorts["payments"]>["confirmStars"];
 }
@@ -73,6 +74,7 @@ export function shopPortsFromCore(m: CoreModules): ShopPorts {
       },
     },
     ...(m.payments ? { payments: paymentsPort(m.payments, m.confirmStars) } : {}),
+    ...(m.kyc ? { kyc: m.kyc } : {}),
   };
 }
 

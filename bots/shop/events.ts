@@ -211,6 +211,20 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
         ];
       });
     }
+    if (event.type === "kyc.verified" || event.type === "kyc.rejected") {
+      // The decision on the user's real-name verification: never the name or the number, only the outcome.
+      // A provider mismatch was answered in the submitting turn itself.
+      const reason = typeof p.reason === "string" ? p.reason : "";
+      if (event.type === "kyc.rejected" && reason === "provider_mismatch") return [];
+      const body = event.type === "kyc.verified" ? "kyc.verified" : "kyc.rejected";
+      return toUser(
+        ctx,
+        userId,
+        undefined,
+        async (loc) => [{ kind: "text", body: [plain(t(loc, body, { reason }))] }],
+        known,
+      );
+    }
     const orderId = typeof p.orderId === "string" && UUID_RE.test(p.orderId) ? p.orderId : undefined;
     if (!orderId || !event.type.startsWith("order.")) return [];
     // Nobody to tell (no private chat linked, as for an API-only account): none of the reads below.

@@ -1,4 +1,5 @@
 import type { Category, Product, QuoteResult, TargetResult } from "../../core/catalog/index.ts";
+import type { Kyc } from "../../core/kyc/index.ts";
 import type { PayOrderResult, PlaceOrderInput, PlaceOrderResult } from "../../core/flows/index.ts";
 import type { NumberedOrder } from "../../core/orders/index.ts";
 import type { CoreContext } from "../../core/shared/index.ts";
@@ -40,6 +41,8 @@ export interface ShopPorts {
   wallet: {
     balance(ctx: CoreContext, input: { userId: string; currency: string }): Promise<bigint>;
   };
+  /** Real-name verification (`/verify`); absent: the bot says verification is not available. */
+  kyc?: Pick<Kyc, "state" | "sealName" | "submit">;
   /** Absent when no payment provider is configured (top-ups then say so). */
   payments?: {
     startTopUp(

@@ -10,6 +10,7 @@ import { createBuy } from "./buy.ts";
 import type { Action } from "./callback-data.ts";
 import { createEvents } from "./events.ts";
 import { createSearch } from "./search.ts";
+import { createVerify } from "./verify.ts";
 import type { Session, ShopBot, ShopBotDeps } from "./shop-bot.types.ts";
 import { createKit, defaultCaps, MAX_TEXT, UUID_RE } from "./shop-kit.ts";
 
@@ -87,6 +88,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     consumeLink,
   } = account;
   const { onDomainEvent, prepareEvents } = createEvents(k, account);
+  const verify = createVerify(k);
 
   // ------------------------------------------------------------------------------------ routing
   const PRIVATE_ONLY = new Set<Action["op"]>([
@@ -187,6 +189,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
           if (p?.active) return productCard(s, p);
         }
         if (payload === "orders" && s.isPrivate) return [await ordersView(s)];
+        if (payload === "verify" && s.isPrivate) return verify.start(s);
         const name = s.turn.from.displayName.slice(0, 64);
         const welcome = t(s, s.returning ? "start.welcome_back" : "start.welcome", { name });
         return [mainMenu(s, welcome)];
@@ -213,6 +216,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         return s.isPrivate ? [await balanceView(s)] : deepLinkReply(s, "start");
       case "topup":
         return s.isPrivate ? [topUpMenu(s)] : deepLinkReply(s, "start");
+      case "verify":
+        return verify.start(s);
       case "link":
         if (!s.isPrivate) return deepLinkReply(s, "start");
         return payload ? consumeLink(s, payload) : [linkMenu(s)];
@@ -258,6 +263,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
       if (p) return [await confirmationView(s, p, st.pending, t(s, "confirm.use_buttons"))];
     }
     if (step?.kind === "link_code") return consumeLink(s, input);
+    if (step?.kind === "kyc_name") return verify.onName(s, input);
+    if (step?.kind === "kyc_id") return verify.onIdNumber(s, step.sealedName, input);
     return search.results(s, input, await search.find(s, input));
   }
 

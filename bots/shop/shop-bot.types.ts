@@ -55,7 +55,10 @@ export type Step =
   | { kind: "quantity"; productId: string; version: number; price: string }
   | { kind: "target"; productId: string; version: number; price: string; quantity: number }
   | { kind: "confirm" }
-  | { kind: "link_code" };
+  | { kind: "link_code" }
+  /** Real-name verification: waiting for the name, then the ID number (the name only sealed: core/kyc sealName). */
+  | { kind: "kyc_name" }
+  | { kind: "kyc_id"; sealedName: string };
 
 export interface Pending {
   nonce: string;

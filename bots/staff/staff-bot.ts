@@ -2,6 +2,8 @@ import type { Approvals, ApprovalRequest } from "../../core/approvals/index.ts";
 import type { Audit } from "../../core/audit/index.ts";
 import type { Catalog } from "../../core/catalog/index.ts";
 import type { Inventory } from "../../core/inventory/index.ts";
+import type { Custody } from "../../core/custody/index.ts";
+import type { Kyc } from "../../core/kyc/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
 import { localeFromLanguage } from "../../core/identity/index.ts";
 import {
@@ -14,7 +16,18 @@ import {
 } from "../../core/shared/index.ts";
 import type { Staff, StaffActor } from "../../core/staff/index.ts";
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
-import { bold, code, plain, type InboundTurn, type Reply, type TextPart, type TurnChannel } from "../turn.ts";
+import {
+  bold,
+  code,
+  plain,
+  type FileInput,
+  type InboundTurn,
+  type Reply,
+  type TextPart,
+  type TurnChannel,
+} from "../turn.ts";
+import { custodyStatement } from "./custody-statement.ts";
+import { kycNotFound, kycReview } from "./kyc-review.ts";
 import { RISK_COMMANDS, runRiskCommand, type RiskCommandName, type StaffRiskDeps } from "./risk-commands.ts";
 import { riskMessages } from "./risk-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
@@ -29,6 +42,10 @@ export interface StaffBotDeps {
   orders: Pick<Orders, "get" | "events" | "redeliver">;
   inventory: Pick<Inventory, "stock" | "maskedCodes">;
   catalog: Pick<Catalog, "listProducts">;
+  /** The KYC review queue (`kyc`); absent: the command says it is not available. */
+  kyc?: Pick<Kyc, "queue" | "approve" | "reject">;
+  /** Custody reconciliation (`custody`, and a statement CSV uploaded with that caption). */
+  custody?: Pick<Custody, "importStatement" | "report">;
   /** Reports, money, ledger, alerts and suppliers (ops-commands.ts); without them those commands are unknown. */
   ops?: OpsDeps & { timeZone: string };
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
@@ -87,6 +104,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "forbidden":
         return say(m.forbidden(actor.role));
       case "not_found":
+        if (e.code === "kyc_submission_not_found") return say(kycNotFound(ctx.locale));
         return say(
           e.code === "approval_not_found"
             ? m.approvalNotFound
@@ -99,6 +117,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
                   : m.invalid(e.message),
         );
       case "conflict":
+        if (e.code === "kyc_not_pending") return say(m.invalid(e.message));
         return say(
           e.code === "order_not_refundable"
             ? m.notRefundable(e.message)
@@ -139,6 +158,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     rest: string,
     m: StaffMessages,
     locale: Locale,
+    file?: FileInput,
   ): Promise<Reply[]> {
     if ((OPS_COMMANDS as readonly string[]).includes(command)) {
       if (!deps.ops) return say(m.unknownCommand(command));
@@ -280,6 +300,30 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         );
         return [text(bold(m.auditTrail), plain("\n"), { text: lines.join("\n"), style: "pre" })];
       }
+      case "kyc": {
+        if (!deps.kyc) return say(m.error);
+        if (args[0]?.toLowerCase() === "share" && UUID_RE.test(args[1] ?? "")) {
+          // The one-ID-one-account override: a second staff member approves it (core/approvals).
+          const reason = rest.slice(rest.indexOf(args[1]!) + args[1]!.length).trim();
+          if (reason.length < 3) return usage(ctx, command, m, "kyc share <submission id> <reason>");
+          const r = await deps.approvals.submit(ctx, {
+            action: "kyc.override",
+            payload: { submissionId: args[1]! },
+            reason,
+          });
+          if (r.status === "pending") return [approvalButtons(r.request, m)];
+          return say(r.status === "failed" ? m.invalid(r.error) : m.invalid("done"));
+        }
+        const r = await kycReview(deps.kyc, ctx, args, rest, locale);
+        await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
+        return r.replies;
+      }
+      case "custody": {
+        if (!deps.custody) return say(m.error);
+        const r = await custodyStatement(deps.custody, ctx, args, file, locale);
+        await audited(ctx, command, r.audit.outcome, r.audit.details);
+        return r.replies;
+      }
       case "pending": {
         const list = await deps.approvals.pending(ctx, { limit: 10 });
         await audited(ctx, command, "ok", { count: list.length });
@@ -339,7 +383,8 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       const locale = localeFromLanguage(turn.from.languageCode);
       const m = staffMessages(locale);
       const input = turn.input;
-      if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button") return [];
+      if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button" && input.kind !== "file")
+        return [];
       const parsed = parseStaffInput(input);
       const commandName = parsed.ok ? parsed.command : "unknown";
       const actor = await deps.staff.actorFor(
@@ -364,7 +409,15 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
         return say(m.unknownCommand(parsed.command.slice(0, 64)));
       }
       try {
-        return await run(ctx, parsed.command, parsed.args, parsed.rest, m, locale);
+        return await run(
+          ctx,
+          parsed.command,
+          parsed.args,
+          parsed.rest,
+          m,
+          locale,
+          input.kind === "file" ? input : undefined,
+        );
       } catch (e) {
         if (isDomainError(e)) return refusal(ctx, parsed.command, e, m, actor);
         deps.logger?.error({ err: e, turnId: turn.id, command: parsed.command }, "staff bot: command failed");

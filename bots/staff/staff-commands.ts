@@ -1,4 +1,5 @@
-import type { ButtonInput, CommandInput, TextInput } from "../turn.ts";
+import type { ButtonInput, CommandInput, FileInput, TextInput } from "../turn.ts";
+import { KYC_BUTTON_RE } from "./kyc-review.ts";
 import { OPS_COMMANDS } from "./ops-command-names.ts";
 import { parseReviewButton, RISK_COMMANDS } from "./risk-commands.ts";
 
@@ -13,6 +14,8 @@ export const STAFF_COMMANDS = [
   "approve",
   "reject",
   "audit",
+  "kyc",
+  "custody",
   ...OPS_COMMANDS,
   ...RISK_COMMANDS,
 ] as const;
@@ -28,11 +31,20 @@ export const decisionButton = (decision: "approve" | "reject", requestId: string
 /** Button data that runs a command line (`sc:report today`; an alert's next action), ≤ 64 bytes. */
 export const commandButton = (line: string) => `sc:${line}`.slice(0, 64);
 
-/** What the staff member asked for: a `/command`, a text line, or a decision button. */
-export function parseStaffInput(input: CommandInput | TextInput | ButtonInput): ParsedStaffCommand {
+/** What the staff member asked for: a `/command`, a text line, a decision button, or a file with a command caption. */
+export function parseStaffInput(input: CommandInput | TextInput | ButtonInput | FileInput): ParsedStaffCommand {
+  if (input.kind === "file") {
+    // A bank statement uploaded under the caption `custody [CUR]`; other uploads are no command (yet).
+    const caption = (input.caption ?? "").trim().replace(/^\//, "");
+    if (!/^custody(\s|$)/i.test(caption)) return { ok: false, command: "file" };
+    const args = caption.split(/\s+/).slice(1);
+    return { ok: true, command: "custody", args, rest: args.join(" ") };
+  }
   if (input.kind === "button" && input.data.startsWith("sc:"))
     return parseStaffInput({ kind: "text", text: input.data.slice(3) } as TextInput);
   if (input.kind === "button") {
+    const k = KYC_BUTTON_RE.exec(input.data);
+    if (k) return { ok: true, command: "kyc", args: ["approve", k[1]!], rest: `approve ${k[1]!}` };
     const review = parseReviewButton(input.data);
     if (review) return { ok: true, command: "review", args: review.args, rest: review.args.slice(2).join(" ") };
     const m = /^sa:([ar]):([0-9a-f-]{36})$/i.exec(input.data);

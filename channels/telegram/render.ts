@@ -22,7 +22,9 @@ export type ApiOp =
   /** Edit the message the pressed button was on; when Telegram refuses, send `fallback` instead. */
   | { method: "editMessageText"; payload: P<"editMessageText">; fallback: P<"sendMessage"> }
   | { method: "sendInvoice"; payload: P<"sendInvoice"> }
-  | { method: "answerPreCheckoutQuery"; payload: P<"answerPreCheckoutQuery"> };
+  | { method: "answerPreCheckoutQuery"; payload: P<"answerPreCheckoutQuery"> }
+  /** The user's own message that carried a secret (`forgetInput`): removed from the private chat. */
+  | { method: "deleteMessage"; payload: P<"deleteMessage"> };
 
 export interface RenderTarget {
   chatId: string;
@@ -90,6 +92,11 @@ export function renderReplies(
       }
     });
   };
+
+  // A secret the user typed (an ID number) does not stay in the private chat: deleted before the answer.
+  const forget = replies.some((r) => (r.kind === "text" || r.kind === "prompt") && r.forgetInput === true);
+  if (forget && target.chatKind === "private" && target.replyToMessageId !== undefined)
+    ops.push({ method: "deleteMessage", payload: { chat_id, message_id: target.replyToMessageId } });
 
   for (const reply of replies) {
     switch (reply.kind) {

@@ -238,6 +238,14 @@ export async function createTelegramChannel(deps: TelegramChannelDeps): Promise<
       case "answerPreCheckoutQuery":
         await bot.api.raw.answerPreCheckoutQuery(op.payload);
         return;
+      case "deleteMessage":
+        try {
+          await bot.api.raw.deleteMessage(op.payload);
+        } catch (err) {
+          // Already gone, or too old for the bot to delete: the answer still goes out.
+          if (!(err instanceof GrammyError) || err.error_code !== 400) throw err;
+        }
+        return;
       case "editMessageText":
         try {
           await bot.api.raw.editMessageText(op.payload);

@@ -129,6 +129,25 @@ export const eventCatalog = {
     batchId: id,
   }),
   /**
+   * A real-name (KYC) submission changed status (core/kyc): `PENDING` once submitted (waiting for staff),
+   * `VERIFIED` or `REJECTED` once decided (`reason`: why, in staff's words or the provider's). Never the
+   * name or the ID number: the shop notifier tells the user by their id.
+   */
+  "kyc.submitted": z.object({ submissionId: id, userId: id, status: z.literal("PENDING") }),
+  "kyc.verified": z.object({ submissionId: id, userId: id, status: z.literal("VERIFIED") }),
+  "kyc.rejected": z.object({ submissionId: id, userId: id, status: z.literal("REJECTED"), reason: z.string() }),
+  /**
+   * The scheduled custody check found the custody account not matching customer funds (core/custody):
+   * `difference = custody + customerFunds` (0 when they match). Written when a mismatch starts or changes.
+   */
+  "custody.mismatch": z.object({
+    currency: currencySchema,
+    custody: minor,
+    customerFunds: minor,
+    difference: minor,
+    checkId: id,
+  }),
+  /**
    * A distributor's tier changed (core/distribution): `reason` upgrade (its rolling volume crossed a
    * threshold at a delivery), downgrade (the sweep, after a full period below) or staff. The chat tells them.
    */

@@ -105,6 +105,14 @@ export interface RoutingCache {
    * a read on another connection could wait forever on the embedded database's single connection.
    */
   cached(productId: string): { product: Product; stock: SupplierCandidatePort | null } | undefined;
+  /**
+   * A DIRECT product's supplier candidates (open circuits included, ranked), cached like products: the
+   * first attempt at an order routes without a read. The breaker's state in it is as of the read; a
+   * failure this process records drops the entry (`forgetSuppliers`), another process's shows within
+   * the cache's lifetime.
+   */
+  supplierCandidates(ctx: CoreContext, productId: string): Promise<SupplierCandidatePort[]>;
+  forgetSuppliers(productId: string): void;
 }
 
 /** What the flows tell the rest of the process: committed changes, operator warnings, the crash-test hook. */

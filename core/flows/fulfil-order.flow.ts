@@ -1,6 +1,6 @@
 import type { Product } from "../catalog/index.ts";
-import type { Order, OrderStatus } from "../orders/index.ts";
-import { DomainError, notFound, type CoreContext, type SqlTx } from "../shared/index.ts";
+import { ORDER_NOT_AT_STATUS, type Order, type OrderStatus } from "../orders/index.ts";
+import { DomainError, kamengFailure, notFound, type CoreContext, type SqlTx } from "../shared/index.ts";
 import { afterDeferredPosting, FulfilmentRetry, Rollback, type FlowRuntime } from "./flow-deps.ts";
 import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
 import { settlementPosting } from "./settlement-posting.ts";
@@ -23,6 +23,12 @@ export interface FulfilResult {
 export interface FulfilOptions {
   /** The job's last attempt: known supplier failures refund instead of asking for a retry. */
   finalAttempt?: boolean;
+  /**
+   * The order as the caller's commit returned it (the first attempt right after placement): the first
+   * round starts from it instead of reading it. Every write checks the status it expects, so an order
+   * that moved on since is found out and read again.
+   */
+  known?: Order;
 }
 
 const noop = (o: Order, pending = false): FulfilResult => ({
@@ -50,7 +56,8 @@ export async function fulfilOrder(
   // (another run, a callback) goes round again from what it is now; each extra round needs a concurrent
   // change, so a few are plenty — past that the job queue retries later.
   for (let round = 1; ; round++) {
-    const result = await fulfilRound(rt, ctx, input.orderId, opts);
+    const known = round === 1 && opts.known?.id === input.orderId ? opts.known : undefined;
+    const result = await fulfilRound(rt, ctx, input.orderId, opts, known);
     if (result !== AGAIN) return result;
     if (round >= MAX_ROUNDS) throw new FulfilmentRetry(input.orderId, "the order kept changing while being fulfilled");
   }
@@ -64,10 +71,11 @@ async function fulfilRound(
   ctx: CoreContext,
   orderId: string,
   opts: FulfilOptions,
+  known: Order | undefined,
 ): Promise<FulfilResult | typeof AGAIN> {
   // Read first (no lock): a DIRECT order goes to its supplier without opening a transaction, and a
   // CODE order is delivered by one transaction that locks it and checks its state again.
-  const order = await rt.orders.store.get(rt.orders.read, orderId);
+  const order = known ?? (await rt.orders.store.get(rt.orders.read, orderId));
   if (!order) throw notFound("order_not_found", "no such order", { orderId });
   switch (order.status) {
     // HELD_FOR_REVIEW: held for a risk review; only staff's decision moves it on (approved → PAID).
@@ -187,6 +195,8 @@ export async function settleAndDeliver(
   );
 }
 
+const httpOnly = (cs: SupplierCandidatePort[]) => cs.filter((c) => c.kind !== "STOCK");
+
 async function fulfilDirect(
   rt: FlowRuntime,
   ctx: CoreContext,
@@ -194,31 +204,95 @@ async function fulfilDirect(
   product: Product,
   opts: FulfilOptions,
 ): Promise<FulfilResult | typeof AGAIN> {
+  if (order.status === "PAID") return firstAttempt(rt, ctx, order, product, opts);
   const all = await rt.modules.suppliers.candidates(ctx, order.productId, { includeOpen: true });
+  return failover(rt, ctx, order, product, opts, all);
+}
+
+/**
+ * A PAID DIRECT order's first attempt (issue 15 §3): routed from the cached candidates, PAID →
+ * FULFILLING naming the first one and its request row in one transaction (one round trip), the
+ * purchase sent, and on success the outcome recorded by the delivery transaction — so an order costs
+ * its placement and these two transactions. Anything but a success goes on as a resumed run would:
+ * the outcome recorded, the breaker told, and `failover` from the next candidate.
+ */
+async function firstAttempt(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  order: Order,
+  product: Product,
+  opts: FulfilOptions,
+): Promise<FulfilResult | typeof AGAIN> {
+  const all = await rt.routing.supplierCandidates(ctx, order.productId);
+  const first = httpOnly(all.filter((c) => c.circuit !== "open"))[0] ?? httpOnly(all)[0];
+  if (!first) return refundOrder(rt, ctx, order.id, "no supplier for this product");
+  const supplierId = first.supplierId;
+  const requestKey = rt.modules.suppliers.requestKey(order.id, supplierId);
+  let started: Order;
+  try {
+    started = await rt.orders.transaction(async (tx) => {
+      await rt.modules.suppliers.openRequest(ctx, { requestKey, orderId: order.id, supplierId }, { tx });
+      return rt.orders.store.finalTransition(tx, {
+        orderId: order.id,
+        path: ["PAID", "FULFILLING"],
+        set: { supplierId },
+      });
+    });
+  } catch (e) {
+    // Not PAID any more (another run started it, or it was refunded): go by what it is now.
+    if (kamengFailure(e)?.reason === ORDER_NOT_AT_STATUS) return AGAIN;
+    throw e;
+  }
+  rt.signals.committed("order.fulfilling", started);
+  const outcome = await rt.modules.suppliers.send(ctx, {
+    supplierId,
+    requestKey,
+    orderId: order.id,
+    sku: first.supplierSku ?? product.sku,
+    quantity: order.quantity,
+    target: order.target,
+  });
+  let recorded = outcome;
+  if (outcome.status !== "succeeded") {
+    // The breaker's state changed here (or the supplier is slow): route from a fresh read next time.
+    rt.routing.forgetSuppliers(order.productId);
+    recorded = await rt.modules.suppliers.recordOutcome(ctx, { supplierId, requestKey, outcome });
+    if (recorded.status === "failed" && recorded.unknown)
+      recorded = await rt.modules.suppliers.query(ctx, { supplierId, requestKey });
+  }
+  if (recorded.status === "succeeded") {
+    await rt.signals.afterSupplierCall?.(started, recorded);
+    return deliverDirect(rt, ctx, started, supplierId, first.cost, recorded);
+  }
+  if (recorded.status === "pending") return noop(started, true);
+  if (recorded.unknown) throw new FulfilmentRetry(order.id, `supplier outcome unknown (${recorded.reason})`);
+  // A known failure: nothing was bought there. Fail over to the next candidate.
+  const fresh = await rt.modules.suppliers.candidates(ctx, order.productId, { includeOpen: true });
+  return failover(rt, ctx, started, product, opts, fresh, { supplierId, retryable: recorded.retryable });
+}
+
+/** A FULFILLING order: ask its supplier (it may have the request already), fail over on known failures. */
+async function failover(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  order: Order,
+  product: Product,
+  opts: FulfilOptions,
+  all: SupplierCandidatePort[],
+  /** The supplier the first attempt just failed at for good (known failure): go on from the next one. */
+  failed?: { supplierId: string; retryable: boolean },
+): Promise<FulfilResult | typeof AGAIN> {
   // Same ranking without the open circuits (candidates() ranks open ones last).
   const healthy = all.filter((c) => c.circuit !== "open");
-  const http = (cs: SupplierCandidatePort[]) => cs.filter((c) => c.kind !== "STOCK");
+  const http = httpOnly;
   const byId = new Map(all.map((c) => [c.supplierId, c]));
 
   let current = order;
-  let resumed = order.status === "FULFILLING" && order.supplierId !== null;
-  if (current.status === "PAID") {
-    const first = http(healthy)[0] ?? http(all)[0];
-    if (!first) return refundOrder(rt, ctx, order.id, "no supplier for this product");
-    const started = await rt.orders.store.transition(rt.orders.read, {
-      orderId: order.id,
-      path: ["PAID", "FULFILLING"],
-      set: { supplierId: first.supplierId },
-    });
-    if (!started) return AGAIN;
-    rt.signals.committed("order.fulfilling", started);
-    current = started;
-    resumed = false;
-  }
+  let resumed = !failed && order.status === "FULFILLING" && order.supplierId !== null;
 
-  const tried = new Set<string>();
-  let retryable = false;
-  let supplierId = current.supplierId;
+  const tried = new Set<string>(failed ? [failed.supplierId] : []);
+  let retryable = failed?.retryable ?? false;
+  let supplierId = failed ? null : current.supplierId;
   for (;;) {
     if (!supplierId) {
       const next =
@@ -294,7 +368,10 @@ async function deliverDirect(
     // No read first: the order's amounts are fixed, and the transition (last) locks it and moves it
     // only from FULFILLING, so the whole delivery is one round trip; an order that moved on under us
     // fails the transaction (its settlement key is taken, or the transition matches nothing).
+    const requestKey = rt.modules.suppliers.requestKey(order.id, supplierId);
     const delivered = await rt.orders.transaction(async (tx) => {
+      // The request's outcome is written with the delivery (a recorded success stands unchanged).
+      await rt.modules.suppliers.recordSuccess(ctx, { supplierId, requestKey, outcome }, { tx });
       if (outcome.codes?.length)
         await rt.modules.inventory.addSupplierCodes(
           ctx,
@@ -309,6 +386,13 @@ async function deliverDirect(
     // Still FULFILLING (or gone): a real failure, for the job to retry.
     const now = await rt.orders.store.get(rt.orders.read, order.id);
     if (!now || now.status === "FULFILLING") throw e;
+    // The success still belongs on the request's row (it rolled back with the delivery).
+    const requestKey = rt.modules.suppliers.requestKey(order.id, supplierId);
+    await rt.modules.suppliers
+      .recordOutcome(ctx, { supplierId, requestKey, outcome })
+      .catch((err: unknown) =>
+        rt.signals.warn({ err, orderId: order.id, requestKey }, "recording a supplier's success failed"),
+      );
     if (now.status === "REFUNDED" || now.status === "FAILED")
       rt.signals.warn(
         { orderId: order.id, supplierId, status: now.status },

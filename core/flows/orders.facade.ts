@@ -55,6 +55,7 @@ export function createOrders(deps: OrderFlowDeps) {
   const cacheMs = deps.productCacheMs ?? 5_000;
   const products = new Map<string, { at: number; product: Product }>();
   const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
+  const candidates = new Map<string, { at: number; list: SupplierCandidatePort[] }>();
   const routing: RoutingCache = {
     async product(ctx, productId) {
       const now = deps.clock.now().getTime();
@@ -79,6 +80,18 @@ export function createOrders(deps: OrderFlowDeps) {
       if (stockLinks.size > 10_000) stockLinks.clear();
       stockLinks.set(productId, { at: now, link });
       return link;
+    },
+    async supplierCandidates(ctx, productId) {
+      const now = deps.clock.now().getTime();
+      const hit = candidates.get(productId);
+      if (hit && now - hit.at < cacheMs) return hit.list;
+      const list = await deps.suppliers.candidates(ctx, productId, { includeOpen: true });
+      if (candidates.size > 10_000) candidates.clear();
+      candidates.set(productId, { at: now, list });
+      return list;
+    },
+    forgetSuppliers(productId) {
+      candidates.delete(productId);
     },
     cached(productId) {
       const now = deps.clock.now().getTime();

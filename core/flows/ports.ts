@@ -141,4 +141,33 @@ export interface SuppliersPort {
     },
   ): Promise<SupplierOutcomePort>;
   query(ctx: CoreContext, input: { supplierId: string; requestKey: string }): Promise<SupplierOutcomePort>;
+  /** The first attempt's request row, written by the caller's transaction (issued, not waited for). */
+  openRequest(
+    ctx: CoreContext,
+    input: { requestKey: string; orderId: string; supplierId: string },
+    opts: { tx: SqlTx },
+  ): Promise<void>;
+  /** Sends an opened request to the supplier and answers its outcome, recording nothing. */
+  send(
+    ctx: CoreContext,
+    input: {
+      supplierId: string;
+      requestKey: string;
+      orderId: string;
+      sku: string;
+      quantity: number;
+      target?: string | null;
+    },
+  ): Promise<SupplierOutcomePort>;
+  /** Records a success in the caller's delivery transaction (issued, not waited for). */
+  recordSuccess(
+    ctx: CoreContext,
+    input: { supplierId: string; requestKey: string; outcome: Extract<SupplierOutcomePort, { status: "succeeded" }> },
+    opts: { tx: SqlTx },
+  ): Promise<void>;
+  /** Records any other outcome `send` answered, and the breaker's count; what stands. */
+  recordOutcome(
+    ctx: CoreContext,
+    input: { supplierId: string; requestKey: string; outcome: SupplierOutcomePort },
+  ): Promise<SupplierOutcomePort>;
 }

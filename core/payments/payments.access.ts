@@ -22,4 +22,6 @@ export const paymentsAccess: AccessRules<Payments> = {
   payFromWallet: own("orders.pay"),
   findStarsChargeForOrder: confirm,
   recordProviderRefund: confirm,
+  // Custody reconciliation reads it (custody.manage); the platform's scheduled checks too.
+  custodyMovements: requires("custody.manage"),
 };

@@ -20,10 +20,12 @@ import {
   markRefundedSql,
   markSucceededSql,
   paymentIdByKeySql,
+  custodyInflowsSql,
   starsChargeForOrderSql,
 } from "./payments.sql.ts";
 import type {
   ConfirmResult,
+  CustodyInflow,
   FailResult,
   Payments,
   PaymentsLedger,
@@ -279,6 +281,11 @@ export function createPayments({ sql, clock, ledger, sandbox, starsRates = {}, t
         credit: payment.credit,
         status: payment.status,
       };
+    },
+
+    async custodyMovements(_ctx, input): Promise<CustodyInflow[]> {
+      const rows = await sql.query<CustodyInflow>(custodyInflowsSql(input.currency, input.from, input.to));
+      return rows.map((r) => ({ ...r, amount: BigInt(r.amount) }));
     },
 
     async recordProviderRefund(ctx, input, opts): Promise<ProviderRefundResult> {

@@ -92,3 +92,12 @@ export const recordWebhookEventSql = (source: string, eventId: string, payloadHa
   sql`INSERT INTO webhook_events (source, event_id, payload_hash, received_at)
     VALUES (${source}::text, ${eventId}::text, ${payloadHash}::text, ${now}::timestamptz)
     ON CONFLICT DO NOTHING RETURNING event_id AS id`;
+
+/** Charged provider payments (not the wallet's) in a currency and period: custody reconciliation's inflows. */
+export const custodyInflowsSql = (currency: string, from: Date, to: Date) => sql`
+  SELECT p.id::text AS "paymentId", p.external_id AS "externalId", p.provider, p.amount, p.currency::text AS currency,
+         p.created_at AS "at"
+  FROM payments p
+  WHERE p.currency = ${currency}::text AND p.provider <> 'wallet' AND p.status IN ('SUCCEEDED', 'REFUNDED')
+    AND p.created_at >= ${from}::timestamptz AND p.created_at < ${to}::timestamptz
+  ORDER BY p.created_at, p.id`;

@@ -257,4 +257,20 @@ export interface Payments {
     input: ProviderRefundInput,
     opts?: SqlTxOptions,
   ): Promise<ProviderRefundResult>;
+  /**
+   * Money that came into the custody account through a provider (custody reconciliation): charged
+   * (SUCCEEDED or REFUNDED) payments of every provider but the wallet, in `currency`, created in
+   * [from, to). The bank shows them with the payment id or the provider's id in the reference.
+   */
+  custodyMovements(ctx: CoreContext, input: { currency: Currency; from: Date; to: Date }): Promise<CustodyInflow[]>;
+}
+
+/** A provider payment as the custody bank should show it. */
+export interface CustodyInflow {
+  paymentId: string;
+  externalId: string | null;
+  provider: PaymentProvider;
+  amount: bigint;
+  currency: Currency;
+  at: Date;
 }

@@ -48,6 +48,12 @@ export const PERMISSIONS = [
   "audit.read",
   "reports.read",
   "events.manage",
+  /** A customer's own real-name (KYC) submission. */
+  "kyc.submit",
+  /** Staff: the KYC review queue (masked), approve/reject, the one-ID-one-account override. */
+  "kyc.review",
+  /** Staff: import custody bank statements and read the reconciliation. */
+  "custody.manage",
   /** Risk cases, rules and lists: read them; decide held orders; edit rules and lists (core/risk). */
   "risk.read",
   "risk.review",
@@ -73,6 +79,7 @@ const SELF_SERVICE: ReadonlySet<Permission> = new Set<Permission>([
   "profile.read",
   "profile.write",
   "conversations.use",
+  "kyc.submit",
   "shops.manage",
 ]);
 
@@ -115,10 +122,12 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
     "withdrawals.approve",
     "ledger.read",
     "reports.read",
+    "kyc.review",
+    "custody.manage",
     "risk.read",
     "risk.review",
   ],
-  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage", "risk.read"],
+  support: ["orders.read", "orders.redeliver", "wallet.read", "identity.manage", "kyc.review", "risk.read"],
   viewer: ["reports.read"],
 };
 const ROLE_SETS = new Map<StaffRole, ReadonlySet<Permission>>(

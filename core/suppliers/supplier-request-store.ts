@@ -1,4 +1,4 @@
-import type { Clock, SecretBox, SqlExecutor } from "../shared/index.ts";
+import type { Clock, SecretBox, Sql, SqlExecutor } from "../shared/index.ts";
 import type { SupplierCode, SupplierOutcome } from "./supplier-client.port.ts";
 import { isFinalOutcome } from "./supplier-client.port.ts";
 import {
@@ -110,22 +110,25 @@ export class SupplierRequestStore {
    */
   async record(db: SqlExecutor, requestKey: string, outcome: SupplierOutcome): Promise<SupplierOutcome> {
     const now = this.clock.now();
-    const updated = await db.execute(
-      recordOutcomeSql({
-        requestKey,
-        status: rowStatusFor(outcome),
-        succeeded: outcome.status === "succeeded",
-        externalRef: outcome.status === "failed" ? null : (outcome.externalRef ?? null),
-        stored: JSON.stringify(this.toStored(outcome)),
-        error: outcome.status === "failed" ? outcome.reason : null,
-        now,
-      }),
-    );
+    const updated = await db.execute(this.recordSql(requestKey, outcome, now));
     if (updated === 1) return outcome;
     const [row] = await db.query<SupplierRequestRow>(touchRequestSql(requestKey, now));
     const current = row ? this.outcomeOf(row) : null;
     if (!current) throw new Error("supplier request row vanished");
     return current;
+  }
+
+  /** The statement of `record` that writes the answer (and changes nothing when the recorded one stands). */
+  recordSql(requestKey: string, outcome: SupplierOutcome, now = this.clock.now()): Sql {
+    return recordOutcomeSql({
+      requestKey,
+      status: rowStatusFor(outcome),
+      succeeded: outcome.status === "succeeded",
+      externalRef: outcome.status === "failed" ? null : (outcome.externalRef ?? null),
+      stored: JSON.stringify(this.toStored(outcome)),
+      error: outcome.status === "failed" ? outcome.reason : null,
+      now,
+    });
   }
 
   private toStored(outcome: SupplierOutcome): StoredOutcome {

@@ -10,16 +10,24 @@ import {
   type Db,
   type SecretBox,
   type SqlRunner,
+  type SqlTx,
   type SqlTxOptions,
   type TxOptions,
 } from "../shared/index.ts";
 import { DbCircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from "./circuit-breaker.ts";
 import { answerToOutcome, DEFAULT_SUPPLIER_TIMEOUT_MS, HttpSupplierClient } from "./http-supplier-client.ts";
 import { rankCandidates } from "./routing.ts";
-import type { SupplierClient, SupplierOutcome } from "./supplier-client.port.ts";
+import type { SupplierClient, SupplierOutcome, SupplierSucceeded } from "./supplier-client.port.ts";
 import { REQUEST_KEY_PATTERN, SUPPLIER_CALLBACK_PATH, supplierAnswerSchema } from "./supplier-protocol.ts";
 import { SupplierRequestStore } from "./supplier-request-store.ts";
-import { candidatesSql, supplierByCodeSql, supplierSql, type SupplierRow } from "./suppliers.sql.ts";
+import {
+  candidatesSql,
+  closeCircuitSql,
+  ensureRequestSql,
+  supplierByCodeSql,
+  supplierSql,
+  type SupplierRow,
+} from "./suppliers.sql.ts";
 import { supplierHealthSql } from "./supplier-health.sql.ts";
 import { verifySignature } from "./supplier-signature.ts";
 import {
@@ -62,6 +70,11 @@ export interface SuppliersDeps {
   timeoutMs?: number;
   /** Builds the client for a supplier; default: the generic signed HTTP protocol. */
   clientFor?: (supplier: SupplierConnection) => SupplierClient;
+  /**
+   * How long `send` reuses a supplier's row (URL, secret) read earlier by this process. Default 5 s; an
+   * upsert in this process drops it at once.
+   */
+  connectionCacheMs?: number;
 }
 
 const CODE_PATTERN = /^[a-z0-9_-]{1,40}$/;
@@ -111,10 +124,27 @@ export function createSuppliers(deps: SuppliersDeps) {
     return clientFor({ id: row.id, code: row.code, baseUrl: row.baseUrl, secret: secrets.decrypt(row.secretEnc) });
   };
 
+  // The rows `send` connects with (URL, secret), as last read by this process. Never used for the breaker.
+  const rows = new Map<string, { at: number; row: SupplierRow }>();
+  const rowCacheMs = deps.connectionCacheMs ?? 5_000;
   const loadSupplier = async (supplierId: string): Promise<SupplierRow> => {
     const [row] = await hot.query<SupplierRow>(supplierSql(supplierId));
     if (!row) throw notFound("supplier_not_found", "no such supplier", { supplierId });
+    rows.set(supplierId, { at: clock.now().getTime(), row });
     return row;
+  };
+
+  const cachedSupplier = (supplierId: string): Promise<SupplierRow> => {
+    const hit = rows.get(supplierId);
+    if (hit && clock.now().getTime() - hit.at < rowCacheMs) return Promise.resolve(hit.row);
+    if (rows.size > 1_000) rows.clear();
+    return loadSupplier(supplierId);
+  };
+
+  const checkPlaceInput = (input: { requestKey: string; quantity?: number }) => {
+    if (!REQUEST_KEY_PATTERN.test(input.requestKey)) throw invalidData("invalid_request_key", "malformed request key");
+    if (input.quantity !== undefined && (!Number.isInteger(input.quantity) || input.quantity < 1))
+      throw invalidData("invalid_quantity", "quantity must be a positive integer");
   };
 
   const callbackUrlFor = (code: string): string | null =>
@@ -137,6 +167,7 @@ export function createSuppliers(deps: SuppliersDeps) {
       if (input.secret !== undefined && input.secret.length < 16)
         throw invalidData("weak_supplier_secret", "the shared secret must be at least 16 characters");
       const secretEnc = input.secret === undefined ? undefined : secrets.encrypt(input.secret);
+      rows.clear();
       const row = await (opts?.tx ?? db).supplier.upsert({
         where: { code: input.code },
         create: {
@@ -277,10 +308,7 @@ export function createSuppliers(deps: SuppliersDeps) {
      * Makes a network call: never call it inside a transaction.
      */
     async place(_ctx: CoreContext, input: PlaceInput): Promise<SupplierOutcome> {
-      if (!REQUEST_KEY_PATTERN.test(input.requestKey))
-        throw invalidData("invalid_request_key", "malformed request key");
-      if (!Number.isInteger(input.quantity) || input.quantity < 1)
-        throw invalidData("invalid_quantity", "quantity must be a positive integer");
+      checkPlaceInput(input);
       const supplier = await loadSupplier(input.supplierId);
       const client = connect(supplier);
       const row = await store.ensure(hot, { ...input, newId: newId() });
@@ -298,6 +326,64 @@ export function createSuppliers(deps: SuppliersDeps) {
       const recorded = await store.record(hot, input.requestKey, outcome);
       if (outcome.status === "failed") await breaker.recordFailure(hot, supplier.id);
       else await breaker.recordSuccess(hot, supplier.id, supplier);
+      return recorded;
+    },
+
+    /**
+     * The first attempt's request row (issue 15 §3), written by the caller's transaction — the one that
+     * moves the order to FULFILLING naming this supplier — so that no request exists without its order
+     * naming the supplier, and no order names a supplier it may have been sent to without its row.
+     * Issued without waiting for it (it rides along with the caller's next statement).
+     */
+    async openRequest(
+      _ctx: CoreContext,
+      input: { requestKey: string; orderId: string; supplierId: string },
+      opts: { tx: SqlTx },
+    ): Promise<void> {
+      checkPlaceInput(input);
+      opts.tx.send(ensureRequestSql({ ...input, id: newId(), now: clock.now() }));
+    },
+
+    /**
+     * Sends the purchase of a request opened by `openRequest` (committed) and answers the supplier's
+     * outcome, recording nothing: a success is recorded by the delivery transaction (`recordSuccess`),
+     * anything else by `recordOutcome`. The supplier's row (URL, secret) may come from this process's
+     * cache. Makes a network call: never call it inside a transaction.
+     */
+    async send(_ctx: CoreContext, input: PlaceInput): Promise<SupplierOutcome> {
+      checkPlaceInput(input);
+      const supplier = await cachedSupplier(input.supplierId);
+      return connect(supplier).place({
+        requestKey: input.requestKey,
+        sku: input.sku,
+        quantity: input.quantity,
+        target: input.target ?? null,
+        callbackUrl: callbackUrlFor(supplier.code),
+      });
+    },
+
+    /**
+     * A success, recorded by the caller's delivery transaction (issued without waiting): the request row
+     * (a recorded success stands) and the supplier's circuit closed (a statement that changes nothing
+     * when it is already closed and clean).
+     */
+    async recordSuccess(
+      _ctx: CoreContext,
+      input: { supplierId: string; requestKey: string; outcome: SupplierSucceeded },
+      opts: { tx: SqlTx },
+    ): Promise<void> {
+      opts.tx.send(store.recordSql(input.requestKey, input.outcome));
+      opts.tx.send(closeCircuitSql(input.supplierId));
+    },
+
+    /** Records an outcome `send` answered (outside a transaction) and the breaker's count; what stands. */
+    async recordOutcome(
+      _ctx: CoreContext,
+      input: { supplierId: string; requestKey: string; outcome: SupplierOutcome },
+    ): Promise<SupplierOutcome> {
+      const recorded = await store.record(hot, input.requestKey, input.outcome);
+      if (input.outcome.status === "failed") await breaker.recordFailure(hot, input.supplierId);
+      else await breaker.recordSuccess(hot, input.supplierId);
       return recorded;
     },
 

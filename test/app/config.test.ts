@@ -80,11 +80,13 @@ describe("configuration", () => {
     expect(problems.join("\n")).toMatch(/DATABASE_URL=\(unset\): production needs PostgreSQL/);
     expect(problems.join("\n")).toMatch(/REDIS_URL=\(unset\): production refuses the in-process job queue/);
     expect(problems.join("\n")).toMatch(/CODE_ENCRYPTION_KEY=\(unset\)/);
+    expect(problems.join("\n")).toMatch(/KYC_HASH_KEY=\(unset\)/);
     const ok = parseConfig({
       NODE_ENV: "production",
       DATABASE_URL: "postgresql://u@h/db",
       ALLOW_IN_MEMORY_QUEUE: "true",
       CODE_ENCRYPTION_KEY: configVariables.CODE_ENCRYPTION_KEY.example,
+      KYC_HASH_KEY: configVariables.KYC_HASH_KEY.example,
     });
     expect(ok.ALLOW_IN_MEMORY_QUEUE).toBe(true);
   });
@@ -94,11 +96,17 @@ describe("configuration", () => {
       DATABASE_URL: "postgresql://u@h/db",
       REDIS_URL: "redis://h:6379",
       CODE_ENCRYPTION_KEY: configVariables.CODE_ENCRYPTION_KEY.example,
+      KYC_HASH_KEY: configVariables.KYC_HASH_KEY.example,
     };
     const slackTrio = {
       SLACK_SIGNING_SECRET: configVariables.SLACK_SIGNING_SECRET.example,
       SLACK_BOT_TOKEN: configVariables.SLACK_BOT_TOKEN.example,
       SLACK_STAFF_CHANNEL_ID: configVariables.SLACK_STAFF_CHANNEL_ID.example,
+    };
+    // The KYC provider's URL and secret come together too.
+    const kycProvider = {
+      KYC_PROVIDER_URL: configVariables.KYC_PROVIDER_URL.example,
+      KYC_PROVIDER_SECRET: configVariables.KYC_PROVIDER_SECRET.example,
     };
     for (const [name, def] of Object.entries(configVariables)) {
       // Slack's three variables come together (one alone is a configuration error of its own).
@@ -107,9 +115,22 @@ describe("configuration", () => {
           ? { ...productionNeeds, NODE_ENV: def.example }
           : /^SLACK_(SIGNING_SECRET|BOT_TOKEN|STAFF_CHANNEL_ID)$/.test(name)
             ? { ...slackTrio, [name]: def.example }
-            : { [name]: def.example };
+            : /^KYC_PROVIDER_(URL|SECRET)$/.test(name)
+              ? { ...kycProvider, [name]: def.example }
+              : { [name]: def.example };
       expect(problemsOf(env), name).toEqual([]);
     }
+  });
+});
+
+describe("the KYC provider", () => {
+  it("needs its URL and secret together", () => {
+    expect(problemsOf({ KYC_PROVIDER_URL: "https://kyc.example/verify" }).join("\n")).toMatch(
+      /KYC_PROVIDER_SECRET=\(unset\): the KYC provider needs both/,
+    );
+    expect(problemsOf({ KYC_PROVIDER_SECRET: "kycsec_5b8e2f0a9c1d4e7f" }).join("\n")).toMatch(
+      /KYC_PROVIDER_URL=\(unset\)/,
+    );
   });
 });
 

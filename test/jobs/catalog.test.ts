@@ -6,6 +6,7 @@ const orderId = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 describe("job catalog", () => {
   it("defines every job with attempts, exponential backoff and a timeout", () => {
     expect(Object.keys(jobCatalog).sort()).toEqual([
+      "check-custody",
       "check-ledger",
       "deliver-webhook",
       "expire-approvals",

@@ -7,6 +7,8 @@ import { DELIVERY_ROW, ENDPOINT_ROW } from "../../core/webhooks/index.ts";
 import { CATEGORY_ROW, PRODUCT_ROW } from "../../core/catalog/catalog.sql.ts";
 import { IDENTITY_ROW, USER_ROW } from "../../core/identity/identity.sql.ts";
 import { ACCOUNT_ROW } from "../../core/ledger/ledger.sql.ts";
+import { LINE_ROW } from "../../core/custody/index.ts";
+import { KYC_ROW } from "../../core/kyc/index.ts";
 import { ORDER_EVENT_ROW, ORDER_ROW } from "../../core/orders/order-store.ts";
 import { NUMBERED_ORDER_ROW } from "../../core/orders/order-reads.ts";
 import { PAYMENT_ROW } from "../../core/payments/payments.sql.ts";
@@ -38,6 +40,8 @@ const MAPS: Array<RowMap<never>> = [
   STAFF_ROW,
   AUDIT_ROW,
   APPROVAL_ROW,
+  KYC_ROW,
+  LINE_ROW,
   PAYOUT_ACCOUNT_ROW,
   WITHDRAWAL_ROW,
   ENDPOINT_ROW,

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPgPipelineRunner, type PgPipelineRunner } from "../../../app/db/pg-pipeline-runner.ts";
-import { sql } from "../../../core/shared/sql.ts";
+import { raw, sql } from "../../../core/shared/sql.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
 
 /** What only the PostgreSQL runner promises beyond the contract (test/contracts/sql-runner.contract.ts). */
@@ -39,6 +39,28 @@ describe("pipelined PostgreSQL runner", () => {
     } finally {
       writes.mockRestore();
     }
+  });
+
+  it("names statements by their fragments: the same text from other compositions is one statement, other texts are others", async () => {
+    const col = (name: string) => sql`${name}::text AS ${raw(name)}`;
+    // Built from nested fragments and written flat: the same text, so the same prepared statement.
+    const nested = (n: number) => sql`SELECT ${n}::int AS n, ${col("a")}, ${col("b")}`;
+    const flat = (n: number) => sql`SELECT ${n}::int AS n, ${"a"}::text AS a, ${"b"}::text AS b`;
+    expect(nested(1).text).toBe(flat(1).text);
+    // Sharing leading fragments and values, differing only in a later fragment: other statements.
+    const tail = (k: string) => sql`SELECT ${1}::int AS n, ${raw(`'${k}'`)} AS k`;
+    for (let round = 0; round < 3; round++) {
+      expect(await runner.query(nested(round))).toEqual([{ n: round, a: "a", b: "b" }]);
+      expect(await runner.query(flat(round + 10))).toEqual([{ n: round + 10, a: "a", b: "b" }]);
+      expect(await runner.query(tail("x"))).toEqual([{ n: 1, k: "x" }]);
+      expect(await runner.query(tail("y"))).toEqual([{ n: 1, k: "y" }]);
+    }
+    const prepared = await runner.query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE ${"SELECT $1::int AS n, %"}::text`,
+    );
+    // On this connection (the pool may have used two): never more than the three texts.
+    expect(prepared[0]!.n).toBeLessThanOrEqual(3);
+    expect(prepared[0]!.n).toBeGreaterThan(0);
   });
 
   it("a transaction that failed mid-pipeline hands its connection back usable", async () => {

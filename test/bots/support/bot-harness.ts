@@ -134,6 +134,7 @@ export async function createBotHarness(
     orders: c.orders,
     ledger: c.ledger,
     payments,
+    kyc: c.kyc,
   });
   const makeBot = () =>
     createShopBot({

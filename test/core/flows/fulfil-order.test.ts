@@ -68,6 +68,38 @@ describe.each([
     expect(await shop.invariants()).toEqual(CLEAN);
   });
 
+  it("first attempts from the order as placed, raced by runs that read it: bought, delivered and settled once", async () => {
+    const a = await shop.supplier("first-a");
+    const product = await shop.directProduct([{ supplierId: a.supplier.id, cost: 2800n }]);
+    const { order } = await paidOrder(product.id);
+    expect(order.status).toBe("PAID");
+    const settlements = () => shop.prisma.ledgerTransaction.count({ where: { kind: "order_settlement" } });
+    const before = await settlements();
+    const results = await Promise.all([
+      ...Array.from({ length: 6 }, () => shop.c.orders.fulfil(ctx, { orderId: order.id }, { known: order })),
+      ...Array.from({ length: 4 }, () => shop.c.orders.fulfil(ctx, { orderId: order.id })),
+    ]);
+    expect(new Set(results.map((r) => r.status))).toEqual(new Set(["DELIVERED"]));
+    expect(results.filter((r) => r.changed)).toHaveLength(1);
+    expect(a.sim.stats().charges).toBe(1);
+    expect(await settlements()).toBe(before + 1);
+    // The request's outcome was written with the delivery.
+    const requests = await shop.prisma.supplierRequest.findMany({ where: { orderId: order.id } });
+    expect(requests.map((r) => r.status)).toEqual(["SUCCEEDED"]);
+    const events = await shop.c.orders.events(ctx, { orderId: order.id });
+    expect(events.filter((e) => e.toStatus === "FULFILLING")).toHaveLength(1);
+    expect(events.filter((e) => e.toStatus === "DELIVERED")).toHaveLength(1);
+
+    // A late first attempt from the stale PAID order finds it delivered and changes nothing.
+    expect(await shop.c.orders.fulfil(ctx, { orderId: order.id }, { known: order })).toMatchObject({
+      status: "DELIVERED",
+      changed: false,
+    });
+    expect(a.sim.stats().charges).toBe(1);
+    expect(await settlements()).toBe(before + 1);
+    expect(await shop.invariants()).toEqual(CLEAN);
+  });
+
   it("a supplier's success for an order refunded meanwhile delivers and settles nothing", async () => {
     const a = await shop.supplier("midway-a");
     const product = await shop.directProduct([{ supplierId: a.supplier.id, cost: 2800n }]);
