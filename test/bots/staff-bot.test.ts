@@ -96,6 +96,20 @@ describe("the staff bot in a Telegram staff group", () => {
     });
   });
 
+  it("answers a lookup of an unknown order (its reads sent together) with one refusal, audited once", async () => {
+    const missing = "0190a0a0-0000-7000-8000-00000000beef";
+    const before = (await con.audit.trail(cli, { recent: true }, { limit: 1 }))[0]?.seq ?? 0n;
+    expect(words(await router.handle(turn("503", cmd("order", missing.toUpperCase()))))).toBe("No such order.");
+    const rows = await con.audit.trail(cli, { recent: true }, { limit: 10 });
+    expect(rows.filter((e) => e.seq > before)).toEqual([
+      expect.objectContaining({
+        action: "bot.order",
+        outcome: "refused",
+        details: expect.objectContaining({ code: "order_not_found" }),
+      }),
+    ]);
+  });
+
   it("shows a delivered order's codes only masked (ABCD…WXYZ) with their hash prefix, never whole", async () => {
     const p = await shop.codeProduct({ stock: 0, price: 1000n });
     await shop.c.inventory.importCodes(ctx, {
