@@ -96,16 +96,18 @@ describe("the staff bot in a Telegram staff group", () => {
     });
   });
 
-  it("answers a lookup of an unknown order (its reads sent together) with one refusal, audited once", async () => {
+  it("answers a lookup of an unknown order with one refusal, audited once", async () => {
     const missing = "0190a0a0-0000-7000-8000-00000000beef";
     const before = (await con.audit.trail(cli, { recent: true }, { limit: 1 }))[0]?.seq ?? 0n;
-    expect(words(await router.handle(turn("503", cmd("order", missing.toUpperCase()))))).toBe("No such order.");
+    expect(words(await router.handle(turn("503", cmd("order", missing.toUpperCase()))))).toBe(
+      `No order found for “${missing.toUpperCase()}”.`,
+    );
     const rows = await con.audit.trail(cli, { recent: true }, { limit: 10 });
     expect(rows.filter((e) => e.seq > before)).toEqual([
       expect.objectContaining({
         action: "bot.order",
         outcome: "refused",
-        details: expect.objectContaining({ code: "order_not_found" }),
+        details: expect.objectContaining({ code: "no_order" }),
       }),
     ]);
   });
