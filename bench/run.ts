@@ -130,6 +130,7 @@ async function main() {
     REDIS_URL: bench.redisUrl,
     REDIS_PREFIX: prefix,
     CODE_ENCRYPTION_KEY: BENCH_CODE_KEY,
+    KYC_HASH_KEY: Buffer.from("kameng-bench-kyc-id-hash-key-32b").toString("base64"),
     SANDBOX_WEBHOOK_SECRET: "whsec_bench_0123456789abcdef",
     DATA_DIR: dataDir,
     DEMO_SEED: "false",
