@@ -9,7 +9,7 @@ import {
   type CoreContext,
   type SecretBox,
   type SqlRunner,
-  type SqlTx,
+  type AuditRecordPort,
 } from "../shared/index.ts";
 import {
   decideSql,
@@ -33,19 +33,7 @@ import type {
 import { checkResidentId, maskName, maskResidentId } from "./resident-id.ts";
 
 /** The audit trail, as KYC uses it (core/audit's `record`). */
-export interface KycAuditPort {
-  record(
-    ctx: CoreContext,
-    entry: {
-      action: string;
-      outcome: "ok" | "refused" | "failed";
-      targetType?: string;
-      targetId?: string;
-      details?: Record<string, unknown>;
-    },
-    opts?: { tx?: SqlTx },
-  ): Promise<unknown>;
-}
+export type KycAuditPort = AuditRecordPort;
 
 export interface KycDeps {
   sql: SqlRunner;

@@ -1,4 +1,4 @@
-import type { CoreContext, Currency, SqlTx } from "../shared/index.ts";
+import type { AuditRecordPort, CoreContext, Currency, SqlTx } from "../shared/index.ts";
 
 export const PAYOUT_ACCOUNT_KINDS = ["bank_card", "alipay"] as const;
 export type PayoutAccountKind = (typeof PAYOUT_ACCOUNT_KINDS)[number];
@@ -121,20 +121,7 @@ export interface WithdrawalsLedger {
 }
 
 /** The audit trail, as withdrawals use it (core/audit's `record`). */
-export interface WithdrawalsAudit {
-  record(
-    ctx: CoreContext,
-    entry: {
-      action: string;
-      outcome: "ok" | "refused" | "failed";
-      targetType?: string;
-      targetId?: string;
-      details?: Record<string, unknown>;
-      approvalId?: string;
-    },
-    opts?: { tx?: SqlTx },
-  ): Promise<unknown>;
-}
+export type WithdrawalsAudit = AuditRecordPort;
 
 export interface RequestWithdrawalInput {
   userId: string;
