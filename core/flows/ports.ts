@@ -122,6 +122,16 @@ export interface SupplierCandidatePort {
   circuit: "closed" | "open" | "half_open";
 }
 
+/** One request to a supplier: `place` (recorded) and `send` (an opened request) take the same. */
+export interface SupplierPlaceInputPort {
+  supplierId: string;
+  requestKey: string;
+  orderId: string;
+  sku: string;
+  quantity: number;
+  target?: string | null;
+}
+
 export interface SuppliersPort {
   candidates(
     ctx: CoreContext,
@@ -129,17 +139,7 @@ export interface SuppliersPort {
     opts?: { exclude?: string[]; includeOpen?: boolean },
   ): Promise<SupplierCandidatePort[]>;
   requestKey(orderId: string, supplierId: string): string;
-  place(
-    ctx: CoreContext,
-    input: {
-      supplierId: string;
-      requestKey: string;
-      orderId: string;
-      sku: string;
-      quantity: number;
-      target?: string | null;
-    },
-  ): Promise<SupplierOutcomePort>;
+  place(ctx: CoreContext, input: SupplierPlaceInputPort): Promise<SupplierOutcomePort>;
   query(ctx: CoreContext, input: { supplierId: string; requestKey: string }): Promise<SupplierOutcomePort>;
   /** The first attempt's request row, written by the caller's transaction (issued, not waited for). */
   openRequest(
@@ -148,17 +148,7 @@ export interface SuppliersPort {
     opts: { tx: SqlTx },
   ): Promise<void>;
   /** Sends an opened request to the supplier and answers its outcome, recording nothing. */
-  send(
-    ctx: CoreContext,
-    input: {
-      supplierId: string;
-      requestKey: string;
-      orderId: string;
-      sku: string;
-      quantity: number;
-      target?: string | null;
-    },
-  ): Promise<SupplierOutcomePort>;
+  send(ctx: CoreContext, input: SupplierPlaceInputPort): Promise<SupplierOutcomePort>;
   /** Records a success in the caller's delivery transaction (issued, not waited for). */
   recordSuccess(
     ctx: CoreContext,
