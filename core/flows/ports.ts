@@ -1,6 +1,6 @@
 import type { Catalog } from "../catalog/index.ts";
 import type { PriceChain, ReferralShare } from "../orders/index.ts";
-import type { CoreContext, Sql, SqlTx } from "../shared/index.ts";
+import type { CoreContext, LedgerPostingInput, Sql, SqlTx } from "../shared/index.ts";
 
 /**
  * What the order flows need from the other modules, as structural types: the composition root passes
@@ -12,13 +12,7 @@ export type LedgerPostResult =
 export interface LedgerPort {
   post(
     ctx: CoreContext,
-    input: {
-      idempotencyKey: string;
-      kind: string;
-      memo?: string;
-      metadata?: Record<string, unknown>;
-      legs: Array<{ account: string; amount: bigint }>;
-    },
+    input: LedgerPostingInput,
     /**
      * `callerRollsBackOnFailure`: the flow rolls the whole transaction back if the posting fails.
      * `deferred`: sent with the transaction's next statement; failures surface there (`deferredFailure`).

@@ -14,3 +14,4 @@ export * from "./row-map.ts";
 export * from "./signed-payload.ts";
 export * from "./price-chain.types.ts";
 export * from "./audit-port.ts";
+export * from "./ledger-posting.ts";

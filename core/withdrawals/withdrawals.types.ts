@@ -1,4 +1,4 @@
-import type { AuditRecordPort, CoreContext, Currency, SqlTx } from "../shared/index.ts";
+import type { AuditRecordPort, CoreContext, Currency, LedgerPostingInput, SqlTx } from "../shared/index.ts";
 
 export const PAYOUT_ACCOUNT_KINDS = ["bank_card", "alipay"] as const;
 export type PayoutAccountKind = (typeof PAYOUT_ACCOUNT_KINDS)[number];
@@ -107,17 +107,7 @@ export interface WithdrawalsLedger {
     opts?: { tx?: SqlTx },
   ): Promise<{ ok: true; transactionId: string; replayed: boolean }>;
   releaseHold(ctx: CoreContext, input: { holdId: string }, opts?: { tx?: SqlTx }): Promise<unknown>;
-  post(
-    ctx: CoreContext,
-    input: {
-      idempotencyKey: string;
-      kind: string;
-      memo?: string;
-      metadata?: Record<string, unknown>;
-      legs: Array<{ account: string; amount: bigint }>;
-    },
-    opts?: { tx?: SqlTx },
-  ): Promise<{ ok: boolean }>;
+  post(ctx: CoreContext, input: LedgerPostingInput, opts?: { tx?: SqlTx }): Promise<{ ok: boolean }>;
 }
 
 /** The audit trail, as withdrawals use it (core/audit's `record`). */
