@@ -28,6 +28,11 @@ export function registerWithdrawalCommands(program: Command): void {
       x.userId,
       k.lib.when(x.createdAt),
     ].join("  ");
+  /** Runs `fn` with the staff console and the withdrawal the argument names (refused unless a UUID). */
+  const withWithdrawal = (id: string, fn: (k: StaffConsoleCli, x: Withdrawal) => Promise<void>) => {
+    const withdrawalId = uuid("the withdrawal", id);
+    return withConsole(async (k) => fn(k, await k.withdrawals.get(k.ctx, { withdrawalId })));
+  };
   w.command("list")
     .description("the newest withdrawals (of one user, or in one status)")
     .option("--user <userId>", "only this user's")
@@ -56,9 +61,7 @@ export function registerWithdrawalCommands(program: Command): void {
     .argument("<withdrawalId>")
     .action(
       action(async (id: string) => {
-        const withdrawalId = uuid("the withdrawal", id);
-        await withConsole(async (k) => {
-          const x = await k.withdrawals.get(k.ctx, { withdrawalId });
+        await withWithdrawal(id, async (k, x) => {
           const account = (await k.withdrawals.payoutAccounts(k.ctx, { userId: x.userId })).find(
             (a) => a.id === x.payoutAccountId,
           );
@@ -78,14 +81,12 @@ export function registerWithdrawalCommands(program: Command): void {
     .argument("<withdrawalId>")
     .action(
       action(async (id: string) => {
-        const withdrawalId = uuid("the withdrawal", id);
-        await withConsole(async (k) => {
-          const x = await k.withdrawals.get(k.ctx, { withdrawalId });
+        await withWithdrawal(id, async (k, x) => {
           if (x.status !== "PAYING")
             throw new CliError(
               `the withdrawal is ${x.status}: only a PAYING one is retried (decide others in the staff console)`,
             );
-          const r = await k.withdrawals.pay(k.ctx, { withdrawalId, decidedBy: x.decidedBy ?? "cli" });
+          const r = await k.withdrawals.pay(k.ctx, { withdrawalId: x.id, decidedBy: x.decidedBy ?? "cli" });
           out(r.ok ? `paid: ${line(k, r.withdrawal)}` : `${r.code}: ${r.reason}`);
         });
       }),
