@@ -185,11 +185,7 @@ async function commitStage(
           }),
         ),
       );
-      rt.signals.committed(
-        placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status),
-        placed.order,
-      );
-      return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
+      return committedOrder(rt, placed.order, placed.codes);
     } catch (e) {
       return refusedCommit(e, replay);
     }
@@ -264,11 +260,7 @@ async function commitStage(
       return placed.existing
         ? replayOf(placed.existing, hash)
         : { ok: false, code: "out_of_stock", available: placed.short };
-    rt.signals.committed(
-      placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status),
-      placed.order,
-    );
-    return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
+    return committedOrder(rt, placed.order, placed.codes);
   } catch (e) {
     return refusedCommit(e, replay);
   }
@@ -304,6 +296,12 @@ export async function quoteOrder(
   if (!resolved.ok) return resolved;
   const priced = await priceStage(rt, ctx, resolved.value, true);
   return priced.ok ? { ok: true, pricing: priced.value.pricing } : priced;
+}
+
+/** A newly placed order told to the committed signals (under its event type) and answered. */
+function committedOrder(rt: FlowRuntime, order: Order, codes: DeliveredCode[] | undefined): PlaceOrderResult {
+  rt.signals.committed(order.status === "CREATED" ? "order.created" : eventTypeFor(order.status), order);
+  return { ok: true, order, replayed: false, ...(codes ? { codes } : {}) };
 }
 
 /** The answer to a request whose idempotency key already placed `existing`. */
