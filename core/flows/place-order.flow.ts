@@ -11,14 +11,7 @@ import {
   sqlState,
   type CoreContext,
 } from "../shared/index.ts";
-import {
-  afterDeferredPosting,
-  issued,
-  ORDER_HIDDEN,
-  Rollback,
-  withLedgerRetry,
-  type FlowRuntime,
-} from "./flow-deps.ts";
+import { issued, ORDER_HIDDEN, postSettlementLast, Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
 import { settlementPosting } from "./fulfil-order.flow.ts";
 import { asCreated, payInTx } from "./pay-in-tx.ts";
 import { commitBackorderable } from "./place-order.backorder.ts";
@@ -232,17 +225,8 @@ async function commitStage(
         );
         if (settlement?.posting) {
           const posting = settlement.posting;
-          const posted = await afterDeferredPosting(rt, true, () =>
-            rt.modules.ledger.post(ctx, posting, {
-              tx,
-              callerRollsBackOnFailure: true,
-              deferred: true,
-              last: true,
-              transactionId: settleTxId!,
-              ...(claimed ? { onlyIf: rt.orders.store.existsSql(order.id) } : {}),
-            }),
-          );
-          if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
+          const onlyIf = claimed ? rt.orders.store.existsSql(order.id) : undefined;
+          await postSettlementLast(rt, ctx, tx, posting, settleTxId!, onlyIf);
         }
         if (deliverNow || input.payWith === "later") {
           const row = await inserted;
