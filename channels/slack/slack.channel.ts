@@ -90,6 +90,9 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     // the first post checks. We receive no message events, so there is no "own message" to ignore.
     authorize: async () => ({}),
     ignoreSelf: false,
+    // No conversation store: nothing reads `context.conversation`, and Bolt's in-memory default costs every
+    // request a rejected lookup (a new Error with its stack trace) for a conversation never stored.
+    convoStore: false,
     logLevel: LogLevel.ERROR,
     clientOptions,
   });

@@ -1,6 +1,5 @@
 import {
   describeActor,
-  inSqlTx,
   invalidData,
   toJson,
   type Actor,
@@ -9,17 +8,9 @@ import {
   type SqlRunner,
   type SqlTxOptions,
 } from "../shared/index.ts";
-import { entryHash, GENESIS_HASH } from "./audit-hash.ts";
-import {
-  chainPageSql,
-  insertEntrySql,
-  lockHeadSql,
-  moveHeadSql,
-  readHeadSql,
-  recentSql,
-  trailByActorSql,
-  trailByTargetSql,
-} from "./audit.sql.ts";
+import { appendEntries, createGroupAppender } from "./audit-appender.ts";
+import { contentAroundSeq, entryHash, GENESIS_HASH } from "./audit-hash.ts";
+import { chainPageSql, readHeadSql, recentSql, trailByActorSql, trailByTargetSql } from "./audit.sql.ts";
 import { AUDIT_OUTCOMES, type AuditEntry, type AuditInput, type VerifyResult } from "./audit.types.ts";
 
 export interface AuditDeps {
@@ -66,35 +57,31 @@ function checkInput(input: AuditInput): void {
 }
 
 export function createAudit({ sql, clock }: AuditDeps): Audit {
+  const appendGrouped = createGroupAppender(sql);
   return {
     async record(ctx, input, opts) {
       checkInput(input);
       const who = principal(ctx.actor);
-      return inSqlTx(sql, opts, async (tx) => {
-        const [head] = await tx.query<{ seq: bigint; hash: string }>(lockHeadSql());
-        if (!head) throw new Error("audit_head is missing its row: the audit migration did not run");
-        const unhashed: Omit<AuditEntry, "hash"> = {
-          seq: head.seq + 1n,
-          at: clock.now(),
-          actor: describeActor(ctx.actor),
-          actorKind: ctx.actor.kind,
-          actorUserId: who.userId,
-          role: who.role,
-          channel: ctx.channel,
-          action: input.action,
-          outcome: input.outcome,
-          targetType: input.targetType ?? null,
-          targetId: input.targetId ?? null,
-          details: (toJson(input.details ?? {}) ?? {}) as Record<string, unknown>,
-          requestId: ctx.requestId,
-          approvalId: input.approvalId?.toLowerCase() ?? null,
-          prevHash: head.hash,
-        };
-        const entry: AuditEntry = { ...unhashed, hash: entryHash(unhashed) };
-        tx.send(insertEntrySql(entry));
-        await tx.execute(moveHeadSql(entry.seq, entry.hash));
-        return entry;
-      });
+      const e: Omit<AuditEntry, "seq" | "prevHash" | "hash"> = {
+        at: clock.now(),
+        actor: describeActor(ctx.actor),
+        actorKind: ctx.actor.kind,
+        actorUserId: who.userId,
+        role: who.role,
+        channel: ctx.channel,
+        action: input.action,
+        outcome: input.outcome,
+        targetType: input.targetType ?? null,
+        targetId: input.targetId ?? null,
+        details: (toJson(input.details ?? {}) ?? {}) as Record<string, unknown>,
+        requestId: ctx.requestId,
+        approvalId: input.approvalId?.toLowerCase() ?? null,
+      };
+      const { before, after } = contentAroundSeq(e);
+      const row = { before: `\n${before}`, after, e };
+      // In the caller's transaction the row commits (or rolls back) with it; alone, it joins the next group.
+      const appended = opts?.tx ? (await appendEntries(opts.tx, [row]))[0]! : await appendGrouped(row);
+      return { ...e, ...appended };
     },
 
     async verify(_ctx, opts) {

@@ -23,21 +23,63 @@ export const AUDIT_ROW = rowMap<AuditEntry>("audit_log", {
 });
 const COLUMNS = selectList(AUDIT_ROW, "a");
 
-/** The chain's head, locked until the appending transaction ends: appends queue here, one chain. */
-export const lockHeadSql = () => sql`SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`;
-
 export const readHeadSql = () => sql`SELECT seq, hash FROM audit_head WHERE id = 1`;
 
-export const insertEntrySql = (e: AuditEntry) => sql`
-  INSERT INTO audit_log (seq, at, actor, actor_kind, actor_user_id, role, channel, action, outcome, target_type,
-                         target_id, details, request_id, approval_id, prev_hash, hash)
-  VALUES (${e.seq}::int8, ${e.at}::timestamptz, ${e.actor}::text, ${e.actorKind}::text, ${e.actorUserId}::uuid,
-          ${e.role}::text, ${e.channel}::text, ${e.action}::text, ${e.outcome}::text, ${e.targetType}::text,
-          ${e.targetId}::text, ${JSON.stringify(e.details)}::jsonb, ${e.requestId}::text, ${e.approvalId}::uuid,
-          ${e.prevHash}::text, ${e.hash}::text)`;
+/** One entry to append, all but what the head decides (seq, prev_hash, hash), as text for the statement. */
+export interface PendingEntry {
+  /** The hashed content before and after its seq (audit-hash.ts `contentAroundSeq`); `before` starts with "\n". */
+  before: string;
+  after: string;
+  e: Omit<AuditEntry, "seq" | "prevHash" | "hash">;
+}
 
-export const moveHeadSql = (seq: bigint, hash: string) =>
-  sql`UPDATE audit_head SET seq = ${seq}::int8, hash = ${hash}::text WHERE id = 1`;
+const col = <T>(rows: PendingEntry[], f: (p: PendingEntry) => T) => rows.map(f);
+
+/**
+ * Appends entries to the chain in one statement: locks the head, links each entry to the one before and
+ * hashes it (SHA-256 over the previous hash, "\n" and the canonical content — the same bytes `entryHash`
+ * hashes, checked again by `verify`), inserts them and moves the head. Without a surrounding transaction the
+ * head's lock is held only while the server runs this statement and commits it: no client round trip.
+ * Returns each entry's seq and hashes, in the given order.
+ */
+export const appendEntriesSql = (rows: PendingEntry[]) => sql`
+  WITH RECURSIVE
+  head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+  input AS (
+    SELECT * FROM unnest(
+      ${col(rows, (p) => p.before)}::text[], ${col(rows, (p) => p.after)}::text[],
+      ${col(rows, (p) => p.e.at.toISOString())}::text[], ${col(rows, (p) => p.e.actor)}::text[],
+      ${col(rows, (p) => p.e.actorKind)}::text[], ${col(rows, (p) => p.e.actorUserId)}::text[],
+      ${col(rows, (p) => p.e.role)}::text[], ${col(rows, (p) => p.e.channel)}::text[],
+      ${col(rows, (p) => p.e.action)}::text[], ${col(rows, (p) => p.e.outcome)}::text[],
+      ${col(rows, (p) => p.e.targetType)}::text[], ${col(rows, (p) => p.e.targetId)}::text[],
+      ${col(rows, (p) => JSON.stringify(p.e.details))}::text[], ${col(rows, (p) => p.e.requestId)}::text[],
+      ${col(rows, (p) => p.e.approvalId)}::text[]
+    ) WITH ORDINALITY AS i(before, after, at, actor, actor_kind, actor_user_id, role, channel, action, outcome,
+                           target_type, target_id, details, request_id, approval_id, n)
+  ),
+  chain (n, seq, prev_hash, hash) AS (
+    SELECT 0::int8, seq, NULL::text, hash FROM head
+    UNION ALL
+    SELECT i.n, c.seq + 1, c.hash,
+           encode(sha256(convert_to(c.hash || i.before || (c.seq + 1)::text || i.after, 'UTF8')), 'hex')
+    FROM chain c JOIN input i ON i.n = c.n + 1
+  ),
+  written AS (
+    INSERT INTO audit_log (seq, at, actor, actor_kind, actor_user_id, role, channel, action, outcome, target_type,
+                           target_id, details, request_id, approval_id, prev_hash, hash)
+    SELECT c.seq, i.at::timestamptz, i.actor, i.actor_kind, i.actor_user_id::uuid, i.role, i.channel, i.action,
+           i.outcome, i.target_type, i.target_id, i.details::jsonb, i.request_id, i.approval_id::uuid,
+           c.prev_hash, c.hash
+    FROM chain c JOIN input i ON i.n = c.n
+    RETURNING seq, prev_hash, hash
+  ),
+  moved AS (
+    UPDATE audit_head h SET seq = last.seq, hash = last.hash
+    FROM (SELECT seq, hash FROM written ORDER BY seq DESC LIMIT 1) last
+    WHERE h.id = 1
+  )
+  SELECT seq, prev_hash AS "prevHash", hash FROM written ORDER BY seq`;
 
 /** A page of the chain in order, after `afterSeq`. */
 export const chainPageSql = (afterSeq: bigint, limit: number) =>

@@ -90,8 +90,8 @@ describe("GET /docs", () => {
           .locator(".opblock-summary-path", { hasText: new RegExp(`^${path.replace(/[{}/]/g, "\\$&")}$`) })
           .first()
           .waitFor();
-      // 7 catalog/order/wallet operations + the statement, the webhook's three, its log and resend.
-      expect(await page.locator(".opblock").count()).toBe(13);
+      // 7 catalog/order/wallet operations + prices, the statement, the webhook's three, its log and resend.
+      expect(await page.locator(".opblock").count()).toBe(14);
       expect(elsewhere).toEqual([]);
       expect(errors).toEqual([]);
       await context.close();
