@@ -39,24 +39,24 @@ export interface StaffConsole {
   ops: OpsDeps & { timeZone: string };
 }
 
-export function createStaffConsole(
-  c: Pick<
-    Container,
-    | "db"
-    | "clock"
-    | "secrets"
-    | "orders"
-    | "config"
-    | "ledger"
-    | "payoutProviderSecret"
-    | "catalog"
-    | "suppliers"
-    | "inventory"
-    | "kyc"
-    | "distribution"
-  >,
-  opts: { payouts?: PayoutProvider } = {},
-): StaffConsole {
+/** The container parts the staff console is built from (its checks, run by the workers, need the same). */
+export type StaffConsoleContainer = Pick<
+  Container,
+  | "db"
+  | "clock"
+  | "secrets"
+  | "orders"
+  | "config"
+  | "ledger"
+  | "payoutProviderSecret"
+  | "catalog"
+  | "suppliers"
+  | "inventory"
+  | "kyc"
+  | "distribution"
+>;
+
+export function createStaffConsole(c: StaffConsoleContainer, opts: { payouts?: PayoutProvider } = {}): StaffConsole {
   const audit = createAudit({ sql: c.db.sql, clock: c.clock });
   const identity = createIdentity({ sql: c.db.sql, clock: c.clock, secrets: c.secrets });
   const staff = createStaff({ sql: c.db.sql, clock: c.clock, users: identity, audit });

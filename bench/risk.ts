@@ -30,6 +30,16 @@ export async function riskFigures(o: {
   const risk = o.c.risk;
   const velocity = (await risk.rules(ctx)).find((r) => r.name === "buyer-velocity");
   await risk.setThreshold(ctx, { name: "buyer-velocity", value: 1e9 });
+  /** One order decision by a random buyer, for ¥10.00 to `target`. */
+  const randomOrder = (target: string | null) => ({
+    subject: "order" as const,
+    eventId: randomUUID(),
+    userId: userId(1 + Math.floor(Math.random() * o.users)),
+    channel: "http",
+    amount: 1_000n,
+    currency: "CNY" as const,
+    target,
+  });
   try {
     // History: events over the last hour for random buyers and phone numbers, written as decisions write them.
     const events = Math.round(1_000_000 * o.scale);
@@ -38,15 +48,7 @@ export async function riskFigures(o: {
     for (let done = 0; done < events; done += 2_000) {
       await Promise.all(
         Array.from({ length: Math.min(2_000, events - done) }, () =>
-          risk.assess(ctx, {
-            subject: "order",
-            eventId: randomUUID(),
-            userId: userId(1 + Math.floor(Math.random() * o.users)),
-            channel: "http",
-            amount: 1_000n,
-            currency: "CNY",
-            target: `139${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`,
-          }),
+          risk.assess(ctx, randomOrder(`139${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`)),
         ),
       );
     }
@@ -54,15 +56,7 @@ export async function riskFigures(o: {
     const latencies: number[] = [];
     for (let i = 0; i < 2_000; i++) {
       const t0 = performance.now();
-      await risk.assess(ctx, {
-        subject: "order",
-        eventId: randomUUID(),
-        userId: userId(1 + Math.floor(Math.random() * o.users)),
-        channel: "http",
-        amount: 1_000n,
-        currency: "CNY",
-        target: null,
-      });
+      await risk.assess(ctx, randomOrder(null));
       latencies.push(performance.now() - t0);
     }
     latencies.sort((a, b) => a - b);

@@ -1,15 +1,9 @@
 import type { Command } from "commander";
 import { STAFF_ROLES, type StaffRole } from "../../core/shared/actor.ts";
 import type { StaffMember } from "../../core/staff/index.ts";
-import type { Container } from "../container.ts";
 import { out } from "./cli-run.ts";
-import { action, CliError, withContainer } from "./cli-support.ts";
-
-/** The staff console and the CLI's context, loaded when a command runs (`--help` stays fast; see commands.ts). */
-async function consoleOf(c: Container) {
-  const [{ createStaffConsole }, { ctx }] = await Promise.all([import("../staff-console.ts"), import("./cli-lib.ts")]);
-  return { ...createStaffConsole(c), ctx: ctx() };
-}
+import { action, CliError } from "./cli-support.ts";
+import { withConsole } from "./staff-console-cli.ts";
 
 function role(raw: string): StaffRole {
   if (!(STAFF_ROLES as readonly string[]).includes(raw))
@@ -41,8 +35,7 @@ export function registerStaffCommands(program: Command): void {
     .action(
       action(async (o: { name: string; role: string; slack?: string; telegram?: string }) => {
         const r = role(o.role);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const m = await k.staff.add(k.ctx, {
             name: o.name,
             role: r,
@@ -58,8 +51,7 @@ export function registerStaffCommands(program: Command): void {
     .description("every staff member with role and chat bindings")
     .action(
       action(async () => {
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const all = await k.staff.list(k.ctx);
           if (all.length === 0) out("no staff members yet (add the first owner with `staff add --role owner`)");
           for (const m of all) out(line(m));
@@ -74,8 +66,7 @@ export function registerStaffCommands(program: Command): void {
     .action(
       action(async (userId: string, raw: string) => {
         const r = role(raw);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const { before, after } = await k.staff.setRole(k.ctx, { userId, role: r });
           out(`${after.name}: ${before.role} → ${after.role}`);
         });
@@ -87,8 +78,7 @@ export function registerStaffCommands(program: Command): void {
     .argument("<userId>", "the member's user id (see `staff list`)")
     .action(
       action(async (userId: string) => {
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const m = await k.staff.remove(k.ctx, { userId });
           out(`staff member removed: ${line(m)}`);
         });
@@ -101,8 +91,7 @@ export function registerStaffCommands(program: Command): void {
     .description("walk the hash chain and name the first row that does not hold (exit code 2 when broken)")
     .action(
       action(async () => {
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const r = await k.audit.verify(k.ctx);
           if (r.ok) {
             out(`audit chain intact: ${r.rows} rows, head at ${r.headSeq}`);
@@ -127,8 +116,7 @@ export function registerStaffCommands(program: Command): void {
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError("--limit must be 1–500");
         const m = o.target ? /^([a-z_]+):(.+)$/.exec(o.target) : null;
         if (o.target && !m) throw new CliError("--target must look like order:<id> or staff:<userId>");
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const q = m
             ? { targetType: m[1]!, targetId: m[2]! }
             : o.actor

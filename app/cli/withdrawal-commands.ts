@@ -1,14 +1,8 @@
 import type { Command } from "commander";
 import type { PayoutAccount, Withdrawal } from "../../core/withdrawals/index.ts";
-import type { Container } from "../container.ts";
 import { out } from "./cli-run.ts";
-import { action, CliError, withContainer } from "./cli-support.ts";
-
-/** The staff console (withdrawals hang off it) and the CLI's helpers, loaded when a command runs. */
-async function consoleOf(c: Container) {
-  const [{ createStaffConsole }, lib] = await Promise.all([import("../staff-console.ts"), import("./cli-lib.ts")]);
-  return { ...createStaffConsole(c), lib, ctx: lib.ctx() };
-}
+import { action, CliError } from "./cli-support.ts";
+import { withConsole, type StaffConsoleCli } from "./staff-console-cli.ts";
 
 const STATUSES = ["PENDING", "PAYING", "PAID", "REJECTED", "EXPIRED", "FAILED"];
 
@@ -25,7 +19,7 @@ export function registerWithdrawalCommands(program: Command): void {
   const w = program
     .command("withdrawal")
     .description("withdrawals: list, show; staff decide them in the staff console");
-  const line = (k: Awaited<ReturnType<typeof consoleOf>>, x: Withdrawal) =>
+  const line = (k: StaffConsoleCli, x: Withdrawal) =>
     [
       x.id,
       x.status.padEnd(8),
@@ -34,6 +28,11 @@ export function registerWithdrawalCommands(program: Command): void {
       x.userId,
       k.lib.when(x.createdAt),
     ].join("  ");
+  /** Runs `fn` with the staff console and the withdrawal the argument names (refused unless a UUID). */
+  const withWithdrawal = (id: string, fn: (k: StaffConsoleCli, x: Withdrawal) => Promise<void>) => {
+    const withdrawalId = uuid("the withdrawal", id);
+    return withConsole(async (k) => fn(k, await k.withdrawals.get(k.ctx, { withdrawalId })));
+  };
   w.command("list")
     .description("the newest withdrawals (of one user, or in one status)")
     .option("--user <userId>", "only this user's")
@@ -46,8 +45,7 @@ export function registerWithdrawalCommands(program: Command): void {
         const limit = o.limit === undefined ? 50 : Number(o.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError("--limit must be 1–500");
         const userId = o.user === undefined ? undefined : uuid("--user", o.user);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const all = await k.withdrawals.list(k.ctx, {
             limit,
             ...(userId ? { userId } : {}),
@@ -63,10 +61,7 @@ export function registerWithdrawalCommands(program: Command): void {
     .argument("<withdrawalId>")
     .action(
       action(async (id: string) => {
-        const withdrawalId = uuid("the withdrawal", id);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
-          const x = await k.withdrawals.get(k.ctx, { withdrawalId });
+        await withWithdrawal(id, async (k, x) => {
           const account = (await k.withdrawals.payoutAccounts(k.ctx, { userId: x.userId })).find(
             (a) => a.id === x.payoutAccountId,
           );
@@ -86,15 +81,12 @@ export function registerWithdrawalCommands(program: Command): void {
     .argument("<withdrawalId>")
     .action(
       action(async (id: string) => {
-        const withdrawalId = uuid("the withdrawal", id);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
-          const x = await k.withdrawals.get(k.ctx, { withdrawalId });
+        await withWithdrawal(id, async (k, x) => {
           if (x.status !== "PAYING")
             throw new CliError(
               `the withdrawal is ${x.status}: only a PAYING one is retried (decide others in the staff console)`,
             );
-          const r = await k.withdrawals.pay(k.ctx, { withdrawalId, decidedBy: x.decidedBy ?? "cli" });
+          const r = await k.withdrawals.pay(k.ctx, { withdrawalId: x.id, decidedBy: x.decidedBy ?? "cli" });
           out(r.ok ? `paid: ${line(k, r.withdrawal)}` : `${r.code}: ${r.reason}`);
         });
       }),
@@ -108,8 +100,7 @@ export function registerWithdrawalCommands(program: Command): void {
     .action(
       action(async (o: { user: string }) => {
         const userId = uuid("--user", o.user);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const all = await k.withdrawals.payoutAccounts(k.ctx, { userId });
           if (all.length === 0) out("no payout accounts");
           for (const a of all) out(accountLine(a));
@@ -127,8 +118,7 @@ export function registerWithdrawalCommands(program: Command): void {
         const userId = uuid("--user", o.user);
         if (o.kind !== "bank_card" && o.kind !== "alipay")
           throw new CliError(`--kind must be bank_card or alipay, got ${JSON.stringify(o.kind)}`);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           const a = await k.withdrawals.addPayoutAccount(k.ctx, {
             userId,
             kind: o.kind as "alipay",
@@ -146,8 +136,7 @@ export function registerWithdrawalCommands(program: Command): void {
       action(async (id: string, o: { user: string }) => {
         const userId = uuid("--user", o.user);
         const payoutAccountId = uuid("the payout account", id);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k) => {
           await k.withdrawals.removePayoutAccount(k.ctx, { userId, payoutAccountId });
           out(`payout account ${payoutAccountId} removed`);
         });
@@ -164,8 +153,7 @@ export function registerWithdrawalCommands(program: Command): void {
         const userId = uuid("--user", o.user);
         if (o.verified !== "yes" && o.verified !== "no")
           throw new CliError(`--verified must be yes or no, got ${JSON.stringify(o.verified)}`);
-        await withContainer(async (c) => {
-          const k = await consoleOf(c);
+        await withConsole(async (k, c) => {
           await k.lib.userById(c, userId);
           await k.withdrawals.setKycVerified(k.ctx, { userId, verified: o.verified === "yes" });
           out(`user ${userId}: KYC ${o.verified === "yes" ? "verified" : "not verified"}`);

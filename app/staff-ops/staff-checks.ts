@@ -1,6 +1,5 @@
 import type { CoreContext } from "../../core/shared/index.ts";
-import type { Container } from "../container.ts";
-import { createStaffConsole } from "../staff-console.ts";
+import { createStaffConsole, type StaffConsoleContainer } from "../staff-console.ts";
 import { createAlertSweep } from "./alert-sweep.ts";
 import { expireApprovals } from "./expire-approvals.ts";
 
@@ -11,23 +10,7 @@ export interface StaffChecks {
   expireApprovals(ctx: CoreContext): Promise<number>;
 }
 
-export function createStaffChecks(
-  c: Pick<
-    Container,
-    | "db"
-    | "clock"
-    | "secrets"
-    | "orders"
-    | "config"
-    | "ledger"
-    | "payoutProviderSecret"
-    | "catalog"
-    | "suppliers"
-    | "inventory"
-    | "kyc"
-    | "distribution"
-  >,
-): StaffChecks {
+export function createStaffChecks(c: StaffConsoleContainer): StaffChecks {
   const con = createStaffConsole(c);
   const sweep = createAlertSweep({
     sql: c.db.sql,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ORDER_STATUSES } from "../../core/orders/index.ts";
 
 /** Request and response shapes of the /v1 API; the OpenAPI document is generated from these. */
 export const MAX_API_ORDER_QUANTITY = 1000;
@@ -44,18 +45,7 @@ export const orderSchema = z.object({
     .describe(
       "The order number buyers and support use (`K7M2-9QX4`), in the answers of `GET /orders` and `GET /orders/{id}` (which accepts it in place of the id)",
     ),
-  status: z.enum([
-    "CREATED",
-    "PAID",
-    "FULFILLING",
-    "AWAITING_STOCK",
-    "DELIVERED",
-    "FAILED",
-    "REFUNDED",
-    "EXPIRED",
-    "CANCELLED",
-    "HELD_FOR_REVIEW",
-  ]),
+  status: z.enum(ORDER_STATUSES),
   product_id: z.uuid(),
   quantity: z.number().int().min(1),
   unit_price: money,

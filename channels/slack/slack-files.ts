@@ -1,4 +1,5 @@
 import { FileTooLargeError, type FileInput } from "../../bots/turn.ts";
+import { downloadAtMost } from "../file-download.ts";
 
 /** What `files.info` says of a file (the fields used). */
 export interface SlackFileInfo {
@@ -39,44 +40,11 @@ export async function slackFileInput(deps: SlackFilesDeps, fileId: string, capti
       const limit = Math.min(maxBytes, deps.maxBytes);
       if (size > limit) throw new FileTooLargeError(limit, size);
       if (!url) throw new Error(`slack: files.info gave no download URL for ${fileId}`);
-      const res = await deps.fetch(url, {
+      const init = {
         headers: { authorization: `Bearer ${deps.botToken}` },
         signal: AbortSignal.timeout(deps.timeoutMs),
-      });
-      if (!res.ok) {
-        await res.body?.cancel();
-        throw new Error(`slack: file download failed with HTTP ${res.status}`);
-      }
-      return readAtMost(res, limit);
+      };
+      return downloadAtMost(deps.fetch, url, init, limit, "slack");
     },
   };
-}
-
-async function readAtMost(res: Response, limit: number): Promise<Uint8Array> {
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  if (declared > limit) {
-    await res.body?.cancel();
-    throw new FileTooLargeError(limit, declared);
-  }
-  if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new FileTooLargeError(limit, total);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }

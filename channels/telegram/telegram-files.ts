@@ -1,5 +1,6 @@
 import type { Api } from "grammy";
 import { FileTooLargeError } from "../../bots/turn.ts";
+import { downloadAtMost } from "../file-download.ts";
 
 /** The Bot API serves files up to 20 MB to bots (`getFile`); a self-hosted server can serve more. */
 export const TELEGRAM_MAX_FILE_BYTES = 20 * 1024 * 1024;
@@ -31,38 +32,9 @@ export function telegramFileReader(deps: TelegramFilesDeps): ReadTelegramFile {
     const file = await deps.api.getFile(fileId);
     if (file.file_size !== undefined && file.file_size > limit) throw new FileTooLargeError(limit, file.file_size);
     if (!file.file_path) throw new Error("telegram: getFile returned no file_path");
-    const res = await deps.fetch(`${deps.apiRoot}/file/bot${deps.token}/${file.file_path}`, {
-      signal: AbortSignal.timeout(deps.timeoutMs),
-    });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new Error(`telegram: file download failed with HTTP ${res.status}`);
-    }
-    return readAtMost(res, limit);
+    const url = `${deps.apiRoot}/file/bot${deps.token}/${file.file_path}`;
+    return downloadAtMost(deps.fetch, url, { signal: AbortSignal.timeout(deps.timeoutMs) }, limit, "telegram");
   };
-}
-
-async function readAtMost(res: Response, limit: number): Promise<Uint8Array> {
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  if (declared > limit) {
-    await res.body?.cancel();
-    throw new FileTooLargeError(limit, declared);
-  }
-  if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new FileTooLargeError(limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** "20 MB", "1.5 MB", "900 KB": for the reply that refuses a file. */

@@ -1,16 +1,19 @@
-import type { Clock, CoreContext, Currency, SqlExecutor, SqlRunner, SqlTx } from "../shared/index.ts";
+import type {
+  Clock,
+  CoreContext,
+  Currency,
+  LedgerPostingInput,
+  SqlExecutor,
+  SqlRunner,
+  SqlTx,
+} from "../shared/index.ts";
 import type { ReferralPolicy } from "./distribution.types.ts";
 
 /** What core/distribution needs from the ledger (its port; the composition root passes the ledger). */
 export interface DistributionLedgerPort {
   post(
     ctx: CoreContext,
-    input: {
-      idempotencyKey: string;
-      kind: string;
-      metadata?: Record<string, unknown>;
-      legs: Array<{ account: string; amount: bigint }>;
-    },
+    input: LedgerPostingInput,
     opts?: { tx?: SqlTx },
   ): Promise<{ ok: true; transactionId: string } | { ok: false; code: "insufficient_funds"; account: string }>;
   balance(ctx: CoreContext, code: string, opts?: { tx?: SqlExecutor }): Promise<{ balance: bigint; available: bigint }>;

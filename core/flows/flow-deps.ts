@@ -6,6 +6,8 @@ import {
   type Clock,
   type CoreContext,
   type Currency,
+  type LedgerPostingInput,
+  type Sql,
   type SqlExecutor,
   type SqlRunner,
   type SqlTx,
@@ -209,6 +211,32 @@ export async function afterDeferredPosting<T>(
     if (failure === "ledger_retry") throw unavailable("ledger_retry", "a ledger account was missing; retry");
     throw e;
   }
+}
+
+/**
+ * Posts a placement's settlement as its transaction's last statement (deferred, sent with COMMIT where the
+ * runner can) under `transactionId` — with `onlyIf`, only when that returns a row; a wallet that ran short
+ * rolls the placement back with `insufficient_funds`.
+ */
+export async function postSettlementLast(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  tx: SqlTx,
+  posting: LedgerPostingInput,
+  transactionId: string,
+  onlyIf?: Sql,
+): Promise<void> {
+  const posted = await afterDeferredPosting(rt, true, () =>
+    rt.modules.ledger.post(ctx, posting, {
+      tx,
+      callerRollsBackOnFailure: true,
+      deferred: true,
+      last: true,
+      transactionId,
+      ...(onlyIf ? { onlyIf } : {}),
+    }),
+  );
+  if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
 }
 
 /** A customer asking for someone else's order is told it does not exist (ids cannot be probed). */

@@ -1,6 +1,6 @@
 import type { NewOrder, Order } from "../orders/index.ts";
 import { newId, type CoreContext, type Sql, type SqlTx } from "../shared/index.ts";
-import { afterDeferredPosting, issued, Rollback, type FlowRuntime } from "./flow-deps.ts";
+import { issued, postSettlementLast, Rollback, type FlowRuntime } from "./flow-deps.ts";
 import { settlementPosting } from "./fulfil-order.flow.ts";
 import { asCreated, payInTx } from "./pay-in-tx.ts";
 import type { DeliveredCode, SupplierCandidatePort } from "./ports.ts";
@@ -63,16 +63,7 @@ export async function commitBackorderable(
       }),
     );
     if (posting) {
-      const posted = await afterDeferredPosting(rt, true, () =>
-        rt.modules.ledger.post(ctx, posting, {
-          tx,
-          callerRollsBackOnFailure: true,
-          deferred: true,
-          last: true,
-          transactionId: settleTxId!,
-        }),
-      );
-      if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
+      await postSettlementLast(rt, ctx, tx, posting, settleTxId!);
     }
     return { order: (await inserted)!, ...(claim.codes ? { codes: claim.codes } : {}) };
   }

@@ -11,14 +11,7 @@ import {
   sqlState,
   type CoreContext,
 } from "../shared/index.ts";
-import {
-  afterDeferredPosting,
-  issued,
-  ORDER_HIDDEN,
-  Rollback,
-  withLedgerRetry,
-  type FlowRuntime,
-} from "./flow-deps.ts";
+import { issued, ORDER_HIDDEN, postSettlementLast, Rollback, withLedgerRetry, type FlowRuntime } from "./flow-deps.ts";
 import { settlementPosting } from "./fulfil-order.flow.ts";
 import { asCreated, payInTx } from "./pay-in-tx.ts";
 import { commitBackorderable } from "./place-order.backorder.ts";
@@ -185,11 +178,7 @@ async function commitStage(
           }),
         ),
       );
-      rt.signals.committed(
-        placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status),
-        placed.order,
-      );
-      return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
+      return committedOrder(rt, placed.order, placed.codes);
     } catch (e) {
       return refusedCommit(e, replay);
     }
@@ -236,17 +225,8 @@ async function commitStage(
         );
         if (settlement?.posting) {
           const posting = settlement.posting;
-          const posted = await afterDeferredPosting(rt, true, () =>
-            rt.modules.ledger.post(ctx, posting, {
-              tx,
-              callerRollsBackOnFailure: true,
-              deferred: true,
-              last: true,
-              transactionId: settleTxId!,
-              ...(claimed ? { onlyIf: rt.orders.store.existsSql(order.id) } : {}),
-            }),
-          );
-          if (!posted.ok) throw new Rollback({ ok: false, code: "insufficient_funds" } as const);
+          const onlyIf = claimed ? rt.orders.store.existsSql(order.id) : undefined;
+          await postSettlementLast(rt, ctx, tx, posting, settleTxId!, onlyIf);
         }
         if (deliverNow || input.payWith === "later") {
           const row = await inserted;
@@ -264,11 +244,7 @@ async function commitStage(
       return placed.existing
         ? replayOf(placed.existing, hash)
         : { ok: false, code: "out_of_stock", available: placed.short };
-    rt.signals.committed(
-      placed.order.status === "CREATED" ? "order.created" : eventTypeFor(placed.order.status),
-      placed.order,
-    );
-    return { ok: true, order: placed.order, replayed: false, ...(placed.codes ? { codes: placed.codes } : {}) };
+    return committedOrder(rt, placed.order, placed.codes);
   } catch (e) {
     return refusedCommit(e, replay);
   }
@@ -304,6 +280,12 @@ export async function quoteOrder(
   if (!resolved.ok) return resolved;
   const priced = await priceStage(rt, ctx, resolved.value, true);
   return priced.ok ? { ok: true, pricing: priced.value.pricing } : priced;
+}
+
+/** A newly placed order told to the committed signals (under its event type) and answered. */
+function committedOrder(rt: FlowRuntime, order: Order, codes: DeliveredCode[] | undefined): PlaceOrderResult {
+  rt.signals.committed(order.status === "CREATED" ? "order.created" : eventTypeFor(order.status), order);
+  return { ok: true, order, replayed: false, ...(codes ? { codes } : {}) };
 }
 
 /** The answer to a request whose idempotency key already placed `existing`. */

@@ -1,6 +1,6 @@
 import type { Catalog } from "../catalog/index.ts";
 import type { PriceChain, ReferralShare } from "../orders/index.ts";
-import type { CoreContext, Sql, SqlTx } from "../shared/index.ts";
+import type { CoreContext, LedgerPostingInput, Sql, SqlTx } from "../shared/index.ts";
 
 /**
  * What the order flows need from the other modules, as structural types: the composition root passes
@@ -12,13 +12,7 @@ export type LedgerPostResult =
 export interface LedgerPort {
   post(
     ctx: CoreContext,
-    input: {
-      idempotencyKey: string;
-      kind: string;
-      memo?: string;
-      metadata?: Record<string, unknown>;
-      legs: Array<{ account: string; amount: bigint }>;
-    },
+    input: LedgerPostingInput,
     /**
      * `callerRollsBackOnFailure`: the flow rolls the whole transaction back if the posting fails.
      * `deferred`: sent with the transaction's next statement; failures surface there (`deferredFailure`).
@@ -122,6 +116,16 @@ export interface SupplierCandidatePort {
   circuit: "closed" | "open" | "half_open";
 }
 
+/** One request to a supplier: `place` (recorded) and `send` (an opened request) take the same. */
+export interface SupplierPlaceInputPort {
+  supplierId: string;
+  requestKey: string;
+  orderId: string;
+  sku: string;
+  quantity: number;
+  target?: string | null;
+}
+
 export interface SuppliersPort {
   candidates(
     ctx: CoreContext,
@@ -129,17 +133,7 @@ export interface SuppliersPort {
     opts?: { exclude?: string[]; includeOpen?: boolean },
   ): Promise<SupplierCandidatePort[]>;
   requestKey(orderId: string, supplierId: string): string;
-  place(
-    ctx: CoreContext,
-    input: {
-      supplierId: string;
-      requestKey: string;
-      orderId: string;
-      sku: string;
-      quantity: number;
-      target?: string | null;
-    },
-  ): Promise<SupplierOutcomePort>;
+  place(ctx: CoreContext, input: SupplierPlaceInputPort): Promise<SupplierOutcomePort>;
   query(ctx: CoreContext, input: { supplierId: string; requestKey: string }): Promise<SupplierOutcomePort>;
   /** The first attempt's request row, written by the caller's transaction (issued, not waited for). */
   openRequest(
@@ -148,17 +142,7 @@ export interface SuppliersPort {
     opts: { tx: SqlTx },
   ): Promise<void>;
   /** Sends an opened request to the supplier and answers its outcome, recording nothing. */
-  send(
-    ctx: CoreContext,
-    input: {
-      supplierId: string;
-      requestKey: string;
-      orderId: string;
-      sku: string;
-      quantity: number;
-      target?: string | null;
-    },
-  ): Promise<SupplierOutcomePort>;
+  send(ctx: CoreContext, input: SupplierPlaceInputPort): Promise<SupplierOutcomePort>;
   /** Records a success in the caller's delivery transaction (issued, not waited for). */
   recordSuccess(
     ctx: CoreContext,

@@ -18,6 +18,10 @@ export interface HeldOrderView {
   case: RiskCase | null;
 }
 
+/** The answer to a decision on an order no longer held (decided by someone else, or expired). */
+const notHeld = (status: string) =>
+  conflict("order_not_held", `the order is ${status}: it is no longer held for review`, { status });
+
 /**
  * The risk review queue (docs/risk.md §"Review queue"): held orders with their evidence, and the staff's
  * decisions on them. Approve → the order continues to fulfilment once; reject → refunded from escrow
@@ -66,10 +70,7 @@ export function createRiskReview(deps: {
           await record(ctx, tx, input.orderId, "approve", note);
         },
       );
-      if (!r.changed)
-        throw conflict("order_not_held", `the order is ${r.status}: it is no longer held for review`, {
-          status: r.status,
-        });
+      if (!r.changed) throw notHeld(r.status);
       return r.order;
     },
 
@@ -85,10 +86,7 @@ export function createRiskReview(deps: {
           await record(ctx, tx, input.orderId, "reject", note);
         },
       );
-      if (!r.changed)
-        throw conflict("order_not_held", `the order is ${r.status}: it is no longer held for review`, {
-          status: r.status,
-        });
+      if (!r.changed) throw notHeld(r.status);
       return r;
     },
 

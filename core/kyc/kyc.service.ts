@@ -1,4 +1,4 @@
-import { recordEvents } from "../events/index.ts";
+import { recordEvents, type NewEvent } from "../events/index.ts";
 import {
   invalidData,
   PG_UNIQUE_VIOLATION,
@@ -9,7 +9,7 @@ import {
   type CoreContext,
   type SecretBox,
   type SqlRunner,
-  type SqlTx,
+  type AuditRecordPort,
 } from "../shared/index.ts";
 import {
   decideSql,
@@ -33,19 +33,7 @@ import type {
 import { checkResidentId, maskName, maskResidentId } from "./resident-id.ts";
 
 /** The audit trail, as KYC uses it (core/audit's `record`). */
-export interface KycAuditPort {
-  record(
-    ctx: CoreContext,
-    entry: {
-      action: string;
-      outcome: "ok" | "refused" | "failed";
-      targetType?: string;
-      targetId?: string;
-      details?: Record<string, unknown>;
-    },
-    opts?: { tx?: SqlTx },
-  ): Promise<unknown>;
-}
+export type KycAuditPort = AuditRecordPort;
 
 export interface KycDeps {
   sql: SqlRunner;
@@ -136,6 +124,38 @@ export function createKyc({ sql, clock, secrets, idHasher, provider, audit, minA
   }
 
   /** The name of a `sealName` token, for this user only; anything else is no name (refused as invalid). */
+  /**
+   * In one transaction: the pending submission `id` decided as `status`, with the event and the audit entry
+   * `action` (ok) that `outcome` gives for it; a submission decided meanwhile is refused as `not_pending`
+   * (audited) with its row as it is now.
+   */
+  function decide(
+    ctx: CoreContext,
+    id: string,
+    status: "VERIFIED" | "REJECTED",
+    action: "kyc.approve" | "kyc.reject",
+    reason: string | null,
+    shared: boolean,
+    outcome: (won: KycSubmission) => { event: NewEvent; details: Record<string, unknown> },
+  ): Promise<ReviewResult> {
+    const target = { targetType: "kyc_submission", targetId: id };
+    return sql.transaction(async (tx) => {
+      const [won] = await tx.query<KycSubmission>(decideSql(id, status, staffUserId(ctx), reason, shared, clock.now()));
+      if (!won) {
+        await audit.record(ctx, { action, outcome: "refused", ...target, details: { code: "not_pending" } }, { tx });
+        return {
+          ok: false as const,
+          code: "not_pending" as const,
+          submission: (await tx.query<KycSubmission>(submissionSql(id)))[0]!,
+        };
+      }
+      const { event, details } = outcome(won);
+      await recordEvents(tx, [event]);
+      await audit.record(ctx, { action, outcome: "ok", ...target, details }, { tx });
+      return { ok: true as const, submission: won };
+    });
+  }
+
   function unseal(token: string, userId: string): string {
     try {
       const [tag, owner, name] = secrets.decrypt(token).split("\u0000");
@@ -244,37 +264,10 @@ export function createKyc({ sql, clock, secrets, idHasher, provider, audit, minA
       }
       const shared = holder !== undefined && input.allowShared === true;
       try {
-        return await sql.transaction(async (tx) => {
-          const [won] = await tx.query<KycSubmission>(
-            decideSql(current.id, "VERIFIED", staffUserId(ctx), reason, shared, clock.now()),
-          );
-          if (!won) {
-            await audit.record(
-              ctx,
-              { action: "kyc.approve", outcome: "refused", ...target, details: { code: "not_pending" } },
-              { tx },
-            );
-            return {
-              ok: false as const,
-              code: "not_pending" as const,
-              submission: (await tx.query<KycSubmission>(submissionSql(current.id)))[0]!,
-            };
-          }
-          await recordEvents(tx, [
-            { type: "kyc.verified", payload: { submissionId: won.id, userId: won.userId, status: "VERIFIED" } },
-          ]);
-          await audit.record(
-            ctx,
-            {
-              action: "kyc.approve",
-              outcome: "ok",
-              ...target,
-              details: { userId: won.userId, reason, shared, override: shared ? holder!.userId : null },
-            },
-            { tx },
-          );
-          return { ok: true as const, submission: won };
-        });
+        return await decide(ctx, current.id, "VERIFIED", "kyc.approve", reason, shared, (won) => ({
+          event: { type: "kyc.verified", payload: { submissionId: won.id, userId: won.userId, status: "VERIFIED" } },
+          details: { userId: won.userId, reason, shared, override: shared ? holder!.userId : null },
+        }));
       } catch (e) {
         // Another account was verified with this ID number between the look-up and the update.
         if (sqlState(e) !== PG_UNIQUE_VIOLATION) throw e;
@@ -291,33 +284,13 @@ export function createKyc({ sql, clock, secrets, idHasher, provider, audit, minA
     async reject(ctx, input) {
       const current = await load(input.submissionId);
       const reason = cleanReason(input.reason, true)!;
-      const target = { targetType: "kyc_submission", targetId: current.id };
-      return sql.transaction(async (tx) => {
-        const [won] = await tx.query<KycSubmission>(
-          decideSql(current.id, "REJECTED", staffUserId(ctx), reason, false, clock.now()),
-        );
-        if (!won) {
-          await audit.record(
-            ctx,
-            { action: "kyc.reject", outcome: "refused", ...target, details: { code: "not_pending" } },
-            { tx },
-          );
-          return {
-            ok: false as const,
-            code: "not_pending" as const,
-            submission: (await tx.query<KycSubmission>(submissionSql(current.id)))[0]!,
-          };
-        }
-        await recordEvents(tx, [
-          { type: "kyc.rejected", payload: { submissionId: won.id, userId: won.userId, status: "REJECTED", reason } },
-        ]);
-        await audit.record(
-          ctx,
-          { action: "kyc.reject", outcome: "ok", ...target, details: { userId: won.userId, reason } },
-          { tx },
-        );
-        return { ok: true as const, submission: won };
-      });
+      return decide(ctx, current.id, "REJECTED", "kyc.reject", reason, false, (won) => ({
+        event: {
+          type: "kyc.rejected",
+          payload: { submissionId: won.id, userId: won.userId, status: "REJECTED", reason },
+        },
+        details: { userId: won.userId, reason },
+      }));
     },
   };
 }

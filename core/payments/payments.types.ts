@@ -1,4 +1,4 @@
-import type { CoreContext, Currency, SqlTxOptions } from "../shared/index.ts";
+import type { CoreContext, Currency, LedgerPostingInput, SqlTxOptions } from "../shared/index.ts";
 import type { StarsQuote } from "./stars-price.ts";
 
 /** A ledger posting's answer (the ledger's `PostResult`, structurally). */
@@ -10,17 +10,7 @@ export type LedgerPostResult =
  * The composition root passes the ledger itself; payments never imports it (docs/data-access.md).
  */
 export interface PaymentsLedger {
-  post(
-    ctx: CoreContext,
-    input: {
-      idempotencyKey: string;
-      kind: string;
-      memo?: string;
-      metadata?: Record<string, unknown>;
-      legs: Array<{ account: string; amount: bigint }>;
-    },
-    opts?: SqlTxOptions,
-  ): Promise<LedgerPostResult>;
+  post(ctx: CoreContext, input: LedgerPostingInput, opts?: SqlTxOptions): Promise<LedgerPostResult>;
   walletCode(userId: string, currency: Currency): string;
   systemCode(name: "custody", currency: Currency): string;
 }

@@ -11,6 +11,7 @@ import {
   type SqlRunner,
   type SqlTx,
   type SqlTxOptions,
+  type AuditRecordPort,
 } from "../shared/index.ts";
 import { backtestOrders } from "./risk-backtest.ts";
 import {
@@ -59,19 +60,7 @@ import {
 } from "./risk.types.ts";
 
 /** Writes one audit entry (core/audit's `record`), in the caller's transaction. */
-export interface RiskAuditPort {
-  record(
-    ctx: CoreContext,
-    entry: {
-      action: string;
-      outcome: "ok" | "refused" | "failed";
-      targetType?: string;
-      targetId?: string;
-      details?: Record<string, unknown>;
-    },
-    opts?: { tx?: SqlTx },
-  ): Promise<unknown>;
-}
+export type RiskAuditPort = AuditRecordPort;
 
 export interface RiskDeps {
   sql: SqlRunner;

@@ -13,3 +13,5 @@ export * from "./sql.ts";
 export * from "./row-map.ts";
 export * from "./signed-payload.ts";
 export * from "./price-chain.types.ts";
+export * from "./audit-port.ts";
+export * from "./ledger-posting.ts";

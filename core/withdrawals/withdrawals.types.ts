@@ -1,4 +1,4 @@
-import type { CoreContext, Currency, SqlTx } from "../shared/index.ts";
+import type { AuditRecordPort, CoreContext, Currency, LedgerPostingInput, SqlTx } from "../shared/index.ts";
 
 export const PAYOUT_ACCOUNT_KINDS = ["bank_card", "alipay"] as const;
 export type PayoutAccountKind = (typeof PAYOUT_ACCOUNT_KINDS)[number];
@@ -107,34 +107,11 @@ export interface WithdrawalsLedger {
     opts?: { tx?: SqlTx },
   ): Promise<{ ok: true; transactionId: string; replayed: boolean }>;
   releaseHold(ctx: CoreContext, input: { holdId: string }, opts?: { tx?: SqlTx }): Promise<unknown>;
-  post(
-    ctx: CoreContext,
-    input: {
-      idempotencyKey: string;
-      kind: string;
-      memo?: string;
-      metadata?: Record<string, unknown>;
-      legs: Array<{ account: string; amount: bigint }>;
-    },
-    opts?: { tx?: SqlTx },
-  ): Promise<{ ok: boolean }>;
+  post(ctx: CoreContext, input: LedgerPostingInput, opts?: { tx?: SqlTx }): Promise<{ ok: boolean }>;
 }
 
 /** The audit trail, as withdrawals use it (core/audit's `record`). */
-export interface WithdrawalsAudit {
-  record(
-    ctx: CoreContext,
-    entry: {
-      action: string;
-      outcome: "ok" | "refused" | "failed";
-      targetType?: string;
-      targetId?: string;
-      details?: Record<string, unknown>;
-      approvalId?: string;
-    },
-    opts?: { tx?: SqlTx },
-  ): Promise<unknown>;
-}
+export type WithdrawalsAudit = AuditRecordPort;
 
 export interface RequestWithdrawalInput {
   userId: string;

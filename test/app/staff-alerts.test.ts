@@ -6,7 +6,7 @@ import { serveFakeSlackApi, shown, type FakeSlackApi } from "../channels/slack/f
 import { blockActionBody, signedInit } from "../channels/slack/signed-requests.ts";
 import { stripHtml } from "../channels/telegram/fake-bot-api.ts";
 import type { Shop } from "../e2e/support/shop.ts";
-import { startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
+import { addStaff, startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
 
 /**
  * Staff alerts end to end as `serve` wires them (app/chat.ts hosts the staff alerter): the scheduled checks
@@ -38,10 +38,7 @@ beforeAll(async () => {
       STAFF_ALERT_LOW_STOCK_FLOOR: "5",
       STAFF_APPROVAL_CREDIT_OVER: "CNY:10",
     },
-    setup: async (s: Shop) => {
-      const cli = systemContext("cli:test", { channel: "cli" });
-      await createStaffConsole(s.c).staff.add(cli, { name: "Olga", role: "operator", slackUserId: OLGA });
-    },
+    setup: (s: Shop) => addStaff(s, [{ name: "Olga", role: "operator", slackUserId: OLGA }]),
   });
   shop = h.shop;
   await shop.c.events.start(); // the consumers the chat wiring hosts (the staff alerter among them)

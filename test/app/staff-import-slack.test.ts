@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ChatEdges } from "../../app/chat.ts";
 import type { createHttpApp } from "../../app/http-app.ts";
-import { createStaffConsole } from "../../app/staff-console.ts";
-import { systemContext } from "../../core/shared/index.ts";
-import { serveFakeSlackApi, shown, type FakeSlackApi } from "../channels/slack/fake-slack-api.ts";
+import { shown, type FakeSlackApi } from "../channels/slack/fake-slack-api.ts";
 import { slackSignature } from "../channels/slack/signed-requests.ts";
 import { ctx, type Shop } from "../e2e/support/shop.ts";
-import { startChatApp, type ChatApp } from "./support/chat-app.ts";
+import { addStaff, startSlackChatApp, type SlackChatApp } from "./support/chat-app.ts";
 
 /**
  * Importing codes by sharing a file in the Slack staff channel: a signed Events API request (a `message`
@@ -19,37 +17,23 @@ const STAFF_CHANNEL = "C0STAFF02";
 const OPS = "U0OPS0001";
 const TOKEN = "xoxb-000000000-000000000000-IMPORTtokenIMPORT";
 let api: FakeSlackApi;
-let h: ChatApp | undefined;
+let h: SlackChatApp | undefined;
 let shop: Shop;
 let chat: ChatEdges;
 let app: ReturnType<typeof createHttpApp>;
 
 beforeAll(async () => {
-  api = await serveFakeSlackApi();
-  h = await startChatApp("staffimportslack", {
+  h = await startSlackChatApp("staffimportslack", {
     workers: false,
-    env: {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: TOKEN,
-      SLACK_STAFF_CHANNEL_ID: STAFF_CHANNEL,
-      SLACK_API_URL: api.url,
-    },
-    setup: async (s: Shop) => {
-      const staff = createStaffConsole(s.c).staff;
-      await staff.add(systemContext("cli:test", { channel: "cli" }), {
-        name: "Ops",
-        role: "operator",
-        slackUserId: OPS,
-      });
-    },
+    signingSecret: SECRET,
+    botToken: TOKEN,
+    staffChannel: STAFF_CHANNEL,
+    setup: (s: Shop) => addStaff(s, [{ name: "Ops", role: "operator", slackUserId: OPS }]),
   });
-  ({ shop, chat, app } = h);
+  ({ api, shop, chat, app } = h);
 }, 60_000);
 
-afterAll(async () => {
-  await h?.close();
-  await api?.close();
-});
+afterAll(() => h?.close());
 
 beforeEach(() => void api.calls.splice(0));
 

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStaffConsole } from "../../app/staff-console.ts";
-import { asBuyer, sleep, systemContext } from "../../core/shared/index.ts";
+import { asBuyer, sleep } from "../../core/shared/index.ts";
 import type { FakeBotApi } from "../channels/telegram/fake-bot-api.ts";
 import { stripHtml } from "../channels/telegram/fake-bot-api.ts";
 import { documentUpdate, type TgUser } from "../channels/telegram/updates.ts";
 import { ctx, type Shop } from "../e2e/support/shop.ts";
-import { startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
+import { addStaff, startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
 
 /**
  * Importing codes by uploading a file to the Telegram staff group (as `npm start` wires it): the document
@@ -26,12 +25,11 @@ beforeAll(async () => {
     workers: false,
     webhookSecret: SECRET,
     env: { TELEGRAM_STAFF_CHAT_IDS: `${STAFF_GROUP}` },
-    setup: async (s: Shop) => {
-      const staff = createStaffConsole(s.c).staff;
-      const cli = systemContext("cli:test", { channel: "cli" });
-      await staff.add(cli, { name: "Olga", role: "operator", telegramUserId: String(olga.id) });
-      await staff.add(cli, { name: "Wen", role: "support", telegramUserId: String(wen.id) });
-    },
+    setup: (s: Shop) =>
+      addStaff(s, [
+        { name: "Olga", role: "operator", telegramUserId: String(olga.id) },
+        { name: "Wen", role: "support", telegramUserId: String(wen.id) },
+      ]),
   });
   ({ api, shop } = h);
 }, 60_000);

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ChatEdges } from "../../app/chat.ts";
 import type { createHttpApp } from "../../app/http-app.ts";
-import { createStaffConsole } from "../../app/staff-console.ts";
-import { sql, systemContext } from "../../core/shared/index.ts";
-import { serveFakeSlackApi, shown, type FakeSlackApi } from "../channels/slack/fake-slack-api.ts";
+import { sql } from "../../core/shared/index.ts";
+import { shown, type FakeSlackApi } from "../channels/slack/fake-slack-api.ts";
 import { blockActionBody, signedInit, slackSignature, slashCommandBody } from "../channels/slack/signed-requests.ts";
 import type { Shop } from "../e2e/support/shop.ts";
-import { startChatApp, type ChatApp } from "./support/chat-app.ts";
+import { addStaff, startSlackChatApp, type SlackChatApp } from "./support/chat-app.ts";
 
 /**
  * The staff console in Slack as `npm start` wires it (app/chat.ts): signed slash commands and button
@@ -20,36 +19,28 @@ const FEI = "U0FEI0002";
 const STRANGER = "U0NOBODY9";
 const TOKEN = "xoxb-000000000-000000000000-TESTtokenTESTtoken";
 let api: FakeSlackApi;
-let h: ChatApp | undefined;
+let h: SlackChatApp | undefined;
 let shop: Shop;
 let chat: ChatEdges;
 let app: ReturnType<typeof createHttpApp>;
 
 beforeAll(async () => {
-  api = await serveFakeSlackApi();
-  h = await startChatApp("staffslack", {
+  h = await startSlackChatApp("staffslack", {
     workers: false, // a paid top-up stays PAID: refundable
-    env: {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: TOKEN,
-      SLACK_STAFF_CHANNEL_ID: STAFF_CHANNEL,
-      SLACK_API_URL: api.url,
-      STAFF_APPROVAL_REFUND_OVER: "CNY:50",
-    },
-    setup: async (s: Shop) => {
-      const staff = createStaffConsole(s.c).staff;
-      const cli = systemContext("cli:test", { channel: "cli" });
-      await staff.add(cli, { name: "Fang", role: "finance", slackUserId: FANG });
-      await staff.add(cli, { name: "Fei", role: "finance", slackUserId: FEI });
-    },
+    signingSecret: SECRET,
+    botToken: TOKEN,
+    staffChannel: STAFF_CHANNEL,
+    env: { STAFF_APPROVAL_REFUND_OVER: "CNY:50" },
+    setup: (s: Shop) =>
+      addStaff(s, [
+        { name: "Fang", role: "finance", slackUserId: FANG },
+        { name: "Fei", role: "finance", slackUserId: FEI },
+      ]),
   });
-  ({ shop, chat, app } = h);
+  ({ api, shop, chat, app } = h);
 }, 60_000);
 
-afterAll(async () => {
-  await h?.close();
-  await api?.close();
-});
+afterAll(() => h?.close());
 
 beforeEach(() => void api.calls.splice(0));
 

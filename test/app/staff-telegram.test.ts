@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStaffConsole } from "../../app/staff-console.ts";
-import { sleep, systemContext } from "../../core/shared/index.ts";
+import { sleep } from "../../core/shared/index.ts";
 import type { FakeBotApi } from "../channels/telegram/fake-bot-api.ts";
 import { stripHtml } from "../channels/telegram/fake-bot-api.ts";
 import { callbackUpdate, textUpdate, type TgUser } from "../channels/telegram/updates.ts";
 import type { Shop } from "../e2e/support/shop.ts";
-import { startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
+import { addStaff, startTelegramChatApp, type TelegramChatApp } from "./support/chat-app.ts";
 
 /**
  * The staff console in a Telegram staff group as `npm start` wires it (app/chat.ts): webhook in, the fake
@@ -25,12 +24,11 @@ beforeAll(async () => {
     workers: false, // a paid top-up stays PAID: refundable
     webhookSecret: SECRET,
     env: { TELEGRAM_STAFF_CHAT_IDS: `${STAFF_GROUP}`, STAFF_APPROVAL_REFUND_OVER: "CNY:50" },
-    setup: async (s: Shop) => {
-      const staff = createStaffConsole(s.c).staff;
-      const cli = systemContext("cli:test", { channel: "cli" });
-      await staff.add(cli, { name: "Fang", role: "finance", telegramUserId: String(fang.id) });
-      await staff.add(cli, { name: "Fei", role: "finance", telegramUserId: String(fei.id) });
-    },
+    setup: (s: Shop) =>
+      addStaff(s, [
+        { name: "Fang", role: "finance", telegramUserId: String(fang.id) },
+        { name: "Fei", role: "finance", telegramUserId: String(fei.id) },
+      ]),
   });
   ({ api, shop } = h);
 }, 60_000);

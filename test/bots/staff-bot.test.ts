@@ -3,6 +3,7 @@ import { createStaffConsole, type StaffConsole } from "../../app/staff-console.t
 import type { ChatBot } from "../../bots/chat-bot.ts";
 import { createBotRouter, type BotRouter } from "../../bots/router.ts";
 import { createStaffBot } from "../../bots/staff/index.ts";
+import { telegramStaffBot } from "./support/staff-bot-harness.ts";
 import { toPlain, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
 import { sql, systemContext } from "../../core/shared/index.ts";
 import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
@@ -50,13 +51,7 @@ describe("the staff bot in a Telegram staff group", () => {
     const staffChats = new Set([STAFF_GROUP]);
     router = createBotRouter({
       shop: shopBot,
-      staff: createStaffBot({
-        ...con,
-        orders: shop.c.orders,
-        inventory: shop.c.inventory,
-        catalog: shop.c.catalog,
-        isStaffChat: (channel, chatId) => channel === "telegram" && staffChats.has(chatId),
-      }),
+      staff: telegramStaffBot(shop.c, con, STAFF_GROUP),
       staffChats: { telegram: staffChats },
     });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffConsole, type StaffConsole } from "../../app/staff-console.ts";
-import { createStaffBot } from "../../bots/staff/index.ts";
+import { telegramStaffBot } from "./support/staff-bot-harness.ts";
 import { toPlain, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
 import { residentIdCheckChar } from "../../core/kyc/index.ts";
 import { newId, systemContext } from "../../core/shared/index.ts";
@@ -32,15 +32,7 @@ describe("KYC review in the staff bot", () => {
     await con.staff.add(cli, { name: "Fang", role: "finance", telegramUserId: "601" });
     await con.staff.add(cli, { name: "Olu", role: "operator", telegramUserId: "602" });
     await con.staff.add(cli, { name: "Fei", role: "finance", telegramUserId: "603" });
-    bot = createStaffBot({
-      ...con,
-      orders: shop.c.orders,
-      inventory: shop.c.inventory,
-      catalog: shop.c.catalog,
-      kyc: shop.c.kyc,
-      custody: shop.c.custody,
-      isStaffChat: (channel, chatId) => channel === "telegram" && chatId === STAFF_GROUP,
-    });
+    bot = telegramStaffBot(shop.c, con, STAFF_GROUP, { kyc: shop.c.kyc, custody: shop.c.custody });
   });
   afterAll(() => shop.dispose());
 

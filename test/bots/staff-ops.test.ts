@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffConsole, type StaffConsole } from "../../app/staff-console.ts";
-import { createBotRouter, type BotRouter } from "../../bots/router.ts";
-import { createStaffBot } from "../../bots/staff/index.ts";
+import type { BotRouter } from "../../bots/router.ts";
+import { telegramStaffRouter } from "./support/staff-bot-harness.ts";
 import { toPlain, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
 import { sql, systemContext } from "../../core/shared/index.ts";
 import { createShop, ctx, type Shop } from "../e2e/support/shop.ts";
@@ -54,18 +54,7 @@ describe("staff console operations", () => {
     await con.staff.add(cli, { name: "Fei", role: "finance", telegramUserId: FEI });
     await con.staff.add(cli, { name: "Olga", role: "operator", telegramUserId: OLGA });
     await con.staff.add(cli, { name: "Vera", role: "viewer", telegramUserId: VERA });
-    const groups = new Set([GROUP]);
-    router = createBotRouter({
-      shop: { name: "shop", handle: async () => [] },
-      staff: createStaffBot({
-        ...con,
-        orders: shop.c.orders,
-        inventory: shop.c.inventory,
-        catalog: shop.c.catalog,
-        isStaffChat: (channel, chatId) => channel === "telegram" && groups.has(chatId),
-      }),
-      staffChats: { telegram: groups },
-    });
+    router = telegramStaffRouter(shop.c, con, GROUP);
   }, 60_000);
   afterAll(() => shop?.dispose());
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffConsole, type StaffConsole } from "../../app/staff-console.ts";
-import { createBotRouter, type BotRouter } from "../../bots/router.ts";
-import { createStaffBot } from "../../bots/staff/index.ts";
+import type { BotRouter } from "../../bots/router.ts";
+import { telegramStaffRouter } from "./support/staff-bot-harness.ts";
 import { toPlain, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
 import { createIdentity } from "../../core/identity/index.ts";
 import { asBuyer, sql, systemContext } from "../../core/shared/index.ts";
@@ -43,18 +43,7 @@ describe("staff console: order look-up and backorders", () => {
     await con.staff.add(cli, { name: "Olga", role: "owner", telegramUserId: OPERATOR });
     await con.staff.add(cli, { name: "Sam", role: "support", telegramUserId: SUPPORT });
     await con.staff.add(cli, { name: "Vic", role: "viewer", telegramUserId: VIEWER });
-    const staffChats = new Set([STAFF_GROUP]);
-    router = createBotRouter({
-      shop: { name: "shop", handle: async () => [] },
-      staff: createStaffBot({
-        ...con,
-        orders: shop.c.orders,
-        inventory: shop.c.inventory,
-        catalog: shop.c.catalog,
-        isStaffChat: (channel, chatId) => channel === "telegram" && staffChats.has(chatId),
-      }),
-      staffChats: { telegram: staffChats },
-    });
+    router = telegramStaffRouter(shop.c, con, STAFF_GROUP);
   });
   afterAll(() => shop.dispose());
 

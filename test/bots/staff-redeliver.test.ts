@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shopNotifier, type ShopNotifierEventType } from "../../app/events/consumers.ts";
 import { createStaffConsole, type StaffConsole } from "../../app/staff-console.ts";
 import type { OutboundMessage } from "../../bots/turn.ts";
-import { createStaffBot } from "../../bots/staff/index.ts";
+import { telegramStaffBot } from "./support/staff-bot-harness.ts";
 import { toPlain, type InboundTurn, type Reply } from "../../bots/turn.ts";
 import { parseEventPayload, type CommittedEvent } from "../../core/events/index.ts";
 import { systemContext } from "../../core/shared/index.ts";
@@ -33,13 +33,7 @@ describe("redeliver: a delivered order's codes go again to the buyer's private c
     await con.staff.add(cli, { name: "Sam", role: "support", telegramUserId: "601" });
     await con.staff.add(cli, { name: "Vic", role: "viewer", telegramUserId: "602" });
     await con.staff.add(cli, { name: "Fang", role: "finance", telegramUserId: "603" });
-    staffBot = createStaffBot({
-      ...con,
-      orders: h.c.orders,
-      inventory: h.c.inventory,
-      catalog: h.c.catalog,
-      isStaffChat: (channel, chatId) => channel === "telegram" && chatId === STAFF_GROUP,
-    });
+    staffBot = telegramStaffBot(h.c, con, STAFF_GROUP);
   });
   afterAll(() => h.dispose());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffConsole, type StaffConsole } from "../../app/staff-console.ts";
-import { createStaffBot } from "../../bots/staff/index.ts";
+import { telegramStaffBot } from "./support/staff-bot-harness.ts";
 import type { ChatBot } from "../../bots/chat-bot.ts";
 import { toPlain, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
 import { asBuyer, sql, systemContext } from "../../core/shared/index.ts";
@@ -32,14 +32,7 @@ describe("the staff bot's risk commands", () => {
     await con.staff.add(cli, { name: "Ada", role: "admin", telegramUserId: "601" });
     await con.staff.add(cli, { name: "Fang", role: "finance", telegramUserId: "602" });
     await con.staff.add(cli, { name: "Fei", role: "finance", telegramUserId: "603" });
-    bot = createStaffBot({
-      ...con,
-      orders: shop.c.orders,
-      inventory: shop.c.inventory,
-      catalog: shop.c.catalog,
-      risk: { risk: shop.c.risk, riskReview: shop.c.riskReview },
-      isStaffChat: (channel, chatId) => channel === "telegram" && chatId === STAFF_GROUP,
-    });
+    bot = telegramStaffBot(shop.c, con, STAFF_GROUP, { risk: { risk: shop.c.risk, riskReview: shop.c.riskReview } });
   });
   afterAll(() => shop.dispose());
 

@@ -2,8 +2,8 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffConsole, type StaffConsole } from "../../app/staff-console.ts";
-import { createBotRouter, type BotRouter } from "../../bots/router.ts";
-import { createStaffBot } from "../../bots/staff/index.ts";
+import type { BotRouter } from "../../bots/router.ts";
+import { telegramStaffRouter } from "./support/staff-bot-harness.ts";
 import { toPlain, type InboundTurn, type Reply, type TurnInput } from "../../bots/turn.ts";
 import { payoutSandboxRoutes } from "../../channels/http/payouts-sandbox.routes.ts";
 import { systemContext, type CoreContext } from "../../core/shared/index.ts";
@@ -44,18 +44,7 @@ describe("the staff bot decides withdrawals (approvals' pending and buttons)", (
     });
     await con.staff.add(cli, { name: "Fang", role: "finance", telegramUserId: "601" });
     await con.staff.add(cli, { name: "Fei", role: "finance", telegramUserId: "602" });
-    const staffChats = new Set([STAFF_GROUP]);
-    router = createBotRouter({
-      shop: { name: "shop", handle: async () => [] },
-      staff: createStaffBot({
-        ...con,
-        orders: shop.c.orders,
-        inventory: shop.c.inventory,
-        catalog: shop.c.catalog,
-        isStaffChat: (channel, chatId) => channel === "telegram" && staffChats.has(chatId),
-      }),
-      staffChats: { telegram: staffChats },
-    });
+    router = telegramStaffRouter(shop.c, con, STAFF_GROUP);
   });
   afterAll(async () => {
     await new Promise<void>((r) => server.close(() => r()));

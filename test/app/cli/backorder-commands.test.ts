@@ -2,7 +2,7 @@ import { writeFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
+import { cliRunner } from "./cli-fixture.ts";
 import { asBuyer } from "../../../core/shared/index.ts";
 import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 
@@ -10,11 +10,7 @@ import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 describe("operator CLI: backorders", () => {
   let shop: Shop;
   let dir: string;
-  const cli = async (...args: string[]) => {
-    const io = bufferIo();
-    const code = await runCli(args, { io, container: shop.c });
-    return { code, out: io.out().trimEnd(), err: io.err().trimEnd() };
-  };
+  const cli = cliRunner(() => ({ container: shop.c }), { trim: true });
 
   beforeAll(async () => {
     shop = await createShop("clibackorders", { workers: false });

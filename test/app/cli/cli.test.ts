@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliRunner } from "./cli-fixture.ts";
 import { TEST_ENCRYPTION_KEY } from "../../support/container.ts";
 import { createShop, ctx, type Shop } from "../../e2e/support/shop.ts";
 import { sql } from "../../../core/shared/sql.ts";
 import { commit, paid } from "../../contracts/event-consumers.contract.ts";
-import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -26,11 +26,7 @@ describe("operator CLI", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const cli = async (...args: string[]) => {
-    const io = bufferIo();
-    const code = await runCli(args, { io, container: shop.c });
-    return { code, out: io.out(), err: io.err() };
-  };
+  const cli = cliRunner(() => ({ container: shop.c }));
 
   it("has --help on every command, and usage errors print help without running anything", async () => {
     const root = await cli("--help");

@@ -1,41 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
-import { TEST_ENCRYPTION_KEY } from "../../support/container.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
+import { describe, expect, it } from "vitest";
+import { useCliDatabase } from "./cli-fixture.ts";
 
 describe("CLI: distributor add|show|list|tier|pin|tiers|applications|approve", () => {
-  let t: TestDatabase;
-  let dir: string;
-  beforeAll(async () => {
-    t = await createTestDatabase("distcli");
-    await t.db.close();
-    dir = await mkdtemp(path.join(tmpdir(), "kameng-distcli-"));
-    Object.assign(process.env, {
-      NODE_ENV: "test",
-      DATABASE_URL: t.url,
-      DATABASE_POOL_SIZE: "2",
-      CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",
-      DATA_DIR: dir,
-      DEMO_SEED: "false",
-      LOG_LEVEL: "silent",
-    });
-  });
-  afterAll(async () => {
-    await t.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const cli = async (...args: string[]) => {
-    const io = bufferIo();
-    const code = await runCli(args, { io });
-    return { code, out: io.out(), err: io.err() };
-  };
+  const t = useCliDatabase("distcli");
+  const { cli } = t;
   async function users(n: number) {
     // The first command migrates the database; users are then inserted as the shop bot would create them.
     await cli("distributor", "tiers");

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
+import { cliRunner } from "./cli-fixture.ts";
 import { residentIdCheckChar } from "../../../core/kyc/index.ts";
 import { newId, systemContext } from "../../../core/shared/index.ts";
 import { createTestContainer, type TestContainer } from "../../support/container.ts";
@@ -21,11 +21,7 @@ describe("CLI: kyc and custody", () => {
     await t.dispose();
     await rm(dir, { recursive: true, force: true });
   });
-  const cli = async (...args: string[]) => {
-    const io = bufferIo();
-    const code = await runCli(args, { io, container: t.container });
-    return { code, out: io.out(), err: io.err() };
-  };
+  const cli = cliRunner(() => ({ container: t.container }));
 
   it("lists the queue masked, approves and rejects with reasons, and never prints a whole ID number", async () => {
     const kyc = t.container.kyc;

@@ -1,41 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
-import { TEST_ENCRYPTION_KEY } from "../../support/container.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
+import { describe, expect, it } from "vitest";
+import { useCliDatabase } from "./cli-fixture.ts";
 
 describe("CLI: staff and audit", () => {
-  let t: TestDatabase;
-  let dir: string;
-  beforeAll(async () => {
-    t = await createTestDatabase("staffcli");
-    await t.db.close();
-    dir = await mkdtemp(path.join(tmpdir(), "kameng-staffcli-"));
-    Object.assign(process.env, {
-      NODE_ENV: "test",
-      DATABASE_URL: t.url,
-      DATABASE_POOL_SIZE: "2",
-      CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",
-      DATA_DIR: dir,
-      DEMO_SEED: "false",
-      LOG_LEVEL: "silent",
-    });
-  });
-  afterAll(async () => {
-    await t.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  /** Runs one command in this process, as `npm run cli -- …` would; its output and exit code. */
-  const cli = async (...args: string[]) => {
-    const io = bufferIo();
-    const code = await runCli(args, { io });
-    return { code, out: io.out(), err: io.err() };
-  };
+  const t = useCliDatabase("staffcli");
+  const { cli } = t;
 
   it("adds the first owner, lists, changes roles, refuses bad input, removes — and the chain verifies", async () => {
     const owner = await cli(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
+import { cliRunner } from "./cli-fixture.ts";
 import { userLookupOf } from "../../../app/cli/user-lookup-text.ts";
 import { createIdentity } from "../../../core/identity/index.ts";
 import { buyerActor, newId, systemContext, type CoreContext, type StaffRole } from "../../../core/shared/index.ts";
@@ -21,11 +21,7 @@ describe("operator CLI: finding a buyer, and orders by their number", () => {
   let codeOrder: { id: string; number: string };
   let directOrder: { id: string; number: string };
 
-  const cli = async (...args: string[]) => {
-    const io = bufferIo();
-    const code = await runCli(args, { io, container: shop.c });
-    return { code, out: io.out().trimEnd(), err: io.err().trimEnd() };
-  };
+  const cli = cliRunner(() => ({ container: shop.c }), { trim: true });
 
   beforeAll(async () => {
     shop = await createShop("cliusers", { workers: false });

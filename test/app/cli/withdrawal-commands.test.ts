@@ -1,46 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bufferIo, runCli } from "../../../app/cli/run-cli.ts";
-import { TEST_ENCRYPTION_KEY } from "../../support/container.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useCliDatabase } from "./cli-fixture.ts";
 
 describe("CLI: withdrawals, payout accounts, KYC", () => {
-  let t: TestDatabase;
-  let dir: string;
+  const t = useCliDatabase("withdrawalcli");
+  const { cli } = t;
   const userId = randomUUID();
   beforeAll(async () => {
-    t = await createTestDatabase("withdrawalcli");
-    await t.db.close();
-    dir = await mkdtemp(path.join(tmpdir(), "kameng-withdrawalcli-"));
-    Object.assign(process.env, {
-      NODE_ENV: "test",
-      DATABASE_URL: t.url,
-      DATABASE_POOL_SIZE: "2",
-      CODE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      SANDBOX_WEBHOOK_SECRET: "whsec_test_secret_0123456789",
-      DATA_DIR: dir,
-      DEMO_SEED: "false",
-      LOG_LEVEL: "silent",
-    });
     const c = new pg.Client({ connectionString: t.url });
     await c.connect();
     await c.query(`INSERT INTO users (id, display_name) VALUES ($1, 'Agent A')`, [userId]);
     await c.end();
   });
-  afterAll(async () => {
-    await t.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const cli = async (...args: string[]) => {
-    const io = bufferIo();
-    const code = await runCli(args, { io });
-    return { code, out: io.out(), err: io.err() };
-  };
 
   it("sets the KYC flag, adds and lists a payout account masked, lists withdrawals", async () => {
     expect(await cli("kyc", "set", "--user", userId)).toMatchObject({

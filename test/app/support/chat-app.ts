@@ -1,5 +1,9 @@
 import { startChat, type ChatEdges } from "../../../app/chat.ts";
 import { createHttpApp } from "../../../app/http-app.ts";
+import { createStaffConsole } from "../../../app/staff-console.ts";
+import type { AddStaffInput } from "../../../core/staff/index.ts";
+import { systemContext } from "../../../core/shared/index.ts";
+import { serveFakeSlackApi, type FakeSlackApi } from "../../channels/slack/fake-slack-api.ts";
 import { serveFakeBotApi } from "../../channels/telegram/fake-bot-api-server.ts";
 import { FakeBotApi } from "../../channels/telegram/fake-bot-api.ts";
 import { createShop, type Shop } from "../../e2e/support/shop.ts";
@@ -41,6 +45,13 @@ export async function startChatApp(name: string, opts: ChatAppOptions): Promise<
   }
 }
 
+/** Adds staff members to the shop as the operator's CLI would (`staff add`): a `setup` for the apps below. */
+export async function addStaff(shop: Shop, members: AddStaffInput[]): Promise<void> {
+  const staff = createStaffConsole(shop.c).staff;
+  const cli = systemContext("cli:test", { channel: "cli" });
+  for (const m of members) await staff.add(cli, m);
+}
+
 /** The same with Telegram on: a fake Bot API over real HTTP, updates posted to the webhook as Telegram does. */
 export interface TelegramChatApp extends ChatApp {
   api: FakeBotApi;
@@ -80,6 +91,41 @@ export async function startTelegramChatApp(
     };
   } catch (e) {
     await server.close();
+    throw e;
+  }
+}
+
+/** The same with Slack on: a fake Web API over real HTTP, the app's signing secret, bot token and staff channel. */
+export interface SlackChatApp extends ChatApp {
+  api: FakeSlackApi;
+}
+
+export async function startSlackChatApp(
+  name: string,
+  opts: ChatAppOptions & { signingSecret: string; botToken: string; staffChannel: string },
+): Promise<SlackChatApp> {
+  const api = await serveFakeSlackApi();
+  try {
+    const base = await startChatApp(name, {
+      ...opts,
+      env: {
+        SLACK_SIGNING_SECRET: opts.signingSecret,
+        SLACK_BOT_TOKEN: opts.botToken,
+        SLACK_STAFF_CHANNEL_ID: opts.staffChannel,
+        SLACK_API_URL: api.url,
+        ...opts.env,
+      },
+    });
+    return {
+      ...base,
+      api,
+      close: async () => {
+        await base.close();
+        await api.close();
+      },
+    };
+  } catch (e) {
+    await api.close();
     throw e;
   }
 }
