@@ -40,6 +40,18 @@ export async function riskFigures(o: {
     currency: "CNY" as const,
     target,
   });
+  // The order runs before these sell the stock products out: each risk run gets the same fresh stock, more
+  // than it can sell (a sold-out run would measure refusals, not orders).
+  const restock = async () => {
+    const perProduct = Math.ceil((2_000 * (o.seconds + 3)) / o.shop.stockProducts.length);
+    for (const productId of o.shop.stockProducts)
+      await o.c.inventory.importCodes(ctx, {
+        productId,
+        source: "bench-risk",
+        content: Array.from({ length: perProduct }, () => `RISK-${randomUUID()}`).join("\n"),
+      });
+    log(`risk: ${perProduct} codes imported into each of ${o.shop.stockProducts.length} stock products`);
+  };
   try {
     // History: events over the last hour for random buyers and phone numbers, written as decisions write them.
     const events = Math.round(1_000_000 * o.scale);
@@ -63,6 +75,7 @@ export async function riskFigures(o: {
 
     // Risk off, then on: each a fresh server, warmed up alike, so the two runs differ only in RISK_ENABLED.
     const ordersPerS = async (enabled: boolean) => {
+      await restock();
       log(`risk: stock orders with risk ${enabled ? "on" : "off"} for ${o.seconds} s`);
       const server = await startServer({ ...o.appEnv, RISK_ENABLED: String(enabled) });
       try {
