@@ -16,6 +16,7 @@ import type { Container } from "./container.ts";
 import { shopNotifier, starsRefunder } from "./events/consumers.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createStaffConsole } from "./staff-console.ts";
+import { chatWithdrawPorts } from "./withdrawals.ts";
 import { staffAlerter, type StaffDestination } from "./staff-ops/staff-alerter.ts";
 import { createWebhookWatch } from "./staff-ops/webhook-watch.ts";
 
@@ -160,6 +161,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
   }
 
   const staffGroups = new Set(config.TELEGRAM_STAFF_CHAT_IDS ?? []);
+  // One console for the staff bot and the distributors' withdrawal screens (requests land in its approvals).
+  const staffConsole = createStaffConsole(c);
   const bots = composeBots({
     sql: db,
     clock: c.clock,
@@ -170,6 +173,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     ledger: c.ledger,
     payments: c.payments,
     kyc: c.kyc,
+    withdraw: chatWithdrawPorts(c.distribution, staffConsole),
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
@@ -180,7 +184,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       ? {
           staff: (kit) =>
             createStaffBot({
-              ...createStaffConsole(c),
+              ...staffConsole,
               orders: c.orders,
               inventory: c.inventory,
               catalog: c.catalog,
