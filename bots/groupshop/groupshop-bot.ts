@@ -79,7 +79,7 @@ export function createGroupShopBot(deps: GroupShopBotDeps): ChatBot {
   async function onButton(s: GroupSession, a: GroupAction | null): Promise<Reply[]> {
     if (a?.op === "bind") return admin.bindTo({ ...s, edit: false }, a.shopId);
     // Drawn for another shop than the one the group shows now (rebound, unbound) or forged: stale.
-    if (!a || !s.shopId || a.shopId !== s.shopId) return [{ ...views.stale(s) }];
+    if (!a || !s.shopId || a.shopId !== s.shopId) return [views.stale(s)];
     switch (a.op) {
       case "window":
         return [await views.categories(s, a.shopId, a.page)];
