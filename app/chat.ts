@@ -187,6 +187,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               kyc: c.kyc,
               custody: c.custody,
               risk: { risk: c.risk, riskReview: c.riskReview },
+              defaultLocale: config.STAFF_LOCALE,
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||
                 (channel === "slack" && chatId === slackChannelId),
