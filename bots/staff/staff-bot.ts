@@ -282,13 +282,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "audit": {
         const [kind, id] = args;
         const query =
-          kind === "order" && id && UUID_RE.test(id)
-            ? { targetType: "order", targetId: id.toLowerCase() }
+          (kind === "order" || kind === "user") && id && UUID_RE.test(id)
+            ? { targetType: kind, targetId: id.toLowerCase() }
             : kind === "staff" && id && UUID_RE.test(id)
               ? { actorUserId: id.toLowerCase() }
               : null;
         if (!query || args.length !== 2)
-          return usage(ctx, command, m, "audit order <order id> | audit staff <user id>");
+          return usage(ctx, command, m, "audit order <order id> | audit user <user id> | audit staff <user id>");
         const entries = await deps.audit.trail(ctx, query, { limit: 15 });
         await audited(ctx, command, "ok", { kind, count: entries.length }, { type: kind!, id: id!.toLowerCase() });
         if (entries.length === 0) return say(m.noAudit);
