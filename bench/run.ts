@@ -173,7 +173,9 @@ async function main() {
     for (let i = 0; i < bench.workers; i++) servers.push((await startServer(appEnv, "worker")).child);
     const buyers = Math.min(bench.buyers, z.apiKeys);
     // The last keys are chain buyers: at least one per concurrent buyer, so the chain-only run shares no wallet.
-    const chainCount = Math.min(buyers, Math.max(bench.concurrency, Math.round(buyers * bench.chainShare)));
+    // BENCH_CHAIN_SHARE=0: no chain buyers and no chain run (every order at retail, as before issue 12).
+    const chainCount =
+      bench.chainShare > 0 ? Math.min(buyers, Math.max(bench.concurrency, Math.round(buyers * bench.chainShare))) : 0;
     const chainBuyers = Array.from({ length: chainCount }, (_, i) => buyers - chainCount + 1 + i);
     await setupChainBuyers(c, chainBuyers);
     const shop: Shop = {
@@ -211,7 +213,8 @@ async function main() {
     const stock = bench.kindSeconds > 0 ? await run("stock only", bench.kindSeconds, 0) : undefined;
     const direct = bench.kindSeconds > 0 ? await run("DIRECT only", bench.kindSeconds, 1) : undefined;
     const chainShop = { ...shop, keys: chainBuyers.map((n) => benchApiKey(n)) };
-    const chain = bench.kindSeconds > 0 ? await run("chain only", bench.kindSeconds, 0, chainShop) : undefined;
+    const chain =
+      bench.kindSeconds > 0 && chainCount > 0 ? await run("chain only", bench.kindSeconds, 0, chainShop) : undefined;
     let soldout: SoldOutResult | undefined;
     if (bench.soldoutBuyers > 0) {
       const from = buyers + 1;
