@@ -170,7 +170,9 @@ export function createApiKeys({ db, sql, clock, secrets, cacheMs = 2_000 }: ApiK
       .map((c) => c.keyId);
     if (touched.length > 0) {
       for (const id of touched) lastUsedWritten.set(id, now);
-      void sql
+      // Written before the callers go on (one statement for the whole batch, at most once a minute a key),
+      // so a later change of the row is never overwritten by this mark; a failure only loses the mark.
+      await sql
         .execute(q`UPDATE api_keys SET last_used_at = ${new Date(now)}::timestamptz WHERE id = ANY(${touched}::uuid[])`)
         .catch(() => {});
     }

@@ -66,7 +66,7 @@ describe("API keys: cold keys looked up together", () => {
       expect(caller?.userId ?? null).toBe(n > 0 ? users[n]! : null);
       if (n > 0) expect(caller?.keyId).toBe(created[n]!.id);
     }
-    // Their use is marked (one statement, not awaited by the callers).
+    // Their use is marked (one statement a lookup), before the callers are answered.
     await expect
       .poll(async () =>
         shop.prisma.apiKey.count({ where: { id: { in: created.map((c) => c.id) }, lastUsedAt: { not: null } } }),
