@@ -16,6 +16,7 @@ import {
 import { backtestOrders } from "./risk-backtest.ts";
 import {
   aggregationsOf,
+  countedByCounters,
   evaluate,
   parseCondition,
   type Aggregation,
@@ -69,6 +70,11 @@ export interface RiskDeps {
   audit: RiskAuditPort;
   /** The buyer's account age, delivered orders and spend (the composition root reads users and orders). */
   buyers(ctx: CoreContext, userId: string): Promise<BuyerProfile | null>;
+  /**
+   * The buyer's failed payments between `from` and `to` (the `failed_payments` aggregation; read only when
+   * a rule reaches it). Unset: none.
+   */
+  failedPayments?(ctx: CoreContext, input: { userId: string; from: Date; to: Date }): Promise<number>;
   /** The buyer's real-name status (core/kyc when it is there); unset: everyone is `unverified`. */
   kycStatus?(ctx: CoreContext, userId: string): Promise<string>;
   /** Past orders for the backtest, oldest first. */
@@ -154,6 +160,7 @@ export function createRisk(deps: RiskDeps) {
     readings: Parameters<typeof aggregationValue>[2],
     buyer: () => Promise<BuyerProfile | null>,
     now: Date,
+    failedPayments: (windowMinutes: number) => Promise<number>,
   ): Promise<{ outcome: RiskOutcome; fired: FiredRule[] }> {
     let kycMemo: Promise<string> | undefined;
     const kyc = () =>
@@ -168,7 +175,8 @@ export function createRisk(deps: RiskDeps) {
             : subject.device;
     const inputs = {
       signal: (name: Parameters<typeof signalValue>[0]) => signalValue(name, subject, now, buyer, kyc),
-      aggregation: (a: Aggregation) => aggregationValue(subject, a, readings),
+      aggregation: (a: Aggregation) =>
+        a.measure === "failed_payments" ? failedPayments(a.windowMinutes) : aggregationValue(subject, a, readings),
       listed: (list: RiskList, kind: ListKind) => lists.has(list, kind, listValue(kind)),
     };
     const allowlisted = lists.has("allow", "user", subject.userId);
@@ -187,6 +195,20 @@ export function createRisk(deps: RiskDeps) {
   function memoBuyer(ctx: CoreContext, userId: string): () => Promise<BuyerProfile | null> {
     let memo: Promise<BuyerProfile | null> | undefined;
     return () => (memo ??= deps.buyers(ctx, userId));
+  }
+
+  /** The buyer's failed payments in the last `windowMinutes` before `to`, read once per window per decision. */
+  function memoFailedPayments(ctx: CoreContext, userId: string, to: Date) {
+    const memo = new Map<number, Promise<number>>();
+    return (windowMinutes: number) => {
+      let p = memo.get(windowMinutes);
+      if (!p) {
+        const from = new Date(to.getTime() - windowMinutes * 60_000);
+        p = deps.failedPayments ? deps.failedPayments(ctx, { userId, from, to }) : Promise.resolve(0);
+        memo.set(windowMinutes, p);
+      }
+      return p;
+    };
   }
 
   async function saveRule(ctx: CoreContext, next: Omit<RiskRule, "updatedAt">, change: Record<string, unknown>) {
@@ -219,7 +241,7 @@ export function createRisk(deps: RiskDeps) {
     async assess(ctx: CoreContext, subject: RiskSubject): Promise<RiskDecision> {
       const rules = (await activeRules()).filter((r) => applies(r, subject.subject));
       const lists = await listIndex();
-      const aggs = rules.flatMap((r) => aggregationsOf(r.condition));
+      const aggs = rules.flatMap((r) => aggregationsOf(r.condition)).filter(countedByCounters);
       const series = seriesFor(subject, aggs);
       const event = {
         eventId: subject.eventId,
@@ -235,7 +257,17 @@ export function createRisk(deps: RiskDeps) {
       };
       let judged: Awaited<ReturnType<typeof judge>>;
       try {
-        judged = await judge(ctx, subject, rules, lists, readings, memoBuyer(ctx, subject.userId), deps.clock.now());
+        const now = deps.clock.now();
+        judged = await judge(
+          ctx,
+          subject,
+          rules,
+          lists,
+          readings,
+          memoBuyer(ctx, subject.userId),
+          now,
+          memoFailedPayments(ctx, subject.userId, now),
+        );
       } catch (e) {
         await undo();
         throw e;
@@ -495,7 +527,9 @@ export function createRisk(deps: RiskDeps) {
         orders,
         rules,
         lists,
-        judge: (s, rs, l, r, b, now) => judge(ctx, s, rs, l, r, b, now),
+        judge: (s, rs, l, r, b, now, failed) => judge(ctx, s, rs, l, r, b, now, failed),
+        failedPayments: (userId, from, to) =>
+          deps.failedPayments ? deps.failedPayments(ctx, { userId, from, to }) : Promise.resolve(0),
       });
     },
   };
