@@ -1,7 +1,8 @@
 /**
  * The risk figures alone (bench/risk.ts), without the rest of `npm run bench`: the same seeded shape,
  * the same server and load, for profiling risk (`npx tsx bench/risk-run.ts`). Knobs as bench/run.ts
- * (BENCH_SHAPE_SCALE, BENCH_RISK_SECONDS, BENCH_CONCURRENCY, BENCH_BUYERS) plus BENCH_RISK_ROUNDS.
+ * (BENCH_SHAPE_SCALE, BENCH_RISK_SECONDS, BENCH_CONCURRENCY, BENCH_BUYERS) plus BENCH_RISK_ROUNDS and
+ * BENCH_RISK_HISTORY_SCALE (the counters' history, default BENCH_SHAPE_SCALE).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -56,7 +57,8 @@ async function main() {
         directProducts: [],
       },
       users: z.users,
-      scale: bench.shapeScale,
+      // The counters' history (1,000,000 × this events); BENCH_RISK_HISTORY_SCALE makes a profiling run shorter.
+      scale: Number(process.env.BENCH_RISK_HISTORY_SCALE ?? bench.shapeScale),
       seconds: bench.riskSeconds,
       concurrency: bench.concurrency,
       dbUrl: appDbUrl,

@@ -126,23 +126,34 @@ const reference = () => `R-${randomBytes(5).toString("hex").toUpperCase()}`;
 
 export function createRisk(deps: RiskDeps) {
   const cacheMs = deps.cacheMs ?? 2_000;
-  let rulesCache: { at: number; rules: RiskRule[] } | null = null;
-  let listCache: { at: number; index: ListIndex } | null = null;
+  // Each cache holds the load in flight, so the deciders that find it stale together share one query.
+  let rulesCache: { at: number; rules: Promise<RiskRule[]> } | null = null;
+  let listCache: { at: number; index: Promise<ListIndex> } | null = null;
 
-  async function activeRules(): Promise<RiskRule[]> {
+  function activeRules(): Promise<RiskRule[]> {
     const now = deps.clock.now().getTime();
     if (rulesCache && now - rulesCache.at < cacheMs) return rulesCache.rules;
-    const rules = await deps.sql.query<RiskRule>(rulesSql());
-    rulesCache = { at: now, rules };
-    return rules;
+    const entry = { at: now, rules: deps.sql.query<RiskRule>(rulesSql()) };
+    rulesCache = entry;
+    // A failed load is not kept: the next decision asks again.
+    entry.rules.catch(() => {
+      if (rulesCache === entry) rulesCache = null;
+    });
+    return entry.rules;
   }
 
-  async function listIndex(): Promise<ListIndex> {
+  function listIndex(): Promise<ListIndex> {
     const now = deps.clock.now();
     if (listCache && now.getTime() - listCache.at < cacheMs) return listCache.index;
-    const index = indexLists(await deps.sql.query<RiskListEntry>(activeListSql(now)));
-    listCache = { at: now.getTime(), index };
-    return index;
+    const entry = {
+      at: now.getTime(),
+      index: deps.sql.query<RiskListEntry>(activeListSql(now)).then(indexLists),
+    };
+    listCache = entry;
+    entry.index.catch(() => {
+      if (listCache === entry) listCache = null;
+    });
+    return entry.index;
   }
 
   const applies = (r: RiskRule, subject: RiskSubject["subject"]) =>
@@ -239,8 +250,8 @@ export function createRisk(deps: RiskDeps) {
      * a non-allow decision is recorded as a case with the rules that fired and the values they saw.
      */
     async assess(ctx: CoreContext, subject: RiskSubject): Promise<RiskDecision> {
-      const rules = (await activeRules()).filter((r) => applies(r, subject.subject));
-      const lists = await listIndex();
+      const [all, lists] = await Promise.all([activeRules(), listIndex()]);
+      const rules = all.filter((r) => applies(r, subject.subject));
       const aggs = rules.flatMap((r) => aggregationsOf(r.condition)).filter(countedByCounters);
       const series = seriesFor(subject, aggs);
       const event = {
