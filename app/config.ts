@@ -266,6 +266,11 @@ export const configVariables = {
     example: "1440",
     doc: "An order held for risk review and not decided within this many minutes is refunded.",
   },
+  RISK_RELEASE_APPROVAL_OVER: {
+    schema: approvalThresholds.default("CNY:500,USD:75,XTR:5000"),
+    example: "CNY:500,USD:75,XTR:5000",
+    doc: "Releasing an order held for risk review above this amount per currency (major units) needs a second staff member's approval; a currency left out: always two.",
+  },
   RISK_CACHE_MS: {
     schema: int(0, 60_000).default(2000),
     example: "2000",

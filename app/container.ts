@@ -50,7 +50,7 @@ import {
 } from "../jobs/catalog.ts";
 import { InMemoryJobQueue } from "../jobs/in-memory-job-queue.ts";
 import type { JobQueue } from "../jobs/job-queue.port.ts";
-import { publicUrl, staffChannelConfigured, staffRefundOver, type Config } from "./config.ts";
+import { currencyAmounts, publicUrl, staffChannelConfigured, staffRefundOver, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrator.ts";
 import { createMetrics, registerConsumerGauges, type Metrics } from "./http/metrics.ts";
@@ -389,7 +389,12 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       record: (event) => webhooks.record(systemContext("webhooks"), event),
       enqueue: (id) => enqueueWebhook(id),
     });
-    const riskReview = createRiskReview({ orders, risk, audit: createAudit({ sql, clock }) });
+    const riskReview = createRiskReview({
+      orders,
+      risk,
+      audit: createAudit({ sql, clock }),
+      secondApprovalOver: currencyAmounts("RISK_RELEASE_APPROVAL_OVER", config.RISK_RELEASE_APPROVAL_OVER),
+    });
 
     // Closed first: the consumers stop (and give their leases back) before the queue and the database close.
     const extraClosers: Array<() => Promise<void>> = [() => events.stop(), () => firstAttempts.idle()];
@@ -459,6 +464,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
                     inventory,
                     kyc,
                     distribution,
+                    riskReview,
                   }),
                 }
               : {}),

@@ -5,6 +5,7 @@ import { createAudit, type Audit } from "../core/audit/index.ts";
 import { createUserLookup, type UserLookup } from "../core/flows/index.ts";
 import { kycOverrideAction } from "../core/flows/kyc-override.action.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
+import { riskReleaseAction } from "../core/flows/risk-release.action.ts";
 import { walletCode } from "../core/ledger/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
 import { productPriceAction } from "../core/flows/product-price.action.ts";
@@ -54,6 +55,7 @@ export type StaffConsoleContainer = Pick<
   | "inventory"
   | "kyc"
   | "distribution"
+  | "riskReview"
 >;
 
 export function createStaffConsole(c: StaffConsoleContainer, opts: { payouts?: PayoutProvider } = {}): StaffConsole {
@@ -81,6 +83,8 @@ export function createStaffConsole(c: StaffConsoleContainer, opts: { payouts?: P
       productPriceAction({ catalog: c.catalog, maxPercent: c.config.STAFF_APPROVAL_PRICE_CHANGE_PERCENT }),
       // Verifying a second account with one ID number: always two people (docs/kyc.md).
       kycOverrideAction({ kyc: c.kyc }),
+      // Releasing a held order above RISK_RELEASE_APPROVAL_OVER: two people (docs/risk.md).
+      riskReleaseAction({ orders: c.orders, riskReview: c.riskReview }),
     ],
   });
   const users = createUserLookup({ identity, orders: c.orders, ledger: c.ledger, walletCode, catalog: c.catalog });

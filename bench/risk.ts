@@ -11,7 +11,8 @@ import { startServer, stopServer } from "./server.ts";
  *   risk_p50_ms, risk_p99_ms   one decision (`risk.assess`, the default rules, Redis counters) with
  *                              1,000,000 × BENCH_SHAPE_SCALE events of history in the counters
  *   risk_orders_ratio          stock orders/s over the API with risk on ÷ with it off (two fresh servers,
- *                              warmed up alike, one after the other)
+ *                              warmed up alike, one after the other; with `rounds` > 1 the median of
+ *                              that many interleaved pairs — BENCH_RISK_ROUNDS)
  * The bench's buyers each order hundreds of times a minute, so the buyer-velocity rule's threshold is
  * lifted for these runs: every order then takes the whole decision (every rule evaluated, its counters
  * written), not a cheaper refusal. The rule is put back afterwards.
@@ -25,7 +26,15 @@ export async function riskFigures(o: {
   seconds: number;
   concurrency: number;
   dbUrl: string;
-}): Promise<{ risk_p50_ms: number; risk_p99_ms: number; risk_orders_ratio: number; risk_history_events: number }> {
+  /** Off/on pairs to run (ABBA order); the ratio is the median of the pairs' ratios. Default 1. */
+  rounds?: number;
+}): Promise<{
+  risk_p50_ms: number;
+  risk_p99_ms: number;
+  risk_orders_ratio: number;
+  risk_history_events: number;
+  risk_round_ratios: number[];
+}> {
   const ctx = systemContext("bench", { channel: "cli" });
   const risk = o.c.risk;
   const velocity = (await risk.rules(ctx)).find((r) => r.name === "buyer-velocity");
@@ -92,15 +101,37 @@ export async function riskFigures(o: {
         await stopServer(server.child);
       }
     };
-    const offOrdersPerS = await ordersPerS(false);
-    const onOrdersPerS = await ordersPerS(true);
+    const pairs: Array<{ on: number; off: number }> = [];
+    for (const first of roundOrder(o.rounds ?? 1)) {
+      const a = await ordersPerS(first);
+      const b = await ordersPerS(!first);
+      pairs.push(first ? { on: a, off: b } : { on: b, off: a });
+    }
     return {
       risk_p50_ms: round3(percentile(latencies, 50)),
       risk_p99_ms: round3(percentile(latencies, 99)),
-      risk_orders_ratio: round3(onOrdersPerS / Math.max(1e-9, offOrdersPerS)),
+      risk_orders_ratio: round3(medianRatio(pairs)),
       risk_history_events: events,
+      risk_round_ratios: pairs.map((p) => round3(p.on / Math.max(1e-9, p.off))),
     };
   } finally {
     if (velocity) await risk.putRule(ctx, { name: velocity.name, condition: velocity.condition });
   }
+}
+
+/**
+ * Which run goes first in each off/on pair: off first, then on first, alternating (ABBA), so a drift in
+ * the machine's load over the rounds weighs on both sides alike. `true` = risk on first.
+ */
+export function roundOrder(rounds: number): boolean[] {
+  const n = Math.max(1, Math.floor(rounds));
+  return Array.from({ length: n }, (_, i) => i % 2 === 1);
+}
+
+/** The median of each pair's on ÷ off (a noisy pair moves it less than a ratio of sums would). */
+export function medianRatio(pairs: ReadonlyArray<{ on: number; off: number }>): number {
+  if (pairs.length === 0) throw new Error("no runs to compare");
+  const ratios = pairs.map((p) => p.on / Math.max(1e-9, p.off)).sort((a, b) => a - b);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 === 1 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
 }

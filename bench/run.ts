@@ -239,6 +239,7 @@ async function main() {
             users: z.users,
             scale: bench.shapeScale,
             seconds: bench.riskSeconds,
+            rounds: Number(process.env.BENCH_RISK_ROUNDS ?? 1),
             concurrency: bench.concurrency,
             dbUrl: appDbUrl,
           })

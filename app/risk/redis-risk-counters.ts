@@ -4,7 +4,7 @@ import type { CounterEvent, CounterReadings, RiskCounters, WindowReading } from 
 /*
  * The risk counters on Redis (production): one sorted set per series, scored by time, members
  * `<event id>|<amount>|<member>`. One Lua script per call trims, adds and reads every series of an event
- * atomically (Redis runs a script alone), so racing events each see a distinct count, whichever process
+ * atomically (a window read for its count alone is a ZCOUNT, without scanning its entries) (Redis runs a script alone), so racing events each see a distinct count, whichever process
  * sent them. Keys expire after the longest window any rule reads.
  */
 
@@ -25,24 +25,32 @@ for i, key in ipairs(KEYS) do
   end
   for w = 1, nwin do
     local win = tonumber(ARGV[a])
-    a = a + 1
-    local entries = redis.call("ZRANGEBYSCORE", key, "(" .. (now - win), now)
-    local sum = 0
-    local seen = {}
-    local distinct = 0
-    for _, e in ipairs(entries) do
-      local p1 = string.find(e, "|", 1, true)
-      local p2 = string.find(e, "|", p1 + 1, true)
-      sum = sum + tonumber(string.sub(e, p1 + 1, p2 - 1))
-      local m = string.sub(e, p2 + 1)
-      if m ~= "" and not seen[m] then
-        seen[m] = true
-        distinct = distinct + 1
+    local countOnly = ARGV[a + 1] == "1"
+    a = a + 2
+    if countOnly then
+      -- O(log n): no rule wants this window's amount or members.
+      table.insert(out, redis.call("ZCOUNT", key, "(" .. (now - win), now))
+      table.insert(out, "")
+      table.insert(out, -1)
+    else
+      local entries = redis.call("ZRANGEBYSCORE", key, "(" .. (now - win), now)
+      local sum = 0
+      local seen = {}
+      local distinct = 0
+      for _, e in ipairs(entries) do
+        local p1 = string.find(e, "|", 1, true)
+        local p2 = string.find(e, "|", p1 + 1, true)
+        sum = sum + tonumber(string.sub(e, p1 + 1, p2 - 1))
+        local m = string.sub(e, p2 + 1)
+        if m ~= "" and not seen[m] then
+          seen[m] = true
+          distinct = distinct + 1
+        end
       end
+      table.insert(out, #entries)
+      table.insert(out, tostring(sum))
+      table.insert(out, distinct)
     end
-    table.insert(out, #entries)
-    table.insert(out, tostring(sum))
-    table.insert(out, distinct)
   end
 end
 return out`;
@@ -84,7 +92,10 @@ export class RedisRiskCounters implements RiskCounters {
   private async run(input: CounterEvent, add: boolean): Promise<CounterReadings> {
     if (input.series.length === 0) return {};
     const args: Array<string | number> = [input.atMs, input.retainMs, add ? "1" : "0"];
-    for (const s of input.series) args.push(memberOf(input, s.member), s.windowsMs.length, ...s.windowsMs);
+    for (const s of input.series) {
+      args.push(memberOf(input, s.member), s.windowsMs.length);
+      for (const w of s.windowsMs) args.push(w, s.countOnlyMs?.includes(w) ? "1" : "0");
+    }
     // EVALSHA (ioredis loads the script on first use): the script's text is not sent with every decision.
     const flat = (await (this.redis as RiskRedis).kamengRiskRecord(
       input.series.length,
@@ -96,7 +107,9 @@ export class RedisRiskCounters implements RiskCounters {
     for (const s of input.series) {
       const readings: Record<number, WindowReading> = {};
       for (const w of s.windowsMs) {
-        readings[w] = { count: Number(flat[i]), amount: Number(flat[i + 1]), distinct: Number(flat[i + 2]) };
+        const count = Number(flat[i]);
+        readings[w] =
+          Number(flat[i + 2]) < 0 ? { count } : { count, amount: Number(flat[i + 1]), distinct: Number(flat[i + 2]) };
         i += 3;
       }
       out[s.key] = readings;

@@ -47,6 +47,7 @@ export async function buildRisk(deps: {
     audit: createAudit({ sql: deps.sql, clock: deps.clock }),
     cacheMs: deps.config.RISK_CACHE_MS,
     buyers: (_ctx, userId) => buyerProfile(deps.sql, userId),
+    failedPayments: (_ctx, input) => failedPayments(deps.sql, input),
     history: (_ctx, input) => orderHistory(deps.sql, input),
     ...(deps.kycStatus ? { kycStatus: deps.kycStatus } : {}),
   });
@@ -54,13 +55,43 @@ export async function buildRisk(deps: {
   return { risk, counters };
 }
 
+/** The buyer's account, orders and distributor tier (core/distribution's table), in one statement. */
 async function buyerProfile(sql: SqlRunner, userId: string): Promise<BuyerProfile | null> {
-  const [row] = await sql.query<{ createdAt: Date; orderCount: number; spend: string }>(q`
+  const [row] = await sql.query<{
+    createdAt: Date;
+    orderCount: number;
+    placed: boolean;
+    spend: string;
+    tier: string | null;
+    tierRank: number | null;
+  }>(q`
     SELECT u.created_at AS "createdAt",
            (SELECT count(*)::int FROM orders o WHERE o.user_id = u.id AND o.status = 'DELIVERED') AS "orderCount",
-           (SELECT coalesce(sum(o.total), 0)::text FROM orders o WHERE o.user_id = u.id AND o.status = 'DELIVERED') AS spend
-    FROM users u WHERE u.id = ${userId}::uuid`);
-  return row ? { createdAt: row.createdAt, orderCount: row.orderCount, lifetimeSpend: BigInt(row.spend) } : null;
+           EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id) AS placed,
+           (SELECT coalesce(sum(o.total), 0)::text FROM orders o WHERE o.user_id = u.id AND o.status = 'DELIVERED') AS spend,
+           d.tier_id AS tier, t.rank AS "tierRank"
+    FROM users u
+    LEFT JOIN distributors d ON d.user_id = u.id
+    LEFT JOIN distribution_tiers t ON t.id = d.tier_id
+    WHERE u.id = ${userId}::uuid`);
+  return row
+    ? {
+        createdAt: row.createdAt,
+        orderCount: row.orderCount,
+        firstOrder: !row.placed,
+        lifetimeSpend: BigInt(row.spend),
+        tier: row.tier,
+        tierRank: row.tierRank ?? 0,
+      }
+    : null;
+}
+
+async function failedPayments(sql: SqlRunner, input: { userId: string; from: Date; to: Date }): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(q`
+    SELECT count(*)::int AS n FROM payments
+    WHERE user_id = ${input.userId}::uuid AND status = 'FAILED'
+      AND updated_at > ${input.from}::timestamptz AND updated_at <= ${input.to}::timestamptz`);
+  return row?.n ?? 0;
 }
 
 async function orderHistory(
@@ -70,8 +101,10 @@ async function orderHistory(
   const rows = await sql.query<Omit<HistoricalOrder, "total"> & { total: bigint }>(q`
     SELECT o.id::text AS id, o.user_id::text AS "userId", o.channel, o.product_id::text AS "productId",
            p.category_id::text AS "categoryId", o.quantity, o.total, o.currency, o.target,
-           o.created_at AS "createdAt", u.created_at AS "buyerCreatedAt"
+           o.created_at AS "createdAt", u.created_at AS "buyerCreatedAt",
+           d.tier_id AS "buyerTier", coalesce(t.rank, 0) AS "buyerTierRank"
     FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN products p ON p.id = o.product_id
+    LEFT JOIN distributors d ON d.user_id = o.user_id LEFT JOIN distribution_tiers t ON t.id = d.tier_id
     WHERE o.created_at >= ${input.from}::timestamptz AND o.created_at < ${input.to}::timestamptz
     ORDER BY o.created_at, o.id LIMIT ${input.limit}::int`);
   return rows.map((r) => ({ ...r, total: BigInt(r.total) }));

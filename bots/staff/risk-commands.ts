@@ -1,4 +1,6 @@
+import type { Approvals, ApprovalRequest } from "../../core/approvals/index.ts";
 import type { Orders, RiskReview } from "../../core/flows/index.ts";
+import { RISK_RELEASE_ACTION } from "../../core/flows/risk-release.action.ts";
 import { thresholdsOf, type Risk } from "../../core/risk/index.ts";
 import { formatMoney, type CoreContext, type Currency, type Locale } from "../../core/shared/index.ts";
 import { bold, code, plain, type Reply, type TextPart } from "../turn.ts";
@@ -17,8 +19,12 @@ export interface StaffRiskDeps {
     | "removeListEntry"
     | "backtest"
   >;
-  riskReview: Pick<RiskReview, "queue" | "approve" | "reject">;
+  riskReview: Pick<RiskReview, "queue" | "reject">;
   orders: Pick<Orders, "get">;
+  /** Approving goes through approvals (`risk.release`): a second staff member above its threshold. */
+  approvals: Pick<Approvals, "submit">;
+  /** The staff bot's rendering of a pending approval request (with its Approve / Reject buttons). */
+  approvalButtons(r: ApprovalRequest): Reply;
 }
 
 export const RISK_COMMANDS = ["held", "review", "rules", "rule", "risklist", "backtest"] as const;
@@ -98,7 +104,13 @@ export async function runRiskCommand(
           "review approve <order id> [note] | review reject <order id> <reason> | review block <order id> <reason>",
         );
       if (decision === "approve") {
-        await deps.riskReview.approve(ctx, { orderId, note: reason });
+        const r = await deps.approvals.submit(ctx, {
+          action: RISK_RELEASE_ACTION,
+          payload: { orderId },
+          reason: reason.trim().length >= 3 ? reason : "approved in risk review",
+        });
+        if (r.status === "failed") return say(m.notHeld(r.error));
+        if (r.status === "pending") return [deps.approvalButtons(r.request)];
         return [{ kind: "text", body: [plain(m.approved(orderId))], edit: true }];
       }
       if (decision === "block") {

@@ -62,7 +62,7 @@ export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, 
   /** The clock for ages (how long a backorder has waited); default the system clock. */
   now?: () => Date;
   /** The risk review queue, rules and lists (docs/risk.md); without it the risk commands say so. */
-  risk?: Omit<StaffRiskDeps, "orders">;
+  risk?: Omit<StaffRiskDeps, "orders" | "approvals" | "approvalButtons">;
   logger?: BotLogger;
 }
 
@@ -187,7 +187,7 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     if ((RISK_COMMANDS as readonly string[]).includes(command)) {
       if (!deps.risk) return say(m.unknownCommand(command));
       return runRiskCommand(
-        { ...deps.risk, orders: deps.orders },
+        { ...deps.risk, orders: deps.orders, approvals: deps.approvals, approvalButtons: (r) => approvalButtons(r, m) },
         ctx,
         command as RiskCommandName,
         args,

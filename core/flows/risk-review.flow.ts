@@ -1,6 +1,14 @@
 import type { NumberedOrder } from "../orders/index.ts";
 import type { Risk, RiskCase } from "../risk/index.ts";
-import { conflict, invalidData, type CoreContext, type SqlTx } from "../shared/index.ts";
+import {
+  conflict,
+  forbidden,
+  formatMoney,
+  invalidData,
+  type CoreContext,
+  type Currency,
+  type SqlTx,
+} from "../shared/index.ts";
 import type { Orders } from "./orders.facade.ts";
 
 /** Writes the audit entry of a review decision in the decision's transaction (core/audit's `record`). */
@@ -32,7 +40,19 @@ export function createRiskReview(deps: {
   orders: Pick<Orders, "releaseHeld" | "refundHeld" | "heldOrders" | "refundOverdueHeld">;
   risk: Pick<Risk, "caseFor" | "closeCase">;
   audit: ReviewAuditPort;
+  /**
+   * Minor units per currency above which releasing a held order takes two people: it is then approved only
+   * through core/approvals (`risk.release`, risk-release.action.ts), which passes its request id. A currency
+   * left out: any amount. Unset: one reviewer always.
+   */
+  secondApprovalOver?: Partial<Record<Currency, bigint>>;
 }) {
+  /** Whether releasing this order needs a second staff member (core/approvals). */
+  const needsSecond = (order: { total: bigint; currency: string }) => {
+    if (!deps.secondApprovalOver) return false;
+    const over = deps.secondApprovalOver[order.currency as Currency];
+    return over === undefined || order.total > over;
+  };
   const noteOf = (note: string | undefined) => {
     const n = (note ?? "").trim();
     if (n.length > 500) throw invalidData("note_too_long", "a note is at most 500 characters");
@@ -52,6 +72,8 @@ export function createRiskReview(deps: {
     );
 
   return {
+    needsSecondApproval: needsSecond,
+
     async queue(ctx: CoreContext, input: { limit?: number } = {}): Promise<HeldOrderView[]> {
       const orders = await deps.orders.heldOrders(ctx, input);
       return Promise.all(
@@ -59,13 +81,22 @@ export function createRiskReview(deps: {
       );
     },
 
-    /** Approve a held order: it continues to fulfilment. `already_decided` when someone else was first. */
-    async approve(ctx: CoreContext, input: { orderId: string; note?: string }) {
+    /**
+     * Approve a held order: it continues to fulfilment. `order_not_held` when someone else was first. Above
+     * the two-person threshold only an approved `risk.release` request (its id in `approvalId`) may do it.
+     */
+    async approve(ctx: CoreContext, input: { orderId: string; note?: string; approvalId?: string }) {
       const note = noteOf(input.note);
       const r = await deps.orders.releaseHeld(
         ctx,
         { orderId: input.orderId, reason: "risk review approved" },
-        async (tx) => {
+        async (tx, order) => {
+          // Checked on the row the transition locked; throwing rolls the release back.
+          if (needsSecond(order) && !input.approvalId)
+            throw forbidden(
+              "second_approval_required",
+              `releasing ${formatMoney(order.total, order.currency as Currency, "en")} needs a second staff member: ask for it through approvals (risk.release)`,
+            );
           await deps.risk.closeCase(ctx, { subjectId: input.orderId, status: "APPROVED", note }, { tx });
           await record(ctx, tx, input.orderId, "approve", note);
         },

@@ -1,5 +1,5 @@
 import type { ListIndex } from "./risk-lists.ts";
-import { aggregationsOf } from "./risk-conditions.ts";
+import { aggregationsOf, countedByCounters } from "./risk-conditions.ts";
 import { InMemoryRiskCounters, type CounterReadings } from "./risk-counters.port.ts";
 import { seriesFor } from "./risk-signals.ts";
 import type {
@@ -19,6 +19,7 @@ type Judge = (
   readings: CounterReadings,
   buyer: () => Promise<BuyerProfile | null>,
   now: Date,
+  failedPayments: (windowMinutes: number) => Promise<number>,
 ) => Promise<{ outcome: RiskOutcome; fired: FiredRule[] }>;
 
 /**
@@ -32,9 +33,11 @@ export async function backtestOrders(input: {
   rules: readonly RiskRule[];
   lists: ListIndex;
   judge: Judge;
+  /** The buyer's failed payments in the window before `at` (only asked when a rule reads them). */
+  failedPayments(userId: string, from: Date, to: Date): Promise<number>;
 }): Promise<BacktestResult> {
   const counters = new InMemoryRiskCounters();
-  const aggs = input.rules.flatMap((r) => aggregationsOf(r.condition));
+  const aggs = input.rules.flatMap((r) => aggregationsOf(r.condition)).filter(countedByCounters);
   const retainMs = Math.max(0, ...aggs.map((a) => a.windowMinutes * 60_000));
   const seen = new Map<string, { count: number; spend: bigint }>();
   const result: BacktestResult = {
@@ -69,7 +72,11 @@ export async function backtestOrders(input: {
     const profile: BuyerProfile = {
       createdAt: o.buyerCreatedAt,
       orderCount: before.count,
+      firstOrder: before.count === 0,
       lifetimeSpend: before.spend,
+      // The tier as it is now (history keeps no tier changes).
+      tier: o.buyerTier ?? null,
+      tierRank: o.buyerTierRank ?? 0,
     };
     const { outcome, fired } = await input.judge(
       subject,
@@ -78,6 +85,7 @@ export async function backtestOrders(input: {
       readings,
       async () => profile,
       o.createdAt,
+      (minutes) => input.failedPayments(o.userId, new Date(o.createdAt.getTime() - minutes * 60_000), o.createdAt),
     );
     result.outcomes[outcome]++;
     for (const f of fired) result.byRule[f.name] = (result.byRule[f.name] ?? 0) + 1;

@@ -18,14 +18,21 @@ export const SIGNALS = [
   "ip",
   "device",
   "buyer.age_days",
+  "buyer.age_minutes",
   "buyer.order_count",
+  "buyer.first_order",
   "buyer.lifetime_spend",
   "buyer.kyc",
+  "buyer.tier",
+  "buyer.tier_rank",
 ] as const;
 export type SignalName = (typeof SIGNALS)[number];
 
-/** What an aggregation measures over a window: events, their amount, distinct buyers or targets. */
-export const MEASURES = ["count", "amount", "distinct_buyers", "distinct_targets"] as const;
+/**
+ * What an aggregation measures over a window: events, their amount, distinct buyers or targets (from the
+ * counters), or the buyer's failed payments (read from the payments, per buyer only).
+ */
+export const MEASURES = ["count", "amount", "distinct_buyers", "distinct_targets", "failed_payments"] as const;
 export type Measure = (typeof MEASURES)[number];
 /** Whose events are aggregated: the deciding event's buyer, target, IP or device. */
 export const DIMENSIONS = ["buyer", "target", "ip", "device"] as const;
@@ -55,6 +62,9 @@ export const aggregationSchema = z
   })
   .refine((a) => !(a.measure === "distinct_targets" && a.per !== "buyer"), {
     message: "distinct_targets is counted per buyer only",
+  })
+  .refine((a) => !(a.measure === "failed_payments" && a.per !== "buyer"), {
+    message: "failed_payments is counted per buyer only",
   });
 export type Aggregation = z.infer<typeof aggregationSchema>;
 
@@ -110,6 +120,9 @@ export function aggregationsOf(c: Condition): Aggregation[] {
   if ("agg" in c) return [c.agg];
   return [];
 }
+
+/** Whether the counters keep this aggregation (failed payments are read from the payments instead). */
+export const countedByCounters = (a: Aggregation) => a.measure !== "failed_payments";
 
 /** A stable name for an aggregation, used as the key of the values a decision saw. */
 export const aggregationKey = (a: Aggregation) => `${a.measure}/${a.per}/${a.windowMinutes}m`;

@@ -23,6 +23,11 @@ export interface CounterSeries {
   member?: string;
   /** The windows to read, in milliseconds. */
   windowsMs: number[];
+  /**
+   * The windows of `windowsMs` whose count alone is read (no rule wants their amount or distinct members):
+   * the adapter may count them without scanning the entries. Their readings carry `count` only.
+   */
+  countOnlyMs?: number[];
 }
 
 export interface CounterEvent {
@@ -38,8 +43,10 @@ export interface CounterEvent {
 
 export interface WindowReading {
   count: number;
-  amount: number;
-  distinct: number;
+  /** Absent for a count-only window. */
+  amount?: number;
+  /** Absent for a count-only window. */
+  distinct?: number;
 }
 
 /** series key → window (ms) → reading. */
@@ -100,16 +107,18 @@ export class InMemoryRiskCounters implements RiskCounters {
       const readings: Record<number, WindowReading> = {};
       for (const w of s.windowsMs) {
         const from = input.atMs - w;
+        const countOnly = s.countOnlyMs?.includes(w) ?? false;
         let count = 0;
         let amount = 0;
         const members = new Set<string>();
         for (const e of log) {
           if (e.at <= from || e.at > input.atMs) continue;
           count++;
+          if (countOnly) continue;
           amount += e.amount;
           if (e.member) members.add(e.member);
         }
-        readings[w] = { count, amount, distinct: members.size };
+        readings[w] = countOnly ? { count } : { count, amount, distinct: members.size };
       }
       out[s.key] = readings;
     }

@@ -1,16 +1,26 @@
-import type { Aggregation, Dimension, SignalName, SignalValue } from "./risk-conditions.ts";
+import {
+  countedByCounters,
+  type Aggregation,
+  type Dimension,
+  type SignalName,
+  type SignalValue,
+} from "./risk-conditions.ts";
 import type { CounterReadings, CounterSeries } from "./risk-counters.port.ts";
 import type { BuyerProfile, RiskSubject } from "./risk.types.ts";
 
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 
 /** The counter series of an event: one per dimension it has a value for, each with the windows rules read. */
 export function seriesFor(subject: RiskSubject, aggs: readonly Aggregation[]): CounterSeries[] {
-  const windows = new Map<Dimension, Set<number>>();
+  // Per dimension: each window, and whether any rule wants more of it than its count.
+  const windows = new Map<Dimension, Map<number, boolean>>();
   for (const a of aggs) {
-    const set = windows.get(a.per) ?? new Set<number>();
-    set.add(a.windowMinutes * 60_000);
-    windows.set(a.per, set);
+    if (!countedByCounters(a)) continue;
+    const ws = windows.get(a.per) ?? new Map<number, boolean>();
+    const ms = a.windowMinutes * 60_000;
+    ws.set(ms, (ws.get(ms) ?? false) || a.measure !== "count");
+    windows.set(a.per, ws);
   }
   const out: CounterSeries[] = [];
   for (const [dim, ws] of windows) {
@@ -18,7 +28,13 @@ export function seriesFor(subject: RiskSubject, aggs: readonly Aggregation[]): C
     if (!value) continue;
     // A buyer's series counts distinct targets; every other series counts distinct buyers.
     const member = dim === "buyer" ? (subject.target ?? undefined) : subject.userId;
-    out.push({ key: seriesKey(subject.subject, dim, value), windowsMs: [...ws], ...(member ? { member } : {}) });
+    const countOnlyMs = [...ws].filter(([, more]) => !more).map(([ms]) => ms);
+    out.push({
+      key: seriesKey(subject.subject, dim, value),
+      windowsMs: [...ws.keys()],
+      ...(countOnlyMs.length > 0 ? { countOnlyMs } : {}),
+      ...(member ? { member } : {}),
+    });
   }
   return out;
 }
@@ -48,10 +64,12 @@ export function aggregationValue(subject: RiskSubject, a: Aggregation, readings:
     case "count":
       return r.count;
     case "amount":
-      return r.amount;
+      return r.amount ?? 0;
     case "distinct_buyers":
     case "distinct_targets":
-      return r.distinct;
+      return r.distinct ?? 0;
+    case "failed_payments":
+      return 0; // not a counter: the decision reads it from the payments (risk.service.ts)
   }
 }
 
@@ -88,11 +106,21 @@ export async function signalValue(
       const p = await buyer();
       return p ? Math.floor(((now.getTime() - p.createdAt.getTime()) / DAY_MS) * 100) / 100 : null;
     }
+    case "buyer.age_minutes": {
+      const p = await buyer();
+      return p ? Math.floor((now.getTime() - p.createdAt.getTime()) / MINUTE_MS) : null;
+    }
     case "buyer.order_count":
       return (await buyer())?.orderCount ?? 0;
+    case "buyer.first_order":
+      return (await buyer())?.firstOrder ?? true;
     case "buyer.lifetime_spend":
       return Number((await buyer())?.lifetimeSpend ?? 0n);
     case "buyer.kyc":
       return kyc();
+    case "buyer.tier":
+      return (await buyer())?.tier ?? "none";
+    case "buyer.tier_rank":
+      return (await buyer())?.tierRank ?? 0;
   }
 }

@@ -16,6 +16,7 @@ import {
 import { backtestOrders } from "./risk-backtest.ts";
 import {
   aggregationsOf,
+  countedByCounters,
   evaluate,
   parseCondition,
   type Aggregation,
@@ -69,6 +70,11 @@ export interface RiskDeps {
   audit: RiskAuditPort;
   /** The buyer's account age, delivered orders and spend (the composition root reads users and orders). */
   buyers(ctx: CoreContext, userId: string): Promise<BuyerProfile | null>;
+  /**
+   * The buyer's failed payments between `from` and `to` (the `failed_payments` aggregation; read only when
+   * a rule reaches it). Unset: none.
+   */
+  failedPayments?(ctx: CoreContext, input: { userId: string; from: Date; to: Date }): Promise<number>;
   /** The buyer's real-name status (core/kyc when it is there); unset: everyone is `unverified`. */
   kycStatus?(ctx: CoreContext, userId: string): Promise<string>;
   /** Past orders for the backtest, oldest first. */
@@ -120,23 +126,34 @@ const reference = () => `R-${randomBytes(5).toString("hex").toUpperCase()}`;
 
 export function createRisk(deps: RiskDeps) {
   const cacheMs = deps.cacheMs ?? 2_000;
-  let rulesCache: { at: number; rules: RiskRule[] } | null = null;
-  let listCache: { at: number; index: ListIndex } | null = null;
+  // Each cache holds the load in flight, so the deciders that find it stale together share one query.
+  let rulesCache: { at: number; rules: Promise<RiskRule[]> } | null = null;
+  let listCache: { at: number; index: Promise<ListIndex> } | null = null;
 
-  async function activeRules(): Promise<RiskRule[]> {
+  function activeRules(): Promise<RiskRule[]> {
     const now = deps.clock.now().getTime();
     if (rulesCache && now - rulesCache.at < cacheMs) return rulesCache.rules;
-    const rules = await deps.sql.query<RiskRule>(rulesSql());
-    rulesCache = { at: now, rules };
-    return rules;
+    const entry = { at: now, rules: deps.sql.query<RiskRule>(rulesSql()) };
+    rulesCache = entry;
+    // A failed load is not kept: the next decision asks again.
+    entry.rules.catch(() => {
+      if (rulesCache === entry) rulesCache = null;
+    });
+    return entry.rules;
   }
 
-  async function listIndex(): Promise<ListIndex> {
+  function listIndex(): Promise<ListIndex> {
     const now = deps.clock.now();
     if (listCache && now.getTime() - listCache.at < cacheMs) return listCache.index;
-    const index = indexLists(await deps.sql.query<RiskListEntry>(activeListSql(now)));
-    listCache = { at: now.getTime(), index };
-    return index;
+    const entry = {
+      at: now.getTime(),
+      index: deps.sql.query<RiskListEntry>(activeListSql(now)).then(indexLists),
+    };
+    listCache = entry;
+    entry.index.catch(() => {
+      if (listCache === entry) listCache = null;
+    });
+    return entry.index;
   }
 
   const applies = (r: RiskRule, subject: RiskSubject["subject"]) =>
@@ -154,6 +171,7 @@ export function createRisk(deps: RiskDeps) {
     readings: Parameters<typeof aggregationValue>[2],
     buyer: () => Promise<BuyerProfile | null>,
     now: Date,
+    failedPayments: (windowMinutes: number) => Promise<number>,
   ): Promise<{ outcome: RiskOutcome; fired: FiredRule[] }> {
     let kycMemo: Promise<string> | undefined;
     const kyc = () =>
@@ -168,7 +186,8 @@ export function createRisk(deps: RiskDeps) {
             : subject.device;
     const inputs = {
       signal: (name: Parameters<typeof signalValue>[0]) => signalValue(name, subject, now, buyer, kyc),
-      aggregation: (a: Aggregation) => aggregationValue(subject, a, readings),
+      aggregation: (a: Aggregation) =>
+        a.measure === "failed_payments" ? failedPayments(a.windowMinutes) : aggregationValue(subject, a, readings),
       listed: (list: RiskList, kind: ListKind) => lists.has(list, kind, listValue(kind)),
     };
     const allowlisted = lists.has("allow", "user", subject.userId);
@@ -187,6 +206,20 @@ export function createRisk(deps: RiskDeps) {
   function memoBuyer(ctx: CoreContext, userId: string): () => Promise<BuyerProfile | null> {
     let memo: Promise<BuyerProfile | null> | undefined;
     return () => (memo ??= deps.buyers(ctx, userId));
+  }
+
+  /** The buyer's failed payments in the last `windowMinutes` before `to`, read once per window per decision. */
+  function memoFailedPayments(ctx: CoreContext, userId: string, to: Date) {
+    const memo = new Map<number, Promise<number>>();
+    return (windowMinutes: number) => {
+      let p = memo.get(windowMinutes);
+      if (!p) {
+        const from = new Date(to.getTime() - windowMinutes * 60_000);
+        p = deps.failedPayments ? deps.failedPayments(ctx, { userId, from, to }) : Promise.resolve(0);
+        memo.set(windowMinutes, p);
+      }
+      return p;
+    };
   }
 
   async function saveRule(ctx: CoreContext, next: Omit<RiskRule, "updatedAt">, change: Record<string, unknown>) {
@@ -217,9 +250,9 @@ export function createRisk(deps: RiskDeps) {
      * a non-allow decision is recorded as a case with the rules that fired and the values they saw.
      */
     async assess(ctx: CoreContext, subject: RiskSubject): Promise<RiskDecision> {
-      const rules = (await activeRules()).filter((r) => applies(r, subject.subject));
-      const lists = await listIndex();
-      const aggs = rules.flatMap((r) => aggregationsOf(r.condition));
+      const [all, lists] = await Promise.all([activeRules(), listIndex()]);
+      const rules = all.filter((r) => applies(r, subject.subject));
+      const aggs = rules.flatMap((r) => aggregationsOf(r.condition)).filter(countedByCounters);
       const series = seriesFor(subject, aggs);
       const event = {
         eventId: subject.eventId,
@@ -235,7 +268,17 @@ export function createRisk(deps: RiskDeps) {
       };
       let judged: Awaited<ReturnType<typeof judge>>;
       try {
-        judged = await judge(ctx, subject, rules, lists, readings, memoBuyer(ctx, subject.userId), deps.clock.now());
+        const now = deps.clock.now();
+        judged = await judge(
+          ctx,
+          subject,
+          rules,
+          lists,
+          readings,
+          memoBuyer(ctx, subject.userId),
+          now,
+          memoFailedPayments(ctx, subject.userId, now),
+        );
       } catch (e) {
         await undo();
         throw e;
@@ -495,7 +538,9 @@ export function createRisk(deps: RiskDeps) {
         orders,
         rules,
         lists,
-        judge: (s, rs, l, r, b, now) => judge(ctx, s, rs, l, r, b, now),
+        judge: (s, rs, l, r, b, now, failed) => judge(ctx, s, rs, l, r, b, now, failed),
+        failedPayments: (userId, from, to) =>
+          deps.failedPayments ? deps.failedPayments(ctx, { userId, from, to }) : Promise.resolve(0),
       });
     },
   };

@@ -100,8 +100,13 @@ export interface BuyerProfile {
   createdAt: Date;
   /** Delivered orders. */
   orderCount: number;
+  /** No order (in any state) was placed before this one: the buyer's first order. */
+  firstOrder: boolean;
   /** Sum of delivered orders, minor units (any currency: the shop's main one in practice). */
   lifetimeSpend: bigint;
+  /** The buyer's distributor tier (core/distribution) and its rank; null and 0 for a plain buyer. */
+  tier: string | null;
+  tierRank: number;
 }
 
 /** One past order, as the backtest replays it. */
@@ -117,6 +122,9 @@ export interface HistoricalOrder {
   target: string | null;
   createdAt: Date;
   buyerCreatedAt: Date;
+  /** The buyer's distributor tier now (and its rank), if any. */
+  buyerTier?: string | null;
+  buyerTierRank?: number;
 }
 
 export interface BacktestResult {

@@ -36,8 +36,9 @@ describe("the staff bot's risk commands", () => {
   });
   afterAll(() => shop.dispose());
 
-  async function heldOrder() {
-    const p = await shop.codeProduct({ price: 70_000n, stock: 2 });
+  /** A held order: 500.00 (one reviewer at the default RISK_RELEASE_APPROVAL_OVER) unless `price`. */
+  async function heldOrder(price = 50_000n) {
+    const p = await shop.codeProduct({ price, stock: 2 });
     const { userId } = await shop.buyer(100_000n);
     const r = await shop.c.orders.place(asBuyer(ctx, userId), {
       userId,
@@ -67,6 +68,20 @@ describe("the staff bot's risk commands", () => {
     const answers = [words(a), words(b)];
     expect(answers.filter((w) => w.includes("approved: it continues"))).toHaveLength(1);
     expect(answers.filter((w) => w.includes("no longer held"))).toHaveLength(1);
+    expect((await shop.order(order.id)).status).toBe("PAID");
+  });
+
+  it("above RISK_RELEASE_APPROVAL_OVER approving asks a second staff member, who releases it", async () => {
+    const { order } = await heldOrder(70_000n);
+    const asked = await bot.handle(turn("602", cmd(`review approve ${order.id} regular buyer`)));
+    expect(words(asked)).toContain(`release held order ${order.id}`);
+    expect((await shop.order(order.id)).status).toBe("HELD_FOR_REVIEW");
+    const decide = buttonsOf(asked).find((b) => b.kind === "callback" && b.label === "Approve");
+    if (!decide || decide.kind !== "callback") throw new Error("no approval button");
+    const own = await bot.handle(turn("602", { kind: "button", data: decide.data }));
+    expect(words(own)).not.toContain("approved: it continues");
+    expect((await shop.order(order.id)).status).toBe("HELD_FOR_REVIEW");
+    await bot.handle(turn("603", { kind: "button", data: decide.data }));
     expect((await shop.order(order.id)).status).toBe("PAID");
   });
 

@@ -58,6 +58,27 @@ export function riskCountersContract(
       }
     });
 
+    it("a count-only window answers its count alone, equal to a full read of the same window", async () => {
+      const { counters, dispose } = await make();
+      try {
+        const key = `buyer:${randomUUID()}`;
+        const t0 = 1_500_000_000;
+        const at = (atMs: number, member: string, countOnlyMs?: number[]): CounterEvent => ({
+          ...ev({ key, atMs, member }),
+          series: [{ key, member, windowsMs: [10 * MIN, 60 * MIN], ...(countOnlyMs ? { countOnlyMs } : {}) }],
+        });
+        await counters.record(at(t0, "a"));
+        await counters.record(at(t0 + 55 * MIN, "b"));
+        const r = await counters.record(at(t0 + 58 * MIN, "c", [10 * MIN]));
+        expect(r[key]![10 * MIN]).toEqual({ count: 2 });
+        expect(r[key]![60 * MIN]).toEqual({ count: 3, amount: 300, distinct: 3 });
+        const edge = await counters.peek(at(t0 + 65 * MIN, "d", [10 * MIN]));
+        expect(edge[key]![10 * MIN]).toEqual({ count: 1 });
+      } finally {
+        await dispose();
+      }
+    });
+
     it("50 events at once each see a different count: exactly 5 see 5 or less", async () => {
       const { counters, dispose } = await make();
       try {

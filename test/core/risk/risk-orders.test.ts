@@ -17,7 +17,11 @@ describe("risk at placement with the default rules", () => {
   const DAY = 86_400_000;
 
   beforeAll(async () => {
-    shop = await createShop("riskorders", { workers: false, env: { RISK_ENABLED: "true" } });
+    // One reviewer releases these held orders (600.00); two people above it: risk-release.test.ts.
+    shop = await createShop("riskorders", {
+      workers: false,
+      env: { RISK_ENABLED: "true", RISK_RELEASE_APPROVAL_OVER: "CNY:1000" },
+    });
     staff = await staffContexts(createStaffConsole(shop.c), {
       ada: "admin",
       fang: "finance",
