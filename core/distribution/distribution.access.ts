@@ -25,6 +25,8 @@ export const distributionAccess: AccessRules<Distribution> = {
   createShop: (ctx, input) => selfOrStaff(ctx, String((input as { ownerId?: unknown } | null)?.ownerId ?? "")),
   shops: (ctx, ownerId) => selfOrStaff(ctx, String(ownerId)),
   ruleOwner: "public",
+  attribute: (ctx, input) => authorize(ctx, "profile.write", { owner: input.userId }),
+  attributedShop: (ctx, userId) => authorize(ctx, "profile.read", { owner: String(userId) }),
   setRule: { inside: "the rule's owner (the shop's owner, or the L1 for a team price) or staff: see setRule" },
   rules: { inside: "as setRule" },
   recordDelivery: platform,

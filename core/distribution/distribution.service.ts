@@ -1,7 +1,9 @@
 import type { CoreContext, Currency } from "../shared/index.ts";
-import { chainQuote, distributorPrices } from "./chain-quote.ts";
+import { attributionOps } from "./attribution.ops.ts";
+import { chainQuote, distributorPrices, OWN_CHAIN } from "./chain-quote.ts";
 import { plainBuyers } from "./plain-buyers.ts";
 import type { DistributionDeps } from "./distribution-deps.ts";
+import type { ChainQuote } from "./distribution.types.ts";
 import { distributorOps } from "./distributors.ops.ts";
 import { netReceivable } from "./receivables.ts";
 import { referralCode } from "./referral-codes.ts";
@@ -24,11 +26,20 @@ export function createDistribution(deps: DistributionDeps) {
     ...distributors,
     ...shops,
     ...progress,
+    ...attributionOps(deps),
     /** The chain and referral share for (product, shop?, buyer): the pipeline's price stage asks this. */
-    chainQuote: (
+    async chainQuote(
       ctx: CoreContext,
       input: { productId: string; categoryId: string; retail: bigint; buyerUserId: string; shopId?: string | null },
-    ) => plain.quote(ctx, input, () => chainQuote(deps, ctx, input)),
+    ): Promise<ChainQuote> {
+      if (input.shopId) {
+        const q = await chainQuote(deps, ctx, input);
+        if (q.ok || q.code !== OWN_CHAIN.code) return q;
+      }
+      const outside = { ...input, shopId: null };
+      // Outside a shop there is no shop whose chain the buyer could be on.
+      return plain.quote(ctx, outside, () => chainQuote(deps, ctx, outside) as Promise<ChainQuote>);
+    },
     prices: (_ctx: CoreContext, userId: string) => distributorPrices(deps, userId),
     referralCode: (ctx: CoreContext, userId: string) => referralCode(deps, ctx, userId),
     netReceivable: (ctx: CoreContext, input: { userId: string; currency: Currency }) => netReceivable(deps, ctx, input),
