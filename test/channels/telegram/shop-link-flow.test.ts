@@ -282,6 +282,22 @@ describe("first-touch attribution", () => {
   });
 });
 
+describe("a shop removed while a buyer is in it", () => {
+  it("says the shop has closed, charges nothing and leaves the shop", async () => {
+    const { chat, userId } = await fundedChat();
+    const gone = await fx.shopOf(l1);
+    await chat.send(`/start ${shopLinkPayload({ shopId: gone.id, productId })}`);
+    expect(chat.text).toContain(`Shop: ${gone.name}`);
+    await fx.shop.prisma.$executeRaw`DELETE FROM shops WHERE id = ${gone.id}::uuid`;
+    expect(await attributions(userId)).toEqual([]);
+    await chat.press(/^1$/);
+    expect(chat.text).toContain("has closed; nothing was charged");
+    expect((await stateOf(userId))?.shopId).toBeUndefined();
+    expect(await fx.shop.prisma.order.count({ where: { userId } })).toBe(0);
+    expect(await fx.wallet(userId)).toBe(100_000n);
+  });
+});
+
 describe("bad shop links: a clear reply, nothing changed", () => {
   it.each([
     ["malformed", () => "shop_not-a-uuid", /shop link is not valid/],
