@@ -27,6 +27,7 @@ export const withdrawalsAccess: AccessRules<Withdrawals> = {
   pay: decide,
   close: decide,
   expireDue: decide,
+  retryUnknownPayouts: decide,
   setKycVerified: decide,
   kycVerified(ctx, input) {
     authorize(ctx, "wallet.read", { owner: input?.userId?.toLowerCase() });

@@ -20,6 +20,7 @@ import {
   attachApprovalSql,
   closeSql,
   dueSql,
+  payingDueSql,
   insertPayoutAccountSql,
   insertWithdrawalSql,
   kycSql,
@@ -435,6 +436,21 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
         if (r.changed) expired++;
       }
       return { expired };
+    },
+
+    async retryUnknownPayouts(ctx, opts) {
+      const before = new Date(clock.now().getTime() - (opts?.olderThanMs ?? 300_000));
+      const due = await sql.query<{ id: string; decidedBy: string | null }>(
+        payingDueSql(before, Math.min(opts?.limit ?? 100, 1000)),
+      );
+      const tally = { paid: 0, failed: 0, unknown: 0 };
+      for (const w of due) {
+        const r = await this.pay(ctx, { withdrawalId: w.id, decidedBy: w.decidedBy ?? by(ctx) });
+        if (r.ok) tally.paid++;
+        else if (r.code === "payout_unknown") tally.unknown++;
+        else tally.failed++;
+      }
+      return tally;
     },
 
     async setKycVerified(ctx, input) {

@@ -129,6 +129,11 @@ export const dueSql = (now: Date, limit: number) => sql`
   SELECT w.id::text AS id FROM withdrawals w
   WHERE w.status = 'PENDING' AND w.expires_at <= ${now}::timestamptz ORDER BY w.expires_at LIMIT ${limit}::int`;
 
+/** PAYING withdrawals whose payout answer was unknown, asked last before `before` (oldest first). */
+export const payingDueSql = (before: Date, limit: number) => sql`
+  SELECT w.id::text AS id, w.decided_by AS "decidedBy" FROM withdrawals w
+  WHERE w.status = 'PAYING' AND w.decided_at <= ${before}::timestamptz ORDER BY w.decided_at LIMIT ${limit}::int`;
+
 export const listByUserSql = (userId: string, limit: number) => sql`
   SELECT ${COLUMNS} FROM withdrawals w WHERE w.user_id = ${userId}::uuid
   ORDER BY w.created_at DESC, w.id DESC LIMIT ${limit}::int`;

@@ -155,6 +155,14 @@ export interface Withdrawals {
   ): Promise<{ changed: boolean; withdrawal: Withdrawal }>;
   /** PENDING withdrawals past their expiry: closed as EXPIRED (the sweeper job). */
   expireDue(ctx: CoreContext, opts?: { limit?: number }): Promise<{ expired: number }>;
+  /**
+   * PAYING withdrawals (the provider's answer was lost) at least `olderThanMs` since their decision: asked
+   * again with the same reference, so a payout the provider made is recorded and one it refused fails.
+   */
+  retryUnknownPayouts(
+    ctx: CoreContext,
+    opts?: { olderThanMs?: number; limit?: number },
+  ): Promise<{ paid: number; failed: number; unknown: number }>;
   /** The default KycCheck's flag, set by staff. */
   setKycVerified(ctx: CoreContext, input: { userId: string; verified: boolean }): Promise<void>;
   kycVerified(ctx: CoreContext, input: { userId: string }): Promise<boolean>;
