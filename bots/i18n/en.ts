@@ -22,6 +22,8 @@ export const en = {
 
   "start.welcome": "Welcome, {{name}}! Buy game cards, phone credit and memberships here; codes arrive in this chat.",
   "start.welcome_back": "Welcome back, {{name}}!",
+  "start.welcome_group":
+    "Welcome, {{name}}! Browse game cards, phone credit and memberships here; you buy in a private chat with me, where your codes are delivered.",
 
   "help.text":
     "How it works: pick a category, a product and a quantity, confirm, and pay from your wallet (top up when it runs low). Your code is delivered privately in this chat.\n\nCommands:\n/start – main menu\n/shop – browse products\n/orders – your orders\n/balance – wallet balance\n/topup – add money\n/lang – language\n/link – link another app to this account\n/verify – real-name verification\n/cancel – cancel what you are doing",
@@ -44,6 +46,7 @@ export const en = {
   "shop.card_direct_mobile_carrier": "Delivered as a top-up to a {{carrier}} mobile number.",
   "shop.card_direct_account": "Delivered as a top-up to your game account.",
   "shop.card_code": "Delivered as a code in this private chat.",
+  "shop.card_code_group": "Delivered as a code in the buyer's private chat with me — never in this group.",
   "shop.choose_quantity": "How many? Tap a number or type it.",
   "shop.other_quantity": "Other amount…",
   "shop.buy_in_private": "🛒 Buy in private chat",
@@ -186,6 +189,42 @@ export const en = {
   "group.start_first": "Open a private chat with me and tap Start first — I can only send codes privately.",
   "group.open_private": "💬 Open private chat",
   "group.no_deep_link": "Please message me privately to buy.",
+
+  "groupshop.window_title": "🏪 {{shop}} — choose a category:",
+  "groupshop.window_empty": "🏪 {{shop}} has nothing for sale right now.",
+  "groupshop.products_title": "🏪 {{shop}} · {{category}} ({{page}}/{{pages}}) — tap a product:",
+  "groupshop.no_products": "Nothing for sale in this category right now.",
+  "groupshop.product_line": "{{name}} — {{price}}",
+  "groupshop.product_card":
+    "{{name}}\nPrice in {{shop}}: {{price}}\nBuy in a private chat with me: the code is delivered there, never in this group.",
+  "groupshop.buy": "🛒 Buy privately",
+  "groupshop.no_deep_link": "Message me privately to buy.",
+  "groupshop.prev": "‹ Previous",
+  "groupshop.next": "Next ›",
+  "groupshop.categories": "« Categories",
+  "groupshop.bound":
+    "✅ This group is now the window of {{shop}}. Members browse with /shop and buy in a private chat.",
+  "groupshop.choose_shop": "Which of your shops should this group show? Tap one, or send /bindshop <number>:\n{{list}}",
+  "groupshop.unknown_shop_number": "There is no shop number {{input}}. Your shops:\n{{list}}",
+  "groupshop.not_distributor": "Only distributors can bind a group to a shop. Nothing was changed.",
+  "groupshop.no_shops": "You have no shop yet, so there is nothing to bind.",
+  "groupshop.not_group_admin": "Only an admin of this group can bind it to a shop. Nothing was changed.",
+  "groupshop.bound_to_other": "This group already shows another distributor's shop; its owner has to /unbind it first.",
+  "groupshop.shop_gone": "That shop does not exist (or is not yours). Nothing was changed.",
+  "groupshop.unbound": "This group no longer shows a shop.",
+  "groupshop.not_bound": "This group shows no shop. A distributor who administers it can send /bindshop.",
+  "groupshop.not_owner": "Only the shop's owner can unbind this group. Nothing was changed.",
+  "groupshop.feed_on":
+    "Sales feed on: a short line here when someone buys in this shop (never who, at most a few a minute).",
+  "groupshop.feed_off": "Sales feed off.",
+  "groupshop.feed_usage": "Send /salesfeed on or /salesfeed off.",
+  "groupshop.feed_not_allowed": "Only the shop's owner or an admin of this group can change the sales feed.",
+  "groupshop.feed_line": "🛍 Someone just bought {{name}} × {{quantity}} in {{shop}}.",
+  "groupshop.feed_line_more":
+    "🛍 Someone just bought {{name}} × {{quantity}} in {{shop}} (and {{more}} more purchases just before).",
+  "groupshop.stale_button": "This button is out of date. Send /shop to see the shop's current window.",
+  "groupshop.help":
+    "/shop — the shop window\n/bindshop — (distributors) show your shop in this group\n/unbind — stop showing it\n/salesfeed on|off — a line here when someone buys",
 
   "lang.choose": "Choose your language:",
   "lang.set": "Language set to English.",

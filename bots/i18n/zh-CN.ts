@@ -24,6 +24,8 @@ export const zhCN: Record<MessageKey, string> = {
 
   "start.welcome": "欢迎，{{name}}！这里可以购买游戏点卡、话费和会员，卡密会在本聊天中私密发送。",
   "start.welcome_back": "欢迎回来，{{name}}！",
+  "start.welcome_group":
+    "欢迎，{{name}}！这里可以浏览游戏点卡、话费和会员；购买请在与我的私聊中进行，卡密只在私聊中发放。",
 
   "help.text":
     "使用方法：选择分类、商品和数量，确认后用钱包余额支付（余额不足时先充值）。卡密会在本私聊中发给您。\n\n命令：\n/start – 主菜单\n/shop – 浏览商品\n/orders – 我的订单\n/balance – 钱包余额\n/topup – 充值\n/lang – 切换语言\n/link – 绑定其他应用到本账户\n/verify – 实名认证\n/cancel – 取消当前操作",
@@ -46,6 +48,7 @@ export const zhCN: Record<MessageKey, string> = {
   "shop.card_direct_mobile_carrier": "直充到{{carrier}}手机号。",
   "shop.card_direct_account": "直充到您的游戏账号。",
   "shop.card_code": "以卡密形式在本私聊中发放。",
+  "shop.card_code_group": "卡密只在买家与我的私聊中发放，绝不会发到本群。",
   "shop.choose_quantity": "买几个？点击数字或直接输入。",
   "shop.other_quantity": "其他数量…",
   "shop.buy_in_private": "🛒 私聊购买",
@@ -175,6 +178,39 @@ export const zhCN: Record<MessageKey, string> = {
   "group.start_first": "请先打开与我的私聊并点击“开始”——卡密只能私下发送。",
   "group.open_private": "💬 打开私聊",
   "group.no_deep_link": "请私聊我购买。",
+
+  "groupshop.window_title": "🏪 {{shop}} — 请选择分类：",
+  "groupshop.window_empty": "🏪 {{shop}} 暂时没有在售商品。",
+  "groupshop.products_title": "🏪 {{shop}} · {{category}}（{{page}}/{{pages}}）— 点击商品：",
+  "groupshop.no_products": "该分类暂时没有在售商品。",
+  "groupshop.product_line": "{{name}} — {{price}}",
+  "groupshop.product_card":
+    "{{name}}\n{{shop}} 售价：{{price}}\n请在与我的私聊中购买：卡密只在私聊中发放，绝不会发到本群。",
+  "groupshop.buy": "🛒 私聊购买",
+  "groupshop.no_deep_link": "请私聊我购买。",
+  "groupshop.prev": "‹ 上一页",
+  "groupshop.next": "下一页 ›",
+  "groupshop.categories": "« 分类",
+  "groupshop.bound": "✅ 本群已成为 {{shop}} 的店铺橱窗。群成员发送 /shop 浏览，在私聊中购买。",
+  "groupshop.choose_shop": "本群要展示您的哪个店铺？请点击，或发送 /bindshop <编号>：\n{{list}}",
+  "groupshop.unknown_shop_number": "没有编号为 {{input}} 的店铺。您的店铺：\n{{list}}",
+  "groupshop.not_distributor": "只有代理才能把群绑定到店铺。未做任何更改。",
+  "groupshop.no_shops": "您还没有店铺，暂时无法绑定。",
+  "groupshop.not_group_admin": "只有本群管理员才能把群绑定到店铺。未做任何更改。",
+  "groupshop.bound_to_other": "本群已绑定其他代理的店铺，需由该店主先发送 /unbind 解绑。",
+  "groupshop.shop_gone": "该店铺不存在（或不属于您）。未做任何更改。",
+  "groupshop.unbound": "本群已不再展示店铺。",
+  "groupshop.not_bound": "本群未绑定店铺。管理本群的代理可发送 /bindshop。",
+  "groupshop.not_owner": "只有店主才能解绑本群。未做任何更改。",
+  "groupshop.feed_on": "已开启成交播报：有人在本店购买时，这里会发一条简短消息（不显示买家，每分钟最多几条）。",
+  "groupshop.feed_off": "已关闭成交播报。",
+  "groupshop.feed_usage": "请发送 /salesfeed on 或 /salesfeed off。",
+  "groupshop.feed_not_allowed": "只有店主或本群管理员可以更改成交播报。",
+  "groupshop.feed_line": "🛍 刚刚有人在 {{shop}} 购买了 {{name}} × {{quantity}}。",
+  "groupshop.feed_line_more": "🛍 刚刚有人在 {{shop}} 购买了 {{name}} × {{quantity}}（此前还有 {{more}} 笔成交）。",
+  "groupshop.stale_button": "此按钮已过期。发送 /shop 查看店铺当前橱窗。",
+  "groupshop.help":
+    "/shop — 店铺橱窗\n/bindshop —（代理）在本群展示您的店铺\n/unbind — 停止展示\n/salesfeed on|off — 有人购买时在群里播报",
 
   "lang.choose": "请选择语言：",
   "lang.set": "语言已切换为简体中文。",

@@ -196,7 +196,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         if (payload === "orders" && s.isPrivate) return [await ordersView(s)];
         if (payload === "verify" && s.isPrivate) return verify.start(s);
         const name = s.turn.from.displayName.slice(0, 64);
-        const welcome = t(s, s.returning ? "start.welcome_back" : "start.welcome", { name });
+        const first = s.isPrivate ? "start.welcome" : "start.welcome_group";
+        const welcome = t(s, s.returning ? "start.welcome_back" : first, { name });
         return [mainMenu(s, welcome)];
       }
       case "menu":
