@@ -42,12 +42,6 @@ export function partyOf(row: ChainFactsRow, productId: string, categoryId: strin
 }
 
 /**
- * The buyer is on the shop's own chain (its owner, or the owner's L1): nobody earns on their own order, so
- * the order is priced as if placed outside any shop (docs/distribution.md "Buying in a shop").
- */
-export const OWN_CHAIN = { ok: false, code: "own_chain" } as const;
-
-/**
  * The price chain and referral share for (product, shop?, buyer), evaluated now (docs/distribution.md):
  * in a shop, the shop's sale price over its owner's cost; a distributor buying for itself (no shop) pays
  * its own cost; anyone else pays retail (no chain). One statement.
@@ -56,7 +50,7 @@ export async function chainQuote(
   deps: DistributionDeps,
   _ctx: CoreContext,
   input: { productId: string; categoryId: string; retail: bigint; buyerUserId: string; shopId?: string | null },
-): Promise<ChainQuote | typeof OWN_CHAIN> {
+): Promise<ChainQuote> {
   const shopId = input.shopId ?? null;
   const [row] = await deps.sql.query<ChainFactsRow>(
     chainFactsSql(input.buyerUserId, shopId, input.productId, input.categoryId),
@@ -64,8 +58,6 @@ export async function chainQuote(
   if (!row) throw new Error("the chain facts statement answered no row");
   if (shopId && row.shopFound === 0) return { ok: false, code: "shop_not_found" };
   const party = partyOf(row, input.productId, input.categoryId, input.retail);
-  if (shopId && party && (party.userId === input.buyerUserId || party.parent?.userId === input.buyerUserId))
-    return OWN_CHAIN;
   const saleRule = shopId ? pickRule(rulesOf(row, "SHOP"), input.productId, input.categoryId) : undefined;
   const chain = party ? priceChain(party, input.retail, saleRule, deps.maxOverRetailBps, shopId) : null;
   return { ok: true, chain, referral: referralShare(deps, row, input.buyerUserId) };

@@ -1,6 +1,6 @@
 import type { CoreContext, Currency } from "../shared/index.ts";
 import { attributionOps } from "./attribution.ops.ts";
-import { chainQuote, distributorPrices, OWN_CHAIN } from "./chain-quote.ts";
+import { chainQuote, distributorPrices } from "./chain-quote.ts";
 import { plainBuyers } from "./plain-buyers.ts";
 import type { DistributionDeps } from "./distribution-deps.ts";
 import type { ChainQuote } from "./distribution.types.ts";
@@ -37,11 +37,12 @@ export function createDistribution(deps: DistributionDeps) {
     ): Promise<ChainQuote> {
       if (input.shopId) {
         const q = await chainQuote(deps, ctx, input);
-        if (q.ok || q.code !== OWN_CHAIN.code) return q;
+        // Nobody earns on their own order: a buyer on the shop's own chain (its owner, or the owner's L1) is
+        // priced as if it bought outside any shop (docs/distribution.md "Buying in a shop").
+        if (!q.ok || !q.chain?.levels.some((l) => l.userId === input.buyerUserId)) return q;
       }
       const outside = { ...input, shopId: null };
-      // Outside a shop there is no shop whose chain the buyer could be on.
-      return plain.quote(ctx, outside, () => chainQuote(deps, ctx, outside) as Promise<ChainQuote>);
+      return plain.quote(ctx, outside, () => chainQuote(deps, ctx, outside));
     },
     prices: (_ctx: CoreContext, userId: string) => distributorPrices(deps, userId),
     referralCode: (ctx: CoreContext, userId: string) => referralCode(deps, ctx, userId),
