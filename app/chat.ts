@@ -17,7 +17,9 @@ import type { Container } from "./container.ts";
 import { groupShopFeed, shopNotifier, starsRefunder } from "./events/consumers.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createStaffConsole } from "./staff-console.ts";
+import { chatWithdrawPorts } from "./withdrawals.ts";
 import { staffAlerter, type StaffDestination } from "./staff-ops/staff-alerter.ts";
+import { createTelegramWebhookHealth } from "./staff-ops/telegram-webhook-health.ts";
 import { createWebhookWatch } from "./staff-ops/webhook-watch.ts";
 
 export interface ChatEdges {
@@ -26,6 +28,8 @@ export interface ChatEdges {
   telegram?: StartedTelegram;
   wechat?: WechatChannel;
   slack?: SlackChannel;
+  /** Telegram's own view of our webhook (`getWebhookInfo`), checked every minute in webhook mode with a staff channel. */
+  telegramWebhookHealth?: { check(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -99,6 +103,16 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     channels.telegram = telegram.channel.capabilities;
     if (telegram.routes) routes.route("/telegram", telegram.routes);
   }
+  const tgChannel = telegram?.channel;
+  const telegramWebhookHealth =
+    tgChannel && telegram?.mode === "webhook" && staffChannelConfigured(config)
+      ? createTelegramWebhookHealth({
+          alerts: createStaffConsole(c).alerts,
+          webhookInfo: () => tgChannel.webhookInfo(),
+          clock: c.clock,
+          onError: (err) => logger.warn({ err }, "telegram webhook health: the check failed"),
+        })
+      : undefined;
 
   // WeChat: built before the bots (they need its capabilities); its turns wait for the text layer.
   let textReady!: (t: TextTurns) => void;
@@ -161,6 +175,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
   }
 
   const staffGroups = new Set(config.TELEGRAM_STAFF_CHAT_IDS ?? []);
+  // One console for the staff bot and the distributors' withdrawal screens (requests land in its approvals).
+  const staffConsole = createStaffConsole(c);
   const bots = composeBots({
     sql: db,
     clock: c.clock,
@@ -172,6 +188,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     payments: c.payments,
     kyc: c.kyc,
     distribution: c.distribution,
+    withdraw: chatWithdrawPorts(c.distribution, staffConsole),
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
@@ -182,13 +199,14 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       ? {
           staff: (kit) =>
             createStaffBot({
-              ...createStaffConsole(c),
+              ...staffConsole,
               orders: c.orders,
               inventory: c.inventory,
               catalog: c.catalog,
               kyc: c.kyc,
               custody: c.custody,
               risk: { risk: c.risk, riskReview: c.riskReview },
+              defaultLocale: config.STAFF_LOCALE,
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||
                 (channel === "slack" && chatId === slackChannelId),
@@ -349,8 +367,10 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     ...(telegram ? { telegram } : {}),
     ...(wechat ? { wechat } : {}),
     ...(slack ? { slack } : {}),
+    ...(telegramWebhookHealth ? { telegramWebhookHealth } : {}),
     async stop() {
       webhookWatch?.stop();
+      telegramWebhookHealth?.stop();
       await Promise.all(unhost.map((u) => u()));
       mailbox?.close();
       await telegram?.channel.stop();

@@ -1,6 +1,7 @@
 import { parseLocaleChoice } from "../../core/identity/index.ts";
 import type { CoreContext } from "../../core/shared/index.ts";
 import { buyerActor, isDomainError, type Actor } from "../../core/shared/index.ts";
+import { createWithdraw } from "../distributor/withdraw-bot.ts";
 import { isTimeZone, type MessageKey } from "../i18n/index.ts";
 import type { InboundTurn, Reply } from "../turn.ts";
 import { plain, safeForChat } from "../turn.ts";
@@ -91,6 +92,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
   const { onDomainEvent, prepareEvents } = createEvents(k, account);
   const verify = createVerify(k);
   const shopLink = createShopLink(k, browse);
+  const withdraw = createWithdraw(k);
 
   // ------------------------------------------------------------------------------------ routing
   const PRIVATE_ONLY = new Set<Action["op"]>([
@@ -195,6 +197,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         }
         if (payload === "orders" && s.isPrivate) return [await ordersView(s)];
         if (payload === "verify" && s.isPrivate) return verify.start(s);
+        if (payload === "withdraw" && s.isPrivate) return withdraw.start(s);
         const name = s.turn.from.displayName.slice(0, 64);
         const first = s.isPrivate ? "start.welcome" : "start.welcome_group";
         const welcome = t(s, s.returning ? "start.welcome_back" : first, { name });
@@ -224,6 +227,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         return s.isPrivate ? [topUpMenu(s)] : deepLinkReply(s, "start");
       case "verify":
         return verify.start(s);
+      case "withdraw":
+        return withdraw.start(s);
       case "link":
         if (!s.isPrivate) return deepLinkReply(s, "start");
         return payload ? consumeLink(s, payload) : [linkMenu(s)];
@@ -271,6 +276,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     if (step?.kind === "link_code") return consumeLink(s, input);
     if (step?.kind === "kyc_name") return verify.onName(s, input);
     if (step?.kind === "kyc_id") return verify.onIdNumber(s, step.sealedName, input);
+    if (step?.kind === "withdraw") return withdraw.onText(s, step.input, input);
     return search.results(s, input, await search.find(s, input));
   }
 
@@ -281,7 +287,9 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         return onCommand(s, input.command.toLowerCase(), input.payload.trim());
       case "button": {
         const a = codec.decode(input.data);
-        return a ? onAction(s, a) : [invalidButton(s)];
+        if (a) return onAction(s, a);
+        const w = withdraw.decode(input.data);
+        return w ? withdraw.onButton(s, w) : [invalidButton(s)];
       }
       case "text":
         return onText(s, input.text);

@@ -4,6 +4,7 @@ import type { Clock, CoreContext, Currency, DomainEvent, Locale } from "../../co
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import type { I18n } from "../i18n/index.ts";
 import type { ChannelCapabilities, InboundTurn, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
+import type { WithdrawInputStep, WithdrawMemory } from "../distributor/withdraw-state.ts";
 import type { ShopPorts, ShopRef } from "./ports.ts";
 
 export type ShopBotLogger = BotLogger;
@@ -58,7 +59,9 @@ export type Step =
   | { kind: "link_code" }
   /** Real-name verification: waiting for the name, then the ID number (the name only sealed: core/kyc sealName). */
   | { kind: "kyc_name" }
-  | { kind: "kyc_id"; sealedName: string };
+  | { kind: "kyc_id"; sealedName: string }
+  /** A distributor's withdrawal screens (bots/distributor/withdraw-*.ts). */
+  | { kind: "withdraw"; input: WithdrawInputStep };
 
 export interface Pending {
   nonce: string;
@@ -91,6 +94,8 @@ export interface ShopState {
    * prices. Kept across steps; a plain `/start` drops it (the buyer's attributed shop applies then).
    */
   shopId?: string;
+  /** The withdrawal confirmation on screen and the ones already confirmed (bots/distributor/withdraw-*.ts). */
+  withdraw?: WithdrawMemory;
 }
 
 export interface Session {

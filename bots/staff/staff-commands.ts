@@ -22,6 +22,7 @@ export const STAFF_COMMANDS = [
   "retry",
   "kyc",
   "custody",
+  "lang",
   ...OPS_COMMANDS,
   ...RISK_COMMANDS,
 ] as const;

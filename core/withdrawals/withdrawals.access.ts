@@ -19,6 +19,9 @@ export const withdrawalsAccess: AccessRules<Withdrawals> = {
   },
   removePayoutAccount: own,
   request: own,
+  terms: own,
+  preview: own,
+  cancel: own,
   attachApproval: requires("ledger.post"),
   get: { inside: "the owner (wallet.read on their own) or staff with wallet.read, once the withdrawal is read" },
   list(ctx, input) {
