@@ -187,6 +187,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     ledger: c.ledger,
     payments: c.payments,
     kyc: c.kyc,
+    distribution: c.distribution,
     withdraw: chatWithdrawPorts(c.distribution, staffConsole),
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),

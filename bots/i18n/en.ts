@@ -358,6 +358,14 @@ export const en = {
   "kyc.unavailable": "Real-name verification is not available right now.",
   "kyc.verified": "✅ Your real-name verification was approved.",
   "kyc.rejected": "❌ Your real-name verification was not accepted: {{reason}}\nSend /verify to try again.",
+  // A distributor's shop opened from its link (`/start shop_…` / `sp_…`, bots/shop-links.ts).
+  "shopctx.line": "Shop: {{shop}}",
+  "shopctx.bad_link": "That shop link is not valid. Here is our shop.",
+  "shopctx.not_found": "That shop is not open (any more). Here is our shop.",
+  "shopctx.product_not_found": "That product is not on sale. Here is our shop.",
+  "shopctx.closed": "The shop you were buying in has closed; nothing was charged. Here is our shop.",
+  "shopctx.own_shop":
+    "This is your own shop: you buy here as you would outside it, and nobody earns commission on your own orders.",
 } as const;
 
 export type MessageKey = keyof typeof en;

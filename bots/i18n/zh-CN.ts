@@ -329,4 +329,11 @@ export const zhCN: Record<MessageKey, string> = {
   "kyc.unavailable": "暂时无法进行实名认证。",
   "kyc.verified": "✅ 您的实名认证已通过。",
   "kyc.rejected": "❌ 您的实名认证未通过：{{reason}}\n发送 /verify 重新认证。",
+  // 通过分销商店铺链接打开的店铺（`/start shop_…` / `sp_…`，bots/shop-links.ts）。
+  "shopctx.line": "店铺：{{shop}}",
+  "shopctx.bad_link": "这个店铺链接无效。以下是平台商城。",
+  "shopctx.not_found": "该店铺不存在或已关闭。以下是平台商城。",
+  "shopctx.product_not_found": "该商品暂未上架。以下是平台商城。",
+  "shopctx.closed": "您所在的店铺已关闭，未扣任何款项。以下是平台商城。",
+  "shopctx.own_shop": "这是您自己的店铺：在这里购买与在店外购买价格相同，自己的订单不产生佣金。",
 };

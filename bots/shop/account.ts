@@ -70,9 +70,14 @@ export function createAccount(k: Kit) {
   async function orderDetail(s: Session, orderId: string): Promise<Reply[]> {
     const o = await ownOrder(s, orderId);
     if (!o) return [invalidButton(s)];
-    const p = await ports.catalog.getProduct(s.ctx, o.productId);
+    const shopId = o.pricing?.chain?.shopId;
+    const [p, shop] = await Promise.all([
+      ports.catalog.getProduct(s.ctx, o.productId),
+      shopId && ports.shops ? ports.shops.get(s.ctx, shopId) : null,
+    ]);
     const body = lines(
       bold(t(s, "orders.detail_title", { order: orderLabel(o) })),
+      shop ? t(s, "shopctx.line", { shop: shop.name }) : null,
       t(s, "orders.detail_product", { name: p ? pname(s, p) : "?", quantity: o.quantity }),
       t(s, "orders.detail_total", { total: money(s, o.total, o.currency) }),
       t(s, "orders.detail_status", { status: t(s, `status.${o.status}` as MessageKey) }),

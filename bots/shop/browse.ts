@@ -30,15 +30,24 @@ export function createBrowse(k: Kit, next: BrowseNext) {
     availableOf,
     stockText,
     priceFor,
+    shopOf,
     invalidButton,
   } = k;
 
-  async function categoriesView(s: Session): Promise<Reply> {
-    const cats = await ports.catalog.listCategories(s.ctx);
-    if (!cats.length) return text(s, t(s, "shop.no_categories"), [menuRow(s)]);
+  /** The shop's name (and, for its owner, that nobody earns on their own orders) above a shop's screens. */
+  async function shopHeader(s: Session): Promise<string | null> {
+    const shop = await shopOf(s);
+    if (!shop) return null;
+    const line = t(s, "shopctx.line", { shop: shop.name });
+    return shop.ownerId === s.user.id ? `${line}\n${t(s, "shopctx.own_shop")}` : line;
+  }
+
+  async function categoriesView(s: Session, prefix?: string): Promise<Reply> {
+    const [cats, header] = await Promise.all([ports.catalog.listCategories(s.ctx), shopHeader(s)]);
+    if (!cats.length) return text(s, lines(prefix, header, t(s, "shop.no_categories")), [menuRow(s)]);
     const rows: ButtonRows = cats.slice(0, 30).map((c) => [btn(pname(s, c), { op: "category", categoryId: c.id })]);
     rows.push(menuRow(s));
-    return text(s, t(s, "shop.categories_title"), rows);
+    return text(s, lines(prefix, header, t(s, "shop.categories_title")), rows);
   }
 
   async function productsView(s: Session, categoryId: string): Promise<Reply> {
@@ -47,7 +56,7 @@ export function createBrowse(k: Kit, next: BrowseNext) {
     const products = (await ports.catalog.listProducts(s.ctx, { categoryId })).slice(0, 30);
     const back = [btn(t(s, "common.back"), { op: "categories" }), ...menuRow(s)];
     if (!products.length) return text(s, t(s, "shop.no_products"), [back]);
-    return text(s, t(s, "shop.products_title", { category: pname(s, cat) }), [
+    return text(s, lines(await shopHeader(s), t(s, "shop.products_title", { category: pname(s, cat) })), [
       ...(await productRows(s, products)),
       back,
     ]);
@@ -83,10 +92,11 @@ export function createBrowse(k: Kit, next: BrowseNext) {
   }
 
   async function productCard(s: Session, p: Product, prefix?: string): Promise<Reply[]> {
-    const [price, available] = await Promise.all([priceFor(s, p), availableOf(s, p)]);
+    const [price, available, header] = await Promise.all([priceFor(s, p), availableOf(s, p), shopHeader(s)]);
     const back = [btn(t(s, "common.back"), { op: "category", categoryId: p.categoryId }), ...menuRow(s)];
     const head = lines(
       prefix,
+      header,
       bold(pname(s, p)),
       t(s, "shop.card_price", { price: priceText(s, price, p.currency) }),
       p.faceValue !== price ? t(s, "shop.card_face", { face: money(s, p.faceValue, p.currency) }) : null,

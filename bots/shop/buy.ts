@@ -39,6 +39,8 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     clearFlow,
     availableOf,
     priceFor,
+    quote,
+    shopOf,
     invalidButton,
   } = k;
   const { productCard } = browse;
@@ -195,7 +197,8 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
 
   // ---------------------------------------------------------------------- buying: confirmation
   async function makeConfirmation(s: Session, p: Product, quantity: number, target: string | null, prefix?: string) {
-    const q = await ports.catalog.quote(s.ctx, { productId: p.id, quantity, userId: s.user.id });
+    const shop = await shopOf(s);
+    const q = await quote(s, p, quantity, shop?.id ?? null);
     if (!q.ok) return quoteProblem(s, p, q);
     const pending: Pending = {
       nonce: nonce(),
@@ -207,6 +210,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       total: q.total.toString(),
       currency: q.currency,
       at: clock.now().toISOString(),
+      ...(shop ? { shopId: shop.id, shopName: shop.name } : {}),
     };
     await setState(s, (cur) => ({ done: cur.done, step: { kind: "confirm" }, pending }));
     return [await confirmationView(s, p, pending, prefix)];
@@ -242,6 +246,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
     const body = lines(
       prefix,
       bold(t(s, "confirm.title")),
+      pd.shopName ? t(s, "shopctx.line", { shop: pd.shopName }) : null,
       t(s, "confirm.line_product", { name: pname(s, p), quantity: pd.quantity }),
       pd.target ? t(s, "confirm.line_target", { target: pd.target }) : null,
       bold(t(s, "confirm.line_total", { total: priceText(s, total, pd.currency) })),
@@ -305,7 +310,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
         replies: [text(s, t(s, "confirm.gone"), [[btn(t(s, "menu.shop"), { op: "categories" })], menuRow(s)])],
       };
     }
-    const q = await ports.catalog.quote(s.ctx, { productId: p.id, quantity: pd.quantity, userId: s.user.id });
+    const q = await quote(s, p, pd.quantity, pd.shopId ?? null);
     if (!q.ok) return { ok: false, replies: await quoteProblem(s, p, q, pd.unitPrice) };
     if (q.productVersion !== pd.version || q.total.toString() !== pd.total || q.currency !== pd.currency) {
       const old = BigInt(pd.total);
@@ -339,6 +344,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       target: pd.target,
       idempotencyKey: `chat:${n}`,
       payWith: "wallet",
+      ...(pd.shopId ? { shopId: pd.shopId } : {}),
       ...(s.turn.client ? { client: s.turn.client } : {}),
     });
     if (res.ok) {
@@ -354,7 +360,10 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
             : v.product.deliveryKind === "DIRECT"
               ? t(s, "order.placed_wallet_direct", { total, order, target: res.order.target ?? "" })
               : t(s, "order.placed_wallet", { total, order });
-      return [text(s, msg, [[btn(t(s, "menu.orders"), { op: "order", orderId: res.order.id })], menuRow(s)])];
+      const shopLine = pd.shopName ? t(s, "shopctx.line", { shop: pd.shopName }) : null;
+      return [
+        text(s, lines(shopLine, msg), [[btn(t(s, "menu.orders"), { op: "order", orderId: res.order.id })], menuRow(s)]),
+      ];
     }
     return placeRefused(s, v.product, pd, res);
   }
@@ -452,6 +461,7 @@ export function createBuy(k: Kit, browse: ReturnType<typeof createBrowse>) {
       target: pd.target,
       idempotencyKey: `stars:${n}`,
       payWith: "later",
+      ...(pd.shopId ? { shopId: pd.shopId } : {}),
     });
     if (!res.ok) return placeRefused(s, v.product, pd, res);
     await finishPending(s, n, res.order.id);

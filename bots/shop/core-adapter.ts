@@ -1,11 +1,12 @@
 import type { Catalog } from "../../core/catalog/index.ts";
+import type { Distribution } from "../../core/distribution/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
 import type { Inventory } from "../../core/inventory/index.ts";
 import type { Ledger } from "../../core/ledger/index.ts";
 import { walletCode } from "../../core/ledger/index.ts";
 import type { Payment, Payments } from "../../core/payments/index.ts";
-import { delegate, type Currency } from "../../core/shared/index.ts";
-import type { ShopPorts, StarsInvoicePayment, StarsPorts } from "./ports.ts";
+import { delegate, isDomainError, type Currency } from "../../core/shared/index.ts";
+import type { PriceQuote, ShopPorts, StarsInvoicePayment, StarsPorts } from "./ports.ts";
 
 /** The payments module's calls the bot uses. */
 export type PaymentsLike = Pick<Payments, "startTopUp" | "createPayment" | "confirm"> &
@@ -14,7 +15,9 @@ export type PaymentsLike = Pick<Payments, "startTopUp" | "createPayment" | "conf
 export interface CoreModules {
   catalog: Pick<Catalog, "listCategories" | "getCategory" | "listProducts" | "getProduct" | "quote" | "validateTarget">;
   inventory: Pick<Inventory, "availableCounts" | "subscribeRestock" | "dueRestockNotifications">;
-  orders: Pick<Orders, "place" | "get" | "listForUser" | "codesFor" | "markPaid">;
+  orders: Pick<Orders, "place" | "get" | "listForUser" | "codesFor" | "markPaid" | "quote">;
+  /** Distributors' shops (shop links, first-touch attribution); absent: the bot sells outside any shop. */
+  distribution?: Pick<Distribution, "shop" | "attribute" | "attributedShop">;
   ledger: Pick<Ledger, "balance" | "post">;
   payments?: PaymentsLike;
   kyc?: NonNullable<ShopPorts["kyc"]>;
@@ -55,7 +58,9 @@ export function shopPortsFromCore(m: CoreModules): ShopPorts {
       listForUser: (ctx, input) => m.orders.listForUser(ctx, input),
       codesFor: (ctx, input) => m.orders.codesFor(ctx, input),
       markPaid: (ctx, input) => m.orders.markPaid(ctx, input),
+      quote: (ctx, input) => priceQuote(m.orders, ctx, input),
     },
+    ...(m.distribution ? { shops: shopsPort(m.distribution) } : {}),
     stock: {
       async available(ctx, productId, opts) {
         const now = Date.now();
@@ -77,6 +82,52 @@ export function shopPortsFromCore(m: CoreModules): ShopPorts {
     ...(m.payments ? { payments: paymentsPort(m.payments, m.confirmStars) } : {}),
     ...(m.kyc ? { kyc: m.kyc } : {}),
     ...(m.withdraw ? { withdraw: m.withdraw } : {}),
+  };
+}
+
+async function priceQuote(
+  orders: CoreModules["orders"],
+  ctx: Parameters<ShopPorts["orders"]["quote"]>[0],
+  input: Parameters<ShopPorts["orders"]["quote"]>[1],
+): Promise<PriceQuote> {
+  let q: Awaited<ReturnType<CoreModules["orders"]["quote"]>>;
+  try {
+    q = await orders.quote(ctx, input);
+  } catch (e) {
+    if (isDomainError(e) && e.code === "shop_not_found") return { ok: false, code: "shop_not_found" };
+    throw e;
+  }
+  if (q.ok) {
+    const { unitPrice, total, currency } = q.pricing;
+    return { ok: true, unitPrice, total, currency, productVersion: q.productVersion };
+  }
+  switch (q.code) {
+    case "product_unavailable":
+      return q;
+    case "quantity_out_of_range":
+      return { ok: false, code: q.code, min: q.min, max: q.max };
+    default:
+      // A price-only quote checks no target and decides nothing: any other refusal is a bug.
+      throw new Error(`unexpected quote refusal: ${q.code}`);
+  }
+}
+
+function shopsPort(d: NonNullable<CoreModules["distribution"]>): NonNullable<ShopPorts["shops"]> {
+  const ref = (s: { id: string; name: string; ownerId: string }) => ({ id: s.id, name: s.name, ownerId: s.ownerId });
+  return {
+    async get(ctx, shopId) {
+      try {
+        return ref(await d.shop(ctx, shopId));
+      } catch (e) {
+        if (isDomainError(e) && e.type === "not_found") return null;
+        throw e;
+      }
+    },
+    attribute: (ctx, input) => d.attribute(ctx, input),
+    async attributedShop(ctx, userId) {
+      const s = await d.attributedShop(ctx, userId);
+      return s ? ref(s) : null;
+    },
   };
 }
 

@@ -25,6 +25,23 @@ export interface ShopPorts {
     listForUser(ctx: CoreContext, input: { userId: string; limit?: number }): Promise<NumberedOrder[]>;
     codesFor(ctx: CoreContext, input: { orderId: string }): Promise<Array<{ code: string; password?: string | null }>>;
     markPaid(ctx: CoreContext, input: { orderId: string; paymentId?: string }): Promise<PayOrderResult>;
+    /**
+     * The buyer's price for (product, quantity, shop): the placement's own price stage, nothing written — the
+     * one price every screen shows and `place` charges (a shop's sale price included).
+     */
+    quote(
+      ctx: CoreContext,
+      input: { userId: string; productId: string; quantity: number; shopId: string | null },
+    ): Promise<PriceQuote>;
+  };
+  /** Distributors' shops; absent when the core has no distribution (shop links then name no shop). */
+  shops?: {
+    /** The shop, or null when there is none with that id (any more). */
+    get(ctx: CoreContext, shopId: string): Promise<ShopRef | null>;
+    /** First touch: attributes the buyer to `shopId` unless already attributed (race-safe, written once). */
+    attribute(ctx: CoreContext, input: { userId: string; shopId: string }): Promise<unknown>;
+    /** The shop the buyer is attributed to, or null. */
+    attributedShop(ctx: CoreContext, userId: string): Promise<ShopRef | null>;
   };
   stock: {
     /**
@@ -61,6 +78,19 @@ export interface ShopPorts {
     stars?: StarsPorts;
   };
 }
+
+/** A distributor's shop as the buyer sees it. */
+export interface ShopRef {
+  id: string;
+  name: string;
+  ownerId: string;
+}
+
+/** A price quote (`orders.quote`): a shop that is gone is an answer, not an error. */
+export type PriceQuote =
+  | { ok: true; unitPrice: bigint; total: bigint; currency: string; productVersion: number }
+  | Extract<QuoteResult, { ok: false }>
+  | { ok: false; code: "shop_not_found" };
 
 /** A Stars payment issued for an order's invoice (payments.startStarsPayment). */
 export interface StarsInvoicePayment {

@@ -11,9 +11,10 @@ import { createBuy } from "./buy.ts";
 import type { Action } from "./callback-data.ts";
 import { createEvents } from "./events.ts";
 import { createSearch } from "./search.ts";
+import { createShopLink, isShopPayload } from "./shop-link.ts";
 import { createVerify } from "./verify.ts";
 import type { Session, ShopBot, ShopBotDeps } from "./shop-bot.types.ts";
-import { createKit, defaultCaps, MAX_TEXT, UUID_RE } from "./shop-kit.ts";
+import { createKit, defaultCaps, MAX_TEXT, ShopClosed, UUID_RE } from "./shop-kit.ts";
 
 export type { Session, ShopBot, ShopBotDeps, ShopBotLogger, ShopState } from "./shop-bot.types.ts";
 export { orderLabel } from "./shop-kit.ts";
@@ -90,6 +91,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
   } = account;
   const { onDomainEvent, prepareEvents } = createEvents(k, account);
   const verify = createVerify(k);
+  const shopLink = createShopLink(k, browse);
   const withdraw = createWithdraw(k);
 
   // ------------------------------------------------------------------------------------ routing
@@ -184,6 +186,9 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
   async function onCommand(s: Session, command: string, payload: string): Promise<Reply[]> {
     switch (command) {
       case "start": {
+        if (isShopPayload(payload)) return shopLink.open(s, payload);
+        // Outside a shop's link the buyer's first-touch shop applies (docs/distribution.md).
+        await shopLink.leave(s);
         if (payload) await identity.recordStartPayload(s.ctx, { userId: s.user.id, payload });
         const buy = /^buy_([0-9a-f-]{36})$/i.exec(payload)?.[1];
         if (buy && UUID_RE.test(buy)) {
@@ -348,6 +353,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         return [
           { kind: "answer_precheckout", queryId: turn.input.queryId, ok: false, error: t(s, "stars.not_payable") },
         ];
+      if (e instanceof ShopClosed) return safeForChat(await shopLink.closed(s), turn.chat);
       if (isDomainError(e) && e.code === "conversation_busy")
         return [{ kind: "text", body: [plain(t(s, "common.busy"))] }];
       if (isDomainError(e) && e.type === "not_found") return [invalidButton(s)];

@@ -5,7 +5,7 @@ import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import type { I18n } from "../i18n/index.ts";
 import type { ChannelCapabilities, InboundTurn, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
 import type { WithdrawInputStep, WithdrawMemory } from "../distributor/withdraw-state.ts";
-import type { ShopPorts } from "./ports.ts";
+import type { ShopPorts, ShopRef } from "./ports.ts";
 
 export type ShopBotLogger = BotLogger;
 
@@ -74,6 +74,9 @@ export interface Pending {
   currency: string;
   /** When the confirmation was shown (ISO); a confirmation older than PENDING_TTL_MS is no longer valid. */
   at?: string;
+  /** The distributor's shop the order is bought in (its sale price was quoted), and its name as shown. */
+  shopId?: string;
+  shopName?: string;
 }
 
 export interface ShopState {
@@ -86,6 +89,11 @@ export interface ShopState {
    * goes straight to the confirmation for that number.
    */
   offered?: { target: string; productIds: string[] };
+  /**
+   * The shop whose link (`/start shop_…`/`sp_…`) this conversation came in by: browsing and buying use its
+   * prices. Kept across steps; a plain `/start` drops it (the buyer's attributed shop applies then).
+   */
+  shopId?: string;
   /** The withdrawal confirmation on screen and the ones already confirmed (bots/distributor/withdraw-*.ts). */
   withdraw?: WithdrawMemory;
 }
@@ -105,4 +113,6 @@ export interface Session {
   timeZone: string;
   /** The user existed before this turn (greeted as returning). */
   returning: boolean;
+  /** The shop this turn buys in, once read (kit `shopOf`). */
+  shop?: Promise<ShopRef | null>;
 }

@@ -5,6 +5,7 @@ import type { MessageKey, MessageParams } from "../i18n/index.ts";
 import type { ButtonRows, CallbackButton, ChannelCapabilities, Reply, TextPart, TextReply } from "../turn.ts";
 import { plain } from "../turn.ts";
 import { createCallbackCodec, type Action } from "./callback-data.ts";
+import type { PriceQuote, ShopRef } from "./ports.ts";
 import type { Session, ShopBotDeps, ShopState } from "./shop-bot.types.ts";
 
 export const MAX_TEXT = 256;
@@ -20,6 +21,14 @@ export const defaultCaps: ChannelCapabilities = {
 export const orderLabel = (order: { number: string }) => `#${order.number}`;
 
 export type Kit = ReturnType<typeof createKit>;
+
+/** The shop a conversation was buying in is gone: the turn answers so and goes on outside it (shop-bot.ts). */
+export class ShopClosed extends Error {
+  constructor() {
+    super("the shop this conversation buys in is gone");
+  }
+}
+const shopClosed = () => new ShopClosed();
 
 /** What every part of the shop bot shares: deps, message and button helpers, conversation state. */
 export function createKit(deps: ShopBotDeps) {
@@ -68,8 +77,13 @@ export function createKit(deps: ShopBotDeps) {
   async function getState(s: Session): Promise<ShopState> {
     return (await conversations.get<ShopState>(s.ctx, s.key)).state ?? {};
   }
+  /** Steps rebuild the state from what they keep; the shop stays unless a step sets `shopId` itself. */
   async function setState(s: Session, fn: (cur: ShopState) => ShopState): Promise<void> {
-    await conversations.update<ShopState, null>(s.ctx, s.key, (cur) => ({ state: fn(cur ?? {}), result: null }));
+    await conversations.update<ShopState, null>(s.ctx, s.key, (cur) => {
+      const next = fn(cur ?? {});
+      if (!("shopId" in next) && cur?.shopId) next.shopId = cur.shopId;
+      return { state: next, result: null };
+    });
   }
   const clearFlow = (s: Session) => setState(s, (cur) => ({ done: cur.done }));
 
@@ -82,8 +96,39 @@ export function createKit(deps: ShopBotDeps) {
     if (available === null) return t(s, "shop.stock_direct");
     return available > 0 ? t(s, "shop.stock_count", { count: available }) : t(s, "shop.stock_out");
   }
+  /**
+   * The shop this turn buys in (docs/distribution.md "Buying in a shop"): the one whose link opened this
+   * conversation, else the buyer's first-touch shop; null outside any shop. Read once per turn.
+   */
+  function shopOf(s: Session): Promise<ShopRef | null> {
+    const shops = ports.shops;
+    // Shop links lead into private chats; a group the plain shop serves sells outside any shop.
+    if (!shops || !s.isPrivate) return Promise.resolve(null);
+    s.shop ??= (async () => {
+      const linked = (await getState(s)).shopId;
+      if (linked) {
+        const shop = await shops.get(s.ctx, linked);
+        if (shop) return shop;
+        throw shopClosed();
+      }
+      return shops.attributedShop(s.ctx, s.user.id);
+    })();
+    return s.shop;
+  }
+  /** The buyer's price for `quantity` of `p` in the turn's shop: the one price function (orders.quote). */
+  async function quote(
+    s: Session,
+    p: Product,
+    quantity: number,
+    shopId?: string | null,
+  ): Promise<Exclude<PriceQuote, { code: "shop_not_found" }>> {
+    const shop = shopId === undefined ? ((await shopOf(s))?.id ?? null) : shopId;
+    const q = await ports.orders.quote(s.ctx, { userId: s.user.id, productId: p.id, quantity, shopId: shop });
+    if (!q.ok && q.code === "shop_not_found") throw shopClosed();
+    return q;
+  }
   async function priceFor(s: Session, p: Product): Promise<bigint> {
-    const q = await ports.catalog.quote(s.ctx, { productId: p.id, quantity: Math.max(1, p.minQty), userId: s.user.id });
+    const q = await quote(s, p, Math.max(1, p.minQty));
     return q.ok ? q.unitPrice : p.price;
   }
   function deepLinkReply(s: Session, payload: string): Reply[] {
@@ -141,6 +186,8 @@ export function createKit(deps: ShopBotDeps) {
     availableOf,
     stockText,
     priceFor,
+    quote,
+    shopOf,
     deepLinkReply,
     mainMenu,
     invalidButton,

@@ -25,6 +25,8 @@ export const distributionAccess: AccessRules<Distribution> = {
   createShop: (ctx, input) => selfOrStaff(ctx, String((input as { ownerId?: unknown } | null)?.ownerId ?? "")),
   shops: (ctx, ownerId) => selfOrStaff(ctx, String(ownerId)),
   ruleOwner: "public",
+  attribute: (ctx, input) => authorize(ctx, "profile.write", { owner: input.userId }),
+  attributedShop: (ctx, userId) => authorize(ctx, "profile.read", { owner: String(userId) }),
   bindGroup: { inside: "a distributor who owns the shop and (as the channel told the bot) administers the group" },
   unbindGroup: { inside: "the bound shop's owner, or staff with distribution.manage" },
   setGroupSalesFeed: { inside: "the bound shop's owner, an admin of the group, or staff with distribution.manage" },

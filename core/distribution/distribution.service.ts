@@ -1,7 +1,9 @@
 import type { CoreContext, Currency } from "../shared/index.ts";
+import { attributionOps } from "./attribution.ops.ts";
 import { chainQuote, distributorPrices } from "./chain-quote.ts";
 import { plainBuyers } from "./plain-buyers.ts";
 import type { DistributionDeps } from "./distribution-deps.ts";
+import type { ChainQuote } from "./distribution.types.ts";
 import { distributorOps } from "./distributors.ops.ts";
 import { groupShopOps } from "./group-shops.ops.ts";
 import { netReceivable } from "./receivables.ts";
@@ -27,11 +29,21 @@ export function createDistribution(deps: DistributionDeps) {
     ...shops,
     ...groups,
     ...progress,
+    ...attributionOps(deps),
     /** The chain and referral share for (product, shop?, buyer): the pipeline's price stage asks this. */
-    chainQuote: (
+    async chainQuote(
       ctx: CoreContext,
       input: { productId: string; categoryId: string; retail: bigint; buyerUserId: string; shopId?: string | null },
-    ) => plain.quote(ctx, input, () => chainQuote(deps, ctx, input)),
+    ): Promise<ChainQuote> {
+      if (input.shopId) {
+        const q = await chainQuote(deps, ctx, input);
+        // Nobody earns on their own order: a buyer on the shop's own chain (its owner, or the owner's L1) is
+        // priced as if it bought outside any shop (docs/distribution.md "Buying in a shop").
+        if (!q.ok || !q.chain?.levels.some((l) => l.userId === input.buyerUserId)) return q;
+      }
+      const outside = { ...input, shopId: null };
+      return plain.quote(ctx, outside, () => chainQuote(deps, ctx, outside));
+    },
     prices: (_ctx: CoreContext, userId: string) => distributorPrices(deps, userId),
     referralCode: (ctx: CoreContext, userId: string) => referralCode(deps, ctx, userId),
     netReceivable: (ctx: CoreContext, input: { userId: string; currency: Currency }) => netReceivable(deps, ctx, input),

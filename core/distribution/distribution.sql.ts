@@ -294,3 +294,18 @@ export const lockReceivableSql = (code: string) =>
 export const receivableBalanceSql = (code: string) => sql`
   SELECT COALESCE(sum(e.amount), 0)::bigint AS balance FROM ledger_entries e
   JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ${code}::text`;
+
+// Shop attribution (first touch).
+
+/**
+ * Attributes a buyer to a shop unless it already is attributed (the primary key decides under concurrency)
+ * or the shop is gone or its own. Returns the row only when this call wrote it.
+ */
+export const attributeSql = (userId: string, shopId: string, now: Date) => sql`
+  INSERT INTO shop_attributions (user_id, shop_id, created_at)
+  SELECT ${userId}::uuid, s.id, ${now}::timestamptz FROM shops s
+  WHERE s.id = ${shopId}::uuid AND s.owner_id <> ${userId}::uuid
+  ON CONFLICT (user_id) DO NOTHING
+  RETURNING shop_id::text AS "shopId"`;
+export const attributedShopSql = (userId: string) => sql`
+  SELECT ${SHOP} FROM shop_attributions a JOIN shops s ON s.id = a.shop_id WHERE a.user_id = ${userId}::uuid`;

@@ -279,17 +279,19 @@ async function refusedCommit(
 /**
  * What placing this order would cost now — the pipeline's resolve and price stages, nothing written: the
  * breakdown a buy screen shows (a shop's price included) before the buyer confirms. The placement prices
- * again; a screen compares its total with what it showed.
+ * again; a screen compares its total (and the product version) with what it showed. Without a target
+ * (`target` undefined) only the price is asked: the target is not checked.
  */
 export async function quoteOrder(
   rt: FlowRuntime,
   ctx: CoreContext,
   input: Omit<PlaceOrderInput, "idempotencyKey" | "payWith">,
-): Promise<{ ok: true; pricing: PricedOrder["pricing"] } | PlaceOrderFailure> {
-  const resolved = await resolveStage(rt, ctx, { ...input, orderId: newId() });
+): Promise<{ ok: true; pricing: PricedOrder["pricing"]; productVersion: number } | PlaceOrderFailure> {
+  const priceOnly = input.target === undefined;
+  const resolved = await resolveStage(rt, ctx, { ...input, orderId: newId() }, { priceOnly });
   if (!resolved.ok) return resolved;
   const priced = await priceStage(rt, ctx, resolved.value, true);
-  return priced.ok ? { ok: true, pricing: priced.value.pricing } : priced;
+  return priced.ok ? { ok: true, pricing: priced.value.pricing, productVersion: priced.value.productVersion } : priced;
 }
 
 /** A newly placed order told to the committed signals (under its event type) and answered. */

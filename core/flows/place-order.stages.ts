@@ -72,7 +72,10 @@ export interface OrderDecider {
   decide(ctx: CoreContext, order: PricedOrder): Promise<OrderDecision> | OrderDecision;
 }
 
-/** `fresh`: the product is read fresh rather than from the routing cache (see placeOrder). */
+/**
+ * `fresh`: the product is read fresh rather than from the routing cache (see placeOrder). `priceOnly`: a
+ * quote without a target (a buy screen's price) leaves the target unchecked; a placement always checks it.
+ */
 export async function resolveStage(
   rt: FlowRuntime,
   ctx: CoreContext,
@@ -85,10 +88,13 @@ export async function resolveStage(
     client?: PlacementClient;
     shopId?: string | null;
   },
+  opts: { priceOnly?: boolean } = {},
 ): Promise<StageResult<ResolvedOrder>> {
   const product = await rt.routing.product(ctx, input.productId);
   if (!product) return { ok: false, code: "product_unavailable" };
-  const target = rt.modules.catalog.checkTarget(product, input.target);
+  const target = opts.priceOnly
+    ? ({ ok: true, target: null } as const)
+    : rt.modules.catalog.checkTarget(product, input.target);
   if (!target.ok) return target;
   return {
     ok: true,

@@ -135,6 +135,7 @@ export async function createBotHarness(
     ledger: c.ledger,
     payments,
     kyc: c.kyc,
+    distribution: c.distribution,
   });
   const makeBot = () =>
     createShopBot({
