@@ -170,6 +170,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     ledger: c.ledger,
     payments: c.payments,
     kyc: c.kyc,
+    distribution: c.distribution,
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
@@ -186,6 +187,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               catalog: c.catalog,
               kyc: c.kyc,
               custody: c.custody,
+              distribution: c.distribution,
               risk: { risk: c.risk, riskReview: c.riskReview },
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||

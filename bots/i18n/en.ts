@@ -1,3 +1,5 @@
+import { agentEn } from "./agent.en.ts";
+
 /** English messages. Keys are flat; `{{name}}` placeholders; money arrives pre-formatted. */
 export const en = {
   "common.back": "« Back",
@@ -249,6 +251,7 @@ export const en = {
   "kyc.unavailable": "Real-name verification is not available right now.",
   "kyc.verified": "✅ Your real-name verification was approved.",
   "kyc.rejected": "❌ Your real-name verification was not accepted: {{reason}}\nSend /verify to try again.",
+  ...agentEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { agentZhCN } from "./agent.zh-CN.ts";
 import type { MessageKey } from "./en.ts";
 
 /** 简体中文。键与 en.ts 一一对应，占位符 `{{name}}` 必须相同。 */
@@ -230,4 +231,5 @@ export const zhCN: Record<MessageKey, string> = {
   "kyc.unavailable": "暂时无法进行实名认证。",
   "kyc.verified": "✅ 您的实名认证已通过。",
   "kyc.rejected": "❌ 您的实名认证未通过：{{reason}}\n发送 /verify 重新认证。",
+  ...agentZhCN,
 };

@@ -7,6 +7,7 @@ import { plain, safeForChat } from "../turn.ts";
 import { createAccount } from "./account.ts";
 import { createBrowse } from "./browse.ts";
 import { createBuy } from "./buy.ts";
+import { createAgentScreens, isAgentStep } from "../distributor/index.ts";
 import type { Action } from "./callback-data.ts";
 import { createEvents } from "./events.ts";
 import { createSearch } from "./search.ts";
@@ -89,6 +90,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
   } = account;
   const { onDomainEvent, prepareEvents } = createEvents(k, account);
   const verify = createVerify(k);
+  const agent = createAgentScreens(k);
 
   // ------------------------------------------------------------------------------------ routing
   const PRIVATE_ONLY = new Set<Action["op"]>([
@@ -190,6 +192,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         }
         if (payload === "orders" && s.isPrivate) return [await ordersView(s)];
         if (payload === "verify" && s.isPrivate) return verify.start(s);
+        if (payload === "agent" && s.isPrivate) return agent.command(s);
         const name = s.turn.from.displayName.slice(0, 64);
         const welcome = t(s, s.returning ? "start.welcome_back" : "start.welcome", { name });
         return [mainMenu(s, welcome)];
@@ -218,6 +221,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         return s.isPrivate ? [topUpMenu(s)] : deepLinkReply(s, "start");
       case "verify":
         return verify.start(s);
+      case "agent":
+        return s.isPrivate ? agent.command(s) : deepLinkReply(s, "agent");
       case "link":
         if (!s.isPrivate) return deepLinkReply(s, "start");
         return payload ? consumeLink(s, payload) : [linkMenu(s)];
@@ -265,6 +270,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     if (step?.kind === "link_code") return consumeLink(s, input);
     if (step?.kind === "kyc_name") return verify.onName(s, input);
     if (step?.kind === "kyc_id") return verify.onIdNumber(s, step.sealedName, input);
+    if (isAgentStep(step)) return agent.onText(s, step, input);
     return search.results(s, input, await search.find(s, input));
   }
 
@@ -274,6 +280,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
       case "command":
         return onCommand(s, input.command.toLowerCase(), input.payload.trim());
       case "button": {
+        // The distributor's screens (bots/distributor) are private: their buttons are theirs to answer.
+        if (agent.owns(input.data)) return s.isPrivate ? agent.onButton(s, input.data) : deepLinkReply(s, "agent");
         const a = codec.decode(input.data);
         return a ? onAction(s, a) : [invalidButton(s)];
       }

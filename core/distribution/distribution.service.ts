@@ -1,5 +1,6 @@
 import type { CoreContext, Currency } from "../shared/index.ts";
 import { chainQuote, distributorPrices } from "./chain-quote.ts";
+import { dashboardOps } from "./dashboard.ts";
 import { plainBuyers } from "./plain-buyers.ts";
 import type { DistributionDeps } from "./distribution-deps.ts";
 import { distributorOps } from "./distributors.ops.ts";
@@ -24,6 +25,7 @@ export function createDistribution(deps: DistributionDeps) {
     ...distributors,
     ...shops,
     ...progress,
+    ...dashboardOps(deps),
     /** The chain and referral share for (product, shop?, buyer): the pipeline's price stage asks this. */
     chainQuote: (
       ctx: CoreContext,
