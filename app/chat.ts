@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { isTurnProcessed, markTurnProcessed } from "../bots/dedupe.ts";
 import { createOutboundDelivery, type OutboundSender } from "../bots/outbound.ts";
 import { composeBots } from "../bots/compose.ts";
+import { groupShopBot } from "../bots/groupshop/index.ts";
 import { createStaffBot } from "../bots/staff/index.ts";
 import type { ChannelCapabilities, InboundTurn, Reply, TurnChannel } from "../bots/turn.ts";
 import { createMenuStore, createTextTurns, type TextTurns } from "../bots/text/index.ts";
@@ -13,9 +14,10 @@ import { createSqlWebTranscript, createWebMailbox, webChatRoutes } from "../chan
 import { systemContext } from "../core/shared/index.ts";
 import { publicUrl, slackEnabled, staffChannelConfigured, wechatEnabled } from "./config.ts";
 import type { Container } from "./container.ts";
-import { shopNotifier, starsRefunder } from "./events/consumers.ts";
+import { groupShopFeed, shopNotifier, starsRefunder } from "./events/consumers.ts";
 import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createStaffConsole } from "./staff-console.ts";
+import { chatWithdrawPorts } from "./withdrawals.ts";
 import { staffAlerter, type StaffDestination } from "./staff-ops/staff-alerter.ts";
 import { createWebhookWatch } from "./staff-ops/webhook-watch.ts";
 
@@ -160,6 +162,8 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
   }
 
   const staffGroups = new Set(config.TELEGRAM_STAFF_CHAT_IDS ?? []);
+  // One console for the staff bot and the distributors' withdrawal screens (requests land in its approvals).
+  const staffConsole = createStaffConsole(c);
   const bots = composeBots({
     sql: db,
     clock: c.clock,
@@ -171,6 +175,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     payments: c.payments,
     kyc: c.kyc,
     distribution: c.distribution,
+    withdraw: chatWithdrawPorts(c.distribution, staffConsole),
     channels,
     ...(opts.demo ? { demoCredit: DEMO_CREDIT } : {}),
     logger: logger.child({ part: "bots" }),
@@ -181,7 +186,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
       ? {
           staff: (kit) =>
             createStaffBot({
-              ...createStaffConsole(c),
+              ...staffConsole,
               orders: c.orders,
               inventory: c.inventory,
               catalog: c.catalog,
@@ -197,6 +202,9 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
         }
       : {}),
     shopOverrides: { timeZone: config.DEFAULT_TIME_ZONE },
+    // Distributors' group shops: a group bound to a shop (/bindshop) is answered by the group-shop bot.
+    groupShop: groupShopBot(c.distribution),
+    groupShopOf: (channel, chatId) => c.distribution.groupShopOf(systemContext("group-shop-of"), channel, chatId),
   });
   const { router } = bots;
   const { identity } = bots.kit;
@@ -252,6 +260,9 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
   // Committed domain events reach this process's consumers (docs/events.md): the shop notifier, and the
   // Stars refunder (hosted without Telegram too, so a Stars refund it cannot make is parked, not skipped).
   const unhost = [c.events.host(shopNotifier({ bot, deliver: (messages) => deliver(messages) }))];
+  const onGroupEvent = bots.groupShop?.onDomainEvent;
+  if (onGroupEvent)
+    unhost.push(c.events.host(groupShopFeed({ bot: { onDomainEvent: onGroupEvent }, deliver: (m) => deliver(m) })));
   const refundStars = telegram
     ? starsRefundSubscriber({
         channel: telegram.channel,

@@ -165,6 +165,11 @@ export const configVariables = {
     example: "whsec_3f9a0c1b7d2e4f6a",
     doc: "HMAC secret of the sandbox payment provider. Unset = generated into `DATA_DIR`.",
   },
+  WEBHOOK_PRIVATE_TARGETS: {
+    schema: bool.optional(),
+    example: "false",
+    doc: "Let distributor webhook URLs reach localhost and private addresses. Unset = yes, except with `NODE_ENV=production`.",
+  },
   ORDER_PAYMENT_WINDOW_SECONDS: {
     schema: int(30, 86400).default(900),
     example: "900",

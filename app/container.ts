@@ -67,6 +67,7 @@ import { createStaffChecks } from "./staff-ops/staff-checks.ts";
 import { createWithdrawalsFor } from "./withdrawals.ts";
 import { withdrawalPayouts } from "./custody-payouts.ts";
 import type { Withdrawals } from "../core/withdrawals/index.ts";
+import { publicOnlyFetch } from "./http/public-fetch.ts";
 
 /**
  * The composition root: the only place that reads config and constructs adapters. Everything the
@@ -366,11 +367,13 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
       payouts: withdrawalPayouts(() => withdrawalsForWorkers()),
       ledger,
     });
+    const webhookPrivateTargets = config.WEBHOOK_PRIVATE_TARGETS ?? config.NODE_ENV !== "production";
     const webhooks = createWebhooks({
       sql,
       clock,
       secrets,
       allowHttp: config.NODE_ENV !== "production",
+      ...(webhookPrivateTargets ? { privateTargets: true } : { privateTargets: false, fetch: publicOnlyFetch() }),
       ...(opts.webhookTimeoutMs ? { timeoutMs: opts.webhookTimeoutMs } : {}),
       codes: { codesFor: (orderId) => orders.codesFor(systemContext("webhooks"), { orderId }) },
     });

@@ -1,3 +1,4 @@
+import type { WithdrawPorts } from "../bots/distributor/withdraw-ports.ts";
 import type { Audit } from "../core/audit/index.ts";
 import { systemCode, walletCode } from "../core/ledger/index.ts";
 import { systemContext } from "../core/shared/index.ts";
@@ -10,6 +11,7 @@ import {
 } from "../core/withdrawals/index.ts";
 import { currencyAmounts, publicUrl, type Config } from "./config.ts";
 import type { Container } from "./container.ts";
+import type { StaffConsole } from "./staff-console.ts";
 
 /**
  * The default WithdrawalPolicy: configuration values for everyone with a wallet (core/distribution's
@@ -35,6 +37,7 @@ export function configWithdrawalPolicy(config: Config): WithdrawalPolicy {
         minAmount,
         // Rounded up: the platform never keeps less than the rate.
         fee: (amount) => (amount * bps + 9_999n) / 10_000n,
+        feeBps: Number(bps),
         dailyLimit: daily[currency] ?? 0n,
       };
     },
@@ -60,6 +63,7 @@ export function tierWithdrawalPolicy(
         allowed: true,
         minAmount: tier.withdrawMin,
         fee: (amount) => (amount * bps + 9_999n) / 10_000n,
+        feeBps: tier.withdrawFeeBps,
         dailyLimit: tier.withdrawDailyLimit,
       };
     },
@@ -105,4 +109,16 @@ export function createWithdrawalsFor(
     // A withdrawal waits as long as its approval request does.
     ttlMs: c.config.STAFF_APPROVAL_TTL_HOURS * 3_600_000,
   });
+}
+
+/** The shop bot's withdrawal screens (bots/distributor/withdraw-*.ts) over the core: the staff console's flow. */
+export function chatWithdrawPorts(
+  distribution: Pick<Container["distribution"], "get">,
+  con: Pick<StaffConsole, "withdrawals" | "requestWithdrawal">,
+): WithdrawPorts {
+  return {
+    isDistributor: async (ctx, userId) => (await distribution.get(ctx, userId)) !== null,
+    withdrawals: con.withdrawals,
+    request: con.requestWithdrawal,
+  };
 }

@@ -18,6 +18,7 @@ import {
   expireOrdersJob,
   deliverWebhookJob,
   expireWithdrawalsJob,
+  retryUnknownPayoutsJob,
   fulfilOrderJob,
   jobCatalog,
   pollSupplierRequestsJob,
@@ -36,7 +37,7 @@ export interface WorkerDeps {
   /** The scheduled custody check (absent: not scheduled). */
   custody?: Pick<Custody, "check">;
   /** Made when the workers start (it needs the audit trail): closes undecided withdrawals past their expiry. */
-  withdrawals?: () => Pick<Withdrawals, "expireDue">;
+  withdrawals?: () => Pick<Withdrawals, "expireDue" | "retryUnknownPayouts">;
   /** Sends distributor webhooks (deliver-webhook). */
   webhooks?: Pick<Webhooks, "deliver" | "markFailed">;
   /** Refunds held orders nobody decided in time (`expire-held-orders`); without it the job does nothing. */
@@ -164,6 +165,13 @@ export function registerJobHandlers(d: WorkerDeps): void {
     if (r?.expired) d.logger.info({ expired: r.expired }, "expired undecided withdrawals");
   });
 
+  d.jobs.handle(retryUnknownPayoutsJob, async (_p, meta) => {
+    const r = await d.withdrawals?.().retryUnknownPayouts(ctx(meta.jobId));
+    if (r?.paid || r?.failed) d.logger.info(r, "payouts whose answer was lost, asked again");
+    // Money held with no answer from the provider: an operator should look (the CLI's retry-payout, the provider).
+    if (r?.unknown) d.logger.warn({ unknown: r.unknown }, "payouts still without an answer from the provider");
+  });
+
   d.jobs.handle(expireHeldOrdersJob, async (_p, meta) => {
     if (!d.riskReview) return;
     const n = await d.riskReview.expireOverdue(ctx(meta.jobId), { olderThanMs: d.heldOrderTimeoutMs ?? 86_400_000 });
@@ -184,6 +192,7 @@ export async function startWorkers(d: WorkerDeps, opts: { concurrency: number })
     pollSupplierRequestsJob,
     expireHoldsJob,
     expireWithdrawalsJob,
+    retryUnknownPayoutsJob,
     expireHeldOrdersJob,
     sweepTierDowngradesJob,
     backordersJob,

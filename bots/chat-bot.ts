@@ -8,8 +8,11 @@ export type BotName = "shop" | "staff" | "groupshop";
 export type TurnRoute =
   | { bot: "shop" }
   | { bot: "staff" }
-  /** A group bound to a distributor's shop: the group-shop bot needs not look the binding up again. */
-  | { bot: "groupshop"; shopId: string };
+  /**
+   * A group bound to a distributor's shop: the group-shop bot needs not look the binding up again. Null in a
+   * group not bound yet, for what only the group-shop bot answers there (`/bindshop` and its own buttons).
+   */
+  | { bot: "groupshop"; shopId: string | null };
 
 /**
  * What every bot implements, so one router can hand it turns and one composition root can subscribe it

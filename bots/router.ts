@@ -1,5 +1,6 @@
 import { localeFromLanguage } from "../core/identity/index.ts";
 import type { BotLogger, ChatBot, TurnRoute } from "./chat-bot.ts";
+import { isGroupShopButton } from "./groupshop/button-data.ts";
 import { createI18n, type I18n } from "./i18n/index.ts";
 import type { InboundTurn, Reply, TurnChannel } from "./turn.ts";
 import { plain, safeForChat } from "./turn.ts";
@@ -28,6 +29,15 @@ export interface BotRouterOptions {
   logger?: BotLogger;
 }
 
+/** What the group-shop bot answers in any group, bound or not. */
+function claimedByGroupShop(turn: InboundTurn): boolean {
+  const input = turn.input;
+  return (
+    (input.kind === "command" && input.command.toLowerCase() === "bindshop") ||
+    (input.kind === "button" && isGroupShopButton(input.data))
+  );
+}
+
 export interface BotRouter {
   /** Which bot a turn is for; null when none may answer (a staff group while no staff bot runs). */
   route(turn: InboundTurn): Promise<TurnRoute | null>;
@@ -38,7 +48,8 @@ export interface BotRouter {
 /**
  * Sends each turn to one bot: a private chat → shop; a configured staff group → staff; a group bound
  * to a distributor's shop → group shop; any other group → shop (its group behaviour: browse, then
- * deep links into the private chat). A staff group never reaches the shop bot, nor a shop group the
+ * deep links into the private chat), except `/bindshop` and the group-shop bot's own buttons, which go to
+ * the group shop (that is how a group gets bound). A staff group never reaches the shop bot, nor a shop group the
  * staff bot. If the binding lookup fails the user gets a generic error reply; a bot's own throw is
  * passed on (the channel then has the turn delivered again).
  */
@@ -61,7 +72,10 @@ export function createBotRouter(opts: BotRouterOptions): BotRouter {
     if (turn.chat.kind === "private") return { bot: "shop" };
     if (staffChats.get(turn.channel)?.has(turn.chat.id)) return opts.staff ? { bot: "staff" } : null;
     const binding = groupShopOf ? await groupShopOf(turn.channel, turn.chat.id) : null;
-    return binding ? { bot: "groupshop", shopId: binding.shopId } : { bot: "shop" };
+    if (binding) return { bot: "groupshop", shopId: binding.shopId };
+    // Binding starts in a group that is not bound yet: `/bindshop` and the bot's own shop choice reach it.
+    if (opts.groupShop && claimedByGroupShop(turn)) return { bot: "groupshop", shopId: null };
+    return { bot: "shop" };
   }
 
   function errorReply(turn: InboundTurn): Reply[] {

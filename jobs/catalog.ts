@@ -31,6 +31,8 @@ export const sweepStaffAlertsJob = "sweep-staff-alerts";
 export const checkLedgerJob = "check-ledger";
 export const expireApprovalsJob = "expire-approvals";
 export const expireWithdrawalsJob = "expire-withdrawals";
+/** PAYING withdrawals whose payout answer was lost: the provider is asked again (same reference). */
+export const retryUnknownPayoutsJob = "retry-unknown-payouts";
 export const deliverWebhookJob = "deliver-webhook";
 /** Orders held for a risk review and not decided within RISK_REVIEW_TIMEOUT_MINUTES are refunded. */
 export const expireHeldOrdersJob = "expire-held-orders";
@@ -95,6 +97,13 @@ export const jobCatalog = {
     attempts: 3,
     backoff: backoff(1_000),
     timeoutMs: 60_000,
+    repeatEveryMs: 300_000,
+  },
+  [retryUnknownPayoutsJob]: {
+    schema: empty,
+    attempts: 3,
+    backoff: backoff(5_000),
+    timeoutMs: 120_000,
     repeatEveryMs: 300_000,
   },
   [expireHeldOrdersJob]: {

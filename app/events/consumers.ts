@@ -17,6 +17,7 @@ export const STARS_REFUNDER = "stars-refunder";
 export const FULFILMENT_DISPATCHER = "fulfilment-dispatcher";
 export const DISTRIBUTOR_WEBHOOKS = "distributor-webhooks";
 export const DISTRIBUTION_BOOKKEEPER = "distribution-bookkeeper";
+export const GROUP_SHOP_FEED = "group-shop-feed";
 
 export type ShopNotifierEventType = (typeof SHOP_BOT_EVENT_TYPES)[number];
 
@@ -44,6 +45,24 @@ export function shopNotifier(deps: {
     prepare: (events) => deps.bot.prepareEvents([...events]),
     async handle(event) {
       await deps.deliver(await deps.bot.onDomainEvent(event), event);
+    },
+  });
+}
+
+/**
+ * The group shops' opt-in sales feed: a delivered shop order → a line (no buyer, no code) in the shop's
+ * groups that asked for it (bots/groupshop). Idempotent on the event id: the dedupe key carries it.
+ */
+export function groupShopFeed(deps: {
+  bot: { onDomainEvent(event: CommittedEvent<"order.delivered">): Promise<OutboundMessage[]> };
+  deliver(messages: OutboundMessage[]): Promise<unknown>;
+}): EventConsumer<"order.delivered"> {
+  return defineConsumer({
+    name: GROUP_SHOP_FEED,
+    types: ["order.delivered"],
+    startFrom: "now",
+    async handle(event) {
+      await deps.deliver(await deps.bot.onDomainEvent(event));
     },
   });
 }

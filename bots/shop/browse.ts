@@ -74,7 +74,7 @@ export function createBrowse(k: Kit, next: BrowseNext) {
   }
 
   function deliveryLine(s: Session, p: Product): string {
-    if (p.deliveryKind === "CODE") return t(s, "shop.card_code");
+    if (p.deliveryKind === "CODE") return t(s, s.isPrivate ? "shop.card_code" : "shop.card_code_group");
     if (p.targetKind === "MOBILE")
       return p.carrier
         ? t(s, "shop.card_direct_mobile_carrier", { carrier: t(s, `carrier.${p.carrier}` as MessageKey) })

@@ -18,6 +18,7 @@ export interface CoreModules {
   ledger: Pick<Ledger, "balance" | "post">;
   payments?: PaymentsLike;
   kyc?: NonNullable<ShopPorts["kyc"]>;
+  withdraw?: NonNullable<ShopPorts["withdraw"]>;
   /** Overrides how a Telegram Stars charge is credited (default: payments.createPayment + confirm). */
   confirmStars?: NonNullable<ShopPorts["payments"]>["confirmStars"];
 }
@@ -75,6 +76,7 @@ export function shopPortsFromCore(m: CoreModules): ShopPorts {
     },
     ...(m.payments ? { payments: paymentsPort(m.payments, m.confirmStars) } : {}),
     ...(m.kyc ? { kyc: m.kyc } : {}),
+    ...(m.withdraw ? { withdraw: m.withdraw } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Kyc } from "../../core/kyc/index.ts";
 import type { PayOrderResult, PlaceOrderInput, PlaceOrderResult } from "../../core/flows/index.ts";
 import type { NumberedOrder } from "../../core/orders/index.ts";
 import type { CoreContext } from "../../core/shared/index.ts";
+import type { WithdrawPorts } from "../distributor/withdraw-ports.ts";
 
 /**
  * What the shop bot needs from the core, as narrow structural ports. `shopPortsFromCore` (core-adapter.ts)
@@ -43,6 +44,8 @@ export interface ShopPorts {
   };
   /** Real-name verification (`/verify`); absent: the bot says verification is not available. */
   kyc?: Pick<Kyc, "state" | "sealName" | "submit">;
+  /** A distributor's withdrawals (`/withdraw`); absent: the bot says withdrawals are not available. */
+  withdraw?: WithdrawPorts;
   /** Absent when no payment provider is configured (top-ups then say so). */
   payments?: {
     startTopUp(

@@ -1,6 +1,7 @@
 import { parseLocaleChoice } from "../../core/identity/index.ts";
 import type { CoreContext } from "../../core/shared/index.ts";
 import { buyerActor, isDomainError, type Actor } from "../../core/shared/index.ts";
+import { createWithdraw } from "../distributor/withdraw-bot.ts";
 import { isTimeZone, type MessageKey } from "../i18n/index.ts";
 import type { InboundTurn, Reply } from "../turn.ts";
 import { plain, safeForChat } from "../turn.ts";
@@ -91,6 +92,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
   const { onDomainEvent, prepareEvents } = createEvents(k, account);
   const verify = createVerify(k);
   const agent = createAgentScreens(k);
+  const withdraw = createWithdraw(k);
 
   // ------------------------------------------------------------------------------------ routing
   const PRIVATE_ONLY = new Set<Action["op"]>([
@@ -193,8 +195,10 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         if (payload === "orders" && s.isPrivate) return [await ordersView(s)];
         if (payload === "verify" && s.isPrivate) return verify.start(s);
         if (payload === "agent" && s.isPrivate) return agent.command(s);
+        if (payload === "withdraw" && s.isPrivate) return withdraw.start(s);
         const name = s.turn.from.displayName.slice(0, 64);
-        const welcome = t(s, s.returning ? "start.welcome_back" : "start.welcome", { name });
+        const first = s.isPrivate ? "start.welcome" : "start.welcome_group";
+        const welcome = t(s, s.returning ? "start.welcome_back" : first, { name });
         return [mainMenu(s, welcome)];
       }
       case "menu":
@@ -223,6 +227,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         return verify.start(s);
       case "agent":
         return s.isPrivate ? agent.command(s) : deepLinkReply(s, "agent");
+      case "withdraw":
+        return withdraw.start(s);
       case "link":
         if (!s.isPrivate) return deepLinkReply(s, "start");
         return payload ? consumeLink(s, payload) : [linkMenu(s)];
@@ -271,6 +277,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     if (step?.kind === "kyc_name") return verify.onName(s, input);
     if (step?.kind === "kyc_id") return verify.onIdNumber(s, step.sealedName, input);
     if (isAgentStep(step)) return agent.onText(s, step, input);
+    if (step?.kind === "withdraw") return withdraw.onText(s, step.input, input);
     return search.results(s, input, await search.find(s, input));
   }
 
@@ -283,7 +290,9 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         // The distributor's screens (bots/distributor) are private: their buttons are theirs to answer.
         if (agent.owns(input.data)) return s.isPrivate ? agent.onButton(s, input.data) : deepLinkReply(s, "agent");
         const a = codec.decode(input.data);
-        return a ? onAction(s, a) : [invalidButton(s)];
+        if (a) return onAction(s, a);
+        const w = withdraw.decode(input.data);
+        return w ? withdraw.onButton(s, w) : [invalidButton(s)];
       }
       case "text":
         return onText(s, input.text);

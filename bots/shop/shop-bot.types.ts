@@ -5,6 +5,7 @@ import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import type { I18n } from "../i18n/index.ts";
 import type { ChannelCapabilities, InboundTurn, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
 import type { AgentPorts, AgentStep } from "../distributor/ports.ts";
+import type { WithdrawInputStep, WithdrawMemory } from "../distributor/withdraw-state.ts";
 import type { ShopPorts } from "./ports.ts";
 
 export type ShopBotLogger = BotLogger;
@@ -63,7 +64,9 @@ export type Step =
   | { kind: "kyc_name" }
   | { kind: "kyc_id"; sealedName: string }
   /** The distributor screens' typed answers (bots/distributor). */
-  | AgentStep;
+  | AgentStep
+  /** A distributor's withdrawal screens (bots/distributor/withdraw-*.ts). */
+  | { kind: "withdraw"; input: WithdrawInputStep };
 
 export interface Pending {
   nonce: string;
@@ -88,6 +91,8 @@ export interface ShopState {
    * goes straight to the confirmation for that number.
    */
   offered?: { target: string; productIds: string[] };
+  /** The withdrawal confirmation on screen and the ones already confirmed (bots/distributor/withdraw-*.ts). */
+  withdraw?: WithdrawMemory;
 }
 
 export interface Session {

@@ -4,6 +4,7 @@ import { dashboardOps } from "./dashboard.ts";
 import { plainBuyers } from "./plain-buyers.ts";
 import type { DistributionDeps } from "./distribution-deps.ts";
 import { distributorOps } from "./distributors.ops.ts";
+import { groupShopOps } from "./group-shops.ops.ts";
 import { netReceivable } from "./receivables.ts";
 import { referralCode } from "./referral-codes.ts";
 import { shopOps } from "./shops.ops.ts";
@@ -21,9 +22,11 @@ export function createDistribution(deps: DistributionDeps) {
   const distributors = distributorOps(deps);
   const shops = shopOps(deps);
   const progress = tierProgress(deps);
+  const groups = groupShopOps(deps);
   return {
     ...distributors,
     ...shops,
+    ...groups,
     ...progress,
     ...dashboardOps(deps),
     /** The chain and referral share for (product, shop?, buyer): the pipeline's price stage asks this. */

@@ -10,6 +10,8 @@ import type { SetRuleInput } from "./distribution.schemas.ts";
 
 export * from "./distribution.types.ts";
 export * from "./price-chain.ts";
+export * from "./group-shops.types.ts";
+export { GROUP_BINDING_TTL_MS } from "./group-shops.ops.ts";
 export type { Distribution, DistributionDeps, DistributionLedgerPort } from "./distribution.service.ts";
 export type { SetRuleInput, UpdateTierInput } from "./distribution.schemas.ts";
 export type { TierChange } from "./tier-progress.ts";

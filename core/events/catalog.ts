@@ -124,6 +124,8 @@ export const eventCatalog = {
     status: z.enum(["REJECTED", "EXPIRED", "FAILED"]),
     reason: z.string(),
   }),
+  /** The user took back their PENDING request in chat: the hold is released (they were answered there). */
+  "withdrawal.cancelled": z.object({ withdrawalId: id, userId: id, amount: minor, currency: currencySchema }),
   /** Codes were imported for a product; `available` is its sellable stock right after. */
   "stock.restocked": z.object({
     productId: id,

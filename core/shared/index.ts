@@ -15,3 +15,4 @@ export * from "./signed-payload.ts";
 export * from "./price-chain.types.ts";
 export * from "./audit-port.ts";
 export * from "./ledger-posting.ts";
+export * from "./public-address.ts";

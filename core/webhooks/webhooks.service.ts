@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   conflict,
   invalidData,
+  isNonPublicHost,
   newId,
   notFound,
   signPayload,
@@ -32,6 +33,7 @@ import {
   type WebhookCodes,
   type WebhookDelivery,
   type WebhookEndpoint,
+  type WebhookFetch,
   type Webhooks,
 } from "./webhooks.types.ts";
 
@@ -43,6 +45,13 @@ export interface WebhooksDeps {
   codes: WebhookCodes;
   /** Plain `http://` callback URLs (development and tests); production takes https only. */
   allowHttp: boolean;
+  /**
+   * Callback URLs may name loopback/private hosts (development and tests). Without it, such IP literals and
+   * `localhost` are refused when the URL is set, and `fetch` must be one that refuses them at connect time.
+   */
+  privateTargets: boolean;
+  /** The POST of a delivery (default: the global fetch — only for `privateTargets`). */
+  fetch?: WebhookFetch;
   /** How long one attempt waits for the receiver (a hanging receiver fails the attempt; default 10 s). */
   timeoutMs?: number;
 }
@@ -62,6 +71,9 @@ function decodeCursor(raw: string): { at: Date; id: string } {
 export function createWebhooks(deps: WebhooksDeps): Webhooks {
   const { sql, clock, secrets, codes } = deps;
   const timeoutMs = deps.timeoutMs ?? 10_000;
+  if (!deps.privateTargets && !deps.fetch)
+    throw new Error("webhooks: without privateTargets, give a fetch that refuses them");
+  const post: WebhookFetch = deps.fetch ?? ((url, init) => fetch(url, init));
 
   function checkUrl(raw: unknown): string {
     const parsed = z.url({ message: "url must be an absolute URL" }).max(2000).safeParse(raw);
@@ -72,6 +84,8 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
       throw invalidData("invalid_url", deps.allowHttp ? "url must be http or https" : "url must be https");
     if (u.username || u.password) throw invalidData("invalid_url", "url must not carry a user name or password");
     if (u.hash) throw invalidData("invalid_url", "url must not have a #fragment");
+    if (!deps.privateTargets && isNonPublicHost(u.hostname))
+      throw invalidData("invalid_url", "url must name a public host (not localhost or a private address)");
     return u.toString();
   }
 
@@ -177,7 +191,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
       let status: number | null = null;
       let error: string | null = null;
       try {
-        const res = await fetch(endpoint.url, {
+        const res = await post(endpoint.url, {
           method: "POST",
           headers: {
             "content-type": "application/json",

@@ -54,6 +54,12 @@ export interface WebhookDelivery {
 }
 
 /** Port: a delivered order's codes, decrypted (the orders facade's `codesFor`, as the platform). */
+/** The HTTP POST a delivery makes (the app gives one that reaches public addresses only). */
+export type WebhookFetch = (
+  url: string,
+  init: { method: "POST"; headers: Record<string, string>; body: string; redirect: "manual"; signal: AbortSignal },
+) => Promise<{ status: number; body: { cancel(): Promise<void> } | null }>;
+
 export interface WebhookCodes {
   codesFor(orderId: string): Promise<Array<{ code: string; password?: string | null }>>;
 }

@@ -5,7 +5,7 @@ import type { Withdrawals } from "./withdrawals.types.ts";
 
 export type { WithdrawalsDeps };
 export * from "./withdrawals.types.ts";
-export { maskAccount, normalizeAccount } from "./payout-accounts.ts";
+export { maskAccount, normalizeAccount, payoutAccountProblem, type PayoutAccountProblem } from "./payout-accounts.ts";
 export { PAYOUT_ACCOUNT_ROW, WITHDRAWAL_ROW } from "./withdrawals.sql.ts";
 export { HttpPayoutProvider, PAYOUT_SIGNATURE_HEADER } from "./http-payout-provider.ts";
 

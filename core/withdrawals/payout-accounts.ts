@@ -23,17 +23,27 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** The account number in its one stored spelling, or a refusal that says what is wrong. */
-export function normalizeAccount(kind: PayoutAccountKind, account: string): string {
+/** What is wrong with an account number as typed (a chat names it back), or null when it is fine. */
+export type PayoutAccountProblem = "card_characters" | "card_length" | "card_checksum" | "alipay_format";
+
+export function payoutAccountProblem(kind: PayoutAccountKind, account: string): PayoutAccountProblem | null {
   const raw = account.trim();
   if (kind === "bank_card") {
     const digits = raw.replace(/[\s-]/g, "");
-    if (!BANK_CARD.test(digits) || !luhn(digits))
-      throw invalidData("invalid_payout_account", "a bank card number is 12–19 digits with a valid check digit");
-    return digits;
+    if (!/^\d+$/.test(digits)) return "card_characters";
+    if (!BANK_CARD.test(digits)) return "card_length";
+    return luhn(digits) ? null : "card_checksum";
   }
-  if (ALIPAY_PHONE.test(raw)) return raw;
-  if (EMAIL.safeParse(raw).success) return raw.toLowerCase();
+  return ALIPAY_PHONE.test(raw) || EMAIL.safeParse(raw).success ? null : "alipay_format";
+}
+
+/** The account number in its one stored spelling, or a refusal that says what is wrong. */
+export function normalizeAccount(kind: PayoutAccountKind, account: string): string {
+  const raw = account.trim();
+  if (payoutAccountProblem(kind, raw) === null)
+    return kind === "bank_card" ? raw.replace(/[\s-]/g, "") : ALIPAY_PHONE.test(raw) ? raw : raw.toLowerCase();
+  if (kind === "bank_card")
+    throw invalidData("invalid_payout_account", "a bank card number is 12–19 digits with a valid check digit");
   throw invalidData("invalid_payout_account", "an Alipay account is a mainland mobile number or an e-mail address");
 }
 

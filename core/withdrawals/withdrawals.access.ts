@@ -19,6 +19,9 @@ export const withdrawalsAccess: AccessRules<Withdrawals> = {
   },
   removePayoutAccount: own,
   request: own,
+  terms: own,
+  preview: own,
+  cancel: own,
   attachApproval: requires("ledger.post"),
   get: { inside: "the owner (wallet.read on their own) or staff with wallet.read, once the withdrawal is read" },
   list(ctx, input) {
@@ -27,6 +30,7 @@ export const withdrawalsAccess: AccessRules<Withdrawals> = {
   pay: decide,
   close: decide,
   expireDue: decide,
+  retryUnknownPayouts: decide,
   setKycVerified: decide,
   kycVerified(ctx, input) {
     authorize(ctx, "wallet.read", { owner: input?.userId?.toLowerCase() });

@@ -11,6 +11,7 @@ import {
   notFound,
   type Clock,
   type CoreContext,
+  type Currency,
   type SecretBox,
   type SqlRunner,
   type SqlTx,
@@ -20,6 +21,7 @@ import {
   attachApprovalSql,
   closeSql,
   dueSql,
+  payingDueSql,
   insertPayoutAccountSql,
   insertWithdrawalSql,
   kycSql,
@@ -28,6 +30,7 @@ import {
   listByUserSql,
   lockWithdrawalSql,
   markPaidSql,
+  openWithdrawalsToSql,
   payoutAccountByHashSql,
   payoutAccountSecretSql,
   payoutAccountsSql,
@@ -44,9 +47,11 @@ import {
   type KycCheck,
   type PayoutAccount,
   type PayoutProvider,
+  type PreviewWithdrawalResult,
   type RequestWithdrawalResult,
   type Withdrawal,
   type WithdrawalPolicy,
+  type WithdrawalRules,
   type Withdrawals,
   type WithdrawalsAudit,
   type WithdrawalsLedger,
@@ -77,6 +82,13 @@ const requestSchema = z.object({
     .refine((v) => v > 0n && v < MAX_MINOR, { message: "must be positive" }),
   currency: currencySchema,
   idempotencyKey: z.string().trim().min(1, { message: "is required" }).max(200),
+});
+const termsSchema = z.object({ userId: uuid, currency: currencySchema });
+const previewSchema = z.object({
+  userId: uuid,
+  amount: requestSchema.shape.amount,
+  currency: currencySchema,
+  available: z.bigint().optional(),
 });
 const accountSchema = z.object({
   userId: uuid,
@@ -136,7 +148,7 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
     ctx: CoreContext,
     tx: SqlTx,
     w: Withdrawal,
-    to: "REJECTED" | "EXPIRED" | "FAILED",
+    to: "REJECTED" | "EXPIRED" | "FAILED" | "CANCELLED",
     reason: string,
     decidedBy: string,
   ): Promise<Withdrawal> {
@@ -145,11 +157,11 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
     );
     if (!closed) throw new Error(`withdrawal ${w.id} moved under its lock`);
     await ledger.releaseHold(ctx, { holdId: w.holdId }, { tx });
+    const base = { withdrawalId: w.id, userId: w.userId, amount: w.amount, currency: w.currency };
     await recordEvents(tx, [
-      {
-        type: "withdrawal.rejected",
-        payload: { withdrawalId: w.id, userId: w.userId, amount: w.amount, currency: w.currency, status: to, reason },
-      },
+      to === "CANCELLED"
+        ? { type: "withdrawal.cancelled", payload: base }
+        : { type: "withdrawal.rejected", payload: { ...base, status: to, reason } },
     ]);
     await audit.record(
       ctx,
@@ -190,9 +202,11 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
     payoutAccounts: async (_ctx, input) => sql.query<PayoutAccount>(payoutAccountsSql(parse(uuid, input.userId))),
 
     async removePayoutAccount(_ctx, input) {
-      const n = await sql.execute(
-        removePayoutAccountSql(parse(uuid, input.payoutAccountId), parse(uuid, input.userId), clock.now()),
-      );
+      const id = parse(uuid, input.payoutAccountId);
+      const [open] = await sql.query<{ n: number }>(openWithdrawalsToSql(id));
+      if ((open?.n ?? 0) > 0)
+        throw conflict("payout_account_in_use", "a withdrawal to this account is still waiting to be paid");
+      const n = await sql.execute(removePayoutAccountSql(id, parse(uuid, input.userId), clock.now()));
       if (n === 0) throw notFound("payout_account_not_found", "no such payout account");
     },
 
@@ -202,13 +216,9 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
       if (!account) throw notFound("payout_account_not_found", "no such payout account");
       const [earlier] = await sql.query<Withdrawal>(withdrawalByKeySql(p.userId, p.idempotencyKey));
       if (earlier) return replay(earlier, p);
-      if (!(await kyc.isVerified(ctx, p.userId))) return { ok: false, code: "kyc_required" };
-      const rules = await policy.rulesFor(ctx, p.userId, p.currency);
-      if (!rules.allowed)
-        return { ok: false, code: "not_allowed", message: rules.refusal ?? "withdrawals are not open to you" };
-      if (p.amount < rules.minAmount) return { ok: false, code: "below_minimum", minAmount: rules.minAmount };
-      const fee = rules.fee(p.amount);
-      if (fee < 0n || fee >= p.amount) return { ok: false, code: "below_minimum", minAmount: rules.minAmount };
+      const checked = await checkTerms(ctx, p);
+      if (!checked.ok) return checked;
+      const { rules, fee } = checked;
       const now = clock.now();
       const id = newId();
       try {
@@ -286,6 +296,46 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
         if (winner) return replay(winner, p);
         throw e;
       }
+    },
+
+    async terms(ctx, input) {
+      const p = parse(termsSchema, input);
+      const [kycVerified, rules, used] = await Promise.all([
+        kyc.isVerified(ctx, p.userId),
+        policy.rulesFor(ctx, p.userId, p.currency),
+        usedToday(sql, p.userId, p.currency),
+      ]);
+      return {
+        kycVerified,
+        allowed: rules.allowed,
+        ...(rules.refusal !== undefined ? { refusal: rules.refusal } : {}),
+        minAmount: rules.minAmount,
+        ...(rules.feeBps !== undefined ? { feeBps: rules.feeBps } : {}),
+        dailyLimit: rules.dailyLimit,
+        usedToday: used,
+      };
+    },
+
+    async preview(ctx, input): Promise<PreviewWithdrawalResult> {
+      const p = parse(previewSchema, input);
+      const checked = await checkTerms(ctx, p);
+      if (!checked.ok) return checked;
+      if (p.available !== undefined && p.amount > p.available) return { ok: false, code: "insufficient_funds" };
+      const used = await usedToday(sql, p.userId, p.currency);
+      if (used + p.amount > checked.rules.dailyLimit)
+        return { ok: false, code: "daily_limit", dailyLimit: checked.rules.dailyLimit, usedToday: used };
+      return { ok: true, amount: p.amount, fee: checked.fee, net: p.amount - checked.fee };
+    },
+
+    async cancel(ctx, input) {
+      const userId = parse(uuid, input.userId);
+      return sql.transaction(async (tx) => {
+        const w = await load(tx, input.withdrawalId, true);
+        // Someone else's withdrawal is answered as if it did not exist (ids cannot be probed).
+        if (w.userId !== userId) throw notFound("withdrawal_not_found", "no such withdrawal");
+        if (w.status !== "PENDING") return { changed: false, withdrawal: w };
+        return { changed: true, withdrawal: await closeIn(ctx, tx, w, "CANCELLED", "cancelled by the user", by(ctx)) };
+      });
     },
 
     async attachApproval(_ctx, input) {
@@ -437,6 +487,21 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
       return { expired };
     },
 
+    async retryUnknownPayouts(ctx, opts) {
+      const before = new Date(clock.now().getTime() - (opts?.olderThanMs ?? 300_000));
+      const due = await sql.query<{ id: string; decidedBy: string | null }>(
+        payingDueSql(before, Math.min(opts?.limit ?? 100, 1000)),
+      );
+      const tally = { paid: 0, failed: 0, unknown: 0 };
+      for (const w of due) {
+        const r = await this.pay(ctx, { withdrawalId: w.id, decidedBy: w.decidedBy ?? by(ctx) });
+        if (r.ok) tally.paid++;
+        else if (r.code === "payout_unknown") tally.unknown++;
+        else tally.failed++;
+      }
+      return tally;
+    },
+
     async setKycVerified(ctx, input) {
       const userId = parse(uuid, input.userId);
       await inSqlTx(sql, {}, async (tx) => {
@@ -457,6 +522,26 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
 
     kycVerified: (ctx, input) => kyc.isVerified(ctx, parse(uuid, input.userId)),
   };
+
+  async function usedToday(tx: SqlRunner | SqlTx, userId: string, currency: Currency): Promise<bigint> {
+    const [row] = await tx.query<{ used: bigint }>(usedSinceSql(userId, currency, startOfDay(clock.now())));
+    return BigInt(row?.used ?? 0n);
+  }
+
+  /** KYC, the policy, the minimum and the fee: what `request` and `preview` both refuse before any hold. */
+  async function checkTerms(
+    ctx: CoreContext,
+    p: { userId: string; amount: bigint; currency: Currency },
+  ): Promise<{ ok: true; rules: WithdrawalRules; fee: bigint } | Exclude<RequestWithdrawalResult, { ok: true }>> {
+    if (!(await kyc.isVerified(ctx, p.userId))) return { ok: false, code: "kyc_required" };
+    const rules = await policy.rulesFor(ctx, p.userId, p.currency);
+    if (!rules.allowed)
+      return { ok: false, code: "not_allowed", message: rules.refusal ?? "withdrawals are not open to you" };
+    if (p.amount < rules.minAmount) return { ok: false, code: "below_minimum", minAmount: rules.minAmount };
+    const fee = rules.fee(p.amount);
+    if (fee < 0n || fee >= p.amount) return { ok: false, code: "below_minimum", minAmount: rules.minAmount };
+    return { ok: true, rules, fee };
+  }
 
   function replay(w: Withdrawal, p: z.output<typeof requestSchema>): RequestWithdrawalResult {
     if (w.amount !== p.amount || w.currency !== p.currency || w.payoutAccountId !== p.payoutAccountId)

@@ -74,6 +74,11 @@ export const removePayoutAccountSql = (id: string, userId: string, now: Date) =>
   UPDATE payout_accounts AS p SET removed_at = ${now}::timestamptz
   WHERE p.id = ${id}::uuid AND p.user_id = ${userId}::uuid AND p.removed_at IS NULL`;
 
+/** Withdrawals still on their way to the account (removing it now would fail their payout). */
+export const openWithdrawalsToSql = (payoutAccountId: string) => sql`
+  SELECT count(*)::int AS n FROM withdrawals w
+  WHERE w.payout_account_id = ${payoutAccountId}::uuid AND w.status IN ('PENDING', 'PAYING')`;
+
 export const insertWithdrawalSql = (w: Withdrawal, idempotencyKey: string) => sql`
   INSERT INTO withdrawals AS w (id, user_id, payout_account_id, currency, amount, fee, status, idempotency_key, hold_id,
                                 expires_at, created_at)
@@ -111,11 +116,11 @@ export const markPaidSql = (id: string, payoutRef: string, transactionId: string
   WHERE w.id = ${id}::uuid AND w.status = 'PAYING'
   RETURNING ${COLUMNS}`;
 
-/** PENDING → REJECTED/EXPIRED, or PAYING → FAILED (the provider refused the payout). */
+/** PENDING → REJECTED/EXPIRED/CANCELLED, or PAYING → FAILED (the provider refused the payout). */
 export const closeSql = (
   id: string,
   from: WithdrawalStatus,
-  to: "REJECTED" | "EXPIRED" | "FAILED",
+  to: "REJECTED" | "EXPIRED" | "FAILED" | "CANCELLED",
   reason: string,
   by: string,
   now: Date,
@@ -128,6 +133,11 @@ export const closeSql = (
 export const dueSql = (now: Date, limit: number) => sql`
   SELECT w.id::text AS id FROM withdrawals w
   WHERE w.status = 'PENDING' AND w.expires_at <= ${now}::timestamptz ORDER BY w.expires_at LIMIT ${limit}::int`;
+
+/** PAYING withdrawals whose payout answer was unknown, asked last before `before` (oldest first). */
+export const payingDueSql = (before: Date, limit: number) => sql`
+  SELECT w.id::text AS id, w.decided_by AS "decidedBy" FROM withdrawals w
+  WHERE w.status = 'PAYING' AND w.decided_at <= ${before}::timestamptz ORDER BY w.decided_at LIMIT ${limit}::int`;
 
 export const listByUserSql = (userId: string, limit: number) => sql`
   SELECT ${COLUMNS} FROM withdrawals w WHERE w.user_id = ${userId}::uuid

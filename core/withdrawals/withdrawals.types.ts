@@ -13,7 +13,7 @@ export interface PayoutAccount {
   createdAt: Date;
 }
 
-export const WITHDRAWAL_STATUSES = ["PENDING", "PAYING", "PAID", "REJECTED", "EXPIRED", "FAILED"] as const;
+export const WITHDRAWAL_STATUSES = ["PENDING", "PAYING", "PAID", "REJECTED", "EXPIRED", "FAILED", "CANCELLED"] as const;
 export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
 
 export interface Withdrawal {
@@ -48,7 +48,25 @@ export interface WithdrawalRules {
   fee(amount: bigint): bigint;
   /** The most one user may withdraw per day (minor units), requests not rejected/expired/failed counted. */
   dailyLimit: bigint;
+  /** The fee's rate in basis points, for display (what `fee` computes, rounded up); absent: not a flat rate. */
+  feeBps?: number;
 }
+
+/** The rules as they stand for one user today, for a screen (nothing is held). */
+export interface WithdrawalTerms {
+  kycVerified: boolean;
+  allowed: boolean;
+  refusal?: string;
+  minAmount: bigint;
+  feeBps?: number;
+  dailyLimit: bigint;
+  /** Requested today (China day) and not given back (rejected, expired, failed, cancelled). */
+  usedToday: bigint;
+}
+
+/** A dry run of `request` (no hold): the fee and what arrives, or the refusal `request` would give now. */
+export type PreviewWithdrawalResult =
+  { ok: true; amount: bigint; fee: bigint; net: bigint } | Exclude<RequestWithdrawalResult, { ok: true }>;
 
 /** Port: who may withdraw and on what terms (distribution tiers fill it later). */
 export interface WithdrawalPolicy {
@@ -148,6 +166,21 @@ export interface Withdrawals {
   list(ctx: CoreContext, input: { userId?: string; status?: WithdrawalStatus; limit?: number }): Promise<Withdrawal[]>;
   /** Staff decided to pay (checked by the caller: core/flows' `withdrawals.pay` action): exactly once. */
   pay(ctx: CoreContext, input: { withdrawalId: string; decidedBy: string }): Promise<PayWithdrawalResult>;
+  /** The rules for one user now (KYC, minimum, fee rate, daily limit and what today's requests used). */
+  terms(ctx: CoreContext, input: { userId: string; currency: Currency }): Promise<WithdrawalTerms>;
+  /**
+   * `request` without the hold: KYC, policy, minimum, fee, daily limit (read now, not under the wallet's
+   * lock — `request` checks again) and the wallet's available balance when `available` is given.
+   */
+  preview(
+    ctx: CoreContext,
+    input: { userId: string; amount: bigint; currency: Currency; available?: bigint },
+  ): Promise<PreviewWithdrawalResult>;
+  /** The owner takes back a PENDING request: the hold is released, exactly once (`changed` false otherwise). */
+  cancel(
+    ctx: CoreContext,
+    input: { userId: string; withdrawalId: string },
+  ): Promise<{ changed: boolean; withdrawal: Withdrawal }>;
   /** Rejected or expired: the hold is released, exactly once. */
   close(
     ctx: CoreContext,
@@ -155,6 +188,14 @@ export interface Withdrawals {
   ): Promise<{ changed: boolean; withdrawal: Withdrawal }>;
   /** PENDING withdrawals past their expiry: closed as EXPIRED (the sweeper job). */
   expireDue(ctx: CoreContext, opts?: { limit?: number }): Promise<{ expired: number }>;
+  /**
+   * PAYING withdrawals (the provider's answer was lost) at least `olderThanMs` since their decision: asked
+   * again with the same reference, so a payout the provider made is recorded and one it refused fails.
+   */
+  retryUnknownPayouts(
+    ctx: CoreContext,
+    opts?: { olderThanMs?: number; limit?: number },
+  ): Promise<{ paid: number; failed: number; unknown: number }>;
   /** The default KycCheck's flag, set by staff. */
   setKycVerified(ctx: CoreContext, input: { userId: string; verified: boolean }): Promise<void>;
   kycVerified(ctx: CoreContext, input: { userId: string }): Promise<boolean>;

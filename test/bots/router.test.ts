@@ -91,6 +91,29 @@ describe("bot router", () => {
     expect(await router.route(turn(staffGroup, { channel: "wechat" }))).toEqual({ bot: "shop" });
   });
 
+  it("/bindshop and the group-shop bot's own buttons reach it in an unbound group; nothing else does", async () => {
+    const { router } = setup();
+    const input = (i: InboundTurn["input"]) => (chat: { id: string; kind: "private" | "group" }) => ({
+      ...turn(chat),
+      input: i,
+    });
+    const bindshop = input({ kind: "command", command: "bindshop", payload: "" });
+    const ownButton = input({ kind: "button", data: "gs:b:AAAAAAAAAAAAAAAAAAAAAA~abcdefgh" });
+    expect(await router.route(bindshop(otherGroup))).toEqual({ bot: "groupshop", shopId: null });
+    expect(await router.route(ownButton(otherGroup))).toEqual({ bot: "groupshop", shopId: null });
+    expect(await router.route(bindshop(boundGroup))).toEqual({ bot: "groupshop", shopId: "shop-7" });
+    expect(await router.route(input({ kind: "command", command: "shop", payload: "" })(otherGroup))).toEqual({
+      bot: "shop",
+    });
+    expect(await router.route(input({ kind: "button", data: "Cxyz~abcdefgh" })(otherGroup))).toEqual({ bot: "shop" });
+    // A private chat and the staff group are never the group shop's, whatever the command.
+    expect(await router.route(bindshop(privateChat))).toEqual({ bot: "shop" });
+    expect(await router.route(bindshop(staffGroup))).toEqual({ bot: "staff" });
+    // Without a group-shop bot, /bindshop is the shop bot's (an unknown command there).
+    const bare = createBotRouter({ shop: fakeBot("shop").bot });
+    expect(await bare.route(bindshop(otherGroup))).toEqual({ bot: "shop" });
+  });
+
   it("an unbound group goes to the shop bot (its group behaviour)", async () => {
     const { router, shop } = setup();
     expect(text(await router.handle(turn(otherGroup)))).toBe("shop here");

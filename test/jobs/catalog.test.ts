@@ -17,6 +17,7 @@ describe("job catalog", () => {
       "expire-withdrawals",
       "fulfil-order",
       "poll-supplier-requests",
+      "retry-unknown-payouts",
       "sweep-staff-alerts",
       "sweep-tier-downgrades",
     ]);

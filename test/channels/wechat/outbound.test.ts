@@ -160,7 +160,7 @@ describe("WeChat rooms: code deliveries", () => {
 
   it("routes a room bound to a distributor's shop to the group-shop bot (router's groupShopOf)", async () => {
     const wx = new MockWechat();
-    const seen: { bot: string; shopId?: string; chat: string }[] = [];
+    const seen: { bot: string; shopId?: string | null; chat: string }[] = [];
     const fakeBot = (name: "shop" | "groupshop"): ChatBot => ({
       name,
       async handle(turn, route) {

@@ -60,6 +60,8 @@ export interface WithdrawalsFixture {
   request: ReturnType<typeof requestWithdrawalFlow>;
   /** What the sandbox payout provider answered, by reference (withdrawal id). */
   payouts: Map<string, unknown>;
+  /** The provider's next `n` answers are lost on the way back (it paid; we see a 504): the "unknown" outcome. */
+  loseNextAnswers(n: number): void;
   /** Rules every user gets (tests change them). */
   rules: { minAmount: bigint; feeBps: bigint; dailyLimit: bigint; allowed: boolean };
   /** A user with a KYC-verified flag, a payout account and `balance` in their wallet. */
@@ -84,8 +86,15 @@ export async function openWithdrawals(
   const secrets = new SecretBox(Buffer.alloc(32, 9));
   const secret = "posec_test_secret_0123456789";
   const sandbox = payoutSandboxRoutes({ secret, clock });
+  let lose = 0;
+  const front = async (req: Request) => {
+    const res = await sandbox.fetch(req);
+    if (lose === 0) return res;
+    lose--;
+    return new Response("gateway timeout", { status: 504 });
+  };
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: sandbox.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+    const s = serve({ fetch: front, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sandbox`;
   const ledger = createLedger({ sql: t.db.sql, clock });
@@ -133,6 +142,9 @@ export async function openWithdrawals(
     withdrawals,
     request: requestWithdrawalFlow({ withdrawals, approvals }),
     payouts: sandbox.payouts,
+    loseNextAnswers: (n) => {
+      lose = n;
+    },
     rules,
     async newUser(balance, opts = {}) {
       const userId = randomUUID();

@@ -325,6 +325,57 @@ describe("the staff decision", () => {
     expect(await events("withdrawal.rejected", r.withdrawal.id)).toBe(1);
   });
 
+  it("a payout whose answer was lost stays PAYING with the hold; asking again pays once, same reference", async () => {
+    const { userId, withdrawal } = await requested(15_000n);
+    f.loseNextAnswers(1);
+    const first = await f.approvals.approve(staffCtx(), { requestId: withdrawal.approvalId! });
+    expect(first.ok).toBe(false);
+    expect(await f.withdrawals.get(sys, { withdrawalId: withdrawal.id })).toMatchObject({ status: "PAYING" });
+    // The provider paid, but until it says so the money stays held: neither paid out in the ledger nor released.
+    expect(f.payouts.get(withdrawal.id)).toMatchObject({ status: "paid" });
+    expect(await f.wallet(userId)).toEqual({ balance: 100_000n, held: 15_000n, available: 85_000n });
+    expect(await events("withdrawal.paid", withdrawal.id)).toBe(0);
+
+    // Ten operators press "retry" at once (the CLI's `withdrawal retry-payout` is this call).
+    const retries = await Promise.all(
+      Array.from({ length: 10 }, () => f.withdrawals.pay(staffCtx(), { withdrawalId: withdrawal.id, decidedBy: "t" })),
+    );
+    expect(retries.every((r) => r.ok && r.withdrawal.status === "PAID")).toBe(true);
+    expect(await f.withdrawals.get(sys, { withdrawalId: withdrawal.id })).toMatchObject({
+      status: "PAID",
+      payoutRef: (f.payouts.get(withdrawal.id) as { providerRef: string }).providerRef,
+    });
+    expect(await f.wallet(userId)).toEqual({ balance: 85_000n, held: 0n, available: 85_000n });
+    expect(await f.count("ledger_transactions", `idempotency_key = 'withdrawal-payout:${withdrawal.id}'`)).toBe(1);
+    expect(await events("withdrawal.paid", withdrawal.id)).toBe(1);
+    expect((await f.ledger.check(sys)).ok).toBe(true);
+  });
+
+  it("the payout sweeper asks again about PAYING withdrawals decided long enough ago, and records each once", async () => {
+    const { userId, withdrawal } = await requested(11_000n);
+    f.loseNextAnswers(1);
+    expect((await f.approvals.approve(staffCtx(), { requestId: withdrawal.approvalId! })).ok).toBe(false);
+    // Too recent: left alone; later, the provider still silent: counted unknown, the hold stays.
+    expect(await f.withdrawals.retryUnknownPayouts(sys, { olderThanMs: 60_000 })).toEqual({
+      paid: 0,
+      failed: 0,
+      unknown: 0,
+    });
+    f.clock.advance(120_000);
+    f.loseNextAnswers(1);
+    expect(await f.withdrawals.retryUnknownPayouts(sys, { olderThanMs: 60_000 })).toMatchObject({ unknown: 1 });
+    expect(await f.wallet(userId)).toMatchObject({ held: 11_000n });
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => f.withdrawals.retryUnknownPayouts(sys, { olderThanMs: 60_000 })),
+    );
+    expect(runs.reduce((n, r) => n + r.paid, 0)).toBeGreaterThanOrEqual(1);
+    expect(await f.withdrawals.get(sys, { withdrawalId: withdrawal.id })).toMatchObject({ status: "PAID" });
+    expect(await f.wallet(userId)).toEqual({ balance: 89_000n, held: 0n, available: 89_000n });
+    expect(await f.count("ledger_transactions", `idempotency_key = 'withdrawal-payout:${withdrawal.id}'`)).toBe(1);
+    expect(await events("withdrawal.paid", withdrawal.id)).toBe(1);
+    await expect(f.withdrawals.retryUnknownPayouts(buyer(userId))).rejects.toMatchObject({ code: "forbidden" });
+  });
+
   it("the outbox payloads carry no payout account", async () => {
     const rows = await f.t.db.sql.query<{ payload: unknown }>(
       raw(`SELECT payload FROM outbox_events WHERE type LIKE 'withdrawal.%'`),
