@@ -144,6 +144,7 @@ describe.each([
       "withdrawal.requested",
       "withdrawal.paid",
       "withdrawal.rejected",
+      "withdrawal.cancelled",
       "kyc.submitted",
       "kyc.verified",
       "kyc.rejected",
