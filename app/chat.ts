@@ -19,6 +19,7 @@ import { rateLimitersOf } from "./http/rate-limiters.ts";
 import { createStaffConsole } from "./staff-console.ts";
 import { chatWithdrawPorts } from "./withdrawals.ts";
 import { staffAlerter, type StaffDestination } from "./staff-ops/staff-alerter.ts";
+import { createTelegramWebhookHealth } from "./staff-ops/telegram-webhook-health.ts";
 import { createWebhookWatch } from "./staff-ops/webhook-watch.ts";
 
 export interface ChatEdges {
@@ -27,6 +28,8 @@ export interface ChatEdges {
   telegram?: StartedTelegram;
   wechat?: WechatChannel;
   slack?: SlackChannel;
+  /** Telegram's own view of our webhook (`getWebhookInfo`), checked every minute in webhook mode with a staff channel. */
+  telegramWebhookHealth?: { check(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -100,6 +103,16 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     channels.telegram = telegram.channel.capabilities;
     if (telegram.routes) routes.route("/telegram", telegram.routes);
   }
+  const tgChannel = telegram?.channel;
+  const telegramWebhookHealth =
+    tgChannel && telegram?.mode === "webhook" && staffChannelConfigured(config)
+      ? createTelegramWebhookHealth({
+          alerts: createStaffConsole(c).alerts,
+          webhookInfo: () => tgChannel.webhookInfo(),
+          clock: c.clock,
+          onError: (err) => logger.warn({ err }, "telegram webhook health: the check failed"),
+        })
+      : undefined;
 
   // WeChat: built before the bots (they need its capabilities); its turns wait for the text layer.
   let textReady!: (t: TextTurns) => void;
@@ -194,6 +207,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               custody: c.custody,
               distribution: c.distribution,
               risk: { risk: c.risk, riskReview: c.riskReview },
+              defaultLocale: config.STAFF_LOCALE,
               isStaffChat: (channel, chatId) =>
                 (channel === "telegram" && staffGroups.has(chatId)) ||
                 (channel === "slack" && chatId === slackChannelId),
@@ -354,8 +368,10 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
     ...(telegram ? { telegram } : {}),
     ...(wechat ? { wechat } : {}),
     ...(slack ? { slack } : {}),
+    ...(telegramWebhookHealth ? { telegramWebhookHealth } : {}),
     async stop() {
       webhookWatch?.stop();
+      telegramWebhookHealth?.stop();
       await Promise.all(unhost.map((u) => u()));
       mailbox?.close();
       await telegram?.channel.stop();

@@ -219,7 +219,7 @@ export const configVariables = {
   STAFF_LOCALE: {
     schema: z.enum(["zh-CN", "en"]).default("zh-CN"),
     example: "zh-CN",
-    doc: "The language of the alerts posted to the staff channels (Slack and the Telegram staff groups).",
+    doc: "The language of the alerts posted to the staff channels (Slack and the Telegram staff groups), and of the console's replies to a staff member who chose none (`lang`) when their platform tells none (Slack).",
   },
   STAFF_APPROVAL_PRICE_CHANGE_PERCENT: {
     schema: int(0, 1000).default(20),

@@ -358,7 +358,7 @@ export async function createContainer(config: Config, logger: Logger, opts: Cont
         },
       },
     });
-    const apiKeys = createApiKeys({ db: prisma, clock, secrets });
+    const apiKeys = createApiKeys({ db: prisma, sql, clock, secrets });
     // Paid withdrawals are the payouts a statement's debits match (docs/custody.md); read when a report runs.
     const custody = createCustody({
       sql,

@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Container } from "../app/container.ts";
 import { systemContext } from "../core/shared/index.ts";
 import { log, round3 } from "./config.ts";
+import type { CpuMeter, CpuUse } from "./cpu.ts";
 import { post } from "./load.ts";
 import { CATEGORY_ID, STOCK_SUPPLIER_ID } from "./seed/ids.ts";
 
@@ -25,6 +26,8 @@ export interface SoldOutResult {
   /** History, outbox and ledger-entry inserts that were rolled back (sequence numbers taken, no row). */
   rolledBackWrites: number;
   ok: boolean;
+  /** CPU the burst took (server, PostgreSQL, …), from its first request to its last answer. */
+  cpu: CpuUse;
 }
 
 const SEQUENCED = ["order_events", "outbox_events", "ledger_entries"] as const;
@@ -35,6 +38,7 @@ export async function soldOutBurst(opts: {
   keys: string[];
   codes: number;
   dbUrl: string;
+  meter: () => CpuMeter;
 }): Promise<SoldOutResult> {
   const { c } = opts;
   const ctx = systemContext("bench", { channel: "cli" });
@@ -76,6 +80,7 @@ export async function soldOutBurst(opts: {
     let sold = 0;
     let refused = 0;
     log(`sold-out burst: ${opts.keys.length} buyers, one product with ${opts.codes} codes`);
+    const meter = opts.meter();
     const t0 = performance.now();
     await Promise.all(
       opts.keys.map(async (key, i) => {
@@ -100,6 +105,7 @@ export async function soldOutBurst(opts: {
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = meter.stop();
     agent.destroy();
 
     const after = await seqs();
@@ -140,9 +146,10 @@ export async function soldOutBurst(opts: {
     log(
       `sold-out burst: every buyer answered in ${round3(seconds)} s; ${sold} sold, ${refused} refused, errors ` +
         `${JSON.stringify(errors)}; ${refusalRows} rows left by refusals, ${rolledBackWrites} inserts rolled back` +
-        `${ok ? "" : " — CHECK FAILED"}`,
+        `${ok ? "" : " — CHECK FAILED"}; CPU: server ${Math.round(cpu.clientMs)} ms, postgres ` +
+        `${Math.round(cpu.postgresMs)} ms, others on the machine ${cpu.foreignPct}%`,
     );
-    return { seconds, sold, refused, errors, refusalRows, rolledBackWrites, ok };
+    return { seconds, sold, refused, errors, refusalRows, rolledBackWrites, ok, cpu };
   } finally {
     await db.end();
   }

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { parseLocaleChoice } from "../../core/identity/index.ts";
 import { STAFF_ROLES, type StaffRole } from "../../core/shared/actor.ts";
+import type { Locale } from "../../core/shared/index.ts";
 import type { StaffMember } from "../../core/staff/index.ts";
 import { out } from "./cli-run.ts";
 import { action, CliError } from "./cli-support.ts";
@@ -11,6 +13,14 @@ function role(raw: string): StaffRole {
   return raw as StaffRole;
 }
 
+/** `zh` / `en` (and what `/lang` accepts); `auto` = none (the platform's language, else STAFF_LOCALE). */
+function lang(raw: string): Locale | null {
+  if (raw.trim().toLowerCase() === "auto") return null;
+  const l = parseLocaleChoice(raw);
+  if (!l) throw new CliError(`--lang must be zh, en or auto, got ${JSON.stringify(raw)}`);
+  return l;
+}
+
 const line = (m: StaffMember) =>
   [
     m.userId,
@@ -18,6 +28,7 @@ const line = (m: StaffMember) =>
     m.name,
     m.slackUserId ? `slack:${m.slackUserId}` : "",
     m.telegramUserId ? `telegram:${m.telegramUserId}` : "",
+    m.locale ? `lang:${m.locale}` : "",
   ]
     .filter(Boolean)
     .join("  ");
@@ -32,15 +43,18 @@ export function registerStaffCommands(program: Command): void {
     .requiredOption("--role <role>", STAFF_ROLES.join(" | "))
     .option("--slack <userId>", "their Slack user id (U0123ABCD)")
     .option("--telegram <userId>", "their Telegram user id (digits)")
+    .option("--lang <zh|en>", "the console's language for them (default: their app's, else STAFF_LOCALE)")
     .action(
-      action(async (o: { name: string; role: string; slack?: string; telegram?: string }) => {
+      action(async (o: { name: string; role: string; slack?: string; telegram?: string; lang?: string }) => {
         const r = role(o.role);
+        const locale = o.lang !== undefined ? lang(o.lang) : null;
         await withConsole(async (k) => {
           const m = await k.staff.add(k.ctx, {
             name: o.name,
             role: r,
             ...(o.slack !== undefined ? { slackUserId: o.slack } : {}),
             ...(o.telegram !== undefined ? { telegramUserId: o.telegram } : {}),
+            ...(locale ? { locale } : {}),
           });
           out(`staff member added: ${line(m)}`);
         });
@@ -69,6 +83,20 @@ export function registerStaffCommands(program: Command): void {
         await withConsole(async (k) => {
           const { before, after } = await k.staff.setRole(k.ctx, { userId, role: r });
           out(`${after.name}: ${before.role} → ${after.role}`);
+        });
+      }),
+    );
+  staff
+    .command("lang")
+    .description("set the language the console answers a staff member in")
+    .argument("<userId>", "the member's user id (see `staff list`)")
+    .argument("<lang>", "zh | en | auto (their app's language, else STAFF_LOCALE)")
+    .action(
+      action(async (userId: string, raw: string) => {
+        const locale = lang(raw);
+        await withConsole(async (k) => {
+          const { before, after } = await k.staff.setLocale(k.ctx, { userId, locale });
+          out(`${after.name}: ${before.locale ?? "auto"} → ${after.locale ?? "auto"}`);
         });
       }),
     );

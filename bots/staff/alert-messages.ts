@@ -29,6 +29,8 @@ const lines: Record<Locale, Record<string, (d: Details) => string>> = {
     approval_expired: (d) => `Approval request expired undecided: ${v(d, "summary")} — asked by ${v(d, "requestedBy")}`,
     webhook_errors: (d) =>
       `The ${v(d, "channel")} webhook refused ${v(d, "rejected")} requests in ${v(d, "windowMinutes")} min (${v(d, "reasons")}) — check its secret and proxy`,
+    telegram_webhook: (d) =>
+      `Telegram cannot deliver to our webhook: ${v(d, "lastError")} (at ${v(d, "lastErrorAt")}); ${v(d, "pending")} updates waiting${d.growing ? ", and growing" : ""} — check PUBLIC_URL, TLS and the proxy`,
   },
   "zh-CN": {
     low_stock: (d) =>
@@ -48,6 +50,8 @@ const lines: Record<Locale, Record<string, (d: Details) => string>> = {
     approval_expired: (d) => `审批请求已过期未处理：${v(d, "summary")} — 发起人 ${v(d, "requestedBy")}`,
     webhook_errors: (d) =>
       `${v(d, "channel")} Webhook 在 ${v(d, "windowMinutes")} 分钟内拒绝了 ${v(d, "rejected")} 个请求（${v(d, "reasons")}）— 请检查密钥与代理`,
+    telegram_webhook: (d) =>
+      `Telegram 无法投递到我们的 Webhook：${v(d, "lastError")}（${v(d, "lastErrorAt")}）；${v(d, "pending")} 条更新待投递${d.growing ? "，且在增加" : ""} — 请检查 PUBLIC_URL、TLS 与代理`,
   },
 };
 

@@ -6,7 +6,7 @@ import type { Custody } from "../../core/custody/index.ts";
 import type { Distribution } from "../../core/distribution/index.ts";
 import type { Kyc } from "../../core/kyc/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
-import { localeFromLanguage } from "../../core/identity/index.ts";
+import { localeFromLanguage, parseLocaleChoice } from "../../core/identity/index.ts";
 import { isDomainError, type Actor, type CoreContext, type Locale } from "../../core/shared/index.ts";
 import type { Staff, StaffActor } from "../../core/staff/index.ts";
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
@@ -42,7 +42,12 @@ import { OPS_COMMANDS, runOpsCommand, type CommandKit, type OpsCommandName, type
 import { opsMessages } from "./ops-messages.ts";
 
 export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, "orders" | "inventory" | "catalog"> {
-  staff: Pick<Staff, "actorFor">;
+  staff: Pick<Staff, "recognise" | "setLocale">;
+  /**
+   * The language for a staff member who chose none (`lang`) when the platform tells none either (Slack
+   * sends no language with a command; Telegram's `language_code` is used when present). Default zh-CN.
+   */
+  defaultLocale?: Locale;
   audit: Pick<Audit, "record" | "trail">;
   approvals: Pick<Approvals, "submit" | "approve" | "reject" | "pending" | "get">;
   orders: OrderCommandDeps["orders"] & ImportCommandDeps["orders"] & Pick<Orders, "get" | "events" | "redeliver">;
@@ -197,6 +202,16 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       );
     }
     switch (command as Exclude<StaffCommandName, OpsCommandName | RiskCommandName>) {
+      case "lang": {
+        const choice = args[0]?.toLowerCase() ?? "";
+        const chosen = choice === "auto" ? null : parseLocaleChoice(choice);
+        if (args.length !== 1 || (chosen === null && choice !== "auto"))
+          return usage(ctx, command, m, "lang zh|en|auto");
+        // Audited by the core (`staff.locale`, before/after).
+        await deps.staff.setLocale(ctx, { userId: (ctx.actor as StaffActor).userId, locale: chosen });
+        const now = staffMessages(chosen ?? platformLocale(turn));
+        return say(chosen ? now.langSet : now.langAuto);
+      }
       case "help":
         await audited(ctx, command, "ok", {});
         return say(
@@ -271,13 +286,13 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       case "audit": {
         const [kind, id] = args;
         const query =
-          kind === "order" && id && UUID_RE.test(id)
-            ? { targetType: "order", targetId: id.toLowerCase() }
+          (kind === "order" || kind === "user") && id && UUID_RE.test(id)
+            ? { targetType: kind, targetId: id.toLowerCase() }
             : kind === "staff" && id && UUID_RE.test(id)
               ? { actorUserId: id.toLowerCase() }
               : null;
         if (!query || args.length !== 2)
-          return usage(ctx, command, m, "audit order <order id> | audit staff <user id>");
+          return usage(ctx, command, m, "audit order <order id> | audit user <user id> | audit staff <user id>");
         const entries = await deps.audit.trail(ctx, query, { limit: 15 });
         await audited(ctx, command, "ok", { kind, count: entries.length }, { type: kind!, id: id!.toLowerCase() });
         if (entries.length === 0) return say(m.noAudit);
@@ -382,21 +397,28 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
     return say(m.usage(u));
   }
 
+  /** The sender's language as the platform tells it (Telegram's language_code), else the console's default. */
+  const platformLocale = (turn: InboundTurn): Locale =>
+    turn.from.languageCode ? localeFromLanguage(turn.from.languageCode) : (deps.defaultLocale ?? "zh-CN");
+
   return {
     name: "staff",
     async handle(turn) {
-      const locale = localeFromLanguage(turn.from.languageCode);
-      const m = staffMessages(locale);
       const input = turn.input;
       if (input.kind !== "command" && input.kind !== "text" && input.kind !== "button" && input.kind !== "file")
         return [];
       const parsed = parseStaffInput(input);
       const commandName = parsed.ok ? parsed.command : "unknown";
-      const actor = await deps.staff.actorFor(
-        contextFor(turn, { kind: "visitor" }, locale),
+      const platform = platformLocale(turn);
+      const member = await deps.staff.recognise(
+        contextFor(turn, { kind: "visitor" }, platform),
         turn.channel,
         turn.from.externalId,
       );
+      // A member's own choice wins over the platform's language (Slack tells none).
+      const locale = member?.locale ?? platform;
+      const m = staffMessages(locale);
+      const actor = member?.actor ?? null;
       // Nobody gets past here without being staff, in a staff channel: refused and recorded, no command run.
       const who = actor ?? ({ kind: "visitor" } as const);
       const ctx = contextFor(turn, who, locale);

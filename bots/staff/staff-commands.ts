@@ -24,6 +24,7 @@ export const STAFF_COMMANDS = [
   "kyc",
   "custody",
   "applications",
+  "lang",
   ...OPS_COMMANDS,
   ...RISK_COMMANDS,
 ] as const;

@@ -18,9 +18,10 @@ const en = {
     "import <sku> — as the caption of an uploaded .txt/.csv file: import its codes (progress shown; fills waiting orders)",
     "pending — approval requests waiting",
     "approve <request id> / reject <request id> — decide a request",
-    "audit order <order id> | audit staff <user id> — the audit trail",
+    "audit order <order id> | audit user <user id> | audit staff <user id> — the audit trail (about an order / a user's wallet; by a staff member)",
     "kyc — real-name submissions waiting (masked); kyc approve|reject|share <id> [reason]",
     "custody [CNY|USD] — custody reconciliation; upload the bank statement CSV with the caption custody to import it",
+    "lang zh|en|auto — the language the console answers you in (auto: your app's language)",
     "help — this list",
   ].join("\n"),
   unknownCommand: (c: string) => `Unknown command “${c}”. Send help for the list.`,
@@ -65,6 +66,8 @@ const en = {
   auditTrail: "Audit trail (newest first)",
   noAudit: "No audit entries.",
   pendingItem: (summary: string, by: string, reason: string) => `${summary}\n  asked by ${by}: ${reason}`,
+  langSet: "From now on the console answers you in English.",
+  langAuto: "From now on the console answers you in your app's language (or the console's default).",
 };
 
 type Messages = typeof en;
@@ -86,9 +89,10 @@ const zh: Messages = {
     "import <sku> — 作为上传的 .txt/.csv 文件的说明：导入卡密（显示进度；自动补单）",
     "pending — 待审批的请求",
     "approve <请求号> / reject <请求号> — 审批",
-    "audit order <订单号> | audit staff <用户号> — 审计记录",
+    "audit order <订单号> | audit user <用户号> | audit staff <用户号> — 审计记录（关于订单 / 用户钱包；某员工的操作）",
     "kyc — 待审核的实名认证（打码）；kyc approve|reject|share <编号> [原因]",
     "custody [CNY|USD] — 存管对账；上传银行流水 CSV 并附文字 custody 即可导入",
+    "lang zh|en|auto — 控制台回复你所用的语言（auto：跟随你的应用语言）",
     "help — 本列表",
   ].join("\n"),
   unknownCommand: (c) => `未知命令“${c}”。发送 help 查看列表。`,
@@ -132,6 +136,8 @@ const zh: Messages = {
   auditTrail: "审计记录（最新在前）",
   noAudit: "没有审计记录。",
   pendingItem: (summary, by, reason) => `${summary}\n  发起人 ${by}：${reason}`,
+  langSet: "好的，控制台今后用中文回复你。",
+  langAuto: "好的，控制台今后跟随你的应用语言回复你（无法得知时用控制台默认语言）。",
 };
 
 export const staffMessages = (locale: Locale): Messages => (locale === "en" ? en : zh);

@@ -1,5 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { constantTimeEqual, newId, notFound, type Clock, type Db, type SecretBox } from "../../core/shared/index.ts";
+import {
+  newId,
+  notFound,
+  sql as q,
+  type Clock,
+  type Db,
+  type SecretBox,
+  type SqlExecutor,
+} from "../../core/shared/index.ts";
 
 /**
  * Distributor API keys: `kmg_live_<32 base64url chars>`, shown once at creation. Only a keyed hash
@@ -8,23 +16,49 @@ import { constantTimeEqual, newId, notFound, type Clock, type Db, type SecretBox
 export const API_KEY_PATTERN = /^kmg_(live|test)_[A-Za-z0-9_-]{32}$/;
 const HASH_PURPOSE = "api-key";
 
+interface Pending {
+  promise: Promise<ApiCaller | null>;
+  resolve(caller: ApiCaller | null): void;
+  reject(e: unknown): void;
+}
+
+function pending(): Pending {
+  let resolve!: Pending["resolve"];
+  let reject!: Pending["reject"];
+  const promise = new Promise<ApiCaller | null>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
 export interface ApiCaller {
   keyId: string;
   userId: string;
 }
 
 export interface ApiKeysDeps {
+  /** Admin paths (create, revoke, list). */
   db: Db;
+  /** The hot path: every API request's key lookup and its last-used mark (docs/data-access.md). */
+  sql: SqlExecutor;
   clock: Clock;
   secrets: SecretBox;
   /** Verified keys are remembered this long (a revoked key stops working within it). */
   cacheMs?: number;
 }
 
-export function createApiKeys({ db, clock, secrets, cacheMs = 2_000 }: ApiKeysDeps) {
+export function createApiKeys({ db, sql, clock, secrets, cacheMs = 2_000 }: ApiKeysDeps) {
   const cache = new Map<string, { at: number; caller: ApiCaller | null }>();
-  /** Lookups in flight by key hash: concurrent misses for one key share one (a burst of one buyer's requests). */
-  const inFlight = new Map<string, Promise<ApiCaller | null>>();
+  /**
+   * Cold keys waiting for a lookup, by hash. One lookup statement runs at a time and takes every key
+   * missed meanwhile: a burst of new buyers (1,000 keys at once) costs a few statements, not 1,000, and
+   * concurrent misses for one key share its lookup.
+   */
+  let waiting = new Map<string, Pending>();
+  /** The keys of the lookup running now (a call for one of them shares it). */
+  let current = new Map<string, Pending>();
+  let lookingUp = false;
   /** Bumped by every revoke: a lookup that started before one does not fill the cache. */
   let generation = 0;
   const lastUsedWritten = new Map<string, number>();
@@ -58,7 +92,6 @@ export function createApiKeys({ db, clock, secrets, cacheMs = 2_000 }: ApiKeysDe
       });
       generation++;
       cache.clear();
-      inFlight.clear();
       return { revoked: res.count };
     },
 
@@ -85,35 +118,65 @@ export function createApiKeys({ db, clock, secrets, cacheMs = 2_000 }: ApiKeysDe
       const now = clock.now().getTime();
       const hit = cache.get(hash);
       if (hit && now - hit.at < cacheMs) return hit.caller;
-      const shared = inFlight.get(hash);
-      if (shared) return shared;
-      const lookup = lookUp(hash, now).finally(() => {
-        if (inFlight.get(hash) === lookup) inFlight.delete(hash);
-      });
-      inFlight.set(hash, lookup);
-      return lookup;
+      const queued = current.get(hash) ?? waiting.get(hash);
+      if (queued) return queued.promise;
+      const p = pending();
+      waiting.set(hash, p);
+      if (!lookingUp) {
+        lookingUp = true;
+        // Started after the calls made in this turn, so that they join it.
+        queueMicrotask(() => void lookUpWaiting());
+      }
+      return p.promise;
     },
   };
 
-  async function lookUp(hash: string, now: number): Promise<ApiCaller | null> {
+  /** Looks up every waiting key in one statement, then any that arrived meanwhile, until none waits. */
+  async function lookUpWaiting(): Promise<void> {
+    try {
+      while (waiting.size > 0) {
+        current = waiting;
+        waiting = new Map();
+        try {
+          const found = await lookUp([...current.keys()]);
+          for (const [hash, w] of current) w.resolve(found.get(hash) ?? null);
+        } catch (e) {
+          // Each caller's request fails with the lookup's error.
+          for (const w of current.values()) w.reject(e);
+        }
+      }
+    } finally {
+      current = new Map();
+      lookingUp = false;
+    }
+  }
+
+  async function lookUp(hashes: string[]): Promise<Map<string, ApiCaller>> {
     const started = generation;
-    const row = await db.apiKey.findUnique({
-      where: { keyHash: hash },
-      select: { id: true, userId: true, keyHash: true, revokedAt: true },
-    });
-    const caller =
-      row && row.revokedAt === null && constantTimeEqual(row.keyHash, hash)
-        ? { keyId: row.id, userId: row.userId }
-        : null;
+    const now = clock.now().getTime();
+    const rows = await sql.query<{ id: string; user_id: string; key_hash: string; revoked: boolean }>(
+      q`SELECT id::text AS id, user_id::text AS user_id, key_hash, revoked_at IS NOT NULL AS revoked
+        FROM api_keys WHERE key_hash = ANY(${hashes}::text[])`,
+    );
+    const found = new Map<string, ApiCaller>();
+    for (const row of rows) if (!row.revoked) found.set(row.key_hash, { keyId: row.id, userId: row.user_id });
     if (started === generation) {
       if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { at: now, caller });
+      // A miss is remembered too: an unknown key costs one lookup per cache lifetime.
+      for (const hash of hashes) cache.set(hash, { at: now, caller: found.get(hash) ?? null });
     }
-    if (caller && now - (lastUsedWritten.get(caller.keyId) ?? 0) > 60_000) {
-      lastUsedWritten.set(caller.keyId, now);
-      void db.apiKey.update({ where: { id: caller.keyId }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+    const touched = [...found.values()]
+      .filter((c) => now - (lastUsedWritten.get(c.keyId) ?? 0) > 60_000)
+      .map((c) => c.keyId);
+    if (touched.length > 0) {
+      for (const id of touched) lastUsedWritten.set(id, now);
+      // Written before the callers go on (one statement for the whole batch, at most once a minute a key),
+      // so a later change of the row is never overwritten by this mark; a failure only loses the mark.
+      await sql
+        .execute(q`UPDATE api_keys SET last_used_at = ${new Date(now)}::timestamptz WHERE id = ANY(${touched}::uuid[])`)
+        .catch(() => {});
     }
-    return caller;
+    return found;
   }
 }
 

@@ -32,9 +32,10 @@ export const blockActionsSchema = z.object({
 });
 export type BlockActions = z.infer<typeof blockActionsSchema>;
 
+/** `bolt`: the whole decoded body as Slack sent it (what Bolt gets: the checked `body` drops unknown fields). */
 export type SlackRequest =
-  | { ok: true; kind: "command"; body: SlashCommand }
-  | { ok: true; kind: "action"; body: BlockActions }
+  | { ok: true; kind: "command"; body: SlashCommand; bolt: Record<string, unknown> }
+  | { ok: true; kind: "action"; body: BlockActions; bolt: Record<string, unknown> }
   | { ok: false; error: string };
 
 const problem = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
@@ -53,13 +54,13 @@ export function parseSlackRequest(rawBody: string): SlackRequest {
     if (type !== "block_actions") return { ok: false, error: `payload.type: ${JSON.stringify(type)} is not handled` };
     const parsed = blockActionsSchema.safeParse(json);
     return parsed.success
-      ? { ok: true, kind: "action", body: parsed.data }
+      ? { ok: true, kind: "action", body: parsed.data, bolt: json as Record<string, unknown> }
       : { ok: false, error: problem(parsed.error) };
   }
   if (!("command" in form)) return { ok: false, error: "body: neither a slash command nor an interaction payload" };
   const parsed = slashCommandSchema.safeParse(form);
   return parsed.success
-    ? { ok: true, kind: "command", body: parsed.data }
+    ? { ok: true, kind: "command", body: parsed.data, bolt: form }
     : { ok: false, error: problem(parsed.error) };
 }
 

@@ -212,15 +212,12 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     });
   }
 
-  const routes = new Hono();
-  const receive = async (c: Context) => {
-    const raw = await c.req.text();
-    if (!verified(raw, c.req.header("x-slack-signature"), c.req.header("x-slack-request-timestamp")))
-      return errorJson(c, 401, "invalid_signature", "the Slack request signature is missing, wrong or stale");
-    const req = parseSlackRequest(raw);
-    if (!req.ok) return errorJson(c, 400, "bad_request", req.error);
-    const form = Object.fromEntries(new URLSearchParams(raw));
-    const body = req.kind === "command" ? form : (JSON.parse(form.payload!) as Record<string, unknown>);
+  /**
+   * Hands a checked body to Bolt and answers Slack once a listener acks (or Bolt is done without one):
+   * the HTTP response leaves inside Slack's 3 seconds while the work goes on. A retried delivery carries
+   * `X-Slack-Retry-Num` (Bolt's `retryNum`; our own dedupe answers it once).
+   */
+  async function dispatch(c: Context, body: Record<string, unknown>): Promise<Response> {
     const retry = Number(c.req.header("x-slack-retry-num") ?? "");
     let acked!: () => void;
     const ack = new Promise<void>((resolve) => (acked = resolve));
@@ -235,6 +232,16 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     void work.finally(() => inFlight.delete(work));
     await Promise.race([ack, work]);
     return c.body(null, 200);
+  }
+
+  const routes = new Hono();
+  const receive = async (c: Context) => {
+    const raw = await c.req.text();
+    if (!verified(raw, c.req.header("x-slack-signature"), c.req.header("x-slack-request-timestamp")))
+      return errorJson(c, 401, "invalid_signature", "the Slack request signature is missing, wrong or stale");
+    const req = parseSlackRequest(raw);
+    if (!req.ok) return errorJson(c, 400, "bad_request", req.error);
+    return dispatch(c, req.bolt);
   };
   routes.post("/commands", receive);
   routes.post("/interactivity", receive);
@@ -252,20 +259,7 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     const challenge = urlVerificationSchema.safeParse(json);
     if (challenge.success) return c.json({ challenge: challenge.data.challenge });
     if (!eventEnvelopeSchema.safeParse(json).success) return errorJson(c, 400, "bad_request", "body: not an event");
-    const retry = Number(c.req.header("x-slack-retry-num") ?? "");
-    let acked!: () => void;
-    const ack = new Promise<void>((resolve) => (acked = resolve));
-    const work = app
-      .processEvent({
-        body: json as Record<string, unknown>,
-        ack: async () => acked(),
-        ...(Number.isInteger(retry) && retry > 0 ? { retryNum: retry } : {}),
-      })
-      .catch((err: unknown) => deps.logger.error({ err }, "slack: processing failed"));
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
-    await Promise.race([ack, work]);
-    return c.body(null, 200);
+    return dispatch(c, json as Record<string, unknown>);
   });
 
   return {

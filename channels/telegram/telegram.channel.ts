@@ -105,6 +105,8 @@ export interface TelegramChannel {
   refundStarPayment(userId: string | number, telegramPaymentChargeId: string): Promise<{ alreadyRefunded: boolean }>;
   /** Production: points Telegram at `url` with the secret token and the update types the shop reads. */
   setWebhook(url: string, secretToken: string): Promise<void>;
+  /** What Telegram says of the webhook (`getWebhookInfo`): its backlog and its last delivery error. */
+  webhookInfo(): Promise<{ pendingUpdateCount: number; lastErrorDate: number | null; lastErrorMessage: string | null }>;
   /** Development: long polling (deletes any webhook). Resolves once polling has started. */
   startPolling(): Promise<void>;
   /** Stops polling (if running) and waits for queued outbound messages, at most `drainTimeoutMs` (10 s). */
@@ -410,6 +412,14 @@ export async function createTelegramChannel(deps: TelegramChannelDeps): Promise<
     },
     async setWebhook(url, secretToken) {
       await bot.api.setWebhook(url, { secret_token: secretToken, allowed_updates: [...ALLOWED_UPDATES] });
+    },
+    async webhookInfo() {
+      const info = await bot.api.getWebhookInfo();
+      return {
+        pendingUpdateCount: info.pending_update_count,
+        lastErrorDate: info.last_error_date ?? null,
+        lastErrorMessage: info.last_error_message ?? null,
+      };
     },
     startPolling() {
       return new Promise<void>((resolve, reject) => {

@@ -10,6 +10,7 @@ export const ALERT_KINDS = [
   "backorders_waiting",
   "approval_expired",
   "webhook_errors",
+  "telegram_webhook",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertSeverity = "warning" | "critical";

@@ -1,3 +1,4 @@
+import type { Product } from "../catalog/index.ts";
 import { encodePricing, eventTypeFor, ORDER_NOT_INSERTED, type NewOrder, type Order } from "../orders/index.ts";
 import {
   authorize,
@@ -106,6 +107,8 @@ async function placeOnce(
   const refused = async (f: PlaceOrderFailure, final: boolean) => (final ? ((await replay()) ?? f) : PRODUCT_CHANGED);
   const resolved = await resolveStage(rt, ctx, { ...input, orderId: newId() });
   if (!resolved.ok) return refused(resolved, fresh || resolved.code === "product_unavailable");
+  const short = knownShort(rt, ctx, resolved.value.product, input.quantity);
+  if (short) return (await replay()) ?? { ok: false, code: "out_of_stock", available: short.available };
   const priced = await priceStage(rt, ctx, resolved.value, fresh);
   if (!priced.ok) return refused(priced, fresh);
   const decided = await decideStage(rt, ctx, priced.value);
@@ -135,11 +138,6 @@ async function commitStage(
 ): Promise<PlaceOrderResult | typeof PRODUCT_CHANGED> {
   const { product, pricing } = priced;
   const backorderable = product.deliveryKind === "CODE" && product.acceptBackorders;
-  if (product.deliveryKind === "CODE" && !backorderable) {
-    // Sold out a moment ago (a claim in this process ran short): refused before any transaction.
-    const short = rt.modules.inventory.knownShort(ctx, { productId: product.id, quantity: priced.quantity });
-    if (short) return (await replay()) ?? { ok: false, code: "out_of_stock", available: short.available };
-  }
   // A CODE product paid from the wallet is delivered from stock in the placing transaction: the buyer
   // has the code at once, and no job, second transaction or queue round trip is spent on it.
   // An order held for review is paid into escrow and waits (HELD_FOR_REVIEW): nothing is delivered yet.
@@ -248,6 +246,18 @@ async function commitStage(
   } catch (e) {
     return refusedCommit(e, replay);
   }
+}
+
+/**
+ * Sold out a moment ago (a claim in this process ran short): refused before pricing, the deciders and any
+ * transaction — a burst of buyers after the last code costs each one a look at the idempotency key only.
+ * Only for a quantity the product sells, of an active stock product that takes no backorders, so every
+ * other refusal still answers as it would.
+ */
+function knownShort(rt: FlowRuntime, ctx: CoreContext, product: Product, quantity: number) {
+  if (product.deliveryKind !== "CODE" || product.acceptBackorders || !product.active) return null;
+  if (quantity < product.minQty || quantity > product.maxQty) return null;
+  return rt.modules.inventory.knownShort(ctx, { productId: product.id, quantity });
 }
 
 /** A commit that threw: an expected refusal (rolled back), a replay, a changed product — or the error. */

@@ -1,4 +1,4 @@
-import { requires, type AccessRules } from "../shared/index.ts";
+import { authorize, contextUserId, requires, type AccessRules } from "../shared/index.ts";
 import type { Staff } from "./staff.service.ts";
 
 const manage = requires("staff.manage");
@@ -14,4 +14,10 @@ export const staffAccess: AccessRules<Staff> = {
   setRole: manage,
   remove: manage,
   actorFor: "public",
+  recognise: "public",
+  // A member sets their own language; an owner anyone's.
+  setLocale: (ctx, input) => {
+    if (ctx.actor.kind === "staff" && contextUserId(ctx) === input.userId) return;
+    authorize(ctx, "staff.manage");
+  },
 };

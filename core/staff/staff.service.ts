@@ -9,6 +9,7 @@ import {
   type Actor,
   type Clock,
   type CoreContext,
+  type Locale,
   type SqlRunner,
   type SqlTx,
   type SqlTxOptions,
@@ -19,6 +20,7 @@ import {
   insertStaffSql,
   listStaffSql,
   lockOwnersSql,
+  setLocaleSql,
   setRoleSql,
   staffByChatSql,
   staffByIdSql,
@@ -71,6 +73,17 @@ export interface Staff {
    * operator. Anyone else (and any other channel) is not staff.
    */
   actorFor(ctx: CoreContext, channel: string, externalUserId: string): Promise<StaffActor | null>;
+  /** `actorFor` with the member's own language (null when they chose none): one look-up for the console. */
+  recognise(
+    ctx: CoreContext,
+    channel: string,
+    externalUserId: string,
+  ): Promise<{ actor: StaffActor; locale: Locale | null } | null>;
+  /** Sets the language the console answers a member in (null: back to the platform's / the default). */
+  setLocale(
+    ctx: CoreContext,
+    input: { userId: string; locale: Locale | null },
+  ): Promise<{ before: StaffMember; after: StaffMember }>;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -106,6 +119,13 @@ function checkChatIds(input: AddStaffInput): { slackUserId: string | null; teleg
   return { slackUserId: slack, telegramUserId: telegram };
 }
 
+function checkLocale(locale: string | null | undefined): Locale | null {
+  if (locale === undefined || locale === null) return null;
+  if (locale !== "zh-CN" && locale !== "en")
+    throw invalidData("invalid_locale", `locale must be zh-CN or en, got ${JSON.stringify(locale)}`);
+  return locale;
+}
+
 const memberNotFound = (userId: string) => notFound("staff_not_found", "no such staff member", { userId });
 
 export function createStaff({ sql, clock, users, audit }: StaffDeps): Staff {
@@ -123,11 +143,18 @@ export function createStaff({ sql, clock, users, audit }: StaffDeps): Staff {
       throw conflict("last_owner", "the last owner cannot be removed or demoted: make another owner first");
   }
 
+  async function recognise(channel: string, externalUserId: string) {
+    if (!(STAFF_CHANNELS as readonly string[]).includes(channel) || !externalUserId) return null;
+    const [m] = await sql.query<StaffMember>(staffByChatSql(channel as StaffChannel, externalUserId));
+    return m ? { actor: { kind: "staff" as const, userId: m.userId, role: m.role }, locale: m.locale } : null;
+  }
+
   return {
     async add(ctx, input) {
       const name = checkName(input.name);
       const role = checkRole(input.role);
       const chats = checkChatIds(input);
+      const locale = checkLocale(input.locale);
       try {
         return await inSqlTx(sql, undefined, async (tx) => {
           for (const channel of STAFF_CHANNELS) {
@@ -137,7 +164,7 @@ export function createStaff({ sql, clock, users, audit }: StaffDeps): Staff {
           }
           const user = await users.createUser(ctx, { displayName: name }, { tx });
           const [m] = await tx.query<StaffMember>(
-            insertStaffSql({ userId: user.id, name, role, ...chats }, clock.now()),
+            insertStaffSql({ userId: user.id, name, role, ...chats, locale }, clock.now()),
           );
           await audit.record(
             ctx,
@@ -207,9 +234,31 @@ export function createStaff({ sql, clock, users, audit }: StaffDeps): Staff {
     },
 
     async actorFor(_ctx, channel, externalUserId) {
-      if (!(STAFF_CHANNELS as readonly string[]).includes(channel) || !externalUserId) return null;
-      const [m] = await sql.query<StaffMember>(staffByChatSql(channel as StaffChannel, externalUserId));
-      return m ? { kind: "staff", userId: m.userId, role: m.role } : null;
+      return (await recognise(channel, externalUserId))?.actor ?? null;
+    },
+
+    recognise: (_ctx, channel, externalUserId) => recognise(channel, externalUserId),
+
+    async setLocale(ctx, input) {
+      const locale = checkLocale(input.locale);
+      return sql.transaction(async (tx) => {
+        const before = await find(tx, input.userId);
+        if (!before) throw memberNotFound(input.userId);
+        const [after] = await tx.query<StaffMember>(setLocaleSql(before.userId, locale, clock.now()));
+        if (!after) throw memberNotFound(input.userId);
+        await audit.record(
+          ctx,
+          {
+            action: "staff.locale",
+            outcome: "ok",
+            targetType: "staff",
+            targetId: after.userId,
+            details: { before: { locale: before.locale }, after: { locale: after.locale } },
+          },
+          { tx },
+        );
+        return { before, after };
+      });
     },
   };
 }

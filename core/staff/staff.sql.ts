@@ -9,15 +9,16 @@ export const STAFF_ROW = rowMap<StaffMember>("staff_members", {
   role: { column: "role" },
   slackUserId: { column: "slack_user_id" },
   telegramUserId: { column: "telegram_user_id" },
+  locale: { column: "locale" },
   createdAt: { column: "created_at" },
   updatedAt: { column: "updated_at" },
 });
 const COLUMNS = selectList(STAFF_ROW, "s");
 
 export const insertStaffSql = (m: Omit<StaffMember, "createdAt" | "updatedAt">, now: Date) => sql`
-  INSERT INTO staff_members AS s (user_id, name, role, slack_user_id, telegram_user_id, created_at, updated_at)
+  INSERT INTO staff_members AS s (user_id, name, role, slack_user_id, telegram_user_id, locale, created_at, updated_at)
   VALUES (${m.userId}::uuid, ${m.name}::text, ${m.role}::text, ${m.slackUserId}::text, ${m.telegramUserId}::text,
-          ${now}::timestamptz, ${now}::timestamptz)
+          ${m.locale}::text, ${now}::timestamptz, ${now}::timestamptz)
   RETURNING ${COLUMNS}`;
 
 export const listStaffSql = () => sql`SELECT ${COLUMNS} FROM staff_members s ORDER BY s.created_at, s.user_id`;
@@ -40,3 +41,7 @@ export const setRoleSql = (userId: string, role: string, now: Date) => sql`
 
 export const deleteStaffSql = (userId: string) =>
   sql`DELETE FROM staff_members AS s WHERE s.user_id = ${userId}::uuid RETURNING ${COLUMNS}`;
+
+export const setLocaleSql = (userId: string, locale: string | null, now: Date) => sql`
+  UPDATE staff_members AS s SET locale = ${locale}::text, updated_at = ${now}::timestamptz
+  WHERE s.user_id = ${userId}::uuid RETURNING ${COLUMNS}`;

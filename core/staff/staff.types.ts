@@ -1,4 +1,4 @@
-import type { StaffRole } from "../shared/index.ts";
+import type { Locale, StaffRole } from "../shared/index.ts";
 
 /** An operator: a user with a role, bound to the chat accounts they work from. */
 export interface StaffMember {
@@ -9,6 +9,8 @@ export interface StaffMember {
   slackUserId: string | null;
   /** Telegram user id (digits) the member writes from, if any. */
   telegramUserId: string | null;
+  /** The language the console answers them in; null: the platform's language for the sender, else the default. */
+  locale: Locale | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -18,6 +20,7 @@ export interface AddStaffInput {
   role: StaffRole;
   slackUserId?: string;
   telegramUserId?: string;
+  locale?: Locale;
 }
 
 /** The chats a staff member can be recognised on. */

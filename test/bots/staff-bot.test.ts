@@ -240,8 +240,10 @@ describe("the staff bot in a Telegram staff group", () => {
       "Your role (finance) may not do that. The attempt was recorded.",
     );
     expect(words(await router.handle(turn("505", cmd("audit", "order nope"))))).toBe(
-      "Usage: audit order <order id> | audit staff <user id>",
+      "Usage: audit order <order id> | audit user <user id> | audit staff <user id>",
     );
+    // About a user: nothing staff did to this buyer's wallet yet.
+    expect(words(await router.handle(turn("505", cmd("audit", `user ${order.userId}`))))).toBe("No audit entries.");
   });
 
   it("lists pending requests, and the whole trail still verifies", async () => {

@@ -4,3 +4,4 @@ export * from "./order-health.check.ts";
 export * from "./ledger.check.ts";
 export * from "./backorders.check.ts";
 export * from "./webhook-errors.check.ts";
+export * from "./telegram-webhook.check.ts";

@@ -23,8 +23,11 @@ describe("CLI: staff and audit", () => {
     const ownerId = /added: ([0-9a-f-]{36})/.exec(owner.out)?.[1];
     expect(ownerId).toBeDefined();
 
-    const fin = await cli("staff", "add", "--name", "Fang", "--role", "finance", "--telegram", "2002");
+    const fin = await cli("staff", "add", "--name", "Fang", "--role", "finance", "--telegram", "2002", "--lang", "zh");
     const finId = /added: ([0-9a-f-]{36})/.exec(fin.out)![1]!;
+    const badLang = await cli("staff", "add", "--name", "Z", "--role", "viewer", "--lang", "fr");
+    expect(badLang.code).toBe(1);
+    expect(badLang.err).toContain("--lang must be zh, en or auto");
 
     const bad = await cli("staff", "add", "--name", "X", "--role", "boss");
     expect(bad.code).toBe(1);
@@ -34,20 +37,21 @@ describe("CLI: staff and audit", () => {
     expect(taken.err).toContain("chat_account_taken");
 
     expect((await cli("staff", "role", finId, "support")).out).toContain("Fang: finance → support");
+    expect((await cli("staff", "lang", ownerId!, "en")).out).toContain("Olga: auto → en");
     const last = await cli("staff", "remove", ownerId!);
     expect(last.code).toBe(1);
     expect(last.err).toContain("last_owner");
 
     const list = await cli("staff", "list");
     expect(list.out.trim().split("\n")).toEqual([
-      `${ownerId}  owner     Olga  slack:U0OWNER1  telegram:1001`,
-      `${finId}  support   Fang  telegram:2002`,
+      `${ownerId}  owner     Olga  slack:U0OWNER1  telegram:1001  lang:en`,
+      `${finId}  support   Fang  telegram:2002  lang:zh-CN`,
     ]);
     expect((await cli("staff", "remove", finId)).code).toBe(0);
 
     const ok = await cli("audit", "verify");
     expect(ok.code).toBe(0);
-    expect(ok.out).toContain("audit chain intact: 4 rows, head at 4");
+    expect(ok.out).toContain("audit chain intact: 5 rows, head at 5");
     const trail = await cli("audit", "trail", "--target", `staff:${finId}`);
     expect(
       trail.out

@@ -113,6 +113,9 @@ export async function startSlackChatApp(
         SLACK_BOT_TOKEN: opts.botToken,
         SLACK_STAFF_CHANNEL_ID: opts.staffChannel,
         SLACK_API_URL: api.url,
+        // Slack tells no language: these tests read the console in English unless they choose
+        // (test/app/staff-locale.test.ts covers the default, zh-CN).
+        STAFF_LOCALE: "en",
         ...opts.env,
       },
     });

@@ -70,6 +70,11 @@ export class FakeBotApi {
 
   /** Updates served to long polling (`getUpdates`), in order. */
   readonly pendingUpdates: { update_id: number }[] = [];
+  /** What `getWebhookInfo` answers (tests set the backlog and the last delivery error). */
+  webhookInfo: { url: string; pending_update_count: number; last_error_date?: number; last_error_message?: string } = {
+    url: "https://shop.example/telegram/webhook",
+    pending_update_count: 0,
+  };
 
   /** Answers the next `times` calls of `method` with `response` (e.g. a 429). */
   failNext(method: string, response: ApiResponse, times = 1): void {
@@ -217,6 +222,8 @@ export class FakeBotApi {
     switch (method) {
       case "getMe":
         return { ok: true, result: this.botInfo };
+      case "getWebhookInfo":
+        return { ok: true, result: { has_custom_certificate: false, ...this.webhookInfo } };
       case "setWebhook":
       case "deleteWebhook":
       case "answerCallbackQuery":
