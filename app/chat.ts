@@ -205,6 +205,7 @@ export async function startChat(c: Container, opts: ChatOptions): Promise<ChatEd
               catalog: c.catalog,
               kyc: c.kyc,
               custody: c.custody,
+              distribution: c.distribution,
               risk: { risk: c.risk, riskReview: c.riskReview },
               defaultLocale: config.STAFF_LOCALE,
               isStaffChat: (channel, chatId) =>

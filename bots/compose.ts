@@ -2,6 +2,7 @@ import { createConversations, type Conversations } from "../core/conversations/i
 import { createIdentity, type Identity } from "../core/identity/index.ts";
 import type { Clock, SecretBox, SqlRunner } from "../core/shared/index.ts";
 import type { BotLogger, BotName, ChatBot } from "./chat-bot.ts";
+import type { AgentPorts } from "./distributor/index.ts";
 import { createI18n, type I18n } from "./i18n/index.ts";
 import { createBotRouter, type BotRouter, type BotRouterOptions } from "./router.ts";
 import { shopPortsFromCore, type CoreModules } from "./shop/core-adapter.ts";
@@ -30,6 +31,11 @@ export interface BotsWiring extends CoreModules {
   secrets: SecretBox;
   channels: Partial<Record<TurnChannel, ChannelCapabilities>>;
   logger?: BotLogger;
+  /**
+   * The distributor economy: the shop bot's `/agent` screens and its shop links run on it (absent: the
+   * screens say it is not available, and links open the plain shop).
+   */
+  distribution?: AgentPorts & NonNullable<CoreModules["distribution"]>;
   /** The embedded demo: credit each new web-chat user's wallet with this many fen (CNY). */
   demoCredit?: bigint;
   /** Anything of the shop bot's to override (currency, top-up presets, ...). */
@@ -82,6 +88,7 @@ export function composeBots(w: BotsWiring): ComposedBots {
     buttonKey: kit.buttonKey("shop"),
     channels: kit.channels,
     ...(kit.logger ? { logger: kit.logger } : {}),
+    ...(w.distribution ? { distribution: w.distribution } : {}),
     ...(w.demoCredit ? { onUserCreated: demoWalletCredit({ ledger: w.ledger, amount: w.demoCredit }) } : {}),
     ...w.shopOverrides,
   });

@@ -14,6 +14,8 @@ export const SHOP_BOT_EVENT_TYPES = [
   "kyc.rejected",
   "withdrawal.paid",
   "withdrawal.rejected",
+  "distributor.application_decided",
+  "distributor.tier_changed",
 ] as const;
 
 export type OutboundSender = (message: OutboundMessage) => Promise<void> | void;

@@ -1,3 +1,5 @@
+import { agentEn } from "./agent.en.ts";
+
 /** English messages. Keys are flat; `{{name}}` placeholders; money arrives pre-formatted. */
 export const en = {
   "common.back": "« Back",
@@ -366,6 +368,7 @@ export const en = {
   "shopctx.closed": "The shop you were buying in has closed; nothing was charged. Here is our shop.",
   "shopctx.own_shop":
     "This is your own shop: you buy here as you would outside it, and nobody earns commission on your own orders.",
+  ...agentEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { agentZhCN } from "./agent.zh-CN.ts";
 import type { MessageKey } from "./en.ts";
 
 /** 简体中文。键与 en.ts 一一对应，占位符 `{{name}}` 必须相同。 */
@@ -336,4 +337,5 @@ export const zhCN: Record<MessageKey, string> = {
   "shopctx.product_not_found": "该商品暂未上架。以下是平台商城。",
   "shopctx.closed": "您所在的店铺已关闭，未扣任何款项。以下是平台商城。",
   "shopctx.own_shop": "这是您自己的店铺：在这里购买与在店外购买价格相同，自己的订单不产生佣金。",
+  ...agentZhCN,
 };

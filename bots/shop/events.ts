@@ -7,6 +7,7 @@ import { plain, safeForChat } from "../turn.ts";
 import type { ShopState } from "./shop-bot.types.ts";
 import { orderLabel, UUID_RE, type Kit } from "./shop-kit.ts";
 import type { createAccount } from "./account.ts";
+import { agentNotice, AGENT_EVENT_TYPES } from "../distributor/notices.ts";
 
 /** The notifier acts as the platform: it tells buyers about their own orders, and delivers their codes privately. */
 const notifierContext = (requestId: string): CoreContext => ({
@@ -134,6 +135,8 @@ export function createEvents(k: Kit, account: ReturnType<typeof createAccount>) 
       return out;
     }
     if (!userId) return [];
+    if ((AGENT_EVENT_TYPES as readonly string[]).includes(event.type))
+      return agentNotice(k, event, p, (build) => toUser(ctx, userId, undefined, build, known));
     if (event.type === "withdrawal.paid" || event.type === "withdrawal.rejected") {
       // The distributor's withdrawal was decided (docs/withdrawals.md): paid out, or its hold released.
       const amount = typeof p.amount === "string" || typeof p.amount === "bigint" ? BigInt(p.amount) : null;

@@ -8,6 +8,7 @@ import { plain, safeForChat } from "../turn.ts";
 import { createAccount } from "./account.ts";
 import { createBrowse } from "./browse.ts";
 import { createBuy } from "./buy.ts";
+import { createAgentScreens, isAgentStep } from "../distributor/index.ts";
 import type { Action } from "./callback-data.ts";
 import { createEvents } from "./events.ts";
 import { createSearch } from "./search.ts";
@@ -92,6 +93,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
   const { onDomainEvent, prepareEvents } = createEvents(k, account);
   const verify = createVerify(k);
   const shopLink = createShopLink(k, browse);
+  const agent = createAgentScreens(k);
   const withdraw = createWithdraw(k);
 
   // ------------------------------------------------------------------------------------ routing
@@ -197,6 +199,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         }
         if (payload === "orders" && s.isPrivate) return [await ordersView(s)];
         if (payload === "verify" && s.isPrivate) return verify.start(s);
+        if (payload === "agent" && s.isPrivate) return agent.command(s);
         if (payload === "withdraw" && s.isPrivate) return withdraw.start(s);
         const name = s.turn.from.displayName.slice(0, 64);
         const first = s.isPrivate ? "start.welcome" : "start.welcome_group";
@@ -227,6 +230,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
         return s.isPrivate ? [topUpMenu(s)] : deepLinkReply(s, "start");
       case "verify":
         return verify.start(s);
+      case "agent":
+        return s.isPrivate ? agent.command(s) : deepLinkReply(s, "agent");
       case "withdraw":
         return withdraw.start(s);
       case "link":
@@ -276,6 +281,7 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
     if (step?.kind === "link_code") return consumeLink(s, input);
     if (step?.kind === "kyc_name") return verify.onName(s, input);
     if (step?.kind === "kyc_id") return verify.onIdNumber(s, step.sealedName, input);
+    if (isAgentStep(step)) return agent.onText(s, step, input);
     if (step?.kind === "withdraw") return withdraw.onText(s, step.input, input);
     return search.results(s, input, await search.find(s, input));
   }
@@ -286,6 +292,8 @@ export function createShopBot(deps: ShopBotDeps): ShopBot {
       case "command":
         return onCommand(s, input.command.toLowerCase(), input.payload.trim());
       case "button": {
+        // The distributor's screens (bots/distributor) are private: their buttons are theirs to answer.
+        if (agent.owns(input.data)) return s.isPrivate ? agent.onButton(s, input.data) : deepLinkReply(s, "agent");
         const a = codec.decode(input.data);
         if (a) return onAction(s, a);
         const w = withdraw.decode(input.data);

@@ -4,6 +4,7 @@ import type { Clock, CoreContext, Currency, DomainEvent, Locale } from "../../co
 import type { BotLogger, ChatBot } from "../chat-bot.ts";
 import type { I18n } from "../i18n/index.ts";
 import type { ChannelCapabilities, InboundTurn, OutboundMessage, Reply, TurnChannel } from "../turn.ts";
+import type { AgentPorts, AgentStep } from "../distributor/ports.ts";
 import type { WithdrawInputStep, WithdrawMemory } from "../distributor/withdraw-state.ts";
 import type { ShopPorts, ShopRef } from "./ports.ts";
 
@@ -26,6 +27,8 @@ export interface ShopBotDeps {
   /** Called once when a turn creates a new user (e.g. the embedded demo credits a demo wallet). */
   onUserCreated?: (ctx: CoreContext, user: UserRecord, turn: InboundTurn) => Promise<void>;
   logger?: ShopBotLogger;
+  /** The distributor economy (`/agent` screens, bots/distributor); absent: `/agent` says it is not available. */
+  distribution?: AgentPorts;
   /** Nonce source for confirmations (default 8 random bytes, base64url). */
   nonce?: () => string;
   /** Link-code validity shown to users, minutes (must match identity's TTL; default 10). */
@@ -60,6 +63,8 @@ export type Step =
   /** Real-name verification: waiting for the name, then the ID number (the name only sealed: core/kyc sealName). */
   | { kind: "kyc_name" }
   | { kind: "kyc_id"; sealedName: string }
+  /** The distributor screens' typed answers (bots/distributor). */
+  | AgentStep
   /** A distributor's withdrawal screens (bots/distributor/withdraw-*.ts). */
   | { kind: "withdraw"; input: WithdrawInputStep };
 

@@ -3,6 +3,7 @@ import type { Audit } from "../../core/audit/index.ts";
 import type { Catalog } from "../../core/catalog/index.ts";
 import type { Inventory } from "../../core/inventory/index.ts";
 import type { Custody } from "../../core/custody/index.ts";
+import type { Distribution } from "../../core/distribution/index.ts";
 import type { Kyc } from "../../core/kyc/index.ts";
 import type { Orders } from "../../core/flows/index.ts";
 import { localeFromLanguage, parseLocaleChoice } from "../../core/identity/index.ts";
@@ -20,6 +21,7 @@ import {
   type TurnChannel,
 } from "../turn.ts";
 import { custodyStatement } from "./custody-statement.ts";
+import { applicationsCommand } from "./distributor-applications.ts";
 import { kycNotFound, kycReview } from "./kyc-review.ts";
 import {
   backorderActionCommand,
@@ -55,6 +57,8 @@ export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, 
   kyc?: Pick<Kyc, "queue" | "approve" | "reject">;
   /** Custody reconciliation (`custody`, and a statement CSV uploaded with that caption). */
   custody?: Pick<Custody, "importStatement" | "report">;
+  /** Distributor applications (`applications`); absent: the command says it is not available. */
+  distribution?: Pick<Distribution, "applications" | "decide">;
   /** Reports, money, ledger, alerts and suppliers (ops-commands.ts); without them those commands are unknown. */
   ops?: OpsDeps & { timeZone: string };
   /** Whether a chat is a staff channel (the router sends only those; checked again here). */
@@ -314,6 +318,11 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           return say(r.status === "failed" ? m.invalid(r.error) : m.invalid("done"));
         }
         const r = await kycReview(deps.kyc, ctx, args, rest, locale);
+        await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
+        return r.replies;
+      }
+      case "applications": {
+        const r = await applicationsCommand(deps.distribution, ctx, args, rest, locale);
         await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
         return r.replies;
       }

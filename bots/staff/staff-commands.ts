@@ -1,4 +1,5 @@
 import type { ButtonInput, CommandInput, FileInput, TextInput } from "../turn.ts";
+import { APPLICATION_BUTTON_RE } from "./distributor-applications.ts";
 import { KYC_BUTTON_RE } from "./kyc-review.ts";
 import { OPS_COMMANDS } from "./ops-command-names.ts";
 import { parseReviewButton, RISK_COMMANDS } from "./risk-commands.ts";
@@ -22,6 +23,7 @@ export const STAFF_COMMANDS = [
   "retry",
   "kyc",
   "custody",
+  "applications",
   "lang",
   ...OPS_COMMANDS,
   ...RISK_COMMANDS,
@@ -60,6 +62,11 @@ export function parseStaffInput(input: CommandInput | TextInput | ButtonInput | 
     if (b) return { ok: true, command: b[1] === "f" ? "fill" : "reroute", args: [b[2]!], rest: "" };
     const k = KYC_BUTTON_RE.exec(input.data);
     if (k) return { ok: true, command: "kyc", args: ["approve", k[1]!], rest: `approve ${k[1]!}` };
+    const app = APPLICATION_BUTTON_RE.exec(input.data);
+    if (app) {
+      const args = [app[1] === "a" ? "approve" : "reject", app[2]!];
+      return { ok: true, command: "applications", args, rest: args.join(" ") };
+    }
     const review = parseReviewButton(input.data);
     if (review) return { ok: true, command: "review", args: review.args, rest: review.args.slice(2).join(" ") };
     const m = /^sa:([ar]):([0-9a-f-]{36})$/i.exec(input.data);

@@ -19,6 +19,7 @@ export const distributionAccess: AccessRules<Distribution> = {
   setTier: manage,
   pin: manage,
   apply: (ctx, userId) => authorize(ctx, "profile.write", { owner: String(userId) }),
+  application: (ctx, userId) => authorize(ctx, "profile.read", { owner: String(userId) }),
   applications: manage,
   decide: manage,
   shop: "public",
@@ -45,4 +46,6 @@ export const distributionAccess: AccessRules<Distribution> = {
   prices: (ctx, userId) => selfOrStaff(ctx, String(userId)),
   referralCode: (ctx, userId) => authorize(ctx, "profile.read", { owner: String(userId) }),
   netReceivable: platform,
+  dashboard: (ctx, userId) => selfOrStaff(ctx, String(userId)),
+  teamVolumes: (ctx, l1) => selfOrStaff(ctx, String(l1)),
 };

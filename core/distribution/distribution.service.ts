@@ -1,6 +1,7 @@
 import type { CoreContext, Currency } from "../shared/index.ts";
 import { attributionOps } from "./attribution.ops.ts";
 import { chainQuote, distributorPrices } from "./chain-quote.ts";
+import { dashboardOps } from "./dashboard.ts";
 import { plainBuyers } from "./plain-buyers.ts";
 import type { DistributionDeps } from "./distribution-deps.ts";
 import type { ChainQuote } from "./distribution.types.ts";
@@ -30,6 +31,7 @@ export function createDistribution(deps: DistributionDeps) {
     ...groups,
     ...progress,
     ...attributionOps(deps),
+    ...dashboardOps(deps),
     /** The chain and referral share for (product, shop?, buyer): the pipeline's price stage asks this. */
     async chainQuote(
       ctx: CoreContext,

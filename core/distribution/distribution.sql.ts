@@ -142,6 +142,10 @@ export const applySql = (userId: string, now: Date) => sql`
 export const applicationSql = (userId: string) =>
   sql`SELECT ${APP} FROM distributor_applications a WHERE a.user_id = ${userId}::uuid`;
 
+/** Who referred the user (`/start ref_…`, core/identity): an approved applicant joins that L1's team if it can lead one. */
+export const referrerOfSql = (userId: string) =>
+  sql`SELECT u.referred_by::text AS "referredBy" FROM users u WHERE u.id = ${userId}::uuid`;
+
 export const pendingApplicationsSql = (limit: number) => sql`
   SELECT ${APP} FROM distributor_applications a WHERE a.status = 'PENDING' ORDER BY a.created_at LIMIT ${limit}::int`;
 

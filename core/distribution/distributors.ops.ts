@@ -22,6 +22,7 @@ import {
   insertDistributorSql,
   listDistributorsSql,
   pendingApplicationsSql,
+  referrerOfSql,
   setParentSql,
   setPinnedSql,
   setTierPriceSql,
@@ -81,6 +82,18 @@ export function distributorOps(deps: DistributionDeps) {
         tierId: t.id,
       });
     return lead;
+  }
+
+  /**
+   * The L1 an approved applicant joins: its referrer, when that is a distributor that may lead a team (no L1
+   * of its own, a tier with sub-levels), locked like `recruit` locks it; else none (a plain L1).
+   */
+  async function teamOf(tx: SqlTx, userId: string): Promise<string | null> {
+    const [u] = await tx.query<{ referredBy: string | null }>(referrerOfSql(userId));
+    if (!u?.referredBy) return null;
+    const [lead] = await tx.query<Distributor>(distributorForUpdateSql(u.referredBy));
+    if (!lead || lead.parentId) return null;
+    return (await tier(tx, lead.tierId)).maxLevels >= 1 ? lead.userId : null;
   }
 
   /** The user joins the L1's team (becoming a distributor at the default tier if it is not one). */
@@ -170,7 +183,16 @@ export function distributorOps(deps: DistributionDeps) {
     },
     applications: (_ctx: CoreContext, opts: { limit?: number } = {}) =>
       sql.query<DistributorApplication>(pendingApplicationsSql(Math.max(1, Math.min(200, opts.limit ?? 50)))),
-    /** Staff decide a pending application; approval makes the user a distributor at the default tier. */
+    /** The user's application (null: never applied), for the applicant's own screen. */
+    async application(_ctx: CoreContext, userId: string): Promise<DistributorApplication | null> {
+      const id = parseInput(userIdSchema, userId);
+      return (await sql.query<DistributorApplication>(applicationSql(id)))[0] ?? null;
+    },
+    /**
+     * Staff decide a pending application; approval makes the user a distributor at the default tier — in the
+     * team of the L1 whose link brought them (docs/distribution.md "Referrals"), when that L1 may lead one.
+     * The applicant is told (`distributor.application_decided`).
+     */
     async decide(ctx: CoreContext, input: unknown) {
       const p = parseInput(decideSchema, input);
       const by = describeActor(ctx.actor.kind === "system" && ctx.actor.onBehalfOf ? ctx.actor.onBehalfOf : ctx.actor);
@@ -179,7 +201,25 @@ export function distributorOps(deps: DistributionDeps) {
           decideApplicationSql(p.userId, p.approve ? "APPROVED" : "REJECTED", by, p.note ?? null, clock.now()),
         );
         if (!app) throw conflict("application_not_pending", "there is no pending application from this user");
-        if (p.approve) await tx.query(insertDistributorSql(p.userId, await defaultTier(tx), null, clock.now()));
+        let made: Distributor | undefined;
+        if (p.approve) {
+          const parentId = await teamOf(tx, p.userId);
+          made = (
+            await tx.query<Distributor>(insertDistributorSql(p.userId, await defaultTier(tx), parentId, clock.now()))
+          )[0];
+        }
+        await recordEvents(tx, [
+          {
+            type: "distributor.application_decided",
+            payload: {
+              userId: app.userId,
+              status: p.approve ? "APPROVED" : "REJECTED",
+              note: app.note,
+              tierId: made?.tierId ?? null,
+              parentId: made?.parentId ?? null,
+            },
+          },
+        ]);
         return app;
       });
     },

@@ -15,6 +15,7 @@ export { GROUP_BINDING_TTL_MS } from "./group-shops.ops.ts";
 export type { Distribution, DistributionDeps, DistributionLedgerPort } from "./distribution.service.ts";
 export type { SetRuleInput, UpdateTierInput } from "./distribution.schemas.ts";
 export type { TierChange } from "./tier-progress.ts";
+export type { DistributorDashboard, SalesFigures, TeamMember } from "./dashboard.ts";
 export { TIER_ROW, DISTRIBUTOR_ROW, SHOP_ROW, RULE_ROW, APPLICATION_ROW } from "./distribution.sql.ts";
 
 /** The distribution module, every call checked against its actor (distribution.access.ts). */

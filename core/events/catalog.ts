@@ -161,6 +161,17 @@ export const eventCatalog = {
     toTier: z.string().min(1),
     reason: z.enum(["upgrade", "downgrade", "staff"]),
   }),
+  /**
+   * Staff decided an `/agent` application (core/distribution): the applicant is told in their private chat.
+   * `parentId`: the L1 whose team an approved applicant joined (they arrived by its link), else null.
+   */
+  "distributor.application_decided": z.object({
+    userId: id,
+    status: z.enum(["APPROVED", "REJECTED"]),
+    note: z.string().nullable(),
+    tierId: z.string().nullable(),
+    parentId: id.nullable(),
+  }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventCatalog = typeof eventCatalog;
