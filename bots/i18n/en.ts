@@ -28,7 +28,7 @@ export const en = {
     "Welcome, {{name}}! Browse game cards, phone credit and memberships here; you buy in a private chat with me, where your codes are delivered.",
 
   "help.text":
-    "How it works: pick a category, a product and a quantity, confirm, and pay from your wallet (top up when it runs low). Your code is delivered privately in this chat.\n\nCommands:\n/start – main menu\n/shop – browse products\n/orders – your orders\n/balance – wallet balance\n/topup – add money\n/lang – language\n/link – link another app to this account\n/verify – real-name verification\n/cancel – cancel what you are doing",
+    "How it works: pick a category, a product and a quantity, confirm, and pay from your wallet (top up when it runs low). Your code is delivered privately in this chat.\n\nCommands:\n/start – main menu\n/shop – browse products\n/orders – your orders\n/balance – wallet balance\n/topup – add money\n/lang – language\n/link – link another app to this account\n/verify – real-name verification\n/agent – become a distributor, or your distributor dashboard\n/withdraw – withdraw commission (distributors)\n/cancel – cancel what you are doing",
 
   "shop.categories_title": "Choose a category:",
   "shop.no_categories": "The shop is empty right now. Please check back later.",

@@ -29,7 +29,7 @@ export const zhCN: Record<MessageKey, string> = {
     "欢迎，{{name}}！这里可以浏览游戏点卡、话费和会员；购买请在与我的私聊中进行，卡密只在私聊中发放。",
 
   "help.text":
-    "使用方法：选择分类、商品和数量，确认后用钱包余额支付（余额不足时先充值）。卡密会在本私聊中发给您。\n\n命令：\n/start – 主菜单\n/shop – 浏览商品\n/orders – 我的订单\n/balance – 钱包余额\n/topup – 充值\n/lang – 切换语言\n/link – 绑定其他应用到本账户\n/verify – 实名认证\n/cancel – 取消当前操作",
+    "使用方法：选择分类、商品和数量，确认后用钱包余额支付（余额不足时先充值）。卡密会在本私聊中发给您。\n\n命令：\n/start – 主菜单\n/shop – 浏览商品\n/orders – 我的订单\n/balance – 钱包余额\n/topup – 充值\n/lang – 切换语言\n/link – 绑定其他应用到本账户\n/verify – 实名认证\n/agent – 申请成为分销商，或查看分销商面板\n/withdraw – 提现佣金（分销商）\n/cancel – 取消当前操作",
 
   "shop.categories_title": "请选择分类：",
   "shop.no_categories": "商城暂时没有商品，请稍后再来。",
