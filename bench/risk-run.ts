@@ -15,8 +15,8 @@ import { deleteRedisPrefix } from "../test/support/redis.ts";
 import { bench, log } from "./config.ts";
 import { riskFigures } from "./risk.ts";
 import { productId } from "./seed/ids.ts";
-import { benchApiKey, BENCH_CODE_KEY, cloneShape, ensureShapeTemplate } from "./seed/seed.ts";
-import { freePort } from "./server.ts";
+import { benchApiKey, cloneShape, ensureShapeTemplate } from "./seed/seed.ts";
+import { benchServiceEnv } from "./server.ts";
 
 async function main() {
   const template = await ensureShapeTemplate({ adminUrl: bench.adminUrl, scale: bench.shapeScale, force: false, log });
@@ -25,25 +25,8 @@ async function main() {
   const appDbUrl = await cloneShape(bench.adminUrl, template.name, dbName);
   const prefix = `kbench-risk-${process.pid}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), "kameng-bench-risk-"));
-  const appEnv: Record<string, string> = {
-    NODE_ENV: "production",
-    DATABASE_URL: appDbUrl,
-    REDIS_URL: bench.redisUrl,
-    REDIS_PREFIX: prefix,
-    CODE_ENCRYPTION_KEY: BENCH_CODE_KEY,
-    KYC_HASH_KEY: Buffer.from("kameng-bench-kyc-id-hash-key-32b").toString("base64"),
-    SANDBOX_WEBHOOK_SECRET: "whsec_bench_0123456789abcdef",
-    DATA_DIR: dataDir,
-    DEMO_SEED: "false",
-    LOG_LEVEL: "warn",
-    HOST: "127.0.0.1",
-    PORT: String(await freePort()),
-    DATABASE_POOL_SIZE: bench.poolSize,
-    WORKER_CONCURRENCY: bench.workerConcurrency,
-    RATE_LIMIT_API_PER_MINUTE: "0",
-    RATE_LIMIT_IP_PER_MINUTE: "0",
-    RISK_ENABLED: "false",
-  };
+  const appEnv = await benchServiceEnv({ databaseUrl: appDbUrl, prefix, dataDir });
+
   const c = await createContainer(parseConfig({ ...appEnv, DATABASE_POOL_SIZE: "4" }), createLogger("warn"));
   try {
     const buyers = Math.min(bench.buyers, z.apiKeys);

@@ -79,8 +79,8 @@ import { load, measure, type RunFigures, type Shop } from "./load.ts";
 import { runSameSql, type SameSqlResult } from "./pgbench/same-sql.ts";
 import { tpcbTps } from "./pgbench/tpcb.ts";
 import { productId, SIM_SUPPLIER_CODE } from "./seed/ids.ts";
-import { benchApiKey, BENCH_CODE_KEY, cloneShape, ensureShapeTemplate } from "./seed/seed.ts";
-import { freePort, startServer, stopServer } from "./server.ts";
+import { benchApiKey, cloneShape, ensureShapeTemplate } from "./seed/seed.ts";
+import { benchServiceEnv, freePort, startServer, stopServer } from "./server.ts";
 import { riskFigures } from "./risk.ts";
 import { soldOutBurst, type SoldOutResult } from "./soldout.ts";
 import { setupChainBuyers } from "./chain.ts";
@@ -127,28 +127,11 @@ async function main() {
   const prefix = `kbench-${process.pid}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), "kameng-bench-"));
   const appEnv: Record<string, string> = {
-    NODE_ENV: "production",
-    DATABASE_URL: appDbUrl,
-    REDIS_URL: bench.redisUrl,
-    REDIS_PREFIX: prefix,
-    CODE_ENCRYPTION_KEY: BENCH_CODE_KEY,
-    KYC_HASH_KEY: Buffer.from("kameng-bench-kyc-id-hash-key-32b").toString("base64"),
-    SANDBOX_WEBHOOK_SECRET: "whsec_bench_0123456789abcdef",
-    DATA_DIR: dataDir,
-    DEMO_SEED: "false",
-    LOG_LEVEL: "warn",
-    HOST: "127.0.0.1",
-    PORT: String(await freePort()),
-    DATABASE_POOL_SIZE: bench.poolSize,
-    WORKER_CONCURRENCY: bench.workerConcurrency,
+    ...(await benchServiceEnv({ databaseUrl: appDbUrl, prefix, dataDir })),
     // Referral rewards on: the chain buyers' orders fund one (issue 12 §9).
     REFERRAL_REWARD_BPS: "1000",
-    // The bench measures the order pipeline (and the sold-out burst's 1,000 buyers), not the API's limits.
-    RATE_LIMIT_API_PER_MINUTE: "0",
-    RATE_LIMIT_IP_PER_MINUTE: "0",
-    // The order-path figures run without risk; the risk figures (risk_* keys) measure it on and off.
-    RISK_ENABLED: "false",
   };
+
   // The bench's own container: setup (the supplier's URL, the sold-out product), nothing on the hot path.
   const c = await createContainer(parseConfig({ ...appEnv, DATABASE_POOL_SIZE: "4" }), createLogger("warn"));
   const sim = await startSupplierSim({ secret: SIM_SECRET, latencyMs: 0 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { bench, ROOT } from "./config.ts";
+import { BENCH_CODE_KEY } from "./seed/seed.ts";
 
 /** Starts `serve` (or `worker`) as its own process; resolves once it listens (or runs). */
 export function startServer(
@@ -47,4 +48,30 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The environment of a service the bench starts: production mode on PostgreSQL and Redis, no rate limits
+ * (the bench measures the order pipeline, not the API's limits), risk off (the risk figures turn it on).
+ */
+export async function benchServiceEnv(o: { databaseUrl: string; prefix: string; dataDir: string }) {
+  return {
+    NODE_ENV: "production",
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: bench.redisUrl,
+    REDIS_PREFIX: o.prefix,
+    CODE_ENCRYPTION_KEY: BENCH_CODE_KEY,
+    KYC_HASH_KEY: Buffer.from("kameng-bench-kyc-id-hash-key-32b").toString("base64"),
+    SANDBOX_WEBHOOK_SECRET: "whsec_bench_0123456789abcdef",
+    DATA_DIR: o.dataDir,
+    DEMO_SEED: "false",
+    LOG_LEVEL: "warn",
+    HOST: "127.0.0.1",
+    PORT: String(await freePort()),
+    DATABASE_POOL_SIZE: bench.poolSize,
+    WORKER_CONCURRENCY: bench.workerConcurrency,
+    RATE_LIMIT_API_PER_MINUTE: "0",
+    RATE_LIMIT_IP_PER_MINUTE: "0",
+    RISK_ENABLED: "false",
+  } as Record<string, string>;
 }

@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { packUuid, unpackUuid } from "../shop/callback-data.ts";
+import { buttonSigner } from "../signed-button-data.ts";
 
 /**
  * The distributor screens' buttons, signed like the shop's (bots/shop/callback-data.ts) and told apart from
@@ -26,7 +26,6 @@ export type AgentAction =
   | { op: "target"; scope: RuleScope; ownerId: string; target: RuleTarget }
   | { op: "mode"; scope: RuleScope; ownerId: string; target: RuleTarget; mode: RuleModeCode };
 
-const MAC_LEN = 8;
 const MODES: Record<string, RuleModeCode> = { I: "INHERIT", M: "MARKUP_PCT", O: "FIXED_OVER_COST", F: "FIXED_PRICE" };
 const MODE_CHAR = Object.fromEntries(Object.entries(MODES).map(([c, m]) => [m, c])) as Record<RuleModeCode, string>;
 
@@ -128,26 +127,13 @@ export interface AgentCodec {
 }
 
 export function createAgentCodec(key: string | Buffer): AgentCodec {
-  const k = typeof key === "string" ? Buffer.from(key) : key;
-  if (k.length < 16) throw new Error("the button signing key must be at least 16 bytes");
-  const mac = (b: string) => createHmac("sha256", k).update(`agent:${b}`).digest().subarray(0, 6).toString("base64url");
+  const signer = buttonSigner(key, "agent:");
   return {
     owns: (data) => typeof data === "string" && data.startsWith("D"),
-    encode(a) {
-      const b = body(a);
-      const data = `${b}~${mac(b)}`;
-      if (Buffer.byteLength(data) > 64) throw new Error(`callback data too long: ${data}`);
-      return data;
-    },
+    encode: (a) => signer.sign(body(a)),
     decode(data) {
-      if (typeof data !== "string" || Buffer.byteLength(data) > 64) return null;
-      const i = data.lastIndexOf("~");
-      if (i <= 0) return null;
-      const b = data.slice(0, i);
-      const m = Buffer.from(data.slice(i + 1));
-      const want = Buffer.from(mac(b));
-      if (m.length !== MAC_LEN || m.length !== want.length || !timingSafeEqual(m, want)) return null;
-      return parse(b);
+      const b = signer.open(data);
+      return b === null ? null : parse(b);
     },
   };
 }

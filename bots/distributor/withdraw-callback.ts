@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { PAYOUT_ACCOUNT_KINDS, type PayoutAccountKind } from "../../core/withdrawals/index.ts";
-import { MAX_CALLBACK_BYTES, packUuid, unpackUuid } from "../shop/callback-data.ts";
+import { packUuid, unpackUuid } from "../shop/callback-data.ts";
+import { buttonSigner } from "../signed-button-data.ts";
 
 /**
  * The withdrawal screens' buttons: `$<op><field>~<mac>`, signed like the shop's (same key, same 48-bit
@@ -68,23 +68,12 @@ export interface WithdrawCodec {
 }
 
 export function createWithdrawCodec(key: string | Buffer): WithdrawCodec {
-  const k = typeof key === "string" ? Buffer.from(key) : key;
-  const mac = (b: string) => createHmac("sha256", k).update(b).digest().subarray(0, 6).toString("base64url");
+  const signer = buttonSigner(key);
   return {
-    encode(a) {
-      const b = body(a);
-      return `${b}~${mac(b)}`;
-    },
+    encode: (a) => signer.sign(body(a)),
     decode(data) {
-      if (typeof data !== "string" || !data.startsWith(PREFIX) || Buffer.byteLength(data) > MAX_CALLBACK_BYTES)
-        return null;
-      const i = data.lastIndexOf("~");
-      if (i <= 0) return null;
-      const b = data.slice(0, i);
-      const m = Buffer.from(data.slice(i + 1));
-      const want = Buffer.from(mac(b));
-      if (m.length !== want.length || !timingSafeEqual(m, want)) return null;
-      return parse(b);
+      const b = typeof data === "string" && data.startsWith(PREFIX) ? signer.open(data) : null;
+      return b === null ? null : parse(b);
     },
   };
 }

@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { MAX_CALLBACK_BYTES, packUuid, unpackUuid } from "../shop/callback-data.ts";
+import { packUuid, unpackUuid } from "../shop/callback-data.ts";
+import { buttonSigner } from "../signed-button-data.ts";
 
 /**
  * The group-shop bot's button data: `gs:<op>:<ids>:<page>~<mac>`, ids as 22 base64url characters, signed
@@ -8,7 +8,6 @@ import { MAX_CALLBACK_BYTES, packUuid, unpackUuid } from "../shop/callback-data.
  * the group was rebound is recognised as stale.
  */
 export const GROUPSHOP_BUTTON_PREFIX = "gs:";
-const MAC_LEN = 8;
 
 export type GroupAction =
   | { op: "window"; shopId: string; page: number }
@@ -47,26 +46,13 @@ function parse(b: string): GroupAction | null {
 }
 
 export function createGroupButtonCodec(key: string) {
-  const k = Buffer.from(key);
-  if (k.length < 16) throw new Error("the button signing key must be at least 16 bytes");
-  const mac = (b: string) => createHmac("sha256", k).update(b).digest().subarray(0, 6).toString("base64url");
+  const signer = buttonSigner(key);
   return {
-    encode(a: GroupAction): string {
-      const b = body(a);
-      const data = `${b}~${mac(b)}`;
-      if (Buffer.byteLength(data) > MAX_CALLBACK_BYTES) throw new Error(`callback data too long: ${data}`);
-      return data;
-    },
+    encode: (a: GroupAction): string => signer.sign(body(a)),
     /** The action, or null for anything not signed by this bot (forged, or of another key). */
     decode(data: string): GroupAction | null {
-      if (Buffer.byteLength(data) > MAX_CALLBACK_BYTES) return null;
-      const i = data.lastIndexOf("~");
-      if (i <= 0) return null;
-      const b = data.slice(0, i);
-      const got = Buffer.from(data.slice(i + 1));
-      const want = Buffer.from(mac(b));
-      if (got.length !== want.length || got.length !== MAC_LEN || !timingSafeEqual(got, want)) return null;
-      return parse(b);
+      const b = signer.open(data);
+      return b === null ? null : parse(b);
     },
   };
 }

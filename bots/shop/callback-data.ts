@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { buttonSigner, MAX_CALLBACK_BYTES } from "../signed-button-data.ts";
 
 /**
  * Compact, signed button data (Telegram allows 64 bytes). Layout: `<op><fields joined by ".">~<mac>`,
@@ -6,8 +6,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * chars, numbers in base 36. Anything that fails to parse or verify decodes to `null`: the bot
  * answers "this button is no longer valid" and does nothing else.
  */
-export const MAX_CALLBACK_BYTES = 64;
-const MAC_LEN = 8;
+export { MAX_CALLBACK_BYTES };
 
 export type Action =
   | { op: "menu" }
@@ -191,28 +190,17 @@ export interface CallbackCodec {
 }
 
 export function createCallbackCodec(key: string | Buffer): CallbackCodec {
-  const k = typeof key === "string" ? Buffer.from(key) : key;
-  if (k.length < 16) throw new Error("the button signing key must be at least 16 bytes");
-  const mac = (b: string) => createHmac("sha256", k).update(b).digest().subarray(0, 6).toString("base64url");
+  const signer = buttonSigner(key);
   return {
     encode(a) {
       let b = body(a);
       // A price too long to fit is dropped: the stale check then says "changed" without the old price.
-      if ((a.op === "product" || a.op === "qty") && Buffer.byteLength(b) + 1 + MAC_LEN > MAX_CALLBACK_BYTES)
-        b = body({ ...a, price: null });
-      const data = `${b}~${mac(b)}`;
-      if (Buffer.byteLength(data) > MAX_CALLBACK_BYTES) throw new Error(`callback data too long: ${data}`);
-      return data;
+      if ((a.op === "product" || a.op === "qty") && !signer.fits(b)) b = body({ ...a, price: null });
+      return signer.sign(b);
     },
     decode(data) {
-      if (typeof data !== "string" || Buffer.byteLength(data) > MAX_CALLBACK_BYTES) return null;
-      const i = data.lastIndexOf("~");
-      if (i <= 0) return null;
-      const b = data.slice(0, i);
-      const m = Buffer.from(data.slice(i + 1));
-      const want = Buffer.from(mac(b));
-      if (m.length !== want.length || !timingSafeEqual(m, want)) return null;
-      return parse(b);
+      const b = signer.open(data);
+      return b === null ? null : parse(b);
     },
   };
 }
