@@ -81,12 +81,14 @@ export function windowViews({ deps, codec }: GroupKit) {
       deps.distribution.shopProduct(s.ctx, { shopId, productId }),
     ]);
     if (!w || !p) return stale(s);
-    const url = s.caps?.deepLink(shopLinkPayload({ shopId, productId })) ?? null;
+    const payload = shopLinkPayload({ shopId, productId });
+    const url = s.caps?.deepLink(payload) ?? null;
     const card = t(s, "groupshop.product_card", { name: name(s, p), shop: w.shop.name, price: money(s, p) });
     const [first, ...rest] = card.split("\n");
     const body = [bold(first ?? ""), plain(`\n${rest.join("\n")}`)];
     const rows: ButtonRows = url ? [[{ kind: "url", label: t(s, "groupshop.buy"), url }]] : [];
-    if (!url) body.push(plain(`\n${t(s, "groupshop.no_deep_link")}`));
+    // No deep links (WeChat): the member sends the payload to the bot privately, and the shop goes with it.
+    if (!url) body.push(plain(`\n${t(s, "groupshop.no_deep_link", { command: `/start ${payload}` })}`));
     rows.push([btn(t(s, "common.back"), { op: "category", shopId, categoryId: p.categoryId, page: 0 })]);
     return text(s, body, rows);
   }

@@ -270,7 +270,7 @@ export const en = {
   "groupshop.product_card":
     "{{name}}\nPrice in {{shop}}: {{price}}\nBuy in a private chat with me: the code is delivered there, never in this group.",
   "groupshop.buy": "🛒 Buy privately",
-  "groupshop.no_deep_link": "Message me privately to buy.",
+  "groupshop.no_deep_link": "To buy, message me privately and send:\n{{command}}",
   "groupshop.prev": "‹ Previous",
   "groupshop.next": "Next ›",
   "groupshop.categories": "« Categories",

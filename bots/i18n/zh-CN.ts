@@ -251,7 +251,7 @@ export const zhCN: Record<MessageKey, string> = {
   "groupshop.product_card":
     "{{name}}\n{{shop}} 售价：{{price}}\n请在与我的私聊中购买：卡密只在私聊中发放，绝不会发到本群。",
   "groupshop.buy": "🛒 私聊购买",
-  "groupshop.no_deep_link": "请私聊我购买。",
+  "groupshop.no_deep_link": "购买请私聊我，并发送：\n{{command}}",
   "groupshop.prev": "‹ 上一页",
   "groupshop.next": "下一页 ›",
   "groupshop.categories": "« 分类",
