@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_STARS_PER_CNY } from "../core/payments/stars-price.ts";
+import { STAFF_ROLES } from "../core/shared/actor.ts";
 import { CURRENCIES, type Currency } from "../core/shared/money.ts";
 import { DEFAULT_DATA_DIR } from "./db/data-dir-lock.ts";
 
@@ -81,6 +82,17 @@ export function staffRefundOver(v: string, name = "STAFF_APPROVAL_REFUND_OVER"):
   if (typeof r === "string") throw new Error(`${name} ${r}`);
   return r;
 }
+
+/** A comma-separated list of staff roles (`owner,admin`); empty: none. */
+const staffRoleList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.enum(STAFF_ROLES, { message: `each role must be one of ${STAFF_ROLES.join(", ")}` })));
 
 const approvalThresholds = z.string().superRefine((v, zctx) => {
   const r = parseApprovalThresholds(v);
@@ -220,6 +232,16 @@ export const configVariables = {
     schema: z.enum(["zh-CN", "en"]).default("zh-CN"),
     example: "zh-CN",
     doc: "The language of the alerts posted to the staff channels (Slack and the Telegram staff groups), and of the console's replies to a staff member who chose none (`lang`) when their platform tells none (Slack).",
+  },
+  STAFF_APPROVAL_ROLES: {
+    schema: z.string().default("owner,admin,finance").pipe(staffRoleList),
+    example: "owner,admin,finance",
+    doc: "Staff changes made in chat (`staff add|role|remove`) that grant or take away one of these roles need a second owner's approval; other roles, one owner. The CLI is the platform's and needs none.",
+  },
+  STAFF_APPROVAL_BULK_REFUND_COUNT: {
+    schema: int(1, 50).default(3),
+    example: "3",
+    doc: "A staff refund of more than this many orders at once (`refund <order> <order> … <reason>`) needs a second staff member's approval, as does one whose total is over `STAFF_APPROVAL_REFUND_OVER`.",
   },
   STAFF_APPROVAL_PRICE_CHANGE_PERCENT: {
     schema: int(0, 1000).default(20),

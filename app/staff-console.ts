@@ -5,6 +5,8 @@ import { createAudit, type Audit } from "../core/audit/index.ts";
 import { createUserLookup, type UserLookup } from "../core/flows/index.ts";
 import { kycOverrideAction } from "../core/flows/kyc-override.action.ts";
 import { refundOrderAction } from "../core/flows/refund-order.action.ts";
+import { refundOrdersAction } from "../core/flows/refund-orders.action.ts";
+import { staffChangeAction } from "../core/flows/staff-change.action.ts";
 import { riskReleaseAction } from "../core/flows/risk-release.action.ts";
 import { walletCode } from "../core/ledger/index.ts";
 import type { Suppliers } from "../core/suppliers/index.ts";
@@ -74,6 +76,12 @@ export function createStaffConsole(c: StaffConsoleContainer, opts: { payouts?: P
     // Every action that may need a second person, registered once by name.
     actions: [
       refundOrderAction({ orders: c.orders, thresholds: refundOver }),
+      refundOrdersAction({
+        orders: c.orders,
+        thresholds: refundOver,
+        maxCount: c.config.STAFF_APPROVAL_BULK_REFUND_COUNT,
+      }),
+      staffChangeAction({ staff, twoPersonRoles: c.config.STAFF_APPROVAL_ROLES }),
       withdrawalPayAction({
         withdrawals,
         approvals: () => approvals,

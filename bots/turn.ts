@@ -201,6 +201,20 @@ export interface CallbackButton {
   label: string;
   /** Opaque, ≤ 64 bytes (Telegram's limit); comes back as `ButtonInput.data`. */
   data: string;
+  /** `danger` for what cannot be undone (reject, refund), `primary` for the expected next step. */
+  style?: "primary" | "danger";
+  /**
+   * Asked before the press is sent, where the platform has a native dialog (Slack's `confirm`); elsewhere
+   * the button acts at once (Telegram has no confirmation dialog; what moves money still needs approval).
+   */
+  confirm?: ButtonConfirm;
+}
+
+export interface ButtonConfirm {
+  title: string;
+  text: string;
+  ok: string;
+  cancel: string;
 }
 
 export interface UrlButton {

@@ -70,6 +70,8 @@ const labels: Record<Locale, Record<string, string>> = {
     pending: "Pending approvals",
     alerts: "Open alerts",
     off: "Disable supplier",
+    offConfirm: "Take this supplier out of rotation? Orders go to the next supplier until it is enabled again.",
+    cancel: "Cancel",
   },
   "zh-CN": {
     stock: "库存",
@@ -80,6 +82,8 @@ const labels: Record<Locale, Record<string, string>> = {
     pending: "待审批",
     alerts: "告警列表",
     off: "停用供应商",
+    offConfirm: "确认停用该供应商？在重新启用之前，订单将转给下一个供应商。",
+    cancel: "取消",
   },
 };
 
@@ -95,7 +99,15 @@ function nextActions(p: AlertPayload, locale: Locale): ButtonRows {
       return [
         [
           b(l.suppliers!, "suppliers"),
-          ...(typeof p.details.code === "string" ? [b(l.off!, `supplier off ${p.details.code}`)] : []),
+          ...(typeof p.details.code === "string"
+            ? [
+                {
+                  ...b(l.off!, `supplier off ${p.details.code}`),
+                  style: "danger" as const,
+                  confirm: { title: l.off!, text: l.offConfirm!, ok: l.off!, cancel: l.cancel! },
+                },
+              ]
+            : []),
         ],
       ];
     case "failure_rate":

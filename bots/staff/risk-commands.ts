@@ -90,8 +90,20 @@ export async function runRiskCommand(
         buttons: [
           [
             { kind: "callback" as const, label: m.approve, data: reviewButton("approve", order.id) },
-            { kind: "callback" as const, label: m.reject, data: reviewButton("reject", order.id) },
-            { kind: "callback" as const, label: m.block, data: reviewButton("block", order.id) },
+            {
+              kind: "callback" as const,
+              label: m.reject,
+              data: reviewButton("reject", order.id),
+              style: "danger" as const,
+              confirm: { title: m.reject, text: m.confirmReject(order.number), ok: m.reject, cancel: m.confirmCancel },
+            },
+            {
+              kind: "callback" as const,
+              label: m.block,
+              data: reviewButton("block", order.id),
+              style: "danger" as const,
+              confirm: { title: m.block, text: m.confirmBlock(order.number), ok: m.block, cancel: m.confirmCancel },
+            },
           ],
         ],
       }));

@@ -38,11 +38,12 @@ import { RISK_COMMANDS, runRiskCommand, type RiskCommandName, type StaffRiskDeps
 import { riskMessages } from "./risk-messages.ts";
 import { decisionButton, parseStaffInput, type StaffCommandName } from "./staff-commands.ts";
 import { staffMessages, type StaffMessages } from "./staff-messages.ts";
+import { staffMembersCommand } from "./staff-members-command.ts";
 import { OPS_COMMANDS, runOpsCommand, type CommandKit, type OpsCommandName, type OpsDeps } from "./ops-commands.ts";
 import { opsMessages } from "./ops-messages.ts";
 
 export interface StaffBotDeps extends OrderCommandDeps, Omit<ImportCommandDeps, "orders" | "inventory" | "catalog"> {
-  staff: Pick<Staff, "recognise" | "setLocale">;
+  staff: Pick<Staff, "recognise" | "setLocale" | "list">;
   /**
    * The language for a staff member who chose none (`lang`) when the platform tells none either (Slack
    * sends no language with a command; Telegram's `language_code` is used when present). Default zh-CN.
@@ -161,8 +162,20 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
       body: [plain(m.pendingApproval(r.summary, time(r.expiresAt))), plain("\n"), code(r.id)],
       buttons: [
         [
-          { kind: "callback", label: m.approve, data: decisionButton("approve", r.id) },
-          { kind: "callback", label: m.reject, data: decisionButton("reject", r.id) },
+          {
+            kind: "callback",
+            label: m.approve,
+            data: decisionButton("approve", r.id),
+            style: "primary",
+            confirm: { title: m.confirmApproveTitle, text: r.summary, ok: m.approve, cancel: m.confirmCancel },
+          },
+          {
+            kind: "callback",
+            label: m.reject,
+            data: decisionButton("reject", r.id),
+            style: "danger",
+            confirm: { title: m.confirmRejectTitle, text: r.summary, ok: m.reject, cancel: m.confirmCancel },
+          },
         ],
       ],
     };
@@ -239,14 +252,23 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           source: `${turn.channel}:${turn.from.externalId}`,
         });
       case "refund": {
-        const [orderId] = args;
-        const reason = rest.slice(rest.indexOf(orderId ?? "") + (orderId ?? "").length).trim();
-        if (!orderId || !UUID_RE.test(orderId) || reason.length < 3)
-          return usage(ctx, command, m, "refund <order id> <reason>");
-        const r = await deps.approvals.submit(ctx, { action: "orders.refund", payload: { orderId }, reason });
-        if (r.status === "executed") return say(m.refunded(orderId));
+        // Leading order ids, then the reason: one id is a refund, several a bulk refund (one approval).
+        const firstWord = args.findIndex((a) => !UUID_RE.test(a));
+        const ids = firstWord < 0 ? args : args.slice(0, firstWord);
+        const reason = args.slice(ids.length).join(" ").trim();
+        if (ids.length === 0 || reason.length < 3)
+          return usage(ctx, command, m, "refund <order id> [<order id> …] <reason>");
+        const r =
+          ids.length === 1
+            ? await deps.approvals.submit(ctx, { action: "orders.refund", payload: { orderId: ids[0] }, reason })
+            : await deps.approvals.submit(ctx, { action: "orders.refund_bulk", payload: { orderIds: ids }, reason });
         if (r.status === "failed") return say(m.refundFailed(r.error));
-        return [approvalButtons(r.request, m)];
+        if (r.status === "pending") return [approvalButtons(r.request, m)];
+        if (ids.length === 1) return say(m.refunded(ids[0]!));
+        const done = r.result as { refunded: string[]; unchanged: Array<{ orderId: string; status: string }> };
+        return say(
+          m.bulkRefunded(done.refunded.length, done.unchanged.map((u) => `${u.orderId} (${u.status})`).join(", ")),
+        );
       }
       case "redeliver": {
         const [orderId] = args;
@@ -318,6 +340,16 @@ export function createStaffBot(deps: StaffBotDeps): ChatBot {
           return say(r.status === "failed" ? m.invalid(r.error) : m.invalid("done"));
         }
         const r = await kycReview(deps.kyc, ctx, args, rest, locale);
+        await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
+        return r.replies;
+      }
+      case "staff": {
+        const r = await staffMembersCommand(
+          { staff: deps.staff, approvals: deps.approvals, approvalButtons: (req) => approvalButtons(req, m) },
+          ctx,
+          args,
+          locale,
+        );
         await audited(ctx, command, r.audit.outcome, r.audit.details, r.audit.target);
         return r.replies;
       }

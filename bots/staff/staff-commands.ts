@@ -25,6 +25,7 @@ export const STAFF_COMMANDS = [
   "custody",
   "applications",
   "lang",
+  "staff",
   ...OPS_COMMANDS,
   ...RISK_COMMANDS,
 ] as const;

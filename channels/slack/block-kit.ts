@@ -27,7 +27,20 @@ export interface SlackButton {
   action_id: string;
   value?: string;
   url?: string;
+  style?: "primary" | "danger";
+  confirm?: SlackConfirm;
 }
+
+/** Block Kit's confirmation dialog (title ≤ 100, text ≤ 300, buttons ≤ 30 characters). */
+export interface SlackConfirm {
+  title: { type: "plain_text"; text: string };
+  text: { type: "plain_text"; text: string };
+  confirm: { type: "plain_text"; text: string };
+  deny: { type: "plain_text"; text: string };
+  style?: "primary" | "danger";
+}
+
+const plainText = (text: string, max: number) => ({ type: "plain_text" as const, text: text.slice(0, max) });
 
 /** A section's text is at most 3000 characters (Slack's limit). */
 export const SLACK_SECTION_LIMIT = 3000;
@@ -79,9 +92,25 @@ function actions(rows: ButtonRows | undefined): SlackBlock[] {
       type: "actions" as const,
       elements: row.map((b, i): SlackButton => {
         const text = { type: "plain_text" as const, text: b.label.slice(0, 75) };
-        return b.kind === "callback"
-          ? { type: "button", text, action_id: `km:${r}:${i}`, value: b.data }
-          : { type: "button", text, action_id: `km:url:${r}:${i}`, url: b.url };
+        if (b.kind === "url") return { type: "button", text, action_id: `km:url:${r}:${i}`, url: b.url };
+        return {
+          type: "button",
+          text,
+          action_id: `km:${r}:${i}`,
+          value: b.data,
+          ...(b.style ? { style: b.style } : {}),
+          ...(b.confirm
+            ? {
+                confirm: {
+                  title: plainText(b.confirm.title, 100),
+                  text: plainText(b.confirm.text, 300),
+                  confirm: plainText(b.confirm.ok, 30),
+                  deny: plainText(b.confirm.cancel, 30),
+                  ...(b.style === "danger" ? { style: "danger" as const } : {}),
+                },
+              }
+            : {}),
+        };
       }),
     }));
 }

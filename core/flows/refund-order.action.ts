@@ -7,7 +7,13 @@ import type { Orders } from "./index.ts";
  * Statuses `orders.refund` can move to REFUNDED (the payment is reversed to the buyer's wallet; a
  * delivered order's codes are burned).
  */
-const REFUNDABLE = new Set(["PAID", "FULFILLING", "FAILED", "DELIVERED", "AWAITING_STOCK"]);
+export const REFUNDABLE_STATUSES: ReadonlySet<string> = new Set([
+  "PAID",
+  "FULFILLING",
+  "FAILED",
+  "DELIVERED",
+  "AWAITING_STOCK",
+]);
 
 /**
  * A staff refund as a reviewable action (core/approvals): over the configured amount per currency (a
@@ -30,7 +36,7 @@ export function refundOrderAction(deps: {
     }),
     async precheck(ctx, p) {
       const o = await order(ctx, p.orderId);
-      if (!REFUNDABLE.has(o.status))
+      if (!REFUNDABLE_STATUSES.has(o.status))
         throw conflict(
           "order_not_refundable",
           `the order is ${o.status}: only paid, fulfilling, failed, waiting (backorder) or delivered orders can be refunded`,

@@ -89,6 +89,9 @@ describe("the staff console in Slack", () => {
     expect(buttons.map((b) => b.text.text)).toEqual(["Approve", "Reject"]);
     const approve = buttons[0]!.value!;
     expect(approve).toMatch(/^sa:a:[0-9a-f-]{36}$/);
+    // Slack asks before either press is sent: the dialog names what will happen.
+    expect(buttons.map((b) => b.style)).toEqual(["primary", "danger"]);
+    expect(buttons[0]!.confirm!.text.text).toMatch(new RegExp(`^refund order ${orderId} \\(PAID\\)`));
     expect((await shop.order(orderId)).status).toBe("PAID");
 
     // The requester cannot approve their own request.

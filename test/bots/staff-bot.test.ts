@@ -169,7 +169,9 @@ describe("the staff bot in a Telegram staff group", () => {
     expect(words(await router.handle(turn("501", cmd("frobnicate"))))).toBe(
       "Unknown command “frobnicate”. Send help for the list.",
     );
-    expect(words(await router.handle(turn("501", cmd("refund", order.id))))).toBe("Usage: refund <order id> <reason>");
+    expect(words(await router.handle(turn("501", cmd("refund", order.id))))).toBe(
+      "Usage: refund <order id> [<order id> …] <reason>",
+    );
     expect(words(await router.handle(turn("501", cmd("order"))))).toMatch(/^Usage: order <order number \| order id/);
     // Finance reads orders but may not look buyers up (identity.manage); support may, and finds none.
     expect(words(await router.handle(turn("501", cmd("order", "12345"))))).toBe(

@@ -57,6 +57,49 @@ describe("Slack Block Kit rendering", () => {
     ]);
   });
 
+  it("asks before a destructive press: a danger button carries Slack's confirmation dialog, cut to its limits", () => {
+    const { messages } = renderForSlack([
+      {
+        kind: "text",
+        body: [{ text: "Refund 4 orders?" }],
+        buttons: [
+          [
+            {
+              kind: "callback",
+              label: "Reject",
+              data: "sa:r:1",
+              style: "danger",
+              confirm: { title: "Reject this request?", text: "x".repeat(400), ok: "Reject", cancel: "Cancel" },
+            },
+            { kind: "callback", label: "Approve", data: "sa:a:1", style: "primary" },
+          ],
+        ],
+      },
+    ]);
+    const [reject, approve] = (messages[0]!.blocks[1] as { elements: unknown[] }).elements;
+    expect(reject).toEqual({
+      type: "button",
+      text: { type: "plain_text", text: "Reject" },
+      action_id: "km:0:0",
+      value: "sa:r:1",
+      style: "danger",
+      confirm: {
+        title: { type: "plain_text", text: "Reject this request?" },
+        text: { type: "plain_text", text: "x".repeat(300) },
+        confirm: { type: "plain_text", text: "Reject" },
+        deny: { type: "plain_text", text: "Cancel" },
+        style: "danger",
+      },
+    });
+    expect(approve).toEqual({
+      type: "button",
+      text: { type: "plain_text", text: "Approve" },
+      action_id: "km:0:1",
+      value: "sa:a:1",
+      style: "primary",
+    });
+  });
+
   it("never renders a code delivery, and says so without the code", () => {
     const codes: Reply = {
       kind: "codes",

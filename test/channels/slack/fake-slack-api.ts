@@ -10,7 +10,7 @@ export interface SlackApiCall {
   blocks: Array<{
     type: string;
     text?: { text: string };
-    elements?: Array<{ text: { text: string }; value?: string }>;
+    elements?: Array<{ text: { text: string }; value?: string; style?: string; confirm?: { text: { text: string } } }>;
   }>;
 }
 
