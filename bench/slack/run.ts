@@ -3,44 +3,45 @@
  * the `v0` signature and 5-minute window, Bolt's `processEvent`, ack, the staff bot on the real core (its own
  * PostgreSQL database: staff lookup, audit row, an order lookup with its history and masked codes, the
  * replay dedupe), Block Kit, and `chat.postMessage` to a fake Slack Web API on a real localhost port.
+ * The service side runs in its own process (bench/slack/server.ts) and takes the commands over HTTP, as
+ * from Slack; this process is Slack: it signs and sends the commands and runs the fake Web API.
  *
- *   npx tsx bench/slack/run.ts [--seconds 10] [--concurrency 16] [--orders 50] [--quiet]
+ *   npx tsx bench/slack/run.ts [--seconds 10] [--concurrency 16] [--rate 300] [--orders 50] [--quiet]
  *
- * Reports `slack_events_per_s` (commands answered per second: the reply received by the Web API) and
- * `slack_p99_ms` (request sent → its reply received). Slack's own ≈1 message/s per channel pacing is set
- * off here (in production it bounds posting to one channel, not processing). Requests enter the Hono app
- * in process (`app.request`, no TCP socket); the replies leave over HTTP. The last line is the JSON the lead
- * merges into `npm run bench`.
+ * Two phases after a warm-up. Closed loop: `--concurrency` staff members send a command as soon as the last
+ * one is answered, for `--seconds` → `slack_events_per_s` (commands answered per second: the reply received
+ * by the Web API; the most the console can do) and `slack_closed_p99_ms` (with 16 always waiting, Little's
+ * law puts the mean near 16 ÷ throughput). Open loop: commands arrive at the goal's rate (`--rate`, 300/s)
+ * on a fixed schedule whatever the answers, for `--seconds` → `slack_p99_ms` and `slack_p50_ms`, timed from
+ * each command's scheduled send time (a late send counts against it: no coordinated omission), and
+ * `slack_open_events_per_s`, what was answered at that rate. Slack's own ≈1 message/s per channel pacing is set
+ * off here (in production it bounds posting to one channel, not processing). The last line is the JSON
+ * `npm run bench` merges.
  */
+import { fork } from "node:child_process";
 import { createServer } from "node:http";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import { Hono } from "hono";
-import { createStaffConsole } from "../../app/staff-console.ts";
-import { markTurnProcessed } from "../../bots/dedupe.ts";
-import { createStaffBot } from "../../bots/staff/index.ts";
-import { createSlackChannel } from "../../channels/slack/index.ts";
-import { systemContext } from "../../core/shared/index.ts";
 import { signedInit, slashCommandBody } from "../../test/channels/slack/signed-requests.ts";
-import { createShop, ctx } from "../../test/e2e/support/shop.ts";
+import { post } from "../load.ts";
+import { SLACK_BENCH, type SlackBenchReady } from "./bench-slack-app.ts";
 
 const { values: args } = parseArgs({
   options: {
     seconds: { type: "string", default: process.env.BENCH_SLACK_SECONDS ?? "10" },
     concurrency: { type: "string", default: "16" },
+    rate: { type: "string", default: process.env.BENCH_SLACK_RATE ?? "300" },
     orders: { type: "string", default: "50" },
     quiet: { type: "boolean", default: false },
   },
 });
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
-const ORDERS = Number(args.orders);
+const RATE = Number(args.rate);
 const say = (...a: unknown[]) => {
   if (!args.quiet) console.error(...a);
 };
-const SECRET = "0123456789abcdef0123456789abcdef";
-const CHANNEL = "C0BENCH01";
-const STAFF = "U0BENCH01";
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 /** The Web API at its HTTP boundary: answers ok, hands each postMessage's order id to whoever waits for it. */
@@ -65,87 +66,87 @@ async function fakeWebApi(onPost: (orderId: string) => void) {
 }
 
 async function main() {
-  const shop = await createShop("slackbench", { workers: false });
   const waiting = new Map<string, Array<() => void>>();
   const api = await fakeWebApi((orderId) => waiting.get(orderId)?.shift()?.());
+  say(`starting the service side (bench/slack/server.ts) and placing ${args.orders} delivered orders to look up`);
+  const child = fork(new URL("./server.ts", import.meta.url), [], {
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [])],
+    env: { ...process.env, SLACK_BENCH_API_URL: api.url, SLACK_BENCH_ORDERS: args.orders },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   try {
-    const con = createStaffConsole(shop.c);
-    await con.staff.add(systemContext("cli:bench", { channel: "cli" }), {
-      name: "Bench",
-      role: "support",
-      slackUserId: STAFF,
-    });
-    const bot = createStaffBot({
-      ...con,
-      orders: shop.c.orders,
-      inventory: shop.c.inventory,
-      catalog: shop.c.catalog,
-      isStaffChat: (channel, chatId) => channel === "slack" && chatId === CHANNEL,
-    });
-    const slack = createSlackChannel({
-      signingSecret: SECRET,
-      botToken: "xoxb-000000000-000000000000-BENCHtokenBENCH",
-      apiUrl: api.url,
-      handler: (turn) => bot.handle(turn),
-      dedupe: (id) => markTurnProcessed(shop.c.db.sql, "slack", id),
-      logger: { info: () => {}, warn: (o, m) => console.error(m, o), error: (o, m) => console.error(m, o) },
-      pacing: { intervalMs: 0, burst: 1_000_000_000 },
-    });
-    const app = new Hono().route("/slack", slack.routes);
-
-    say(`placing ${ORDERS} delivered orders to look up`);
-    const product = await shop.codeProduct({ stock: ORDERS * 2, price: 1000n });
-    const orderIds: string[] = [];
-    for (let i = 0; i < ORDERS; i++) {
-      const { userId } = await shop.buyer(10_000n);
-      const r = await shop.c.orders.place(
-        { ...ctx, actor: { kind: "buyer", userId } },
-        { userId, productId: product.id, quantity: 1, idempotencyKey: `slack-bench-${i}`, payWith: "wallet" },
-      );
-      if (!r.ok) throw new Error(r.code);
-      orderIds.push(r.order.id);
-    }
-
-    const latencies: number[] = [];
+    const ready = await Promise.race([
+      new Promise<SlackBenchReady>((r) => child.once("message", (m) => r(m as SlackBenchReady))),
+      exited.then((code) => Promise.reject(new Error(`the service side exited (${code}) before it was ready`))),
+    ]);
+    const url = `http://127.0.0.1:${ready.port}/slack/commands`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
     let seq = 0;
-    const one = async (timed: boolean) => {
-      const orderId = orderIds[seq++ % orderIds.length]!;
+    /** One order look-up; resolves with the ms from `t0` (default: now) to its reply at the Web API. */
+    const one = async (t0 = performance.now()) => {
+      const orderId = ready.orderIds[seq++ % ready.orderIds.length]!;
       const replied = new Promise<void>((resolve) => {
         const list = waiting.get(orderId) ?? [];
         list.push(resolve);
         waiting.set(orderId, list);
       });
-      const body = slashCommandBody({ userId: STAFF, channelId: CHANNEL, text: `order ${orderId}` });
-      const t0 = performance.now();
-      const res = await app.request("/slack/commands", signedInit(SECRET, body));
+      const init = signedInit(
+        SLACK_BENCH.secret,
+        slashCommandBody({ userId: SLACK_BENCH.staff, channelId: SLACK_BENCH.channel, text: `order ${orderId}` }),
+      );
+      const res = await post(url, init.body as string, init.headers as Record<string, string>, agent);
       if (res.status !== 200) throw new Error(`slack answered ${res.status}`);
       await replied;
-      if (timed) latencies.push(performance.now() - t0);
+      return performance.now() - t0;
     };
-    const loop = async (until: number, timed: boolean) => {
-      while (performance.now() < until) await one(timed);
+    const closedLoop = async (until: number, into?: number[]) => {
+      while (performance.now() < until) {
+        const ms = await one();
+        into?.push(ms);
+      }
     };
+    const pct = (sorted: number[], p: number) =>
+      Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 10) / 10;
 
     say(`warming up`);
-    await Promise.all(Array.from({ length: CONCURRENCY }, () => loop(performance.now() + 2_000, false)));
-    say(`measuring: ${CONCURRENCY} concurrent staff commands for ${SECONDS} s`);
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => closedLoop(performance.now() + 2_000)));
+    say(`closed loop: ${CONCURRENCY} concurrent staff commands for ${SECONDS} s`);
+    const closed: number[] = [];
     const start = performance.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, () => loop(start + SECONDS * 1000, true)));
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => closedLoop(start + SECONDS * 1000, closed)));
     const elapsed = (performance.now() - start) / 1000;
-    await slack.idle();
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+    closed.sort((a, b) => a - b);
+
+    say(`open loop: ${RATE} commands/s for ${SECONDS} s`);
+    const open: Array<Promise<number>> = [];
+    const openStart = performance.now();
+    const total = Math.round(RATE * SECONDS);
+    for (let i = 0; i < total; i++) {
+      const due = openStart + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      open.push(one(due));
+    }
+    const openMs = (await Promise.all(open)).sort((a, b) => a - b);
+    const openElapsed = (performance.now() - openStart) / 1000;
     const result = {
-      slack_events_per_s: Math.round((latencies.length / elapsed) * 10) / 10,
-      slack_p50_ms: Math.round(pct(0.5) * 10) / 10,
-      slack_p99_ms: Math.round(pct(0.99) * 10) / 10,
-      slack_events: latencies.length,
+      slack_events_per_s: Math.round((closed.length / elapsed) * 10) / 10,
+      slack_closed_p99_ms: pct(closed, 0.99),
+      slack_rate: RATE,
+      slack_open_events_per_s: Math.round((openMs.length / openElapsed) * 10) / 10,
+      slack_p50_ms: pct(openMs, 0.5),
+      slack_p99_ms: pct(openMs, 0.99),
+      slack_events: closed.length + openMs.length,
     };
     say(result);
     console.log(JSON.stringify(result));
+    agent.destroy();
   } finally {
+    child.send("stop");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    child.kill();
     await api.close();
-    await shop.dispose();
   }
 }
 
