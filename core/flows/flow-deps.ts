@@ -22,6 +22,8 @@ import type {
   SupplierOutcomePort,
   SuppliersPort,
 } from "./ports.ts";
+import type { IdempotencyLookups } from "./idempotency-lookups.ts";
+import type { ProductGates } from "./place-order.gate.ts";
 import type { OrderDecider } from "./place-order.stages.ts";
 
 /** A committed order change, handed to `onCommitted` right after the commit (the outbox has it too). */
@@ -66,6 +68,8 @@ export interface OrderFlowDeps {
   deciders?: readonly OrderDecider[];
   /** The distributor price chain the price stage applies (docs/distribution.md); none: every sale at retail. */
   chain?: ChainPricingPort;
+  /** Placements of one stock product priced, decided and committed at once (place-order.gate.ts); default 16. */
+  placementsPerProduct?: number;
   /**
    * Whether an order placed to be paid later was held by a decider (`review`): paying it then moves it to
    * HELD_FOR_REVIEW instead of PAID. Runs in the payment's transaction. Unset: nothing is held at payment.
@@ -86,6 +90,8 @@ export interface OrderDb {
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   /** Where order reads outside a transaction go. */
   read: SqlExecutor;
+  /** The order placed under a user's idempotency key, looked up together with the others asked meanwhile. */
+  idempotency: IdempotencyLookups;
 }
 
 /** The other modules the flows call (through their ports). */
@@ -132,6 +138,8 @@ export interface PlacementPolicy {
   deciders: readonly OrderDecider[];
   heldAtPayment?: OrderFlowDeps["heldAtPayment"];
   chain?: ChainPricingPort;
+  /** Each stock product's turns: how many of its placements run past the resolve stage at once. */
+  gates: ProductGates;
 }
 
 /** What every flow runs with, in named parts (built once by `createOrders`). */

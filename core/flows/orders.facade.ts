@@ -51,6 +51,8 @@ import {
   type PlaceOrderInput,
   type PlaceOrderResult,
 } from "./place-order.flow.ts";
+import { createIdempotencyLookups } from "./idempotency-lookups.ts";
+import { ProductGates } from "./place-order.gate.ts";
 import { heldOrderIds, refundHeld, releaseHeld, type HeldDecision } from "./held-orders.flow.ts";
 import type { SupplierCandidatePort, SupplierOutcomePort } from "./ports.ts";
 
@@ -116,6 +118,7 @@ export function createOrders(deps: OrderFlowDeps) {
       backorders: createBackorderQueue(),
       transaction: (fn) => deps.sql.transaction(fn),
       read: deps.sql,
+      idempotency: createIdempotencyLookups((keys) => store.findByIdempotencyKeys(deps.sql, keys)),
     },
     modules: {
       ledger: deps.ledger,
@@ -142,6 +145,7 @@ export function createOrders(deps: OrderFlowDeps) {
       deciders: deps.deciders ?? [],
       ...(deps.heldAtPayment ? { heldAtPayment: deps.heldAtPayment } : {}),
       ...(deps.chain ? { chain: deps.chain } : {}),
+      gates: new ProductGates(deps.placementsPerProduct ?? 16),
     },
     clock: deps.clock,
   };

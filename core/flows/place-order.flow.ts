@@ -24,6 +24,7 @@ import {
   type DecidedOrder,
   type PlacementClient,
   type PricedOrder,
+  type ResolvedOrder,
 } from "./place-order.stages.ts";
 import type { DeliveredCode } from "./ports.ts";
 
@@ -98,7 +99,7 @@ async function placeOnce(
     ...(input.shopId ? { shopId: input.shopId } : {}),
   });
   const replay = async (): Promise<PlaceOrderResult | null> => {
-    const existing = await rt.orders.store.findByIdempotencyKey(rt.orders.read, input.userId, input.idempotencyKey);
+    const existing = await rt.orders.idempotency.find(input.userId, input.idempotencyKey);
     return existing ? replayOf(existing, hash) : null;
   };
 
@@ -107,9 +108,35 @@ async function placeOnce(
   const refused = async (f: PlaceOrderFailure, final: boolean) => (final ? ((await replay()) ?? f) : PRODUCT_CHANGED);
   const resolved = await resolveStage(rt, ctx, { ...input, orderId: newId() });
   if (!resolved.ok) return refused(resolved, fresh || resolved.code === "product_unavailable");
-  const short = knownShort(rt, ctx, resolved.value.product, input.quantity);
-  if (short) return (await replay()) ?? { ok: false, code: "out_of_stock", available: short.available };
-  const priced = await priceStage(rt, ctx, resolved.value, fresh);
+  const { product } = resolved.value;
+  if (!hinted(product, input.quantity)) return placeResolved(rt, ctx, input, hash, resolved.value, fresh, replay);
+  // A stock product: its turn first (place-order.gate.ts), then the sold-out hint — a buyer that waited
+  // while the last codes went is refused here, before pricing, the deciders and any transaction.
+  const leave = await rt.placement.gates.enter(product.id);
+  try {
+    const short = rt.modules.inventory.knownShort(ctx, { productId: product.id, quantity: input.quantity });
+    if (short) {
+      leave();
+      return (await replay()) ?? { ok: false, code: "out_of_stock", available: short.available };
+    }
+    return await placeResolved(rt, ctx, input, hash, resolved.value, fresh, replay);
+  } finally {
+    leave();
+  }
+}
+
+/** price → decide → commit, for a resolved order (placeOnce). */
+async function placeResolved(
+  rt: FlowRuntime,
+  ctx: CoreContext,
+  input: PlaceOrderInput,
+  hash: string,
+  resolved: ResolvedOrder,
+  fresh: boolean,
+  replay: () => Promise<PlaceOrderResult | null>,
+): Promise<PlaceOrderResult | typeof PRODUCT_CHANGED> {
+  const refused = async (f: PlaceOrderFailure, final: boolean) => (final ? ((await replay()) ?? f) : PRODUCT_CHANGED);
+  const priced = await priceStage(rt, ctx, resolved, fresh);
   if (!priced.ok) return refused(priced, fresh);
   const decided = await decideStage(rt, ctx, priced.value);
   if (!decided.ok) return refused(decided, true);
@@ -249,15 +276,14 @@ async function commitStage(
 }
 
 /**
- * Sold out a moment ago (a claim in this process ran short): refused before pricing, the deciders and any
- * transaction — a burst of buyers after the last code costs each one a look at the idempotency key only.
- * Only for a quantity the product sells, of an active stock product that takes no backorders, so every
- * other refusal still answers as it would.
+ * Whether the product's placements take turns at its gate and ask the sold-out hint (a claim in this
+ * process ran short a moment ago) first: an active stock product that takes no backorders, for a quantity
+ * it sells — so every other refusal still answers as it would. A burst of buyers after the last code
+ * costs each one a look at the idempotency key only.
  */
-function knownShort(rt: FlowRuntime, ctx: CoreContext, product: Product, quantity: number) {
-  if (product.deliveryKind !== "CODE" || product.acceptBackorders || !product.active) return null;
-  if (quantity < product.minQty || quantity > product.maxQty) return null;
-  return rt.modules.inventory.knownShort(ctx, { productId: product.id, quantity });
+function hinted(product: Product, quantity: number): boolean {
+  if (product.deliveryKind !== "CODE" || product.acceptBackorders || !product.active) return false;
+  return quantity >= product.minQty && quantity <= product.maxQty;
 }
 
 /** A commit that threw: an expected refusal (rolled back), a replay, a changed product — or the error. */

@@ -152,6 +152,11 @@ export interface OrderStore {
   get(db: SqlExecutor, orderId: string): Promise<Order | null>;
   getForUpdate(tx: SqlExecutor, orderId: string): Promise<Order | null>;
   findByIdempotencyKey(db: SqlExecutor, userId: string, idempotencyKey: string): Promise<Order | null>;
+  /** The orders placed under any of these (user, idempotency key) pairs: many lookups in one statement. */
+  findByIdempotencyKeys(
+    db: SqlExecutor,
+    keys: ReadonlyArray<{ userId: string; idempotencyKey: string }>,
+  ): Promise<Order[]>;
   events(db: SqlExecutor, orderId: string): Promise<OrderEventRow[]>;
   /** CREATED orders whose payment window has closed. */
   dueForExpiry(db: SqlExecutor, limit: number): Promise<Array<{ id: string }>>;
@@ -318,6 +323,12 @@ export function createOrderStore({ clock }: { clock: Clock }): OrderStore {
           sql`SELECT ${COLS} FROM orders WHERE user_id = ${userId}::uuid AND idempotency_key = ${key}::text`,
         ),
       );
+    },
+
+    async findByIdempotencyKeys(db, keys) {
+      if (keys.length === 0) return [];
+      return db.query<Order>(sql`SELECT ${COLS} FROM orders WHERE (user_id, idempotency_key) IN
+        (SELECT * FROM unnest(${keys.map((k) => k.userId)}::uuid[], ${keys.map((k) => k.idempotencyKey)}::text[]))`);
     },
 
     async events(db, orderId) {
