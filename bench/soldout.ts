@@ -1,10 +1,10 @@
-import http from "node:http";
+import type net from "node:net";
 import pg from "pg";
 import type { Container } from "../app/container.ts";
 import { systemContext } from "../core/shared/index.ts";
-import { log, round3 } from "./config.ts";
+import { log, percentile, round3 } from "./config.ts";
 import type { CpuMeter, CpuUse } from "./cpu.ts";
-import { post } from "./load.ts";
+import { postOnNewConnection } from "./load.ts";
 import { CATEGORY_ID, STOCK_SUPPLIER_ID } from "./seed/ids.ts";
 
 /**
@@ -28,6 +28,8 @@ export interface SoldOutResult {
   ok: boolean;
   /** CPU the burst took (server, PostgreSQL, …), from its first request to its last answer. */
   cpu: CpuUse;
+  /** 99th percentile of the buyers' waits (request sent → answer read), ms. */
+  waitP99Ms: number;
 }
 
 const SEQUENCED = ["order_events", "outbox_events", "ledger_entries"] as const;
@@ -42,8 +44,10 @@ export async function soldOutBurst(opts: {
 }): Promise<SoldOutResult> {
   const { c } = opts;
   const ctx = systemContext("bench", { channel: "cli" });
+  const tag = `${process.pid}-${Date.now()}`;
+  // A product of its own per burst (a second burst in one process must not find the first one's sales).
   const product = await c.catalog.upsertProduct(ctx, {
-    sku: `BENCH-SOLDOUT-${process.pid}`,
+    sku: `BENCH-SOLDOUT-${tag}`,
     categoryId: CATEGORY_ID,
     nameZh: "压测抢购",
     nameEn: "Bench drop",
@@ -53,7 +57,6 @@ export async function soldOutBurst(opts: {
     deliveryKind: "CODE",
   });
   await c.suppliers.linkProduct(ctx, { productId: product.id, supplierId: STOCK_SUPPLIER_ID, cost: 900n });
-  const tag = `${process.pid}-${Date.now()}`;
   await c.inventory.importCodes(ctx, {
     productId: product.id,
     source: "bench drop",
@@ -75,17 +78,21 @@ export async function soldOutBurst(opts: {
     };
     const before = await seqs();
     const since = new Date();
-    const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+    // Each buyer on a connection of its own (1,000 new connections at once), kept open until all are answered.
+    const sockets: net.Socket[] = [];
     const errors: Record<string, number> = {};
     let sold = 0;
     let refused = 0;
+    /** Each buyer's wait for its answer, ms. */
+    const waits: number[] = [];
     log(`sold-out burst: ${opts.keys.length} buyers, one product with ${opts.codes} codes`);
     const meter = opts.meter();
     const t0 = performance.now();
     await Promise.all(
       opts.keys.map(async (key, i) => {
         try {
-          const r = await post(
+          const sent = performance.now();
+          const r = await postOnNewConnection(
             `${opts.url}/v1/orders`,
             JSON.stringify({ product_id: product.id, quantity: 1 }),
             {
@@ -93,8 +100,9 @@ export async function soldOutBurst(opts: {
               "idempotency-key": `drop-${tag}-${i}`,
               "content-type": "application/json",
             },
-            agent,
+            sockets,
           );
+          waits.push(performance.now() - sent);
           const code = (JSON.parse(r.body) as { error?: { code: string } }).error?.code;
           if (r.status === 201) sold++;
           else if (code === "out_of_stock") refused++;
@@ -106,7 +114,7 @@ export async function soldOutBurst(opts: {
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = meter.stop();
-    agent.destroy();
+    for (const s of sockets) s.destroy();
 
     const after = await seqs();
     // Everything committed since the burst began (ids and times only grow), and how much of it is a sale's.
@@ -133,6 +141,8 @@ export async function soldOutBurst(opts: {
       ],
     );
     const n = (k: string) => Number(rows[0]![k]);
+    waits.sort((a, b) => a - b);
+    const wait = (p: number) => Math.round(percentile(waits, p));
     const refusalRows = n("orders") + n("events") + n("outbox") + n("ledger_txs") + n("entries");
     const taken = SEQUENCED.reduce((s, t) => s + Number(after[t]! - before[t]!), 0);
     const rolledBackWrites = taken - (n("events_all") + n("outbox_all") + n("entries_all"));
@@ -147,9 +157,10 @@ export async function soldOutBurst(opts: {
       `sold-out burst: every buyer answered in ${round3(seconds)} s; ${sold} sold, ${refused} refused, errors ` +
         `${JSON.stringify(errors)}; ${refusalRows} rows left by refusals, ${rolledBackWrites} inserts rolled back` +
         `${ok ? "" : " — CHECK FAILED"}; CPU: server ${Math.round(cpu.clientMs)} ms, postgres ` +
-        `${Math.round(cpu.postgresMs)} ms, others on the machine ${cpu.foreignPct}%`,
+        `${Math.round(cpu.postgresMs)} ms, load generator ${Math.round(cpu.selfMs)} ms, others on the machine ` +
+        `${cpu.foreignPct}%; answers p50 ${wait(50)} ms, p90 ${wait(90)} ms, p99 ${wait(99)} ms, last ${wait(100)} ms`,
     );
-    return { seconds, sold, refused, errors, refusalRows, rolledBackWrites, ok, cpu };
+    return { seconds, sold, refused, errors, refusalRows, rolledBackWrites, ok, cpu, waitP99Ms: wait(99) };
   } finally {
     await db.end();
   }
