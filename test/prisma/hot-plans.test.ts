@@ -218,6 +218,10 @@ describe("hot statements on an ANALYZEd, production-shaped database (generic pla
     await store.get(r.tx, orderId);
     await store.getForUpdate(r.tx, orderId);
     await store.findByIdempotencyKey(r.tx, userId, "k1");
+    await store.findByIdempotencyKeys(r.tx, [
+      { userId, idempotencyKey: "k1" },
+      { userId: "00000000-0000-4000-8002-000000000008", idempotencyKey: "k2" },
+    ]);
     const reads = createOrderReads();
     await reads.get(r.tx, orderId);
     await reads.byNumber(r.tx, "K7M2-9QX4");
@@ -246,7 +250,7 @@ describe("hot statements on an ANALYZEd, production-shaped database (generic pla
       },
       { guard: catalog.stillOnSale(LAST_PRODUCT, 1) },
     );
-    expect(r.statements).toHaveLength(12);
+    expect(r.statements).toHaveLength(13);
     for (const s of r.statements) expect(unboundedScans(await explain(s)), s.text).toEqual([]);
   });
 });
