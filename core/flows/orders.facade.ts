@@ -67,30 +67,67 @@ export function createOrders(deps: OrderFlowDeps) {
   const products = new Map<string, { at: number; product: Product }>();
   const stockLinks = new Map<string, { at: number; link: SupplierCandidatePort | null }>();
   const candidates = new Map<string, { at: number; list: SupplierCandidatePort[] }>();
+  /**
+   * A product's (or its stock link's) read in flight: callers that miss the cache meanwhile share it, so a
+   * burst of buyers of a product nobody asked for in the last `cacheMs` (a drop) costs one read, not one
+   * each. `forget` drops it too: a caller after that reads afresh, and the read dropped fills no cache.
+   */
+  const productReads = new Map<string, Promise<Product | null>>();
+  const stockReads = new Map<string, Promise<SupplierCandidatePort | null>>();
+  function shared<T>(reads: Map<string, Promise<T>>, key: string, read: () => Promise<T>, keep: (v: T) => void) {
+    const inFlight = reads.get(key);
+    if (inFlight) return inFlight;
+    const p: Promise<T> = read().then(
+      (v) => {
+        if (reads.get(key) === p) {
+          reads.delete(key);
+          keep(v);
+        }
+        return v;
+      },
+      (e: unknown) => {
+        if (reads.get(key) === p) reads.delete(key);
+        throw e;
+      },
+    );
+    reads.set(key, p);
+    return p;
+  }
   const routing: RoutingCache = {
     async product(ctx, productId) {
       const now = deps.clock.now().getTime();
       const hit = products.get(productId);
       if (hit && now - hit.at < cacheMs) return hit.product;
-      const product = await deps.catalog.getProduct(ctx, productId);
-      if (product) {
-        if (products.size > 10_000) products.clear();
-        products.set(productId, { at: now, product });
-      }
-      return product;
+      return shared(
+        productReads,
+        productId,
+        () => deps.catalog.getProduct(ctx, productId),
+        (product) => {
+          if (!product) return;
+          if (products.size > 10_000) products.clear();
+          products.set(productId, { at: now, product });
+        },
+      );
     },
     forget(productId) {
       products.delete(productId);
+      productReads.delete(productId);
     },
     async stockSupplier(ctx, productId) {
       const now = deps.clock.now().getTime();
       const hit = stockLinks.get(productId);
       if (hit && now - hit.at < cacheMs) return hit.link;
-      const all = await deps.suppliers.candidates(ctx, productId, { includeOpen: true });
-      const link = all.find((c) => c.kind === "STOCK") ?? null;
-      if (stockLinks.size > 10_000) stockLinks.clear();
-      stockLinks.set(productId, { at: now, link });
-      return link;
+      return shared(
+        stockReads,
+        productId,
+        async () =>
+          (await deps.suppliers.candidates(ctx, productId, { includeOpen: true })).find((c) => c.kind === "STOCK") ??
+          null,
+        (link) => {
+          if (stockLinks.size > 10_000) stockLinks.clear();
+          stockLinks.set(productId, { at: now, link });
+        },
+      );
     },
     async supplierCandidates(ctx, productId) {
       const now = deps.clock.now().getTime();

@@ -138,6 +138,20 @@ describe("sold-out path (PostgreSQL)", () => {
     expect(await shop.invariants()).toMatchObject({ ledgerOk: true, codeOnTwoOrders: 0 });
   }, 180_000);
 
+  it("buyers of a product nobody asked for lately share one read of it", async () => {
+    const product = await shop.codeProduct({ price: 300n, stock: 1 });
+    const ids = await buyers(20);
+    recorder.start();
+    const results = await Promise.all(ids.map((id) => place(id, product.id, "first-read")));
+    const steps = recorder.stop();
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.code === "out_of_stock")).toHaveLength(19);
+    const productReads = steps.filter(
+      (s) => s.kind === "autocommit" && /FROM products p WHERE p\.id =/.test(s.trip[0]!.text),
+    );
+    expect(productReads).toHaveLength(1);
+  });
+
   it("a refusal costs one committed round trip; after it, the product is refused without a transaction until restocked", async () => {
     const product = await shop.codeProduct({ price: 500n, stock: 1 });
     const [a, b, c, d] = await buyers(4);
