@@ -155,7 +155,11 @@ export const orderCodesForStaffSql = (orderId: string) => sql`
 
 // Imports (through Prisma: see the header).
 
-/** One chunk of an import, and the batch's counters bumped by what it inserted, skipped and rejected. */
+/**
+ * One chunk of an import, and the batch's counters bumped by what it inserted, skipped and rejected.
+ * Answers only how many rows it inserted: a chunk that inserted them all (the usual case) needs no more,
+ * and `skippedCodesSql` names the others when some were already stored.
+ */
 export const insertCodesChunkSql = (c: {
   productId: string;
   batchId: string;
@@ -173,11 +177,9 @@ export const insertCodesChunkSql = (c: {
     FROM unnest(${c.hashes}::text[], ${c.codes}::text[], ${c.passwords}::text[], ${c.expiries}::timestamptz[])
       AS t(h, c, p, e)
     ON CONFLICT (code_hash) DO NOTHING
-    RETURNING code_hash
+    RETURNING 1
   ), n AS (
-    SELECT count(*)::int AS inserted,
-           ARRAY(SELECT t.h FROM unnest(${c.hashes}::text[]) AS t(h) EXCEPT SELECT code_hash FROM ins) AS skipped
-    FROM ins
+    SELECT count(*)::int AS inserted FROM ins
   )
   UPDATE code_batches b
   SET imported = b.imported + n.inserted,
@@ -185,7 +187,18 @@ export const insertCodesChunkSql = (c: {
       rejected = b.rejected + ${c.rejected}::int
   FROM n
   WHERE b.id = ${c.batchId}::uuid
-  RETURNING n.inserted, n.skipped`;
+  RETURNING n.inserted`;
+
+/**
+ * The positions (1-based) of a chunk's hashes that its INSERT skipped: not in the batch after it. Exact
+ * because an import never sends one hash twice (it drops a file's repeats first), so the batch holds
+ * exactly the chunk's inserted rows among those hashes; a skipped row conflicted with a committed row of
+ * another batch (ON CONFLICT waits for a concurrent insert of the same code to commit or abort).
+ */
+export const skippedCodesSql = (batchId: string, hashes: string[]) => sql`
+  SELECT t.n::int AS n FROM unnest(${hashes}::text[]) WITH ORDINALITY AS t(h, n)
+  WHERE NOT EXISTS (SELECT 1 FROM codes c WHERE c.code_hash = t.h AND c.batch_id = ${batchId}::uuid)
+  ORDER BY t.n`;
 
 // Counts and reports.
 
