@@ -3,8 +3,9 @@ import { empty, invalidData, sql, type Sql, type SqlExecutor } from "../shared/i
 /**
  * Every statement of the inventory (tables codes, code_batches, order_codes, restock_subscriptions).
  * Claims, releases, sales, reveals, supplier codes, counts and restock alerts run on the SqlRunner (in the
- * order's transaction); the import's chunks and the stock report run through Prisma (`prismaExecutor`),
- * which keeps the batch bookkeeping (docs/data-access.md). Each parameter is cast: statements are
+ * order's transaction); the stock report runs through Prisma (`prismaExecutor`), which keeps the batch
+ * bookkeeping (docs/data-access.md), and so do the import's chunks inside a caller's Prisma transaction
+ * (on the SqlRunner otherwise). Each parameter is cast: statements are
  * prepared once per connection and planned without their values.
  */
 
@@ -153,7 +154,7 @@ export const orderCodesForStaffSql = (orderId: string) => sql`
   WHERE oc.order_id = ${orderId}::uuid
   ORDER BY oc.position`;
 
-// Imports (through Prisma: see the header).
+// Imports (on the SqlRunner, or in a caller's Prisma transaction: see the header).
 
 /**
  * One chunk of an import, and the batch's counters bumped by what it inserted, skipped and rejected.

@@ -124,6 +124,33 @@ describe("importCodes", () => {
     expect(batch).toMatchObject({ imported: n - 3, duplicate: 3, rejected: 0 });
   });
 
+  it("runs in the caller's Prisma transaction: all of it commits or rolls back with it", async () => {
+    const tag = Date.now().toString(36);
+    const content = [`TX-${tag}-1,pw`, `TX-${tag}-2`, `TX-${tag}-1`, `OLD-1`].join("\n");
+    const batches = await t.db.prisma.codeBatch.count();
+    const rolledBack = await t.db.prisma
+      .$transaction(async (tx) => {
+        const res = await inventory.importCodes(ctx, { productId, source: "tx", content }, { tx });
+        expect(res).toMatchObject({ imported: 2, duplicate: 2 });
+        throw new Error("roll back");
+      })
+      .catch((e: Error) => e.message);
+    expect(rolledBack).toBe("roll back");
+    expect(await t.db.prisma.codeBatch.count()).toBe(batches);
+    expect(await t.db.prisma.code.count({ where: { codeHash: secrets.keyedHash(`TX-${tag}-1`, "code") } })).toBe(0);
+
+    const res = await t.db.prisma.$transaction((tx) =>
+      inventory.importCodes(ctx, { productId, source: "tx", content }, { tx }),
+    );
+    expect(res).toMatchObject({ imported: 2, duplicate: 2, rejected: 0 });
+    expect(res.duplicates).toEqual([
+      { line: 3, of: "file" },
+      { line: 4, of: "stock" },
+    ]);
+    const batch = await t.db.prisma.codeBatch.findUniqueOrThrow({ where: { id: res.batchId! } });
+    expect(batch).toMatchObject({ imported: 2, duplicate: 2 });
+  });
+
   it("caps the error list but keeps counts exact", async () => {
     const res = await inventory.importCodes(ctx, { productId, source: "t", content: ",x\n".repeat(150) });
     expect(res.rejected).toBe(150);
