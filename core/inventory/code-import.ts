@@ -19,6 +19,12 @@ export const IMPORT_CHUNK_ROWS = 2000;
 export const MAX_IMPORT_ERRORS = 100;
 /** `onProgress` every this many lines read (and once at the end): the channels edit at most ~1/s anyway. */
 export const IMPORT_PROGRESS_LINES = 5000;
+/**
+ * Codes remembered for catching a file's repeats before they are sent (~110 bytes each): past this, the
+ * memory is cleared at the next chunk and a repeat of a line from before reaches the database, which
+ * skips it all the same (and `skippedCodesSql` names it as a repeat).
+ */
+const MAX_REMEMBERED_CODES = 1_000_000;
 /** Lines parsed and encrypted between two turns of the event loop (see `importCodes`). */
 const YIELD_LINES = 250;
 export const STOCK_RESTOCKED = "stock.restocked";
@@ -53,9 +59,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * synchronous work, so the loop gives the event loop a turn every YIELD_LINES lines — that is when the
  * statement just issued is written to the socket and the answer to the one before is read; without it
  * both waited until the next chunk was ready and the database and this process took turns instead.
- * A file's repeated codes are caught here (every hash of the file is remembered, so a repeat is named
- * as such however far apart the lines are) and never sent; codes already stored are skipped by the
- * INSERT and named by line.
+ * A file's repeated codes are caught here (the file's hashes are remembered, up to MAX_REMEMBERED_CODES)
+ * and never sent; codes already stored are skipped by the INSERT and named by line.
  */
 export async function importCodes(
   deps: InventoryDeps,
@@ -96,17 +101,21 @@ export async function importCodes(
     input.onProgress?.({ lines, imported: result.imported, duplicate: result.duplicate, rejected: result.rejected });
 
   const write = async (rows: Chunk) => {
-    const inserted = await insertChunk(chunks, input.productId, batchId, now, rows);
+    const { inserted, firstId } = await insertChunk(chunks, input.productId, batchId, now, rows);
     result.imported += inserted;
     result.duplicate += rows.size - inserted + rows.duplicates;
     if (inserted < rows.size && result.duplicates.length < MAX_IMPORT_ERRORS) {
-      const skipped = await chunks.query<{ n: number }>(skippedCodesSql(batchId, rows.hashes));
-      for (const { n } of skipped) noteDuplicate(rows.lines[n - 1]!, "stock");
+      const skipped = await chunks.query<{ n: number; inFile: boolean }>(
+        skippedCodesSql(batchId, rows.hashes, firstId),
+      );
+      for (const { n, inFile } of skipped) noteDuplicate(rows.lines[n - 1]!, inFile ? "file" : "stock");
     }
   };
   const flush = async () => {
     const rows = chunk;
     chunk = new Chunk();
+    // Cleared between chunks only: a chunk never holds one code twice (skippedCodesSql counts on it).
+    if (seen.size >= MAX_REMEMBERED_CODES) seen.clear();
     if (rows.size === 0 && rows.duplicates === 0 && rows.rejected === 0) return;
     // At most one INSERT in flight: wait for the previous (its failure surfaces here) before this one.
     if (inflight) await inflight;
@@ -175,8 +184,8 @@ async function insertChunk(
   batchId: string,
   now: Date,
   rows: Chunk,
-): Promise<number> {
-  const [res] = await exec.query<{ inserted: number }>(
+): Promise<{ inserted: number; firstId: bigint | null }> {
+  const [res] = await exec.query<{ inserted: number; first_id: bigint | null }>(
     insertCodesChunkSql({
       productId,
       batchId,
@@ -189,5 +198,5 @@ async function insertChunk(
       rejected: rows.rejected,
     }),
   );
-  return res?.inserted ?? 0;
+  return { inserted: res?.inserted ?? 0, firstId: res?.first_id ?? null };
 }

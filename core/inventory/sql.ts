@@ -158,8 +158,9 @@ export const orderCodesForStaffSql = (orderId: string) => sql`
 
 /**
  * One chunk of an import, and the batch's counters bumped by what it inserted, skipped and rejected.
- * Answers only how many rows it inserted: a chunk that inserted them all (the usual case) needs no more,
- * and `skippedCodesSql` names the others when some were already stored.
+ * Answers how many rows it inserted and the first id it gave (ids of one statement are above those of
+ * every statement before it): a chunk that inserted them all (the usual case) needs no more, and
+ * `skippedCodesSql` names the others when some were skipped.
  */
 export const insertCodesChunkSql = (c: {
   productId: string;
@@ -178,9 +179,9 @@ export const insertCodesChunkSql = (c: {
     FROM unnest(${c.hashes}::text[], ${c.codes}::text[], ${c.passwords}::text[], ${c.expiries}::timestamptz[])
       AS t(h, c, p, e)
     ON CONFLICT (code_hash) DO NOTHING
-    RETURNING 1
+    RETURNING id
   ), n AS (
-    SELECT count(*)::int AS inserted FROM ins
+    SELECT count(*)::int AS inserted, min(id) AS first_id FROM ins
   )
   UPDATE code_batches b
   SET imported = b.imported + n.inserted,
@@ -188,17 +189,21 @@ export const insertCodesChunkSql = (c: {
       rejected = b.rejected + ${c.rejected}::int
   FROM n
   WHERE b.id = ${c.batchId}::uuid
-  RETURNING n.inserted`;
+  RETURNING n.inserted, n.first_id`;
 
 /**
- * The positions (1-based) of a chunk's hashes that its INSERT skipped: not in the batch after it. Exact
- * because an import never sends one hash twice (it drops a file's repeats first), so the batch holds
- * exactly the chunk's inserted rows among those hashes; a skipped row conflicted with a committed row of
- * another batch (ON CONFLICT waits for a concurrent insert of the same code to commit or abort).
+ * The positions (1-based) of a chunk's hashes that its INSERT skipped, and whether the code is one of
+ * this batch's (an earlier line of the same file) or was in stock before. A position was inserted
+ * exactly when this batch holds its hash under an id from that INSERT (≥ `firstId`; null: it inserted
+ * nothing); a chunk never holds one hash twice. ON CONFLICT waits for a concurrent insert of the same
+ * code to commit or abort, so a skipped code's row is there to be read.
  */
-export const skippedCodesSql = (batchId: string, hashes: string[]) => sql`
-  SELECT t.n::int AS n FROM unnest(${hashes}::text[]) WITH ORDINALITY AS t(h, n)
-  WHERE NOT EXISTS (SELECT 1 FROM codes c WHERE c.code_hash = t.h AND c.batch_id = ${batchId}::uuid)
+export const skippedCodesSql = (batchId: string, hashes: string[], firstId: bigint | null) => sql`
+  SELECT t.n::int AS n, COALESCE(c.batch_id = ${batchId}::uuid, false) AS "inFile"
+  FROM unnest(${hashes}::text[]) WITH ORDINALITY AS t(h, n)
+  LEFT JOIN codes c ON c.code_hash = t.h
+  WHERE c.id IS NULL OR c.batch_id <> ${batchId}::uuid
+     OR c.id < COALESCE(${firstId}::int8, 9223372036854775807)
   ORDER BY t.n`;
 
 // Counts and reports.

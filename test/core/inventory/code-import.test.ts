@@ -7,7 +7,8 @@ import {
   type ImportProgress,
   type Inventory,
 } from "../../../core/inventory/index.ts";
-import { ManualClock, systemContext } from "../../../core/shared/index.ts";
+import { insertCodesChunkSql, skippedCodesSql } from "../../../core/inventory/sql.ts";
+import { ManualClock, newId, systemContext } from "../../../core/shared/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
 import { chunksOf, createProduct, testSecrets } from "./fixtures.ts";
 
@@ -149,6 +150,51 @@ describe("importCodes", () => {
     ]);
     const batch = await t.db.prisma.codeBatch.findUniqueOrThrow({ where: { id: res.batchId! } });
     expect(batch).toMatchObject({ imported: 2, duplicate: 2 });
+  });
+
+  it("names the rows a chunk skipped: repeats of the batch's earlier chunks (past the import's memory) and stock", async () => {
+    const tag = Date.now().toString(36);
+    const h = (c: string) => secrets.keyedHash(`SK-${tag}-${c}`, "code");
+    const stock = await inventory.importCodes(ctx, { productId, source: "t", content: `SK-${tag}-s\n` });
+    const batchId = newId();
+    await t.db.prisma.codeBatch.create({ data: { id: batchId, productId, source: "t", createdAt: new Date() } });
+    const chunk = async (codes: string[]) => {
+      const [row] = await t.db.sql.query<{ inserted: number; first_id: bigint | null }>(
+        insertCodesChunkSql({
+          productId,
+          batchId,
+          now: new Date(),
+          hashes: codes.map(h),
+          codes: codes.map((c) => secrets.encrypt(c)),
+          passwords: codes.map(() => null),
+          expiries: codes.map(() => null),
+          duplicates: 0,
+          rejected: 0,
+        }),
+      );
+      const skipped = await t.db.sql.query<{ n: number; inFile: boolean }>(
+        skippedCodesSql(batchId, codes.map(h), row!.first_id),
+      );
+      return { inserted: row!.inserted, skipped };
+    };
+    expect(await chunk(["a", "b"])).toEqual({ inserted: 2, skipped: [] });
+    expect(await chunk(["c", "a", "s", "d"])).toEqual({
+      inserted: 2,
+      skipped: [
+        { n: 2, inFile: true },
+        { n: 3, inFile: false },
+      ],
+    });
+    expect(await chunk(["b", "s"])).toEqual({
+      inserted: 0,
+      skipped: [
+        { n: 1, inFile: true },
+        { n: 2, inFile: false },
+      ],
+    });
+    const batch = await t.db.prisma.codeBatch.findUniqueOrThrow({ where: { id: batchId } });
+    expect(batch).toMatchObject({ imported: 4, duplicate: 4 });
+    expect(stock.imported).toBe(1);
   });
 
   it("caps the error list but keeps counts exact", async () => {
