@@ -13,7 +13,7 @@ import type { Suppliers } from "../core/suppliers/index.ts";
 import { productPriceAction } from "../core/flows/product-price.action.ts";
 import { walletAdjustAction } from "../core/flows/wallet-adjust.action.ts";
 import { unitsSoldSinceSql } from "../core/orders/index.ts";
-import { requestWithdrawalFlow } from "../core/flows/request-withdrawal.flow.ts";
+import { cancelWithdrawalFlow, requestWithdrawalFlow } from "../core/flows/request-withdrawal.flow.ts";
 import { withdrawalPayAction } from "../core/flows/withdrawal-pay.action.ts";
 import type { PayoutProvider, Withdrawals } from "../core/withdrawals/index.ts";
 import { createIdentity } from "../core/identity/index.ts";
@@ -36,6 +36,8 @@ export interface StaffConsole {
   withdrawals: Withdrawals;
   /** A user's withdrawal: the hold, then the staff decision (core/flows/request-withdrawal.flow.ts). */
   requestWithdrawal: ReturnType<typeof requestWithdrawalFlow>;
+  /** A user cancels their withdrawal: the hold released, its request out of the staff queue. */
+  cancelWithdrawal: ReturnType<typeof cancelWithdrawalFlow>;
   alerts: Alerts;
   reports: Reports;
   /** The staff bot's operations commands (reports, money, ledger, alerts, suppliers, catalog). */
@@ -128,6 +130,7 @@ export function createStaffConsole(c: StaffConsoleContainer, opts: { payouts?: P
     suppliers: c.suppliers,
     withdrawals,
     requestWithdrawal: requestWithdrawalFlow({ withdrawals, approvals }),
+    cancelWithdrawal: cancelWithdrawalFlow({ withdrawals, approvals }),
     alerts,
     reports,
     ops,

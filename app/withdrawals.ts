@@ -114,11 +114,12 @@ export function createWithdrawalsFor(
 /** The shop bot's withdrawal screens (bots/distributor/withdraw-*.ts) over the core: the staff console's flow. */
 export function chatWithdrawPorts(
   distribution: Pick<Container["distribution"], "get">,
-  con: Pick<StaffConsole, "withdrawals" | "requestWithdrawal">,
+  con: Pick<StaffConsole, "withdrawals" | "requestWithdrawal" | "cancelWithdrawal">,
 ): WithdrawPorts {
   return {
     isDistributor: async (ctx, userId) => (await distribution.get(ctx, userId)) !== null,
     withdrawals: con.withdrawals,
     request: con.requestWithdrawal,
+    cancel: con.cancelWithdrawal,
   };
 }

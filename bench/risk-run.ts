@@ -45,7 +45,7 @@ async function main() {
       seconds: bench.riskSeconds,
       concurrency: bench.concurrency,
       dbUrl: appDbUrl,
-      rounds: Number(process.env.BENCH_RISK_ROUNDS ?? 1),
+      rounds: Number(process.env.BENCH_RISK_ROUNDS ?? 3),
     });
     console.log(JSON.stringify(figures));
   } finally {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Container } from "../app/container.ts";
 import { systemContext } from "../core/shared/index.ts";
 import { log, percentile, round3 } from "./config.ts";
+import { CpuMeter } from "./cpu.ts";
 import { load, measure, type Shop } from "./load.ts";
 import { userId } from "./seed/ids.ts";
 import { startServer, stopServer } from "./server.ts";
@@ -13,6 +14,10 @@ import { startServer, stopServer } from "./server.ts";
  *   risk_orders_ratio          stock orders/s over the API with risk on ÷ with it off (two fresh servers,
  *                              warmed up alike, one after the other; with `rounds` > 1 the median of
  *                              that many interleaved pairs — BENCH_RISK_ROUNDS)
+ *   risk_cpu_ms_per_order_off/_on   CPU per delivered order of the server, PostgreSQL and Redis together
+ *                              (bench/cpu.ts), medians over the rounds; `risk_cpu_ratio` = off ÷ on, the
+ *                              throughput ratio a machine bound by those three would show. Unlike orders/s it
+ *                              holds when other work shares the machine (CPU time, not wall-clock).
  * The bench's buyers each order hundreds of times a minute, so the buyer-velocity rule's threshold is
  * lifted for these runs: every order then takes the whole decision (every rule evaluated, its counters
  * written), not a cheaper refusal. The rule is put back afterwards.
@@ -34,6 +39,9 @@ export async function riskFigures(o: {
   risk_orders_ratio: number;
   risk_history_events: number;
   risk_round_ratios: number[];
+  risk_cpu_ms_per_order_off: number;
+  risk_cpu_ms_per_order_on: number;
+  risk_cpu_ratio: number;
 }> {
   const ctx = systemContext("bench", { channel: "cli" });
   const risk = o.c.risk;
@@ -90,29 +98,49 @@ export async function riskFigures(o: {
       try {
         const shop = { ...o.shop, urls: [server.url] };
         await load(shop, { seconds: 3, directShare: 0, concurrency: o.concurrency, dbUrl: o.dbUrl });
+        const meter = new CpuMeter(new URL(o.dbUrl).pathname.slice(1), [server.child.pid!]);
         const res = await load(shop, {
           seconds: o.seconds,
           directShare: 0,
           concurrency: o.concurrency,
           dbUrl: o.dbUrl,
         });
-        return (await measure(o.dbUrl, `stock, risk ${enabled ? "on" : "off"}`, res)).ordersPerS;
+        const cpu = meter.stop();
+        const m = await measure(o.dbUrl, `stock, risk ${enabled ? "on" : "off"}`, res);
+        const cpuPerOrder = (cpu.clientMs + cpu.postgresMs + cpu.redisMs) / Math.max(1, m.delivered);
+        log(
+          `risk ${enabled ? "on" : "off"}: CPU per order ${round3(cpuPerOrder)} ms (server ${round3(cpu.clientMs / Math.max(1, m.delivered))}, ` +
+            `postgres ${round3(cpu.postgresMs / Math.max(1, m.delivered))}, redis ${round3(cpu.redisMs / Math.max(1, m.delivered))}); others on the machine ${cpu.foreignPct}%`,
+        );
+        return { ordersPerS: m.ordersPerS, cpuPerOrder };
       } finally {
         await stopServer(server.child);
       }
     };
     const pairs: Array<{ on: number; off: number }> = [];
+    const cpu: { on: number[]; off: number[] } = { on: [], off: [] };
     for (const first of roundOrder(o.rounds ?? 1)) {
       const a = await ordersPerS(first);
       const b = await ordersPerS(!first);
-      pairs.push(first ? { on: a, off: b } : { on: b, off: a });
+      const [on, off] = first ? [a, b] : [b, a];
+      pairs.push({ on: on.ordersPerS, off: off.ordersPerS });
+      cpu.on.push(on.cpuPerOrder);
+      cpu.off.push(off.cpuPerOrder);
     }
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((x, y) => x - y);
+      const mid = s.length >> 1;
+      return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+    };
     return {
       risk_p50_ms: round3(percentile(latencies, 50)),
       risk_p99_ms: round3(percentile(latencies, 99)),
       risk_orders_ratio: round3(medianRatio(pairs)),
       risk_history_events: events,
       risk_round_ratios: pairs.map((p) => round3(p.on / Math.max(1e-9, p.off))),
+      risk_cpu_ms_per_order_off: round3(median(cpu.off)),
+      risk_cpu_ms_per_order_on: round3(median(cpu.on)),
+      risk_cpu_ratio: round3(median(cpu.off) / Math.max(1e-9, median(cpu.on))),
     };
   } finally {
     if (velocity) await risk.putRule(ctx, { name: velocity.name, condition: velocity.condition });

@@ -59,7 +59,7 @@
  * 127.0.0.1:5432; pgbench and the app use the same transport), BENCH_REDIS_URL (redis://127.0.0.1:6379),
  * BENCH_WORKERS (0 = workers inside the server; n = n separate `worker` processes), BENCH_SERVERS (1),
  * BENCH_POOL_SIZE (20), BENCH_WORKER_CONCURRENCY (32), BENCH_KEEP_DB=1 keeps the run's databases,
- * BENCH_TELEGRAM=0 skips the chat pipeline, BENCH_RISK_SECONDS (the stock run's length; 0 skips the risk figures).
+ * BENCH_TELEGRAM=0 skips the chat pipeline, BENCH_RISK_SECONDS (the stock run's length; 0 skips the risk figures), BENCH_RISK_ROUNDS (3 off/on pairs, ABBA).
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -222,7 +222,7 @@ async function main() {
             users: z.users,
             scale: bench.shapeScale,
             seconds: bench.riskSeconds,
-            rounds: Number(process.env.BENCH_RISK_ROUNDS ?? 1),
+            rounds: Number(process.env.BENCH_RISK_ROUNDS ?? 3),
             concurrency: bench.concurrency,
             dbUrl: appDbUrl,
           })

@@ -30,7 +30,8 @@ export async function buildRisk(deps: {
     const { Redis } = await import("ioredis");
     const { RedisRiskCounters } = await import("./redis-risk-counters.ts");
     counters = new RedisRiskCounters(
-      new Redis(deps.config.REDIS_URL, { maxRetriesPerRequest: 2 }),
+      // Decisions of concurrent orders leave in one write (ioredis sends the commands of a tick together).
+      new Redis(deps.config.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true }),
       deps.config.REDIS_PREFIX,
       true,
     );

@@ -1,4 +1,4 @@
-import { renderStaffAlert } from "../../bots/staff/index.ts";
+import { renderApplicationNotice, renderStaffAlert } from "../../bots/staff/index.ts";
 import type { Reply } from "../../bots/turn.ts";
 import { defineConsumer, type EventConsumer } from "../../core/events/index.ts";
 import type { Locale } from "../../core/shared/index.ts";
@@ -13,7 +13,8 @@ export interface StaffDestination {
 }
 
 /**
- * The staff alerter: every committed `staff.alert` (core/alerts) → a message in each staff destination.
+ * The staff alerter: every committed `staff.alert` (core/alerts) → a message in each staff destination; so
+ * is every new distributor application (`distributor.applied`, with its Approve/Reject buttons).
  * Idempotent on the event id per destination (`seen`/`mark`, the outbound dedupe); a failed post throws, so
  * the event is retried — destinations already posted are skipped. Posts are paced by the channels (Slack
  * ≈1/s per channel with 429 retry, Telegram's per-chat limiter); alerts are throttled upstream (one open
@@ -23,16 +24,20 @@ export function staffAlerter(deps: {
   destinations: StaffDestination[];
   seen(key: string): Promise<boolean>;
   mark(key: string): Promise<void>;
-}): EventConsumer<"staff.alert"> {
+}): EventConsumer<"staff.alert" | "distributor.applied"> {
   return defineConsumer({
     name: STAFF_ALERTER,
-    types: ["staff.alert"],
+    types: ["staff.alert", "distributor.applied"],
     startFrom: "now",
     async handle(event) {
       for (const d of deps.destinations) {
         const key = `staff-alert:${event.id}:${d.name}`;
         if (await deps.seen(key)) continue;
-        await d.send([renderStaffAlert(event.payload, d.locale)]);
+        await d.send([
+          event.type === "distributor.applied"
+            ? renderApplicationNotice(event.payload.userId, d.locale)
+            : renderStaffAlert(event.payload, d.locale),
+        ]);
         await deps.mark(key);
       }
     },

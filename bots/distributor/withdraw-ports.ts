@@ -10,7 +10,9 @@ export interface WithdrawPorts {
   isDistributor(ctx: CoreContext, userId: string): Promise<boolean>;
   withdrawals: Pick<
     Withdrawals,
-    "terms" | "preview" | "get" | "payoutAccounts" | "addPayoutAccount" | "removePayoutAccount" | "list" | "cancel"
+    "terms" | "preview" | "get" | "payoutAccounts" | "addPayoutAccount" | "removePayoutAccount" | "list"
   >;
   request(ctx: CoreContext, input: RequestWithdrawalInput): Promise<RequestWithdrawalResult>;
+  /** Cancels the user's own pending withdrawal and takes its request out of the staff queue (core/flows). */
+  cancel: Withdrawals["cancel"];
 }

@@ -178,7 +178,7 @@ export function createWithdrawRequest(k: Kit, views: ReturnType<typeof createWit
 
   async function cancel(ports: WithdrawPorts, s: Session, withdrawalId: string): Promise<Reply[]> {
     try {
-      const r = await ports.withdrawals.cancel(s.ctx, { userId: s.user.id, withdrawalId });
+      const r = await ports.cancel(s.ctx, { userId: s.user.id, withdrawalId });
       const amount = money(s, r.withdrawal.amount, r.withdrawal.currency);
       const msg = r.changed
         ? t(s, "wd.cancelled", { amount })

@@ -20,6 +20,7 @@ const en = {
   rejected: (userId: string) => `Rejected: user ${userId}'s application. They were told in their chat.`,
   notPending: "That application is not pending any more (decided already, or there is none).",
   unavailable: "Distributor applications are not available here.",
+  applied: (userId: string) => `🆕 New distributor application from user ${userId} (/agent).`,
 };
 type Words = typeof en;
 const zh: Words = {
@@ -32,7 +33,25 @@ const zh: Words = {
   rejected: (userId) => `已驳回用户 ${userId} 的申请。已在其私聊中通知。`,
   notPending: "该申请已不在待审核状态（已处理，或不存在）。",
   unavailable: "此处暂不支持代理申请。",
+  applied: (userId) => `🆕 新的代理申请：用户 ${userId}（/agent）。`,
 };
+
+const decisionButtons = (m: Words, userId: string) => [
+  [
+    { kind: "callback" as const, label: m.approve, data: applicationButton("approve", userId) },
+    { kind: "callback" as const, label: m.reject, data: applicationButton("reject", userId) },
+  ],
+];
+
+/** The staff channel's notice of a new application (`distributor.applied`), with its decision buttons. */
+export function renderApplicationNotice(userId: string, locale: Locale): Reply {
+  const m = locale === "en" ? en : zh;
+  return {
+    kind: "text",
+    body: [plain(m.applied(userId)), plain("\n"), code(userId)],
+    buttons: decisionButtons(m, userId),
+  };
+}
 
 export interface ApplicationsOutcome {
   replies: Reply[];
@@ -68,12 +87,7 @@ export async function applicationsCommand(
       replies: list.map((a) => ({
         kind: "text",
         body: [plain(m.line(a)), plain("\n"), code(a.userId)],
-        buttons: [
-          [
-            { kind: "callback", label: m.approve, data: applicationButton("approve", a.userId) },
-            { kind: "callback", label: m.reject, data: applicationButton("reject", a.userId) },
-          ],
-        ],
+        buttons: decisionButtons(m, a.userId),
       })),
       audit: { outcome: "ok", details: { count: list.length } },
     };

@@ -7,4 +7,5 @@ export {
   type StaffCommandName,
 } from "./staff-commands.ts";
 export { renderStaffAlert } from "./alert-messages.ts";
+export { renderApplicationNotice } from "./distributor-applications.ts";
 export { OPS_COMMANDS, type OpsDeps } from "./ops-commands.ts";

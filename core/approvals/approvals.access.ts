@@ -15,6 +15,7 @@ export const approvalsAccess: AccessRules<Approvals> = {
   submit: { inside: "the action's permission, checked (and a refusal audited) once the action is known" },
   approve: { inside: "a staff member other than the asker with the action's permission; refusals audited" },
   reject: { inside: "a staff member with the action's permission; refusals audited" },
+  withdraw: { inside: "the asker only (the platform for a request it made on a user's behalf); refusals audited" },
   get: staffOrSystem,
   pending: staffOrSystem,
   expireDue: staffOrSystem,

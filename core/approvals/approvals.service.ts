@@ -20,6 +20,7 @@ import {
   insertRequestSql,
   pendingSql,
   requestSql,
+  withdrawSql,
 } from "./approvals.sql.ts";
 import type {
   AnyReviewableAction,
@@ -66,6 +67,15 @@ export interface Approvals {
   approve(ctx: CoreContext, input: { requestId: string; note?: string }): Promise<ApproveResult>;
   /** A staff member with the action's permission (the asker too: withdrawing it) rejects. */
   reject(ctx: CoreContext, input: { requestId: string; note?: string }): Promise<RejectResult>;
+  /**
+   * The asker takes a waiting request back (the platform for a user's request: a cancelled withdrawal);
+   * it leaves the queue and can no longer be approved. Nothing is undone here (`onClosed` is not run):
+   * the caller already gave back what asking reserved. `changed: false` when it was no longer waiting.
+   */
+  withdraw(
+    ctx: CoreContext,
+    input: { requestId: string; note?: string },
+  ): Promise<{ changed: boolean; request: ApprovalRequest }>;
   get(ctx: CoreContext, requestId: string): Promise<ApprovalRequest>;
   /** Requests still waiting, oldest first. */
   pending(ctx: CoreContext, opts?: { limit?: number }): Promise<ApprovalRequest[]>;
@@ -378,6 +388,26 @@ export function createApprovals({ sql, clock, audit, actions, ttlMs = 24 * 3_600
       if (!rejected) return refusal(ctx, what, row);
       await closed(ctx, rejected, "rejected");
       return { ok: true, request: rejected };
+    },
+
+    async withdraw(ctx, input) {
+      const what = "approvals.withdraw";
+      const { row } = await load(ctx, what, input.requestId);
+      const by = staffUserId(ctx);
+      const asker = ctx.actor.kind === "system" ? row.requestedBy === null : by !== null && by === row.requestedBy;
+      if (!asker)
+        return refuse(ctx, what, forbidden("not_the_asker", "only the asker can withdraw a request"), {}, row);
+      const note = input.note?.trim().slice(0, MAX_REASON) || null;
+      return sql.transaction(async (tx) => {
+        const [won] = await tx.query<ApprovalRequest>(withdrawSql(row.id, note, clock.now()));
+        if (!won) return { changed: false, request: row };
+        await audit.record(
+          ctx,
+          { action: what, outcome: "ok", approvalId: row.id, ...target(row), details: { note } },
+          { tx },
+        );
+        return { changed: true, request: won };
+      });
     },
 
     async get(ctx, requestId) {

@@ -61,6 +61,12 @@ export const finishSql = (
   WHERE r.id = ${id}::uuid AND r.status = 'APPROVED'
   RETURNING ${COLUMNS}`;
 
+/** The asker takes a waiting request back (expired or not): only a PENDING one moves. */
+export const withdrawSql = (id: string, note: string | null, now: Date) => sql`
+  UPDATE approval_requests AS r SET status = 'WITHDRAWN', decided_at = ${now}::timestamptz, note = ${note}::text
+  WHERE r.id = ${id}::uuid AND r.status = 'PENDING'
+  RETURNING ${COLUMNS}`;
+
 export const expireDueSql = (now: Date, limit: number) => sql`
   UPDATE approval_requests AS r SET status = 'EXPIRED'
   WHERE r.id IN (SELECT id FROM approval_requests WHERE status = 'PENDING' AND expires_at <= ${now}::timestamptz

@@ -1,7 +1,15 @@
 import type { z } from "zod";
 import type { CoreContext, Permission } from "../shared/index.ts";
 
-export const APPROVAL_STATUSES = ["PENDING", "APPROVED", "EXECUTED", "FAILED", "REJECTED", "EXPIRED"] as const;
+export const APPROVAL_STATUSES = [
+  "PENDING",
+  "APPROVED",
+  "EXECUTED",
+  "FAILED",
+  "REJECTED",
+  "EXPIRED",
+  "WITHDRAWN",
+] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 /**

@@ -175,7 +175,12 @@ export function distributorOps(deps: DistributionDeps) {
       const id = parseInput(userIdSchema, userId);
       if ((await sql.query(distributorSql(id))).length > 0)
         throw conflict("already_distributor", "you are a distributor already");
-      const [row] = await sql.query<DistributorApplication>(applySql(id, clock.now()));
+      // A new (or renewed, after a rejection) application tells staff, in the same commit.
+      const row = await sql.transaction(async (tx) => {
+        const [inserted] = await tx.query<DistributorApplication>(applySql(id, clock.now()));
+        if (inserted) await recordEvents(tx, [{ type: "distributor.applied", payload: { userId: id } }]);
+        return inserted;
+      });
       if (row) return row;
       const [existing] = await sql.query<DistributorApplication>(applicationSql(id));
       if (!existing) throw notFound("user_not_found", "no such user");

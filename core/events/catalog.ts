@@ -161,6 +161,8 @@ export const eventCatalog = {
     toTier: z.string().min(1),
     reason: z.enum(["upgrade", "downgrade", "staff"]),
   }),
+  /** A user applied to become a distributor (`/agent`, core/distribution): staff are told, with the decision buttons. */
+  "distributor.applied": z.object({ userId: id }),
   /**
    * Staff decided an `/agent` application (core/distribution): the applicant is told in their private chat.
    * `parentId`: the L1 whose team an approved applicant joined (they arrived by its link), else null.

@@ -32,3 +32,23 @@ export function requestWithdrawalFlow(deps: {
     return r;
   };
 }
+
+/**
+ * A user cancels their own withdrawal: the hold is released (core/withdrawals) and the request staff would
+ * have decided leaves their queue (withdrawn by the platform that asked), so nobody approves a payout that
+ * can no longer happen. A repeat changes nothing.
+ */
+export function cancelWithdrawalFlow(deps: {
+  withdrawals: Pick<Withdrawals, "cancel">;
+  approvals: Pick<Approvals, "withdraw">;
+}): Withdrawals["cancel"] {
+  return async (ctx, input) => {
+    const r = await deps.withdrawals.cancel(ctx, input);
+    if (r.changed && r.withdrawal.approvalId)
+      await deps.approvals.withdraw(delegate(ctx, "withdrawals.cancel"), {
+        requestId: r.withdrawal.approvalId,
+        note: "the user cancelled the withdrawal",
+      });
+    return r;
+  };
+}

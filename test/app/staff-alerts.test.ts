@@ -177,6 +177,24 @@ describe("staff alerts in Slack and the Telegram staff group", () => {
     expect(await shop.walletBalance(userId)).toBe(0n);
   });
 
+  it("a new distributor application is posted both sides with Approve/Reject; asking again posts nothing more", async () => {
+    const userId = await shop.user();
+    await shop.c.distribution.apply(sys, userId);
+    await shop.c.distribution.apply(sys, userId); // still pending: no second notice
+    const post = await until("the application notice", () =>
+      slackPosts().find((c) => shown(c).includes(`New distributor application from user ${userId}`)),
+    );
+    const buttons = post.blocks.find((b) => b.type === "actions")!.elements!;
+    expect(buttons.map((b) => b.value)).toEqual([`sd:a:${userId}`, `sd:r:${userId}`]);
+    await until("the Telegram notice", () => groupTexts().find((t) => t.includes(`application from user ${userId}`)));
+    await sleep(300);
+    expect(slackPosts().filter((c) => shown(c).includes(`application from user ${userId}`))).toHaveLength(1);
+    const applied = await shop.c.db.sql.query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM outbox_events WHERE type = 'distributor.applied' AND payload->>'userId' = ${userId}::text`,
+    );
+    expect(applied[0]!.n).toBe(1);
+  });
+
   it("the Telegram webhook refusing requests (a wrong secret) is alerted at the fifth refusal", async () => {
     for (let i = 0; i < 5; i++) {
       const res = await h!.post({ update_id: 900 + i }, "wrong_secret_wrong_secret_0000");

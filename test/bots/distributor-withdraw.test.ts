@@ -376,6 +376,11 @@ describe("/withdraw in a distributor's private chat (grammY, real core)", () => 
     expect(chat.text).toContain("no longer waiting (cancelled)");
     const [w] = await con.withdrawals.list(sys, { userId });
     expect(w).toMatchObject({ status: "CANCELLED" });
+    // Its request left the staff queue: withdrawn, no longer approvable.
+    const request = await con.approvals.get(sys, w!.approvalId!);
+    expect(request).toMatchObject({ status: "WITHDRAWN", note: "the user cancelled the withdrawal" });
+    expect((await con.approvals.pending(sys)).map((r) => r.id)).not.toContain(request.id);
+    expect(await con.approvals.withdraw(sys, { requestId: request.id })).toMatchObject({ changed: false });
     // Only its owner may cancel it (the core checks the actor, whatever a bot sends).
     const other = await distributor(0n);
     await expect(

@@ -174,6 +174,30 @@ describe("two-person approvals", () => {
     expect(await credits()).toBe(0);
   });
 
+  it("the asker (only) withdraws a waiting request: out of the queue, never executed, audited", async () => {
+    const r = await approvals.submit(asker, { action: "test.credit", payload: payload(20_000n), reason: "oops" });
+    if (r.status !== "pending") throw new Error("expected pending");
+    await expect(approvals.withdraw(staff("finance"), { requestId: r.request.id })).rejects.toMatchObject({
+      code: "not_the_asker",
+    });
+    await expect(approvals.withdraw(sys, { requestId: r.request.id })).rejects.toMatchObject({ code: "not_the_asker" });
+    const both = await Promise.all([
+      approvals.withdraw(asker, { requestId: r.request.id, note: "asked by mistake" }),
+      approvals.withdraw(asker, { requestId: r.request.id }),
+    ]);
+    expect(both.map((b) => b.changed).sort()).toEqual([false, true]);
+    expect(await approvals.get(sys, r.request.id)).toMatchObject({ status: "WITHDRAWN", note: "asked by mistake" });
+    expect((await approvals.pending(sys)).map((p) => p.id)).not.toContain(r.request.id);
+    expect(await approvals.approve(staff("finance"), { requestId: r.request.id })).toMatchObject({
+      code: "already_decided",
+    });
+    expect(await credits()).toBe(0);
+    expect(await auditOf(r.request.id)).toContain("approvals.withdraw ok");
+    await expect(
+      approvals.withdraw(asker, { requestId: "0190a0a0-0000-7000-8000-00000000beef" }),
+    ).rejects.toMatchObject({ code: "approval_not_found" });
+  });
+
   it("requests expire: a late approval is refused and says so; the sweeper expires the rest", async () => {
     const a = await approvals.submit(asker, { action: "test.credit", payload: payload(20_000n), reason: "late one" });
     const b = await approvals.submit(asker, { action: "test.credit", payload: payload(30_000n), reason: "late two" });
