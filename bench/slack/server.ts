@@ -63,6 +63,8 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((r) => server.once("listening", () => r()));
   process.send({ port: (server.address() as AddressInfo).port, orderIds } satisfies SlackBenchReady);
+  // The parent gone (it crashed, or was killed): nothing will stop this process, so stop now.
+  process.once("disconnect", () => process.exit(1));
   process.on("message", (m) => {
     // The service's own CPU so far (user + system, µs): the parent reads it around each phase.
     if (m === "cpu") return process.send!({ cpu: process.cpuUsage() });
