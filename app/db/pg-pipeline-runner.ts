@@ -8,6 +8,8 @@ import type { Sql, SqlRunner, SqlTx } from "../../core/shared/sql.ts";
  * hot paths run here. Every statement is a named prepared statement (parsed and planned once per
  * connection, generic plan), sent as soon as it is issued without waiting for the ones before, and the
  * statements issued in one tick leave in one socket write (the stream is corked until the tick ends).
+ * Outside transactions, the statements issued in one tick share a connection and a write too (reads
+ * first, at most one statement that may wait for a lock last).
  */
 
 const INT8 = 20;
@@ -31,7 +33,20 @@ const prepare = (v: unknown) => (v instanceof Uint8Array && !(v instanceof Buffe
 interface Statement {
   name: string;
   text: string;
+  /** Reads rows and takes no lock (see `isPlainRead`): it never waits for a transaction. */
+  plainRead: boolean;
 }
+
+/**
+ * A SELECT that neither locks rows (`FOR UPDATE`/`SHARE`) nor takes an advisory lock nor writes through a
+ * data-modifying `WITH`: under MVCC it never waits for another session's transaction, so it can wait its
+ * turn behind others on one connection without ever waiting on a transaction that waits on it.
+ */
+const isPlainRead = (text: string) =>
+  /^\s*SELECT\b/i.test(text) &&
+  !/\bFOR\s+(UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)\b/i.test(text) &&
+  !/\b(pg_advisory\w*|pg_sleep\w*|nextval|setval)\s*\(/i.test(text) &&
+  !/\b(INSERT|UPDATE|DELETE|MERGE)\b/i.test(text);
 
 /** A trie over statements' text fragments (`Sql.strings`): the fragments, in order, make the text. */
 interface FragmentNode {
@@ -46,6 +61,7 @@ const MAX_FRAGMENT_NODES = 100_000;
 const nameStatement = (text: string): Statement => ({
   name: `k${createHash("sha1").update(text).digest("hex").slice(0, 16)}`,
   text,
+  plainRead: isPlainRead(text),
 });
 
 /**
@@ -72,10 +88,20 @@ function statementOf(s: Sql): Statement {
   return (node.statement ??= nameStatement(s.text));
 }
 
-const named = (c: Queryable, s: Sql) => {
-  const { name, text } = statementOf(s);
-  return c.query({ name, text, values: s.values.map(prepare) }) as Promise<pg.QueryResult>;
-};
+const send = (c: Queryable, { name, text }: Statement, s: Sql) =>
+  c.query({ name, text, values: s.values.map(prepare) }) as Promise<pg.QueryResult>;
+
+const named = (c: Queryable, s: Sql) => send(c, statementOf(s), s);
+
+/** Most plain reads sent down one connection at once (the rest of a tick's go down others). */
+const MAX_BATCH_READS = 32;
+
+interface PendingStatement {
+  statement: Statement;
+  s: Sql;
+  resolve(r: pg.QueryResult): void;
+  reject(e: unknown): void;
+}
 
 const noop = () => {};
 
@@ -219,10 +245,68 @@ export function createPgPipelineRunner(opts: PgPipelineRunnerOptions): PgPipelin
   } as pg.PoolConfig);
   pool.on("error", () => {}); // an idle client's error: the pool drops it and reconnects
 
+  /**
+   * Statements issued outside a transaction in one tick (the `Promise.all` of a look-up, several requests'
+   * statements that arrive together) share a connection and one socket write, instead of a pool checkout
+   * and a write each: on this machine a write to PostgreSQL's socket costs more CPU than a key look-up's
+   * own work. Each still runs on its own (its own Sync: autocommit; a failure is only its own) and
+   * resolves as soon as it is answered. On one connection they run one after another, so nothing that
+   * may wait for a lock (a write, `FOR UPDATE`, an advisory lock) is ever put ahead of another
+   * statement: a batch is plain reads (which never wait for a transaction) and at most one such
+   * statement, last. No statement then waits behind one that waits for a transaction that waits for it.
+   */
+  let pending: PendingStatement[] | null = null;
+  const sendBatch = async (list: PendingStatement[]) => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      for (const r of list) r.reject(e);
+      return;
+    }
+    // The connection failing while the batch is out: each statement is failed by the driver; the pool drops it.
+    let broken: unknown;
+    const onError = (e: unknown) => (broken ??= e);
+    client.on("error", onError);
+    const stream = (client as unknown as { connection: { stream: TxState["stream"] } }).connection.stream;
+    stream.cork();
+    const done = list.map((r) =>
+      send(client, r.statement, r.s).then(r.resolve, (e: unknown) => {
+        // An error the server answered leaves the connection usable; any other may not have.
+        if (!(e instanceof pg.DatabaseError)) broken ??= e;
+        r.reject(e);
+      }),
+    );
+    stream.uncork();
+    await Promise.all(done);
+    client.removeListener("error", onError);
+    client.release(broken === undefined ? undefined : broken instanceof Error ? broken : new Error(String(broken)));
+  };
+  const flush = () => {
+    const all = pending!;
+    pending = null;
+    const reads = all.filter((r) => r.statement.plainRead);
+    const others = all.filter((r) => !r.statement.plainRead);
+    const batches: PendingStatement[][] = [];
+    for (let i = 0; i < reads.length; i += MAX_BATCH_READS) batches.push(reads.slice(i, i + MAX_BATCH_READS));
+    // One statement that may wait at the end of each batch; any more go alone.
+    others.forEach((r, i) => (i < batches.length ? batches[i]!.push(r) : batches.push([r])));
+    for (const b of batches) void sendBatch(b);
+  };
+  const autocommit = (s: Sql): Promise<pg.QueryResult> =>
+    new Promise((resolve, reject) => {
+      if (pending === null) {
+        pending = [];
+        // After the microtasks queued now: the statements their continuations issue join this batch too.
+        process.nextTick(flush);
+      }
+      pending.push({ statement: statementOf(s), s, resolve, reject });
+    });
+
   return {
     engine: "postgres",
-    query: async <R>(s: Sql) => (await named(pool, s)).rows as R[],
-    execute: async (s: Sql) => (await named(pool, s)).rowCount ?? 0,
+    query: async <R>(s: Sql) => (await autocommit(s)).rows as R[],
+    execute: async (s: Sql) => (await autocommit(s)).rowCount ?? 0,
     async transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       const stream = (client as unknown as { connection: { stream: TxState["stream"] } }).connection.stream;

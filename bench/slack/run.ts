@@ -14,7 +14,8 @@
  * law puts the mean near 16 ÷ throughput). Open loop: commands arrive at the goal's rate (`--rate`, 300/s)
  * on a fixed schedule whatever the answers, for `--seconds` → `slack_p99_ms` and `slack_p50_ms`, timed from
  * each command's scheduled send time (a late send counts against it: no coordinated omission), and
- * `slack_open_events_per_s`, what was answered at that rate. Slack's own ≈1 message/s per channel pacing is set
+ * `slack_open_events_per_s`, what was answered at that rate; `slack_server_cpu_ms_per_cmd` (closed loop) and
+ * `slack_open_server_cpu_ms_per_cmd` are the service process's CPU (user + system) per command. Slack's own ≈1 message/s per channel pacing is set
  * off here (in production it bounds posting to one channel, not processing). The last line is the JSON
  * `npm run bench` merges.
  */
@@ -81,6 +82,21 @@ async function main() {
       exited.then((code) => Promise.reject(new Error(`the service side exited (${code}) before it was ready`))),
     ]);
     const url = `http://127.0.0.1:${ready.port}/slack/commands`;
+    /** The service process's CPU (user + system) so far, in ms. */
+    const serverCpuMs = async () => {
+      const reply = new Promise<NodeJS.CpuUsage>((r) => {
+        const on = (m: unknown) => {
+          if (typeof m === "object" && m !== null && "cpu" in m) {
+            child.off("message", on);
+            r((m as { cpu: NodeJS.CpuUsage }).cpu);
+          }
+        };
+        child.on("message", on);
+      });
+      child.send("cpu");
+      const { user, system } = await reply;
+      return (user + system) / 1000;
+    };
     const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
     let seq = 0;
     /** One order look-up; resolves with the ms from `t0` (default: now) to its reply at the Web API. */
@@ -113,13 +129,16 @@ async function main() {
     await Promise.all(Array.from({ length: CONCURRENCY }, () => closedLoop(performance.now() + 2_000)));
     say(`closed loop: ${CONCURRENCY} concurrent staff commands for ${SECONDS} s`);
     const closed: number[] = [];
+    const closedCpu0 = await serverCpuMs();
     const start = performance.now();
     await Promise.all(Array.from({ length: CONCURRENCY }, () => closedLoop(start + SECONDS * 1000, closed)));
     const elapsed = (performance.now() - start) / 1000;
+    const closedCpu = (await serverCpuMs()) - closedCpu0;
     closed.sort((a, b) => a - b);
 
     say(`open loop: ${RATE} commands/s for ${SECONDS} s`);
     const open: Array<Promise<number>> = [];
+    const openCpu0 = await serverCpuMs();
     const openStart = performance.now();
     const total = Math.round(RATE * SECONDS);
     for (let i = 0; i < total; i++) {
@@ -130,6 +149,8 @@ async function main() {
     }
     const openMs = (await Promise.all(open)).sort((a, b) => a - b);
     const openElapsed = (performance.now() - openStart) / 1000;
+    const openCpu = (await serverCpuMs()) - openCpu0;
+    const perCommand = (ms: number, n: number) => Math.round((ms / Math.max(1, n)) * 1000) / 1000;
     const result = {
       slack_events_per_s: Math.round((closed.length / elapsed) * 10) / 10,
       slack_closed_p99_ms: pct(closed, 0.99),
@@ -138,6 +159,10 @@ async function main() {
       slack_p50_ms: pct(openMs, 0.5),
       slack_p99_ms: pct(openMs, 0.99),
       slack_events: closed.length + openMs.length,
+      // The service process's CPU per command (user + system): what the goal's rate costs it, less noisy
+      // than the latencies on a shared machine.
+      slack_server_cpu_ms_per_cmd: perCommand(closedCpu, closed.length),
+      slack_open_server_cpu_ms_per_cmd: perCommand(openCpu, openMs.length),
     };
     say(result);
     console.log(JSON.stringify(result));

@@ -2,8 +2,8 @@
  * The service side of the Slack bench (bench/slack/run.ts starts it as its own process, so the load
  * generator and the fake Slack Web API — Slack's side — do not share this process's CPU): a test shop on
  * its own PostgreSQL database, the staff console, and the Slack channel's routes served over HTTP by the
- * same Node adapter as the service. Tells its parent `{ port, orderIds }` over IPC once ready; stops on
- * the message `stop`.
+ * same Node adapter as the service. Tells its parent `{ port, orderIds }` over IPC once ready; answers the
+ * message `cpu` with its `process.cpuUsage()`; stops on the message `stop`.
  *
  *   (started by run.ts) SLACK_BENCH_API_URL=http://127.0.0.1:<port>/api/ SLACK_BENCH_ORDERS=50
  */
@@ -63,7 +63,11 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((r) => server.once("listening", () => r()));
   process.send({ port: (server.address() as AddressInfo).port, orderIds } satisfies SlackBenchReady);
+  // The parent gone (it crashed, or was killed): nothing will stop this process, so stop now.
+  process.once("disconnect", () => process.exit(1));
   process.on("message", (m) => {
+    // The service's own CPU so far (user + system, µs): the parent reads it around each phase.
+    if (m === "cpu") return process.send!({ cpu: process.cpuUsage() });
     if (m !== "stop") return;
     void (async () => {
       await slack.idle();

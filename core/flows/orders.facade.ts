@@ -12,6 +12,7 @@ import {
 import {
   assertExhaustive,
   authorize,
+  can,
   conflict,
   delegate,
   forbidden,
@@ -336,9 +337,17 @@ export function createOrders(deps: OrderFlowDeps) {
     /** Orders sent to a phone number or account (any of `targets`), newest first: operators finding a buyer. */
     byTargets: (ctx: CoreContext, input: { targets: string[]; limit?: number }): Promise<NumberedOrder[]> =>
       orderReads.byTargets(rt.orders.read, input.targets, input.limit ?? 20),
+    /**
+     * The order's history, if the actor may read the order. Staff with orders.read and the platform may
+     * read any order's, so theirs is read without the order itself (no owner to check; the staff console's
+     * look-up has the order in hand already): every order has at least its placement in its history, so
+     * none is "no such order", as for `get`. A customer's is checked against the order's owner first.
+     */
     events: async (ctx: CoreContext, input: { orderId: string }): Promise<OrderEventRow[]> => {
-      await owned(ctx, input.orderId, "orders.read");
-      return store.events(rt.orders.read, input.orderId);
+      if (!can(ctx.actor, "orders.read")) await owned(ctx, input.orderId, "orders.read");
+      const events = await store.events(rt.orders.read, input.orderId);
+      if (events.length === 0) throw notFound(ORDER_HIDDEN.code, ORDER_HIDDEN.message);
+      return events;
     },
     /**
      * Sends a DELIVERED order's codes again, to the buyer's private chats only: an
@@ -425,7 +434,9 @@ export function createOrders(deps: OrderFlowDeps) {
     // Anyone's orders: staff with orders.read and the platform only (a customer names no owner, so is refused).
     byTargets: requires("orders.read"),
     listForUser: (ctx, input) => authorize(ctx, "orders.read", { owner: input.userId, hide: ORDER_HIDDEN }),
-    events: reads,
+    events: {
+      inside: "orders.read: staff with it and the platform for any order; a customer against the owner once read",
+    },
     redeliver: { inside: "orders.redeliver (support, operator, admin, owner; the platform), checked once read" },
     codesFor: { inside: "codes.reveal: only the order's owner (and the platform delivering them)" },
     backorders: requires("orders.read"),

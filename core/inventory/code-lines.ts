@@ -34,6 +34,16 @@ export interface RawLine {
  * holding the whole file. A final line without a newline counts; a final newline adds no empty line.
  */
 export async function* readLines(content: string | AsyncIterable<string | Uint8Array>): AsyncGenerator<RawLine> {
+  for await (const group of readLineGroups(content)) yield* group;
+}
+
+/**
+ * `readLines` a piece at a time: each group holds the lines completed by one piece of the input (all of
+ * them for a string), read synchronously — no promise per line. Read each group before asking for the next.
+ */
+export async function* readLineGroups(
+  content: string | AsyncIterable<string | Uint8Array>,
+): AsyncGenerator<Iterable<RawLine>> {
   let no = 0;
   let carry = "";
   let overlong = false;
@@ -50,7 +60,7 @@ export async function* readLines(content: string | AsyncIterable<string | Uint8A
       start = nl + 1;
       no++;
       if (overlong || carry.length + part.length > MAX_LINE_LENGTH) yield { no, text: "", overlong: true };
-      else yield { no, text: stripCr(carry + part) };
+      else yield { no, text: stripCr(carry === "" ? part : carry + part) };
       carry = "";
       overlong = false;
     }
@@ -61,20 +71,20 @@ export async function* readLines(content: string | AsyncIterable<string | Uint8A
     } else carry += rest;
   };
   if (typeof content === "string") {
-    yield* split(content);
+    yield split(content);
   } else {
     for await (const chunk of content) {
       const piece = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-      if (piece) yield* split(piece);
+      if (piece) yield split(piece);
     }
     const tail = decoder.decode();
-    if (tail) yield* split(tail);
+    if (tail) yield split(tail);
   }
-  if (overlong) yield { no: no + 1, text: "", overlong: true };
-  else if (carry !== "") yield { no: no + 1, text: stripCr(carry) };
+  if (overlong) yield [{ no: no + 1, text: "", overlong: true }];
+  else if (carry !== "") yield [{ no: no + 1, text: stripCr(carry) }];
 }
 
-const stripCr = (s: string) => (s.endsWith("\r") ? s.slice(0, -1) : s);
+const stripCr = (s: string) => (s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s);
 
 const HEADER_RE =
   /^\s*(code|card|卡号|卡密)\s*([,\t]\s*(password|pass|pwd|密码)\s*([,\t]\s*(expiry|expires|expires_at|有效期|过期时间)\s*)?)?$/i;

@@ -7,7 +7,7 @@ export type { Inventory };
 /** Card-code stock, every call checked against its actor (inventory.access.ts). */
 export const createInventory = (deps: InventoryDeps): Inventory =>
   withAccess("inventory", createUncheckedInventory(deps), inventoryAccess);
-export { IMPORT_CHUNK_ROWS, MAX_IMPORT_ERRORS, STOCK_RESTOCKED } from "./code-import.ts";
+export { IMPORT_CHUNK_ROWS, IMPORT_PROGRESS_LINES, MAX_IMPORT_ERRORS, STOCK_RESTOCKED } from "./code-import.ts";
 export { CLAIM_SHORT, MAX_CLAIM_QUANTITY, type ClaimOptions } from "./code-claim.ts";
 export { MAX_FIELD_LENGTH, parseExpiry, type LineRejection } from "./code-lines.ts";
 export { maskCode, type MaskedCode } from "./masked-codes.ts";

@@ -3,8 +3,9 @@ import { empty, invalidData, sql, type Sql, type SqlExecutor } from "../shared/i
 /**
  * Every statement of the inventory (tables codes, code_batches, order_codes, restock_subscriptions).
  * Claims, releases, sales, reveals, supplier codes, counts and restock alerts run on the SqlRunner (in the
- * order's transaction); the import's chunks and the stock report run through Prisma (`prismaExecutor`),
- * which keeps the batch bookkeeping (docs/data-access.md). Each parameter is cast: statements are
+ * order's transaction); the stock report runs through Prisma (`prismaExecutor`), which keeps the batch
+ * bookkeeping (docs/data-access.md), and so do the import's chunks inside a caller's Prisma transaction
+ * (on the SqlRunner otherwise). Each parameter is cast: statements are
  * prepared once per connection and planned without their values.
  */
 
@@ -153,9 +154,14 @@ export const orderCodesForStaffSql = (orderId: string) => sql`
   WHERE oc.order_id = ${orderId}::uuid
   ORDER BY oc.position`;
 
-// Imports (through Prisma: see the header).
+// Imports (on the SqlRunner, or in a caller's Prisma transaction: see the header).
 
-/** One chunk of an import, and the batch's counters bumped by what it inserted, skipped and rejected. */
+/**
+ * One chunk of an import, and the batch's counters bumped by what it inserted, skipped and rejected.
+ * Answers how many rows it inserted and the first id it gave (ids of one statement are above those of
+ * every statement before it): a chunk that inserted them all (the usual case) needs no more, and
+ * `skippedCodesSql` names the others when some were skipped.
+ */
 export const insertCodesChunkSql = (c: {
   productId: string;
   batchId: string;
@@ -173,11 +179,9 @@ export const insertCodesChunkSql = (c: {
     FROM unnest(${c.hashes}::text[], ${c.codes}::text[], ${c.passwords}::text[], ${c.expiries}::timestamptz[])
       AS t(h, c, p, e)
     ON CONFLICT (code_hash) DO NOTHING
-    RETURNING code_hash
+    RETURNING id
   ), n AS (
-    SELECT count(*)::int AS inserted,
-           ARRAY(SELECT t.h FROM unnest(${c.hashes}::text[]) AS t(h) EXCEPT SELECT code_hash FROM ins) AS skipped
-    FROM ins
+    SELECT count(*)::int AS inserted, min(id) AS first_id FROM ins
   )
   UPDATE code_batches b
   SET imported = b.imported + n.inserted,
@@ -185,7 +189,22 @@ export const insertCodesChunkSql = (c: {
       rejected = b.rejected + ${c.rejected}::int
   FROM n
   WHERE b.id = ${c.batchId}::uuid
-  RETURNING n.inserted, n.skipped`;
+  RETURNING n.inserted, n.first_id`;
+
+/**
+ * The positions (1-based) of a chunk's hashes that its INSERT skipped, and whether the code is one of
+ * this batch's (an earlier line of the same file) or was in stock before. A position was inserted
+ * exactly when this batch holds its hash under an id from that INSERT (≥ `firstId`; null: it inserted
+ * nothing); a chunk never holds one hash twice. ON CONFLICT waits for a concurrent insert of the same
+ * code to commit or abort, so a skipped code's row is there to be read.
+ */
+export const skippedCodesSql = (batchId: string, hashes: string[], firstId: bigint | null) => sql`
+  SELECT t.n::int AS n, COALESCE(c.batch_id = ${batchId}::uuid, false) AS "inFile"
+  FROM unnest(${hashes}::text[]) WITH ORDINALITY AS t(h, n)
+  LEFT JOIN codes c ON c.code_hash = t.h
+  WHERE c.id IS NULL OR c.batch_id <> ${batchId}::uuid
+     OR c.id < COALESCE(${firstId}::int8, 9223372036854775807)
+  ORDER BY t.n`;
 
 // Counts and reports.
 

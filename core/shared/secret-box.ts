@@ -1,5 +1,10 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
+/** GCM's nonce: 96 random bits, never reused under one key. */
+const IV_BYTES = 12;
+/** IVs drawn from the CSPRNG in one call (a randomBytes call per IV was ~2.5 µs, ~40% of an encryption). */
+const IV_POOL = 1024;
+
 /**
  * Encrypts secrets at rest (card codes, supplier keys, ID numbers) with AES-256-GCM and derives keyed
  * hashes for lookups and dedupe without decrypting. Format: `v1.<iv>.<tag>.<ciphertext>` (base64url).
@@ -7,6 +12,12 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEq
 export class SecretBox {
   private readonly encKey: Buffer;
   private readonly macKey: Buffer;
+  /**
+   * Random IVs, IV_POOL at a time, each handed out once: a spent pool is replaced by a new buffer (never
+   * refilled in place), so an IV already in use never changes. IVs are public (they head the ciphertext).
+   */
+  private ivs = Buffer.alloc(0);
+  private ivAt = 0;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error("the encryption key must be 32 bytes");
@@ -15,12 +26,11 @@ export class SecretBox {
   }
 
   encrypt(plain: string): string {
-    const iv = randomBytes(12);
+    const iv = this.nextIv();
     const cipher = createCipheriv("aes-256-gcm", this.encKey, iv);
-    const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-    return ["v1", iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ct.toString("base64url")].join(
-      ".",
-    );
+    const ct = cipher.update(plain, "utf8");
+    cipher.final(); // GCM is a stream mode: final() adds no ciphertext, it computes the tag
+    return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${ct.toString("base64url")}`;
   }
 
   decrypt(sealed: string): string {
@@ -33,7 +43,18 @@ export class SecretBox {
 
   /** Deterministic keyed hash (HMAC-SHA256, hex): equal inputs give equal hashes, but the input cannot be guessed offline. */
   keyedHash(value: string, purpose = "default"): string {
-    return createHmac("sha256", this.macKey).update(purpose).update("\0").update(value).digest("hex");
+    // One update of `purpose \0 value`: the same bytes as three updates, one call into OpenSSL.
+    return createHmac("sha256", this.macKey).update(`${purpose}\0${value}`).digest("hex");
+  }
+
+  private nextIv(): Buffer {
+    if (this.ivAt + IV_BYTES > this.ivs.length) {
+      this.ivs = randomBytes(IV_BYTES * IV_POOL);
+      this.ivAt = 0;
+    }
+    const iv = this.ivs.subarray(this.ivAt, this.ivAt + IV_BYTES);
+    this.ivAt += IV_BYTES;
+    return iv;
   }
 }
 

@@ -41,6 +41,73 @@ describe("pipelined PostgreSQL runner", () => {
     }
   });
 
+  it("statements issued together outside a transaction share one connection and one socket write", async () => {
+    const one = createPgPipelineRunner({ connectionString: t.url, max: 4 });
+    try {
+      const probe = (n: number) =>
+        one.query<{ n: number; pid: number }>(sql`SELECT ${n}::int AS n, pg_backend_pid() AS pid`);
+      await Promise.all([probe(0), one.execute(sql`INSERT INTO pipeline_probe VALUES (${-300}::int)`)]); // warm and prepared
+      const writes = vi.spyOn(net.Socket.prototype as unknown as { _writeGeneric: () => void }, "_writeGeneric");
+      try {
+        const [a, b, c, inserted] = await Promise.all([
+          probe(1),
+          probe(2),
+          probe(3),
+          one.execute(sql`INSERT INTO pipeline_probe VALUES (${-301}::int)`),
+        ]);
+        expect([a[0]!.n, b[0]!.n, c[0]!.n, inserted]).toEqual([1, 2, 3, 1]);
+        expect(new Set([a[0]!.pid, b[0]!.pid, c[0]!.pid]).size).toBe(1);
+        expect(writes).toHaveBeenCalledTimes(1);
+      } finally {
+        writes.mockRestore();
+      }
+      // One statement of a batch failing fails only itself; the connection stays in the pool, usable.
+      const [ok1, failed, ok2] = await Promise.allSettled([
+        probe(4),
+        one.query(sql`SELECT kameng_fail(${"batch_probe"}::text)`),
+        probe(5),
+      ]);
+      expect(ok1).toMatchObject({ status: "fulfilled", value: [{ n: 4 }] });
+      expect(failed).toMatchObject({ status: "rejected", reason: { code: "KM001", message: "batch_probe" } });
+      expect(ok2).toMatchObject({ status: "fulfilled", value: [{ n: 5 }] });
+      expect(await probe(6)).toMatchObject([{ n: 6 }]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it("a statement that waits for a lock holds up no read issued with it, nor the transaction that holds the lock", async () => {
+    const one = createPgPipelineRunner({ connectionString: t.url, max: 3 });
+    try {
+      await one.execute(sql`INSERT INTO pipeline_probe VALUES (${-400}::int)`);
+      let waited = false;
+      await one.transaction(async (tx) => {
+        await tx.execute(sql`UPDATE pipeline_probe SET n = n WHERE n = ${-400}::int`); // holds the row lock
+        // Issued together: two reads and a write that waits for this transaction's lock.
+        const blocked = one.execute(sql`UPDATE pipeline_probe SET n = ${-401}::int WHERE n = ${-400}::int`);
+        void blocked.then(
+          () => (waited = true),
+          () => {},
+        );
+        const [r1, r2] = await Promise.all([
+          one.query(sql`SELECT count(*)::int AS k FROM pipeline_probe WHERE n = ${-400}::int`),
+          one.query(sql`SELECT ${7}::int AS n`),
+        ]);
+        expect([r1, r2]).toEqual([[{ k: 1 }], [{ n: 7 }]]);
+        // The transaction itself reads outside it while the write waits: answered, no deadlock.
+        expect(await one.query(sql`SELECT ${8}::int AS n`)).toEqual([{ n: 8 }]);
+        expect(waited).toBe(false);
+      });
+      // Committed: the waiting write goes on.
+      await vi.waitFor(() => expect(waited).toBe(true));
+      expect(await one.query(sql`SELECT n FROM pipeline_probe WHERE n IN (${-400}::int, ${-401}::int)`)).toEqual([
+        { n: -401 },
+      ]);
+    } finally {
+      await one.close();
+    }
+  });
+
   it("names statements by their fragments: the same text from other compositions is one statement, other texts are others", async () => {
     const col = (name: string) => sql`${name}::text AS ${raw(name)}`;
     // Built from nested fragments and written flat: the same text, so the same prepared statement.

@@ -24,6 +24,8 @@ export interface FakeSlackApi {
   calls: SlackApiCall[];
   /** Methods answered `{ ok: false, error: "message_not_found" }` (as Slack does for a deleted message). */
   failing: Set<string>;
+  /** Per method, how many more calls are refused with a 429 and `Retry-After: 1` (Slack's rate limit). */
+  limited: Map<string, number>;
   /**
    * A file a user shared: `files.info` describes it (`declaredSize` overrides its size) and its private
    * URL serves the bytes only with the bot token (else 403). Returns the file id (`F…`).
@@ -37,6 +39,7 @@ export interface FakeSlackApi {
 export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
   const calls: SlackApiCall[] = [];
   const failing = new Set<string>();
+  const limited = new Map<string, number>();
   const files = new Map<string, { name: string; mimetype: string; bytes: Uint8Array; size: number }>();
   const downloads: FakeSlackApi["downloads"] = [];
   let fileSeq = 0;
@@ -63,6 +66,12 @@ export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
         params,
         blocks: params.blocks ? JSON.parse(params.blocks) : [],
       });
+      const refusals = limited.get(method) ?? 0;
+      if (refusals > 0) {
+        limited.set(method, refusals - 1);
+        res.writeHead(429, { "retry-after": "1", "content-type": "application/json" });
+        return void res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
+      }
       res.setHeader("content-type", "application/json");
       if (failing.has(method)) return void res.end(JSON.stringify({ ok: false, error: "message_not_found" }));
       if (method === "files.info") {
@@ -94,6 +103,7 @@ export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
     url: `${base}api/`,
     calls,
     failing,
+    limited,
     downloads,
     addFile(bytes, opts) {
       const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;

@@ -96,4 +96,20 @@ describe("the Slack channel", () => {
     await ch.idle();
     expect(api.calls.map(shown)).toEqual(["出错了，请稍后再试。/ Something went wrong, please try again."]);
   });
+
+  it("waits out Slack's 429 (Retry-After) and posts the answer then, once", async () => {
+    const ch = channel(async () => [{ kind: "text", body: [{ text: "after the limit" }] }]);
+    api.limited.set("chat.postMessage", 1);
+    const started = Date.now();
+    const body = slashCommandBody({ userId: "U0ANN0001", channelId: "C0OPS0001", text: "stock" });
+    expect((await ch.routes.request("/commands", signedInit(SECRET, body))).status).toBe(200);
+    await ch.idle();
+    // The refused call and its retry, no sooner than `Retry-After: 1` said.
+    expect(api.calls.map((c) => [c.method, shown(c)])).toEqual([
+      ["chat.postMessage", "after the limit"],
+      ["chat.postMessage", "after the limit"],
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(api.limited.get("chat.postMessage")).toBe(0);
+  }, 15_000);
 });

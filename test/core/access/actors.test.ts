@@ -71,6 +71,31 @@ describe("actors and permissions on orders, wallets and codes", () => {
     expect(await outcome(shop.c.orders.listForUser(buyer(alice), { userId: alice }))).toBe("ok");
   });
 
+  it("an order's history: read like the order — by its owner, staff who read orders and the platform", async () => {
+    const events = (ctx: CoreContext, id = orderId) => outcome(shop.c.orders.events(ctx, { orderId: id }));
+    expect(await events(buyer(alice))).toBe("ok");
+    expect(await events(buyer(bob))).toBe("not_found");
+    expect(await events(distributor(bob))).toBe("not_found");
+    expect(await events(system)).toBe("ok");
+    const byRole = Object.fromEntries(await Promise.all(STAFF_ROLES.map(async (r) => [r, await events(staff(r))])));
+    expect(byRole).toEqual({
+      owner: "ok",
+      admin: "ok",
+      operator: "ok",
+      finance: "ok",
+      support: "ok",
+      viewer: "forbidden",
+    });
+    // Staff read a history without the order itself: an order that does not exist is still not found.
+    const none = "00000000-0000-4000-8000-0000000000ff";
+    expect(await events(staff("support"), none)).toBe("not_found");
+    expect(await events(system, none)).toBe("not_found");
+    expect(await events(staff("viewer"), none)).toBe(
+      await outcome(shop.c.orders.get(staff("viewer"), { orderId: none })),
+    );
+    expect((await shop.c.orders.events(staff("support"), { orderId })).map((e) => e.toStatus)).toContain("DELIVERED");
+  });
+
   it("orders: nobody places, pays or refunds for someone else; only the platform fulfils; finance refunds", async () => {
     const input = {
       userId: alice,

@@ -134,12 +134,13 @@ describe.each([
     expect(problems).toEqual([]);
     // Every type in the catalog was written by some path — but order.failed, which no path stops at today, and
     // the types other modules write, each checked in its own test: distributor.tier_changed
-    // (test/core/distribution/tier-progress.test.ts), distributor.application_decided (test/bots/distributor-screens.test.ts), withdrawal.* (test/core/withdrawals/withdrawals.test.ts),
+    // (test/core/distribution/tier-progress.test.ts), distributor.applied (test/app/staff-alerts.test.ts), distributor.application_decided (test/bots/distributor-screens.test.ts), withdrawal.* (test/core/withdrawals/withdrawals.test.ts),
     // kyc.* (test/core/kyc/kyc.test.ts), custody.mismatch (test/app/custody-check-job.test.ts) and staff.alert
     // (test/app/staff-alerts.test.ts).
     const elsewhere = new Set([
       "order.failed",
       "distributor.tier_changed",
+      "distributor.applied",
       "distributor.application_decided",
       "withdrawal.requested",
       "withdrawal.paid",

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCatalog } from "../../../core/catalog/index.ts";
-import { createInventory, type ImportProgress, type Inventory } from "../../../core/inventory/index.ts";
-import { ManualClock, systemContext } from "../../../core/shared/index.ts";
+import {
+  createInventory,
+  IMPORT_CHUNK_ROWS,
+  IMPORT_PROGRESS_LINES,
+  type ImportProgress,
+  type Inventory,
+} from "../../../core/inventory/index.ts";
+import { insertCodesChunkSql, skippedCodesSql } from "../../../core/inventory/sql.ts";
+import { ManualClock, newId, systemContext } from "../../../core/shared/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/databases.ts";
 import { chunksOf, createProduct, testSecrets } from "./fixtures.ts";
 
@@ -98,6 +105,98 @@ describe("importCodes", () => {
     expect(await t.db.prisma.codeBatch.count()).toBe(batches);
   });
 
+  it("names repeats and stored codes by line across chunks, and counts them on the batch", async () => {
+    const tag = Date.now().toString(36);
+    const stored = await inventory.importCodes(ctx, { productId, source: "t", content: `XC-${tag}-STORED\n` });
+    expect(stored.imported).toBe(1);
+    const n = IMPORT_CHUNK_ROWS * 2 + 10;
+    const lines = Array.from({ length: n }, (_, i) => `XC-${tag}-${i}`);
+    lines[IMPORT_CHUNK_ROWS + 5] = lines[0]!; // a repeat of line 1, a chunk later
+    lines[n - 3] = `XC-${tag}-STORED`; // already in stock, in the last chunk
+    lines[n - 1] = lines[IMPORT_CHUNK_ROWS * 2 - 1]!; // a repeat across the chunk border
+    const res = await inventory.importCodes(ctx, { productId, source: "t", content: lines.join("\n") });
+    expect(res).toMatchObject({ imported: n - 3, duplicate: 3, rejected: 0 });
+    expect(res.duplicates).toEqual([
+      { line: IMPORT_CHUNK_ROWS + 6, of: "file" },
+      { line: n - 2, of: "stock" },
+      { line: n, of: "file" },
+    ]);
+    const batch = await t.db.prisma.codeBatch.findUniqueOrThrow({ where: { id: res.batchId! } });
+    expect(batch).toMatchObject({ imported: n - 3, duplicate: 3, rejected: 0 });
+  });
+
+  it("runs in the caller's Prisma transaction: all of it commits or rolls back with it", async () => {
+    const tag = Date.now().toString(36);
+    const content = [`TX-${tag}-1,pw`, `TX-${tag}-2`, `TX-${tag}-1`, `OLD-1`].join("\n");
+    const batches = await t.db.prisma.codeBatch.count();
+    const rolledBack = await t.db.prisma
+      .$transaction(async (tx) => {
+        const res = await inventory.importCodes(ctx, { productId, source: "tx", content }, { tx });
+        expect(res).toMatchObject({ imported: 2, duplicate: 2 });
+        throw new Error("roll back");
+      })
+      .catch((e: Error) => e.message);
+    expect(rolledBack).toBe("roll back");
+    expect(await t.db.prisma.codeBatch.count()).toBe(batches);
+    expect(await t.db.prisma.code.count({ where: { codeHash: secrets.keyedHash(`TX-${tag}-1`, "code") } })).toBe(0);
+
+    const res = await t.db.prisma.$transaction((tx) =>
+      inventory.importCodes(ctx, { productId, source: "tx", content }, { tx }),
+    );
+    expect(res).toMatchObject({ imported: 2, duplicate: 2, rejected: 0 });
+    expect(res.duplicates).toEqual([
+      { line: 3, of: "file" },
+      { line: 4, of: "stock" },
+    ]);
+    const batch = await t.db.prisma.codeBatch.findUniqueOrThrow({ where: { id: res.batchId! } });
+    expect(batch).toMatchObject({ imported: 2, duplicate: 2 });
+  });
+
+  it("names the rows a chunk skipped: repeats of the batch's earlier chunks (past the import's memory) and stock", async () => {
+    const tag = Date.now().toString(36);
+    const h = (c: string) => secrets.keyedHash(`SK-${tag}-${c}`, "code");
+    const stock = await inventory.importCodes(ctx, { productId, source: "t", content: `SK-${tag}-s\n` });
+    const batchId = newId();
+    await t.db.prisma.codeBatch.create({ data: { id: batchId, productId, source: "t", createdAt: new Date() } });
+    const chunk = async (codes: string[]) => {
+      const [row] = await t.db.sql.query<{ inserted: number; first_id: bigint | null }>(
+        insertCodesChunkSql({
+          productId,
+          batchId,
+          now: new Date(),
+          hashes: codes.map(h),
+          codes: codes.map((c) => secrets.encrypt(c)),
+          passwords: codes.map(() => null),
+          expiries: codes.map(() => null),
+          duplicates: 0,
+          rejected: 0,
+        }),
+      );
+      const skipped = await t.db.sql.query<{ n: number; inFile: boolean }>(
+        skippedCodesSql(batchId, codes.map(h), row!.first_id),
+      );
+      return { inserted: row!.inserted, skipped };
+    };
+    expect(await chunk(["a", "b"])).toEqual({ inserted: 2, skipped: [] });
+    expect(await chunk(["c", "a", "s", "d"])).toEqual({
+      inserted: 2,
+      skipped: [
+        { n: 2, inFile: true },
+        { n: 3, inFile: false },
+      ],
+    });
+    expect(await chunk(["b", "s"])).toEqual({
+      inserted: 0,
+      skipped: [
+        { n: 1, inFile: true },
+        { n: 2, inFile: false },
+      ],
+    });
+    const batch = await t.db.prisma.codeBatch.findUniqueOrThrow({ where: { id: batchId } });
+    expect(batch).toMatchObject({ imported: 4, duplicate: 4 });
+    expect(stock.imported).toBe(1);
+  });
+
   it("caps the error list but keeps counts exact", async () => {
     const res = await inventory.importCodes(ctx, { productId, source: "t", content: ",x\n".repeat(150) });
     expect(res.rejected).toBe(150);
@@ -120,7 +219,13 @@ describe("importCodes", () => {
     const ms = performance.now() - started;
     console.log(`import: ${n} lines in ${ms.toFixed(0)} ms = ${Math.round(n / (ms / 1000))} lines/s`);
     expect(res).toMatchObject({ imported: n, duplicate: 0, rejected: 0 });
-    expect(progress.length).toBeGreaterThanOrEqual(n / 500);
+    // Every IMPORT_PROGRESS_LINES lines and once at the end, counts never going back.
+    expect(progress.length).toBeGreaterThanOrEqual(n / IMPORT_PROGRESS_LINES);
+    expect(progress.length).toBeLessThanOrEqual(n / IMPORT_PROGRESS_LINES + 1);
+    for (let i = 1; i < progress.length; i++) {
+      expect(progress[i]!.lines).toBeGreaterThanOrEqual(progress[i - 1]!.lines);
+      expect(progress[i]!.imported).toBeGreaterThanOrEqual(progress[i - 1]!.imported);
+    }
     expect(progress.at(-1)).toMatchObject({ lines: n, imported: n });
     // ~5 s alone on this 2-core machine, ~13 s while other suites run; minutes would be a regression.
     expect(ms).toBeLessThan(45_000);
