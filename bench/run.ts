@@ -42,7 +42,9 @@
  *                                      cached template), cloning it, and the whole bench
  *   risk_p50_ms, risk_p99_ms           one risk decision (default rules, Redis counters holding 1,000,000 ×
  *                                      BENCH_SHAPE_SCALE events of history) — bench/risk.ts
- *   risk_orders_ratio                  stock orders/s with risk on ÷ off (two fresh servers, same run)
+ *   risk_orders_ratio                  stock orders/s with risk on ÷ off (two fresh servers, same run; the
+ *                                      median of BENCH_RISK_ROUNDS pairs), risk_cpu_ratio the same from CPU
+ *                                      per order (server + PostgreSQL + Redis), which holds on a shared machine
  *   tg_*, notify_*                     the chat pipeline (bench/telegram/run.ts)
  *   wechat_*                           WeChat by numbered menus on the mock puppet (bench/wechat/run.ts)
  *   import_codes_per_s, import_lines, import_s   a code file uploaded through the staff bot's import
@@ -270,6 +272,10 @@ async function main() {
       risk_p50_ms: risk?.risk_p50_ms,
       risk_p99_ms: risk?.risk_p99_ms,
       risk_orders_ratio: risk?.risk_orders_ratio,
+      risk_round_ratios: risk?.risk_round_ratios,
+      risk_cpu_ms_per_order_off: risk?.risk_cpu_ms_per_order_off,
+      risk_cpu_ms_per_order_on: risk?.risk_cpu_ms_per_order_on,
+      risk_cpu_ratio: risk?.risk_cpu_ratio,
       chain_orders_per_s: chain?.figures.ordersPerS,
       chain_p99_ms: chain?.figures.byKind.stock.p99,
       chain_cost_ratio:
