@@ -86,8 +86,12 @@ export async function staffMembersCommand(
   if (sub === "add") {
     const [role = "", ...words] = more;
     if (!isRole(role.toLowerCase())) return role ? refused("invalid_role", m.badRole(role)) : usage();
-    const slack = words.flatMap((w) => (ACCOUNT_RE.exec(w)?.[1]?.toLowerCase() === "slack" ? [w.slice(6)] : []));
-    const telegram = words.flatMap((w) => (ACCOUNT_RE.exec(w)?.[1]?.toLowerCase() === "telegram" ? [w.slice(9)] : []));
+    const accounts = words.flatMap((w) => {
+      const m = ACCOUNT_RE.exec(w);
+      return m ? [{ platform: m[1]!.toLowerCase(), id: m[2]! }] : [];
+    });
+    const slack = accounts.filter((a) => a.platform === "slack").map((a) => a.id);
+    const telegram = accounts.filter((a) => a.platform === "telegram").map((a) => a.id);
     const name = words.filter((w) => !ACCOUNT_RE.test(w)).join(" ");
     if (slack.length > 1 || telegram.length > 1 || slack.length + telegram.length === 0 || !name) return usage();
     payload = {

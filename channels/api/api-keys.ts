@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  batchedLookup,
   newId,
   notFound,
   sql as q,
@@ -15,22 +16,6 @@ import {
  */
 export const API_KEY_PATTERN = /^kmg_(live|test)_[A-Za-z0-9_-]{32}$/;
 const HASH_PURPOSE = "api-key";
-
-interface Pending {
-  promise: Promise<ApiCaller | null>;
-  resolve(caller: ApiCaller | null): void;
-  reject(e: unknown): void;
-}
-
-function pending(): Pending {
-  let resolve!: Pending["resolve"];
-  let reject!: Pending["reject"];
-  const promise = new Promise<ApiCaller | null>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 export interface ApiCaller {
   keyId: string;
@@ -51,14 +36,10 @@ export interface ApiKeysDeps {
 export function createApiKeys({ db, sql, clock, secrets, cacheMs = 2_000 }: ApiKeysDeps) {
   const cache = new Map<string, { at: number; caller: ApiCaller | null }>();
   /**
-   * Cold keys waiting for a lookup, by hash. One lookup statement runs at a time and takes every key
-   * missed meanwhile: a burst of new buyers (1,000 keys at once) costs a few statements, not 1,000, and
-   * concurrent misses for one key share its lookup.
+   * Cold keys, looked up in batches (core/shared/batched-lookup.ts): a burst of new buyers (1,000 keys at
+   * once) costs a few statements, not 1,000, and concurrent misses for one key share its lookup.
    */
-  let waiting = new Map<string, Pending>();
-  /** The keys of the lookup running now (a call for one of them shares it). */
-  let current = new Map<string, Pending>();
-  let lookingUp = false;
+  const lookUpCold = batchedLookup<string, ApiCaller>({ id: (hash) => hash, load: (hashes) => lookUp(hashes) });
   /** Bumped by every revoke: a lookup that started before one does not fill the cache. */
   let generation = 0;
   const lastUsedWritten = new Map<string, number>();
@@ -118,38 +99,9 @@ export function createApiKeys({ db, sql, clock, secrets, cacheMs = 2_000 }: ApiK
       const now = clock.now().getTime();
       const hit = cache.get(hash);
       if (hit && now - hit.at < cacheMs) return hit.caller;
-      const queued = current.get(hash) ?? waiting.get(hash);
-      if (queued) return queued.promise;
-      const p = pending();
-      waiting.set(hash, p);
-      if (!lookingUp) {
-        lookingUp = true;
-        // Started after the calls made in this turn, so that they join it.
-        queueMicrotask(() => void lookUpWaiting());
-      }
-      return p.promise;
+      return lookUpCold(hash);
     },
   };
-
-  /** Looks up every waiting key in one statement, then any that arrived meanwhile, until none waits. */
-  async function lookUpWaiting(): Promise<void> {
-    try {
-      while (waiting.size > 0) {
-        current = waiting;
-        waiting = new Map();
-        try {
-          const found = await lookUp([...current.keys()]);
-          for (const [hash, w] of current) w.resolve(found.get(hash) ?? null);
-        } catch (e) {
-          // Each caller's request fails with the lookup's error.
-          for (const w of current.values()) w.reject(e);
-        }
-      }
-    } finally {
-      current = new Map();
-      lookingUp = false;
-    }
-  }
 
   async function lookUp(hashes: string[]): Promise<Map<string, ApiCaller>> {
     const started = generation;

@@ -1,58 +1,26 @@
 import type { Order } from "../orders/index.ts";
+import { batchedLookup } from "../shared/index.ts";
 
-/** Pairs looked up in one statement at most (a burst larger than this takes a few). */
-const MAX_BATCH = 500;
-
-interface Waiter {
+interface OrderKey {
   userId: string;
   idempotencyKey: string;
-  resolve(order: Order | null): void;
-  reject(e: unknown): void;
 }
 
-const keyOf = (userId: string, idempotencyKey: string) => `${userId.toLowerCase()} ${idempotencyKey}`;
+const idOf = (k: OrderKey) => `${k.userId.toLowerCase()} ${k.idempotencyKey}`;
 
 /**
  * "Has this idempotency key already placed an order?", asked by every placement that is refused (a retry
- * of a sale must get its order back, not the refusal). The lookups asked while one statement runs are
- * answered together by the next: a burst of refused buyers — 950 after a sold-out drop — costs a few
- * statements instead of one round trip each. One statement runs at a time; a lone lookup starts at once.
+ * of a sale must get its order back, not the refusal). Batched (core/shared/batched-lookup.ts): a burst of
+ * refused buyers — 950 after a sold-out drop — costs a few statements instead of one round trip each.
  */
-export function createIdempotencyLookups(
-  find: (keys: ReadonlyArray<{ userId: string; idempotencyKey: string }>) => Promise<Order[]>,
-) {
-  let waiting: Waiter[] = [];
-  let running = false;
-
-  async function drain(): Promise<void> {
-    try {
-      while (waiting.length > 0) {
-        const batch = waiting.slice(0, MAX_BATCH);
-        waiting = waiting.slice(batch.length);
-        try {
-          const found = new Map<string, Order>();
-          for (const o of await find(batch)) found.set(keyOf(o.userId, o.idempotencyKey), o);
-          for (const w of batch) w.resolve(found.get(keyOf(w.userId, w.idempotencyKey)) ?? null);
-        } catch (e) {
-          for (const w of batch) w.reject(e);
-        }
-      }
-    } finally {
-      running = false;
-    }
-  }
-
+export function createIdempotencyLookups(find: (keys: ReadonlyArray<OrderKey>) => Promise<Order[]>) {
+  const lookup = batchedLookup<OrderKey, Order>({
+    id: idOf,
+    load: async (keys) => new Map((await find(keys)).map((o) => [idOf(o), o])),
+  });
   return {
     /** The order placed under (userId, idempotencyKey), or null. */
-    find(userId: string, idempotencyKey: string): Promise<Order | null> {
-      return new Promise<Order | null>((resolve, reject) => {
-        waiting.push({ userId, idempotencyKey, resolve, reject });
-        if (running) return;
-        running = true;
-        // Started after the lookups asked in this turn, so that they join it.
-        queueMicrotask(() => void drain());
-      });
-    },
+    find: (userId: string, idempotencyKey: string): Promise<Order | null> => lookup({ userId, idempotencyKey }),
   };
 }
 

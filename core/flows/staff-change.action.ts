@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineAction, type AnyReviewableAction } from "../approvals/index.ts";
 import { conflict, STAFF_ROLES, type StaffRole } from "../shared/index.ts";
-import type { Staff, StaffMember } from "../staff/index.ts";
+import type { Staff } from "../staff/index.ts";
 
 const userId = z
   .string()
@@ -39,7 +39,6 @@ export function staffChangeAction(deps: {
   twoPersonRoles: readonly StaffRole[];
 }): AnyReviewableAction {
   const guarded = new Set(deps.twoPersonRoles);
-  const member = (ctx: Parameters<Staff["get"]>[0], id: string): Promise<StaffMember> => deps.staff.get(ctx, id);
   return defineAction<StaffChange>({
     name: "staff.change",
     permission: "staff.manage",
@@ -50,18 +49,18 @@ export function staffChangeAction(deps: {
           throw conflict("no_chat_account", "name the member's Slack user id or Telegram user id");
         return;
       }
-      const m = await member(ctx, p.userId);
+      const m = await deps.staff.get(ctx, p.userId);
       if (p.op === "role" && m.role === p.role)
         throw conflict("role_unchanged", `${m.name} is already ${m.role}`, { role: m.role });
     },
     async needsApproval(ctx, p) {
       if (p.op === "add") return guarded.has(p.role);
-      const m = await member(ctx, p.userId);
+      const m = await deps.staff.get(ctx, p.userId);
       return guarded.has(m.role) || (p.op === "role" && guarded.has(p.role));
     },
     async describe(ctx, p) {
       if (p.op === "add") return `add staff member ${p.name} as ${p.role} (${accounts(p)})`;
-      const m = await member(ctx, p.userId);
+      const m = await deps.staff.get(ctx, p.userId);
       return p.op === "role"
         ? `change the role of staff member ${m.name} (${m.userId}) from ${m.role} to ${p.role}`
         : `remove staff member ${m.name} (${m.userId}, ${m.role})`;

@@ -16,3 +16,4 @@ export * from "./price-chain.types.ts";
 export * from "./audit-port.ts";
 export * from "./ledger-posting.ts";
 export * from "./public-address.ts";
+export * from "./batched-lookup.ts";

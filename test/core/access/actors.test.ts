@@ -31,6 +31,11 @@ describe("actors and permissions on orders, wallets and codes", () => {
       () => "ok",
       (e: { type?: string }) => e.type ?? String(e),
     );
+  /** Each staff role's outcome of `read`. */
+  const byRole = async (read: (ctx: CoreContext) => Promise<string>) =>
+    Object.fromEntries(await Promise.all(STAFF_ROLES.map(async (r) => [r, await read(staff(r))])));
+  /** Who reads any order: every staff role but the viewer (reports only). */
+  const ORDER_READERS = { owner: "ok", admin: "ok", operator: "ok", finance: "ok", support: "ok", viewer: "forbidden" };
 
   beforeAll(async () => {
     shop = await createShop("actors", { workers: false });
@@ -57,15 +62,7 @@ describe("actors and permissions on orders, wallets and codes", () => {
     expect(await get(buyer(bob))).toBe("not_found");
     expect(await get(distributor(bob))).toBe("not_found");
     expect(await get(system)).toBe("ok");
-    const byRole = Object.fromEntries(await Promise.all(STAFF_ROLES.map(async (r) => [r, await get(staff(r))])));
-    expect(byRole).toEqual({
-      owner: "ok",
-      admin: "ok",
-      operator: "ok",
-      finance: "ok",
-      support: "ok",
-      viewer: "forbidden",
-    });
+    expect(await byRole(get)).toEqual(ORDER_READERS);
     expect(await outcome(shop.c.orders.listForUser(buyer(bob), { userId: alice }))).toBe("not_found");
     expect(await outcome(shop.c.orders.events(buyer(bob), { orderId }))).toBe("not_found");
     expect(await outcome(shop.c.orders.listForUser(buyer(alice), { userId: alice }))).toBe("ok");
@@ -77,15 +74,7 @@ describe("actors and permissions on orders, wallets and codes", () => {
     expect(await events(buyer(bob))).toBe("not_found");
     expect(await events(distributor(bob))).toBe("not_found");
     expect(await events(system)).toBe("ok");
-    const byRole = Object.fromEntries(await Promise.all(STAFF_ROLES.map(async (r) => [r, await events(staff(r))])));
-    expect(byRole).toEqual({
-      owner: "ok",
-      admin: "ok",
-      operator: "ok",
-      finance: "ok",
-      support: "ok",
-      viewer: "forbidden",
-    });
+    expect(await byRole(events)).toEqual(ORDER_READERS);
     // Staff read a history without the order itself: an order that does not exist is still not found.
     const none = "00000000-0000-4000-8000-0000000000ff";
     expect(await events(staff("support"), none)).toBe("not_found");

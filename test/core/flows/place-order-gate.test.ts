@@ -63,7 +63,8 @@ describe("idempotency lookups", () => {
     release();
     expect((await Promise.all(first)).map((o) => o?.id ?? null)).toEqual(["u1/placed-1", null, "U3/placed-3"]);
     expect((await Promise.all(later)).map((o) => o?.id ?? null)).toEqual(["u4/placed-4", "u4/placed-4", null]);
-    expect(calls.map((c) => c.length)).toEqual([3, 3]);
+    // The next statement takes every key asked meanwhile; the key asked twice is looked up once.
+    expect(calls.map((c) => c.length)).toEqual([3, 2]);
     // A lone lookup afterwards runs at once.
     expect(await lookups.find("u6", "y")).toBeNull();
     expect(calls).toHaveLength(3);
