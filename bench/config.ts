@@ -13,8 +13,10 @@ export const bench = {
   seconds: num("BENCH_SECONDS", 30),
   /** Seconds of each single-kind run (stock only, then DIRECT only). 0 skips both. */
   kindSeconds: num("BENCH_KIND_SECONDS", 15),
-  /** Seconds of the stock run with risk on (issue 14 §6); 0 skips the risk figures. Default: as the stock run. */
+  /** Seconds of load per side per round of the risk on/off comparison (issue 14 §6); 0 skips the risk figures. */
   riskSeconds: num("BENCH_RISK_SECONDS", num("BENCH_KIND_SECONDS", 15)),
+  /** The longest slice of the risk on/off load (bench/risk.ts interleaves the two servers in slices). */
+  riskSliceSeconds: num("BENCH_RISK_SLICE_SECONDS", 1.5),
   /** Seconds of the TPC-B-like reference pgbench. */
   pgbenchSeconds: num("PGBENCH_SECONDS", 10),
   /** Seconds of each same-SQL pgbench run (stock script, DIRECT script). 0 skips them. */

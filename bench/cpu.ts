@@ -16,7 +16,7 @@ const TICK_MS = (() => {
 })();
 
 /** utime + stime of a process (all its threads), in ms; 0 when it is gone. */
-function procMs(pid: number | "self"): number {
+export function procMs(pid: number | "self"): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may contain spaces) start with field 3 (state).
@@ -105,4 +105,24 @@ export class CpuMeter {
       cores: Math.round((capacity / (seconds * 1000)) * 10) / 10,
     };
   }
+}
+
+/**
+ * Waits until `pids` together use less than `idleShare` of one core over `windowMs` (the work a run left
+ * behind, e.g. event consumers catching up, is done), or `maxMs` has passed; returns the ms waited.
+ */
+export async function waitUntilIdle(
+  pids: number[],
+  o: { windowMs?: number; idleShare?: number; maxMs?: number } = {},
+): Promise<number> {
+  const windowMs = o.windowMs ?? 100;
+  const t0 = performance.now();
+  const total = () => pids.reduce((sum, pid) => sum + procMs(pid), 0);
+  for (let before = total(); performance.now() - t0 < (o.maxMs ?? 3_000);) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const now = total();
+    if (now - before < windowMs * (o.idleShare ?? 0.1)) break;
+    before = now;
+  }
+  return performance.now() - t0;
 }

@@ -29,6 +29,8 @@ export interface LoadResult {
   placeLatencies: number[];
   /** Per delivered order, as its buyer saw it: request sent → delivered (the 201 itself for stock codes). */
   deliveryLatencies: Record<Kind, number[]>;
+  /** Seconds from the buyers' first order to the last buyer's last answer (delivery included). */
+  busySeconds: number;
 }
 
 let seq = 0;
@@ -143,6 +145,7 @@ export async function load(shop: Shop, opts: LoadOptions): Promise<LoadResult> {
     errors: {},
     placeLatencies: [],
     deliveryLatencies: { stock: [], direct: [] },
+    busySeconds: 0,
   };
   const deadline = performance.now() + opts.seconds * 1000;
   const waiting = new Map<string, (delivered: boolean) => void>();
@@ -201,7 +204,9 @@ export async function load(shop: Shop, opts: LoadOptions): Promise<LoadResult> {
       }
     }
   };
+  const started = performance.now();
   await Promise.all(Array.from({ length: opts.concurrency }, (_, i) => buyer(i)));
+  res.busySeconds = (performance.now() - started) / 1000;
   polling = false;
   await poller;
   await watcher.end();

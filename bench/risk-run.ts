@@ -1,7 +1,7 @@
 /**
  * The risk figures alone (bench/risk.ts), without the rest of `npm run bench`: the same seeded shape,
  * the same server and load, for profiling risk (`npx tsx bench/risk-run.ts`). Knobs as bench/run.ts
- * (BENCH_SHAPE_SCALE, BENCH_RISK_SECONDS, BENCH_CONCURRENCY, BENCH_BUYERS) plus BENCH_RISK_ROUNDS and
+ * (BENCH_SHAPE_SCALE, BENCH_RISK_SECONDS, BENCH_RISK_SLICE_SECONDS, BENCH_CONCURRENCY, BENCH_BUYERS) plus BENCH_RISK_ROUNDS and
  * BENCH_RISK_HISTORY_SCALE (the counters' history, default BENCH_SHAPE_SCALE).
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -46,6 +46,7 @@ async function main() {
       concurrency: bench.concurrency,
       dbUrl: appDbUrl,
       rounds: Number(process.env.BENCH_RISK_ROUNDS ?? 3),
+      sliceSeconds: bench.riskSliceSeconds,
     });
     console.log(JSON.stringify(figures));
   } finally {

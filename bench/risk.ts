@@ -1,23 +1,46 @@
+import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import type { Container } from "../app/container.ts";
 import { systemContext } from "../core/shared/index.ts";
-import { log, percentile, round3 } from "./config.ts";
-import { CpuMeter } from "./cpu.ts";
-import { load, measure, type Shop } from "./load.ts";
-import { userId } from "./seed/ids.ts";
-import { startServer, stopServer } from "./server.ts";
+import { bench, log, percentile, ROOT, round3 } from "./config.ts";
+import { CpuMeter, waitUntilIdle } from "./cpu.ts";
+import { load, type Shop } from "./load.ts";
+import { randomRiskOrder } from "./risk-order.ts";
+import {
+  addTotals,
+  cpuPerOrder,
+  noTotals,
+  rateRatio,
+  roundOrder,
+  sliceSchedule,
+  type SideTotals,
+} from "./risk-slices.ts";
+import type { RiskTimingRequest, RiskTimingResult } from "./risk-timing.ts";
+import { freePort, startServer, stopServer } from "./server.ts";
 
 /**
  * Issue 14 §6, the risk figures:
  *   risk_p50_ms, risk_p99_ms   one decision (`risk.assess`, the default rules, Redis counters) with
- *                              1,000,000 × BENCH_SHAPE_SCALE events of history in the counters
- *   risk_orders_ratio          stock orders/s over the API with risk on ÷ with it off (two fresh servers,
- *                              warmed up alike, one after the other; with `rounds` > 1 the median of
- *                              that many interleaved pairs — BENCH_RISK_ROUNDS)
- *   risk_cpu_ms_per_order_off/_on   CPU per delivered order of the server, PostgreSQL and Redis together
- *                              (bench/cpu.ts), medians over the rounds; `risk_cpu_ratio` = off ÷ on, the
- *                              throughput ratio a machine bound by those three would show. Unlike orders/s it
- *                              holds when other work shares the machine (CPU time, not wall-clock).
+ *                              1,000,000 × BENCH_SHAPE_SCALE events of history in the counters. The history
+ *                              is written here first (and finished); the 2,000 decisions are then timed one
+ *                              at a time in a process of their own (bench/risk-timing.ts: a fresh container
+ *                              on the same database and Redis prefix — the same rules, history and counters —
+ *                              with no workers, consumers or servers), so nothing else this process still
+ *                              runs (jobs or consumers of earlier phases, GC of the history's garbage) is timed.
+ *   risk_orders_ratio          stock orders/s over the API with risk on ÷ with it off. Both servers run at
+ *                              once (fresh, warmed up alike), and the buyers' load goes to one, then the
+ *                              other, in short slices (≤ BENCH_RISK_SLICE_SECONDS, 1.5) in ABBA order
+ *                              (bench/risk-slices.ts): BENCH_RISK_SECONDS per side per round, BENCH_RISK_ROUNDS
+ *                              rounds. Each side's rate is its delivered orders ÷ the seconds its buyers were
+ *                              busy, summed over all its slices; the figure is the ratio of the two rates. A
+ *                              drift in the machine's speed (steal time, other jobs) then falls on both sides
+ *                              alike instead of on whichever ran second.
+ *   risk_round_ratios          the same ratio per round.
+ *   risk_cpu_ms_per_order_off/_on   CPU per delivered order of both servers, PostgreSQL and Redis together
+ *                              (bench/cpu.ts) over one side's slices — the idle server's consumers may handle
+ *                              the busy one's events, so both are counted — medians over the rounds;
+ *                              `risk_cpu_ratio` = off ÷ on, the throughput ratio a machine bound by those
+ *                              would show. Unlike orders/s it holds when other work shares the machine.
  * The bench's buyers each order hundreds of times a minute, so the buyer-velocity rule's threshold is
  * lifted for these runs: every order then takes the whole decision (every rule evaluated, its counters
  * written), not a cheaper refusal. The rule is put back afterwards.
@@ -28,11 +51,14 @@ export async function riskFigures(o: {
   shop: Shop;
   users: number;
   scale: number;
+  /** Seconds of load per side per round. */
   seconds: number;
   concurrency: number;
   dbUrl: string;
-  /** Off/on pairs to run (ABBA order); the ratio is the median of the pairs' ratios. Default 1. */
+  /** Rounds of interleaved slices; each round's sides start in turn (off first, then on first). Default 1. */
   rounds?: number;
+  /** The longest slice, seconds (default 1.5). */
+  sliceSeconds?: number;
 }): Promise<{
   risk_p50_ms: number;
   risk_p99_ms: number;
@@ -47,119 +73,148 @@ export async function riskFigures(o: {
   const risk = o.c.risk;
   const velocity = (await risk.rules(ctx)).find((r) => r.name === "buyer-velocity");
   await risk.setThreshold(ctx, { name: "buyer-velocity", value: 1e9 });
-  /** One order decision by a random buyer, for ¥10.00 to `target`. */
-  const randomOrder = (target: string | null) => ({
-    subject: "order" as const,
-    eventId: randomUUID(),
-    userId: userId(1 + Math.floor(Math.random() * o.users)),
-    channel: "http",
-    amount: 1_000n,
-    currency: "CNY" as const,
-    target,
-  });
-  // The order runs before these sell the stock products out: each risk run gets the same fresh stock, more
-  // than it can sell (a sold-out run would measure refusals, not orders).
-  const restock = async () => {
-    const perProduct = Math.ceil((2_000 * (o.seconds + 3)) / o.shop.stockProducts.length);
+  const maxSlice = o.sliceSeconds ?? 1.5;
+  // Fresh stock before each stretch of load, more than it can sell (a sold-out run would measure
+  // refusals, not orders): 2,000 orders/s for `seconds` of load.
+  const restock = async (seconds: number) => {
+    const perProduct = Math.ceil((2_000 * seconds) / o.shop.stockProducts.length);
     for (const productId of o.shop.stockProducts)
       await o.c.inventory.importCodes(ctx, {
         productId,
         source: "bench-risk",
         content: Array.from({ length: perProduct }, () => `RISK-${randomUUID()}`).join("\n"),
       });
-    log(`risk: ${perProduct} codes imported into each of ${o.shop.stockProducts.length} stock products`);
   };
   try {
     // History: events over the last hour for random buyers and phone numbers, written as decisions write them.
     const events = Math.round(1_000_000 * o.scale);
     const now = Date.now();
+    const historyCpu = process.cpuUsage();
     log(`risk: writing ${events} events of history into the counters`);
     for (let done = 0; done < events; done += 2_000) {
       await Promise.all(
         Array.from({ length: Math.min(2_000, events - done) }, () =>
-          risk.assess(ctx, randomOrder(`139${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`)),
+          risk.assess(ctx, randomRiskOrder(o.users, `139${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`)),
         ),
       );
     }
-    log(`risk: history written in ${Math.round((Date.now() - now) / 1000)} s; timing 2,000 decisions`);
-    const latencies: number[] = [];
-    for (let i = 0; i < 2_000; i++) {
-      const t0 = performance.now();
-      await risk.assess(ctx, randomOrder(null));
-      latencies.push(performance.now() - t0);
-    }
-    latencies.sort((a, b) => a - b);
+    const { user, system } = process.cpuUsage(historyCpu);
+    log(
+      `risk: history written in ${Math.round((Date.now() - now) / 1000)} s, ${round3((user + system) / 1000 / Math.max(1, events))} ms ` +
+        `of this process's CPU per decision (2,000 at a time); timing 2,000 decisions in a process of their own`,
+    );
+    const timing = await timeDecisions({ env: o.appEnv, users: o.users, warmup: 500, decisions: 2_000 });
+    const latencies = [...timing.latencies].sort((a, b) => a - b);
+    log(
+      `risk: decision p50 ${round3(percentile(latencies, 50))} ms, p99 ${round3(percentile(latencies, 99))} ms, ` +
+        `max ${round3(latencies.at(-1) ?? 0)} ms; ${round3(timing.cpuMs / timing.latencies.length)} ms of the timing process's CPU each`,
+    );
 
-    // Risk off, then on: each a fresh server, warmed up alike, so the two runs differ only in RISK_ENABLED.
-    const ordersPerS = async (enabled: boolean) => {
-      await restock();
-      log(`risk: stock orders with risk ${enabled ? "on" : "off"} for ${o.seconds} s`);
-      const server = await startServer({ ...o.appEnv, RISK_ENABLED: String(enabled) });
-      try {
-        const shop = { ...o.shop, urls: [server.url] };
-        await load(shop, { seconds: 3, directShare: 0, concurrency: o.concurrency, dbUrl: o.dbUrl });
-        const meter = new CpuMeter(new URL(o.dbUrl).pathname.slice(1), [server.child.pid!]);
-        const res = await load(shop, {
-          seconds: o.seconds,
-          directShare: 0,
-          concurrency: o.concurrency,
-          dbUrl: o.dbUrl,
-        });
-        const cpu = meter.stop();
-        const m = await measure(o.dbUrl, `stock, risk ${enabled ? "on" : "off"}`, res);
-        const cpuPerOrder = (cpu.clientMs + cpu.postgresMs + cpu.redisMs) / Math.max(1, m.delivered);
-        log(
-          `risk ${enabled ? "on" : "off"}: CPU per order ${round3(cpuPerOrder)} ms (server ${round3(cpu.clientMs / Math.max(1, m.delivered))}, ` +
-            `postgres ${round3(cpu.postgresMs / Math.max(1, m.delivered))}, redis ${round3(cpu.redisMs / Math.max(1, m.delivered))}); others on the machine ${cpu.foreignPct}%`,
+    // Both servers at once, fresh; the load goes to one at a time, in ABBA slices. A third `serve`,
+    // started first and given no orders, takes the leases of every event consumer (one process works
+    // each, and `serve` hosts the chat's too) and runs the job workers: the consumers' share of an order
+    // is then done alike, in the same process, whichever server took it — else the first server started
+    // would do it for both, in the other's slices.
+    const host = await startServer({ ...o.appEnv, PORT: String(await freePort()) });
+    const serverEnv = { ...o.appEnv, RUN_WORKERS: "false" };
+    const off = await startServer({ ...serverEnv, PORT: String(await freePort()), RISK_ENABLED: "false" });
+    const on = await startServer({ ...serverEnv, PORT: String(await freePort()), RISK_ENABLED: "true" });
+    try {
+      const database = new URL(o.dbUrl).pathname.slice(1);
+      const pids = [host.child.pid!, off.child.pid!, on.child.pid!];
+      let refused = 0;
+      let foreignPct = 0;
+      const slice = async (s: { on: boolean; seconds: number }): Promise<SideTotals> => {
+        const meter = new CpuMeter(database, pids);
+        const res = await load(
+          { ...o.shop, urls: [(s.on ? on : off).url] },
+          { seconds: s.seconds, directShare: 0, concurrency: o.concurrency, dbUrl: o.dbUrl },
         );
-        return { ordersPerS: m.ordersPerS, cpuPerOrder };
-      } finally {
-        await stopServer(server.child);
+        // The consumers' work the slice left is its side's: metered until done, before the next slice.
+        await waitUntilIdle(pids, { windowMs: 200 });
+        const cpu = meter.stop();
+        foreignPct = Math.max(foreignPct, cpu.foreignPct);
+        refused += res.outOfStock + Object.values(res.errors).reduce((a, b) => a + b, 0);
+        if (res.outOfStock > 0 || Object.keys(res.errors).length > 0)
+          log(`risk ${s.on ? "on" : "off"}: ${res.outOfStock} out_of_stock, errors ${JSON.stringify(res.errors)}`);
+        return {
+          delivered: res.deliveryLatencies.stock.length,
+          seconds: res.busySeconds,
+          cpuMs: cpu.clientMs + cpu.postgresMs + cpu.redisMs,
+        };
+      };
+      const warmup = sliceSchedule(3, maxSlice);
+      await restock(6);
+      log(`risk: warming both servers up (${warmup.length} slices of ${round3(warmup[0]!.seconds)} s)`);
+      for (const s of warmup) await slice(s);
+      const rounds: Array<{ on: SideTotals; off: SideTotals }> = [];
+      for (const onFirst of roundOrder(o.rounds ?? 1)) {
+        const schedule = sliceSchedule(o.seconds, maxSlice, onFirst);
+        await restock(2 * o.seconds);
+        foreignPct = 0;
+        log(
+          `risk: round ${rounds.length + 1}: ${schedule.length} slices of ${round3(schedule[0]!.seconds)} s, ` +
+            `${schedule.map((s) => (s.on ? "B" : "A")).join("")} (A = off, B = on)`,
+        );
+        const sides = { on: noTotals(), off: noTotals() };
+        for (const s of schedule) {
+          const side = s.on ? "on" : "off";
+          sides[side] = addTotals(sides[side], await slice(s));
+        }
+        rounds.push(sides);
+        const rate = (t: SideTotals) => Math.round((t.delivered / Math.max(1e-9, t.seconds)) * 10) / 10;
+        log(
+          `risk: round ${rounds.length}: off ${rate(sides.off)} orders/s (${sides.off.delivered} in ${round3(sides.off.seconds)} s), ` +
+            `on ${rate(sides.on)} orders/s (${sides.on.delivered} in ${round3(sides.on.seconds)} s) → ${round3(rateRatio(sides))}; ` +
+            `CPU per order off ${round3(cpuPerOrder(sides.off))} ms, on ${round3(cpuPerOrder(sides.on))} ms; others on the machine ≤ ${foreignPct}%`,
+        );
       }
-    };
-    const pairs: Array<{ on: number; off: number }> = [];
-    const cpu: { on: number[]; off: number[] } = { on: [], off: [] };
-    for (const first of roundOrder(o.rounds ?? 1)) {
-      const a = await ordersPerS(first);
-      const b = await ordersPerS(!first);
-      const [on, off] = first ? [a, b] : [b, a];
-      pairs.push({ on: on.ordersPerS, off: off.ordersPerS });
-      cpu.on.push(on.cpuPerOrder);
-      cpu.off.push(off.cpuPerOrder);
+      if (refused > 0)
+        log(`risk: ${refused} orders were not delivered (see above): the rates count delivered orders only`);
+      const total = rounds.reduce((a, r) => ({ on: addTotals(a.on, r.on), off: addTotals(a.off, r.off) }), {
+        on: noTotals(),
+        off: noTotals(),
+      });
+      const cpuOff = median(rounds.map((r) => cpuPerOrder(r.off)));
+      const cpuOn = median(rounds.map((r) => cpuPerOrder(r.on)));
+      return {
+        risk_p50_ms: round3(percentile(latencies, 50)),
+        risk_p99_ms: round3(percentile(latencies, 99)),
+        risk_orders_ratio: round3(rateRatio(total)),
+        risk_history_events: events,
+        risk_round_ratios: rounds.map((r) => round3(rateRatio(r))),
+        risk_cpu_ms_per_order_off: round3(cpuOff),
+        risk_cpu_ms_per_order_on: round3(cpuOn),
+        risk_cpu_ratio: round3(cpuOff / Math.max(1e-9, cpuOn)),
+      };
+    } finally {
+      await Promise.all([stopServer(off.child), stopServer(on.child)]);
+      await stopServer(host.child);
     }
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((x, y) => x - y);
-      const mid = s.length >> 1;
-      return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-    };
-    return {
-      risk_p50_ms: round3(percentile(latencies, 50)),
-      risk_p99_ms: round3(percentile(latencies, 99)),
-      risk_orders_ratio: round3(medianRatio(pairs)),
-      risk_history_events: events,
-      risk_round_ratios: pairs.map((p) => round3(p.on / Math.max(1e-9, p.off))),
-      risk_cpu_ms_per_order_off: round3(median(cpu.off)),
-      risk_cpu_ms_per_order_on: round3(median(cpu.on)),
-      risk_cpu_ratio: round3(median(cpu.off) / Math.max(1e-9, median(cpu.on))),
-    };
   } finally {
     if (velocity) await risk.putRule(ctx, { name: velocity.name, condition: velocity.condition });
   }
 }
 
-/**
- * Which run goes first in each off/on pair: off first, then on first, alternating (ABBA), so a drift in
- * the machine's load over the rounds weighs on both sides alike. `true` = risk on first.
- */
-export function roundOrder(rounds: number): boolean[] {
-  const n = Math.max(1, Math.floor(rounds));
-  return Array.from({ length: n }, (_, i) => i % 2 === 1);
+/** Runs bench/risk-timing.ts as a child process and returns what it measured. */
+async function timeDecisions(req: RiskTimingRequest): Promise<RiskTimingResult> {
+  const child = fork(new URL("./risk-timing.ts", import.meta.url), [], {
+    cwd: ROOT,
+    execArgv: ["--import", "tsx", ...bench.serverNodeArgs],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`the risk timing process exited (${code}) without an answer`))),
+  );
+  child.send(req);
+  return Promise.race([
+    new Promise<RiskTimingResult>((r) => child.once("message", (m) => r(m as RiskTimingResult))),
+    exited,
+  ]);
 }
 
-/** The median of each pair's on ÷ off (a noisy pair moves it less than a ratio of sums would). */
-export function medianRatio(pairs: ReadonlyArray<{ on: number; off: number }>): number {
-  if (pairs.length === 0) throw new Error("no runs to compare");
-  const ratios = pairs.map((p) => p.on / Math.max(1e-9, p.off)).sort((a, b) => a - b);
-  const mid = ratios.length >> 1;
-  return ratios.length % 2 === 1 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

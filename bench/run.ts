@@ -41,10 +41,13 @@
  *   shape_scale, seed_s, clone_s, bench_s               the database's size, seconds seeding (0: the
  *                                      cached template), cloning it, and the whole bench
  *   risk_p50_ms, risk_p99_ms           one risk decision (default rules, Redis counters holding 1,000,000 ×
- *                                      BENCH_SHAPE_SCALE events of history) — bench/risk.ts
- *   risk_orders_ratio                  stock orders/s with risk on ÷ off (two fresh servers, same run; the
- *                                      median of BENCH_RISK_ROUNDS pairs), risk_cpu_ratio the same from CPU
- *                                      per order (server + PostgreSQL + Redis), which holds on a shared machine
+ *                                      BENCH_SHAPE_SCALE events of history), timed in a process of its own
+ *                                      (bench/risk-timing.ts) — bench/risk.ts
+ *   risk_orders_ratio                  stock orders/s with risk on ÷ off: two fresh servers at once, the load
+ *                                      interleaved between them in ABBA slices (BENCH_RISK_SECONDS per side per
+ *                                      round, BENCH_RISK_ROUNDS rounds), the ratio of the summed rates;
+ *                                      risk_round_ratios per round; risk_cpu_ratio the same from CPU per order
+ *                                      (servers + PostgreSQL + Redis), which holds on a shared machine
  *   tg_*, notify_*                     the chat pipeline (bench/telegram/run.ts)
  *   wechat_*                           WeChat by numbered menus on the mock puppet (bench/wechat/run.ts)
  *   import_codes_per_s, import_lines, import_s   a code file uploaded through the staff bot's import
@@ -61,7 +64,8 @@
  * 127.0.0.1:5432; pgbench and the app use the same transport), BENCH_REDIS_URL (redis://127.0.0.1:6379),
  * BENCH_WORKERS (0 = workers inside the server; n = n separate `worker` processes), BENCH_SERVERS (1),
  * BENCH_POOL_SIZE (20), BENCH_WORKER_CONCURRENCY (32), BENCH_KEEP_DB=1 keeps the run's databases,
- * BENCH_TELEGRAM=0 skips the chat pipeline, BENCH_RISK_SECONDS (the stock run's length; 0 skips the risk figures), BENCH_RISK_ROUNDS (3 off/on pairs, ABBA).
+ * BENCH_TELEGRAM=0 skips the chat pipeline, BENCH_RISK_SECONDS (each side's load per round; 0 skips the risk figures), BENCH_RISK_ROUNDS (3),
+ * BENCH_RISK_SLICE_SECONDS (1.5, the longest slice of the on/off interleaving).
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -225,6 +229,7 @@ async function main() {
             scale: bench.shapeScale,
             seconds: bench.riskSeconds,
             rounds: Number(process.env.BENCH_RISK_ROUNDS ?? 3),
+            sliceSeconds: bench.riskSliceSeconds,
             concurrency: bench.concurrency,
             dbUrl: appDbUrl,
           })
