@@ -138,31 +138,63 @@ export interface ConditionInputs {
 
 /**
  * Evaluates a condition, short-circuiting `all`/`any` left to right (so a cheap leaf first spares a
- * read), and writes every value it looked at into `seen` (the decision's explanation).
+ * read), and writes every value it looked at into `seen` (the decision's explanation). Synchronous while
+ * every leaf it reaches answers at once (the event's own signals, counters, lists — most decisions), a
+ * promise from the first leaf that reads (the buyer's profile, KYC, failed payments) on.
  */
-export async function evaluate(c: Condition, inputs: ConditionInputs, seen: Record<string, unknown>): Promise<boolean> {
-  if ("all" in c) {
-    for (const sub of c.all) if (!(await evaluate(sub, inputs, seen))) return false;
-    return true;
+export function evaluate(
+  c: Condition,
+  inputs: ConditionInputs,
+  seen: Record<string, unknown>,
+): boolean | Promise<boolean> {
+  if ("all" in c) return every(c.all, 0, inputs, seen);
+  if ("any" in c) return some(c.any, 0, inputs, seen);
+  if ("not" in c) {
+    const r = evaluate(c.not, inputs, seen);
+    return r instanceof Promise ? r.then((v) => !v) : !r;
   }
-  if ("any" in c) {
-    for (const sub of c.any) if (await evaluate(sub, inputs, seen)) return true;
-    return false;
-  }
-  if ("not" in c) return !(await evaluate(c.not, inputs, seen));
   if ("listed" in c) {
     const hit = inputs.listed(c.listed, c.kind);
     seen[`${c.listed}list.${c.kind}`] = hit;
     return hit;
   }
   if ("agg" in c) {
-    const v = await inputs.aggregation(c.agg);
-    seen[aggregationKey(c.agg)] = v;
+    const v = inputs.aggregation(c.agg);
+    const key = aggregationKey(c.agg);
+    if (v instanceof Promise)
+      return v.then((x) => {
+        seen[key] = x;
+        return compare(x, c.op, c.value);
+      });
+    seen[key] = v;
     return compare(v, c.op, c.value);
   }
-  const v = await inputs.signal(c.signal);
+  const v = inputs.signal(c.signal);
+  if (v instanceof Promise)
+    return v.then((x) => {
+      seen[c.signal] = x;
+      return compare(x, c.op, c.value);
+    });
   seen[c.signal] = v;
   return compare(v, c.op, c.value);
+}
+
+function every(subs: Condition[], from: number, inputs: ConditionInputs, seen: Record<string, unknown>) {
+  for (let i = from; i < subs.length; i++) {
+    const r = evaluate(subs[i]!, inputs, seen);
+    if (r instanceof Promise) return r.then((v): boolean | Promise<boolean> => v && every(subs, i + 1, inputs, seen));
+    if (!r) return false;
+  }
+  return true;
+}
+
+function some(subs: Condition[], from: number, inputs: ConditionInputs, seen: Record<string, unknown>) {
+  for (let i = from; i < subs.length; i++) {
+    const r = evaluate(subs[i]!, inputs, seen);
+    if (r instanceof Promise) return r.then((v): boolean | Promise<boolean> => v || some(subs, i + 1, inputs, seen));
+    if (r) return true;
+  }
+  return false;
 }
 
 function compare(actual: SignalValue, op: Op, expected: unknown): boolean {

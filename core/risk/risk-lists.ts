@@ -10,18 +10,21 @@ export interface ListIndex {
 export function indexLists(entries: readonly RiskListEntry[]): ListIndex {
   const exact = new Set<string>();
   const nets: Record<RiskList, BlockList> = { block: new BlockList(), allow: new BlockList() };
+  // Empty lists (the usual case for IPs) answer without BlockList's check, which costs every decision.
+  const netsUsed: Record<RiskList, boolean> = { block: false, allow: false };
   for (const e of entries) {
-    if (e.kind === "ip") addNet(nets[e.list], e.value);
+    if (e.kind === "ip") netsUsed[e.list] = addNet(nets[e.list], e.value) || netsUsed[e.list];
     else exact.add(`${e.list}|${e.kind}|${normalise(e.kind, e.value)}`);
   }
   return {
     has(list, kind, value) {
       if (!value) return false;
       if (kind === "ip") {
+        if (!netsUsed[list]) return false;
         const family = isIP(value);
         return family !== 0 && nets[list].check(value, family === 6 ? "ipv6" : "ipv4");
       }
-      return exact.has(`${list}|${kind}|${normalise(kind, value)}`);
+      return exact.size > 0 && exact.has(`${list}|${kind}|${normalise(kind, value)}`);
     },
   };
 }
@@ -38,9 +41,11 @@ export function parseNet(value: string): { address: string; prefix: number; fami
   return { address, prefix, family: family === 4 ? "ipv4" : "ipv6" };
 }
 
-function addNet(list: BlockList, value: string): void {
+/** Adds an IP or CIDR to `list`; false when the value is neither. */
+function addNet(list: BlockList, value: string): boolean {
   const net = parseNet(value);
   if (net) list.addSubnet(net.address, net.prefix, net.family);
+  return net !== null;
 }
 
 /** Users and devices compare as given; targets without spaces or dashes (phone numbers are typed many ways). */

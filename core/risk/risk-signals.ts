@@ -13,6 +13,14 @@ const MINUTE_MS = 60_000;
 
 /** The counter series of an event: one per dimension it has a value for, each with the windows rules read. */
 export function seriesFor(subject: RiskSubject, aggs: readonly Aggregation[]): CounterSeries[] {
+  return seriesFromPlan(subject, seriesPlan(aggs));
+}
+
+/** Per dimension the rules read: its windows, and those whose count alone is wanted. */
+export type SeriesPlan = ReadonlyArray<{ dim: Dimension; windowsMs: number[]; countOnlyMs: number[] }>;
+
+/** The part of `seriesFor` that depends on the rules only (worked out once per load of the rules). */
+export function seriesPlan(aggs: readonly Aggregation[]): SeriesPlan {
   // Per dimension: each window, and whether any rule wants more of it than its count.
   const windows = new Map<Dimension, Map<number, boolean>>();
   for (const a of aggs) {
@@ -22,16 +30,24 @@ export function seriesFor(subject: RiskSubject, aggs: readonly Aggregation[]): C
     ws.set(ms, (ws.get(ms) ?? false) || a.measure !== "count");
     windows.set(a.per, ws);
   }
+  return [...windows].map(([dim, ws]) => ({
+    dim,
+    windowsMs: [...ws.keys()],
+    countOnlyMs: [...ws].filter(([, more]) => !more).map(([ms]) => ms),
+  }));
+}
+
+/** The series of one event under a plan. */
+export function seriesFromPlan(subject: RiskSubject, plan: SeriesPlan): CounterSeries[] {
   const out: CounterSeries[] = [];
-  for (const [dim, ws] of windows) {
+  for (const { dim, windowsMs, countOnlyMs } of plan) {
     const value = dimensionValue(subject, dim);
     if (!value) continue;
     // A buyer's series counts distinct targets; every other series counts distinct buyers.
     const member = dim === "buyer" ? (subject.target ?? undefined) : subject.userId;
-    const countOnlyMs = [...ws].filter(([, more]) => !more).map(([ms]) => ms);
     out.push({
       key: seriesKey(subject.subject, dim, value),
-      windowsMs: [...ws.keys()],
+      windowsMs,
       ...(countOnlyMs.length > 0 ? { countOnlyMs } : {}),
       ...(member ? { member } : {}),
     });
@@ -73,14 +89,17 @@ export function aggregationValue(subject: RiskSubject, a: Aggregation, readings:
   }
 }
 
-/** A plain signal of the subject, or of its buyer (read through the ports once, when first asked). */
-export async function signalValue(
+/**
+ * A plain signal of the subject (at once), or of its buyer (read through the ports once, when first asked:
+ * a promise).
+ */
+export function signalValue(
   name: SignalName,
   subject: RiskSubject,
   now: Date,
   buyer: () => Promise<BuyerProfile | null>,
   kyc: () => Promise<string>,
-): Promise<SignalValue> {
+): SignalValue | Promise<SignalValue> {
   switch (name) {
     case "subject":
       return subject.subject;
@@ -102,25 +121,23 @@ export async function signalValue(
       return subject.ip ?? null;
     case "device":
       return subject.device ?? null;
-    case "buyer.age_days": {
-      const p = await buyer();
-      return p ? Math.floor(((now.getTime() - p.createdAt.getTime()) / DAY_MS) * 100) / 100 : null;
-    }
-    case "buyer.age_minutes": {
-      const p = await buyer();
-      return p ? Math.floor((now.getTime() - p.createdAt.getTime()) / MINUTE_MS) : null;
-    }
+    case "buyer.age_days":
+      return buyer().then((p) =>
+        p ? Math.floor(((now.getTime() - p.createdAt.getTime()) / DAY_MS) * 100) / 100 : null,
+      );
+    case "buyer.age_minutes":
+      return buyer().then((p) => (p ? Math.floor((now.getTime() - p.createdAt.getTime()) / MINUTE_MS) : null));
     case "buyer.order_count":
-      return (await buyer())?.orderCount ?? 0;
+      return buyer().then((p) => p?.orderCount ?? 0);
     case "buyer.first_order":
-      return (await buyer())?.firstOrder ?? true;
+      return buyer().then((p) => p?.firstOrder ?? true);
     case "buyer.lifetime_spend":
-      return Number((await buyer())?.lifetimeSpend ?? 0n);
+      return buyer().then((p) => Number(p?.lifetimeSpend ?? 0n));
     case "buyer.kyc":
       return kyc();
     case "buyer.tier":
-      return (await buyer())?.tier ?? "none";
+      return buyer().then((p) => p?.tier ?? "none");
     case "buyer.tier_rank":
-      return (await buyer())?.tierRank ?? 0;
+      return buyer().then((p) => p?.tierRank ?? 0);
   }
 }

@@ -26,7 +26,7 @@ import {
 import type { RiskCounters } from "./risk-counters.port.ts";
 import { DEFAULT_RULES } from "./risk-default-rules.ts";
 import { indexLists, normalise, parseNet, type ListIndex } from "./risk-lists.ts";
-import { aggregationValue, seriesFor, signalValue } from "./risk-signals.ts";
+import { aggregationValue, seriesFromPlan, seriesPlan, signalValue, type SeriesPlan } from "./risk-signals.ts";
 import {
   activeListSql,
   caseByReferenceSql,
@@ -88,6 +88,12 @@ export interface RiskDeps {
 
 const severity = (o: RiskOutcome) => RISK_OUTCOMES.indexOf(o);
 
+interface DecisionPlan {
+  rules: RiskRule[];
+  series: SeriesPlan;
+  retainMs: number;
+}
+
 /** A rule's numeric thresholds in the order they appear (what `setThreshold` edits, by position). */
 export function thresholdsOf(c: Condition): number[] {
   if ("all" in c) return c.all.flatMap(thresholdsOf);
@@ -130,8 +136,7 @@ export function createRisk(deps: RiskDeps) {
   let rulesCache: { at: number; rules: Promise<RiskRule[]> } | null = null;
   let listCache: { at: number; index: Promise<ListIndex> } | null = null;
 
-  function activeRules(): Promise<RiskRule[]> {
-    const now = deps.clock.now().getTime();
+  function activeRules(now = deps.clock.now().getTime()): Promise<RiskRule[]> {
     if (rulesCache && now - rulesCache.at < cacheMs) return rulesCache.rules;
     const entry = { at: now, rules: deps.sql.query<RiskRule>(rulesSql()) };
     rulesCache = entry;
@@ -142,8 +147,7 @@ export function createRisk(deps: RiskDeps) {
     return entry.rules;
   }
 
-  function listIndex(): Promise<ListIndex> {
-    const now = deps.clock.now();
+  function listIndex(now = deps.clock.now()): Promise<ListIndex> {
     if (listCache && now.getTime() - listCache.at < cacheMs) return listCache.index;
     const entry = {
       at: now.getTime(),
@@ -158,6 +162,27 @@ export function createRisk(deps: RiskDeps) {
 
   const applies = (r: RiskRule, subject: RiskSubject["subject"]) =>
     r.enabled && (r.subject === "any" || r.subject === subject);
+
+  // What a decision about one kind of subject takes from a load of the rules (its rules, the counters'
+  // windows per dimension, how long they keep events): worked out once per load, not per decision. A
+  // load is a new array, so an edit gets a new plan.
+  const plans = new WeakMap<readonly RiskRule[], Map<RiskSubject["subject"], DecisionPlan>>();
+  function planFor(all: readonly RiskRule[], kind: RiskSubject["subject"]): DecisionPlan {
+    let byKind = plans.get(all);
+    if (!byKind) plans.set(all, (byKind = new Map()));
+    let plan = byKind.get(kind);
+    if (!plan) {
+      const rules = all.filter((r) => applies(r, kind));
+      const aggs = rules.flatMap((r) => aggregationsOf(r.condition)).filter(countedByCounters);
+      plan = {
+        rules,
+        series: seriesPlan(aggs),
+        retainMs: Math.max(0, ...aggs.map((a) => a.windowMinutes * 60_000)),
+      };
+      byKind.set(kind, plan);
+    }
+    return plan;
+  }
 
   /**
    * Runs `rules` over one event against counter readings and lists; returns the fired rules (with the
@@ -196,7 +221,8 @@ export function createRisk(deps: RiskDeps) {
     for (const rule of rules) {
       if (allowlisted && !usesBlocklist(rule.condition)) continue;
       const seen: Record<string, unknown> = {};
-      if (!(await evaluate(rule.condition, inputs, seen))) continue;
+      const result = evaluate(rule.condition, inputs, seen);
+      if (!(result instanceof Promise ? await result : result)) continue;
       fired.push({ name: rule.name, version: rule.version, action: rule.action, seen });
       if (severity(rule.action) > severity(outcome)) outcome = rule.action;
     }
@@ -250,17 +276,13 @@ export function createRisk(deps: RiskDeps) {
      * a non-allow decision is recorded as a case with the rules that fired and the values they saw.
      */
     async assess(ctx: CoreContext, subject: RiskSubject): Promise<RiskDecision> {
-      const [all, lists] = await Promise.all([activeRules(), listIndex()]);
-      const rules = all.filter((r) => applies(r, subject.subject));
-      const aggs = rules.flatMap((r) => aggregationsOf(r.condition)).filter(countedByCounters);
-      const series = seriesFor(subject, aggs);
-      const event = {
-        eventId: subject.eventId,
-        atMs: deps.clock.now().getTime(),
-        amount: Number(subject.amount),
-        series,
-        retainMs: Math.max(0, ...aggs.map((a) => a.windowMinutes * 60_000)),
-      };
+      const loadedAt = deps.clock.now();
+      const [all, lists] = await Promise.all([activeRules(loadedAt.getTime()), listIndex(loadedAt)]);
+      const { rules, retainMs, series: plannedSeries } = planFor(all, subject.subject);
+      const series = seriesFromPlan(subject, plannedSeries);
+      // Read after the rules: the event's time is as close to its counting as before.
+      const now = deps.clock.now();
+      const event = { eventId: subject.eventId, atMs: now.getTime(), amount: Number(subject.amount), series, retainMs };
       // Counted first, read back with this event in: of racing events, each sees a different count.
       const readings = series.length > 0 ? await deps.counters.record(event) : {};
       const undo = async () => {
@@ -268,7 +290,6 @@ export function createRisk(deps: RiskDeps) {
       };
       let judged: Awaited<ReturnType<typeof judge>>;
       try {
-        const now = deps.clock.now();
         judged = await judge(
           ctx,
           subject,
