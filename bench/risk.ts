@@ -27,6 +27,8 @@ import { freePort, startServer, stopServer } from "./server.ts";
  *                              on the same database and Redis prefix — the same rules, history and counters —
  *                              with no workers, consumers or servers), so nothing else this process still
  *                              runs (jobs or consumers of earlier phases, GC of the history's garbage) is timed.
+ *                              A Redis PING after each decision is timed too and logged: the machine's floor
+ *                              for a round trip at the same moments (on this VM its p99 alone is 0.6–1.8 ms).
  *   risk_orders_ratio          stock orders/s over the API with risk on ÷ with it off. Both servers run at
  *                              once (fresh, warmed up alike), and the buyers' load goes to one, then the
  *                              other, in short slices (≤ BENCH_RISK_SLICE_SECONDS, 1.5) in ABBA order
@@ -36,11 +38,15 @@ import { freePort, startServer, stopServer } from "./server.ts";
  *                              drift in the machine's speed (steal time, other jobs) then falls on both sides
  *                              alike instead of on whichever ran second.
  *   risk_round_ratios          the same ratio per round.
- *   risk_cpu_ms_per_order_off/_on   CPU per delivered order of both servers, PostgreSQL and Redis together
- *                              (bench/cpu.ts) over one side's slices — the idle server's consumers may handle
- *                              the busy one's events, so both are counted — medians over the rounds;
- *                              `risk_cpu_ratio` = off ÷ on, the throughput ratio a machine bound by those
- *                              would show. Unlike orders/s it holds when other work shares the machine.
+ *                              A third `serve`, started first and sent no orders, holds every event consumer's
+ *                              lease and runs the job workers, so the consumers' share of an order is done in
+ *                              the same place for both sides (else the first server started would do it for
+ *                              both, in the other's slices); after each slice the bench waits until the three
+ *                              processes are idle, so the work a slice leaves falls in that slice.
+ *   risk_cpu_ms_per_order_off/_on   CPU per delivered order of the three processes, PostgreSQL and Redis
+ *                              (bench/cpu.ts) over one side's slices and their settling, medians over the
+ *                              rounds; `risk_cpu_ratio` = off ÷ on, the throughput ratio a machine bound by
+ *                              those would show. Unlike orders/s it holds when other work shares the machine.
  * The bench's buyers each order hundreds of times a minute, so the buyer-velocity rule's threshold is
  * lifted for these runs: every order then takes the whole decision (every rule evaluated, its counters
  * written), not a cheaper refusal. The rule is put back afterwards.
@@ -103,11 +109,17 @@ export async function riskFigures(o: {
       `risk: history written in ${Math.round((Date.now() - now) / 1000)} s, ${round3((user + system) / 1000 / Math.max(1, events))} ms ` +
         `of this process's CPU per decision (2,000 at a time); timing 2,000 decisions in a process of their own`,
     );
+    // Redis goes on rehashing its key tables for a few seconds after a burst of new keys: measured here,
+    // a PING's p99 was 2–3 ms in the first 3 s after 1,100,000 keys, 0.15–0.3 ms in most seconds after.
+    await new Promise((r) => setTimeout(r, 5_000));
     const timing = await timeDecisions({ env: o.appEnv, users: o.users, warmup: 500, decisions: 2_000 });
     const latencies = [...timing.latencies].sort((a, b) => a - b);
+    const pings = [...timing.pings].sort((a, b) => a - b);
     log(
       `risk: decision p50 ${round3(percentile(latencies, 50))} ms, p99 ${round3(percentile(latencies, 99))} ms, ` +
-        `max ${round3(latencies.at(-1) ?? 0)} ms; ${round3(timing.cpuMs / timing.latencies.length)} ms of the timing process's CPU each`,
+        `max ${round3(latencies.at(-1) ?? 0)} ms; a Redis PING between them p50 ${round3(percentile(pings, 50))} ms, ` +
+        `p99 ${round3(percentile(pings, 99))} ms (the machine's floor); ${round3(timing.cpuMs / latencies.length)} ms ` +
+        `of the timing process's CPU per decision and PING`,
     );
 
     // Both servers at once, fresh; the load goes to one at a time, in ABBA slices. A third `serve`,
