@@ -88,6 +88,7 @@ import { productId, SIM_SUPPLIER_CODE } from "./seed/ids.ts";
 import { benchApiKey, cloneShape, ensureShapeTemplate } from "./seed/seed.ts";
 import { benchServiceEnv, freePort, startServer, stopServer } from "./server.ts";
 import { riskFigures } from "./risk.ts";
+import { settlePostgres } from "./settle.ts";
 import { soldOutBurst, type SoldOutResult } from "./soldout.ts";
 import { setupChainBuyers } from "./chain.ts";
 
@@ -319,10 +320,16 @@ async function main() {
       clone_s: round1(cloneS),
     };
     // ── the chat pipeline: Telegram webhook updates driving complete purchases (issue 4), its own process ──
-    const chat = bench.telegram ? runTelegramBench() : {};
-    const wechat = bench.wechat ? runWechatBench() : {};
-    const slack = process.env.BENCH_SLACK === "0" ? {} : runSlackBench();
-    const imports = Number(process.env.BENCH_IMPORT_LINES ?? 100_000) > 0 ? runImportBench() : {};
+    // Each in its own process, after PostgreSQL has settled from the phase before (bench/settle.ts).
+    const settled = async <T>(run: () => T): Promise<T> => {
+      const { waitedMs } = await settlePostgres(bench.adminUrl);
+      log(`postgres settled (autovacuum done, checkpoint) in ${waitedMs} ms`);
+      return run();
+    };
+    const chat = bench.telegram ? await settled(runTelegramBench) : {};
+    const wechat = bench.wechat ? await settled(runWechatBench) : {};
+    const slack = process.env.BENCH_SLACK === "0" ? {} : await settled(runSlackBench);
+    const imports = Number(process.env.BENCH_IMPORT_LINES ?? 100_000) > 0 ? await settled(runImportBench) : {};
     const benchS = Math.round((performance.now() - started) / 1000);
     log(`total bench time ${benchS} s`);
     console.log(JSON.stringify({ ...result, ...chat, ...wechat, ...slack, ...imports, bench_s: benchS }));

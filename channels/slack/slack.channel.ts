@@ -1,4 +1,4 @@
-import { App, isValidSlackRequest, LogLevel, webApi, type Receiver } from "@slack/bolt";
+import { App, isValidSlackRequest, LogLevel, webApi, type Receiver, type RespondArguments } from "@slack/bolt";
 import { Hono, type Context } from "hono";
 import { errorJson } from "../http/errors.ts";
 import {
@@ -51,6 +51,11 @@ export interface SlackChannelDeps {
   maxFileBytes?: number;
   /** Least time between two edits of a progress message. Default 1000 ms. */
   progressIntervalMs?: number;
+  /**
+   * How long a slash command's answer may take to travel in the ack itself (Slack waits 3 s for it).
+   * Default 2000 ms; a slower answer is acked empty at this point and posted when ready.
+   */
+  ackBudgetMs?: number;
 }
 
 export interface SlackChannel {
@@ -77,8 +82,10 @@ const FAILED = "出错了，请稍后再试。/ Something went wrong, please try
 /**
  * The staff console in Slack. Bolt runs behind a receiver of our own: the Hono routes verify the v0
  * signature (and the 5-minute window) on the raw body, check the payload, then hand it to
- * `app.processEvent`. Listeners ack at once (Slack's 3-second rule: the HTTP response is sent on ack)
- * and post the bot's replies afterwards with `chat.postMessage` (`chat.update` for an edit of the
+ * `app.processEvent`; the HTTP response is sent on ack. A slash command's answer, when ready within
+ * `ackBudgetMs`, is the ack's body (Slack shows it in the channel: no Web API call, and no place in the
+ * channel's ≈1 post/s); a slower one, or one that shows progress, is acked empty and posted when ready.
+ * Buttons and files ack at once. Posts go out with `chat.postMessage` (`chat.update` for an edit of the
  * message whose button was pressed), paced per channel (post-pacer.ts); the Web client retries on 429
  * after `Retry-After`.
  */
@@ -147,11 +154,24 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
       { intervalMs: deps.progressIntervalMs ?? 1_000 },
     );
 
-  async function answer(turn: InboundTurn, opts: { deduped?: boolean } = {}): Promise<void> {
-    if (!opts.deduped && !(await deps.dedupe(turn.id))) return;
+  /**
+   * Runs the bot on a turn and shows its answer: the first message in the ack when `ack` is given and
+   * not yet called (see `inAck`), the rest posted.
+   */
+  async function answer(turn: InboundTurn, opts: { deduped?: boolean; ack?: InAck } = {}): Promise<void> {
+    const ack = opts.ack;
+    if (!opts.deduped && !(await deps.dedupe(turn.id))) return void (await ack?.release());
+    const progress = progressIn(turn.chat.id);
     let messages: SlackMessage[];
     try {
-      const replies = await deps.handler({ ...turn, progress: progressIn(turn.chat.id) });
+      const replies = await deps.handler({
+        ...turn,
+        // A progress message is posted: the answer must come after it, so it cannot ride in the ack.
+        progress: () => {
+          void ack?.release();
+          return progress();
+        },
+      });
       const rendered = renderForSlack(safeForChat(replies, turn.chat));
       for (const note of rendered.notes) deps.logger.warn({ turnId: turn.id }, note.msg);
       messages = rendered.messages;
@@ -159,6 +179,7 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
       deps.logger.error({ err, turnId: turn.id }, "slack: the bot failed");
       messages = [{ text: FAILED, blocks: [{ type: "section", text: { type: "mrkdwn", text: FAILED } }] }];
     }
+    if (ack && (await ack.answer(messages[0]))) messages = messages.slice(1);
     for (const m of messages) {
       try {
         await pace(turn.chat.id, () => post(turn, m));
@@ -169,8 +190,12 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
   }
 
   app.command(/.*/, async ({ body, ack }) => {
-    await ack();
-    await answer(commandToTurn(slashCommandSchema.parse(body)));
+    const inAck = ackWithin(ack, deps.ackBudgetMs ?? 2_000);
+    try {
+      await answer(commandToTurn(slashCommandSchema.parse(body)), { ack: inAck });
+    } finally {
+      await inAck.release();
+    }
   });
   app.action(/^km:/, async ({ body, ack }) => {
     await ack();
@@ -227,19 +252,19 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
    */
   async function dispatch(c: Context, body: Record<string, unknown>): Promise<Response> {
     const retry = Number(c.req.header("x-slack-retry-num") ?? "");
-    let acked!: () => void;
-    const ack = new Promise<void>((resolve) => (acked = resolve));
+    let acked!: (response: unknown) => void;
+    const ack = new Promise<unknown>((resolve) => (acked = resolve));
     const work = app
       .processEvent({
         body,
-        ack: async () => acked(),
+        ack: async (response?: unknown) => acked(response),
         ...(Number.isInteger(retry) && retry > 0 ? { retryNum: retry } : {}),
       })
       .catch((err: unknown) => deps.logger.error({ err }, "slack: processing failed"));
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
-    await Promise.race([ack, work]);
-    return c.body(null, 200);
+    const response = await Promise.race([ack, work.then(() => undefined)]);
+    return response && typeof response === "object" ? c.json(response) : c.body(null, 200);
   }
 
   const routes = new Hono();
@@ -285,6 +310,38 @@ export function createSlackChannel(deps: SlackChannelDeps): SlackChannel {
     async stop() {
       await this.idle();
     },
+  };
+}
+
+/**
+ * A slash command's ack, said once: with the first message of the answer (`answer`, false when it came
+ * too late: already acked empty), or empty (`release`). Acked empty anyway after `budgetMs`.
+ */
+interface InAck {
+  answer(m: SlackMessage | undefined): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+function ackWithin(ack: (response?: RespondArguments) => Promise<void>, budgetMs: number): InAck {
+  let said = false;
+  const say = async (response?: RespondArguments) => {
+    if (said) return false;
+    said = true;
+    clearTimeout(timer);
+    await ack(response);
+    return true;
+  };
+  const timer = setTimeout(() => void say(), budgetMs);
+  return {
+    answer: async (m) =>
+      say(
+        m && {
+          response_type: m.ephemeral ? "ephemeral" : "in_channel",
+          text: m.text,
+          ...(m.blocks ? { blocks: m.blocks } : {}),
+        },
+      ),
+    release: async () => void (await say()),
   };
 }
 

@@ -61,9 +61,10 @@ beforeEach(() => {
 async function slack(path: "commands" | "interactivity", body: string) {
   const res = await h!.app.request(`/slack/${path}`, signedInit(SLACK_SECRET, body));
   expect(res.status).toBe(200);
+  if (path === "commands") await slackApi.recordAck(res, STAFF_CHANNEL);
   await h!.chat.slack!.idle();
 }
-/** A `/km` command in the staff channel; its replies (the posted messages' text). */
+/** A `/km` command in the staff channel; its replies (the answer in its ack, the posted messages: their text). */
 async function km(userId: string, text: string): Promise<string[]> {
   const mark = slackApi.calls.length;
   await slack("commands", slashCommandBody({ userId, channelId: STAFF_CHANNEL, text }));

@@ -44,16 +44,19 @@ afterAll(() => h?.close());
 
 beforeEach(() => void api.calls.splice(0));
 
-/** Sends a signed request and waits until its replies are posted. */
+/** Sends a signed request and waits until its replies are shown (a slash command's ack, then posts). */
 async function send(path: "commands" | "interactivity", body: string, init = signedInit(SECRET, body)) {
   const res = await app.request(`/slack/${path}`, init);
+  if (path === "commands" && res.status === 200)
+    await api.recordAck(res, new URLSearchParams(String(init.body)).get("channel_id")!);
   await chat.slack!.idle();
   return res;
 }
 const command = (userId: string, text: string, channelId = STAFF_CHANNEL) =>
   send("commands", slashCommandBody({ userId, channelId, text }));
+/** What was shown in a channel: answers in acks and posted messages. */
 const posted = (channel = STAFF_CHANNEL) =>
-  api.calls.filter((c) => c.method === "chat.postMessage" && c.params.channel === channel);
+  api.calls.filter((c) => (c.method === "ack" || c.method === "chat.postMessage") && c.params.channel === channel);
 const auditCount = async () =>
   Number((await shop.c.db.sql.query<{ n: bigint }>(sql`SELECT count(*)::bigint AS n FROM audit_log`))[0]!.n);
 
@@ -65,18 +68,16 @@ async function paidOrder(key: string) {
 }
 
 describe("the staff console in Slack", () => {
-  it("answers a staff member's /km order in the staff channel, acked at once and posted as Block Kit", async () => {
+  it("answers a staff member's /km order in the staff channel, in the command's ack, as Block Kit", async () => {
     const { orderId } = await paidOrder("slack-order-1");
     const res = await command(FANG, `order ${orderId}`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toBe(""); // the ack: nothing echoed, the answer is posted
     const [reply] = posted();
+    expect(reply!.params.response_type).toBe("in_channel"); // shown to the channel, not only to Fang
     expect(shown(reply!)).toContain(`\`${orderId}\``);
     expect(shown(reply!)).toMatch(/Status: PAID/);
     expect(reply!.params.text).toContain(orderId); // the notification fallback
-    expect(reply!.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(reply!.params.token).toBeUndefined();
-    expect(api.calls.map((c) => c.method)).toEqual(["chat.postMessage"]); // no auth.test before the ack
+    expect(api.calls.map((c) => c.method)).toEqual(["ack"]); // no Web API call (no auth.test, no post)
   });
 
   it("a refund over the threshold: asked by one member, approved by another's button press, done once", async () => {
@@ -112,6 +113,8 @@ describe("the staff console in Slack", () => {
     expect((await shop.walletBalance(userId)) - before).toBe(6000n);
     const updates = api.calls.filter((c) => c.method === "chat.update");
     expect(updates.map((c) => c.params.ts)).toEqual([ts]); // the request's message now says it is done
+    expect(updates[0]!.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(updates[0]!.params.token).toBeUndefined(); // the token travels in the header only
     expect(shown(updates[0]!)).toContain(`Approved and done: refund order ${orderId}`);
     expect(posted().map(shown).join("\n")).toMatch(/Already decided/);
   });

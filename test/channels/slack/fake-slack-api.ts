@@ -33,6 +33,12 @@ export interface FakeSlackApi {
   addFile(bytes: Uint8Array | string, opts: { name: string; mimetype?: string; declaredSize?: number }): string;
   /** File downloads, with the Authorization header each came with. */
   downloads: Array<{ fileId: string; authorization: string | undefined }>;
+  /**
+   * What Slack does with a slash command's HTTP response: a JSON body is a message shown in the channel.
+   * Records it among `calls` as method `ack` (params `channel`, `text`, `response_type`); an empty ack
+   * records nothing. Call it with the response of each slash command sent.
+   */
+  recordAck(res: Response, channel: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,6 +121,17 @@ export async function serveFakeSlackApi(): Promise<FakeSlackApi> {
         size: opts.declaredSize ?? data.byteLength,
       });
       return id;
+    },
+    async recordAck(res, channel) {
+      const raw = await res.clone().text();
+      if (!raw) return;
+      const m = JSON.parse(raw) as { text: string; response_type?: string; blocks?: SlackApiCall["blocks"] };
+      calls.push({
+        method: "ack",
+        authorization: undefined,
+        params: { channel, text: m.text, ...(m.response_type ? { response_type: m.response_type } : {}) },
+        blocks: m.blocks ?? [],
+      });
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

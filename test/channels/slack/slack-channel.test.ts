@@ -12,7 +12,7 @@ afterAll(async () => api.close());
 beforeEach(() => void api.calls.splice(0));
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-function channel(handler: (turn: InboundTurn) => Promise<Reply[]>) {
+function channel(handler: (turn: InboundTurn) => Promise<Reply[]>, ackBudgetMs?: number) {
   const seen = new Set<string>();
   return createSlackChannel({
     signingSecret: SECRET,
@@ -21,11 +21,49 @@ function channel(handler: (turn: InboundTurn) => Promise<Reply[]>) {
     handler,
     dedupe: async (id) => !seen.has(id) && Boolean(seen.add(id)),
     logger: quiet,
+    ...(ackBudgetMs !== undefined ? { ackBudgetMs } : {}),
   });
 }
+const command = (text: string) => slashCommandBody({ userId: "U0ANN0001", channelId: "C0OPS0001", text });
 
 describe("the Slack channel", () => {
-  it("acks (an empty 200) before the bot has answered, then posts the answer", async () => {
+  it("answers a slash command in its ack when the answer is ready in time; the rest is posted", async () => {
+    const ch = channel(async () => [
+      { kind: "text", body: [{ text: "pong" }] },
+      { kind: "text", body: [{ text: "and more" }] },
+    ]);
+    const res = await ch.routes.request("/commands", signedInit(SECRET, command("ping")));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    const acked = (await res.json()) as { response_type: string; text: string; blocks: unknown[] };
+    expect(acked).toMatchObject({ response_type: "in_channel", text: "pong" });
+    expect(acked.blocks).toEqual([{ type: "section", text: { type: "mrkdwn", text: "pong" } }]);
+    await ch.idle();
+    expect(api.calls.map((c) => [c.method, shown(c)])).toEqual([["chat.postMessage", "and more"]]);
+  });
+
+  it("acks an ephemeral answer as ephemeral, and a command showing progress empty (the answer follows it)", async () => {
+    const eph = channel(async () => [{ kind: "toast", text: "only you" }]);
+    const res = await eph.routes.request("/commands", signedInit(SECRET, command("whoami")));
+    expect(await res.json()).toMatchObject({ response_type: "ephemeral", text: "only you" });
+
+    const slow = channel(async (turn) => {
+      const p = turn.progress!();
+      await p.update("working…");
+      await p.update("done: 3 lines", { done: true });
+      return [{ kind: "text", body: [{ text: "imported" }] }];
+    });
+    const res2 = await slow.routes.request("/commands", signedInit(SECRET, command("import")));
+    expect(await res2.text()).toBe("");
+    await slow.idle();
+    expect(api.calls.map((c) => [c.method, shown(c)])).toEqual([
+      ["chat.postMessage", "working…"],
+      ["chat.update", "done: 3 lines"],
+      ["chat.postMessage", "imported"],
+    ]);
+  });
+
+  it("acks (an empty 200) when the answer takes longer than the ack budget, then posts it", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const turns: InboundTurn[] = [];
@@ -33,7 +71,7 @@ describe("the Slack channel", () => {
       turns.push(turn);
       await gate;
       return [{ kind: "text", body: [{ text: "pong" }] }];
-    });
+    }, 50);
     const body = slashCommandBody({ userId: "U0ANN0001", channelId: "C0OPS0001", text: "  order  abc " });
     const res = await ch.routes.request("/commands", signedInit(SECRET, body));
     expect(res.status).toBe(200);
@@ -90,15 +128,22 @@ describe("the Slack channel", () => {
     const ch = channel(async () => {
       throw new Error("database down");
     });
-    const init = signedInit(SECRET, slashCommandBody({ userId: "U0ANN0001", channelId: "C0OPS0001", text: "stock" }));
-    await ch.routes.request("/commands", init);
-    await ch.routes.request("/commands", init);
+    const init = signedInit(SECRET, command("stock"));
+    await api.recordAck(await ch.routes.request("/commands", init), "C0OPS0001");
+    const replayed = await ch.routes.request("/commands", init);
+    expect(await replayed.text()).toBe(""); // acked, answered nowhere
     await ch.idle();
-    expect(api.calls.map(shown)).toEqual(["出错了，请稍后再试。/ Something went wrong, please try again."]);
+    expect(api.calls.map((c) => [c.method, shown(c)])).toEqual([
+      ["ack", "出错了，请稍后再试。/ Something went wrong, please try again."],
+    ]);
   });
 
   it("waits out Slack's 429 (Retry-After) and posts the answer then, once", async () => {
-    const ch = channel(async () => [{ kind: "text", body: [{ text: "after the limit" }] }]);
+    // Two messages: the first rides in the ack, the second is posted.
+    const ch = channel(async () => [
+      { kind: "text", body: [{ text: "first" }] },
+      { kind: "text", body: [{ text: "after the limit" }] },
+    ]);
     api.limited.set("chat.postMessage", 1);
     const started = Date.now();
     const body = slashCommandBody({ userId: "U0ANN0001", channelId: "C0OPS0001", text: "stock" });
