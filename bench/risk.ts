@@ -17,6 +17,7 @@ import {
 } from "./risk-slices.ts";
 import type { RiskTimingRequest, RiskTimingResult } from "./risk-timing.ts";
 import { freePort, startServer, stopServer } from "./server.ts";
+import { settlePostgres } from "./settle.ts";
 
 /**
  * Issue 14 §6, the risk figures:
@@ -109,9 +110,10 @@ export async function riskFigures(o: {
       `risk: history written in ${Math.round((Date.now() - now) / 1000)} s, ${round3((user + system) / 1000 / Math.max(1, events))} ms ` +
         `of this process's CPU per decision (2,000 at a time); timing 2,000 decisions in a process of their own`,
     );
-    // Redis goes on rehashing its key tables for a few seconds after a burst of new keys: measured here,
-    // a PING's p99 was 2–3 ms in the first 3 s after 1,100,000 keys, 0.15–0.3 ms in most seconds after.
-    await new Promise((r) => setTimeout(r, 5_000));
+    // Redis goes on rehashing its key tables for a few seconds after a burst of new keys (measured here:
+    // a PING's p99 was 2–3 ms in the first 3 s after 1,100,000 keys, 0.15–0.3 ms in most seconds after),
+    // and PostgreSQL's housekeeping from the clone and the phases before would share the cores.
+    await Promise.all([new Promise((r) => setTimeout(r, 5_000)), settlePostgres(o.dbUrl)]);
     const timing = await timeDecisions({ env: o.appEnv, users: o.users, warmup: 500, decisions: 2_000 });
     const latencies = [...timing.latencies].sort((a, b) => a - b);
     const pings = [...timing.pings].sort((a, b) => a - b);
