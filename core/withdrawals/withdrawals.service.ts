@@ -32,6 +32,7 @@ import {
   markPaidSql,
   openWithdrawalsToSql,
   payoutAccountByHashSql,
+  lockLivePayoutAccountSql,
   payoutAccountSecretSql,
   payoutAccountsSql,
   removePayoutAccountSql,
@@ -203,11 +204,16 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
 
     async removePayoutAccount(_ctx, input) {
       const id = parse(uuid, input.payoutAccountId);
-      const [open] = await sql.query<{ n: number }>(openWithdrawalsToSql(id));
-      if ((open?.n ?? 0) > 0)
-        throw conflict("payout_account_in_use", "a withdrawal to this account is still waiting to be paid");
-      const n = await sql.execute(removePayoutAccountSql(id, parse(uuid, input.userId), clock.now()));
-      if (n === 0) throw notFound("payout_account_not_found", "no such payout account");
+      const userId = parse(uuid, input.userId);
+      // The row first (a request in flight holds it FOR SHARE until it commits), then its withdrawals:
+      // one committed meanwhile is counted and the removal rolls back.
+      await sql.transaction(async (tx) => {
+        const n = await tx.execute(removePayoutAccountSql(id, userId, clock.now()));
+        if (n === 0) throw notFound("payout_account_not_found", "no such payout account");
+        const [open] = await tx.query<{ n: number }>(openWithdrawalsToSql(id));
+        if ((open?.n ?? 0) > 0)
+          throw conflict("payout_account_in_use", "a withdrawal to this account is still waiting to be paid");
+      });
     },
 
     async request(ctx, input) {
@@ -223,6 +229,9 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
       const id = newId();
       try {
         return await sql.transaction(async (tx) => {
+          // A removal racing this request waits for it (or went first: then there is no account).
+          if ((await tx.query(lockLivePayoutAccountSql(p.payoutAccountId, p.userId))).length === 0)
+            throw notFound("payout_account_not_found", "no such payout account");
           // The hold locks the wallet row until the commit: this user's requests queue here, so the
           // daily total read after it counts every request that committed before.
           const held = await ledger.hold(

@@ -109,4 +109,34 @@ describe("withdrawals: terms, preview and the owner's cancel (what the chat scre
     await remove();
     expect(await f.withdrawals.payoutAccounts(buyer(userId), { userId })).toEqual([]);
   });
+
+  it("a removal racing a request ends one way: the withdrawal with its account kept, or neither", async () => {
+    await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const { userId, accountId } = await f.newUser(100_000n);
+        const [request, removal] = await Promise.allSettled([
+          f.request(buyer(userId), {
+            userId,
+            payoutAccountId: accountId,
+            amount: 10_000n,
+            currency: CUR,
+            idempotencyKey: `race-${i}`,
+          }),
+          f.withdrawals.removePayoutAccount(buyer(userId), { userId, payoutAccountId: accountId }),
+        ]);
+        const accounts = await f.withdrawals.payoutAccounts(buyer(userId), { userId });
+        const requested = request.status === "fulfilled" && request.value.ok;
+        if (requested) {
+          expect(removal).toMatchObject({ status: "rejected", reason: { code: "payout_account_in_use" } });
+          expect(accounts.map((a) => a.id)).toEqual([accountId]);
+          expect(await f.wallet(userId)).toEqual({ balance: 100_000n, held: 10_000n, available: 90_000n });
+        } else {
+          expect(request).toMatchObject({ status: "rejected", reason: { code: "payout_account_not_found" } });
+          expect(removal.status).toBe("fulfilled");
+          expect(accounts).toEqual([]);
+          expect(await f.wallet(userId)).toEqual({ balance: 100_000n, held: 0n, available: 100_000n });
+        }
+      }),
+    );
+  });
 });
