@@ -5,6 +5,7 @@ import {
   invalidData,
   newId,
   notFound,
+  refreshingValue,
   type Actor,
   type Clock,
   type CoreContext,
@@ -132,33 +133,14 @@ const reference = () => `R-${randomBytes(5).toString("hex").toUpperCase()}`;
 
 export function createRisk(deps: RiskDeps) {
   const cacheMs = deps.cacheMs ?? 2_000;
-  // Each cache holds the load in flight, so the deciders that find it stale together share one query.
-  let rulesCache: { at: number; rules: Promise<RiskRule[]> } | null = null;
-  let listCache: { at: number; index: Promise<ListIndex> } | null = null;
-
-  function activeRules(now = deps.clock.now().getTime()): Promise<RiskRule[]> {
-    if (rulesCache && now - rulesCache.at < cacheMs) return rulesCache.rules;
-    const entry = { at: now, rules: deps.sql.query<RiskRule>(rulesSql()) };
-    rulesCache = entry;
-    // A failed load is not kept: the next decision asks again.
-    entry.rules.catch(() => {
-      if (rulesCache === entry) rulesCache = null;
-    });
-    return entry.rules;
-  }
-
-  function listIndex(now = deps.clock.now()): Promise<ListIndex> {
-    if (listCache && now.getTime() - listCache.at < cacheMs) return listCache.index;
-    const entry = {
-      at: now.getTime(),
-      index: deps.sql.query<RiskListEntry>(activeListSql(now)).then(indexLists),
-    };
-    listCache = entry;
-    entry.index.catch(() => {
-      if (listCache === entry) listCache = null;
-    });
-    return entry.index;
-  }
+  // Reloaded ahead of expiry while decisions keep coming (core/shared/refreshing-value.ts): a decision
+  // waits on a query only when nothing has asked for `cacheMs`; those that do share one load.
+  const rulesCache = refreshingValue(cacheMs, () => deps.sql.query<RiskRule>(rulesSql()));
+  const listCache = refreshingValue(cacheMs, (at) =>
+    deps.sql.query<RiskListEntry>(activeListSql(new Date(at))).then(indexLists),
+  );
+  const activeRules = (now = deps.clock.now().getTime()) => rulesCache.get(now);
+  const listIndex = (now = deps.clock.now()) => listCache.get(now.getTime());
 
   const applies = (r: RiskRule, subject: RiskSubject["subject"]) =>
     r.enabled && (r.subject === "any" || r.subject === subject);
@@ -259,7 +241,7 @@ export function createRisk(deps: RiskDeps) {
       );
       return row;
     });
-    rulesCache = null;
+    rulesCache.clear();
     return saved;
   }
 
@@ -343,7 +325,7 @@ export function createRisk(deps: RiskDeps) {
         created += await deps.sql.execute(
           seedRuleSql({ ...r, id: newId(), updatedBy: "shipped", updatedAt: deps.clock.now() }, deps.clock.now()),
         );
-      rulesCache = null;
+      rulesCache.clear();
       return created;
     },
 
@@ -478,7 +460,7 @@ export function createRisk(deps: RiskDeps) {
         );
         return row!;
       });
-      listCache = null;
+      listCache.clear();
       return saved;
     },
 
@@ -500,7 +482,7 @@ export function createRisk(deps: RiskDeps) {
         );
         return row;
       });
-      listCache = null;
+      listCache.clear();
       return removed;
     },
 

@@ -17,3 +17,4 @@ export * from "./audit-port.ts";
 export * from "./ledger-posting.ts";
 export * from "./public-address.ts";
 export * from "./batched-lookup.ts";
+export * from "./refreshing-value.ts";
