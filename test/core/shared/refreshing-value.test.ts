@@ -10,6 +10,15 @@ function loads() {
     });
   return { calls, load };
 }
+/** A value kept 2 s whose first load (at 0) has landed as "v1". */
+async function holdingV1() {
+  const { calls, load } = loads();
+  const v = refreshingValue(2_000, load);
+  const first = v.get(0);
+  calls[0]!.resolve("v1");
+  await first;
+  return { v, calls };
+}
 const settled = () => new Promise((r) => setImmediate(r));
 /** Whether a promise has settled yet, without waiting for it. */
 async function peek<T>(p: Promise<T>): Promise<T | "pending"> {
@@ -30,11 +39,7 @@ describe("refreshingValue: reloaded ahead of expiry, never answered past its age
   });
 
   it("past half its age a read answers at once and starts one reload, which later reads then get", async () => {
-    const { calls, load } = loads();
-    const v = refreshingValue(2_000, load);
-    const first = v.get(0);
-    calls[0]!.resolve("v1");
-    await first;
+    const { v, calls } = await holdingV1();
     expect(await peek(v.get(1_000))).toBe("v1");
     expect(await peek(v.get(1_500))).toBe("v1");
     expect(calls.map((c) => c.at)).toEqual([0, 1_000]);
@@ -47,11 +52,7 @@ describe("refreshingValue: reloaded ahead of expiry, never answered past its age
   });
 
   it("a value past its age is never answered: the read waits for a load, shared", async () => {
-    const { calls, load } = loads();
-    const v = refreshingValue(2_000, load);
-    const first = v.get(0);
-    calls[0]!.resolve("v1");
-    await first;
+    const { v, calls } = await holdingV1();
     const late = v.get(2_000);
     const later = v.get(2_001);
     expect(await peek(late)).toBe("pending");
@@ -61,11 +62,7 @@ describe("refreshingValue: reloaded ahead of expiry, never answered past its age
   });
 
   it("a reload in flight when the value expires is waited for, not doubled", async () => {
-    const { calls, load } = loads();
-    const v = refreshingValue(2_000, load);
-    const first = v.get(0);
-    calls[0]!.resolve("v1");
-    await first;
+    const { v, calls } = await holdingV1();
     expect(await peek(v.get(1_200))).toBe("v1");
     const expired = v.get(2_100);
     expect(calls).toHaveLength(2);
@@ -74,11 +71,7 @@ describe("refreshingValue: reloaded ahead of expiry, never answered past its age
   });
 
   it("clear: the next read loads, and a reload that started before it is not kept", async () => {
-    const { calls, load } = loads();
-    const v = refreshingValue(2_000, load);
-    const first = v.get(0);
-    calls[0]!.resolve("v1");
-    await first;
+    const { v, calls } = await holdingV1();
     expect(await peek(v.get(1_000))).toBe("v1");
     v.clear();
     calls[1]!.resolve("before the edit");
