@@ -18,6 +18,7 @@ import {
 import type { RiskTimingRequest, RiskTimingResult } from "./risk-timing.ts";
 import { freePort, startServer, stopServer } from "./server.ts";
 import { settlePostgres } from "./settle.ts";
+import { startStallProbe } from "./stall-probe.ts";
 
 /**
  * Issue 14 §6, the risk figures:
@@ -38,6 +39,8 @@ import { settlePostgres } from "./settle.ts";
  *                              busy, summed over all its slices; the figure is the ratio of the two rates. A
  *                              drift in the machine's speed (steal time, other jobs) then falls on both sides
  *                              alike instead of on whichever ran second.
+ *   risk_host_stall_ms, risk_host_stall_max_ms   host stalls over 20 ms while the decisions were timed
+ *                              (bench/stall-probe.ts): time the machine ran nothing of ours, all of it and the longest.
  *   risk_round_ratios          the same ratio per round.
  *                              A third `serve`, started first and sent no orders, holds every event consumer's
  *                              lease and runs the job workers, so the consumers' share of an order is done in
@@ -69,6 +72,8 @@ export async function riskFigures(o: {
 }): Promise<{
   risk_p50_ms: number;
   risk_p99_ms: number;
+  risk_host_stall_ms: number;
+  risk_host_stall_max_ms: number;
   risk_orders_ratio: number;
   risk_history_events: number;
   risk_round_ratios: number[];
@@ -114,14 +119,17 @@ export async function riskFigures(o: {
     // a PING's p99 was 2–3 ms in the first 3 s after 1,100,000 keys, 0.15–0.3 ms in most seconds after),
     // and PostgreSQL's housekeeping from the clone and the phases before would share the cores.
     await Promise.all([new Promise((r) => setTimeout(r, 5_000)), settlePostgres(o.dbUrl)]);
+    const probe = await startStallProbe();
     const timing = await timeDecisions({ env: o.appEnv, users: o.users, warmup: 500, decisions: 2_000 });
+    const stalls = await probe.stop();
     const latencies = [...timing.latencies].sort((a, b) => a - b);
     const pings = [...timing.pings].sort((a, b) => a - b);
     log(
       `risk: decision p50 ${round3(percentile(latencies, 50))} ms, p99 ${round3(percentile(latencies, 99))} ms, ` +
         `max ${round3(latencies.at(-1) ?? 0)} ms; a Redis PING between them p50 ${round3(percentile(pings, 50))} ms, ` +
         `p99 ${round3(percentile(pings, 99))} ms (the machine's floor); ${round3(timing.cpuMs / latencies.length)} ms ` +
-        `of the timing process's CPU per decision and PING`,
+        `of the timing process's CPU per decision and PING; host stalls over 20 ms meanwhile: ${stalls.count}, ` +
+        `${stalls.totalMs} ms in all, the longest ${stalls.maxMs} ms`,
     );
 
     // Both servers at once, fresh; the load goes to one at a time, in ABBA slices. A third `serve`,
@@ -194,6 +202,8 @@ export async function riskFigures(o: {
       return {
         risk_p50_ms: round3(percentile(latencies, 50)),
         risk_p99_ms: round3(percentile(latencies, 99)),
+        risk_host_stall_ms: stalls.totalMs,
+        risk_host_stall_max_ms: stalls.maxMs,
         risk_orders_ratio: round3(rateRatio(total)),
         risk_history_events: events,
         risk_round_ratios: rounds.map((r) => round3(rateRatio(r))),

@@ -54,6 +54,10 @@
  *                                      (bench/staff-import.ts; BENCH_IMPORT_LINES, default 100000; 0 skips)
  *   slack_events_per_s, slack_p99_ms   signed Slack `/km order <id>` → staff bot → reply at the faked Web API
  *                                      (bench/slack/run.ts; BENCH_SLACK=0 skips, BENCH_SLACK_SECONDS 10)
+ *   <tg|wechat|slack|import|risk>_host_stall_ms, …_host_stall_max_ms   time the machine ran none of our
+ *                                      processes (a paused or descheduled VM) while that sub-bench ran (risk:
+ *                                      while its decisions were timed), over 20 ms at a time: all of it and
+ *                                      the longest (bench/stall-probe.ts) — to read a tail against
  *
  * Environment: BENCH_SECONDS (30, the mixed run; 0 skips it), BENCH_KIND_SECONDS (15, each single-kind run; 0 skips),
  * BENCH_SAME_SQL_SECONDS (10; 0 skips), PGBENCH_SECONDS (10), BENCH_CONCURRENCY (48 buyers, closed loop;
@@ -89,6 +93,7 @@ import { benchApiKey, cloneShape, ensureShapeTemplate } from "./seed/seed.ts";
 import { benchServiceEnv, freePort, startServer, stopServer } from "./server.ts";
 import { riskFigures } from "./risk.ts";
 import { settlePostgres } from "./settle.ts";
+import { startStallProbe } from "./stall-probe.ts";
 import { soldOutBurst, type SoldOutResult } from "./soldout.ts";
 import { setupChainBuyers } from "./chain.ts";
 
@@ -277,6 +282,8 @@ async function main() {
       direct_p99_ms: direct?.figures.byKind.direct.p99,
       risk_p50_ms: risk?.risk_p50_ms,
       risk_p99_ms: risk?.risk_p99_ms,
+      risk_host_stall_ms: risk?.risk_host_stall_ms,
+      risk_host_stall_max_ms: risk?.risk_host_stall_max_ms,
       risk_orders_ratio: risk?.risk_orders_ratio,
       risk_round_ratios: risk?.risk_round_ratios,
       risk_cpu_ms_per_order_off: risk?.risk_cpu_ms_per_order_off,
@@ -321,7 +328,7 @@ async function main() {
     };
     // ── the chat pipeline: Telegram webhook updates driving complete purchases (issue 4), its own process ──
     // Each in its own process, after PostgreSQL has settled from the phase before (bench/settle.ts).
-    const settled = async <T>(run: () => T): Promise<T> => {
+    const settled = async <T>(run: () => Promise<T>): Promise<T> => {
       const { waitedMs } = await settlePostgres(bench.adminUrl);
       log(`postgres settled (autovacuum done, checkpoint) in ${waitedMs} ms`);
       return run();
@@ -343,77 +350,45 @@ async function main() {
   }
 }
 
-/** bench/telegram/run.ts (shop bot on the real core, Bot API faked at its HTTP boundary); its JSON line. */
-function runTelegramBench(): Record<string, unknown> {
-  log("telegram: webhook updates driving purchases through the shop bot (bench/telegram/run.ts)");
-  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/telegram/run.ts", "--bot", "both"], {
+/**
+ * A sub-bench in a process of its own; its JSON line, with the host stalls seen while it ran
+ * (bench/stall-probe.ts) as `<key>_host_stall_ms` (all together) and `<key>_host_stall_max_ms`.
+ */
+async function runSubBench(key: string, what: string, args: string[]): Promise<Record<string, unknown>> {
+  log(`${key}: ${what} (${args[0]})`);
+  const probe = await startStallProbe();
+  const r = spawnSync(process.execPath, ["--import", "tsx", ...args], {
     cwd: ROOT,
     env: process.env,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
-  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`telegram: ${line}`);
+  const stalls = await probe.stop();
+  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`${key}: ${line}`);
+  log(
+    `${key}: host stalls over 20 ms while it ran: ${stalls.count}, ${stalls.totalMs} ms in all, the longest ${stalls.maxMs} ms`,
+  );
+  const host = { [`${key}_host_stall_ms`]: stalls.totalMs, [`${key}_host_stall_max_ms`]: stalls.maxMs };
   const last = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !last.startsWith("{")) {
-    log(`telegram bench failed (exit ${r.status})`);
-    return { tg_error: `exit ${r.status}` };
+    log(`${key} bench failed (exit ${r.status})`);
+    return { [`${key}_error`]: `exit ${r.status}`, ...host };
   }
-  return JSON.parse(last) as Record<string, unknown>;
+  return { ...(JSON.parse(last) as Record<string, unknown>), ...host };
 }
 
-/** bench/staff-import.ts (a code file uploaded through the staff bot: import_codes_per_s); its JSON line. */
-function runImportBench(): Record<string, unknown> {
-  log("import: a code file through the staff bot's import (bench/staff-import.ts)");
-  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/staff-import.ts"], {
-    cwd: ROOT,
-    env: process.env,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`import: ${line}`);
-  const last = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !last.startsWith("{")) {
-    log(`import bench failed (exit ${r.status})`);
-    return { import_error: `exit ${r.status}` };
-  }
-  return JSON.parse(last) as Record<string, unknown>;
-}
-
-/** bench/wechat/run.ts (the shop by numbered menus over wechaty with the mock puppet); its JSON line. */
-function runWechatBench(): Record<string, unknown> {
-  log("wechat: buyers on the mock puppet buying by numbered menus (bench/wechat/run.ts)");
-  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/wechat/run.ts"], {
-    cwd: ROOT,
-    env: process.env,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`wechat: ${line}`);
-  const last = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !last.startsWith("{")) {
-    log(`wechat bench failed (exit ${r.status})`);
-    return { wechat_error: `exit ${r.status}` };
-  }
-  return JSON.parse(last) as Record<string, unknown>;
-}
-
-/** bench/slack/run.ts (signed slash commands through Bolt and the staff bot, Web API faked); its JSON line. */
-function runSlackBench(): Record<string, unknown> {
-  log("slack: signed /km order lookups through the staff console (bench/slack/run.ts)");
-  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/slack/run.ts"], {
-    cwd: ROOT,
-    env: process.env,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  for (const line of r.stderr.split("\n").filter((l) => l.trim() && !/nodedir/.test(l))) log(`slack: ${line}`);
-  const last = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !last.startsWith("{")) {
-    log(`slack bench failed (exit ${r.status})`);
-    return { slack_error: `exit ${r.status}` };
-  }
-  return JSON.parse(last) as Record<string, unknown>;
-}
+const runTelegramBench = () =>
+  runSubBench("tg", "webhook updates driving purchases through the shop bot", [
+    "bench/telegram/run.ts",
+    "--bot",
+    "both",
+  ]);
+const runWechatBench = () =>
+  runSubBench("wechat", "buyers on the mock puppet buying by numbered menus", ["bench/wechat/run.ts"]);
+const runSlackBench = () =>
+  runSubBench("slack", "signed /km order lookups through the staff console", ["bench/slack/run.ts"]);
+const runImportBench = () =>
+  runSubBench("import", "a code file through the staff bot's import", ["bench/staff-import.ts"]);
 
 main().catch((e) => {
   console.error(e);
