@@ -20,7 +20,8 @@ describe.each([
       workers: false,
       embedded,
       container: {
-        supplierTimeoutMs: 400,
+        // Under the 2 s a hanging sim takes ("a timed-out call …"), well over a call racing nine others on a slow host.
+        supplierTimeoutMs: 1_200,
         flowHooks: {
           afterSupplierCall: async (order) => {
             if (refundMidway.has(order.id)) await shop.c.orders.refund(ctx, { orderId: order.id, reason: "operator" });
