@@ -32,7 +32,7 @@ import {
   markPaidSql,
   openWithdrawalsToSql,
   payoutAccountByHashSql,
-  lockLivePayoutAccountSql,
+  livePayoutAccountForShareSql,
   payoutAccountSecretSql,
   payoutAccountsSql,
   removePayoutAccountSql,
@@ -218,8 +218,6 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
 
     async request(ctx, input) {
       const p = parse(requestSchema, input);
-      const [account] = await sql.query<PayoutAccount>(payoutAccountSecretSql(p.payoutAccountId, p.userId));
-      if (!account) throw notFound("payout_account_not_found", "no such payout account");
       const [earlier] = await sql.query<Withdrawal>(withdrawalByKeySql(p.userId, p.idempotencyKey));
       if (earlier) return replay(earlier, p);
       const checked = await checkTerms(ctx, p);
@@ -229,9 +227,10 @@ export function createWithdrawals(deps: WithdrawalsDeps): Withdrawals {
       const id = newId();
       try {
         return await sql.transaction(async (tx) => {
-          // A removal racing this request waits for it (or went first: then there is no account).
-          if ((await tx.query(lockLivePayoutAccountSql(p.payoutAccountId, p.userId))).length === 0)
-            throw notFound("payout_account_not_found", "no such payout account");
+          // Read under a lock held to the commit: a removal racing this request waits for it (or went
+          // first: then there is no account).
+          const [account] = await tx.query<PayoutAccount>(livePayoutAccountForShareSql(p.payoutAccountId, p.userId));
+          if (!account) throw notFound("payout_account_not_found", "no such payout account");
           // The hold locks the wallet row until the commit: this user's requests queue here, so the
           // daily total read after it counts every request that committed before.
           const held = await ledger.hold(

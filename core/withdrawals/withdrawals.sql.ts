@@ -75,11 +75,11 @@ export const removePayoutAccountSql = (id: string, userId: string, now: Date) =>
   WHERE p.id = ${id}::uuid AND p.user_id = ${userId}::uuid AND p.removed_at IS NULL`;
 
 /**
- * Locks a live account of the user's for a withdrawal request's transaction: a removal (an UPDATE of the
+ * A live account of the user's, locked for a withdrawal request's transaction: a removal (an UPDATE of the
  * row) waits for the request to commit, then sees its withdrawal; a request after a removal finds no row.
  */
-export const lockLivePayoutAccountSql = (id: string, userId: string) => sql`
-  SELECT p.id::text AS id FROM payout_accounts p
+export const livePayoutAccountForShareSql = (id: string, userId: string) => sql`
+  SELECT ${ACCOUNT_COLUMNS} FROM payout_accounts p
   WHERE p.id = ${id}::uuid AND p.user_id = ${userId}::uuid AND p.removed_at IS NULL FOR SHARE`;
 
 /** Withdrawals still on their way to the account (removing it now would fail their payout). */

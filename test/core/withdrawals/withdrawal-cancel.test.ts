@@ -110,6 +110,44 @@ describe("withdrawals: terms, preview and the owner's cancel (what the chat scre
     expect(await f.withdrawals.payoutAccounts(buyer(userId), { userId })).toEqual([]);
   });
 
+  it("a removal while a request is in its transaction waits for it, then refuses: the account is in use", async () => {
+    const { userId, accountId } = await f.newUser(100_000n);
+    let removal: Promise<void> | undefined;
+    f.insideRequest.run = async () => {
+      f.insideRequest.run = null;
+      removal = f.withdrawals.removePayoutAccount(buyer(userId), { userId, payoutAccountId: accountId });
+      removal.catch(() => {});
+      // Time enough for the removal to commit, were it not made to wait for this transaction.
+      await new Promise((r) => setTimeout(r, 200));
+    };
+    const r = await f.request(buyer(userId), {
+      userId,
+      payoutAccountId: accountId,
+      amount: 10_000n,
+      currency: CUR,
+      idempotencyKey: "inside-1",
+    });
+    expect(r.ok).toBe(true);
+    await expect(removal).rejects.toMatchObject({ code: "payout_account_in_use" });
+    expect((await f.withdrawals.payoutAccounts(buyer(userId), { userId })).map((a) => a.id)).toEqual([accountId]);
+    // And a request after a removal finds no account, holding nothing.
+    const other = await f.newUser(100_000n);
+    await f.withdrawals.removePayoutAccount(buyer(other.userId), {
+      userId: other.userId,
+      payoutAccountId: other.accountId,
+    });
+    await expect(
+      f.request(buyer(other.userId), {
+        userId: other.userId,
+        payoutAccountId: other.accountId,
+        amount: 10_000n,
+        currency: CUR,
+        idempotencyKey: "after-removal",
+      }),
+    ).rejects.toMatchObject({ code: "payout_account_not_found" });
+    expect(await f.wallet(other.userId)).toEqual({ balance: 100_000n, held: 0n, available: 100_000n });
+  });
+
   it("a removal racing a request ends one way: the withdrawal with its account kept, or neither", async () => {
     await Promise.all(
       Array.from({ length: 24 }, async (_, i) => {

@@ -62,6 +62,11 @@ export interface WithdrawalsFixture {
   payouts: Map<string, unknown>;
   /** The provider's next `n` answers are lost on the way back (it paid; we see a 504): the "unknown" outcome. */
   loseNextAnswers(n: number): void;
+  /**
+   * Runs inside a withdrawal request's transaction, after its payout account is read and before the hold
+   * (tests set it to interleave another call there).
+   */
+  insideRequest: { run: (() => Promise<void>) | null };
   /** Rules every user gets (tests change them). */
   rules: { minAmount: bigint; feeBps: bigint; dailyLimit: bigint; allowed: boolean };
   /** A user with a KYC-verified flag, a payout account and `balance` in their wallet. */
@@ -102,6 +107,7 @@ export async function openWithdrawals(
     await ledger.accountFor(sys, systemCode(name, CUR), CUR);
   const audit = createAudit({ sql: t.db.sql, clock });
   const rules = { minAmount: 1_000n, feeBps: 100n, dailyLimit: 10_000_000n, allowed: true };
+  const insideRequest: WithdrawalsFixture["insideRequest"] = { run: null };
   const withdrawals = createWithdrawals({
     sql: t.db.sql,
     clock,
@@ -109,7 +115,10 @@ export async function openWithdrawals(
     ledger: {
       walletCode,
       systemCode,
-      hold: (c, i, o) => ledger.hold(c, i, o),
+      hold: async (c, i, o) => {
+        await insideRequest.run?.();
+        return ledger.hold(c, i, o);
+      },
       captureHold: (c, i, o) => ledger.captureHold(c, i, o),
       releaseHold: (c, i, o) => ledger.releaseHold(c, i, o),
       post: (c, i, o) => ledger.post(c, i, o),
@@ -146,6 +155,7 @@ export async function openWithdrawals(
       lose = n;
     },
     rules,
+    insideRequest,
     async newUser(balance, opts = {}) {
       const userId = randomUUID();
       if (balance > 0n) {
