@@ -116,7 +116,11 @@ async function main() {
       if (res.status !== 200) throw new Error(`slack answered ${res.status}`);
       // The answer in the ack itself (the console's usual way); else it is posted through the Web API.
       if (!res.body.includes(orderId)) await replied;
-      else list.splice(list.indexOf(resolveReply) >>> 0, 1); // not waited for: off the list (gone already: a no-op)
+      else {
+        // Not waited for: off the list, unless a post already took it.
+        const at = list.indexOf(resolveReply);
+        if (at >= 0) list.splice(at, 1);
+      }
       return performance.now() - t0;
     };
     const closedLoop = async (until: number, into?: number[]) => {
